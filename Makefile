@@ -1,0 +1,58 @@
+# Học bạ số — `make help` lists the targets.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SEED ?= 1
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@command -v $(PY) >/dev/null || PY=python3; test -d $(VENV) || $${PY:-$(PY)} -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) system ## Create .venv and install the project with its tools
+	@$(MAKE) --no-print-directory messages-compile
+
+system: ## Install the Debian tools the project uses (gettext, poppler, xmlsec1, SoftHSM2, Chromium)
+	@bash scripts/system-packages.sh
+
+messages-compile:
+	@$(BIN)/hocbaso compilemessages --ignore=.venv --verbosity 0
+
+messages: $(STAMP) ## Refresh locale/vi from the source strings (then translate the new entries)
+	$(BIN)/hocbaso makemessages --locale vi --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(BIN)/hocbaso compilemessages --ignore=.venv
+
+demo: install ## Set up and serve the demo province on http://$(HOST):$(PORT)
+	HOCBASO_DEMO=1 $(BIN)/hocbaso migrate --noinput --verbosity 0
+	HOCBASO_DEMO=1 $(BIN)/hocbaso demo-data --seed $(SEED)
+	HOCBASO_DEMO=1 $(BIN)/hocbaso runserver $(HOST):$(PORT) --noreload
+
+test: install ## Run the whole suite (SQLite; PostgreSQL when DATABASE_URL points at one)
+	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+check: install ## Lint, format, types, import layers, Django checks, migrations, translations
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy hocbaso config
+	$(BIN)/lint-imports
+	HOCBASO_DEMO=1 $(BIN)/hocbaso check --fail-level WARNING
+	HOCBASO_DEMO=1 $(BIN)/hocbaso makemigrations --check --dry-run
+	$(BIN)/pytest -p no:cacheprovider -q hocbaso/core/tests/test_translations.py
+
+bench: install ## Run the benchmarks; they print figures
+	@for b in bench/bench_*.py; do echo "== $$b"; HOCBASO_DEMO=1 $(BIN)/python $$b || exit 1; done
+
+worker: install ## Run a background task worker (with HOCBASO_TASKS=database)
+	HOCBASO_TASKS=database $(BIN)/hocbaso db_worker
+
+.PHONY: help install system messages messages-compile demo test check bench worker

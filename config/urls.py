@@ -1,0 +1,11 @@
+"""URL wiring. Every view reachable here carries a permission rule (see core/permissions.py)."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("hocbaso.accounts.urls")),
+    path("", include("hocbaso.core.urls")),
+    path("", include("hocbaso.directory.urls")),
+]

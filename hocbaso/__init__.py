@@ -1,0 +1,1 @@
+"""Học bạ số: digital school records for Vietnamese primary schools."""

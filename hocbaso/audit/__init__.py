@@ -1,0 +1,1 @@
+"""Append-only, hash-chained audit trail. Write with ``hocbaso.audit.actions.record``."""

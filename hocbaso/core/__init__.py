@@ -1,0 +1,1 @@
+"""Shared kernel: domain errors with stable codes, the clock, text normalisation, permission rules."""

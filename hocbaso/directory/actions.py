@@ -1,0 +1,207 @@
+"""Every write to the directory. Keyword-only, ``by=`` first, atomic, audited in the same
+transaction; a refusal raises a ``DomainError`` and leaves nothing written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from hocbaso.audit import actions as audit
+from hocbaso.core.errors import Conflict, InvalidInput, PermissionRefused, ValidationFailed, validated
+from hocbaso.core.text import collapse_spaces, nfc
+from hocbaso.directory import personal_id as pid
+from hocbaso.directory.models import (
+    CLASS_ROLES,
+    AdministrativeUnit,
+    Appointment,
+    ClassGroup,
+    Enrolment,
+    Role,
+    School,
+    StaffMember,
+    Student,
+)
+from hocbaso.directory.permissions import can_manage_school
+
+STUDENT_FIELDS = [
+    "full_name",
+    "gender",
+    "date_of_birth",
+    "place_of_birth",
+    "ethnicity",
+    "nationality",
+    "hometown",
+    "residence",
+    "father_name",
+    "mother_name",
+    "guardian_name",
+    "personal_id",
+    "sector_code",
+    "individual_plan",
+]
+_NAME_FIELDS = {"full_name", "father_name", "mother_name", "guardian_name"}
+
+
+def _require_manager(by: Any, school: School) -> None:
+    if not can_manage_school(by, school):
+        raise PermissionRefused(_("You do not manage this school."), code="not_school_manager")
+
+
+def _clean_student_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for name in STUDENT_FIELDS:
+        if name not in data:
+            continue
+        value = data[name]
+        if name in _NAME_FIELDS:
+            value = collapse_spaces(value)
+        elif isinstance(value, str) and name != "personal_id":
+            value = nfc(value)
+        cleaned[name] = value
+    if "personal_id" in cleaned:
+        cleaned["personal_id"] = pid.validate_format(cleaned["personal_id"])
+    return cleaned
+
+
+def _refresh_id_warnings(student: Student) -> None:
+    warnings = pid.consistency_warnings(student.personal_id, gender=student.gender, date_of_birth=student.date_of_birth)
+    student.id_warnings = [{"code": w.code, "message": w.message} for w in warnings]
+
+
+def _save_checked(instance: Any) -> None:
+    """Validate then save; a race that the validation missed still maps to a clear error."""
+    validated(instance)
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        raise Conflict(_("This conflicts with existing data; reload and try again."), code="integrity") from exc
+
+
+@transaction.atomic
+def create_student(*, by: Any, school: School, data: Mapping[str, Any], channel: str = "web") -> Student:
+    """Add a student to ``school``. Personal-ID mismatches are stored as warnings, never refused."""
+    _require_manager(by, school)
+    student = Student(school=school, **_clean_student_data(data))
+    _refresh_id_warnings(student)
+    _save_checked(student)
+    audit.record(by=by, action="student.create", obj=student, school_id=school.pk, channel=channel,
+                 changes=audit.diff({}, audit.snapshot(student, STUDENT_FIELDS)))
+    return student
+
+
+@transaction.atomic
+def update_student(*, by: Any, student: Student, data: Mapping[str, Any], channel: str = "web") -> Student:
+    """Change a student's details; the audit event lists each changed field old → new."""
+    student = Student.objects.select_for_update().get(pk=student.pk)
+    _require_manager(by, student.school)
+    before = audit.snapshot(student, STUDENT_FIELDS)
+    for name, value in _clean_student_data(data).items():
+        setattr(student, name, value)
+    _refresh_id_warnings(student)
+    _save_checked(student)
+    changes = audit.diff(before, audit.snapshot(student, STUDENT_FIELDS))
+    if changes:
+        audit.record(by=by, action="student.update", obj=student, school_id=student.school_id, channel=channel, changes=changes)
+    return student
+
+
+@transaction.atomic
+def enrol_student(
+    *,
+    by: Any,
+    student: Student,
+    class_group: ClassGroup,
+    start_date: dt.date,
+    end_date: dt.date | None = None,
+    register_number: str = "",
+    channel: str = "web",
+) -> Enrolment:
+    """Put a student in a class for its school year.
+
+    Refused: a class of another school than the student's; dates outside the school year;
+    an end before the start; a second enrolment overlapping one the student already has that year.
+    """
+    _require_manager(by, class_group.school)
+    if student.school_id != class_group.school_id:
+        raise ValidationFailed(_("The student belongs to another school; use a transfer."), code="enrolment_other_school", field="class_group")
+    year = class_group.school_year
+    errors = []
+    if not year.contains(start_date):
+        errors.append(ValidationFailed(_("The start date must fall within school year %(year)s.") % {"year": year.code},
+                                       code="enrolment_outside_year", field="start_date"))
+    if end_date is not None and end_date < start_date:
+        errors.append(ValidationFailed(_("The end date cannot be before the start date."), code="end_before_start", field="end_date"))
+    if errors:
+        raise InvalidInput(errors)
+    overlapping = Enrolment.objects.select_for_update().filter(student=student, school_year=year).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=start_date)
+    )
+    if end_date is not None:
+        overlapping = overlapping.filter(start_date__lte=end_date)
+    if overlapping.exists():
+        raise Conflict(_("This student is already enrolled in a class this school year."), code="enrolment_duplicate", field="class_group")
+    enrolment = Enrolment(student=student, class_group=class_group, school_year=year, start_date=start_date,
+                          end_date=end_date, register_number=nfc(register_number))
+    _save_checked(enrolment)
+    audit.record(by=by, action="enrolment.create", obj=enrolment, school_id=class_group.school_id, channel=channel,
+                 changes=audit.diff({}, audit.snapshot(enrolment)))
+    return enrolment
+
+
+@transaction.atomic
+def appoint(
+    *,
+    by: Any,
+    staff: StaffMember,
+    role: str,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    school: School | None = None,
+    class_group: ClassGroup | None = None,
+    subject_code: str = "",
+    unit: AdministrativeUnit | None = None,
+    channel: str = "web",
+) -> Appointment:
+    """Give a staff member a role on dates.
+
+    School managers appoint teachers, clerks and vice-principals at their own school;
+    principals and unit officers are appointed by operators (superusers).
+    """
+    if class_group is not None:
+        school = class_group.school
+    if role in (Role.PRINCIPAL, Role.UNIT_OFFICER):
+        if not getattr(by, "is_superuser", False):
+            raise PermissionRefused(_("Only an operator may appoint principals and unit officers."), code="operator_only")
+    elif school is None:
+        raise ValidationFailed(_("Choose the school or class for this role."), code="appointment_school_missing", field="class_group")
+    else:
+        _require_manager(by, school)
+    if role in CLASS_ROLES and class_group is None:
+        raise ValidationFailed(_("Choose the class for this role."), code="appointment_class_missing", field="class_group")
+    if role == Role.SUBJECT_TEACHER and not subject_code:
+        raise ValidationFailed(_("Choose the subject this teacher teaches."), code="appointment_subject_missing", field="subject_code")
+    if role == Role.UNIT_OFFICER and unit is None:
+        raise ValidationFailed(_("Choose the administrative unit."), code="appointment_unit_missing", field="unit")
+    if role not in Role.values:
+        raise ValidationFailed(_("Unknown role."), code="appointment_role", field="role")
+    appointment = Appointment(
+        staff=staff,
+        role=role,
+        school=None if role == Role.UNIT_OFFICER else school,
+        class_group=class_group if role in CLASS_ROLES else None,
+        subject_code=subject_code if role == Role.SUBJECT_TEACHER else "",
+        unit=unit if role == Role.UNIT_OFFICER else None,
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+    _save_checked(appointment)
+    audit.record(by=by, action="appointment.create", obj=appointment, school_id=appointment.school_id, channel=channel,
+                 changes=audit.diff({}, audit.snapshot(appointment)))
+    return appointment
