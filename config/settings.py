@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "hocbaso.ledger",
     "hocbaso.verification",
     "hocbaso.api",
+    "hocbaso.demo",
 ]
 
 MIDDLEWARE = [

@@ -217,9 +217,15 @@ class Student(models.Model):
         ordering = ["full_name"]
         verbose_name = _("student")
         constraints = [
-            models.UniqueConstraint(fields=["personal_id"], condition=~Q(personal_id=""), name="student_personal_id_unique"),
-            models.UniqueConstraint(fields=["sector_code"], condition=~Q(sector_code=""), name="student_sector_code_unique"),
-            models.CheckConstraint(condition=Q(personal_id="") | Q(personal_id__regex=r"^\d{12}$"), name="student_personal_id_format"),
+            models.UniqueConstraint(fields=["personal_id"], condition=~Q(personal_id=""), name="student_personal_id_unique",
+                violation_error_message=_("Another student already has this personal ID."),
+            ),
+            models.UniqueConstraint(fields=["sector_code"], condition=~Q(sector_code=""), name="student_sector_code_unique",
+                violation_error_message=_("Another student already has this sector code."),
+            ),
+            models.CheckConstraint(condition=Q(personal_id="") | Q(personal_id__regex=r"^\d{12}$"), name="student_personal_id_format",
+                violation_error_message=_("The personal ID must be exactly 12 digits."),
+            ),
             models.CheckConstraint(condition=Q(gender__in=[0, 1, 2]), name="student_gender_code"),
         ]
 

@@ -1,0 +1,63 @@
+"""Forms for the directory pages. They only parse input; rules live in models and actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hocbaso.core.errors import ValidationFailed
+from hocbaso.directory import personal_id as pid
+from hocbaso.directory.actions import STUDENT_FIELDS
+from hocbaso.directory.models import Appointment, ClassGroup, Role, School, StaffMember, Student
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class StudentForm(forms.ModelForm):
+    class Meta:
+        model = Student
+        fields = STUDENT_FIELDS
+        widgets = {"date_of_birth": DATE_INPUT}
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["personal_id"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+
+    def clean_personal_id(self) -> str:
+        try:
+            return pid.validate_format(self.cleaned_data.get("personal_id"))
+        except ValidationFailed as exc:
+            raise forms.ValidationError(str(exc.message), code=exc.code) from None
+
+
+class EnrolmentForm(forms.Form):
+    class_group = forms.ModelChoiceField(queryset=ClassGroup.objects.none(), label=_("class"))
+    start_date = forms.DateField(label=_("start date"), widget=DATE_INPUT)
+    end_date = forms.DateField(label=_("end date"), widget=DATE_INPUT, required=False)
+    register_number = forms.CharField(label=_("register number"), max_length=30, required=False)
+
+    def __init__(self, *args: Any, school: School, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["class_group"].queryset = ClassGroup.objects.filter(school=school).select_related("school_year")
+
+
+class AppointmentForm(forms.Form):
+    staff = forms.ModelChoiceField(queryset=StaffMember.objects.none(), label=_("staff member"))
+    role = forms.ChoiceField(
+        label=_("role"),
+        choices=[(r.value, r.label) for r in (Role.HOMEROOM_TEACHER, Role.SUBJECT_TEACHER, Role.VICE_PRINCIPAL, Role.CLERK)],
+    )
+    class_group = forms.ModelChoiceField(queryset=ClassGroup.objects.none(), label=_("class"), required=False)
+    subject_code = forms.CharField(label=_("subject"), max_length=30, required=False)
+    valid_from = forms.DateField(label=_("valid from"), widget=DATE_INPUT)
+    valid_to = forms.DateField(label=_("valid to"), widget=DATE_INPUT, required=False)
+
+    def __init__(self, *args: Any, school: School, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = StaffMember.objects.filter(school=school)
+        self.fields["class_group"].queryset = ClassGroup.objects.filter(school=school).select_related("school_year")
+
+
+__all__ = ["AppointmentForm", "EnrolmentForm", "StudentForm", "Appointment"]

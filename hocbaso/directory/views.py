@@ -1,0 +1,197 @@
+"""Directory pages: schools → classes → students, and the forms that change them.
+
+Each view carries a URL rule (``requires``/``login_required``) and fetches objects only through
+``visible_*`` querysets, so anything outside the user's scope is a 404. Opening a student's
+page is a staff read of a child's data and is audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from hocbaso.audit import actions as audit
+from hocbaso.audit.models import AuditEvent
+from hocbaso.core.errors import DomainError
+from hocbaso.core.forms import add_domain_error
+from hocbaso.core.permissions import requires
+from hocbaso.directory import actions
+from hocbaso.directory.forms import AppointmentForm, EnrolmentForm, StudentForm
+from hocbaso.directory.models import Appointment, ClassGroup, Enrolment, School, Student
+from hocbaso.directory.permissions import (
+    can_manage_school,
+    can_read_school_audit,
+    is_principal,
+    is_school_manager,
+    is_staff_member,
+    visible_classes,
+    visible_schools,
+    visible_students,
+)
+
+
+def _school_or_404(request: HttpRequest, pk: int) -> School:
+    return get_object_or_404(visible_schools(request.user), pk=pk)
+
+
+def _managed_school_or_404(request: HttpRequest, pk: int) -> School:
+    school = _school_or_404(request, pk)
+    if not can_manage_school(request.user, school):
+        raise Http404
+    return school
+
+
+@requires(is_staff_member)
+def school_list(request: HttpRequest) -> HttpResponse:
+    schools = visible_schools(request.user).prefetch_related("unit_links__unit").order_by("name")
+    return render(request, "directory/school_list.html", {"schools": schools})
+
+
+@requires(is_staff_member)
+def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    school = _school_or_404(request, pk)
+    classes = (
+        visible_classes(request.user)
+        .filter(school=school)
+        .select_related("school_year")
+        .annotate(student_count=Count("enrolments"))
+        .order_by("-school_year__code", "grade", "name")
+    )
+    manager = can_manage_school(request.user, school)
+    appointments = (
+        Appointment.objects.filter(school=school).select_related("staff", "class_group__school_year").order_by("role", "staff__full_name")
+        if manager
+        else Appointment.objects.none()
+    )
+    return render(
+        request,
+        "directory/school_detail.html",
+        {
+            "school": school,
+            "classes": classes,
+            "units": school.managing_units(),
+            "all_links": school.unit_links.select_related("unit").order_by("valid_from"),
+            "can_manage": manager,
+            "can_read_audit": can_read_school_audit(request.user, school),
+            "appointments": appointments,
+        },
+    )
+
+
+@requires(is_staff_member)
+def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    class_group = get_object_or_404(visible_classes(request.user).select_related("school", "school_year"), pk=pk)
+    student_scope = visible_students(request.user)
+    enrolments = (
+        Enrolment.objects.filter(class_group=class_group, student__in=student_scope)
+        .select_related("student")
+        .order_by("student__full_name")
+    )
+    rows = sorted(enrolments, key=lambda e: (e.student.given_name, e.student.full_name))
+    teachers = Appointment.objects.filter(class_group=class_group).select_related("staff").order_by("role")
+    return render(
+        request,
+        "directory/class_detail.html",
+        {
+            "class_group": class_group,
+            "enrolments": rows,
+            "student_count": class_group.enrolments.count(),
+            "shows_students": bool(rows) or not class_group.enrolments.exists(),
+            "teachers": teachers,
+            "can_manage": can_manage_school(request.user, class_group.school),
+        },
+    )
+
+
+@requires(is_staff_member)
+def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    student = get_object_or_404(visible_students(request.user).select_related("school"), pk=pk)
+    audit.record(by=request.user, action="student.read", obj=student, school_id=student.school_id)
+    enrolments = student.enrolments.select_related("class_group__school", "school_year").order_by("school_year__code")
+    return render(
+        request,
+        "directory/student_detail.html",
+        {"student": student, "enrolments": enrolments, "can_manage": can_manage_school(request.user, student.school)},
+    )
+
+
+@requires(is_school_manager)
+def student_create(request: HttpRequest, school_pk: int) -> HttpResponse:
+    school = _managed_school_or_404(request, school_pk)
+    form = StudentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            student = actions.create_student(by=request.user, school=school, data=form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Student %(name)s added.") % {"name": student.full_name})
+            return redirect("directory:student", pk=student.pk)
+    return render(request, "directory/student_form.html", {"form": form, "school": school, "student": None})
+
+
+@requires(is_school_manager)
+def student_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    student = get_object_or_404(visible_students(request.user).select_related("school"), pk=pk)
+    if not can_manage_school(request.user, student.school):
+        raise Http404
+    form = StudentForm(request.POST or None, instance=Student.objects.get(pk=student.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_student(by=request.user, student=student, data=form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("directory:student", pk=student.pk)
+    return render(request, "directory/student_form.html", {"form": form, "school": student.school, "student": student})
+
+
+@requires(is_school_manager)
+def enrolment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    student = get_object_or_404(visible_students(request.user).select_related("school"), pk=pk)
+    if not can_manage_school(request.user, student.school):
+        raise Http404
+    form = EnrolmentForm(request.POST or None, school=student.school)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.enrol_student(by=request.user, student=student, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Enrolment saved."))
+            return redirect("directory:student", pk=student.pk)
+    return render(request, "directory/enrolment_form.html", {"form": form, "student": student})
+
+
+@requires(is_school_manager)
+def appointment_create(request: HttpRequest, school_pk: int) -> HttpResponse:
+    school = _managed_school_or_404(request, school_pk)
+    form = AppointmentForm(request.POST or None, school=school)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.appoint(by=request.user, school=school, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Appointment saved."))
+            return redirect("directory:school", pk=school.pk)
+    return render(request, "directory/appointment_form.html", {"form": form, "school": school})
+
+
+@requires(is_principal)
+def school_audit(request: HttpRequest, pk: int) -> HttpResponse:
+    school = _school_or_404(request, pk)
+    if not can_read_school_audit(request.user, school):
+        raise Http404
+    events = AuditEvent.objects.filter(school_id=school.pk).order_by("-id")
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "directory/school_audit.html", {"school": school, "page": page})
+
+
