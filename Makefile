@@ -26,11 +26,11 @@ system: ## Install the Debian tools the project uses (gettext, poppler, xmlsec1,
 	@bash scripts/system-packages.sh
 
 messages-compile:
-	@$(BIN)/hocbaso compilemessages --ignore=.venv --verbosity 0
+	@for po in locale/*/LC_MESSAGES/django.po; do msgfmt --check-format -o $${po%.po}.mo $$po; done
 
 messages: $(STAMP) ## Refresh locale/vi from the source strings (then translate the new entries)
-	$(BIN)/hocbaso makemessages --locale vi --ignore '.venv/*' --ignore 'var/*' --no-obsolete
-	$(BIN)/hocbaso compilemessages --ignore=.venv
+	HOCBASO_DEMO=1 $(BIN)/hocbaso makemessages --locale vi --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	@$(MAKE) --no-print-directory messages-compile
 
 demo: install ## Set up and serve the demo province on http://$(HOST):$(PORT)
 	HOCBASO_DEMO=1 $(BIN)/hocbaso migrate --noinput --verbosity 0

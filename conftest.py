@@ -1,6 +1,9 @@
-"""Test-wide settings that must be in place before Django starts."""
+"""Test-wide fixtures."""
 
-import os
+import pytest
 
-os.environ.setdefault("HOCBASO_SECRET_KEY", "tests-only-not-a-secret")
-os.environ.setdefault("HOCBASO_DEMO", "1")
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    """Tests create many logins; a fast hasher keeps them quick (production keeps PBKDF2)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -8,6 +8,7 @@ background tasks run in-process. At scale: ``DATABASE_URL`` points at PostgreSQL
 from __future__ import annotations
 
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -18,9 +19,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HOCBASO_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
+# The test suite runs in demo mode with a per-machine key (pytest starts Django before conftest).
+TESTING = "pytest" in sys.modules
 DEBUG = env_bool("HOCBASO_DEBUG", False)
 # Demo mode: demo PKI and demo accounts, and a banner on every page saying so.
-DEMO_MODE = env_bool("HOCBASO_DEMO", False)
+DEMO_MODE = env_bool("HOCBASO_DEMO", TESTING)
 
 
 def _secret_key() -> str:
@@ -28,7 +31,7 @@ def _secret_key() -> str:
     configured = env_str("HOCBASO_SECRET_KEY", "")
     if configured:
         return configured
-    if not (DEBUG or DEMO_MODE):
+    if not (DEBUG or DEMO_MODE or TESTING):
         return env_str("HOCBASO_SECRET_KEY")  # raises with the variable named
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():

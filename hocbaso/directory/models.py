@@ -234,7 +234,9 @@ class Student(models.Model):
 
     def clean(self) -> None:
         if self.date_of_birth and self.date_of_birth > clock.today():
-            raise ValidationError({"date_of_birth": _("The date of birth cannot be in the future.")}, code="date_of_birth_future")
+            raise ValidationError(
+                {"date_of_birth": ValidationError(_("The date of birth cannot be in the future."), code="date_of_birth_future")}
+            )
 
     @property
     def given_name(self) -> str:

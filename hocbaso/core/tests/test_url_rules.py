@@ -1,0 +1,54 @@
+"""Every URL carries a permission rule, and non-public ones turn anonymous visitors away."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from hocbaso.core.permissions import rule_of
+
+# Django's admin checks staff status itself on every view; static/media are not views of ours.
+EXEMPT_NAMESPACES = {"admin"}
+
+
+def walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str, Any]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), entry.namespace or namespace)
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), namespace, entry.callback
+
+
+ALL = list(walk(get_resolver().url_patterns))
+
+
+def test_there_are_urls_to_check() -> None:
+    assert len(ALL) > 5
+
+
+@pytest.mark.parametrize(("route", "namespace", "callback"), ALL, ids=[route for route, _ns, _cb in ALL])
+def test_every_url_has_a_permission_rule(route: str, namespace: str, callback: Any) -> None:
+    if namespace in EXEMPT_NAMESPACES:
+        return
+    assert rule_of(callback), f"{route} has no permission rule"
+
+
+def _concrete(route: str) -> str:
+    import re
+
+    return "/" + re.sub(r"<(?:\w+:)?\w+>", "1", route)
+
+
+PROTECTED = [(route, cb) for route, ns, cb in ALL if ns not in EXEMPT_NAMESPACES and rule_of(cb) != "public"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("route", "callback"), PROTECTED, ids=[route for route, _cb in PROTECTED])
+def test_anonymous_visitors_are_sent_to_login(client, route: str, callback: Any) -> None:
+    response = client.get(_concrete(route))
+    assert response.status_code in (302, 401, 403), route
+    if response.status_code == 302:
+        assert "/login/" in response["Location"]
