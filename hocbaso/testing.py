@@ -29,11 +29,16 @@ from hocbaso.directory.models import (
 
 PASSWORD = "correct-horse-battery"
 YEAR_DATES = dict(
-    start_date=dt.date(2025, 9, 5), end_date=dt.date(2026, 5, 31),
-    mid_term1_date=dt.date(2025, 11, 3), end_term1_date=dt.date(2026, 1, 9),
-    mid_term2_date=dt.date(2026, 3, 20), year_end_date=dt.date(2026, 5, 20),
-    mid_term1_deadline=dt.date(2025, 11, 14), end_term1_deadline=dt.date(2026, 1, 19),
-    mid_term2_deadline=dt.date(2026, 3, 31), year_end_deadline=dt.date(2026, 5, 30),
+    start_date=dt.date(2025, 9, 5),
+    end_date=dt.date(2026, 5, 31),
+    mid_term1_date=dt.date(2025, 11, 3),
+    end_term1_date=dt.date(2026, 1, 9),
+    mid_term2_date=dt.date(2026, 3, 20),
+    year_end_date=dt.date(2026, 5, 20),
+    mid_term1_deadline=dt.date(2025, 11, 14),
+    end_term1_deadline=dt.date(2026, 1, 19),
+    mid_term2_deadline=dt.date(2026, 3, 31),
+    year_end_deadline=dt.date(2026, 5, 30),
 )
 
 
@@ -54,20 +59,27 @@ class World:
 
 
 def make_user(username: str, *, school: School | None = None, superuser: bool = False) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, display_name=username.title(),
-                                    is_superuser=superuser, is_staff=superuser)
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, display_name=username.title(), is_superuser=superuser, is_staff=superuser
+    )
     if not superuser:
         StaffMember.objects.create(user=user, full_name=username.title(), school=school)
     return user
 
 
-def make_student(school: School, name: str, *, gender: int = 1, born: dt.date = dt.date(2017, 3, 4), **extra: Any) -> Student:
+def make_student(
+    school: School, name: str, *, gender: int = 1, born: dt.date = dt.date(2017, 3, 4), **extra: Any
+) -> Student:
     return Student.objects.create(school=school, full_name=name, gender=gender, date_of_birth=born, **extra)
 
 
 def enrol(student: Student, class_group: ClassGroup, start: dt.date | None = None) -> Enrolment:
-    return Enrolment.objects.create(student=student, class_group=class_group, school_year=class_group.school_year,
-                                    start_date=start or class_group.school_year.start_date)
+    return Enrolment.objects.create(
+        student=student,
+        class_group=class_group,
+        school_year=class_group.school_year,
+        start_date=start or class_group.school_year.start_date,
+    )
 
 
 def appoint(user: User, role: str, **where: Any) -> Appointment:
@@ -78,14 +90,28 @@ def appoint(user: User, role: str, **where: Any) -> Appointment:
 
 
 def build_world() -> World:
-    province = AdministrativeUnit.objects.create(code="P", name="Tỉnh Quảng Ngãi", kind=UnitKind.PROVINCE, valid_from=dt.date(1989, 7, 1))
-    district = AdministrativeUnit.objects.create(code="P-D", name="Huyện Bình Sơn", kind=UnitKind.DISTRICT, parent=province,
-                                                 valid_from=dt.date(2020, 2, 1), valid_to=dt.date(2025, 6, 30))
-    commune1 = AdministrativeUnit.objects.create(code="P-X1", name="Xã Bình Sơn", kind=UnitKind.COMMUNE, parent=province, valid_from=dt.date(2025, 7, 1))
-    commune2 = AdministrativeUnit.objects.create(code="P-X2", name="Phường Cẩm Thành", kind=UnitKind.WARD, parent=province, valid_from=dt.date(2025, 7, 1))
+    province = AdministrativeUnit.objects.create(
+        code="P", name="Tỉnh Quảng Ngãi", kind=UnitKind.PROVINCE, valid_from=dt.date(1989, 7, 1)
+    )
+    district = AdministrativeUnit.objects.create(
+        code="P-D",
+        name="Huyện Bình Sơn",
+        kind=UnitKind.DISTRICT,
+        parent=province,
+        valid_from=dt.date(2020, 2, 1),
+        valid_to=dt.date(2025, 6, 30),
+    )
+    commune1 = AdministrativeUnit.objects.create(
+        code="P-X1", name="Xã Bình Sơn", kind=UnitKind.COMMUNE, parent=province, valid_from=dt.date(2025, 7, 1)
+    )
+    commune2 = AdministrativeUnit.objects.create(
+        code="P-X2", name="Phường Cẩm Thành", kind=UnitKind.WARD, parent=province, valid_from=dt.date(2025, 7, 1)
+    )
     school_a = School.objects.create(code="A1", name="Trường Tiểu học A")
     school_b = School.objects.create(code="B1", name="Trường Tiểu học B")
-    SchoolUnitLink.objects.create(school=school_a, unit=district, valid_from=dt.date(2020, 2, 1), valid_to=dt.date(2025, 6, 30))
+    SchoolUnitLink.objects.create(
+        school=school_a, unit=district, valid_from=dt.date(2020, 2, 1), valid_to=dt.date(2025, 6, 30)
+    )
     SchoolUnitLink.objects.create(school=school_a, unit=commune1, valid_from=dt.date(2025, 7, 1))
     SchoolUnitLink.objects.create(school=school_b, unit=commune2, valid_from=dt.date(2025, 7, 1))
     year = SchoolYear.objects.create(code="2025-2026", **YEAR_DATES)
@@ -94,8 +120,12 @@ def build_world() -> World:
     class_b_3a = ClassGroup.objects.create(school=school_b, school_year=year, grade=3, name="3A")
     world = World(province, district, commune1, commune2, school_a, school_b, year, class_3a, class_3b, class_b_3a)
 
-    for key, class_group, name in [("an", class_3a, "Nguyễn Văn An"), ("binh", class_3a, "Trần Thị Bình"),
-                                   ("cuong", class_3b, "Lê Văn Cường"), ("dung", class_b_3a, "Phạm Văn Dũng")]:
+    for key, class_group, name in [
+        ("an", class_3a, "Nguyễn Văn An"),
+        ("binh", class_3a, "Trần Thị Bình"),
+        ("cuong", class_3b, "Lê Văn Cường"),
+        ("dung", class_b_3a, "Phạm Văn Dũng"),
+    ]:
         student = make_student(class_group.school, name)
         enrol(student, class_group)
         world.students[key] = student
@@ -118,7 +148,13 @@ def build_world() -> World:
     users["officer2"] = make_user("officer2")
     appoint(users["officer2"], Role.UNIT_OFFICER, unit=commune2, valid_from=dt.date(2025, 7, 1))
     users["district_officer"] = make_user("district_officer")
-    appoint(users["district_officer"], Role.UNIT_OFFICER, unit=district, valid_from=dt.date(2020, 2, 1), valid_to=dt.date(2025, 6, 30))
+    appoint(
+        users["district_officer"],
+        Role.UNIT_OFFICER,
+        unit=district,
+        valid_from=dt.date(2020, 2, 1),
+        valid_to=dt.date(2025, 6, 30),
+    )
     users["province_officer"] = make_user("province_officer")
     appoint(users["province_officer"], Role.UNIT_OFFICER, unit=province)
     users["stranger"] = make_user("stranger")

@@ -29,7 +29,9 @@ class AuditEvent(models.Model):
     """One recorded fact. ``hash`` = SHA-256 over ``prev_hash`` and this event's canonical content."""
 
     at = models.DateTimeField(db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor_label = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=80, db_index=True)
     object_type = models.CharField(max_length=80, blank=True)
@@ -78,3 +80,6 @@ class ChainHead(models.Model):
     """A single row locked while appending, so concurrent writers chain one after another."""
 
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self) -> str:
+        return self.last_hash

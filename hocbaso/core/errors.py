@@ -6,6 +6,7 @@ Pages show them as form errors (on ``field`` when given); the API returns
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils.functional import Promise
@@ -68,7 +69,9 @@ def errors_from_django(exc: Exception) -> list[DomainError]:
         for field, errors in exc.error_dict.items():
             for error in errors:
                 message = error.message % error.params if error.params else error.message
-                found.append(ValidationFailed(message, code=error.code or "invalid", field=None if field == "__all__" else field))
+                found.append(
+                    ValidationFailed(message, code=error.code or "invalid", field=None if field == "__all__" else field)
+                )
     else:
         for error in exc.error_list:
             message = error.message % error.params if error.params else error.message
@@ -79,8 +82,8 @@ def errors_from_django(exc: Exception) -> list[DomainError]:
 class InvalidInput(ValidationFailed):
     """Several rule breaks found at once (one per field at most); nothing was written."""
 
-    def __init__(self, errors: list[DomainError]):
-        self.errors = errors
+    def __init__(self, errors: Sequence[DomainError]):
+        self.errors = list(errors)
         first = errors[0] if errors else ValidationFailed("invalid")
         super().__init__(first.message, code=first.code, field=first.field)
 

@@ -13,18 +13,19 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.core.exceptions import PermissionDenied
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+Target = TypeVar("Target")
 Predicate = Callable[[Any], bool]
 
 RULE_ATTRIBUTE = "permission_rule"
 
 
-def public(view: View) -> View:
-    """Anyone, signed in or not (login page, public verification)."""
+def public(view: Target) -> Target:
+    """Anyone, signed in or not (login page, public verification); works on classes too."""
     setattr(view, RULE_ATTRIBUTE, "public")
     return view
 

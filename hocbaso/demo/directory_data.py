@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.hashers import make_password
 
 from hocbaso.accounts.models import User
+from hocbaso.demo import names
 from hocbaso.directory import personal_id as pid
 from hocbaso.directory.models import (
     AdministrativeUnit,
@@ -29,7 +30,6 @@ from hocbaso.directory.models import (
     Student,
     UnitKind,
 )
-from hocbaso.demo import names
 
 DEMO_PASSWORD = "hocbaso-demo"  # noqa: S105 - demo accounts only, printed by make demo
 PROVINCE_CODE = "051"  # birth-registration code of Quảng Ngãi in personal IDs
@@ -78,24 +78,82 @@ class DemoSchool:
 
 
 SCHOOLS = [
-    DemoSchool("51000101", "letrungdinh", "Trường Tiểu học Lê Trung Đình", "12 Lê Trung Đình, phường Cẩm Thành, tỉnh Quảng Ngãi", "TPQN", "CTH"),
-    DemoSchool("51000102", "nghialo", "Trường Tiểu học Nghĩa Lộ", "45 Nguyễn Công Phương, phường Nghĩa Lộ, tỉnh Quảng Ngãi", "TPQN", "NLO"),
-    DemoSchool("51000201", "binhson1", "Trường Tiểu học số 1 Bình Sơn", "Thôn Phước Hòa, xã Bình Sơn, tỉnh Quảng Ngãi", "BSO", "BSO"),
-    DemoSchool("51000301", "anvinh", "Trường Tiểu học An Vĩnh", "Thôn Tây, đặc khu Lý Sơn, tỉnh Quảng Ngãi", "LSO", "LSO", paper_mode=True),
-    DemoSchool("51000401", "phoninh", "Trường Tiểu học Phổ Ninh", "Thôn Vĩnh Thạnh, phường Đức Phổ, tỉnh Quảng Ngãi", "DPH", "DPH"),
-    DemoSchool("51000501", "bato", "Trường Tiểu học Ba Tơ", "Tổ dân phố Đồng Hoàng, xã Ba Tơ, tỉnh Quảng Ngãi", "BTO", "BTO", ethnic_share=0.6),
+    DemoSchool(
+        "51000101",
+        "letrungdinh",
+        "Trường Tiểu học Lê Trung Đình",
+        "12 Lê Trung Đình, phường Cẩm Thành, tỉnh Quảng Ngãi",
+        "TPQN",
+        "CTH",
+    ),
+    DemoSchool(
+        "51000102",
+        "nghialo",
+        "Trường Tiểu học Nghĩa Lộ",
+        "45 Nguyễn Công Phương, phường Nghĩa Lộ, tỉnh Quảng Ngãi",
+        "TPQN",
+        "NLO",
+    ),
+    DemoSchool(
+        "51000201",
+        "binhson1",
+        "Trường Tiểu học số 1 Bình Sơn",
+        "Thôn Phước Hòa, xã Bình Sơn, tỉnh Quảng Ngãi",
+        "BSO",
+        "BSO",
+    ),
+    DemoSchool(
+        "51000301",
+        "anvinh",
+        "Trường Tiểu học An Vĩnh",
+        "Thôn Tây, đặc khu Lý Sơn, tỉnh Quảng Ngãi",
+        "LSO",
+        "LSO",
+        paper_mode=True,
+    ),
+    DemoSchool(
+        "51000401",
+        "phoninh",
+        "Trường Tiểu học Phổ Ninh",
+        "Thôn Vĩnh Thạnh, phường Đức Phổ, tỉnh Quảng Ngãi",
+        "DPH",
+        "DPH",
+    ),
+    DemoSchool(
+        "51000501",
+        "bato",
+        "Trường Tiểu học Ba Tơ",
+        "Tổ dân phố Đồng Hoàng, xã Ba Tơ, tỉnh Quảng Ngãi",
+        "BTO",
+        "BTO",
+        ethnic_share=0.6,
+    ),
 ]
 YEARS = {
-    "2024-2025": dict(start_date=dt.date(2024, 9, 5), end_date=dt.date(2025, 5, 31),
-                      mid_term1_date=dt.date(2024, 11, 4), end_term1_date=dt.date(2025, 1, 10),
-                      mid_term2_date=dt.date(2025, 3, 21), year_end_date=dt.date(2025, 5, 20),
-                      mid_term1_deadline=dt.date(2024, 11, 15), end_term1_deadline=dt.date(2025, 1, 20),
-                      mid_term2_deadline=dt.date(2025, 3, 31), year_end_deadline=dt.date(2025, 5, 30)),
-    "2025-2026": dict(start_date=dt.date(2025, 9, 5), end_date=dt.date(2026, 5, 31),
-                      mid_term1_date=dt.date(2025, 11, 3), end_term1_date=dt.date(2026, 1, 9),
-                      mid_term2_date=dt.date(2026, 3, 20), year_end_date=dt.date(2026, 5, 20),
-                      mid_term1_deadline=dt.date(2025, 11, 14), end_term1_deadline=dt.date(2026, 1, 19),
-                      mid_term2_deadline=dt.date(2026, 3, 31), year_end_deadline=dt.date(2026, 5, 30)),
+    "2024-2025": dict(
+        start_date=dt.date(2024, 9, 5),
+        end_date=dt.date(2025, 5, 31),
+        mid_term1_date=dt.date(2024, 11, 4),
+        end_term1_date=dt.date(2025, 1, 10),
+        mid_term2_date=dt.date(2025, 3, 21),
+        year_end_date=dt.date(2025, 5, 20),
+        mid_term1_deadline=dt.date(2024, 11, 15),
+        end_term1_deadline=dt.date(2025, 1, 20),
+        mid_term2_deadline=dt.date(2025, 3, 31),
+        year_end_deadline=dt.date(2025, 5, 30),
+    ),
+    "2025-2026": dict(
+        start_date=dt.date(2025, 9, 5),
+        end_date=dt.date(2026, 5, 31),
+        mid_term1_date=dt.date(2025, 11, 3),
+        end_term1_date=dt.date(2026, 1, 9),
+        mid_term2_date=dt.date(2026, 3, 20),
+        year_end_date=dt.date(2026, 5, 20),
+        mid_term1_deadline=dt.date(2025, 11, 14),
+        end_term1_deadline=dt.date(2026, 1, 19),
+        mid_term2_deadline=dt.date(2026, 3, 31),
+        year_end_deadline=dt.date(2026, 5, 30),
+    ),
 }
 SUBJECT_TEACHERS = [
     ("foreign_language_1", (3, 4, 5)),
@@ -115,10 +173,12 @@ class DemoAccounts:
     rows: list[tuple[str, str, str]] = field(default_factory=list)  # (role, username, scope)
 
 
-def _unit(code: str, name: str, kind: str, parent: AdministrativeUnit | None, start: dt.date,
-          end: dt.date | None, office: str) -> AdministrativeUnit:
-    return AdministrativeUnit.objects.create(code=code, name=name, kind=kind, parent=parent, valid_from=start,
-                                             valid_to=end, education_office=office)
+def _unit(
+    code: str, name: str, kind: str, parent: AdministrativeUnit | None, start: dt.date, end: dt.date | None, office: str
+) -> AdministrativeUnit:
+    return AdministrativeUnit.objects.create(
+        code=code, name=name, kind=kind, parent=parent, valid_from=start, valid_to=end, education_office=office
+    )
 
 
 def _user(username: str, display: str, password_hash: str) -> User:
@@ -135,11 +195,25 @@ def load(seed: int = 1) -> DemoAccounts:
     password_hash = make_password(DEMO_PASSWORD)
     accounts = DemoAccounts()
 
-    province = _unit("51", "Tỉnh Quảng Ngãi", UnitKind.PROVINCE, None, dt.date(1989, 7, 1), None,
-                     "Sở Giáo dục và Đào tạo tỉnh Quảng Ngãi")
+    province = _unit(
+        "51",
+        "Tỉnh Quảng Ngãi",
+        UnitKind.PROVINCE,
+        None,
+        dt.date(1989, 7, 1),
+        None,
+        "Sở Giáo dục và Đào tạo tỉnh Quảng Ngãi",
+    )
     districts = {
-        code: _unit(f"51-{code}", name, UnitKind.DISTRICT, province, dt.date(2020, 2, 1), LEGACY_END,
-                    f"Phòng Giáo dục và Đào tạo {name.replace('Huyện', 'huyện').replace('Thị xã', 'thị xã').replace('Thành phố', 'thành phố')}")
+        code: _unit(
+            f"51-{code}",
+            name,
+            UnitKind.DISTRICT,
+            province,
+            dt.date(2020, 2, 1),
+            LEGACY_END,
+            f"Phòng Giáo dục và Đào tạo {name[0].lower()}{name[1:]}",
+        )
         for code, name in LEGACY_DISTRICTS
     }
     communes = {
@@ -148,8 +222,9 @@ def load(seed: int = 1) -> DemoAccounts:
     }
     years = {code: SchoolYear.objects.create(code=code, **dates) for code, dates in YEARS.items()}
 
-    admin = User.objects.create(username="admin", display_name="Quản trị hệ thống", password=password_hash,
-                                is_superuser=True, is_staff=True)
+    admin = User.objects.create(
+        username="admin", display_name="Quản trị hệ thống", password=password_hash, is_superuser=True, is_staff=True
+    )
     accounts.rows.append(("Operator (superuser)", admin.username, "everything"))
 
     officer = _staff("so.chuyenvien", "Trần Minh Tâm", None, password_hash)
@@ -159,16 +234,25 @@ def load(seed: int = 1) -> DemoAccounts:
     Appointment.objects.create(staff=commune_officer, role=Role.UNIT_OFFICER, unit=communes["CTH"], valid_from=REFORM)
     accounts.rows.append(("Commune officer", commune_officer.user.username, communes["CTH"].name))
     district_officer = _staff("phong.tpqn", "Nguyễn Văn Hùng", None, password_hash)
-    Appointment.objects.create(staff=district_officer, role=Role.UNIT_OFFICER, unit=districts["TPQN"],
-                               valid_from=dt.date(2020, 2, 1), valid_to=LEGACY_END)
-    accounts.rows.append(("Legacy district officer (until 30/6/2025)", district_officer.user.username, districts["TPQN"].name))
+    Appointment.objects.create(
+        staff=district_officer,
+        role=Role.UNIT_OFFICER,
+        unit=districts["TPQN"],
+        valid_from=dt.date(2020, 2, 1),
+        valid_to=LEGACY_END,
+    )
+    accounts.rows.append(
+        ("Legacy district officer (until 30/6/2025)", district_officer.user.username, districts["TPQN"].name)
+    )
 
     students: list[Student] = []
     enrolments: list[Enrolment] = []
     serial = 100000
     for index, demo in enumerate(SCHOOLS):
         school = School.objects.create(code=demo.code, name=demo.name, address=demo.address)
-        SchoolUnitLink.objects.create(school=school, unit=districts[demo.district], valid_from=dt.date(2020, 2, 1), valid_to=LEGACY_END)
+        SchoolUnitLink.objects.create(
+            school=school, unit=districts[demo.district], valid_from=dt.date(2020, 2, 1), valid_to=LEGACY_END
+        )
         SchoolUnitLink.objects.create(school=school, unit=communes[demo.commune], valid_from=REFORM)
         for year in years.values():
             SchoolYearSetting.objects.create(school=school, school_year=year, paper_mode=demo.paper_mode)
@@ -185,16 +269,23 @@ def load(seed: int = 1) -> DemoAccounts:
         Appointment.objects.create(staff=clerk, role=Role.CLERK, school=school, valid_from=since)
         homeroom = {
             (grade, letter): staff(f"gv{grade}{letter.lower()}", rng.choice((1, 2, 2, 2)))
-            for grade in range(1, 6) for letter in "AB"[:CLASSES_PER_GRADE]
+            for grade in range(1, 6)
+            for letter in "AB"[:CLASSES_PER_GRADE]
         }
-        specialists = {code: staff(f"gv.{code.replace('_', '')}", rng.choice((1, 2))) for code, _grades in SUBJECT_TEACHERS}
+        specialists = {
+            code: staff(f"gv.{code.replace('_', '')}", rng.choice((1, 2))) for code, _grades in SUBJECT_TEACHERS
+        }
         if index == 0:
             accounts.rows += [
                 ("Principal", principal.user.username, school.name),
                 ("Vice-principal", vice.user.username, school.name),
                 ("School clerk", clerk.user.username, school.name),
                 ("Homeroom teacher of 3A", homeroom[(3, "A")].user.username, f"3A, {school.name}"),
-                ("Subject teacher (English)", specialists["foreign_language_1"].user.username, f"Ngoại ngữ 1, grades 3-5, {school.name}"),
+                (
+                    "Subject teacher (English)",
+                    specialists["foreign_language_1"].user.username,
+                    f"Ngoại ngữ 1, grades 3-5, {school.name}",
+                ),
             ]
 
         moving_up: dict[tuple[int, str], list[Student]] = {}  # (grade next year, letter) → students
@@ -204,14 +295,28 @@ def load(seed: int = 1) -> DemoAccounts:
             ends = year_dates["end_date"] if first_year else None
             for grade in range(1, 6):
                 for letter in "AB"[:CLASSES_PER_GRADE]:
-                    class_group = ClassGroup.objects.create(school=school, school_year=year, grade=grade, name=f"{grade}{letter}")
-                    Appointment.objects.create(staff=homeroom[(grade, letter)], role=Role.HOMEROOM_TEACHER, school=school,
-                                               class_group=class_group, valid_from=year_dates["start_date"], valid_to=ends)
+                    class_group = ClassGroup.objects.create(
+                        school=school, school_year=year, grade=grade, name=f"{grade}{letter}"
+                    )
+                    Appointment.objects.create(
+                        staff=homeroom[(grade, letter)],
+                        role=Role.HOMEROOM_TEACHER,
+                        school=school,
+                        class_group=class_group,
+                        valid_from=year_dates["start_date"],
+                        valid_to=ends,
+                    )
                     for code, grades in SUBJECT_TEACHERS:
                         if grade in grades:
-                            Appointment.objects.create(staff=specialists[code], role=Role.SUBJECT_TEACHER, school=school,
-                                                       class_group=class_group, subject_code=code,
-                                                       valid_from=year_dates["start_date"], valid_to=ends)
+                            Appointment.objects.create(
+                                staff=specialists[code],
+                                role=Role.SUBJECT_TEACHER,
+                                school=school,
+                                class_group=class_group,
+                                subject_code=code,
+                                valid_from=year_dates["start_date"],
+                                valid_to=ends,
+                            )
                     members = moving_up.get((grade, letter)) if not first_year else None
                     if members is None:
                         members = []
@@ -222,16 +327,25 @@ def load(seed: int = 1) -> DemoAccounts:
                     if first_year and grade < 5:
                         moving_up[(grade + 1, letter)] = members
                     for number, student in enumerate(members, start=1):
-                        enrolments.append(Enrolment(student=student, class_group=class_group, school_year=year,
-                                                    start_date=year_dates["start_date"], end_date=ends,
-                                                    register_number=f"{number:02d}/{class_group.name}-{year_code[:4]}"))
+                        enrolments.append(
+                            Enrolment(
+                                student=student,
+                                class_group=class_group,
+                                school_year=year,
+                                start_date=year_dates["start_date"],
+                                end_date=ends,
+                                register_number=f"{number:02d}/{class_group.name}-{year_code[:4]}",
+                            )
+                        )
         _save_students(students)
         students.clear()
     Enrolment.objects.bulk_create(enrolments, batch_size=1000)
     return accounts
 
 
-def _new_student(rng: random.Random, school: School, demo: DemoSchool, grade: int, entry_year: int, serial: int) -> Student:
+def _new_student(
+    rng: random.Random, school: School, demo: DemoSchool, grade: int, entry_year: int, serial: int
+) -> Student:
     gender = rng.choice((1, 2))
     birth_year = entry_year - 5 - grade
     born = dt.date(birth_year, rng.randint(1, 12), rng.randint(1, 28))
@@ -252,7 +366,9 @@ def _new_student(rng: random.Random, school: School, demo: DemoSchool, grade: in
         full_name=names.full_name(rng, gender, family),
         gender=gender,
         date_of_birth=born,
-        place_of_birth="Tỉnh Quảng Ngãi" if rng.random() < 0.9 else rng.choice(["Thành phố Đà Nẵng", "Tỉnh Bình Định", "Tỉnh Kon Tum"]),
+        place_of_birth="Tỉnh Quảng Ngãi"
+        if rng.random() < 0.9
+        else rng.choice(["Thành phố Đà Nẵng", "Tỉnh Bình Định", "Tỉnh Kon Tum"]),
         ethnicity="Hrê" if ethnic else "Kinh",
         nationality="Việt Nam",
         hometown="Tỉnh Quảng Ngãi",

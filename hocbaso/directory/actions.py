@@ -91,8 +91,14 @@ def create_student(*, by: Any, school: School, data: Mapping[str, Any], channel:
     student = Student(school=school, **_clean_student_data(data))
     _refresh_id_warnings(student)
     _save_checked(student)
-    audit.record(by=by, action="student.create", obj=student, school_id=school.pk, channel=channel,
-                 changes=audit.diff({}, audit.snapshot(student, STUDENT_FIELDS)))
+    audit.record(
+        by=by,
+        action="student.create",
+        obj=student,
+        school_id=school.pk,
+        channel=channel,
+        changes=audit.diff({}, audit.snapshot(student, STUDENT_FIELDS)),
+    )
     return student
 
 
@@ -108,7 +114,9 @@ def update_student(*, by: Any, student: Student, data: Mapping[str, Any], channe
     _save_checked(student)
     changes = audit.diff(before, audit.snapshot(student, STUDENT_FIELDS))
     if changes:
-        audit.record(by=by, action="student.update", obj=student, school_id=student.school_id, channel=channel, changes=changes)
+        audit.record(
+            by=by, action="student.update", obj=student, school_id=student.school_id, channel=channel, changes=changes
+        )
     return student
 
 
@@ -130,28 +138,59 @@ def enrol_student(
     """
     _require_manager(by, class_group.school)
     if student.school_id != class_group.school_id:
-        raise ValidationFailed(_("The student belongs to another school; use a transfer."), code="enrolment_other_school", field="class_group")
+        raise ValidationFailed(
+            _("The student belongs to another school; use a transfer."),
+            code="enrolment_other_school",
+            field="class_group",
+        )
     year = class_group.school_year
     errors = []
     if not year.contains(start_date):
-        errors.append(ValidationFailed(_("The start date must fall within school year %(year)s.") % {"year": year.code},
-                                       code="enrolment_outside_year", field="start_date"))
+        errors.append(
+            ValidationFailed(
+                _("The start date must fall within school year %(year)s.") % {"year": year.code},
+                code="enrolment_outside_year",
+                field="start_date",
+            )
+        )
     if end_date is not None and end_date < start_date:
-        errors.append(ValidationFailed(_("The end date cannot be before the start date."), code="end_before_start", field="end_date"))
+        errors.append(
+            ValidationFailed(
+                _("The end date cannot be before the start date."), code="end_before_start", field="end_date"
+            )
+        )
     if errors:
         raise InvalidInput(errors)
-    overlapping = Enrolment.objects.select_for_update().filter(student=student, school_year=year).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=start_date)
+    overlapping = (
+        Enrolment.objects.select_for_update()
+        .filter(student=student, school_year=year)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=start_date))
     )
     if end_date is not None:
         overlapping = overlapping.filter(start_date__lte=end_date)
     if overlapping.exists():
-        raise Conflict(_("This student is already enrolled in a class this school year."), code="enrolment_duplicate", field="class_group")
-    enrolment = Enrolment(student=student, class_group=class_group, school_year=year, start_date=start_date,
-                          end_date=end_date, register_number=nfc(register_number))
+        raise Conflict(
+            _("This student is already enrolled in a class this school year."),
+            code="enrolment_duplicate",
+            field="class_group",
+        )
+    enrolment = Enrolment(
+        student=student,
+        class_group=class_group,
+        school_year=year,
+        start_date=start_date,
+        end_date=end_date,
+        register_number=nfc(register_number),
+    )
     _save_checked(enrolment)
-    audit.record(by=by, action="enrolment.create", obj=enrolment, school_id=class_group.school_id, channel=channel,
-                 changes=audit.diff({}, audit.snapshot(enrolment)))
+    audit.record(
+        by=by,
+        action="enrolment.create",
+        obj=enrolment,
+        school_id=class_group.school_id,
+        channel=channel,
+        changes=audit.diff({}, audit.snapshot(enrolment)),
+    )
     return enrolment
 
 
@@ -178,15 +217,23 @@ def appoint(
         school = class_group.school
     if role in (Role.PRINCIPAL, Role.UNIT_OFFICER):
         if not getattr(by, "is_superuser", False):
-            raise PermissionRefused(_("Only an operator may appoint principals and unit officers."), code="operator_only")
+            raise PermissionRefused(
+                _("Only an operator may appoint principals and unit officers."), code="operator_only"
+            )
     elif school is None:
-        raise ValidationFailed(_("Choose the school or class for this role."), code="appointment_school_missing", field="class_group")
+        raise ValidationFailed(
+            _("Choose the school or class for this role."), code="appointment_school_missing", field="class_group"
+        )
     else:
         _require_manager(by, school)
     if role in CLASS_ROLES and class_group is None:
-        raise ValidationFailed(_("Choose the class for this role."), code="appointment_class_missing", field="class_group")
+        raise ValidationFailed(
+            _("Choose the class for this role."), code="appointment_class_missing", field="class_group"
+        )
     if role == Role.SUBJECT_TEACHER and not subject_code:
-        raise ValidationFailed(_("Choose the subject this teacher teaches."), code="appointment_subject_missing", field="subject_code")
+        raise ValidationFailed(
+            _("Choose the subject this teacher teaches."), code="appointment_subject_missing", field="subject_code"
+        )
     if role == Role.UNIT_OFFICER and unit is None:
         raise ValidationFailed(_("Choose the administrative unit."), code="appointment_unit_missing", field="unit")
     if role not in Role.values:
@@ -202,6 +249,12 @@ def appoint(
         valid_to=valid_to,
     )
     _save_checked(appointment)
-    audit.record(by=by, action="appointment.create", obj=appointment, school_id=appointment.school_id, channel=channel,
-                 changes=audit.diff({}, audit.snapshot(appointment)))
+    audit.record(
+        by=by,
+        action="appointment.create",
+        obj=appointment,
+        school_id=appointment.school_id,
+        channel=channel,
+        changes=audit.diff({}, audit.snapshot(appointment)),
+    )
     return appointment

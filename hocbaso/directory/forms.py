@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.core.errors import ValidationFailed
@@ -13,6 +14,13 @@ from hocbaso.directory.actions import STUDENT_FIELDS
 from hocbaso.directory.models import Appointment, ClassGroup, Role, School, StaffMember, Student
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> None:
+    """Limit a model choice field to what this school offers."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
 
 
 class StudentForm(forms.ModelForm):
@@ -40,14 +48,16 @@ class EnrolmentForm(forms.Form):
 
     def __init__(self, *args: Any, school: School, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["class_group"].queryset = ClassGroup.objects.filter(school=school).select_related("school_year")
+        _choices(self, "class_group", ClassGroup.objects.filter(school=school).select_related("school_year"))
 
 
 class AppointmentForm(forms.Form):
     staff = forms.ModelChoiceField(queryset=StaffMember.objects.none(), label=_("staff member"))
     role = forms.ChoiceField(
         label=_("role"),
-        choices=[(r.value, r.label) for r in (Role.HOMEROOM_TEACHER, Role.SUBJECT_TEACHER, Role.VICE_PRINCIPAL, Role.CLERK)],
+        choices=[
+            (r.value, r.label) for r in (Role.HOMEROOM_TEACHER, Role.SUBJECT_TEACHER, Role.VICE_PRINCIPAL, Role.CLERK)
+        ],
     )
     class_group = forms.ModelChoiceField(queryset=ClassGroup.objects.none(), label=_("class"), required=False)
     subject_code = forms.CharField(label=_("subject"), max_length=30, required=False)
@@ -56,8 +66,8 @@ class AppointmentForm(forms.Form):
 
     def __init__(self, *args: Any, school: School, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = StaffMember.objects.filter(school=school)
-        self.fields["class_group"].queryset = ClassGroup.objects.filter(school=school).select_related("school_year")
+        _choices(self, "staff", StaffMember.objects.filter(school=school))
+        _choices(self, "class_group", ClassGroup.objects.filter(school=school).select_related("school_year"))
 
 
-__all__ = ["AppointmentForm", "EnrolmentForm", "StudentForm", "Appointment"]
+__all__ = ["Appointment", "AppointmentForm", "EnrolmentForm", "StudentForm"]

@@ -19,7 +19,10 @@ def sections(user: Any) -> list[Section]:
     active = appointments_of(user, active_on=clock.today()).select_related("school", "class_group__school_year", "unit")
     seen_schools: set[int] = set()
     for appointment in active:
-        if appointment.role in (Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.CLERK) and appointment.school_id not in seen_schools:
+        if (
+            appointment.role in (Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.CLERK)
+            and appointment.school_id not in seen_schools
+        ):
             school = appointment.school
             assert school is not None
             seen_schools.add(school.pk)
@@ -32,14 +35,16 @@ def sections(user: Any) -> list[Section]:
                 links.append(Link(_("Audit log"), reverse("directory:school_audit", args=[school.pk])))
             found.append(Section(f"{appointment.get_role_display()} — {school.name}", links, order=10))
     class_links = [
-        Link(f"{a.get_role_display()} {a.class_group}" + (f" · {a.subject_code}" if a.subject_code else ""),
-             reverse("directory:class", args=[a.class_group_id]))
+        Link(
+            f"{a.get_role_display()} {a.class_group}" + (f" · {a.subject_code}" if a.subject_code else ""),
+            reverse("directory:class", args=[a.class_group_id]),
+        )
         for a in active
         if a.class_group_id
     ]
     if class_links:
         found.append(Section(_("My classes"), class_links, order=20))
-    unit_ids = [a.unit_id for a in active if a.role == Role.UNIT_OFFICER]
+    unit_ids = [a.unit_id for a in active if a.role == Role.UNIT_OFFICER and a.unit_id is not None]
     if unit_ids:
         units = ", ".join(u.name for u in AdministrativeUnit.objects.filter(pk__in=unit_ids))
         count = visible_schools(user).count()
@@ -51,5 +56,11 @@ def sections(user: Any) -> list[Section]:
             )
         )
     if getattr(user, "is_superuser", False):
-        found.append(Section(_("Operator"), [Link(_("All schools"), reverse("directory:schools")), Link(_("Administration"), "/admin/")], order=90))
+        found.append(
+            Section(
+                _("Operator"),
+                [Link(_("All schools"), reverse("directory:schools")), Link(_("Administration"), "/admin/")],
+                order=90,
+            )
+        )
     return found

@@ -53,7 +53,9 @@ class AdministrativeUnit(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent unit"))
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent unit")
+    )
     education_office = models.CharField(_("education office"), max_length=200, blank=True)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
@@ -73,7 +75,9 @@ class AdministrativeUnit(models.Model):
         found = {self.pk}
         frontier = {self.pk}
         while frontier:
-            frontier = set(AdministrativeUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
+            frontier = (
+                set(AdministrativeUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
+            )
             found |= frontier
         return found
 
@@ -110,6 +114,9 @@ class SchoolUnitLink(models.Model):
 
     class Meta:
         constraints = [_dated("school_unit_link")]
+
+    def __str__(self) -> str:
+        return f"{self.school} → {self.unit} ({self.valid_from}–{self.valid_to or ''})"
 
 
 class SchoolYear(models.Model):
@@ -155,6 +162,9 @@ class SchoolYearSetting(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["school", "school_year"], name="one_setting_per_school_year")]
+
+    def __str__(self) -> str:
+        return f"{self.school} {self.school_year}"
 
 
 class ClassGroup(models.Model):
@@ -217,13 +227,21 @@ class Student(models.Model):
         ordering = ["full_name"]
         verbose_name = _("student")
         constraints = [
-            models.UniqueConstraint(fields=["personal_id"], condition=~Q(personal_id=""), name="student_personal_id_unique",
+            models.UniqueConstraint(
+                fields=["personal_id"],
+                condition=~Q(personal_id=""),
+                name="student_personal_id_unique",
                 violation_error_message=_("Another student already has this personal ID."),
             ),
-            models.UniqueConstraint(fields=["sector_code"], condition=~Q(sector_code=""), name="student_sector_code_unique",
+            models.UniqueConstraint(
+                fields=["sector_code"],
+                condition=~Q(sector_code=""),
+                name="student_sector_code_unique",
                 violation_error_message=_("Another student already has this sector code."),
             ),
-            models.CheckConstraint(condition=Q(personal_id="") | Q(personal_id__regex=r"^\d{12}$"), name="student_personal_id_format",
+            models.CheckConstraint(
+                condition=Q(personal_id="") | Q(personal_id__regex=r"^\d{12}$"),
+                name="student_personal_id_format",
                 violation_error_message=_("The personal ID must be exactly 12 digits."),
             ),
             models.CheckConstraint(condition=Q(gender__in=[0, 1, 2]), name="student_gender_code"),
@@ -235,7 +253,11 @@ class Student(models.Model):
     def clean(self) -> None:
         if self.date_of_birth and self.date_of_birth > clock.today():
             raise ValidationError(
-                {"date_of_birth": ValidationError(_("The date of birth cannot be in the future."), code="date_of_birth_future")}
+                {
+                    "date_of_birth": ValidationError(
+                        _("The date of birth cannot be in the future."), code="date_of_birth_future"
+                    )
+                }
             )
 
     @property
@@ -248,7 +270,9 @@ class Enrolment(models.Model):
     """A student in a class for a school year; ``register_number`` is the số đăng bộ."""
 
     student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="enrolments")
-    class_group = models.ForeignKey(ClassGroup, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("class"))
+    class_group = models.ForeignKey(
+        ClassGroup, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("class")
+    )
     school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+", editable=False)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
@@ -280,7 +304,9 @@ class StaffMember(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff")
     full_name = models.CharField(_("full name"), max_length=150)
-    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.PROTECT, related_name="staff", verbose_name=_("school"))
+    school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.PROTECT, related_name="staff", verbose_name=_("school")
+    )
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
 
@@ -314,10 +340,26 @@ class Appointment(models.Model):
 
     staff = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="appointments")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("school"))
-    class_group = models.ForeignKey(ClassGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("class"))
+    school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("school")
+    )
+    class_group = models.ForeignKey(
+        ClassGroup,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("class"),
+    )
     subject_code = models.CharField(_("subject"), max_length=30, blank=True)
-    unit = models.ForeignKey(AdministrativeUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("administrative unit"))
+    unit = models.ForeignKey(
+        AdministrativeUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("administrative unit"),
+    )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
 
@@ -331,10 +373,29 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 name="appointment_shape",
                 condition=(
-                    Q(role="subject_teacher", class_group__isnull=False, school__isnull=False, unit__isnull=True) & ~Q(subject_code="")
-                    | Q(role="homeroom_teacher", class_group__isnull=False, school__isnull=False, unit__isnull=True, subject_code="")
-                    | Q(role__in=["principal", "vice_principal", "clerk"], school__isnull=False, class_group__isnull=True, unit__isnull=True, subject_code="")
-                    | Q(role="unit_officer", unit__isnull=False, school__isnull=True, class_group__isnull=True, subject_code="")
+                    Q(role="subject_teacher", class_group__isnull=False, school__isnull=False, unit__isnull=True)
+                    & ~Q(subject_code="")
+                    | Q(
+                        role="homeroom_teacher",
+                        class_group__isnull=False,
+                        school__isnull=False,
+                        unit__isnull=True,
+                        subject_code="",
+                    )
+                    | Q(
+                        role__in=["principal", "vice_principal", "clerk"],
+                        school__isnull=False,
+                        class_group__isnull=True,
+                        unit__isnull=True,
+                        subject_code="",
+                    )
+                    | Q(
+                        role="unit_officer",
+                        unit__isnull=False,
+                        school__isnull=True,
+                        class_group__isnull=True,
+                        subject_code="",
+                    )
                 ),
                 violation_error_message=_("This role needs different details (class, subject, school or unit)."),
             ),

@@ -97,8 +97,10 @@ def visible_students(user: Any) -> QuerySet[Student]:
     appointments = appointments_of(user)
     whole_schools = set(appointments.filter(role__in=SCHOOL_ROLES).values_list("school_id", flat=True))
     taught = set(appointments.exclude(class_group__isnull=True).values_list("class_group_id", flat=True))
-    condition = Q(school_id__in=whole_schools) | Q(enrolments__class_group__school_id__in=whole_schools) | Q(
-        enrolments__class_group_id__in=taught
+    condition = (
+        Q(school_id__in=whole_schools)
+        | Q(enrolments__class_group__school_id__in=whole_schools)
+        | Q(enrolments__class_group_id__in=taught)
     )
     return Student.objects.filter(condition).distinct()
 
@@ -120,7 +122,9 @@ def is_principal(user: Any) -> bool:
     """Principal or vice-principal somewhere today, or a superuser."""
     if getattr(user, "is_superuser", False):
         return True
-    return appointments_of(user, active_on=clock.today()).filter(role__in=[Role.PRINCIPAL, Role.VICE_PRINCIPAL]).exists()
+    return (
+        appointments_of(user, active_on=clock.today()).filter(role__in=[Role.PRINCIPAL, Role.VICE_PRINCIPAL]).exists()
+    )
 
 
 def can_manage_school(user: Any, school: School) -> bool:

@@ -86,16 +86,23 @@ def consistency_warnings(personal_id: str, *, gender: int, date_of_birth: dt.dat
             warnings.append(
                 IdWarning(
                     "personal_id_century",
-                    str(_("The 4th digit of the personal ID indicates a birth century other than %(year)d's.")
-                        % {"year": date_of_birth.year}),
+                    str(
+                        _("The 4th digit of the personal ID indicates a birth century other than %(year)d's.")
+                        % {"year": date_of_birth.year}
+                    ),
                 )
             )
         elif id_year != date_of_birth.year:
             warnings.append(
                 IdWarning(
                     "personal_id_birth_year",
-                    str(_("Digits 5-6 of the personal ID give birth year %(id_year)d, but the student was born in %(year)d.")
-                        % {"id_year": id_year, "year": date_of_birth.year}),
+                    str(
+                        _(
+                            "Digits 5-6 of the personal ID give birth year %(id_year)d, "
+                            "but the student was born in %(year)d."
+                        )
+                        % {"id_year": id_year, "year": date_of_birth.year}
+                    ),
                 )
             )
     return warnings

@@ -7,8 +7,6 @@ page is a staff read of a child's data and is audited.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -23,7 +21,7 @@ from hocbaso.core.forms import add_domain_error
 from hocbaso.core.permissions import requires
 from hocbaso.directory import actions
 from hocbaso.directory.forms import AppointmentForm, EnrolmentForm, StudentForm
-from hocbaso.directory.models import Appointment, ClassGroup, Enrolment, School, Student
+from hocbaso.directory.models import Appointment, Enrolment, School, Student
 from hocbaso.directory.permissions import (
     can_manage_school,
     can_read_school_audit,
@@ -65,7 +63,9 @@ def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     manager = can_manage_school(request.user, school)
     appointments = (
-        Appointment.objects.filter(school=school).select_related("staff", "class_group__school_year").order_by("role", "staff__full_name")
+        Appointment.objects.filter(school=school)
+        .select_related("staff", "class_group__school_year")
+        .order_by("role", "staff__full_name")
         if manager
         else Appointment.objects.none()
     )
@@ -193,5 +193,3 @@ def school_audit(request: HttpRequest, pk: int) -> HttpResponse:
     events = AuditEvent.objects.filter(school_id=school.pk).order_by("-id")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "directory/school_audit.html", {"school": school, "page": page})
-
-

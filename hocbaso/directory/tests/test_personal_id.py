@@ -23,7 +23,9 @@ def test_malformed_ids_are_refused(raw: str, code: str) -> None:
     assert caught.value.field == "personal_id"
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("051218001471", "051218001471"), (" 0512 1800 1471 ", "051218001471"), ("", "")])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("051218001471", "051218001471"), (" 0512 1800 1471 ", "051218001471"), ("", "")]
+)
 def test_well_formed_ids_are_normalised(raw: str, expected: str) -> None:
     assert pid.validate_format(raw) == expected
 

@@ -27,8 +27,14 @@ class Command(BaseCommand):
         else:
             with transaction.atomic():
                 accounts = directory_data.load(seed)
-                audit.record(by=None, action="demo.load", object_type="demo", object_id=str(seed), channel="cli",
-                             changes={"seed": [None, seed]})
+                audit.record(
+                    by=None,
+                    action="demo.load",
+                    object_type="demo",
+                    object_id=str(seed),
+                    channel="cli",
+                    changes={"seed": [None, seed]},
+                )
             self.stdout.write(f"Demo directory loaded in {time.monotonic() - started:.1f} s (seed {seed}).")
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {directory_data.DEMO_PASSWORD}):")
@@ -43,13 +49,21 @@ def _known_accounts() -> directory_data.DemoAccounts:
     accounts = directory_data.DemoAccounts()
     first = School.objects.get(code=directory_data.SCHOOLS[0].code)
     accounts.rows.append(("Operator (superuser)", "admin", "everything"))
-    for appointment in Appointment.objects.filter(role=Role.UNIT_OFFICER).select_related("staff__user", "unit").order_by("pk"):
-        accounts.rows.append(("Unit officer", appointment.staff.user.username, appointment.unit.name if appointment.unit else ""))
+    for appointment in (
+        Appointment.objects.filter(role=Role.UNIT_OFFICER).select_related("staff__user", "unit").order_by("pk")
+    ):
+        accounts.rows.append(
+            ("Unit officer", appointment.staff.user.username, appointment.unit.name if appointment.unit else "")
+        )
     for role in (Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.CLERK):
-        appointment = Appointment.objects.filter(role=role, school=first).select_related("staff__user").first()
-        if appointment:
-            accounts.rows.append((role.label, appointment.staff.user.username, first.name))
-    homeroom = Appointment.objects.filter(role=Role.HOMEROOM_TEACHER, class_group__school=first, class_group__name="3A").select_related("staff__user").first()
+        held = Appointment.objects.filter(role=role, school=first).select_related("staff__user").first()
+        if held:
+            accounts.rows.append((str(role.label), held.staff.user.username, first.name))
+    homeroom = (
+        Appointment.objects.filter(role=Role.HOMEROOM_TEACHER, class_group__school=first, class_group__name="3A")
+        .select_related("staff__user")
+        .first()
+    )
     if homeroom:
         accounts.rows.append(("Homeroom teacher of 3A", homeroom.staff.user.username, f"3A, {first.name}"))
     return accounts
