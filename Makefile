@@ -1,6 +1,6 @@
 # Học bạ số — `make help` lists the targets.
 SHELL := /bin/bash
-PY ?= python3.11
+PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -14,19 +14,19 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
-	@command -v $(PY) >/dev/null || PY=python3; test -d $(VENV) || $${PY:-$(PY)} -m venv $(VENV) || python3 -m venv $(VENV)
+	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) system ## Create .venv and install the project with its tools
+install: $(STAMP) ## Create .venv and install the project with its tools
 	@$(MAKE) --no-print-directory messages-compile
 
 system: ## Install the Debian tools the project uses (gettext, poppler, xmlsec1, SoftHSM2, Chromium)
 	@bash scripts/system-packages.sh
 
-messages-compile:
-	@for po in locale/*/LC_MESSAGES/django.po; do msgfmt --check-format -o $${po%.po}.mo $$po; done
+messages-compile: $(STAMP)
+	@$(BIN)/python scripts/compile_messages.py
 
 messages: $(STAMP) ## Refresh locale/vi from the source strings (then translate the new entries)
 	HOCBASO_DEMO=1 $(BIN)/hocbaso makemessages --locale vi --ignore '.venv/*' --ignore 'var/*' --no-obsolete
@@ -37,10 +37,10 @@ demo: install ## Set up and serve the demo province on http://$(HOST):$(PORT)
 	HOCBASO_DEMO=1 $(BIN)/hocbaso demo-data --seed $(SEED)
 	HOCBASO_DEMO=1 $(BIN)/hocbaso runserver $(HOST):$(PORT) --noreload
 
-test: install ## Run the whole suite (SQLite; PostgreSQL when DATABASE_URL points at one)
+test: install system ## Run the whole suite (SQLite; PostgreSQL when DATABASE_URL points at one)
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
-check: install ## Lint, format, types, import layers, Django checks, migrations, translations
+check: install system ## Lint, format, types, import layers, Django checks, migrations, translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	HOCBASO_DEMO=1 $(BIN)/mypy hocbaso config
