@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("hocbaso.accounts.urls")),
     path("", include("hocbaso.core.urls")),
     path("", include("hocbaso.directory.urls")),
+    path("", include("hocbaso.api.urls")),
 ]

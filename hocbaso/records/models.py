@@ -1,0 +1,162 @@
+"""Records (học bạ) and their versions.
+
+A ``Record`` is one per student per school level, with an immutable public identifier. A
+``RecordVersion`` is the signed document of one school year: its canonical XML (the source),
+the PDF rendered from it, numbered per record, moving through one transition table. Once a
+version leaves ``draft`` its content fields never change (``save`` refuses it); signatures
+only append to the PDF, recorded in ``signed_pdf_*``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from hocbaso.core.errors import Conflict
+from hocbaso.directory.models import ClassGroup, School, SchoolYear, Student
+
+
+class Level(models.TextChoices):
+    PRIMARY = "primary", _("Primary")
+    LOWER_SECONDARY = "lower_secondary", _("Lower secondary")
+    UPPER_SECONDARY = "upper_secondary", _("Upper secondary")
+
+
+class Record(models.Model):
+    """A student's học bạ for one school level."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="records")
+    level = models.CharField(max_length=20, choices=Level.choices, default=Level.PRIMARY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["student", "level"], name="one_record_per_level")]
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    FROZEN = "frozen", _("Awaiting signatures")
+    SIGNED_HOMEROOM = "signed_homeroom", _("Signed by the homeroom teacher")
+    SIGNED_PRINCIPAL = "signed_principal", _("Signed by the principal")
+    ISSUED = "issued", _("Issued")
+    SUPERSEDED = "superseded", _("Superseded")
+    REVOKED = "revoked", _("Revoked")
+
+
+TRANSITIONS: dict[str, set[str]] = {
+    Status.DRAFT: {Status.FROZEN},
+    Status.FROZEN: {Status.SIGNED_HOMEROOM, Status.SUPERSEDED, Status.REVOKED},
+    Status.SIGNED_HOMEROOM: {Status.SIGNED_PRINCIPAL, Status.SUPERSEDED, Status.REVOKED},
+    Status.SIGNED_PRINCIPAL: {Status.ISSUED, Status.SUPERSEDED, Status.REVOKED},
+    Status.ISSUED: {Status.SUPERSEDED, Status.REVOKED},
+    Status.SUPERSEDED: set(),
+    Status.REVOKED: set(),
+}
+CURRENT_STATUSES = [Status.FROZEN, Status.SIGNED_HOMEROOM, Status.SIGNED_PRINCIPAL, Status.ISSUED]
+
+
+class RecordVersion(models.Model):
+    """One school year's document of a record. Content is frozen once it leaves draft."""
+
+    CONTENT_FIELDS: ClassVar[tuple[str, ...]] = (
+        "record_id",
+        "school_year_id",
+        "class_group_id",
+        "school_id",
+        "number",
+        "issuance_code",
+        "xml_name",
+        "xml_sha256",
+        "pdf_name",
+        "pdf_sha256",
+        "previous_sha256",
+        "supersedes_id",
+        "data",
+        "assembled_at",
+        "assembled_by_id",
+    )
+
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="versions")
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    class_group = models.ForeignKey(ClassGroup, on_delete=models.PROTECT, related_name="record_versions")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="record_versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    issuance_code = models.CharField(max_length=32, unique=True)
+    data = models.JSONField(help_text="The record data the XML was built from (for display and search).")
+    xml_name = models.CharField(max_length=200)
+    xml_sha256 = models.CharField(max_length=64)
+    pdf_name = models.CharField(max_length=200)
+    pdf_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the PDF as rendered, before any signature.")
+    signed_pdf_name = models.CharField(max_length=200, blank=True)
+    signed_pdf_sha256 = models.CharField(max_length=64, blank=True)
+    signed_xml_name = models.CharField(max_length=200, blank=True)
+    signed_xml_sha256 = models.CharField(max_length=64, blank=True)
+    previous_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="XML hash of the previous year's current version."
+    )
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    status_reason = models.TextField(blank=True)
+    assembled_at = models.DateTimeField()
+    assembled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["record", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "number"], name="version_number_unique"),
+            models.UniqueConstraint(
+                fields=["record", "school_year"],
+                condition=Q(status__in=["frozen", "signed_homeroom", "signed_principal", "issued"]),
+                name="one_current_version_per_year",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuance_code} v{self.number}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.status in CURRENT_STATUSES
+
+    def transition_to(self, status: str, *, reason: str = "") -> None:
+        """Move to ``status`` if the transition table allows it (the caller saves)."""
+        if status not in TRANSITIONS[self.status]:
+            raise Conflict(
+                _("A version that is %(current)s cannot become %(target)s.")
+                % {"current": Status(self.status).label, "target": Status(status).label},
+                code="status_transition",
+            )
+        from hocbaso.core import clock
+
+        self.status = status
+        self.status_changed_at = clock.now()
+        if reason:
+            self.status_reason = reason
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Refuse any change to content fields once the stored row has left draft."""
+        if self.pk is not None:
+            stored = RecordVersion.objects.filter(pk=self.pk).values(*self.CONTENT_FIELDS, "status").first()
+            if stored is not None and stored["status"] != Status.DRAFT:
+                changed = [name for name in self.CONTENT_FIELDS if stored[name] != getattr(self, name)]
+                if changed:
+                    raise Conflict(
+                        _("A frozen record version cannot be edited (%(fields)s); request a correction instead.")
+                        % {"fields": ", ".join(changed)},
+                        code="version_frozen",
+                    )
+        super().save(*args, **kwargs)
