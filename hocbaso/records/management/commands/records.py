@@ -56,7 +56,7 @@ class Command(BaseCommand):
             raise CommandError(f"{problems} of {checked} stored files do not match the registry.")
         self.stdout.write(f"All {checked} stored files match the registry.")
 
-    def _export(self, *, school: str | None, all: bool, year: str, out: Path, **_options: Any) -> None:  # noqa: A002
+    def _export(self, *, school: str | None, all: bool, year: str, out: Path, **_options: Any) -> None:
         versions = RecordVersion.objects.filter(school_year__code=year, status__in=CURRENT_STATUSES)
         if school:
             versions = versions.filter(school__code=school)
