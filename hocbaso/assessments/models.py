@@ -192,3 +192,33 @@ class Award(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class OptionalSubject(models.Model):
+    """An optional subject (e.g. Ngoại ngữ 1 in grades 1-2, Tiếng dân tộc) a student takes in a year."""
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="optional_subjects")
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    subject_code = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["student", "school_year", "subject_code"], name="optional_subject_once")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} {self.school_year_id} {self.subject_code}"
+
+
+class CommentBank(models.Model):
+    """Common comments a school's teachers insert for an item (editable by the teachers)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="comment_bank")
+    item_code = models.CharField(max_length=40)
+    text = models.CharField(_("comment"), max_length=500)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["item_code", "text"]
+        constraints = [models.UniqueConstraint(fields=["school", "item_code", "text"], name="comment_bank_unique")]
+
+    def __str__(self) -> str:
+        return self.text
