@@ -8,5 +8,6 @@ urlpatterns = [
     path("", include("hocbaso.accounts.urls")),
     path("", include("hocbaso.core.urls")),
     path("", include("hocbaso.directory.urls")),
+    path("", include("hocbaso.assessments.urls")),
     path("", include("hocbaso.api.urls")),
 ]

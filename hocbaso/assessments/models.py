@@ -202,7 +202,9 @@ class OptionalSubject(models.Model):
     subject_code = models.CharField(max_length=40)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["student", "school_year", "subject_code"], name="optional_subject_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "school_year", "subject_code"], name="optional_subject_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.student_id} {self.school_year_id} {self.subject_code}"

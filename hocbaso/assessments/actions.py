@@ -1,0 +1,217 @@
+"""Writing assessments: cells from the grid, an import or the API; year results; remediation;
+awards. Every write checks the entry window, the writer's scope and the curriculum, and
+records each changed field (who, when, old → new, channel).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from hocbaso.assessments import cells, windows
+from hocbaso.assessments.catalogue import GradeCatalogue, catalogue_for_class
+from hocbaso.assessments.models import AssessmentEntry, EntryChange, OptionalSubject
+from hocbaso.assessments.permissions import write_scope
+from hocbaso.audit import actions as audit
+from hocbaso.core import clock
+from hocbaso.core.errors import DomainError, InvalidInput, PermissionRefused, ValidationFailed
+from hocbaso.core.text import nfc
+from hocbaso.directory.models import ClassGroup, Enrolment
+
+COMMENT_MAX = 500
+FIELDS = ("rating", "score", "comment")
+
+
+@dataclass(frozen=True)
+class CellWrite:
+    """One field of one cell: ``value`` '' or None clears it."""
+
+    student_id: int
+    item_kind: str
+    item_code: str
+    field: str
+    value: Any
+
+    @property
+    def key(self) -> str:
+        return f"{self.student_id}:{self.item_kind}:{self.item_code}:{self.field}"
+
+
+@dataclass(frozen=True)
+class CellResult:
+    write: CellWrite
+    value: Any  # normalised value as stored
+    changed: bool
+
+
+def _cell_error(error: DomainError, write: CellWrite) -> DomainError:
+    error.field = write.key
+    return error
+
+
+def _validate(
+    write: CellWrite,
+    *,
+    catalogue: GradeCatalogue,
+    point: str,
+    scope: Any,
+    students: set[int],
+    optionals: set[tuple[int, str]],
+) -> Any:
+    """The normalised value of one write, or a DomainError naming the cell."""
+    if write.field not in FIELDS:
+        raise ValidationFailed(_("Unknown field %(field)s.") % {"field": write.field}, code="field_unknown")
+    if write.student_id not in students:
+        raise ValidationFailed(_("This student is not in the class."), code="student_not_in_class")
+    item = catalogue.item(write.item_kind, write.item_code)
+    if item is None:
+        raise ValidationFailed(
+            _("%(code)s is not assessed in grade %(grade)d.") % {"code": write.item_code, "grade": catalogue.grade},
+            code="subject_not_in_grade",
+        )
+    if not scope.allows(write.item_kind, write.item_code):
+        raise PermissionRefused(
+            _("You do not teach %(name)s in this class.") % {"name": item.name}, code="not_your_subject"
+        )
+    if item.optional and (write.student_id, item.code) not in optionals:
+        raise ValidationFailed(
+            _("This student does not take the optional subject %(name)s.") % {"name": item.name},
+            code="subject_not_studied",
+        )
+    raw = write.value
+    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+        return None if write.field == "score" else ""
+    if write.field == "rating":
+        return cells.validate_rating(raw, "subject" if write.item_kind == "subject" else "competency")
+    if write.field == "score":
+        if write.item_kind != "subject" or not catalogue.has_test(item.code, point):
+            raise ValidationFailed(
+                _("There is no periodic test for %(name)s at this point in grade %(grade)d.")
+                % {"name": item.name, "grade": catalogue.grade},
+                code="score_cell_not_in_matrix",
+            )
+        return cells.validate_score(raw)
+    comment = nfc(str(raw))
+    if len(comment) > COMMENT_MAX:
+        raise ValidationFailed(
+            _("A comment has at most %(n)d characters.") % {"n": COMMENT_MAX}, code="comment_too_long"
+        )
+    return comment
+
+
+@transaction.atomic
+def save_cells(
+    *, by: Any, class_group: ClassGroup, point: str, writes: Sequence[CellWrite], channel: str = "grid"
+) -> list[CellResult]:
+    """Validate every write, then apply all of them or none.
+
+    Refusals: the window is closed (``window_closed``); the user has no scope in the class
+    (``not_your_class``); otherwise every refused cell is listed in one ``InvalidInput`` whose
+    errors carry ``field = "<student>:<kind>:<code>:<field>"``.
+    """
+    windows.require_open(class_group.school_id, class_group.school_year_id, point)
+    scope = write_scope(by, class_group)
+    if not scope.any:
+        raise PermissionRefused(_("You do not teach this class."), code="not_your_class")
+    catalogue = catalogue_for_class(class_group)
+    students = set(Enrolment.objects.filter(class_group=class_group).values_list("student_id", flat=True))
+    optionals = set(
+        OptionalSubject.objects.filter(school_year_id=class_group.school_year_id, student_id__in=students).values_list(
+            "student_id", "subject_code"
+        )
+    )
+    values: list[tuple[CellWrite, Any]] = []
+    errors: list[DomainError] = []
+    for write in writes:
+        try:
+            values.append(
+                (
+                    write,
+                    _validate(
+                        write, catalogue=catalogue, point=point, scope=scope, students=students, optionals=optionals
+                    ),
+                )
+            )
+        except DomainError as exc:
+            errors.append(_cell_error(exc, write))
+    if errors:
+        raise InvalidInput(errors)
+    return _apply(by=by, class_group=class_group, point=point, values=values, channel=channel)
+
+
+def _apply(
+    *, by: Any, class_group: ClassGroup, point: str, values: list[tuple[CellWrite, Any]], channel: str
+) -> list[CellResult]:
+    now = clock.now()
+    actor = by if getattr(by, "is_authenticated", False) else None
+    keys = {(w.student_id, w.item_kind, w.item_code) for w, _v in values}
+    existing = {
+        (e.student_id, e.item_kind, e.item_code): e
+        for e in AssessmentEntry.objects.select_for_update().filter(
+            school_year_id=class_group.school_year_id,
+            point=point,
+            student_id__in={k[0] for k in keys},
+            item_code__in={k[2] for k in keys},
+        )
+    }
+    created = []
+    for key in keys - set(existing):
+        entry = AssessmentEntry(
+            student_id=key[0],
+            school_year_id=class_group.school_year_id,
+            class_group=class_group,
+            point=point,
+            item_kind=key[1],
+            item_code=key[2],
+            updated_at=now,
+            updated_by=actor,
+        )
+        existing[key] = entry
+        created.append(entry)
+    AssessmentEntry.objects.bulk_create(created)
+    if created and created[0].pk is None:  # backends that do not return keys
+        for entry in AssessmentEntry.objects.filter(
+            school_year_id=class_group.school_year_id, point=point, student_id__in={e.student_id for e in created}
+        ):
+            existing[(entry.student_id, entry.item_kind, entry.item_code)] = entry
+    changes: list[EntryChange] = []
+    touched: dict[int, AssessmentEntry] = {}
+    results: list[CellResult] = []
+    for write, value in values:
+        entry = existing[(write.student_id, write.item_kind, write.item_code)]
+        old = getattr(entry, write.field)
+        changed = old != value
+        if changed:
+            setattr(entry, write.field, value)
+            entry.updated_at, entry.updated_by = now, actor
+            touched[entry.pk] = entry
+            changes.append(
+                EntryChange(
+                    entry=entry,
+                    field=write.field,
+                    old="" if old is None else str(old),
+                    new="" if value is None else str(value),
+                    at=now,
+                    by=actor,
+                    channel=channel,
+                )
+            )
+        results.append(CellResult(write, value, changed))
+    if touched:
+        AssessmentEntry.objects.bulk_update(
+            list(touched.values()), ["rating", "score", "comment", "updated_at", "updated_by"]
+        )
+        EntryChange.objects.bulk_create(changes)
+        audit.record(
+            by=by,
+            action="assessments.save",
+            obj=class_group,
+            school_id=class_group.school_id,
+            channel="api" if channel == "api" else ("import" if channel == "import" else "web"),
+            changes={"point": [None, point], "cells_changed": [None, len(changes)]},
+        )
+    return results

@@ -1,0 +1,72 @@
+"""The entry grid's columns for a grade and point, built from the curriculum catalogue.
+
+Pure: takes the catalogue's plain data, returns column descriptions the grid, the spreadsheet
+template and the API share. Sections:
+
+- ``subjects``: rating of every subject/activity, and its test score where the matrix has a cell;
+- ``competencies``: rating of every quality and competency (homeroom teacher only);
+- ``item:<code>``: one subject or competency with rating, score (if any) and comment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+SUBJECT_RATINGS = ("T", "H", "C")
+COMPETENCY_RATINGS = ("T", "Đ", "C")
+
+
+@dataclass(frozen=True)
+class Item:
+    """A subject/activity or a quality/competency as the grid needs it."""
+
+    kind: str  # "subject" | "competency"
+    code: str
+    name: str
+    short: str
+    optional: bool = False
+    group: str = ""  # for competencies: quality | general | specific
+
+
+@dataclass(frozen=True)
+class Column:
+    kind: str
+    code: str
+    field: str  # rating | score | comment
+    label: str
+    choices: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.code}:{self.field}"
+
+
+def columns_for(
+    section: str, *, items: Iterable[Item], point: str, test_cells: frozenset[tuple[str, str]]
+) -> list[Column]:
+    """Columns of ``section`` at ``point`` (see module docstring); unknown sections give none."""
+    items = list(items)
+    columns: list[Column] = []
+    if section == "subjects":
+        for item in items:
+            if item.kind != "subject":
+                continue
+            columns.append(Column(item.kind, item.code, "rating", item.short, SUBJECT_RATINGS))
+            if (item.code, point) in test_cells:
+                columns.append(Column(item.kind, item.code, "score", f"{item.short} (điểm)"))
+    elif section == "competencies":
+        columns = [
+            Column(i.kind, i.code, "rating", i.short, COMPETENCY_RATINGS) for i in items if i.kind == "competency"
+        ]
+    elif section.startswith("item:"):
+        code = section.split(":", 1)[1]
+        for item in items:
+            if item.code != code:
+                continue
+            choices = SUBJECT_RATINGS if item.kind == "subject" else COMPETENCY_RATINGS
+            columns.append(Column(item.kind, item.code, "rating", "Mức đạt được", choices))
+            if item.kind == "subject" and (item.code, point) in test_cells:
+                columns.append(Column(item.kind, item.code, "score", "Điểm KTĐK"))
+            columns.append(Column(item.kind, item.code, "comment", "Nhận xét"))
+    return columns

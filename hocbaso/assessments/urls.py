@@ -1,0 +1,10 @@
+from django.urls import path
+
+from hocbaso.assessments import views
+
+app_name = "assessments"
+urlpatterns = [
+    path("classes/<int:pk>/assessments/<str:point>/", views.grid, name="grid"),
+    path("classes/<int:pk>/assessments/<str:point>/cell/", views.cell_save, name="cell"),
+    path("schools/<int:school_pk>/entry-windows/", views.windows_page, name="windows"),
+]
