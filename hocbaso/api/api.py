@@ -7,7 +7,6 @@ Domain routers are mounted here; each calls the same actions as the web pages.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -49,5 +48,6 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
-def error_body(code: str, message: str, field: str | None = None) -> str:
-    return json.dumps({"code": code, "message": message, "field": field}, ensure_ascii=False)
+from hocbaso.api.assessments import router as assessments_router  # noqa: E402
+
+api.add_router("/", assessments_router)

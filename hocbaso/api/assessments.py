@@ -1,0 +1,100 @@
+"""API v1: a class's assessments for a point — read them, write them (all or nothing).
+
+The same action as the grid validates every cell; refusals come back as
+``{"code": "invalid", "message", "field", "errors": [{"code", "message", "field"}]}`` with
+``field = "<student>:<kind>:<code>:<field>"`` naming the cell.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+
+from hocbaso.assessments import actions
+from hocbaso.assessments.models import AssessmentEntry, Point
+from hocbaso.core.errors import NotFound
+from hocbaso.directory.models import Enrolment
+from hocbaso.directory.permissions import visible_classes
+
+router = Router(tags=["assessments"])
+
+
+class CellIn(Schema):
+    student_id: int
+    kind: str
+    code: str
+    field: str
+    value: str | int | float | None = None
+
+
+class WriteIn(Schema):
+    cells: list[CellIn]
+
+
+class CellOut(Schema):
+    student_id: int
+    kind: str
+    code: str
+    rating: str
+    score: int | None
+    comment: str
+
+
+class ClassPointOut(Schema):
+    class_id: int
+    point: str
+    students: list[int]
+    cells: list[CellOut]
+
+
+class WriteOut(Schema):
+    saved: int
+    changed: int
+
+
+def _class(request: HttpRequest, class_id: int) -> Any:
+    return get_object_or_404(visible_classes(request.user).select_related("school", "school_year"), pk=class_id)
+
+
+def _point(point: str) -> str:
+    if point not in Point.values:
+        raise NotFound("Unknown assessment point.", code="point_unknown", field="point")
+    return point
+
+
+@router.get("/classes/{class_id}/assessments/{point}", response=ClassPointOut)
+def read_class_point(request: HttpRequest, class_id: int, point: str) -> dict[str, Any]:
+    class_group = _class(request, class_id)
+    point = _point(point)
+    students = list(Enrolment.objects.filter(class_group=class_group).values_list("student_id", flat=True))
+    entries = AssessmentEntry.objects.filter(
+        school_year_id=class_group.school_year_id, point=point, student_id__in=students
+    )
+    return {
+        "class_id": class_group.pk,
+        "point": point,
+        "students": students,
+        "cells": [
+            {
+                "student_id": e.student_id,
+                "kind": e.item_kind,
+                "code": e.item_code,
+                "rating": e.rating,
+                "score": e.score,
+                "comment": e.comment,
+            }
+            for e in entries.order_by("student_id", "item_kind", "item_code")
+        ],
+    }
+
+
+@router.put("/classes/{class_id}/assessments/{point}", response=WriteOut)
+def write_class_point(request: HttpRequest, class_id: int, point: str, payload: WriteIn) -> dict[str, int]:
+    class_group = _class(request, class_id)
+    point = _point(point)
+    writes = [actions.CellWrite(c.student_id, c.kind, c.code, c.field, c.value) for c in payload.cells]
+    results = actions.save_cells(by=request.user, class_group=class_group, point=point, writes=writes, channel="api")
+    return {"saved": len(results), "changed": sum(1 for r in results if r.changed)}
