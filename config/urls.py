@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("hocbaso.directory.urls")),
     path("", include("hocbaso.assessments.urls")),
     path("", include("hocbaso.api.urls")),
+    path("ledger/", include("hocbaso.ledger.urls")),
 ]

@@ -160,3 +160,33 @@ class RecordVersion(models.Model):
                         code="version_frozen",
                     )
         super().save(*args, **kwargs)
+
+
+class AssemblyRun(models.Model):
+    """A bulk freeze-and-render of a class or a school, run as a background task.
+
+    Progress (``done``/``total``) and every skipped student with its reason are stored, so the
+    web page and the CLI can show them and an interrupted run resumes where it stopped.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        FINISHED = "finished", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    class_group = models.ForeignKey(ClassGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    frozen = models.PositiveIntegerField(default=0)
+    skipped = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.school} {self.school_year}: {self.done}/{self.total}"
