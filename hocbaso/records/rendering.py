@@ -1,0 +1,291 @@
+"""The official record PDF, rendered by Typst from the canonical XML only.
+
+Contracts:
+
+- ``render_pdf(xml, draft=)`` parses and validates the XML, passes its data as JSON to
+  ``typst/record.typ`` and returns a PDF/A-3b: student page, learning history, the year's page
+  with its six sections and three signature boxes, a footer on every page with the issuance code,
+  "Trang n/m" and a QR code of ``verify_url``. The XML is embedded byte for byte as the associated
+  file ``hocba.xml`` (AFRelationship /Data, application/xml), so every later signature covers the
+  data. A final document then gets, in one incremental update, three *empty* signature fields
+  named ``homeroom``, ``principal`` and ``school`` over the blank areas of the boxes (positions
+  come from Typst's query of the ``<sigfield>`` metadata, not from constants). A draft gets a
+  diagonal "BẢN NHÁP" watermark and no fields. ``draft`` must agree with the XML's status
+  (``render_status_mismatch`` otherwise), so a watermark-free draft cannot be produced.
+  The Typst revision is deterministic (its timestamp is the assembly date; drafts are byte-stable);
+  the field update of a final adds a random second /ID and ModifyDate (pyHanko), so store the
+  rendered PDF's hash once, as the lead's model does.
+- ``extract_embedded_xml(pdf)`` returns the bytes of the embedded ``hocba.xml`` (pyHanko's
+  reader; works on signed files too) or raises ``pdf_no_xml``.
+- ``render_booklet(pdfs, lookup_url=)`` prints several versions' pages one after another
+  (Typst places each page of each PDF as a vector image) with the conversion mark of the Law on
+  Electronic Transactions 2023, Art. 12 at the foot of every page. It is a printout, not a record:
+  no attachments, no signatures carried over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import segno
+import typst
+from django.utils.translation import gettext_lazy as _
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+
+from hocbaso.core.errors import ValidationFailed
+from hocbaso.records.xml import parse_xml
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE_DIR = Path(__file__).parent / "typst"
+RECORD_TEMPLATE = TEMPLATE_DIR / "record.typ"
+BOOKLET_TEMPLATE = TEMPLATE_DIR / "booklet.typ"
+EMBEDDED_XML_NAME = "hocba.xml"
+SIGNATURE_FIELDS = ("homeroom", "principal", "school")
+FIELD_LABELS = {
+    "homeroom": "Chữ ký số của giáo viên chủ nhiệm",
+    "principal": "Chữ ký số của hiệu trưởng",
+    "school": "Chữ ký số của nhà trường",
+}
+PDF_STANDARD = "a-3b"
+
+_GENDER = {0: "Không rõ", 1: "Nam", 2: "Nữ"}
+_RESULT = {
+    "htxs": "Hoàn thành xuất sắc",
+    "htt": "Hoàn thành tốt",
+    "ht": "Hoàn thành",
+    "cht": "Chưa hoàn thành",
+    "not_classified": "Không xếp loại (học theo kế hoạch giáo dục cá nhân)",
+    "": "(chưa đánh giá)",
+}
+_DECISION = {"promoted": "Được lên lớp", "retained": "Ở lại lớp", "": ""}
+_UNIT_PREFIXES = ("Thành phố ", "Thị xã ", "Thị trấn ", "Huyện ", "Quận ", "Xã ", "Phường ", "Đặc khu ", "Tỉnh ")
+
+
+class RenderError(ValidationFailed):
+    code = "render_failed"
+
+
+def _date(value: str) -> str:
+    """``YYYY-MM-DD`` → ``DD/MM/YYYY``; empty stays empty."""
+    return dt.date.fromisoformat(value).strftime("%d/%m/%Y") if value else ""
+
+
+def _measure(value: float | int | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:g}".replace(".", ",")
+    return f"{text} {unit}"
+
+
+def _yes_no(value: bool | None) -> str:
+    return "Có" if value else "Không"
+
+
+def _place(school: dict[str, Any]) -> str:
+    """The locality written before the date ("Bình Sơn, ngày …"): the nearest unit's bare name."""
+    name = school["units"][0]["name"] if school["units"] else school["province"]
+    for prefix in _UNIT_PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name or school["name"]
+
+
+def display_values(data: dict[str, Any]) -> dict[str, Any]:
+    """Values formatted for print (dates, decimals with a comma, labels of codes)."""
+    year = data["year"]
+    assembled = dt.date.fromisoformat(data["assembled_on"])
+    remediation = year["remediation"] or {}
+    completion = year["completion"]
+    return {
+        "gender": _GENDER[data["student"]["gender"]],
+        "date_of_birth": _date(data["student"]["date_of_birth"]),
+        "history_dates": [_date(entry["start_date"]) for entry in data["history"]],
+        "award_dates": [_date(award["date"]) for award in year["awards"]],
+        "height": _measure(year["height_cm"], "cm"),
+        "weight": _measure(year["weight_kg"], "kg"),
+        "result": _RESULT[year["result"]],
+        "first_result": _RESULT[remediation.get("first_result", "")],
+        "final_result": _RESULT[remediation.get("final_result", "")],
+        "decision": _DECISION[remediation.get("decision", "")],
+        "decided_on": _date(remediation.get("decided_on", "")),
+        "completed_grade": _yes_no(completion["completed_grade"]),
+        "completed_primary": _yes_no(completion["completed_primary"]),
+        "promoted": _yes_no(completion["promoted"]),
+        "place": _place(data["school"]),
+        "assembled_on_long": f"ngày {assembled.day:02d} tháng {assembled.month:02d} năm {assembled.year}",
+    }
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of ``url`` as a standalone SVG document (segno)."""
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", xmldecl=False, border=0, scale=4, dark="#000")
+    return out.getvalue().decode("ascii")
+
+
+_local = threading.local()
+
+
+def _compiler(template: Path) -> typst.Compiler:
+    """One Typst compiler per thread and template: its font and layout caches make reruns cheap."""
+    compilers: dict[Path, typst.Compiler] = _local.__dict__.setdefault("compilers", {})
+    if template not in compilers:
+        compilers[template] = typst.Compiler(str(template), root=str(TEMPLATE_DIR), ignore_system_fonts=True)
+    return compilers[template]
+
+
+def _compile(compiler: typst.Compiler, **kwargs: Any) -> bytes:
+    try:
+        pdf, warnings = compiler.compile_with_warnings(format="pdf", **kwargs)
+    except typst.TypstError as exc:
+        raise RenderError(_("The record could not be rendered: %(error)s") % {"error": exc.message}) from None
+    for warning in warnings:
+        logger.warning("typst: %s", warning.message)
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+def render_pdf(xml_bytes: bytes, *, draft: bool) -> bytes:
+    """The record PDF of ``xml_bytes`` (see the module docstring)."""
+    data = parse_xml(xml_bytes)
+    if (data["status"] == "draft") != draft:
+        raise RenderError(
+            _("A %(status)s record cannot be rendered as a %(kind)s.")
+            % {"status": data["status"], "kind": "draft" if draft else "final document"},
+            code="render_status_mismatch",
+        )
+    inputs = {
+        "data": json.dumps({**data, "display": display_values(data)}, ensure_ascii=False),
+        "xml": xml_bytes.decode("utf-8"),
+        "qr": qr_svg(data["verify_url"]),
+        "draft": "1" if draft else "0",
+    }
+    assembled = dt.datetime.fromisoformat(data["assembled_on"]).replace(tzinfo=dt.UTC)
+    compiler = _compiler(RECORD_TEMPLATE)
+    pdf = _compile(compiler, sys_inputs=inputs, pdf_standards=[PDF_STANDARD], timestamp=assembled)
+    if draft:
+        return pdf
+    boxes = json.loads(compiler.query("<sigfield>", field="value", format="json"))
+    return add_signature_fields(pdf, boxes)
+
+
+def add_signature_fields(pdf: bytes, boxes: list[dict[str, Any]]) -> bytes:
+    """Append empty signature fields in one incremental update.
+
+    ``boxes`` are ``{"name", "page" (1-based), "x", "y", "w", "h"}`` in pt from the page's top-left
+    corner, as the template publishes them; PDF coordinates start bottom-left.
+    """
+    names = sorted(box["name"] for box in boxes)
+    if names != sorted(SIGNATURE_FIELDS):
+        raise RenderError(
+            _("The template placed signature boxes %(names)s.") % {"names": ", ".join(names)}, code="render_failed"
+        )
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    for box in boxes:
+        page_index = box["page"] - 1
+        page = writer.find_page_for_modification(page_index)[0].get_object()
+        _llx, _lly, _urx, top = (float(v) for v in page["/MediaBox"])
+        spec = SigFieldSpec(
+            sig_field_name=box["name"],
+            on_page=page_index,
+            box=(
+                round(box["x"]),
+                round(top - box["y"] - box["h"]),
+                round(box["x"] + box["w"]),
+                round(top - box["y"]),
+            ),
+            readable_field_name=FIELD_LABELS[box["name"]],
+        )
+        append_signature_field(writer, spec)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+class EmbeddedXmlMissing(ValidationFailed):
+    code = "pdf_no_xml"
+
+
+def _name_tree_items(node: generic.DictionaryObject) -> list[tuple[str, Any]]:
+    items: list[tuple[str, Any]] = []
+    names = node.get("/Names")
+    if names is not None:
+        pairs = list(names)
+        items.extend((str(pairs[i]), pairs[i + 1]) for i in range(0, len(pairs) - 1, 2))
+    for kid in node.get("/Kids", []):
+        items.extend(_name_tree_items(kid.get_object()))
+    return items
+
+
+def extract_embedded_xml(pdf_bytes: bytes, *, name: str = EMBEDDED_XML_NAME) -> bytes:
+    """The embedded file ``name`` of a record PDF (signed or not), as stored."""
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+        tree = reader.root.get("/Names", generic.DictionaryObject()).get("/EmbeddedFiles")
+        for key, spec_ref in _name_tree_items(tree.get_object()) if tree is not None else []:
+            spec = spec_ref.get_object()
+            filename = str(spec.get("/UF", spec.get("/F", key)))
+            if filename == name:
+                return bytes(spec["/EF"].get_object()["/F"].get_object().data)
+    except (PdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise EmbeddedXmlMissing(_("The PDF could not be read: %(error)s") % {"error": str(exc)}) from None
+    raise EmbeddedXmlMissing(_("The PDF carries no record data (%(name)s).") % {"name": name})
+
+
+def page_count(pdf_bytes: bytes) -> int:
+    reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+    return int(reader.root["/Pages"]["/Count"])
+
+
+BOOKLET_MARK = "Bản in từ bản gốc điện tử — tra cứu tại {url} (Luật Giao dịch điện tử 2023, Điều 12)"
+
+
+def render_booklet(
+    pdf_list: list[bytes],
+    *,
+    lookup_url: str,
+    printed_on: dt.date | None = None,
+    captions: list[str] | None = None,
+) -> bytes:
+    """A printable booklet of the given record PDFs' pages, each page carrying the conversion mark
+    with ``lookup_url`` (where the electronic originals can be looked up) and the print date.
+
+    Typst places page content only, not annotations, so signature stamps do not show in the
+    printout; ``captions`` (one per PDF, e.g. "Đã ký số: … (GVCN), …" from signature validation)
+    is printed on each page of that PDF instead.
+    """
+    if not pdf_list:
+        raise RenderError(_("There is nothing to print."), code="booklet_empty")
+    if captions is not None and len(captions) != len(pdf_list):
+        raise RenderError(_("Give one caption per document."), code="booklet_captions")
+    printed = printed_on or dt.date.today()
+    with tempfile.TemporaryDirectory(prefix="hocba-booklet-") as tmp:
+        root = Path(tmp)
+        files = []
+        for index, pdf in enumerate(pdf_list):
+            path = root / f"record-{index}.pdf"
+            path.write_bytes(pdf)
+            caption = captions[index] if captions is not None else ""
+            files.append({"path": path.name, "pages": page_count(pdf), "caption": caption})
+        (root / "booklet.typ").write_bytes(BOOKLET_TEMPLATE.read_bytes())
+        inputs = {
+            "files": json.dumps(files),
+            "mark": BOOKLET_MARK.format(url=lookup_url),
+            "printed": f"In ngày {printed.strftime('%d/%m/%Y')}",
+        }
+        compiler = typst.Compiler(str(root / "booklet.typ"), root=str(root), ignore_system_fonts=True)
+        stamp = dt.datetime.combine(printed, dt.time(), tzinfo=dt.UTC)
+        # signed records are PDF 2.0 after pyHanko's updates; Typst embeds a PDF only up to its own version
+        return _compile(compiler, sys_inputs=inputs, timestamp=stamp, pdf_standards=["2.0"])
