@@ -13,20 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from hocbaso.curriculum.catalogue import Item
+
 SUBJECT_RATINGS = ("T", "H", "C")
 COMPETENCY_RATINGS = ("T", "Đ", "C")
-
-
-@dataclass(frozen=True)
-class Item:
-    """A subject/activity or a quality/competency as the grid needs it."""
-
-    kind: str  # "subject" | "competency"
-    code: str
-    name: str
-    short: str
-    optional: bool = False
-    group: str = ""  # for competencies: quality | general | specific
 
 
 @dataclass(frozen=True)

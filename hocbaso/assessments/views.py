@@ -17,7 +17,14 @@ from django.views.decorators.http import require_POST
 from hocbaso.assessments import actions, windows
 from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.assessments.layout import columns_for
-from hocbaso.assessments.models import PERIODIC_POINTS, AssessmentEntry, CommentBank, EntryWindow, Point
+from hocbaso.assessments.models import (
+    PERIODIC_POINTS,
+    AssessmentEntry,
+    CommentBank,
+    EntryWindow,
+    OptionalSubject,
+    Point,
+)
 from hocbaso.assessments.permissions import can_manage_windows, is_teacher, write_scope
 from hocbaso.core.errors import DomainError, InvalidInput
 from hocbaso.core.permissions import requires
@@ -57,6 +64,13 @@ def grid(request: HttpRequest, pk: int, point: str) -> HttpResponse:
     ]
     enrolments = list(Enrolment.objects.filter(class_group=class_group).select_related("student"))
     enrolments.sort(key=lambda e: (e.student.given_name, e.student.full_name))
+    taken = set(
+        OptionalSubject.objects.filter(
+            school_year_id=class_group.school_year_id, student__in=[e.student_id for e in enrolments]
+        ).values_list("student_id", "subject_code")
+    )
+    optional = {i.code for i in catalogue.items if i.optional}
+    columns = [c for c in columns if c.code not in optional or any(code == c.code for _s, code in taken)]
     entries = {
         (e.student_id, e.item_kind, e.item_code): e
         for e in AssessmentEntry.objects.filter(
@@ -71,9 +85,16 @@ def grid(request: HttpRequest, pk: int, point: str) -> HttpResponse:
             entry = entries.get((enrolment.student_id, column.kind, column.code))
             value = getattr(entry, column.field) if entry else None
             value = "" if value is None else value
-            if value == "":
+            studies = column.code not in optional or (enrolment.student_id, column.code) in taken
+            if value == "" and studies:
                 empty += 1
-            cells.append({"column": column, "value": value, "editable": scope.allows(column.kind, column.code)})
+            cells.append(
+                {
+                    "column": column,
+                    "value": value if studies else "—",
+                    "editable": studies and scope.allows(column.kind, column.code),
+                }
+            )
         rows.append({"student": enrolment.student, "cells": cells})
     codes = {c.code for c in columns}
     bank = (
@@ -103,8 +124,8 @@ def grid(request: HttpRequest, pk: int, point: str) -> HttpResponse:
     )
 
 
-@require_POST
 @requires(is_teacher)
+@require_POST
 def cell_save(request: HttpRequest, pk: int, point: str) -> HttpResponse:
     """Save one cell; respond with the cell re-rendered as saved, or refused with the reason."""
     class_group = _class_or_404(request, pk)
