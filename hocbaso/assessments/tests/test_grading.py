@@ -1,0 +1,145 @@
+"""Thông tư 27 year results over every boundary (table-driven)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hocbaso.assessments import grading
+from hocbaso.assessments.grading import CHT, HT, HTT, HTXS, NOT_CLASSIFIED, MissingCell, YearValues
+
+G12_SUBJECTS = ["vietnamese", "math", "ethics", "nature_society", "physical_education", "music", "fine_arts",
+                "experiential_activities"]
+G3_SUBJECTS = [*G12_SUBJECTS, "foreign_language_1", "informatics_technology"]
+G45_SUBJECTS = ["vietnamese", "math", "foreign_language_1", "ethics", "history_geography", "science",
+                "informatics_technology", "physical_education", "music", "fine_arts", "experiential_activities"]
+TESTED = {1: ["vietnamese", "math"], 2: ["vietnamese", "math"],
+          3: ["vietnamese", "math", "foreign_language_1", "informatics_technology"],
+          4: ["vietnamese", "math", "foreign_language_1", "history_geography", "science", "informatics_technology"],
+          5: ["vietnamese", "math", "foreign_language_1", "history_geography", "science", "informatics_technology"]}
+QUALITIES = ["patriotism", "kindness", "diligence", "honesty", "responsibility", "self_reliance", "communication",
+             "problem_solving", "language", "numeracy", "scientific", "aesthetics", "physical"]
+EXTRA_G35 = ["technology", "informatics"]
+
+
+def values(grade: int = 5, *, subject: dict[str, str] | None = None, scores: dict[str, int | None] | None = None,
+           competency: dict[str, str] | None = None, lowest: int = 10, optional: list[str] | None = None,
+           **extra) -> YearValues:  # type: ignore[no-untyped-def]
+    subjects = (G12_SUBJECTS if grade <= 2 else G3_SUBJECTS if grade == 3 else G45_SUBJECTS) + (optional or [])
+    competencies = QUALITIES + (EXTRA_G35 if grade >= 3 else [])
+    tested = TESTED[grade]
+    all_scores: dict[str, int | None] = {code: 10 for code in tested}
+    all_scores[tested[0]] = lowest
+    all_scores.update(scores or {})
+    return YearValues(
+        grade=grade,
+        subjects=subjects,
+        tested=tested,
+        competencies=competencies,
+        subject_ratings={code: "T" for code in subjects} | (subject or {}),
+        scores=all_scores,
+        competency_ratings={code: "T" for code in competencies} | (competency or {}),
+        **extra,
+    )
+
+
+@pytest.mark.parametrize(
+    ("lowest", "expected"),
+    [(10, HTXS), (9, HTXS), (8, HTT), (7, HTT), (6, HT), (5, HT), (4, CHT), (0, CHT)],
+)
+@pytest.mark.parametrize("grade", [1, 2, 3, 4, 5])
+def test_lowest_score_boundaries(grade: int, lowest: int, expected: str) -> None:
+    assert grading.year_result(values(grade, lowest=lowest)).result == expected
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ({"subject": {"music": "H"}}, HT),
+        ({"subject": {"music": "H"}, "lowest": 5}, HT),
+        ({"subject": {"music": "H"}, "lowest": 4}, CHT),
+        ({"subject": {"math": "C"}}, CHT),
+        ({"competency": {"honesty": "Đ"}}, HT),
+        ({"competency": {"honesty": "Đ"}, "lowest": 9}, HT),
+        ({"competency": {"honesty": "C"}}, CHT),
+        ({"competency": {"technology": "Đ"}}, HT),
+        ({"subject": {"ethics": "H"}, "competency": {"diligence": "Đ"}, "lowest": 7}, HT),
+    ],
+)
+def test_one_rating_below_top(case: dict, expected: str) -> None:  # type: ignore[type-arg]
+    assert grading.year_result(values(5, **case)).result == expected
+
+
+def test_optional_subject_taken_counts() -> None:
+    taken = values(1, optional=["foreign_language_1"], subject={"foreign_language_1": "H"})
+    assert grading.year_result(taken).result == HT
+    assert grading.year_result(values(1)).result == HTXS
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"subject": {"music": ""}}, "subject:music:rating"),
+        ({"scores": {"science": None}}, "subject:science:score"),
+        ({"competency": {"kindness": ""}}, "competency:kindness:rating"),
+    ],
+)
+def test_a_missing_cell_is_named(change: dict, field: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(MissingCell) as caught:
+        grading.year_result(values(5, names={"music": "Âm nhạc"}, **change))
+    assert caught.value.field == field
+    assert caught.value.code == "cell_missing"
+
+
+def test_grade_1_2_has_no_informatics_competency_or_test() -> None:
+    grade2 = values(2)
+    assert "informatics" not in grade2.competencies
+    assert grade2.tested == ["vietnamese", "math"]
+    assert grading.year_result(grade2).result == HTXS
+
+
+def test_individual_plan_is_not_classified() -> None:
+    assert grading.year_result(values(4, subject={"math": "C"}, individual_plan=True)).result == NOT_CLASSIFIED
+
+
+def test_remediation_recomputes_from_reassessed_values() -> None:
+    first = values(3, subject={"math": "C"}, scores={"math": 3})
+    assert grading.year_result(first).result == CHT
+    summer = YearValues(grade=3, subjects=first.subjects, tested=first.tested, competencies=first.competencies,
+                        subject_ratings={"math": "H"}, scores={"math": 6})
+    combined = grading.with_reassessment(first, summer)
+    assert grading.year_result(combined).result == HT
+    assert first.subject_ratings["math"] == "C"  # the first values are kept
+    still = grading.with_reassessment(first, YearValues(grade=3, subjects=(), tested=(), competencies=(), scores={"math": 4}))
+    assert grading.year_result(still).result == CHT
+    assert grading.needs_decision(CHT, CHT, remediation_done=True)
+    assert not grading.needs_decision(CHT, HT, remediation_done=True)
+    assert not grading.needs_decision(CHT, CHT, remediation_done=False)
+
+
+@pytest.mark.parametrize(
+    ("grade", "result", "decision", "text"),
+    [
+        (3, HTT, "", "Hoàn thành chương trình lớp 3"),
+        (5, HT, "", "Hoàn thành chương trình tiểu học"),
+        (4, CHT, "promoted", "Được lên lớp"),
+        (4, CHT, "retained", "Ở lại lớp"),
+        (2, NOT_CLASSIFIED, "", "Đánh giá theo kế hoạch giáo dục cá nhân"),
+    ],
+)
+def test_completion(grade: int, result: str, decision: str, text: str) -> None:
+    assert grading.completion(grade, result, decision) == text
+
+
+@pytest.mark.parametrize(
+    ("result", "justification", "recognised", "outstanding"),
+    [(HTT, "Tiến bộ rõ rệt môn Toán", True, True), (HTT, "", True, False), (HTT, "Giải Nhì", False, False),
+     (HTXS, "Giải Nhất", True, False), (HT, "Tiến bộ", True, False)],
+)
+def test_awards(result: str, justification: str, recognised: bool, outstanding: bool) -> None:
+    assert grading.can_be_outstanding(result, justification=justification, recognised_by_class=recognised) is outstanding
+    assert grading.proposed_awards(result) == (["Học sinh Xuất sắc"] if result == HTXS else [])
+
+
+def test_retests_keep_the_last_score() -> None:
+    assert grading.last_score([4, 6]) == 6
+    assert grading.last_score([]) is None
