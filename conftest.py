@@ -1,9 +1,35 @@
-"""Test-wide fixtures."""
+"""Test-wide fixtures: a fast password hasher, and the small world with its personas."""
+
+from __future__ import annotations
 
 import pytest
+from django.test import Client
+
+from hocbaso.testing import World, build_world
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last, after every unit and integration test."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     """Tests create many logins; a fast hasher keeps them quick (production keeps PBKDF2)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def login(client: Client, world: World):  # type: ignore[no-untyped-def]
+    """``login("principal")`` signs that persona in on the test client and returns the client."""
+
+    def sign_in(persona: str) -> Client:
+        client.force_login(world.users[persona])
+        return client
+
+    return sign_in

@@ -48,11 +48,23 @@ class GradeCatalogue:
         return tuple(i for i in self.items if i.kind == "competency")
 
 
+def _ensure_loaded() -> None:
+    """The data migration loads the curriculum; a flushed database (tests that truncate
+    tables) gets it back here, since the data files are part of the code."""
+    from hocbaso.curriculum.models import CurriculumVersion
+
+    if not CurriculumVersion.objects.exists():
+        from hocbaso.curriculum.loading import load_all
+
+        load_all()
+
+
 @lru_cache(maxsize=64)
 def catalogue_for(version_code: str, grade: int) -> GradeCatalogue:
     """The catalogue of ``grade`` in curriculum ``version_code`` (cached per process)."""
     from hocbaso.curriculum.models import Competency, CurriculumVersion, GradeSubject, TestCell
 
+    _ensure_loaded()
     version = CurriculumVersion.objects.get(code=version_code)
     items: list[Item] = [
         Item("subject", gs.subject.code, gs.subject.name, gs.subject.short_name, gs.optional)
@@ -76,6 +88,7 @@ def version_for_year(school_year: str, level: str = "primary") -> str:
     """The code of the curriculum version in force for ``school_year`` at ``level``."""
     from hocbaso.curriculum.models import CurriculumVersion
 
+    _ensure_loaded()
     version = (
         CurriculumVersion.objects.filter(level=level, valid_from_year__lte=school_year)
         .order_by("-valid_from_year")

@@ -32,8 +32,8 @@
   });
   function recount() {
     const count = Array.from(grid.querySelectorAll("input.cell-input")).filter((i) => i.value.trim() === "").length;
-    const label = document.getElementById("empty-count");
-    if (label) label.textContent = grid.dataset.emptyTemplate.replace("%(n)s", count);
+    const label = document.querySelector("#empty-count b");
+    if (label) label.textContent = String(count);
   }
   document.body.addEventListener("htmx:afterSwap", recount);
   grid.addEventListener("click", (event) => {

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from hocbaso.audit import actions as audit
-from hocbaso.demo import directory_data
+from hocbaso.demo import assessments_data, directory_data
 from hocbaso.directory.models import School
 
 
@@ -27,6 +27,7 @@ class Command(BaseCommand):
         else:
             with transaction.atomic():
                 accounts = directory_data.load(seed)
+                counts = assessments_data.load(seed)
                 audit.record(
                     by=None,
                     action="demo.load",
@@ -35,7 +36,13 @@ class Command(BaseCommand):
                     channel="cli",
                     changes={"seed": [None, seed]},
                 )
-            self.stdout.write(f"Demo directory loaded in {time.monotonic() - started:.1f} s (seed {seed}).")
+            self.stdout.write(
+                f"Demo directory and assessments loaded in {time.monotonic() - started:.1f} s (seed {seed})."
+            )
+            self.stdout.write(
+                "2024-2025 results: {htxs} HTXS, {htt} HTT, {ht} HT, {cht} CHT after remediation "
+                "({remediated} remediated); {entries} assessment cells.".format(**{"cht": 0, **counts})
+            )
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {directory_data.DEMO_PASSWORD}):")
         for role, username, scope in accounts.rows:
