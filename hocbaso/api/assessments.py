@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from hocbaso.assessments import actions
@@ -56,7 +55,10 @@ class WriteOut(Schema):
 
 
 def _class(request: HttpRequest, class_id: int) -> Any:
-    return get_object_or_404(visible_classes(request.user).select_related("school", "school_year"), pk=class_id)
+    found = visible_classes(request.user).select_related("school", "school_year").filter(pk=class_id).first()
+    if found is None:
+        raise NotFound("No class with this id is visible to you.", code="not_found", field="class_id")
+    return found
 
 
 def _point(point: str) -> str:

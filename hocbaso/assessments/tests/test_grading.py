@@ -7,23 +7,65 @@ import pytest
 from hocbaso.assessments import grading
 from hocbaso.assessments.grading import CHT, HT, HTT, HTXS, NOT_CLASSIFIED, MissingCell, YearValues
 
-G12_SUBJECTS = ["vietnamese", "math", "ethics", "nature_society", "physical_education", "music", "fine_arts",
-                "experiential_activities"]
+G12_SUBJECTS = [
+    "vietnamese",
+    "math",
+    "ethics",
+    "nature_society",
+    "physical_education",
+    "music",
+    "fine_arts",
+    "experiential_activities",
+]
 G3_SUBJECTS = [*G12_SUBJECTS, "foreign_language_1", "informatics_technology"]
-G45_SUBJECTS = ["vietnamese", "math", "foreign_language_1", "ethics", "history_geography", "science",
-                "informatics_technology", "physical_education", "music", "fine_arts", "experiential_activities"]
-TESTED = {1: ["vietnamese", "math"], 2: ["vietnamese", "math"],
-          3: ["vietnamese", "math", "foreign_language_1", "informatics_technology"],
-          4: ["vietnamese", "math", "foreign_language_1", "history_geography", "science", "informatics_technology"],
-          5: ["vietnamese", "math", "foreign_language_1", "history_geography", "science", "informatics_technology"]}
-QUALITIES = ["patriotism", "kindness", "diligence", "honesty", "responsibility", "self_reliance", "communication",
-             "problem_solving", "language", "numeracy", "scientific", "aesthetics", "physical"]
+G45_SUBJECTS = [
+    "vietnamese",
+    "math",
+    "foreign_language_1",
+    "ethics",
+    "history_geography",
+    "science",
+    "informatics_technology",
+    "physical_education",
+    "music",
+    "fine_arts",
+    "experiential_activities",
+]
+TESTED = {
+    1: ["vietnamese", "math"],
+    2: ["vietnamese", "math"],
+    3: ["vietnamese", "math", "foreign_language_1", "informatics_technology"],
+    4: ["vietnamese", "math", "foreign_language_1", "history_geography", "science", "informatics_technology"],
+    5: ["vietnamese", "math", "foreign_language_1", "history_geography", "science", "informatics_technology"],
+}
+QUALITIES = [
+    "patriotism",
+    "kindness",
+    "diligence",
+    "honesty",
+    "responsibility",
+    "self_reliance",
+    "communication",
+    "problem_solving",
+    "language",
+    "numeracy",
+    "scientific",
+    "aesthetics",
+    "physical",
+]
 EXTRA_G35 = ["technology", "informatics"]
 
 
-def values(grade: int = 5, *, subject: dict[str, str] | None = None, scores: dict[str, int | None] | None = None,
-           competency: dict[str, str] | None = None, lowest: int = 10, optional: list[str] | None = None,
-           **extra) -> YearValues:  # type: ignore[no-untyped-def]
+def values(
+    grade: int = 5,
+    *,
+    subject: dict[str, str] | None = None,
+    scores: dict[str, int | None] | None = None,
+    competency: dict[str, str] | None = None,
+    lowest: int = 10,
+    optional: list[str] | None = None,
+    **extra,
+) -> YearValues:  # type: ignore[no-untyped-def]
     subjects = (G12_SUBJECTS if grade <= 2 else G3_SUBJECTS if grade == 3 else G45_SUBJECTS) + (optional or [])
     competencies = QUALITIES + (EXTRA_G35 if grade >= 3 else [])
     tested = TESTED[grade]
@@ -104,12 +146,20 @@ def test_individual_plan_is_not_classified() -> None:
 def test_remediation_recomputes_from_reassessed_values() -> None:
     first = values(3, subject={"math": "C"}, scores={"math": 3})
     assert grading.year_result(first).result == CHT
-    summer = YearValues(grade=3, subjects=first.subjects, tested=first.tested, competencies=first.competencies,
-                        subject_ratings={"math": "H"}, scores={"math": 6})
+    summer = YearValues(
+        grade=3,
+        subjects=first.subjects,
+        tested=first.tested,
+        competencies=first.competencies,
+        subject_ratings={"math": "H"},
+        scores={"math": 6},
+    )
     combined = grading.with_reassessment(first, summer)
     assert grading.year_result(combined).result == HT
     assert first.subject_ratings["math"] == "C"  # the first values are kept
-    still = grading.with_reassessment(first, YearValues(grade=3, subjects=(), tested=(), competencies=(), scores={"math": 4}))
+    still = grading.with_reassessment(
+        first, YearValues(grade=3, subjects=(), tested=(), competencies=(), scores={"math": 4})
+    )
     assert grading.year_result(still).result == CHT
     assert grading.needs_decision(CHT, CHT, remediation_done=True)
     assert not grading.needs_decision(CHT, HT, remediation_done=True)
@@ -132,11 +182,18 @@ def test_completion(grade: int, result: str, decision: str, text: str) -> None:
 
 @pytest.mark.parametrize(
     ("result", "justification", "recognised", "outstanding"),
-    [(HTT, "Tiến bộ rõ rệt môn Toán", True, True), (HTT, "", True, False), (HTT, "Giải Nhì", False, False),
-     (HTXS, "Giải Nhất", True, False), (HT, "Tiến bộ", True, False)],
+    [
+        (HTT, "Tiến bộ rõ rệt môn Toán", True, True),
+        (HTT, "", True, False),
+        (HTT, "Giải Nhì", False, False),
+        (HTXS, "Giải Nhất", True, False),
+        (HT, "Tiến bộ", True, False),
+    ],
 )
 def test_awards(result: str, justification: str, recognised: bool, outstanding: bool) -> None:
-    assert grading.can_be_outstanding(result, justification=justification, recognised_by_class=recognised) is outstanding
+    assert (
+        grading.can_be_outstanding(result, justification=justification, recognised_by_class=recognised) is outstanding
+    )
     assert grading.proposed_awards(result) == (["Học sinh Xuất sắc"] if result == HTXS else [])
 
 
