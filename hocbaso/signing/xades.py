@@ -96,7 +96,9 @@ def sign_xml(
     ensure_usable(cert_chain[0])
     root = _parse(xml_bytes)
     data = _data_element(root, data_id)
-    method = SignatureMethod.ECDSA_SHA256 if isinstance(key, ec.EllipticCurvePrivateKey) else SignatureMethod.RSA_SHA256
+    # Chosen from the certificate, not the key object: token and remote keys come as adapters.
+    is_ec = isinstance(cert_chain[0].public_key(), ec.EllipticCurvePublicKey)
+    method = SignatureMethod.ECDSA_SHA256 if is_ec else SignatureMethod.RSA_SHA256
     signer = XAdESSigner(claimed_roles=[role], signature_algorithm=method, digest_algorithm="sha256")
     signed = signer.sign(
         root,

@@ -69,7 +69,7 @@ def values(
     subjects = (G12_SUBJECTS if grade <= 2 else G3_SUBJECTS if grade == 3 else G45_SUBJECTS) + (optional or [])
     competencies = QUALITIES + (EXTRA_G35 if grade >= 3 else [])
     tested = TESTED[grade]
-    all_scores: dict[str, int | None] = {code: 10 for code in tested}
+    all_scores: dict[str, int | None] = dict.fromkeys(tested, 10)
     all_scores[tested[0]] = lowest
     all_scores.update(scores or {})
     return YearValues(
@@ -77,9 +77,9 @@ def values(
         subjects=subjects,
         tested=tested,
         competencies=competencies,
-        subject_ratings={code: "T" for code in subjects} | (subject or {}),
+        subject_ratings=dict.fromkeys(subjects, "T") | (subject or {}),
         scores=all_scores,
-        competency_ratings={code: "T" for code in competencies} | (competency or {}),
+        competency_ratings=dict.fromkeys(competencies, "T") | (competency or {}),
         **extra,
     )
 
