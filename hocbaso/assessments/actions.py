@@ -103,15 +103,13 @@ def _validate(
     return comment
 
 
-@transaction.atomic
-def save_cells(
-    *, by: Any, class_group: ClassGroup, point: str, writes: Sequence[CellWrite], channel: str = "grid"
-) -> list[CellResult]:
-    """Validate every write, then apply all of them or none.
+def check_cells(
+    *, by: Any, class_group: ClassGroup, point: str, writes: Sequence[CellWrite]
+) -> tuple[list[tuple[CellWrite, Any]], list[DomainError]]:
+    """Validate without writing: (normalised values, refusals naming their cells).
 
-    Refusals: the window is closed (``window_closed``); the user has no scope in the class
-    (``not_your_class``); otherwise every refused cell is listed in one ``InvalidInput`` whose
-    errors carry ``field = "<student>:<kind>:<code>:<field>"``.
+    Raises for what refuses the whole batch: a closed window (``window_closed``) or no scope
+    in the class (``not_your_class``).
     """
     windows.require_open(class_group.school_id, class_group.school_year_id, point)
     scope = write_scope(by, class_group)
@@ -138,6 +136,20 @@ def save_cells(
             )
         except DomainError as exc:
             errors.append(_cell_error(exc, write))
+    return values, errors
+
+
+@transaction.atomic
+def save_cells(
+    *, by: Any, class_group: ClassGroup, point: str, writes: Sequence[CellWrite], channel: str = "grid"
+) -> list[CellResult]:
+    """Validate every write, then apply all of them or none.
+
+    Refusals: the window is closed (``window_closed``); the user has no scope in the class
+    (``not_your_class``); otherwise every refused cell is listed in one ``InvalidInput`` whose
+    errors carry ``field = "<student>:<kind>:<code>:<field>"``.
+    """
+    values, errors = check_cells(by=by, class_group=class_group, point=point, writes=writes)
     if errors:
         raise InvalidInput(errors)
     return _apply(by=by, class_group=class_group, point=point, values=values, channel=channel)

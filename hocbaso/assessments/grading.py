@@ -16,8 +16,9 @@ the cell named. Students on an individual education plan are not classified auto
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from django.utils.translation import gettext_lazy as _
 
@@ -42,7 +43,8 @@ class YearValues:
     tested: Sequence[str]  # subjects with a year-end test in this grade
     competencies: Sequence[str]
     subject_ratings: Mapping[str, str] = field(default_factory=dict)
-    scores: Mapping[str, int | None] = field(default_factory=dict)
+    # code → score, or the attempts in order when there were retests (the last counts; all are kept)
+    scores: Mapping[str, int | Sequence[int] | None] = field(default_factory=dict)
     competency_ratings: Mapping[str, str] = field(default_factory=dict)
     individual_plan: bool = False
     names: Mapping[str, str] = field(default_factory=dict)  # code → name, for messages
@@ -50,8 +52,18 @@ class YearValues:
 
 @dataclass(frozen=True)
 class Outcome:
+    """A year result, the lowest year-end score that entered it, and why it is not higher."""
+
     result: str
     lowest_score: int | None
+    reasons: tuple[str, ...] = ()
+
+
+def score_of(value: int | Sequence[int] | None) -> int | None:
+    """The score that counts for a cell: the value itself, or the last attempt after retests."""
+    if value is None or isinstance(value, int):
+        return value
+    return value[-1] if value else None
 
 
 def _name(values: YearValues, code: str) -> str:
@@ -70,7 +82,7 @@ def missing_cells(values: YearValues) -> list[MissingCell]:
                 )
             )
     for code in values.tested:
-        if values.scores.get(code) is None:
+        if score_of(values.scores.get(code)) is None:
             found.append(
                 MissingCell(
                     _("%(name)s: the end-of-year test score is missing.") % {"name": _name(values, code)},
@@ -89,25 +101,58 @@ def missing_cells(values: YearValues) -> list[MissingCell]:
 
 
 def year_result(values: YearValues) -> Outcome:
-    """The year result; raises the first ``MissingCell`` when a needed value is absent."""
+    """The year result (Điều 9) from year-end values; raises the first ``MissingCell`` when a
+    needed value is absent. ``reasons`` name the values that kept the result below HTXS."""
     if values.individual_plan:
-        return Outcome(NOT_CLASSIFIED, None)
+        return Outcome(NOT_CLASSIFIED, None, (str(_("Assessed on an individual education plan.")),))
     missing = missing_cells(values)
     if missing:
         raise missing[0]
-    subjects = {values.subject_ratings[code] for code in values.subjects}
-    competencies = {values.competency_ratings[code] for code in values.competencies}
-    scores = [values.scores[code] for code in values.tested]
-    lowest = min((s for s in scores if s is not None), default=None)
+    subject_ratings = values.subject_ratings
+    competency_ratings = values.competency_ratings
+    subjects = {subject_ratings[code] for code in values.subjects}
+    competencies = {competency_ratings[code] for code in values.competencies}
+    scores = {code: score_of(values.scores[code]) for code in values.tested}
+    lowest = min((s for s in scores.values() if s is not None), default=None)
     floor = 10 if lowest is None else lowest
     if subjects <= {"T"} and competencies <= {"T"}:
         if floor >= 9:
             return Outcome(HTXS, lowest)
-        if floor >= 7:
-            return Outcome(HTT, lowest)
-    if subjects <= {"T", "H"} and competencies <= {"T", "Đ"} and floor >= 5:
-        return Outcome(HT, lowest)
-    return Outcome(CHT, lowest)
+        result = HTT if floor >= 7 else HT if floor >= 5 else CHT
+    elif subjects <= {"T", "H"} and competencies <= {"T", "Đ"} and floor >= 5:
+        result = HT
+    else:
+        result = CHT
+    return Outcome(result, lowest, _reasons(values, scores))
+
+
+def _reasons(values: YearValues, scores: Mapping[str, int | None]) -> tuple[str, ...]:
+    """Each year-end value below the top level, named (only for results below HTXS)."""
+    found: list[str] = []
+    for code in values.subjects:
+        rating = values.subject_ratings[code]
+        if rating != "T":
+            found.append(
+                str(
+                    _("%(name)s: rated %(rating)s at the end of the year.")
+                    % {"name": _name(values, code), "rating": rating}
+                )
+            )
+    for code in values.competencies:
+        rating = values.competency_ratings[code]
+        if rating != "T":
+            found.append(
+                str(
+                    _("%(name)s: rated %(rating)s at the end of the year.")
+                    % {"name": _name(values, code), "rating": rating}
+                )
+            )
+    for code, score in scores.items():
+        if score is not None and score < 9:
+            found.append(
+                str(_("%(name)s: end-of-year test score %(score)d.") % {"name": _name(values, code), "score": score})
+            )
+    return tuple(found)
 
 
 def with_reassessment(values: YearValues, summer: YearValues) -> YearValues:
@@ -159,3 +204,136 @@ def can_be_outstanding(result: str, *, justification: str, recognised_by_class: 
 def last_score(attempts: Sequence[int]) -> int | None:
     """After retests the record shows the last score; every attempt stays in the history."""
     return attempts[-1] if attempts else None
+
+
+PROMOTED, RETAINED = "promoted", "retained"
+
+
+@dataclass(frozen=True)
+class PrincipalDecision:
+    """After remediation, still not completed: the principal's decision, with who and when."""
+
+    decision: str  # PROMOTED | RETAINED
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class StudentYearInput:
+    """Everything the rules need for one student's year: year-end values, the summer
+    re-assessment's values (only the items re-assessed) and the principal's decision."""
+
+    key: Hashable
+    values: YearValues
+    reassessed: YearValues | None = None
+    decision: PrincipalDecision | None = None
+
+
+@dataclass(frozen=True)
+class YearOutcome:
+    """The first result (year-end values) and, after a re-assessment, the re-assessed one.
+
+    ``result`` is what the record shows; ``decision_needed`` is true while a student still not
+    completing after remediation awaits the principal; ``completion`` is section 6's text."""
+
+    first: Outcome
+    reassessed: Outcome | None
+    decision: PrincipalDecision | None
+    decision_needed: bool
+    completion: str
+    proposed_awards: tuple[str, ...]
+
+    @property
+    def result(self) -> str:
+        return (self.reassessed or self.first).result
+
+
+def evaluate(student: StudentYearInput) -> YearOutcome:
+    """One student's year: first result, re-assessment after CHT, principal decision, completion
+    text and automatic award proposals. Raises ``MissingCell`` naming the first missing cell;
+    raises ``ValidationFailed`` for a re-assessment or decision that the rules do not allow."""
+    first = year_result(student.values)
+    reassessed: Outcome | None = None
+    if student.reassessed is not None:
+        if first.result != CHT:
+            raise ValidationFailed(
+                _("Only a student not completing the year is re-assessed in the summer."),
+                code="reassessment_not_allowed",
+            )
+        reassessed = year_result(with_reassessment(student.values, student.reassessed))
+    result = (reassessed or first).result
+    waiting = needs_decision(first.result, result, reassessed is not None)
+    decision = student.decision
+    if decision is not None:
+        if not waiting:
+            raise ValidationFailed(
+                _("A promotion decision is only taken after remediation for a student still not completing."),
+                code="decision_not_needed",
+            )
+        if decision.decision not in (PROMOTED, RETAINED):
+            raise ValidationFailed(
+                _("Choose promoted or repeats the grade."), code="decision_invalid", field="decision"
+            )
+    return YearOutcome(
+        first=first,
+        reassessed=reassessed,
+        decision=decision,
+        decision_needed=waiting and decision is None,
+        completion=completion(student.values.grade, result, decision.decision if decision else ""),
+        proposed_awards=tuple(proposed_awards(result)),
+    )
+
+
+def school_results(students: Iterable[StudentYearInput]) -> dict[Hashable, YearOutcome | MissingCell]:
+    """``evaluate`` for every student of a school: each key maps to its outcome, or to the
+    ``MissingCell`` that blocks it (a blocked student never stops the others)."""
+    outcomes: dict[Hashable, YearOutcome | MissingCell] = {}
+    for student in students:
+        try:
+            outcomes[student.key] = evaluate(student)
+        except MissingCell as missing:
+            outcomes[student.key] = missing
+    return outcomes
+
+
+EXCELLENT, OUTSTANDING, ADHOC = "excellent", "outstanding", "adhoc"
+OUTSTANDING_TITLE = "Học sinh Tiêu biểu hoàn thành tốt trong học tập và rèn luyện"
+
+
+@dataclass(frozen=True)
+class Award:
+    """A principal's giấy khen: kind, title as printed, date and, for "outstanding", its grounds."""
+
+    kind: str
+    title: str
+    awarded_on: date
+    justification: str = ""
+    recognised_by_class: bool = False
+
+
+def excellent_award(result: str, on: date) -> Award | None:
+    """The automatic proposal: "Học sinh Xuất sắc" for HTXS, nothing otherwise."""
+    return Award(EXCELLENT, "Học sinh Xuất sắc", on) if result == HTXS else None
+
+
+def outstanding_award(result: str, *, justification: str, recognised_by_class: bool, on: date) -> Award:
+    """ "Học sinh Tiêu biểu…": only for HTT, with the teacher's justification and the class's
+    recognition (never proposed automatically); refused with ``award_not_justified`` otherwise."""
+    if not can_be_outstanding(result, justification=justification, recognised_by_class=recognised_by_class):
+        raise ValidationFailed(
+            _(
+                "“Outstanding student” needs a “completed well” result, "
+                "the teacher's justification and the class's recognition."
+            ),
+            code="award_not_justified",
+            field="justification",
+        )
+    return Award(OUTSTANDING, OUTSTANDING_TITLE, on, justification.strip(), True)
+
+
+def adhoc_award(title: str, on: date) -> Award:
+    """An ad-hoc award (khen thưởng đột xuất) with its own text and date."""
+    text = " ".join(title.split())
+    if not text:
+        raise ValidationFailed(_("An award needs a title."), code="award_title_missing", field="title")
+    return Award(ADHOC, text, on)

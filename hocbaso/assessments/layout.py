@@ -5,7 +5,8 @@ template and the API share. Sections:
 
 - ``subjects``: rating of every subject/activity, and its test score where the matrix has a cell;
 - ``competencies``: rating of every quality and competency (homeroom teacher only);
-- ``item:<code>``: one subject or competency with rating, score (if any) and comment.
+- ``item:<code>``: one subject or competency with rating, score (if any) and comment;
+- ``all``: every item with rating, score and comment (the spreadsheet template).
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ def columns_for(
         columns = [
             Column(i.kind, i.code, "rating", i.short, COMPETENCY_RATINGS) for i in items if i.kind == "competency"
         ]
+    elif section == "all":
+        for item in items:
+            choices = SUBJECT_RATINGS if item.kind == "subject" else COMPETENCY_RATINGS
+            columns.append(Column(item.kind, item.code, "rating", item.short, choices))
+            if item.kind == "subject" and (item.code, point) in test_cells:
+                columns.append(Column(item.kind, item.code, "score", f"{item.short} (điểm)"))
+            columns.append(Column(item.kind, item.code, "comment", item.short))
     elif section.startswith("item:"):
         code = section.split(":", 1)[1]
         for item in items:

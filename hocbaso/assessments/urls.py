@@ -6,5 +6,7 @@ app_name = "assessments"
 urlpatterns = [
     path("classes/<int:pk>/assessments/<str:point>/", views.grid, name="grid"),
     path("classes/<int:pk>/assessments/<str:point>/cell/", views.cell_save, name="cell"),
+    path("classes/<int:pk>/assessments/<str:point>/template.xlsx", views.import_template, name="import_template"),
+    path("classes/<int:pk>/assessments/<str:point>/import/", views.import_upload, name="import"),
     path("schools/<int:school_pk>/entry-windows/", views.windows_page, name="windows"),
 ]

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hocbaso.assessments import actions, windows
+from hocbaso.assessments import actions, importing, windows
 from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.assessments.layout import columns_for
 from hocbaso.assessments.models import (
@@ -188,3 +188,50 @@ def windows_page(request: HttpRequest, school_pk: int) -> HttpResponse:
         for y in years
     ]
     return render(request, "assessments/windows.html", {"school": school, "table": table, "error": error})
+
+
+@requires(is_teacher)
+def import_template(request: HttpRequest, pk: int, point: str) -> HttpResponse:
+    """The .xlsx template of the class for this point, listing its students, pre-filled."""
+    class_group = _class_or_404(request, pk)
+    point = _point_or_404(point)
+    content = importing.template_for(class_group, point, str(Point(point).label))
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = f"{class_group.school.code}-{class_group.name}-{class_group.school_year.code}-{point}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@requires(is_teacher)
+def import_upload(request: HttpRequest, pk: int, point: str) -> HttpResponse:
+    """Upload → preview (every error located) → apply all or nothing."""
+    class_group = _class_or_404(request, pk)
+    point = _point_or_404(point)
+    context: dict[str, Any] = {"class_group": class_group, "point": point, "point_label": Point(point).label}
+    if request.method == "POST":
+        try:
+            if "token" in request.POST:
+                content = importing.load_upload(request.POST["token"])
+                if content is None:
+                    raise Http404
+                changed = importing.apply(
+                    by=request.user,
+                    class_group=class_group,
+                    point=point,
+                    content=content,
+                    filename=request.POST.get("filename", ""),
+                )
+                context["applied"] = changed
+            else:
+                upload = request.FILES.get("file")
+                content = upload.read() if upload else b""
+                filename = upload.name if upload else ""
+                result = importing.preview(
+                    by=request.user, class_group=class_group, point=point, content=content, filename=filename
+                )
+                context.update(preview=result, filename=filename)
+                if result.ok:
+                    context["token"] = importing.keep_upload(content)
+        except DomainError as exc:
+            context["error"] = str(exc.message)
+    return render(request, "assessments/import.html", context)

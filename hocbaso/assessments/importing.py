@@ -1,0 +1,121 @@
+"""The spreadsheet import flow around ``spreadsheets``: template for a class, preview of an
+upload (every refused cell located), and applying it all or nothing through ``save_cells``."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from hocbaso.assessments import actions, cells, spreadsheets
+from hocbaso.assessments.catalogue import catalogue_for_class
+from hocbaso.assessments.layout import Column, columns_for
+from hocbaso.assessments.models import AssessmentEntry, OptionalSubject
+from hocbaso.core.errors import ValidationFailed
+from hocbaso.directory.models import ClassGroup, Enrolment
+
+UPLOADS = "imports"
+
+
+def class_columns(class_group: ClassGroup, point: str) -> list[Column]:
+    catalogue = catalogue_for_class(class_group)
+    taken = set(
+        OptionalSubject.objects.filter(
+            school_year_id=class_group.school_year_id, student__enrolments__class_group=class_group
+        ).values_list("subject_code", flat=True)
+    )
+    return [
+        c
+        for c in columns_for("all", items=catalogue.items, point=point, test_cells=catalogue.test_cells)
+        if not (catalogue.item(c.kind, c.code) and catalogue.item(c.kind, c.code).optional and c.code not in taken)
+    ]  # type: ignore[union-attr]
+
+
+def class_students(class_group: ClassGroup) -> list[spreadsheets.GridStudent]:
+    enrolments = Enrolment.objects.filter(class_group=class_group).select_related("student")
+    rows = sorted(enrolments, key=lambda e: (e.student.given_name, e.student.full_name))
+    return [spreadsheets.GridStudent(e.student_id, e.student.full_name, e.student.date_of_birth) for e in rows]
+
+
+def template_for(class_group: ClassGroup, point: str, point_label: str) -> bytes:
+    columns = class_columns(class_group, point)
+    existing: dict[tuple[int, str], Any] = {}
+    for entry in AssessmentEntry.objects.filter(class_group=class_group, point=point):
+        for field in ("rating", "score", "comment"):
+            existing[(entry.student_id, f"{entry.item_kind}:{entry.item_code}:{field}")] = getattr(entry, field)
+    title = (
+        f"{class_group.school.name} — Lớp {class_group.name} — Năm học {class_group.school_year.code} — {point_label}"
+    )
+    return spreadsheets.build_template(
+        title=title, students=class_students(class_group), columns=columns, existing=existing
+    )
+
+
+def _value_check(column: Column, raw: Any) -> Any:
+    if column.field == "rating":
+        return cells.validate_rating(raw, "subject" if column.kind == "subject" else "competency")
+    if column.field == "score":
+        return cells.validate_score(raw)
+    return str(raw)
+
+
+def preview(
+    *, by: Any, class_group: ClassGroup, point: str, content: bytes, filename: str
+) -> spreadsheets.ImportPreview:
+    """Parse and check everything the real save would check; nothing is written."""
+    students = class_students(class_group)
+    parsed = spreadsheets.parse_upload(
+        content,
+        filename=filename,
+        students=students,
+        columns=class_columns(class_group, point),
+        validate_cell=_value_check,
+    )
+    if parsed.errors:
+        return parsed
+    writes = [
+        actions.CellWrite(c.student_id, c.column.kind, c.column.code, c.column.field, c.value) for c in parsed.cells
+    ]
+    _values, errors = actions.check_cells(by=by, class_group=class_group, point=point, writes=writes)
+    names = {s.student_id: s.full_name for s in students}
+    for error in errors:
+        student_id, _kind, code, field = str(error.field).split(":")
+        parsed.errors.append(
+            spreadsheets.CellProblem(
+                0, "", f"{code} ({field})", names.get(int(student_id), student_id), error.code, str(error.message)
+            )
+        )
+    return parsed
+
+
+def apply(*, by: Any, class_group: ClassGroup, point: str, content: bytes, filename: str) -> int:
+    """Apply a clean upload all or nothing; returns the number of cells changed."""
+    parsed = preview(by=by, class_group=class_group, point=point, content=content, filename=filename)
+    if parsed.errors:
+        raise ValidationFailed("The file has errors; nothing was saved.", code="import_has_errors")
+    writes = [
+        actions.CellWrite(c.student_id, c.column.kind, c.column.code, c.column.field, c.value) for c in parsed.cells
+    ]
+    results = actions.save_cells(by=by, class_group=class_group, point=point, writes=writes, channel="import")
+    return sum(1 for r in results if r.changed)
+
+
+def keep_upload(content: bytes) -> str:
+    """Store the upload between preview and confirmation; returns its token (SHA-256)."""
+    token = hashlib.sha256(content).hexdigest()
+    name = f"{UPLOADS}/{token}.xlsx"
+    if not default_storage.exists(name):
+        default_storage.save(name, ContentFile(content))
+    return token
+
+
+def load_upload(token: str) -> bytes | None:
+    if len(token) != 64 or not all(c in "0123456789abcdef" for c in token):
+        return None
+    name = f"{UPLOADS}/{token}.xlsx"
+    if not default_storage.exists(name):
+        return None
+    with default_storage.open(name, "rb") as handle:
+        return handle.read()
