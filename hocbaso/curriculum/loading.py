@@ -6,11 +6,37 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hocbaso.curriculum.catalogue import GradeCatalogue, Item
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 def read(name: str) -> dict[str, Any]:
+    """The data file ``data/<name>.json`` (e.g. ``read("gdpt2018-primary")``)."""
     return json.loads((DATA_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def catalogue_from_data(data: dict[str, Any], grade: int) -> GradeCatalogue:
+    """The catalogue of ``grade`` built straight from a data file, without the database: the same
+    value ``catalogue_for`` returns once the file is loaded (tests and benchmarks use it)."""
+    items = [
+        Item("subject", s["code"], s["name"], s["short"], grade in s.get("optional_grades", []))
+        for s in data["subjects"]
+        if grade in s.get("grades", []) or grade in s.get("optional_grades", [])
+    ]
+    items += [
+        Item("competency", c["code"], c["name"], c["short"], group=c["group"])
+        for c in data["competencies"]
+        if grade in c["grades"]
+    ]
+    tests = frozenset(
+        (code, point)
+        for rule in data["tests"]
+        if grade in rule["grades"]
+        for point in rule["points"]
+        for code in rule["subjects"]
+    )
+    return GradeCatalogue(data["code"], grade, tuple(items), tests, dict(data["scales"]))
 
 
 def load(data: dict[str, Any], models: Any = None) -> None:
@@ -66,5 +92,14 @@ def load(data: dict[str, Any], models: Any = None) -> None:
 
 
 def load_all(models: Any = None) -> None:
+    """Load every data file (idempotent: running it again changes nothing)."""
     for path in sorted(DATA_DIR.glob("*.json")):
         load(read(path.stem), models)
+
+
+def load_curriculum() -> None:
+    """Load (or refresh) every curriculum data file into the tables and drop cached catalogues."""
+    from hocbaso.curriculum.catalogue import clear_cache
+
+    load_all()
+    clear_cache()

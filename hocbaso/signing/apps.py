@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class SigningConfig(AppConfig):
     name = "hocbaso.signing"
     label = "signing"
+
+    def ready(self) -> None:
+        from hocbaso.core import home
+        from hocbaso.signing.home import sections
+
+        home.register(sections)

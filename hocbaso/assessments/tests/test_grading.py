@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
+from django.utils import translation
 
 from hocbaso.assessments import grading
 from hocbaso.assessments.grading import CHT, HT, HTT, HTXS, NOT_CLASSIFIED, MissingCell, YearValues
+from hocbaso.core.errors import ValidationFailed
 
 G12_SUBJECTS = [
     "vietnamese",
@@ -200,3 +204,134 @@ def test_awards(result: str, justification: str, recognised: bool, outstanding: 
 def test_retests_keep_the_last_score() -> None:
     assert grading.last_score([4, 6]) == 6
     assert grading.last_score([]) is None
+
+
+def test_reasons_name_what_kept_the_result_down() -> None:
+    with translation.override("en"):
+        outcome = grading.year_result(values(5, subject={"music": "H"}, lowest=8, names={"music": "Âm nhạc"}))
+    assert outcome.result == HT
+    assert outcome.lowest_score == 8
+    assert outcome.reasons == ("Âm nhạc: rated H at the end of the year.", "vietnamese: end-of-year test score 8.")
+    assert grading.year_result(values(5)).reasons == ()
+
+
+@pytest.mark.parametrize(
+    ("attempts", "expected"),
+    [([4, 9], HTXS), ([9, 4], CHT), ([3, 5, 7], HTT), ([8], HTT), ([], None)],
+)
+def test_retests_the_last_attempt_counts(attempts: list[int], expected: str | None) -> None:
+    retested = values(4, scores={"math": attempts})
+    if expected is None:
+        with pytest.raises(MissingCell) as caught:
+            grading.year_result(retested)
+        assert caught.value.field == "subject:math:score"
+        return
+    assert grading.year_result(retested).result == expected
+    assert retested.scores["math"] == attempts  # every attempt stays
+
+
+NOW = datetime(2026, 8, 10, 9, 0, tzinfo=UTC)
+SUMMER_OK = YearValues(
+    grade=3, subjects=(), tested=(), competencies=(), subject_ratings={"math": "H"}, scores={"math": 6}
+)
+SUMMER_BAD = YearValues(
+    grade=3, subjects=(), tested=(), competencies=(), subject_ratings={"math": "H"}, scores={"math": 4}
+)
+PROMOTE = grading.PrincipalDecision(grading.PROMOTED, "Hiệu trưởng Lê Văn A", NOW)
+RETAIN = grading.PrincipalDecision(grading.RETAINED, "Hiệu trưởng Lê Văn A", NOW)
+
+
+@pytest.mark.parametrize(
+    ("summer", "decision", "first", "final", "waiting", "text"),
+    [
+        (None, None, CHT, CHT, False, "Chưa hoàn thành chương trình lớp học; rèn luyện trong hè"),
+        (SUMMER_OK, None, CHT, HT, False, "Hoàn thành chương trình lớp 3"),
+        (SUMMER_BAD, None, CHT, CHT, True, "Chưa hoàn thành chương trình lớp học; rèn luyện trong hè"),
+        (SUMMER_BAD, PROMOTE, CHT, CHT, False, "Được lên lớp"),
+        (SUMMER_BAD, RETAIN, CHT, CHT, False, "Ở lại lớp"),
+    ],
+)
+def test_remediation_sequences(
+    summer: YearValues | None,
+    decision: grading.PrincipalDecision | None,
+    first: str,
+    final: str,
+    waiting: bool,
+    text: str,
+) -> None:
+    year = values(3, subject={"math": "C"}, scores={"math": 3})
+    outcome = grading.evaluate(grading.StudentYearInput("s1", year, summer, decision))
+    assert outcome.first.result == first
+    assert outcome.result == final
+    assert (outcome.reassessed is not None) == (summer is not None)
+    assert outcome.decision_needed is waiting
+    assert outcome.completion == text
+    assert outcome.decision == decision
+    assert outcome.proposed_awards == ()
+
+
+@pytest.mark.parametrize(
+    ("year", "summer", "decision", "code"),
+    [
+        (values(3), SUMMER_OK, None, "reassessment_not_allowed"),
+        (values(3, subject={"math": "C"}), SUMMER_OK, PROMOTE, "decision_not_needed"),
+        (values(3, subject={"math": "C"}), None, PROMOTE, "decision_not_needed"),
+        (
+            values(3, subject={"math": "C"}),
+            SUMMER_BAD,
+            grading.PrincipalDecision("maybe", "x", NOW),
+            "decision_invalid",
+        ),
+    ],
+)
+def test_remediation_refusals(
+    year: YearValues, summer: YearValues | None, decision: grading.PrincipalDecision | None, code: str
+) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        grading.evaluate(grading.StudentYearInput("s", year, summer, decision))
+    assert caught.value.code == code
+
+
+def test_school_results_keeps_going_past_a_blocked_student() -> None:
+    students = [
+        grading.StudentYearInput(1, values(5)),
+        grading.StudentYearInput(2, values(1, competency={"kindness": ""})),
+        grading.StudentYearInput(3, values(2, subject={"math": "C"}, individual_plan=True)),
+        grading.StudentYearInput(4, values(4, lowest=7)),
+    ]
+    outcomes = grading.school_results(students)
+    assert isinstance(outcomes[1], grading.YearOutcome)
+    assert outcomes[1].result == HTXS
+    assert outcomes[1].proposed_awards == ("Học sinh Xuất sắc",)
+    assert outcomes[1].completion == "Hoàn thành chương trình tiểu học"
+    assert isinstance(outcomes[2], MissingCell)
+    assert outcomes[2].field == "competency:kindness:rating"
+    assert isinstance(outcomes[3], grading.YearOutcome)
+    assert outcomes[3].result == NOT_CLASSIFIED
+    assert isinstance(outcomes[4], grading.YearOutcome)
+    assert (outcomes[4].result, outcomes[4].completion, outcomes[4].proposed_awards) == (
+        HTT,
+        "Hoàn thành chương trình lớp 4",
+        (),
+    )
+
+
+def test_award_constructors() -> None:
+    on = date(2026, 5, 25)
+    assert grading.excellent_award(HTXS, on) == grading.Award(grading.EXCELLENT, "Học sinh Xuất sắc", on)
+    assert grading.excellent_award(HTT, on) is None
+    award = grading.outstanding_award(HTT, justification=" Tiến bộ rõ rệt môn Toán ", recognised_by_class=True, on=on)
+    assert (award.kind, award.title, award.justification, award.recognised_by_class) == (
+        grading.OUTSTANDING,
+        "Học sinh Tiêu biểu hoàn thành tốt trong học tập và rèn luyện",
+        "Tiến bộ rõ rệt môn Toán",
+        True,
+    )
+    for result, justification, recognised in [(HTT, "", True), (HTT, "Giỏi", False), (HTXS, "Giỏi", True)]:
+        with pytest.raises(ValidationFailed) as caught:
+            grading.outstanding_award(result, justification=justification, recognised_by_class=recognised, on=on)
+        assert caught.value.code == "award_not_justified"
+    assert grading.adhoc_award("  Giải Nhất   Hội khỏe Phù Đổng ", on).title == "Giải Nhất Hội khỏe Phù Đổng"
+    with pytest.raises(ValidationFailed) as caught:
+        grading.adhoc_award("  ", on)
+    assert caught.value.code == "award_title_missing"

@@ -38,7 +38,7 @@ def filled(class_group, point: str = "year_end", bad: tuple[int, str, object] | 
         for cell, key in zip(row, keys, strict=False):
             if not key or ":" not in str(key):
                 continue
-            kind, _code, field = str(key).split(":")
+            _kind, _code, field = str(key).split(":")
             cell.value = {"rating": "T", "score": 9, "comment": "Em học tốt."}[field]
     if bad is not None:
         offset, key, value = bad
