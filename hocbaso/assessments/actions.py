@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hocbaso.assessments import cells, windows
 from hocbaso.assessments.catalogue import GradeCatalogue, catalogue_for_class
-from hocbaso.assessments.models import AssessmentEntry, EntryChange, OptionalSubject
+from hocbaso.assessments.models import AssessmentEntry, EntryChange, OptionalSubject, Point
 from hocbaso.assessments.permissions import write_scope
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
@@ -88,7 +88,9 @@ def _validate(
     if write.field == "rating":
         return cells.validate_rating(raw, "subject" if write.item_kind == "subject" else "competency")
     if write.field == "score":
-        if write.item_kind != "subject" or not catalogue.has_test(item.code, point):
+        # a summer re-assessment retakes the year-end tests
+        test_point = Point.YEAR_END if point == Point.SUMMER else point
+        if write.item_kind != "subject" or not catalogue.has_test(item.code, test_point):
             raise ValidationFailed(
                 _("There is no periodic test for %(name)s at this point in grade %(grade)d.")
                 % {"name": item.name, "grade": catalogue.grade},

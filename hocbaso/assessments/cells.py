@@ -9,6 +9,7 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.core.errors import ValidationFailed
@@ -59,6 +60,7 @@ def validate_score(raw: Any, *, field: str | None = None) -> int:
     if isinstance(raw, str):
         text = unicodedata.normalize("NFKC", raw).strip()  # NFKC: full-width digits become ASCII
         if not _INTEGER.fullmatch(text):
+            message: str | Promise
             if _DECIMAL.fullmatch(text):
                 message = _("The score must be a whole number (no decimals): %(value)s.") % {"value": text}
             else:

@@ -8,5 +8,7 @@ urlpatterns = [
     path("classes/<int:pk>/assessments/<str:point>/cell/", views.cell_save, name="cell"),
     path("classes/<int:pk>/assessments/<str:point>/template.xlsx", views.import_template, name="import_template"),
     path("classes/<int:pk>/assessments/<str:point>/import/", views.import_upload, name="import"),
+    path("classes/<int:pk>/summary/<str:point>/", views.summary_page, name="summary"),
+    path("classes/<int:pk>/results/", views.results_page, name="results"),
     path("schools/<int:school_pk>/entry-windows/", views.windows_page, name="windows"),
 ]

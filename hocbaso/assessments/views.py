@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hocbaso.assessments import actions, importing, windows
+from hocbaso.assessments import actions, grading, importing, results, summary, windows
 from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.assessments.layout import columns_for
 from hocbaso.assessments.models import (
@@ -24,6 +24,7 @@ from hocbaso.assessments.models import (
     EntryWindow,
     OptionalSubject,
     Point,
+    StudentYear,
 )
 from hocbaso.assessments.permissions import can_manage_windows, is_teacher, write_scope
 from hocbaso.core.errors import DomainError, InvalidInput
@@ -235,3 +236,112 @@ def import_upload(request: HttpRequest, pk: int, point: str) -> HttpResponse:
         except DomainError as exc:
             context["error"] = str(exc.message)
     return render(request, "assessments/import.html", context)
+
+
+def _summary_rows(class_group: ClassGroup, point: str) -> list[summary.StudentRow]:
+    enrolments = sorted(
+        Enrolment.objects.filter(class_group=class_group).select_related("student"),
+        key=lambda e: (e.student.given_name, e.student.full_name),
+    )
+    entries: dict[int, list[AssessmentEntry]] = {}
+    for entry in AssessmentEntry.objects.filter(class_group=class_group, point=point):
+        entries.setdefault(entry.student_id, []).append(entry)
+    results = (
+        dict(StudentYear.objects.filter(class_group=class_group).values_list("student_id", "result"))
+        if point == "year_end"
+        else {}
+    )
+    return [
+        summary.StudentRow(
+            e.student_id,
+            e.student.full_name,
+            {x.item_code: x.rating for x in entries.get(e.student_id, []) if x.rating},
+            {x.item_code: x.score for x in entries.get(e.student_id, []) if x.item_kind == "subject"},
+            results.get(e.student_id, ""),
+        )
+        for e in enrolments
+    ]
+
+
+@requires(is_teacher)
+def summary_page(request: HttpRequest, pk: int, point: str) -> HttpResponse:
+    """The class summary table for a point, on screen or (``?format=xlsx``) as the official form."""
+    class_group = _class_or_404(request, pk)
+    point = _point_or_404(point)
+    catalogue = catalogue_for_class(class_group)
+    rows = _summary_rows(class_group, point)
+    totals = summary.summarise(catalogue, point, rows)
+    if request.GET.get("format") == "xlsx":
+        year = class_group.school_year.code
+        title = f"{class_group.school.name} — Lớp {class_group.name} — Năm học {year} — {Point(point).label}"
+        content = summary.export_xlsx(title=title, catalogue=catalogue, point=point, rows=rows, summary=totals)
+        response = HttpResponse(
+            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = f'attachment; filename="tong-hop-{class_group.name}-{point}.xlsx"'
+        return response
+    tested = [s for s in catalogue.subjects if catalogue.has_test(s.code, point)]
+    return render(
+        request,
+        "assessments/summary.html",
+        {
+            "class_group": class_group,
+            "point": point,
+            "point_label": Point(point).label,
+            "points": [(p.value, p.label) for p in PERIODIC_POINTS],
+            "items": [(i, totals.ratings[i.code]) for i in catalogue.items],
+            "bands": [(s, [totals.bands[s.code].get(b[0], 0) for b in summary.SCORE_BANDS]) for s in tested],
+            "band_labels": [b[0] for b in summary.SCORE_BANDS],
+            "results": [(label, totals.results.get(code, 0)) for code, label in summary.RESULTS]
+            if point == "year_end"
+            else [],
+            "students": totals.students,
+        },
+    )
+
+
+@requires(is_teacher)
+def results_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Year results of the class: compute them, see blocked students with the cells named,
+    and (principal) decide promotion after remediation."""
+    class_group = _class_or_404(request, pk)
+    outcome: list[Any] = []
+    error = ""
+    if request.method == "POST":
+        try:
+            if "decide" in request.POST:
+                year = get_object_or_404(StudentYear, pk=request.POST["decide"], class_group=class_group)
+                results.decide_promotion(by=request.user, student_year=year, decision=request.POST.get("decision", ""))
+            else:
+                outcome = [
+                    o for o in results.compute_year_results(by=request.user, class_group=class_group) if o.missing
+                ]
+        except DomainError as exc:
+            error = str(exc.message)
+    years = {y.student_id: y for y in StudentYear.objects.filter(class_group=class_group).select_related("decided_by")}
+    enrolments = sorted(
+        Enrolment.objects.filter(class_group=class_group).select_related("student"),
+        key=lambda e: (e.student.given_name, e.student.full_name),
+    )
+    names = {e.student_id: e.student.full_name for e in enrolments}
+    rows = [
+        {
+            "student": e.student,
+            "year": years.get(e.student_id),
+            "needs_decision": (y := years.get(e.student_id)) is not None
+            and grading.needs_decision(y.first_result, y.result, y.remediation_done)
+            and not y.decision,
+        }
+        for e in enrolments
+    ]
+    return render(
+        request,
+        "assessments/results.html",
+        {
+            "class_group": class_group,
+            "rows": rows,
+            "blocked": [(names.get(o.student_id, ""), o.missing) for o in outcome],
+            "error": error,
+            "can_decide": can_manage_windows(request.user, class_group.school),
+        },
+    )

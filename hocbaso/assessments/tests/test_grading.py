@@ -64,7 +64,7 @@ def values(
     grade: int = 5,
     *,
     subject: dict[str, str] | None = None,
-    scores: dict[str, int | None] | None = None,
+    scores: dict[str, int | list[int] | None] | None = None,
     competency: dict[str, str] | None = None,
     lowest: int = 10,
     optional: list[str] | None = None,
@@ -73,7 +73,7 @@ def values(
     subjects = (G12_SUBJECTS if grade <= 2 else G3_SUBJECTS if grade == 3 else G45_SUBJECTS) + (optional or [])
     competencies = QUALITIES + (EXTRA_G35 if grade >= 3 else [])
     tested = TESTED[grade]
-    all_scores: dict[str, int | None] = dict.fromkeys(tested, 10)
+    all_scores: dict[str, int | list[int] | None] = dict.fromkeys(tested, 10)
     all_scores[tested[0]] = lowest
     all_scores.update(scores or {})
     return YearValues(
@@ -335,3 +335,22 @@ def test_award_constructors() -> None:
     with pytest.raises(ValidationFailed) as caught:
         grading.adhoc_award("  ", on)
     assert caught.value.code == "award_title_missing"
+
+
+@pytest.mark.parametrize(
+    ("subject", "competency", "expected"),
+    [({}, {}, HTXS), ({"math": "H"}, {}, HT), ({}, {"honesty": "Đ"}, HT), ({"math": "C"}, {}, CHT)],
+)
+def test_no_tested_subject_means_no_score_limit(
+    subject: dict[str, str], competency: dict[str, str], expected: str
+) -> None:
+    year = YearValues(
+        grade=1,
+        subjects=["math", "music"],
+        tested=[],
+        competencies=["honesty"],
+        subject_ratings={"math": "T", "music": "T"} | subject,
+        competency_ratings={"honesty": "T"} | competency,
+    )
+    outcome = grading.year_result(year)
+    assert (outcome.result, outcome.lowest_score) == (expected, None)
