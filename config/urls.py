@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("hocbaso.assessments.urls")),
     path("", include("hocbaso.api.urls")),
     path("ledger/", include("hocbaso.ledger.urls")),
+    path("", include("hocbaso.signing.urls")),
 ]

@@ -157,6 +157,25 @@ def save_cells(
     return _apply(by=by, class_group=class_group, point=point, values=values, channel=channel)
 
 
+def _update_entries(entries: list[AssessmentEntry]) -> None:
+    """One parameterised UPDATE per row, sent as a batch: a class grid (~1,500 cells) in a
+    few milliseconds, where ``bulk_update``'s CASE expressions take most of a second."""
+    from django.db import connection
+
+    meta = AssessmentEntry._meta
+    quote = connection.ops.quote_name
+    columns = ["rating", "score", "comment", "updated_at", "updated_by"]
+    assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in columns)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 - names from model meta
+    updated_at = meta.get_field("updated_at")
+    rows = [
+        (e.rating, e.score, e.comment, updated_at.get_db_prep_value(e.updated_at, connection), e.updated_by_id, e.pk)
+        for e in entries
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
 def _apply(
     *, by: Any, class_group: ClassGroup, point: str, values: list[tuple[CellWrite, Any]], channel: str
 ) -> list[CellResult]:
@@ -216,9 +235,7 @@ def _apply(
             )
         results.append(CellResult(write, value, changed))
     if touched:
-        AssessmentEntry.objects.bulk_update(
-            list(touched.values()), ["rating", "score", "comment", "updated_at", "updated_by"]
-        )
+        _update_entries(list(touched.values()))
         EntryChange.objects.bulk_create(changes)
         audit.record(
             by=by,

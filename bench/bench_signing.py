@@ -1,0 +1,145 @@
+"""Signing throughput with the real workflow (demo PKI, in-process timestamps, SQLite in a temp dir).
+
+Run: ``HOCBASO_DEMO=1 .venv/bin/python bench/bench_signing.py [--class-size 35] [--records 1000] [--workers 2]``.
+
+1. A class of ``--class-size`` real rendered records (Typst PDF/A-3b + XML) signed in three batches:
+   homeroom (certification, B-T), principal (B-T), school seal (B-T + B-LT + archive timestamp),
+   each with its XAdES signature on the XML. Prints seconds per batch and in total.
+2. ``--records`` small records (one page PDF, small XML) split into batches of 50, signed by the
+   homeroom teacher through ``django.tasks`` with ``HOCBASO_TASKS=database`` and ``--workers``
+   ``db_worker`` processes. Prints records/s from the first enqueue to the last batch finished.
+
+Everything lives in a temporary ``HOCBASO_VAR_DIR`` removed at the end; bounded (< 5 min here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--class-size", type=int, default=35)
+    parser.add_argument("--records", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=50)
+    args = parser.parse_args()
+
+    var_dir = Path(tempfile.mkdtemp(prefix="hocbaso-bench-signing-"))
+    env = {
+        **os.environ,
+        "HOCBASO_VAR_DIR": str(var_dir),
+        "HOCBASO_DEMO": "1",
+        "HOCBASO_TASKS": "database",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    env.pop("DATABASE_URL", None)
+    env.pop("HOCBASO_TSA_URL", None)
+    os.environ.update(env)
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        from hocbaso.signing import workflow
+        from hocbaso.signing.models import SigningBatch, SigningCredential
+        from hocbaso.signing.tasks import sign_batch_task
+        from hocbaso.signing.tests.factories import make_frozen_version
+        from hocbaso.testing import build_world
+
+        call_command("migrate", verbosity=0)
+        world = build_world()
+        call_command("pki", "init", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        password = workflow.demo_pkcs12_password()
+
+        def credential(user: str, organisation: bool = False) -> SigningCredential:
+            return SigningCredential.objects.get(staff__user__username=user, for_organisation=organisation)
+
+        # 1. a class, three signatures each, in process
+        started = time.perf_counter()
+        versions = [make_frozen_version(world, realistic=True) for _ in range(args.class_size)]
+        print(f"render {args.class_size} real records: {time.perf_counter() - started:.1f} s")
+        total = 0.0
+        for user, role, organisation in [
+            ("homeroom", "homeroom", False),
+            ("principal", "principal", False),
+            ("clerk", "school", True),
+        ]:
+            chosen = credential(user, organisation)
+            started = time.perf_counter()
+            batch = workflow.sign_batch(
+                by=world.users[user],
+                version_ids=[v.pk for v in versions],
+                role=role,
+                signer_source=workflow.source_for(chosen, password),
+                idempotency_key=uuid.uuid4().hex,
+                credential=chosen,
+            )
+            elapsed = time.perf_counter() - started
+            total += elapsed
+            ok = batch.items.filter(outcome="ok").count()
+            print(f"class of {args.class_size}, {role:9s}: {elapsed:6.1f} s ({ok} ok)")
+        print(f"class of {args.class_size}, three signatures + timestamps + LTV: {total:.1f} s")
+
+        # 2. many records, homeroom signature, two database workers
+        small = [make_frozen_version(world) for _ in range(args.records)]
+        chosen = credential("homeroom")
+        batches = []
+        for start in range(0, len(small), args.batch_size):
+            batch, _created = workflow.create_batch(
+                by=world.users["homeroom"],
+                version_ids=[v.pk for v in small[start : start + args.batch_size]],
+                role="homeroom",
+                credential=chosen,
+                idempotency_key=uuid.uuid4().hex,
+                authorisation=password,
+            )
+            batches.append(batch.pk)
+        from django.db import connections
+
+        connections.close_all()
+        started = time.perf_counter()
+        for pk in batches:
+            sign_batch_task.enqueue(pk)
+        connections.close_all()
+        hocbaso = str(Path(sys.executable).with_name("hocbaso"))
+        workers = [
+            subprocess.Popen(
+                [hocbaso, "db_worker", "--batch", "--no-startup-delay", "--interval", "0.1"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(args.workers)
+        ]
+        for worker in workers:
+            worker.wait(timeout=600)
+        elapsed = time.perf_counter() - started
+        finished = SigningBatch.objects.filter(pk__in=batches, state="finished").count()
+        signed = sum(SigningBatch.objects.get(pk=pk).items.filter(outcome="ok").count() for pk in batches)
+        print(
+            f"{args.records} records, homeroom signature, {args.workers} db_workers: {elapsed:.1f} s, "
+            f"{signed / elapsed:.1f} records/s ({signed} signed, {finished}/{len(batches)} batches finished)"
+        )
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""The "sign all" form: which versions, which credential, one authorisation (password or PIN)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hocbaso.signing.models import CredentialKind, SignatureRole, SigningCredential
+
+
+def _credential_label(credential: SigningCredential) -> str:
+    return f"{credential.label} — {CredentialKind(credential.kind).label} — {credential.not_after:%d/%m/%Y}"
+
+
+class SignBatchForm(forms.Form):
+    role = forms.ChoiceField(choices=SignatureRole.choices, widget=forms.HiddenInput)
+    idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    versions = forms.TypedMultipleChoiceField(coerce=int, widget=forms.CheckboxSelectMultiple, label=_("Records"))
+    credential = forms.ModelChoiceField(queryset=SigningCredential.objects.none(), label=_("Certificate"))
+    authorisation = forms.CharField(
+        label=_("Certificate password or token PIN"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        strip=False,
+        help_text=_("Asked once for the whole batch and never stored."),
+    )
+
+    def __init__(self, *args: Any, credentials: Any, version_ids: list[int], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        field = self.fields["credential"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = credentials
+        field.label_from_instance = _credential_label  # type: ignore[method-assign,assignment]
+        versions = self.fields["versions"]
+        assert isinstance(versions, forms.TypedMultipleChoiceField)
+        versions.choices = [(pk, str(pk)) for pk in version_ids]

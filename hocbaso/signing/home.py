@@ -1,0 +1,22 @@
+"""The signing section of the home page: what waits for my signature, certificates to renew."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from hocbaso.core.home import Link, Section
+from hocbaso.signing import workflow
+from hocbaso.signing.permissions import is_school_head, is_signer
+
+
+def sections(user: Any) -> list[Section]:
+    if not is_signer(user):
+        return []
+    waiting = sum(len(g.versions) for g in workflow.pending_for(user))
+    links = [Link(_("Waiting for my signature (%(count)d)") % {"count": waiting}, reverse("signing:pending"))]
+    if is_school_head(user):
+        links.append(Link(_("Certificates expiring soon"), reverse("signing:expiring")))
+    return [Section(_("Digital signatures"), links, order=15)]

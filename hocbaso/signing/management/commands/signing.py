@@ -1,0 +1,49 @@
+"""``hocbaso signing renew-archive [--within-days N] [--dry-run]``: extend issued records' archive timestamps.
+
+An issued PDF ends with a document timestamp (PAdES B-LTA). Before that timestamp's TSA
+certificate expires, a new document timestamp must cover the file (with validation data for the
+previous one). This renews every issued version whose last archive timestamp's TSA certificate
+expires within ``N`` days (default 365), stores the new PDF and audits the change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from hocbaso.core import clock
+from hocbaso.records.models import RecordVersion, Status
+from hocbaso.signing import workflow
+
+
+class Command(BaseCommand):
+    help = "Signing maintenance: renew-archive."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="operation", required=True)
+        renew = sub.add_parser("renew-archive", help="add a new archive timestamp before the last one expires")
+        renew.add_argument("--within-days", type=int, default=365)
+        renew.add_argument("--dry-run", action="store_true")
+
+    def handle(self, *args: Any, operation: str, **options: Any) -> None:
+        getattr(self, "_" + operation.replace("-", "_"))(**options)
+
+    def _renew_archive(self, *, within_days: int, dry_run: bool, **_options: Any) -> None:
+        limit = clock.now() + dt.timedelta(days=within_days)
+        trust = workflow.default_trust()
+        timestamping = workflow.default_timestamping()
+        checked = renewed = failed = 0
+        for version in RecordVersion.objects.filter(status=Status.ISSUED).order_by("pk").iterator():
+            checked += 1
+            try:
+                if workflow.renew_archive(
+                    version, before=limit, trust=trust, timestamping=timestamping, dry_run=dry_run
+                ):
+                    renewed += 1
+            except workflow.DomainError as exc:
+                failed += 1
+                self.stderr.write(f"{version.issuance_code}: {exc.code} {exc.message}")
+        verb = "would renew" if dry_run else "renewed"
+        self.stdout.write(f"{checked} issued versions checked, {verb} {renewed}, {failed} failed.")

@@ -1,0 +1,28 @@
+"""Background signing: a batch runs as a ``django.tasks`` task (in-process by default, a db_worker at scale).
+
+The task only carries the batch id. The key is opened in the worker with the authorisation sealed
+at submission (see ``workflow.seal``); each version is committed on its own, so a killed worker
+leaves no half-signed record and running the task again (or ``resume_batch``) continues.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django_tasks import task
+
+from hocbaso.core.errors import DomainError
+from hocbaso.signing import workflow
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def sign_batch_task(batch_id: int) -> str:
+    """Run (or continue) batch ``batch_id``; returns its final state. Refusals are stored on the batch."""
+    try:
+        return str(workflow.resume_batch(batch_id).state)
+    except DomainError as exc:
+        logger.warning("signing batch %s stopped: %s", batch_id, exc.code)
+        workflow.mark_failed(batch_id, exc)
+        return "failed"

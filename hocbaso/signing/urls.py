@@ -1,0 +1,11 @@
+from django.urls import path
+
+from hocbaso.signing import views
+
+app_name = "signing"
+urlpatterns = [
+    path("signing/pending/", views.pending, name="pending"),
+    path("signing/batches/<int:pk>/", views.batch_detail, name="batch"),
+    path("signing/certificates/expiring/", views.expiring, name="expiring"),
+    path("records/versions/<int:pk>/pdf/", views.version_pdf, name="version_pdf"),
+]

@@ -1,0 +1,130 @@
+"""Signing pages: "waiting for my signature" with one "sign all", batch results, record PDFs,
+certificates expiring soon. Every view carries a rule; objects come from scoped querysets (404
+outside scope); opening a record's PDF is a staff read of a child's record and is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from hocbaso.audit import actions as audit
+from hocbaso.core import clock
+from hocbaso.core.errors import DomainError
+from hocbaso.core.forms import add_domain_error
+from hocbaso.core.permissions import requires
+from hocbaso.directory.permissions import is_staff_member
+from hocbaso.records import storage
+from hocbaso.signing import workflow
+from hocbaso.signing.forms import SignBatchForm
+from hocbaso.signing.models import SignatureRole
+from hocbaso.signing.permissions import (
+    is_school_head,
+    is_signer,
+    school_credentials,
+    visible_batches,
+    visible_versions,
+)
+
+EXPIRY_WARNING_DAYS = 60
+
+
+def _sections(request: HttpRequest, posted: SignBatchForm | None = None) -> list[dict[str, Any]]:
+    by_role: dict[str, list[workflow.PendingGroup]] = {}
+    for group in workflow.pending_for(request.user):
+        by_role.setdefault(group.role, []).append(group)
+    sections = []
+    for role, groups in by_role.items():
+        ids = [v.pk for g in groups for v in g.versions]
+        credentials = workflow.credentials_for(request.user, role)
+        if posted is not None and posted.data.get("role") == role:
+            form = posted
+        else:
+            form = SignBatchForm(
+                credentials=credentials,
+                version_ids=ids,
+                initial={"role": role, "idempotency_key": uuid.uuid4().hex, "versions": ids},
+            )
+        sections.append(
+            {
+                "role": role,
+                "role_label": SignatureRole(role).label,
+                "groups": groups,
+                "count": len(ids),
+                "form": form,
+                "has_credentials": credentials.exists(),
+            }
+        )
+    return sections
+
+
+@requires(is_signer)
+def pending(request: HttpRequest) -> HttpResponse:
+    """GET: what waits for my signature, by class. POST: sign the checked records with one authorisation."""
+    posted = None
+    if request.method == "POST":
+        role = request.POST.get("role", "")
+        ids = [
+            v.pk for g in workflow.pending_for(request.user) if g.role == role for v in g.versions
+        ]  # only what waits for this user can be submitted
+        posted = SignBatchForm(request.POST, credentials=workflow.credentials_for(request.user, role), version_ids=ids)
+        if posted.is_valid():
+            try:
+                batch = workflow.submit_batch(
+                    by=request.user,
+                    version_ids=posted.cleaned_data["versions"],
+                    role=posted.cleaned_data["role"],
+                    credential=posted.cleaned_data["credential"],
+                    idempotency_key=posted.cleaned_data["idempotency_key"],
+                    authorisation=posted.cleaned_data["authorisation"],
+                )
+            except DomainError as exc:
+                add_domain_error(posted, exc)
+            else:
+                return redirect("signing:batch", pk=batch.pk)
+    return render(request, "signing/pending.html", {"sections": _sections(request, posted)})
+
+
+@requires(is_staff_member)
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(visible_batches(request.user).select_related("signer", "credential"), pk=pk)
+    items = batch.items.select_related("version__record__student", "version__class_group")
+    template = "signing/batch_items.html" if getattr(request, "htmx", False) else "signing/batch.html"
+    running = batch.state in (batch.State.QUEUED, batch.State.RUNNING)
+    return render(request, template, {"batch": batch, "items": items, "running": running})
+
+
+@requires(is_staff_member)
+def version_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    """The version's PDF as it stands (signed if any signature exists); an audited staff read."""
+    version = get_object_or_404(visible_versions(request.user), pk=pk)
+    if version.signed_pdf_name:
+        content = storage.get(version.signed_pdf_name, version.signed_pdf_sha256)
+    else:
+        content = storage.get(version.pdf_name, version.pdf_sha256)
+    audit.record(by=request.user, action="record.read", obj=version, school_id=version.school_id)
+    response = FileResponse(iter([content]), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{version.issuance_code}.pdf"'
+    response["Content-Length"] = str(len(content))
+    return response
+
+
+@requires(is_school_head)
+def expiring(request: HttpRequest) -> HttpResponse:
+    """Certificates of my schools that expire within 60 days (or already have)."""
+    limit = clock.now() + dt.timedelta(days=EXPIRY_WARNING_DAYS)
+    credentials = (
+        school_credentials(request.user)
+        .filter(not_after__lte=limit)
+        .select_related("staff", "school")
+        .distinct()
+        .order_by("not_after")
+    )
+    return render(
+        request,
+        "signing/expiring.html",
+        {"credentials": credentials, "days": EXPIRY_WARNING_DAYS, "now": clock.now()},
+    )

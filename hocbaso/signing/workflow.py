@@ -1,0 +1,983 @@
+"""The signing workflow: who signs which record version when, in batches, with one authorisation.
+
+Order on every version (the transition table of ``records.models``):
+``frozen`` --homeroom--> ``signed_homeroom`` --principal--> ``signed_principal`` --school--> ``issued``.
+
+- ``homeroom``: the homeroom teacher of the version's class, with a personal certificate; the
+  PDF signature is the certification signature (DocMDP "fill forms").
+- ``principal``: the principal ("Hiệu trưởng") or a vice-principal ("KT. Hiệu trưởng").
+- ``school``: the school's organisation certificate (the seal), applied by the principal or the
+  clerk; the PDF then gets validation data and an archive timestamp (PAdES B-LT + B-LTA) and the
+  version is issued; ``ISSUED_CALLBACKS`` run in the same transaction (the ledger registers there).
+
+The signer's appointment must be valid on the signing date (``signer_not_appointed`` otherwise).
+Each version is signed (PDF with PAdES, XML with XAdES, in one go) outside any transaction and
+then committed in its own short transaction together with its batch item, its
+``SignatureEvent`` and its audit event: a failure on one version leaves it exactly as it was and
+the batch continues; a killed worker leaves no half-signed version, and :func:`resume_batch`
+continues with the items still pending. A version that already carries the role's signature is
+skipped, and ``SignatureEvent`` is unique per (version, role), so nothing is ever signed twice.
+
+Entry points: :func:`pending_for` (what waits for a user), :func:`sign_batch` (synchronous, with
+an opened signer source), :func:`submit_batch` (web: checks the authorisation, then runs the batch
+as a ``django.tasks`` task), :func:`resume_batch`.
+
+Trust and time: :func:`default_trust` and :func:`default_timestamping`. With ``HOCBASO_TSA_URL``
+unset in demo mode, timestamps come from an in-process timestamper using the demo PKI's TSA key
+under ``VAR_DIR/pki``; demo trust is that PKI's root with its current CRLs (no network needed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from pyhanko.sign.signers import Signer
+from pyhanko.sign.timestamps import TimeStamper
+from pyhanko_certvalidator import CertificateValidator
+from pyhanko_certvalidator.errors import (
+    ExpiredError,
+    InvalidCertificateError,
+    NotYetValidError,
+    PathBuildingError,
+    PathValidationError,
+    RevokedError,
+)
+
+from hocbaso.audit import actions as audit
+from hocbaso.audit.models import Channel
+from hocbaso.core import clock
+from hocbaso.core.errors import Conflict, DomainError, NotFound, PermissionRefused, ValidationFailed
+from hocbaso.directory.models import Appointment, ClassGroup, Role, StaffMember
+from hocbaso.directory.permissions import staff_of
+from hocbaso.records import storage
+from hocbaso.records.models import RecordVersion, Status
+from hocbaso.signing import pades, xades
+from hocbaso.signing.backends import KeySource, Pkcs11Source, ensure_usable, from_asn1, to_asn1
+from hocbaso.signing.models import (
+    CredentialKind,
+    ItemOutcome,
+    SignatureEvent,
+    SignatureRole,
+    SigningBatch,
+    SigningBatchItem,
+    SigningCredential,
+)
+
+# --- refusals --------------------------------------------------------------------------------------
+
+
+class SignerNotAppointed(PermissionRefused):
+    code = "signer_not_appointed"
+
+
+class SigningOutOfOrder(Conflict):
+    code = "signing_out_of_order"
+
+
+class CredentialRefused(ValidationFailed):
+    """The credential or its certificate cannot sign (revoked, expired, untrusted, not the signer's…)."""
+
+    code = "credential_refused"
+
+
+class AuthorisationRequired(ValidationFailed):
+    code = "authorisation_required"
+
+
+class SigningNotConfigured(ValidationFailed):
+    code = "signing_not_configured"
+
+
+# --- the order ------------------------------------------------------------------------------------
+
+REQUIRED_STATUS = {
+    SignatureRole.HOMEROOM: Status.FROZEN,
+    SignatureRole.PRINCIPAL: Status.SIGNED_HOMEROOM,
+    SignatureRole.SCHOOL: Status.SIGNED_PRINCIPAL,
+}
+NEXT_STATUS = {
+    SignatureRole.HOMEROOM: Status.SIGNED_HOMEROOM,
+    SignatureRole.PRINCIPAL: Status.SIGNED_PRINCIPAL,
+    SignatureRole.SCHOOL: Status.ISSUED,
+}
+# Appointment roles allowed per signature role, the preferred one first.
+SIGNING_ROLES = {
+    SignatureRole.HOMEROOM: [Role.HOMEROOM_TEACHER],
+    SignatureRole.PRINCIPAL: [Role.PRINCIPAL, Role.VICE_PRINCIPAL],
+    SignatureRole.SCHOOL: [Role.PRINCIPAL, Role.CLERK],
+}
+# Titles are document text (Vietnamese, not UI): shown in the PDF signature and XAdES ClaimedRole.
+TITLES = {
+    Role.HOMEROOM_TEACHER: "Giáo viên chủ nhiệm",
+    Role.PRINCIPAL: "Hiệu trưởng",
+    Role.VICE_PRINCIPAL: "KT. Hiệu trưởng",
+}
+SEAL_TITLE = "Xác nhận của nhà trường"
+
+# Called with (version, by) inside the transaction that issues a version; the ledger registers here.
+ISSUED_CALLBACKS: list[Callable[[RecordVersion, Any], None]] = []
+
+# How long a sealed batch authorisation may be used by a worker.
+AUTHORISATION_TTL_SECONDS = 3600
+
+
+def on_issued(version: RecordVersion, *, by: Any = None) -> None:
+    """Run every registered issued-callback (in the issuing transaction: a failure rolls it back)."""
+    for callback in list(ISSUED_CALLBACKS):
+        callback(version, by)
+
+
+def next_role(status: str) -> str | None:
+    """The signature role a version in ``status`` waits for, or None."""
+    for role, required in REQUIRED_STATUS.items():
+        if required == status:
+            return role
+    return None
+
+
+def appointment_for(signer: StaffMember, version: RecordVersion, role: str, *, on: dt.date) -> tuple[Appointment, str]:
+    """The appointment that entitles ``signer`` to sign ``version`` as ``role`` on ``on``, and the title shown.
+
+    Raises ``SignerNotAppointed`` when no appointment valid on that date fits.
+    """
+    allowed = SIGNING_ROLES[SignatureRole(role)]
+    candidates = Appointment.objects.active_on(on).filter(staff=signer, role__in=allowed)
+    if role == SignatureRole.HOMEROOM:
+        candidates = candidates.filter(class_group_id=version.class_group_id)
+    else:
+        candidates = candidates.filter(school_id=version.school_id)
+    found = sorted(candidates, key=lambda a: allowed.index(a.role))
+    if not found:
+        raise SignerNotAppointed(
+            _("%(name)s does not hold the role needed for this signature on %(day)s.")
+            % {"name": signer.full_name, "day": on.strftime("%d/%m/%Y")}
+        )
+    appointment = found[0]
+    title = SEAL_TITLE if role == SignatureRole.SCHOOL else TITLES[Role(appointment.role)]
+    return appointment, title
+
+
+# --- what waits for whom ----------------------------------------------------------------------------
+
+
+@dataclass
+class PendingGroup:
+    role: str
+    class_group: ClassGroup
+    versions: list[RecordVersion]
+
+
+def pending_for(user: Any, *, on: dt.date | None = None) -> list[PendingGroup]:
+    """Versions waiting for ``user``'s signature, grouped by (role, class), by appointments valid on ``on``.
+
+    Homeroom teachers see the frozen versions of their classes; principals and vice-principals the
+    versions their school's homeroom teachers signed; principals and clerks the versions waiting
+    for the school seal. Scoped by construction: only the user's own appointments open anything.
+    """
+    staff = staff_of(user)
+    if staff is None:
+        return []
+    day = on or clock.today()
+    active = Appointment.objects.active_on(day).filter(staff=staff)
+    conditions: dict[str, Q] = {}
+    homeroom_classes = list(active.filter(role=Role.HOMEROOM_TEACHER).values_list("class_group_id", flat=True))
+    if homeroom_classes:
+        conditions[SignatureRole.HOMEROOM] = Q(class_group_id__in=homeroom_classes)
+    for school_role in (SignatureRole.PRINCIPAL, SignatureRole.SCHOOL):
+        schools = list(active.filter(role__in=SIGNING_ROLES[school_role]).values_list("school_id", flat=True))
+        if schools:
+            conditions[school_role] = Q(school_id__in=schools)
+    groups: list[PendingGroup] = []
+    for role, condition in conditions.items():
+        versions = (
+            RecordVersion.objects.filter(condition, status=REQUIRED_STATUS[SignatureRole(role)])
+            .exclude(signature_events__role=role)
+            .select_related("class_group__school_year", "record__student", "school")
+            .order_by("class_group__school_year__code", "class_group__name", "record__student__full_name", "pk")
+        )
+        current: PendingGroup | None = None
+        for version in versions:
+            if current is None or current.class_group.pk != version.class_group_id:
+                current = PendingGroup(role, version.class_group, [])
+                groups.append(current)
+            current.versions.append(version)
+    return groups
+
+
+def credentials_for(user: Any, role: str) -> QuerySet[SigningCredential]:
+    """Active credentials ``user`` may use for ``role``: their own personal ones, or their schools' seals."""
+    staff = staff_of(user)
+    if staff is None:
+        return SigningCredential.objects.none()
+    now = clock.now()
+    usable = SigningCredential.objects.filter(active=True, not_after__gt=now)
+    if role == SignatureRole.SCHOOL:
+        schools = Appointment.objects.active_on(clock.today()).filter(
+            staff=staff, role__in=SIGNING_ROLES[SignatureRole.SCHOOL]
+        )
+        return usable.filter(for_organisation=True, school_id__in=schools.values("school_id")).order_by("label")
+    return usable.filter(staff=staff, for_organisation=False).order_by("label")
+
+
+# --- trust and timestamps --------------------------------------------------------------------------
+
+
+def demo_pki_dir() -> Path:
+    return Path(settings.VAR_DIR) / "pki"
+
+
+def _setting(name: str) -> str:
+    return str(getattr(settings, name, "") or os.environ.get(name, ""))
+
+
+def demo_pkcs12_password() -> str:
+    """The password of the demo PKCS#12 files (``HOCBASO_DEMO_PKCS12_PASSWORD``, default "demo"); demo mode only."""
+    if not settings.DEMO_MODE:
+        raise SigningNotConfigured(_("Demo credentials exist only in demo mode."), code="demo_only")
+    return _setting("HOCBASO_DEMO_PKCS12_PASSWORD") or "demo"
+
+
+@lru_cache(maxsize=4)
+def _demo_pki(directory: str, mtime: float) -> Any:
+    from hocbaso.signing.pki import DemoPKI
+
+    return DemoPKI.load(directory)
+
+
+def demo_pki() -> Any:
+    """The demo PKI of this deployment (``hocbaso pki init``), or ``SigningNotConfigured``."""
+    directory = demo_pki_dir()
+    state = directory / "pki.json"
+    if not settings.DEMO_MODE or not state.exists():
+        raise SigningNotConfigured(_("No demo PKI: run “hocbaso pki init” first."), code="demo_pki_missing")
+    pki = _demo_pki(str(directory), state.stat().st_mtime)
+    pki.refresh()
+    return pki
+
+
+def default_trust() -> pades.Trust:
+    """Trust for signing checks and LTV: the PEM roots in ``HOCBASO_TRUSTED_ROOTS`` (fetching CRL/OCSP),
+    or in demo mode the demo root with the demo CAs' current CRLs (offline)."""
+    roots_file = _setting("HOCBASO_TRUSTED_ROOTS")
+    if roots_file:
+        roots = x509.load_pem_x509_certificates(Path(roots_file).read_bytes())
+        return pades.Trust.of(roots)
+    pki = demo_pki()
+    return pades.Trust.of(
+        pki.roots(),
+        other_certs=tuple(pki.chain()),
+        crls=tuple(pki.crl_der(a.slug) for a in pki._authorities()),
+        allow_fetching=False,
+    )
+
+
+@dataclass(frozen=True)
+class Timestamping:
+    """Where RFC 3161 timestamps come from: a TSA URL, or an in-process timestamper (demo)."""
+
+    url: str | None = None
+    timestamper: TimeStamper | None = None
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"timestamper_url": self.url, "timestamper": self.timestamper}
+
+
+def default_timestamping(url: str | None = None) -> Timestamping:
+    """``url``, else ``HOCBASO_TSA_URL``, else (demo mode only) the demo TSA key in process."""
+    chosen = url or _setting("HOCBASO_TSA_URL")
+    if chosen:
+        return Timestamping(url=chosen)
+    from hocbaso.signing.services import LoadedKeyTimeStamper
+
+    pki = demo_pki()
+    return Timestamping(timestamper=LoadedKeyTimeStamper(pki.tsa_cert, pki.tsa_key, pki.chain()))
+
+
+def check_certificate(cert: x509.Certificate, chain: Sequence[x509.Certificate], trust: pades.Trust) -> None:
+    """Refuse a signing certificate that is expired, not yet valid, revoked or not trusted, now.
+
+    Codes: ``certificate_expired``, ``certificate_not_yet_valid``, ``certificate_revoked``,
+    ``certificate_untrusted``, ``certificate_status_unknown`` (the check could not run: fails closed).
+    """
+    try:
+        ensure_usable(cert)
+    except ValidationFailed as exc:
+        raise CredentialRefused(exc.message, code=exc.code) from None
+    context = dataclasses.replace(trust, other_certs=(*trust.other_certs, *chain), moment=None).context()
+
+    async def body() -> None:
+        try:
+            validator = CertificateValidator(to_asn1(cert), validation_context=context)
+            await validator.async_validate_path()
+        finally:
+            await context.aclose()
+
+    try:
+        asyncio.run(body())
+    except RevokedError:
+        raise CredentialRefused(_("The signing certificate has been revoked."), code="certificate_revoked") from None
+    except (ExpiredError, NotYetValidError):
+        raise CredentialRefused(_("The signing certificate is not valid now."), code="certificate_expired") from None
+    except (PathBuildingError, PathValidationError, InvalidCertificateError):
+        raise CredentialRefused(
+            _("The signing certificate is not issued by a trusted authority."), code="certificate_untrusted"
+        ) from None
+    except Exception as exc:  # network or parsing failures: the status is unknown, so refuse
+        raise CredentialRefused(
+            _("The status of the signing certificate could not be checked (%(error)s).")
+            % {"error": type(exc).__name__},
+            code="certificate_status_unknown",
+        ) from None
+
+
+# --- keys ------------------------------------------------------------------------------------------
+
+
+class SignerKey:
+    """A pyHanko ``Signer`` (e.g. a PKCS#11 token) shaped like a ``cryptography`` private key for signxml."""
+
+    def __init__(self, signer: Signer, certificate: x509.Certificate):
+        self._signer = signer
+        self._certificate = certificate
+        self.key_size = certificate.public_key().key_size  # type: ignore[union-attr]
+
+    def public_key(self) -> Any:
+        return self._certificate.public_key()
+
+    def sign(self, data: bytes, *args: Any, **kwargs: Any) -> bytes:
+        # signxml only asks for SHA-256 here (xades.sign_xml); pyHanko returns DER for ECDSA as signxml expects.
+        return asyncio.run(self._signer.async_sign_raw(data, "sha256"))
+
+
+@dataclass
+class Kit:
+    """An opened signing means for one batch: certificate, chain, a PDF signer and an XML key."""
+
+    certificate: x509.Certificate
+    chain: list[x509.Certificate]
+    pdf_signer: Signer
+    xml_key: Any
+
+    @property
+    def fingerprint(self) -> str:
+        return self.certificate.fingerprint(hashes.SHA256()).hex().upper()
+
+
+@contextmanager
+def open_kit(source: KeySource | Pkcs11Source | Kit) -> Iterator[Kit]:
+    """Open ``source`` once for a whole batch (PKCS#11: one logged-in session)."""
+    if isinstance(source, Kit):
+        yield source
+    elif isinstance(source, KeySource):
+        yield Kit(source.certificate, list(source.chain), source.signer(), source.key)
+    elif isinstance(source, Pkcs11Source):
+        with source:
+            signer = source._signer(source._session)
+            assert signer.signing_cert is not None
+            certificate = from_asn1(signer.signing_cert)
+            yield Kit(certificate, list(source.chain), signer, SignerKey(signer, certificate))
+    else:
+        raise CredentialRefused(
+            _("This kind of credential cannot sign batches yet."), code="credential_kind_unsupported"
+        )
+
+
+def source_for(credential: SigningCredential, authorisation: str) -> KeySource | Pkcs11Source:
+    """The signer source of ``credential`` opened with ``authorisation`` (PKCS#12 password or token PIN)."""
+    config = credential.config or {}
+    if credential.kind == CredentialKind.PKCS12:
+        path = Path(settings.VAR_DIR) / str(config.get("file", ""))
+        if not config.get("file") or not path.is_file():
+            raise CredentialRefused(_("The certificate file is missing."), code="credential_file_missing")
+        source = KeySource.from_pkcs12(path.read_bytes(), authorisation)
+        if source.certificate.fingerprint(hashes.SHA256()).hex().upper() != credential.fingerprint:
+            raise CredentialRefused(
+                _("The certificate file does not hold the registered certificate."), code="credential_mismatch"
+            )
+        return source
+    if credential.kind == CredentialKind.PKCS11:
+        chain = x509.load_pem_x509_certificates(config["chain_pem"].encode()) if config.get("chain_pem") else []
+        return Pkcs11Source(
+            library=config["library"],
+            token_label=config["token_label"],
+            pin=authorisation,
+            key_label=config["key_label"],
+            cert_label=config.get("cert_label"),
+            chain=chain,
+        )
+    raise CredentialRefused(_("This kind of credential cannot sign batches yet."), code="credential_kind_unsupported")
+
+
+def _subject_name(cert: x509.Certificate) -> str:
+    names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(names[0].value) if names else cert.subject.rfc4514_string()
+
+
+def register_pkcs12(
+    *,
+    by: Any,
+    staff: StaffMember,
+    pkcs12: bytes,
+    password: str,
+    label: str,
+    school: Any = None,
+    for_organisation: bool = False,
+    folder: str = "pki/credentials",
+    channel: str = Channel.WEB,
+) -> SigningCredential:
+    """Keep a PKCS#12 file under ``VAR_DIR/folder`` (mode 0600) and register it for ``staff``.
+
+    The password only opens the file here to read its certificate; it is not stored.
+    """
+    source = KeySource.from_pkcs12(pkcs12, password)
+    cert = source.certificate
+    fingerprint = cert.fingerprint(hashes.SHA256()).hex().upper()
+    relative = f"{folder}/{fingerprint[:32].lower()}.p12"
+    path = Path(settings.VAR_DIR) / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pkcs12)
+    with transaction.atomic():
+        credential = SigningCredential.objects.create(
+            staff=staff,
+            kind=CredentialKind.PKCS12,
+            label=label,
+            certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
+            fingerprint=fingerprint,
+            subject_name=_subject_name(cert),
+            not_before=cert.not_valid_before_utc,
+            not_after=cert.not_valid_after_utc,
+            for_organisation=for_organisation,
+            school=school,
+            config={"file": relative},
+        )
+        audit.record(
+            by=by,
+            action="signing.credential_register",
+            obj=credential,
+            school_id=getattr(school, "pk", None) or staff.school_id,
+            changes={"fingerprint": fingerprint, "staff": staff.pk, "for_organisation": for_organisation},
+            channel=channel,
+        )
+    return credential
+
+
+# --- sealing the authorisation for a worker ----------------------------------------------------------
+
+
+def _fernet() -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"hocbaso signing batch authorisation").derive(
+        settings.SECRET_KEY.encode()
+    )
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal(authorisation: str) -> str:
+    return _fernet().encrypt(authorisation.encode()).decode()
+
+
+def unseal(token: str) -> str:
+    """The authorisation sealed by :func:`seal`, if younger than the TTL; else ``AuthorisationRequired``."""
+    if not token:
+        raise AuthorisationRequired(_("Enter the password or PIN again to continue signing."))
+    try:
+        return _fernet().decrypt(token.encode(), ttl=AUTHORISATION_TTL_SECONDS).decode()
+    except InvalidToken:
+        raise AuthorisationRequired(
+            _("The authorisation has expired; enter the password or PIN again."), code="authorisation_expired"
+        ) from None
+
+
+# --- batches ---------------------------------------------------------------------------------------
+
+
+def _check_credential_for(staff: StaffMember, role: str, credential: SigningCredential) -> None:
+    if not credential.active:
+        raise CredentialRefused(_("This credential is no longer active."), code="credential_inactive")
+    if role == SignatureRole.SCHOOL:
+        if not credential.for_organisation:
+            raise CredentialRefused(
+                _("The school seal needs the school's organisation certificate."), code="credential_not_organisation"
+            )
+        allowed = Appointment.objects.active_on(clock.today()).filter(
+            staff=staff, role__in=SIGNING_ROLES[SignatureRole.SCHOOL], school_id=credential.school_id
+        )
+        if not allowed.exists():
+            raise SignerNotAppointed(_("Only the principal or the clerk of its school may apply the school seal."))
+    else:
+        if credential.for_organisation:
+            raise CredentialRefused(
+                _("A personal signature needs a personal certificate."), code="credential_not_personal"
+            )
+        if credential.staff_id != staff.pk:
+            raise CredentialRefused(_("This credential belongs to someone else."), code="credential_not_yours")
+
+
+def create_batch(
+    *,
+    by: Any,
+    version_ids: Sequence[int],
+    role: str,
+    credential: SigningCredential,
+    idempotency_key: str,
+    authorisation: str | None = None,
+    channel: str = Channel.WEB,
+) -> tuple[SigningBatch, bool]:
+    """Create the batch for ``idempotency_key``, or return the one already made with it (``created`` False).
+
+    Refuses a reused key for a different request (``idempotency_key_reused``), an unknown role,
+    a credential the signer may not use, and unknown versions (``version_not_found``).
+    """
+    if role not in SignatureRole.values:
+        raise ValidationFailed(_("Unknown signature role."), code="signing_role_unknown", field="role")
+    staff = staff_of(by)
+    if staff is None:
+        raise PermissionRefused(_("Only staff members sign records."), code="signer_not_staff")
+    ids = list(dict.fromkeys(int(v) for v in version_ids))
+    key = (idempotency_key or "").strip()[:64]
+    if not key:
+        raise ValidationFailed(_("The request has no idempotency key."), code="idempotency_key_missing")
+
+    def existing() -> tuple[SigningBatch, bool] | None:
+        batch = SigningBatch.objects.filter(idempotency_key=key).first()
+        if batch is None:
+            return None
+        same = (
+            batch.signer_id == staff.pk
+            and batch.role == role
+            and batch.credential_id == credential.pk
+            and list(batch.items.order_by("position").values_list("version_id", flat=True)) == ids
+        )
+        if not same:
+            raise Conflict(
+                _("This request was already submitted with different contents."), code="idempotency_key_reused"
+            )
+        return batch, False
+
+    found = existing()
+    if found is not None:
+        return found
+    if not ids:
+        raise ValidationFailed(_("Choose at least one record to sign."), code="nothing_to_sign")
+    _check_credential_for(staff, role, credential)
+    known = set(RecordVersion.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    if len(known) != len(ids):
+        raise NotFound(_("Some of the chosen records do not exist."), code="version_not_found")
+    try:
+        with transaction.atomic():
+            batch = SigningBatch.objects.create(
+                idempotency_key=key,
+                created_by=by,
+                signer=staff,
+                role=role,
+                credential=credential,
+                total=len(ids),
+                sealed_authorisation=seal(authorisation) if authorisation else "",
+            )
+            SigningBatchItem.objects.bulk_create(
+                SigningBatchItem(batch=batch, version_id=pk, position=n) for n, pk in enumerate(ids, start=1)
+            )
+            audit.record(
+                by=by,
+                action="signing.batch_create",
+                obj=batch,
+                school_id=credential.school_id or staff.school_id,
+                changes={"role": role, "credential": credential.pk, "versions": ids},
+                channel=channel,
+            )
+    except IntegrityError:  # a concurrent submission with the same key won the race
+        found = existing()
+        if found is None:
+            raise
+        return found
+    return batch, True
+
+
+def _finish_item(item: SigningBatchItem, outcome: str, code: str = "", message: str = "") -> None:
+    item.outcome = outcome
+    item.code = code
+    item.message = message
+    item.finished_at = clock.now()
+    item.save(update_fields=["outcome", "code", "message", "finished_at"])
+    SigningBatch.objects.filter(pk=item.batch_id).update(done=F("done") + 1)
+
+
+def _read_current(version: RecordVersion) -> tuple[bytes, bytes]:
+    if version.signed_pdf_name:
+        pdf = storage.get(version.signed_pdf_name, version.signed_pdf_sha256)
+    else:
+        pdf = storage.get(version.pdf_name, version.pdf_sha256)
+    if version.signed_xml_name:
+        xml = storage.get(version.signed_xml_name, version.signed_xml_sha256)
+    else:
+        xml = storage.get(version.xml_name, version.xml_sha256)
+    return pdf, xml
+
+
+def sign_item(
+    item: SigningBatchItem,
+    *,
+    batch: SigningBatch,
+    kit: Kit,
+    timestamping: Timestamping,
+    trust: pades.Trust,
+    by: Any,
+    channel: str = Channel.WEB,
+) -> str:
+    """Sign one batch item's version in the batch's role; return the item's outcome (``ok`` or ``skipped``).
+
+    Raises a ``DomainError`` (nothing written) when the version may not be signed now.
+    """
+    role = batch.role
+    version = RecordVersion.objects.select_related("school", "class_group").get(pk=item.version_id)
+    if SignatureEvent.objects.filter(version=version, role=role).exists():
+        with transaction.atomic():
+            _finish_item(item, ItemOutcome.SKIPPED, "already_signed", str(_("Already signed for this role.")))
+        return ItemOutcome.SKIPPED
+    required = REQUIRED_STATUS[SignatureRole(role)]
+    if version.status != required:
+        raise SigningOutOfOrder(
+            _("This record is “%(status)s”; it cannot take the %(role)s signature now.")
+            % {"status": Status(version.status).label, "role": SignatureRole(role).label}
+        )
+    signed_on = clock.today()
+    appointment, title = appointment_for(batch.signer, version, role, on=signed_on)
+    credential = batch.credential
+    if role == SignatureRole.SCHOOL and credential.school_id != version.school_id:
+        raise CredentialRefused(_("This seal belongs to another school."), code="credential_wrong_school")
+
+    pdf_in, xml_in = _read_current(version)
+    pdf_out = pades.sign_pdf(
+        pdf_in,
+        field_name=role,
+        signer=kit.pdf_signer,
+        certify=role == SignatureRole.HOMEROOM,
+        reason=title,
+        location=version.school.name,
+        **timestamping.kwargs(),
+    )
+    xml_out = xades.sign_xml(xml_in, key=kit.xml_key, cert_chain=[kit.certificate, *kit.chain], role=title)
+    if role == SignatureRole.SCHOOL:
+        pdf_out = pades.make_ltv(pdf_out, trust, **timestamping.kwargs())
+    pdf_name, pdf_sha = storage.put(pdf_out, ".pdf")
+    xml_name, xml_sha = storage.put(xml_out, ".xml")
+
+    with transaction.atomic():
+        locked = RecordVersion.objects.select_for_update().get(pk=version.pk)
+        if SignatureEvent.objects.filter(version=locked, role=role).exists():
+            _finish_item(item, ItemOutcome.SKIPPED, "already_signed", str(_("Already signed for this role.")))
+            return ItemOutcome.SKIPPED
+        if locked.status != version.status or locked.signed_pdf_sha256 != version.signed_pdf_sha256:
+            raise Conflict(_("The record changed while it was being signed."), code="signing_concurrent_change")
+        before = {"pdf": locked.signed_pdf_sha256 or locked.pdf_sha256, "xml": locked.signed_xml_sha256}
+        locked.signed_pdf_name, locked.signed_pdf_sha256 = pdf_name, pdf_sha
+        locked.signed_xml_name, locked.signed_xml_sha256 = xml_name, xml_sha
+        locked.transition_to(NEXT_STATUS[SignatureRole(role)])
+        locked.save(
+            update_fields=[
+                "signed_pdf_name",
+                "signed_pdf_sha256",
+                "signed_xml_name",
+                "signed_xml_sha256",
+                "status",
+                "status_changed_at",
+            ]
+        )
+        event = SignatureEvent.objects.create(
+            version=locked,
+            role=role,
+            signer=batch.signer,
+            title=title,
+            appointment=appointment,
+            credential=credential,
+            certificate_fingerprint=kit.fingerprint,
+            batch=batch,
+            signed_at=clock.now(),
+            pdf_sha256_after=pdf_sha,
+            xml_sha256_after=xml_sha,
+        )
+        audit.record(
+            by=by,
+            action="record.sign",
+            obj=locked,
+            school_id=locked.school_id,
+            changes={
+                "role": role,
+                "signer": batch.signer.full_name,
+                "title": title,
+                "certificate": kit.fingerprint,
+                "signature_event": event.pk,
+                "status": [version.status, locked.status],
+                "pdf_sha256": [before["pdf"], pdf_sha],
+                "xml_sha256": [before["xml"] or locked.xml_sha256, xml_sha],
+            },
+            channel=channel,
+        )
+        _finish_item(item, ItemOutcome.OK)
+        if locked.status == Status.ISSUED:
+            on_issued(locked, by=by)
+    return ItemOutcome.OK
+
+
+ItemHook = Callable[[SigningBatchItem], None]
+
+
+def run_batch(
+    batch: SigningBatch,
+    *,
+    source: KeySource | Pkcs11Source | Kit,
+    timestamping: Timestamping | None = None,
+    trust: pades.Trust | None = None,
+    by: Any = None,
+    channel: str = Channel.WEB,
+    after_item: ItemHook | None = None,
+) -> SigningBatch:
+    """Sign every pending item of ``batch`` with ``source``; items already finished are left alone.
+
+    The certificate is checked once (validity, trust, revocation): a refusal stops the batch
+    (state ``failed``, items stay pending) and is raised. Per-item refusals are recorded on the
+    item and the batch continues. ``after_item`` runs after each item is committed.
+    """
+    timestamping = timestamping or default_timestamping()
+    trust = trust or default_trust()
+    actor = by if by is not None else batch.created_by
+    SigningBatch.objects.filter(pk=batch.pk).update(
+        state=SigningBatch.State.RUNNING, started_at=batch.started_at or clock.now(), error="", error_code=""
+    )
+    try:
+        with open_kit(source) as kit:
+            if kit.fingerprint != batch.credential.fingerprint:
+                raise CredentialRefused(
+                    _("The key opened is not the one registered for this credential."), code="credential_mismatch"
+                )
+            check_certificate(kit.certificate, kit.chain, trust)
+            pending = list(batch.items.filter(outcome=ItemOutcome.PENDING).order_by("position"))
+            for item in pending:
+                try:
+                    sign_item(
+                        item, batch=batch, kit=kit, timestamping=timestamping, trust=trust, by=actor, channel=channel
+                    )
+                except DomainError as exc:
+                    with transaction.atomic():
+                        _finish_item(item, ItemOutcome.FAILED, exc.code, str(exc.message))
+                except Exception as exc:  # a library failure on one document must not stop the others
+                    with transaction.atomic():
+                        _finish_item(item, ItemOutcome.FAILED, "signing_error", f"{type(exc).__name__}: {exc}"[:500])
+                if after_item is not None:
+                    after_item(item)
+    except DomainError as exc:
+        SigningBatch.objects.filter(pk=batch.pk).update(
+            state=SigningBatch.State.FAILED,
+            error_code=exc.code,
+            error=str(exc.message),
+            sealed_authorisation="",
+            finished_at=clock.now(),
+        )
+        raise
+    SigningBatch.objects.filter(pk=batch.pk).update(
+        state=SigningBatch.State.FINISHED, sealed_authorisation="", finished_at=clock.now()
+    )
+    batch.refresh_from_db()
+    return batch
+
+
+def mark_failed(batch_id: int, error: DomainError) -> None:
+    """Record why a batch stopped before signing (e.g. the sealed authorisation expired); wipe its secret."""
+    SigningBatch.objects.filter(pk=batch_id).exclude(state=SigningBatch.State.FINISHED).update(
+        state=SigningBatch.State.FAILED,
+        error_code=error.code,
+        error=str(error.message),
+        sealed_authorisation="",
+        finished_at=clock.now(),
+    )
+
+
+def sign_batch(
+    *,
+    by: Any,
+    version_ids: Sequence[int],
+    role: str,
+    signer_source: KeySource | Pkcs11Source | Kit,
+    idempotency_key: str,
+    timestamper_url: str | None = None,
+    trust: pades.Trust | None = None,
+    credential: SigningCredential | None = None,
+    channel: str = Channel.WEB,
+    after_item: ItemHook | None = None,
+) -> SigningBatch:
+    """Sign ``version_ids`` as ``role`` now, in this process, with an opened ``signer_source``.
+
+    ``credential`` defaults to the signer's registered credential whose certificate is the
+    source's (KeySource). The same ``idempotency_key`` again returns the same batch, continuing
+    only its pending items: nothing is signed twice. See :func:`run_batch` for what is refused.
+    """
+    if credential is None:
+        certificate = getattr(signer_source, "certificate", None)
+        if certificate is None:
+            raise CredentialRefused(_("Name the credential to sign with."), code="credential_required")
+        fingerprint = certificate.fingerprint(hashes.SHA256()).hex().upper()
+        credential = credentials_for(by, role).filter(fingerprint=fingerprint).first()
+        if credential is None:
+            raise CredentialRefused(
+                _("This certificate is not registered for you and this signature."), code="credential_unknown"
+            )
+    batch, _created = create_batch(
+        by=by,
+        version_ids=version_ids,
+        role=role,
+        credential=credential,
+        idempotency_key=idempotency_key,
+        channel=channel,
+    )
+    if batch.state == SigningBatch.State.FINISHED:
+        return batch
+    return run_batch(
+        batch,
+        source=signer_source,
+        timestamping=default_timestamping(timestamper_url),
+        trust=trust,
+        by=by,
+        channel=channel,
+        after_item=after_item,
+    )
+
+
+def submit_batch(
+    *,
+    by: Any,
+    version_ids: Sequence[int],
+    role: str,
+    credential: SigningCredential,
+    idempotency_key: str,
+    authorisation: str,
+) -> SigningBatch:
+    """Web entry: check the authorisation and the certificate now, then run the batch as a task.
+
+    Wrong password/PIN, or a revoked/expired/untrusted certificate, is refused here, before any
+    batch exists. A resubmission with the same key returns the first batch without re-queueing it.
+    """
+    if not authorisation:
+        raise AuthorisationRequired(_("Enter the certificate password or the token PIN."), field="authorisation")
+    source = source_for(credential, authorisation)
+    with open_kit(source) as kit:
+        check_certificate(kit.certificate, kit.chain, default_trust())
+    batch, created = create_batch(
+        by=by,
+        version_ids=version_ids,
+        role=role,
+        credential=credential,
+        idempotency_key=idempotency_key,
+        authorisation=authorisation,
+    )
+    if created:
+        from hocbaso.signing.tasks import sign_batch_task
+
+        transaction.on_commit(lambda: sign_batch_task.enqueue(batch.pk))
+    return batch
+
+
+def resume_batch(
+    batch_id: int,
+    *,
+    source: KeySource | Pkcs11Source | Kit | None = None,
+    authorisation: str | None = None,
+    timestamper_url: str | None = None,
+    trust: pades.Trust | None = None,
+    by: Any = None,
+    channel: str = Channel.TASK,
+    after_item: ItemHook | None = None,
+) -> SigningBatch:
+    """Continue an interrupted batch with its pending items.
+
+    The key comes from ``source``, or is opened with ``authorisation``, or with the authorisation
+    sealed at submission if it has not expired (``authorisation_required`` otherwise).
+    """
+    batch = SigningBatch.objects.select_related("credential", "signer", "created_by").get(pk=batch_id)
+    if batch.state == SigningBatch.State.FINISHED:
+        return batch
+    if source is None:
+        secret = authorisation or unseal(batch.sealed_authorisation)
+        source = source_for(batch.credential, secret)
+    return run_batch(
+        batch,
+        source=source,
+        timestamping=default_timestamping(timestamper_url),
+        trust=trust,
+        by=by,
+        channel=channel,
+        after_item=after_item,
+    )
+
+
+def last_archive_expiry(pdf: bytes) -> dt.datetime | None:
+    """When the TSA certificate of the file's last document timestamp expires (None: no archive timestamp)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    stamps = [s for s in PdfFileReader(BytesIO(pdf)).embedded_signatures if s.sig_object_type == "/DocTimeStamp"]
+    if not stamps:
+        return None
+    expiry: dt.datetime = stamps[-1].signer_cert["tbs_certificate"]["validity"]["not_after"].native
+    return expiry
+
+
+def renew_archive(
+    version: RecordVersion,
+    *,
+    before: dt.datetime,
+    trust: pades.Trust,
+    timestamping: Timestamping,
+    by: Any = None,
+    dry_run: bool = False,
+) -> bool:
+    """Add a new archive timestamp to an issued version whose last one's TSA certificate expires before ``before``.
+
+    Returns whether the version needed it. The new PDF replaces ``signed_pdf_*`` in one transaction
+    with its audit event; the signatures are untouched (an incremental update).
+    """
+    pdf = storage.get(version.signed_pdf_name, version.signed_pdf_sha256)
+    expiry = last_archive_expiry(pdf)
+    if expiry is not None and expiry > before:
+        return False
+    if dry_run:
+        return True
+    if expiry is None:
+        renewed = pades.make_ltv(pdf, trust, **timestamping.kwargs())
+    else:
+        renewed = pades.renew_archive_timestamp(pdf, trust, **timestamping.kwargs())
+    name, digest = storage.put(renewed, ".pdf")
+    with transaction.atomic():
+        locked = RecordVersion.objects.select_for_update().get(pk=version.pk)
+        if locked.signed_pdf_sha256 != version.signed_pdf_sha256:
+            raise Conflict(_("The record changed while it was being renewed."), code="signing_concurrent_change")
+        old = locked.signed_pdf_sha256
+        locked.signed_pdf_name, locked.signed_pdf_sha256 = name, digest
+        locked.save(update_fields=["signed_pdf_name", "signed_pdf_sha256"])
+        audit.record(
+            by=by,
+            action="record.archive_renew",
+            obj=locked,
+            school_id=locked.school_id,
+            changes={"pdf_sha256": [old, digest]},
+            channel=Channel.CLI,
+        )
+    return True
