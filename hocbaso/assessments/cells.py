@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.core.errors import ValidationFailed
@@ -20,10 +21,11 @@ if TYPE_CHECKING:
 RATINGS = {"subject": ("T", "H", "C"), "competency": ("T", "Đ", "C")}
 _ALIASES = {"D": "Đ", "Ð": "Đ"}  # a plain D, or the Icelandic eth some keyboards produce
 # Thông tư 27 Điều 7: "cho điểm theo thang điểm 10, không cho điểm thập phân". Unlike Thông tư
-# 22/2016 it does not forbid a 0, so the scale is 0..10 (the data file's "score" scale says so too).
-SCORE_MIN, SCORE_MAX = 0, 10
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-_DECIMAL = re.compile(r"[+-]?[0-9]*[.,][0-9]+")
+# 22/2016 it does not forbid a 0, so the primary scale is 0..10 with no decimals — the data file's
+# "score" scale, which a later level (lower secondary: one decimal) changes as data.
+PRIMARY_SCORE_SCALE: Mapping[str, int] = {"min": 0, "max": 10, "decimals": 0}
+SCORE_MIN, SCORE_MAX = PRIMARY_SCORE_SCALE["min"], PRIMARY_SCORE_SCALE["max"]
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+|[0-9]*[.,][0-9]+)")
 
 
 def validate_rating(raw: Any, scale: str, *, field: str | None = None) -> str:
@@ -42,42 +44,58 @@ def validate_rating(raw: Any, scale: str, *, field: str | None = None) -> str:
     return text
 
 
-def validate_score(raw: Any, *, field: str | None = None) -> int:
-    """A periodic test score: a whole number from 0 to 10 (Thông tư 27: no decimals). Accepts an
-    int, an integral float, or text like " 8 "; refuses 8.5, "8,5", 11, -1, "abc", True."""
+def validate_score(raw: Any, *, field: str | None = None, scale: Mapping[str, int] | None = None) -> int | Decimal:
+    """A periodic test score on ``scale`` (default the primary one: a whole number from 0 to 10).
+
+    Accepts an int, a float or Decimal, or text like " 8 ", "８" or "8,0" (NFKC-normalised); with
+    ``decimals == 0`` returns an int and refuses 8.5 / "8,5" (``score_not_integer``); otherwise returns
+    a Decimal with that many places and refuses more (``score_too_precise``). Refuses text that is
+    not a number, booleans and other types (``score_not_integer``) and values outside
+    ``min..max`` (``score_out_of_range``)."""
+    scale = scale or PRIMARY_SCORE_SCALE
+    low, high, decimals = scale["min"], scale["max"], scale.get("decimals", 0)
+    not_number = ValidationFailed(
+        _("The score must be a number from %(min)s to %(max)s.") % {"min": low, "max": high},
+        code="score_not_integer",
+        field=field,
+    )
+    value: Decimal
     if isinstance(raw, bool):
-        raise ValidationFailed(
-            _("The score must be a whole number from 0 to 10."), code="score_not_integer", field=field
-        )
-    if isinstance(raw, float):
-        if not raw.is_integer():
+        raise not_number
+    if isinstance(raw, int):
+        value = Decimal(raw)
+    elif isinstance(raw, float | Decimal):
+        value = Decimal(str(raw)) if isinstance(raw, float) else raw
+        if not value.is_finite():
+            raise not_number
+    elif isinstance(raw, str):
+        text = unicodedata.normalize("NFKC", raw).strip()  # NFKC: full-width digits become ASCII
+        if not _NUMBER.fullmatch(text):
+            raise not_number
+        value = Decimal(text.replace(",", "."))
+    else:
+        raise not_number
+    step = Decimal(1).scaleb(-decimals)
+    if value != value.quantize(step):
+        if decimals == 0:
             raise ValidationFailed(
                 _("The score must be a whole number (no decimals): %(value)s.") % {"value": raw},
                 code="score_not_integer",
                 field=field,
             )
-        raw = int(raw)
-    if isinstance(raw, str):
-        text = unicodedata.normalize("NFKC", raw).strip()  # NFKC: full-width digits become ASCII
-        if not _INTEGER.fullmatch(text):
-            message: str | Promise
-            if _DECIMAL.fullmatch(text):
-                message = _("The score must be a whole number (no decimals): %(value)s.") % {"value": text}
-            else:
-                message = _("The score must be a whole number from 0 to 10.")
-            raise ValidationFailed(message, code="score_not_integer", field=field)
-        raw = int(text)
-    if not isinstance(raw, int):
         raise ValidationFailed(
-            _("The score must be a whole number from 0 to 10."), code="score_not_integer", field=field
+            _("The score has at most %(n)d decimal places: %(value)s.") % {"n": decimals, "value": raw},
+            code="score_too_precise",
+            field=field,
         )
-    if not SCORE_MIN <= raw <= SCORE_MAX:
+    if not low <= value <= high:
         raise ValidationFailed(
-            _("The score must be between 0 and 10 (got %(value)d).") % {"value": raw},
+            _("The score must be between %(min)s and %(max)s (got %(value)s).")
+            % {"min": low, "max": high, "value": raw},
             code="score_out_of_range",
             field=field,
         )
-    return raw
+    return int(value) if decimals == 0 else value.quantize(step)
 
 
 def check_cell(
@@ -121,7 +139,7 @@ def validate_value(
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None if field == "score" else ""
     if field == "score":
-        return validate_score(raw, field=name)
+        return validate_score(raw, field=name, scale=catalogue.scales.get("score"))
     if field == "rating":
         return validate_rating(raw, "subject" if item.kind == "subject" else "competency", field=name)
     raise ValidationFailed(_("Unknown field %(field)s.") % {"field": field}, code="field_unknown", field=name)

@@ -26,10 +26,12 @@ from hocbaso.core.errors import ValidationFailed
 
 HTXS, HTT, HT, CHT, NOT_CLASSIFIED = "htxs", "htt", "ht", "cht", "not_classified"
 COMPLETED = (HTXS, HTT, HT)
+YEAR_END = "year_end"
 
 
 class MissingCell(ValidationFailed):
-    """A value the rule needs is missing; ``field`` names the cell as ``kind:code:field``."""
+    """A value the rule needs is missing; ``field`` names the cell as ``kind:code:field`` and
+    ``params["point"]`` its assessment point (always ``year_end``: only CN values enter the rule)."""
 
     code = "cell_missing"
 
@@ -79,6 +81,7 @@ def missing_cells(values: YearValues) -> list[MissingCell]:
                 MissingCell(
                     _("%(name)s: the end-of-year rating is missing.") % {"name": _name(values, code)},
                     field=f"subject:{code}:rating",
+                    point=YEAR_END,
                 )
             )
     for code in values.tested:
@@ -87,6 +90,7 @@ def missing_cells(values: YearValues) -> list[MissingCell]:
                 MissingCell(
                     _("%(name)s: the end-of-year test score is missing.") % {"name": _name(values, code)},
                     field=f"subject:{code}:score",
+                    point=YEAR_END,
                 )
             )
     for code in values.competencies:
@@ -95,6 +99,7 @@ def missing_cells(values: YearValues) -> list[MissingCell]:
                 MissingCell(
                     _("%(name)s: the end-of-year rating is missing.") % {"name": _name(values, code)},
                     field=f"competency:{code}:rating",
+                    point=YEAR_END,
                 )
             )
     return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,15 @@ class Item:
 
 
 @dataclass(frozen=True)
+class PointInfo:
+    """A periodic assessment point: code (``mid1``…), name ("Giữa học kì I"), short label ("GHK1")."""
+
+    code: str
+    name: str
+    short: str
+
+
+@dataclass(frozen=True)
 class GradeCatalogue:
     """Items assessed in one grade under one curriculum version, its test matrix and scales."""
 
@@ -27,7 +37,8 @@ class GradeCatalogue:
     grade: int
     items: tuple[Item, ...]
     test_cells: frozenset[tuple[str, str]]
-    scales: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
+    scales: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)  # subject, competency, score
+    points: tuple[PointInfo, ...] = ()
     _index: dict[tuple[str, str], Item] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -62,7 +73,7 @@ def _ensure_loaded() -> None:
 @lru_cache(maxsize=64)
 def catalogue_for(version_code: str, grade: int) -> GradeCatalogue:
     """The catalogue of ``grade`` in curriculum ``version_code`` (cached per process)."""
-    from hocbaso.curriculum.models import Competency, CurriculumVersion, GradeSubject, TestCell
+    from hocbaso.curriculum.models import AssessmentPoint, Competency, CurriculumVersion, GradeSubject, TestCell
 
     _ensure_loaded()
     version = CurriculumVersion.objects.get(code=version_code)
@@ -78,9 +89,13 @@ def catalogue_for(version_code: str, grade: int) -> GradeCatalogue:
         if grade in c.grades
     ]
     tests = frozenset(
-        TestCell.objects.filter(subject__version=version, grade=grade).values_list("subject__code", "point")
+        TestCell.objects.filter(subject__version=version, grade=grade).values_list("subject__code", "point__code")
     )
-    return GradeCatalogue(version.code, grade, tuple(items), tests, dict(version.scales))
+    points = tuple(
+        PointInfo(p.code, p.name, p.short_name)
+        for p in AssessmentPoint.objects.filter(version=version).order_by("order")
+    )
+    return GradeCatalogue(version.code, grade, tuple(items), tests, dict(version.scales), points=points)
 
 
 @lru_cache(maxsize=32)

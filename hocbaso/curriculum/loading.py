@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hocbaso.curriculum.catalogue import GradeCatalogue, Item
+from hocbaso.curriculum.catalogue import GradeCatalogue, Item, PointInfo
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -36,7 +36,8 @@ def catalogue_from_data(data: dict[str, Any], grade: int) -> GradeCatalogue:
         for point in rule["points"]
         for code in rule["subjects"]
     )
-    return GradeCatalogue(data["code"], grade, tuple(items), tests, dict(data["scales"]))
+    points = tuple(PointInfo(p["code"], p["name"], p["short"]) for p in data["points"])
+    return GradeCatalogue(data["code"], grade, tuple(items), tests, dict(data["scales"]), points=points)
 
 
 def load(data: dict[str, Any], models: Any = None) -> None:
@@ -66,16 +67,32 @@ def load(data: dict[str, Any], models: Any = None) -> None:
         models.GradeSubject.objects.filter(subject=subject).exclude(grade__in=list(wanted)).delete()
         for grade, optional in wanted.items():
             models.GradeSubject.objects.update_or_create(subject=subject, grade=grade, defaults={"optional": optional})
-    cells = {
+    points = {}
+    for order, spec in enumerate(data["points"], start=1):
+        models.AssessmentPoint.objects.filter(version=version, order=order).exclude(code=spec["code"]).delete()
+        points[spec["code"]], _created = models.AssessmentPoint.objects.update_or_create(
+            version=version,
+            code=spec["code"],
+            defaults={"name": spec["name"], "short_name": spec["short"], "order": order},
+        )
+    models.AssessmentPoint.objects.filter(version=version).exclude(code__in=list(points)).delete()
+    wanted_cells = {
         (code, grade, point)
         for rule in data["tests"]
         for grade in rule["grades"]
         for point in rule["points"]
         for code in rule["subjects"]
     }
-    models.TestCell.objects.filter(subject__version=version).delete()
+    existing = {
+        (cell.subject.code, cell.grade, cell.point.code): cell.pk
+        for cell in models.TestCell.objects.filter(subject__version=version).select_related("subject", "point")
+    }
+    models.TestCell.objects.filter(pk__in=[pk for key, pk in existing.items() if key not in wanted_cells]).delete()
     models.TestCell.objects.bulk_create(
-        [models.TestCell(subject=subjects[code], grade=grade, point=point) for code, grade, point in sorted(cells)]
+        [
+            models.TestCell(subject=subjects[code], grade=grade, point=points[point])
+            for code, grade, point in sorted(wanted_cells - set(existing))
+        ]
     )
     for order, spec in enumerate(data["competencies"], start=1):
         models.Competency.objects.update_or_create(

@@ -56,12 +56,32 @@ class GradeSubject(models.Model):
         return f"{self.subject} / {self.grade}"
 
 
+class AssessmentPoint(models.Model):
+    """A periodic assessment point of a version (primary: GHK1, CHK1, GHK2, CN — TT27 Điều 6)."""
+
+    version = models.ForeignKey(CurriculumVersion, on_delete=models.CASCADE, related_name="points")
+    code = models.SlugField(max_length=20)
+    name = models.CharField(max_length=60)
+    short_name = models.CharField(max_length=10)
+    order = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["version", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="point_code_per_version"),
+            models.UniqueConstraint(fields=["version", "order"], name="point_order_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
 class TestCell(models.Model):
     """A periodic test that exists: this subject, in this grade, at this point (TT27 Điều 7)."""
 
     subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="test_cells")
     grade = models.PositiveSmallIntegerField()
-    point = models.CharField(max_length=10)
+    point = models.ForeignKey(AssessmentPoint, on_delete=models.CASCADE, related_name="test_cells")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["subject", "grade", "point"], name="test_cell_once")]

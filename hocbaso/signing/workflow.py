@@ -141,7 +141,18 @@ AUTHORISATION_TTL_SECONDS = 3600
 
 
 def on_issued(version: RecordVersion, *, by: Any = None) -> None:
-    """Run every registered issued-callback (in the issuing transaction: a failure rolls it back)."""
+    """Log the issuance in the transparency log, then run every registered callback — all in the
+    issuing transaction, so a failure rolls the issuance back."""
+    from hocbaso.ledger import actions as ledger
+
+    ledger.append(
+        by=by,
+        record_id=str(version.record.public_id),
+        version=version.number,
+        xml_sha256=version.signed_xml_sha256 or version.xml_sha256,
+        pdf_sha256=version.signed_pdf_sha256,
+        event="issued",
+    )
     for callback in list(ISSUED_CALLBACKS):
         callback(version, by)
 

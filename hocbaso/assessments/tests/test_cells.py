@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -149,3 +150,40 @@ def test_validate_value_names_the_cell() -> None:
     with pytest.raises(ValidationFailed) as caught:
         cells.validate_value(catalogue(5), "subject", "math", "grade", "mid1", "H")
     assert caught.value.code == "field_unknown"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("8,0", 8), ("8.0", 8), (Decimal("7"), 7), (float("nan"), "score_not_integer")]
+)
+def test_primary_scale_edge_values(raw: Any, expected: int | str) -> None:
+    if isinstance(expected, int):
+        assert cells.validate_score(raw) == expected
+        assert type(cells.validate_score(raw)) is int
+        return
+    with pytest.raises(ValidationFailed) as caught:
+        cells.validate_score(raw)
+    assert caught.value.code == expected
+
+
+ONE_DECIMAL = {"min": 0, "max": 10, "decimals": 1}  # as lower secondary would declare it in its data file
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("8,5", Decimal("8.5")),
+        (8.5, Decimal("8.5")),
+        (8, Decimal("8.0")),
+        ("10", Decimal("10.0")),
+        ("8,55", "score_too_precise"),
+        (10.5, "score_out_of_range"),
+        ("abc", "score_not_integer"),
+    ],
+)
+def test_a_decimal_scale_is_data(raw: Any, expected: Decimal | str) -> None:
+    if isinstance(expected, Decimal):
+        assert cells.validate_score(raw, scale=ONE_DECIMAL) == expected
+        return
+    with pytest.raises(ValidationFailed) as caught:
+        cells.validate_score(raw, scale=ONE_DECIMAL)
+    assert caught.value.code == expected

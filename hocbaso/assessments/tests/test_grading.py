@@ -134,6 +134,7 @@ def test_a_missing_cell_is_named(change: dict, field: str) -> None:  # type: ign
         grading.year_result(values(5, names={"music": "Âm nhạc"}, **change))
     assert caught.value.field == field
     assert caught.value.code == "cell_missing"
+    assert caught.value.params == {"point": "year_end"}
 
 
 def test_grade_1_2_has_no_informatics_competency_or_test() -> None:

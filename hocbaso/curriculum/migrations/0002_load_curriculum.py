@@ -1,17 +1,9 @@
-"""Load the curriculum data files, so `migrate` alone provides the curriculum."""
-
-from types import SimpleNamespace
+"""Formerly loaded the curriculum; loading now happens after the assessment points exist (0004),
+so databases migrated before keep their rows and new ones are filled there."""
 
 from django.db import migrations
 
 
-def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from hocbaso.curriculum.loading import load_all
-
-    names = ["CurriculumVersion", "Subject", "GradeSubject", "TestCell", "Competency"]
-    load_all(SimpleNamespace(**{name: apps.get_model("curriculum", name) for name in names}))
-
-
 class Migration(migrations.Migration):
     dependencies = [("curriculum", "0001_initial")]
-    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]
