@@ -38,5 +38,6 @@ def timed(label: str, work: Callable[[], object], *, repeat: int = 5, unit: str 
         samples.append(time.perf_counter() - started)
     median = statistics.median(samples)
     scale = 1000 if unit == "ms" else 1
-    print(f"{label:<64} median {median * scale:8.1f} {unit}   (min {min(samples) * scale:.1f}, max {max(samples) * scale:.1f}, n={repeat})")
+    spread = f"(min {min(samples) * scale:.1f}, max {max(samples) * scale:.1f}, n={repeat})"
+    print(f"{label:<64} median {median * scale:8.1f} {unit}   {spread}")
     return median

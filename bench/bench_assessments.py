@@ -27,18 +27,30 @@ def main() -> None:
     assessments_data.load(1)
     print(f"Demo province loaded in {time.perf_counter() - started:.1f} s ({var_dir})")
 
-    class_group = (ClassGroup.objects.filter(school_year__code="2025-2026", grade=5).select_related("school", "school_year")
-                   .order_by("-pk").first())
+    class_group = (
+        ClassGroup.objects.filter(school_year__code="2025-2026", grade=5)
+        .select_related("school", "school_year")
+        .order_by("-pk")
+        .first()
+    )
     assert class_group is not None
     homeroom = Appointment.objects.get(role=Role.HOMEROOM_TEACHER, class_group=class_group).staff.user
     from hocbaso.directory.models import Student
 
     extra = 35 - Enrolment.objects.filter(class_group=class_group).count()
     for n in range(extra):  # bring the class to 35 students, the size the target names
-        student = Student.objects.create(school=class_group.school, full_name=f"Học Sinh Thêm {n}", gender=1,
-                                         date_of_birth=class_group.school_year.start_date.replace(year=2015))
-        Enrolment.objects.create(student=student, class_group=class_group, school_year=class_group.school_year,
-                                 start_date=class_group.school_year.start_date)
+        student = Student.objects.create(
+            school=class_group.school,
+            full_name=f"Học Sinh Thêm {n}",
+            gender=1,
+            date_of_birth=class_group.school_year.start_date.replace(year=2015),
+        )
+        Enrolment.objects.create(
+            student=student,
+            class_group=class_group,
+            school_year=class_group.school_year,
+            start_date=class_group.school_year.start_date,
+        )
     students = list(Enrolment.objects.filter(class_group=class_group).values_list("student_id", flat=True))
     catalogue = catalogue_for_class(class_group)
     client = Client()
@@ -54,12 +66,28 @@ def main() -> None:
             for item in catalogue.items:
                 if item.optional:
                     continue
-                cells.append({"student_id": student, "kind": item.kind, "code": item.code, "field": "rating",
-                              "value": rating if item.kind == "subject" else ("T" if rating == "T" else "Đ")})
+                cells.append(
+                    {
+                        "student_id": student,
+                        "kind": item.kind,
+                        "code": item.code,
+                        "field": "rating",
+                        "value": rating if item.kind == "subject" else ("T" if rating == "T" else "Đ"),
+                    }
+                )
                 if catalogue.has_test(item.code, "mid2"):
-                    cells.append({"student_id": student, "kind": item.kind, "code": item.code, "field": "score", "value": score})
-                cells.append({"student_id": student, "kind": item.kind, "code": item.code, "field": "comment",
-                              "value": f"Nhận xét {rating} cho {item.name}."})
+                    cells.append(
+                        {"student_id": student, "kind": item.kind, "code": item.code, "field": "score", "value": score}
+                    )
+                cells.append(
+                    {
+                        "student_id": student,
+                        "kind": item.kind,
+                        "code": item.code,
+                        "field": "comment",
+                        "value": f"Nhận xét {rating} cho {item.name}.",
+                    }
+                )
         return json.dumps({"cells": cells}, ensure_ascii=False)
 
     body = payload()
@@ -72,8 +100,12 @@ def main() -> None:
 
     timed("PUT a full class grid through the API (every cell changes)", save, repeat=7)
 
-    classes = list(ClassGroup.objects.filter(school_year__code="2024-2025").exclude(school__year_settings__paper_mode=True)
-                   .select_related("school", "school_year").order_by("school__code", "grade", "name"))
+    classes = list(
+        ClassGroup.objects.filter(school_year__code="2024-2025")
+        .exclude(school__year_settings__paper_mode=True)
+        .select_related("school", "school_year")
+        .order_by("school__code", "grade", "name")
+    )
     chosen, total = [], 0
     for candidate in classes:
         if total >= 1000:
@@ -88,7 +120,9 @@ def main() -> None:
         for candidate in chosen:
             results.compute_year_results(by=operator, class_group=candidate)
 
-    seconds = timed(f"Year results for {total} students ({len(chosen)} classes, from stored cells)", compute, repeat=3, unit="s")
+    seconds = timed(
+        f"Year results for {total} students ({len(chosen)} classes, from stored cells)", compute, repeat=3, unit="s"
+    )
     print(f"  → {seconds / total * 1000:.2f} s per 1,000 students")
 
 

@@ -165,8 +165,8 @@ def _update_entries(entries: list[AssessmentEntry]) -> None:
     meta = AssessmentEntry._meta
     quote = connection.ops.quote_name
     columns = ["rating", "score", "comment", "updated_at", "updated_by"]
-    assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in columns)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 - names from model meta
+    assignments = ", ".join(f"{quote(str(meta.get_field(name).column))} = %s" for name in columns)  # type: ignore[union-attr]
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(str(meta.pk.column))} = %s"  # noqa: S608 - names from model meta
     updated_at = meta.get_field("updated_at")
     rows = [
         (e.rating, e.score, e.comment, updated_at.get_db_prep_value(e.updated_at, connection), e.updated_by_id, e.pk)

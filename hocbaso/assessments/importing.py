@@ -26,11 +26,9 @@ def class_columns(class_group: ClassGroup, point: str) -> list[Column]:
             school_year_id=class_group.school_year_id, student__enrolments__class_group=class_group
         ).values_list("subject_code", flat=True)
     )
-    return [
-        c
-        for c in columns_for("all", items=catalogue.items, point=point, test_cells=catalogue.test_cells)
-        if not (catalogue.item(c.kind, c.code) and catalogue.item(c.kind, c.code).optional and c.code not in taken)
-    ]  # type: ignore[union-attr]
+    optional = {i.code for i in catalogue.items if i.optional}
+    columns = columns_for("all", items=catalogue.items, point=point, test_cells=catalogue.test_cells)
+    return [c for c in columns if c.code not in optional or c.code in taken]
 
 
 def class_students(class_group: ClassGroup) -> list[spreadsheets.GridStudent]:

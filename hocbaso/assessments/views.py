@@ -226,7 +226,7 @@ def import_upload(request: HttpRequest, pk: int, point: str) -> HttpResponse:
             else:
                 upload = request.FILES.get("file")
                 content = upload.read() if upload else b""
-                filename = upload.name if upload else ""
+                filename = (upload.name or "") if upload else ""
                 result = importing.preview(
                     by=request.user, class_group=class_group, point=point, content=content, filename=filename
                 )

@@ -72,12 +72,12 @@ def year_section(student_year: StudentYear, catalogue: GradeCatalogue) -> dict[s
     """Sections 1-6 of the year page from the year-end values (summer values override them)."""
     entries: dict[tuple[str, str], AssessmentEntry] = {}
     for point in (Point.YEAR_END, Point.SUMMER):
-        for entry in AssessmentEntry.objects.filter(
+        for stored in AssessmentEntry.objects.filter(
             student_id=student_year.student_id, school_year_id=student_year.school_year_id, point=point
         ):
-            if point == Point.SUMMER and not (entry.rating or entry.score is not None):
+            if point == Point.SUMMER and not (stored.rating or stored.score is not None):
                 continue
-            entries[(entry.item_kind, entry.item_code)] = entry
+            entries[(stored.item_kind, stored.item_code)] = stored
     optionals = set(
         OptionalSubject.objects.filter(
             student_id=student_year.student_id, school_year_id=student_year.school_year_id
@@ -100,7 +100,7 @@ def year_section(student_year: StudentYear, catalogue: GradeCatalogue) -> dict[s
     for item in catalogue.subjects:
         if item.optional and item.code not in optionals:
             continue
-        entry = entries.get(("subject", item.code))
+        entry: AssessmentEntry | None = entries.get(("subject", item.code))
         section["subjects"].append(
             {
                 "code": item.code,
@@ -219,7 +219,7 @@ def assemble(
         xml_sha256=xml_hash,
         pdf_name=pdf_name,
         pdf_sha256=pdf_hash,
-        previous_sha256=data["previous_version_sha256"],
+        previous_sha256=previous.xml_sha256 if previous else "",
         supersedes=supersedes,
         assembled_at=clock.now(),
         assembled_by=by if getattr(by, "is_authenticated", False) else None,

@@ -67,7 +67,7 @@ def rehash(expected: Iterator[tuple[str, str]]) -> Iterator[Mismatch]:
             continue
         with default_storage.open(name, "rb") as handle:
             hasher = hashlib.sha256()
-            for chunk in iter(lambda h=handle: h.read(1 << 20), b""):
+            while chunk := handle.read(1 << 20):
                 hasher.update(chunk)
         if hasher.hexdigest() != digest:
             yield Mismatch(name, digest, hasher.hexdigest())
