@@ -35,6 +35,9 @@ messages: $(STAMP) ## Refresh locale/vi from the source strings (then translate 
 demo: install ## Set up and serve the demo province on http://$(HOST):$(PORT)
 	HOCBASO_DEMO=1 $(BIN)/hocbaso migrate --noinput --verbosity 0
 	HOCBASO_DEMO=1 $(BIN)/hocbaso demo-data --seed $(SEED)
+	@test -f var/pki/pki.json || HOCBASO_DEMO=1 $(BIN)/hocbaso pki init
+	@echo "Issuing the 2024-2025 demo records in the background (log: var/demo-issue.log; the home page shows progress)."
+	@HOCBASO_DEMO=1 nohup $(BIN)/hocbaso demo-issue > var/demo-issue.log 2>&1 &
 	HOCBASO_DEMO=1 $(BIN)/hocbaso runserver $(HOST):$(PORT) --noreload
 
 test: install system ## Run the whole suite (SQLite; PostgreSQL when DATABASE_URL points at one)

@@ -304,7 +304,9 @@ def load(seed: int = 1) -> DemoAccounts:
                         school=school,
                         class_group=class_group,
                         valid_from=year_dates["start_date"],
-                        valid_to=ends,
+                        # The homeroom teacher stays responsible for signing the class's
+                        # records until they are issued (the demo issues 2024-2025 today).
+                        valid_to=None,
                     )
                     for code, grades in SUBJECT_TEACHERS:
                         if grade in grades:

@@ -1,0 +1,36 @@
+"""The demo province loads with everything the tour promises, and loading again changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from hocbaso.assessments.models import AssessmentEntry, StudentYear
+from hocbaso.directory.models import AdministrativeUnit, ClassGroup, School, SchoolYearSetting, Student, UnitKind
+
+
+@pytest.mark.django_db
+def test_demo_province(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("demo-data", "--seed", "1")
+    out = capsys.readouterr().out
+    for login in ("hieutruong.letrungdinh", "gv3a.letrungdinh", "xa.camthanh", "phong.tpqn", "so.chuyenvien"):
+        assert login in out
+    assert AdministrativeUnit.objects.filter(kind=UnitKind.DISTRICT).count() == 13
+    assert School.objects.count() >= 6
+    assert SchoolYearSetting.objects.filter(paper_mode=True).values("school").distinct().count() == 1
+    assert ClassGroup.objects.filter(school_year__code="2025-2026").count() == 6 * 10
+    students = Student.objects.count()
+    assert 1800 < students < 2400
+    assert Student.objects.exclude(id_warnings=[]).exists()  # a few deliberately inconsistent IDs
+    results = set(StudentYear.objects.filter(school_year__code="2024-2025").values_list("result", flat=True))
+    assert {"htxs", "htt", "ht", "cht"} <= results
+    assert StudentYear.objects.filter(first_result="cht", remediation_done=True).exclude(result="cht").exists()
+    assert StudentYear.objects.filter(result="cht", decision="promoted").exists()
+    assert AssessmentEntry.objects.filter(school_year__code="2025-2026", point="mid1").exists()
+    assert not AssessmentEntry.objects.filter(school_year__code="2025-2026", point="year_end").exists()
+
+    cells = AssessmentEntry.objects.count()
+    call_command("demo-data", "--seed", "1")
+    assert "already loaded" in capsys.readouterr().out
+    assert Student.objects.count() == students
+    assert AssessmentEntry.objects.count() == cells
