@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import unicodedata
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +25,7 @@ from hocbaso.assessments.layout import Column
 from hocbaso.core.errors import DomainError, ValidationFailed
 
 MAX_BYTES = 5 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024  # a small file that inflates hugely is refused unread
 MAX_ROWS = 300
 SHEET = "Nhap lieu"
 KEY_ROW = 6  # hidden row carrying the column keys
@@ -137,7 +140,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str):
-        return value.strip()
+        return unicodedata.normalize("NFC", value).strip()
     return value
 
 
@@ -158,6 +161,15 @@ def parse_upload(
         raise _refuse(_("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // (1024 * 1024)}, "import_too_large")
     if not content.startswith(ZIP_MAGIC):
         raise _refuse(_("This is not an Excel .xlsx file (%(name)s).") % {"name": filename}, "import_not_xlsx")
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise _refuse(
+            _("This is not an Excel .xlsx file (%(name)s).") % {"name": filename}, "import_not_xlsx"
+        ) from None
+    if inflated > MAX_UNCOMPRESSED_BYTES:
+        raise _refuse(_("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // (1024 * 1024)}, "import_too_large")
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
         rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)

@@ -138,6 +138,24 @@ def test_missing_and_extra_columns(big_class) -> None:
     assert caught.value.code == "import_no_header"
 
 
+def test_a_zip_bomb_is_refused_unread(big_class) -> None:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (80 * 1024 * 1024))
+    assert len(out.getvalue()) < spreadsheets.MAX_BYTES
+    with pytest.raises(spreadsheets.ImportRefused) as caught:
+        importing.preview(
+            by=big_class.appointments.first().staff.user,
+            class_group=big_class,
+            point="year_end",
+            content=out.getvalue(),
+            filename="bomb.xlsx",
+        )
+    assert caught.value.code == "import_too_large"
+
+
 def test_too_many_rows(big_class) -> None:
     book = load_workbook(io.BytesIO(importing.template_for(big_class, "year_end", "CN")))
     sheet = book.active
