@@ -182,35 +182,32 @@ def _apply(
     now = clock.now()
     actor = by if getattr(by, "is_authenticated", False) else None
     keys = {(w.student_id, w.item_kind, w.item_code) for w, _v in values}
-    existing = {
-        (e.student_id, e.item_kind, e.item_code): e
-        for e in AssessmentEntry.objects.select_for_update().filter(
-            school_year_id=class_group.school_year_id,
-            point=point,
-            student_id__in={k[0] for k in keys},
-            item_code__in={k[2] for k in keys},
-        )
-    }
-    created = []
-    for key in keys - set(existing):
-        entry = AssessmentEntry(
-            student_id=key[0],
-            school_year_id=class_group.school_year_id,
-            class_group=class_group,
-            point=point,
-            item_kind=key[1],
-            item_code=key[2],
-            updated_at=now,
-            updated_by=actor,
-        )
-        existing[key] = entry
-        created.append(entry)
-    AssessmentEntry.objects.bulk_create(created)
-    if created and created[0].pk is None:  # backends that do not return keys
-        for entry in AssessmentEntry.objects.filter(
-            school_year_id=class_group.school_year_id, point=point, student_id__in={e.student_id for e in created}
-        ):
-            existing[(entry.student_id, entry.item_kind, entry.item_code)] = entry
+    cells = AssessmentEntry.objects.filter(
+        school_year_id=class_group.school_year_id,
+        point=point,
+        student_id__in={k[0] for k in keys},
+        item_code__in={k[2] for k in keys},
+    )
+    missing = keys - set(cells.values_list("student_id", "item_kind", "item_code"))
+    # Create the missing cells first, ignoring ones a concurrent save (another cell of the
+    # same entry) created meanwhile; then lock every row this save touches.
+    AssessmentEntry.objects.bulk_create(
+        [
+            AssessmentEntry(
+                student_id=student_id,
+                school_year_id=class_group.school_year_id,
+                class_group=class_group,
+                point=point,
+                item_kind=kind,
+                item_code=code,
+                updated_at=now,
+                updated_by=actor,
+            )
+            for student_id, kind, code in sorted(missing)
+        ],
+        ignore_conflicts=True,
+    )
+    existing = {(e.student_id, e.item_kind, e.item_code): e for e in cells.select_for_update().order_by("pk")}
     changes: list[EntryChange] = []
     touched: dict[int, AssessmentEntry] = {}
     results: list[CellResult] = []
