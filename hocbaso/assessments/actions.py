@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hocbaso.assessments import cells, windows
 from hocbaso.assessments.catalogue import GradeCatalogue, catalogue_for_class
-from hocbaso.assessments.models import AssessmentEntry, EntryChange, OptionalSubject, Point
+from hocbaso.assessments.models import AssessmentEntry, CommentBank, EntryChange, OptionalSubject, Point
 from hocbaso.assessments.permissions import write_scope
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
@@ -243,3 +243,40 @@ def _apply(
             changes={"point": [None, point], "cells_changed": [None, len(changes)]},
         )
     return results
+
+
+def _require_school_teacher(by: Any, school: Any) -> None:
+    from hocbaso.directory.permissions import appointments_of
+
+    if getattr(by, "is_superuser", False):
+        return
+    if not appointments_of(by, active_on=clock.today()).filter(school=school).exists():
+        raise PermissionRefused(_("You do not work at this school."), code="not_school_staff")
+
+
+@transaction.atomic
+def add_bank_comment(*, by: Any, school: Any, item_code: str, text: str) -> CommentBank:
+    """Add a common comment to the school's bank (any teacher of the school)."""
+    _require_school_teacher(by, school)
+    text = nfc(text)
+    if not text or len(text) > COMMENT_MAX:
+        raise ValidationFailed(
+            _("A comment has at most %(n)d characters.") % {"n": COMMENT_MAX}, code="comment_too_long", field="text"
+        )
+    comment, _created = CommentBank.objects.get_or_create(
+        school=school, item_code=item_code, text=text, defaults={"created_by": by}
+    )
+    audit.record(by=by, action="comment_bank.add", obj=comment, school_id=school.pk, changes={"text": [None, text]})
+    return comment
+
+
+@transaction.atomic
+def remove_bank_comment(*, by: Any, school: Any, comment_id: int) -> None:
+    _require_school_teacher(by, school)
+    comment = CommentBank.objects.filter(school=school, pk=comment_id).first()
+    if comment is None:
+        return
+    audit.record(
+        by=by, action="comment_bank.remove", obj=comment, school_id=school.pk, changes={"text": [comment.text, None]}
+    )
+    comment.delete()

@@ -21,6 +21,7 @@ from hocbaso.assessments.models import (
     PERIODIC_POINTS,
     AssessmentEntry,
     CommentBank,
+    EntryChange,
     EntryWindow,
     OptionalSubject,
     Point,
@@ -343,5 +344,71 @@ def results_page(request: HttpRequest, pk: int) -> HttpResponse:
             "blocked": [(names.get(o.student_id, ""), o.missing) for o in outcome],
             "error": error,
             "can_decide": can_manage_windows(request.user, class_group.school),
+        },
+    )
+
+
+@requires(is_teacher)
+def student_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every change to a student's ratings, scores and comments: who, when, old → new, channel."""
+    from hocbaso.audit import actions as audit
+    from hocbaso.directory.permissions import visible_students
+
+    student = get_object_or_404(visible_students(request.user), pk=pk)
+    audit.record(by=request.user, action="student.history.read", obj=student, school_id=student.school_id)
+    changes = (
+        EntryChange.objects.filter(entry__student=student)
+        .select_related("entry__class_group__school_year", "by")
+        .order_by("-at", "-pk")[:1000]
+    )
+    names: dict[int, dict[str, str]] = {}
+    rows = []
+    for change in changes:
+        entry = change.entry
+        if entry.class_group_id not in names:
+            names[entry.class_group_id] = {i.code: i.name for i in catalogue_for_class(entry.class_group).items}
+        item = names[entry.class_group_id].get(entry.item_code, entry.item_code)
+        rows.append(
+            {
+                "change": change,
+                "item": item,
+                "point": Point(entry.point).label,
+                "year": entry.class_group.school_year.code,
+            }
+        )
+    return render(request, "assessments/history.html", {"student": student, "rows": rows})
+
+
+@requires(is_teacher)
+def comment_bank(request: HttpRequest, school_pk: int) -> HttpResponse:
+    """The school's bank of common comments: teachers add and remove entries per subject."""
+    school = get_object_or_404(visible_schools(request.user), pk=school_pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            if "delete" in request.POST:
+                actions.remove_bank_comment(by=request.user, school=school, comment_id=int(request.POST["delete"]))
+            else:
+                actions.add_bank_comment(
+                    by=request.user,
+                    school=school,
+                    item_code=request.POST.get("item_code", ""),
+                    text=request.POST.get("text", ""),
+                )
+        except (DomainError, ValueError) as exc:
+            error = str(getattr(exc, "message", exc))
+        else:
+            return redirect("assessments:comment_bank", school_pk=school.pk)
+    from hocbaso.curriculum.models import Subject
+
+    subjects = Subject.objects.order_by("order").values_list("code", "name").distinct()
+    return render(
+        request,
+        "assessments/comment_bank.html",
+        {
+            "school": school,
+            "comments": CommentBank.objects.filter(school=school),
+            "subjects": list(dict(subjects).items()),
+            "error": error,
         },
     )

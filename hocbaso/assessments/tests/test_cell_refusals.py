@@ -234,3 +234,31 @@ def test_api_reads_back(open_world, login) -> None:
 
 def test_api_needs_authentication(open_world, client) -> None:  # type: ignore[no-untyped-def]
     assert client.get(f"/api/v1/classes/{open_world.class_3a.pk}/assessments/end1").status_code == 401
+
+
+def test_student_history_page(open_world, login) -> None:
+    client = login("homeroom")
+    an = open_world.students["an"].pk
+    for value in ("4", "7"):
+        client.post(
+            reverse("assessments:cell", args=[open_world.class_3a.pk, "end1"]),
+            {"student": an, "kind": "subject", "code": "math", "field": "score", "value": value},
+        )
+    page = client.get(reverse("assessments:history", args=[an]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Toán" in html and "4 → 7" in html and "∅ → 4" in html
+    assert login("principal_b").get(reverse("assessments:history", args=[an])).status_code == 404
+
+
+def test_comment_bank_edited_by_teachers(open_world, login) -> None:
+    from hocbaso.assessments.models import CommentBank
+
+    url = reverse("assessments:comment_bank", args=[open_world.school_a.pk])
+    client = login("teacher")
+    assert client.post(url, {"item_code": "math", "text": "Tính toán nhanh, chính xác."}).status_code == 302
+    comment = CommentBank.objects.get()
+    assert comment.text == "Tính toán nhanh, chính xác."
+    assert client.post(url, {"delete": comment.pk}).status_code == 302
+    assert not CommentBank.objects.exists()
+    assert login("principal_b").get(url).status_code == 404
