@@ -34,3 +34,30 @@ def test_demo_province(capsys: pytest.CaptureFixture[str]) -> None:
     assert "already loaded" in capsys.readouterr().out
     assert Student.objects.count() == students
     assert AssessmentEntry.objects.count() == cells
+
+
+@pytest.mark.django_db
+def test_demo_accounts_see_exactly_their_scope(client) -> None:  # type: ignore[no-untyped-def]
+    from hocbaso.directory.permissions import visible_schools, visible_students
+
+    call_command("demo-data", "--seed", "1")
+    from hocbaso.accounts.models import User
+
+    def schools(username: str) -> set[str]:
+        return set(visible_schools(User.objects.get(username=username)).values_list("code", flat=True))
+
+    assert schools("xa.camthanh") == {"51000101"}
+    assert schools("phong.tpqn") == {"51000101", "51000102"}
+    assert len(schools("so.chuyenvien")) == 6
+    assert schools("hieutruong.letrungdinh") == {"51000101"}
+    teacher = User.objects.get(username="gv3a.letrungdinh")
+    from hocbaso.directory.models import Enrolment
+
+    taught = set(
+        Enrolment.objects.filter(class_group__school__code="51000101", class_group__name="3A").values_list(
+            "student_id", flat=True
+        )
+    )
+    assert set(visible_students(teacher).values_list("pk", flat=True)) == taught
+    assert client.login(username="hieutruong.letrungdinh", password="hocbaso-demo")
+    assert "Trường Tiểu học Lê Trung Đình" in client.get("/").content.decode()
