@@ -7,5 +7,6 @@ urlpatterns = [
     path("signing/pending/", views.pending, name="pending"),
     path("signing/batches/<int:pk>/", views.batch_detail, name="batch"),
     path("signing/certificates/expiring/", views.expiring, name="expiring"),
+    path("signing/certificates/new/", views.register_certificate, name="register"),
     path("records/versions/<int:pk>/pdf/", views.version_pdf, name="version_pdf"),
 ]

@@ -128,3 +128,34 @@ def expiring(request: HttpRequest) -> HttpResponse:
         "signing/expiring.html",
         {"credentials": credentials, "days": EXPIRY_WARNING_DAYS, "now": clock.now()},
     )
+
+
+@requires(is_signer)
+def register_certificate(request: HttpRequest) -> HttpResponse:
+    """A signer registers their own certificate file (PKCS#12); a principal or clerk may register
+    the school's organisation certificate (the school seal). The password only opens the file to
+    read the certificate here; it is never stored."""
+    from hocbaso.directory.models import School
+    from hocbaso.directory.permissions import managed_school_ids, staff_of
+
+    staff = staff_of(request.user)
+    schools = School.objects.filter(pk__in=managed_school_ids(request.user))
+    error = ""
+    if request.method == "POST" and staff is not None:
+        upload = request.FILES.get("file")
+        seal_school = schools.filter(pk=request.POST.get("seal_school") or 0).first()
+        try:
+            credential = workflow.register_certificate_file(
+                by=request.user,
+                staff=staff,
+                pkcs12=upload.read() if upload else b"",
+                password=request.POST.get("password", ""),
+                label=request.POST.get("label", ""),
+                seal_for=seal_school,
+            )
+        except DomainError as exc:
+            error = str(exc.message)
+        else:
+            return render(request, "signing/registered.html", {"credential": credential})
+    mine = workflow.SigningCredential.objects.filter(staff=staff).order_by("-not_after") if staff else []
+    return render(request, "signing/register.html", {"schools": schools, "error": error, "credentials": mine})

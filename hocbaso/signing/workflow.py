@@ -66,6 +66,7 @@ from hocbaso.audit import actions as audit
 from hocbaso.audit.models import Channel
 from hocbaso.core import clock
 from hocbaso.core.errors import Conflict, DomainError, NotFound, PermissionRefused, ValidationFailed
+from hocbaso.core.text import nfc
 from hocbaso.directory.models import Appointment, ClassGroup, Role, StaffMember
 from hocbaso.directory.permissions import staff_of
 from hocbaso.records import storage
@@ -992,3 +993,37 @@ def renew_archive(
             channel=Channel.CLI,
         )
     return True
+
+
+def register_certificate_file(
+    *, by: Any, staff: StaffMember, pkcs12: bytes, password: str, label: str, seal_for: Any = None
+) -> SigningCredential:
+    """Register an uploaded PKCS#12 for ``staff`` (or, with ``seal_for``, as that school's seal).
+
+    Refused with a clear reason: no file, a wrong password or a damaged file, a certificate not
+    valid now, one not issued by a trusted authority, or a seal for a school ``by`` does not manage.
+    """
+    from hocbaso.directory.permissions import managed_school_ids
+
+    if not pkcs12:
+        raise CredentialRefused(_("Choose the certificate file (.p12 or .pfx)."), code="credential_file_missing")
+    if seal_for is not None and seal_for.pk not in managed_school_ids(by):
+        raise CredentialRefused(
+            _("Only the principal or the clerk of its school may apply the school seal."), code="seal_not_allowed"
+        )
+    try:
+        source = KeySource.from_pkcs12(pkcs12, password)
+    except (ValidationFailed, ValueError, TypeError):
+        raise CredentialRefused(
+            _("The file could not be opened: wrong password or not a certificate file."), code="credential_unreadable"
+        ) from None
+    check_certificate(source.certificate, source.chain, default_trust())
+    return register_pkcs12(
+        by=by,
+        staff=staff,
+        pkcs12=pkcs12,
+        password=password,
+        label=nfc(label) or _subject_name(source.certificate),
+        school=seal_for,
+        for_organisation=seal_for is not None,
+    )
