@@ -17,6 +17,7 @@ def sections(user: Any) -> list[Section]:
         return []
     waiting = sum(len(g.versions) for g in workflow.pending_for(user))
     links = [Link(_("Waiting for my signature (%(count)d)") % {"count": waiting}, reverse("signing:pending"))]
+    links.append(Link(_("Register a certificate"), reverse("signing:register")))
     if is_school_head(user):
         links.append(Link(_("Certificates expiring soon"), reverse("signing:expiring")))
     return [Section(_("Digital signatures"), links, order=15)]
