@@ -26,3 +26,13 @@ def sign_batch_task(batch_id: int) -> str:
         logger.warning("signing batch %s stopped: %s", batch_id, exc.code)
         workflow.mark_failed(batch_id, exc)
         return "failed"
+
+
+@task()
+def renew_archives_task(within_days: int = 365) -> dict[str, int]:
+    """Scheduled maintenance (enqueue it weekly from cron or a systemd timer): keep every issued
+    record's archive timestamp (B-LTA) renewed before the last one expires."""
+    summary = workflow.renew_archives(within_days=within_days)
+    for code, reason in summary.failed:
+        logger.warning("archive renewal of %s failed: %s", code, reason)
+    return {"checked": summary.checked, "renewed": summary.renewed, "failed": len(summary.failed)}

@@ -1027,3 +1027,30 @@ def register_certificate_file(
         school=seal_for,
         for_organisation=seal_for is not None,
     )
+
+
+@dataclass(frozen=True)
+class RenewalSummary:
+    checked: int
+    renewed: int
+    failed: list[tuple[str, str]]
+
+
+def renew_archives(*, within_days: int = 365, dry_run: bool = False, by: Any = None) -> RenewalSummary:
+    """Renew (B-LTA) every issued version whose last archive timestamp expires within ``within_days``.
+
+    Used by ``hocbaso signing renew-archive`` and by the ``renew_archives_task`` that a scheduler
+    (cron, a systemd timer) enqueues, e.g. weekly.
+    """
+    limit = clock.now() + dt.timedelta(days=within_days)
+    trust, timestamping = default_trust(), default_timestamping()
+    checked = renewed = 0
+    failed: list[tuple[str, str]] = []
+    for version in RecordVersion.objects.filter(status=Status.ISSUED).order_by("pk").iterator():
+        checked += 1
+        try:
+            if renew_archive(version, before=limit, trust=trust, timestamping=timestamping, by=by, dry_run=dry_run):
+                renewed += 1
+        except DomainError as exc:
+            failed.append((version.issuance_code, f"{exc.code}: {exc.message}"))
+    return RenewalSummary(checked, renewed, failed)

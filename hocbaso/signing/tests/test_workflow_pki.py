@@ -98,3 +98,9 @@ def test_renew_archive_adds_a_document_timestamp_to_issued_records(
     reports = pades.validate_pdf(storage.get(version.signed_pdf_name), workflow.default_trust())
     assert [r.kind for r in reports].count("document_timestamp") == 2
     assert {r.outcome for r in reports} == {"valid"}
+
+    # the scheduled task does the same work as the command
+    from hocbaso.signing.tasks import renew_archives_task
+
+    renewed = renew_archives_task.call(within_days=100000)
+    assert renewed == {"checked": 1, "renewed": 1, "failed": 0}

@@ -8,13 +8,10 @@ expires within ``N`` days (default 365), stores the new PDF and audits the chang
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from hocbaso.core import clock
-from hocbaso.records.models import RecordVersion, Status
 from hocbaso.signing import workflow
 
 
@@ -31,19 +28,10 @@ class Command(BaseCommand):
         getattr(self, "_" + operation.replace("-", "_"))(**options)
 
     def _renew_archive(self, *, within_days: int, dry_run: bool, **_options: Any) -> None:
-        limit = clock.now() + dt.timedelta(days=within_days)
-        trust = workflow.default_trust()
-        timestamping = workflow.default_timestamping()
-        checked = renewed = failed = 0
-        for version in RecordVersion.objects.filter(status=Status.ISSUED).order_by("pk").iterator():
-            checked += 1
-            try:
-                if workflow.renew_archive(
-                    version, before=limit, trust=trust, timestamping=timestamping, dry_run=dry_run
-                ):
-                    renewed += 1
-            except workflow.DomainError as exc:
-                failed += 1
-                self.stderr.write(f"{version.issuance_code}: {exc.code} {exc.message}")
+        summary = workflow.renew_archives(within_days=within_days, dry_run=dry_run)
+        for code, reason in summary.failed:
+            self.stderr.write(f"{code}: {reason}")
         verb = "would renew" if dry_run else "renewed"
-        self.stdout.write(f"{checked} issued versions checked, {verb} {renewed}, {failed} failed.")
+        self.stdout.write(
+            f"{summary.checked} issued versions checked, {verb} {summary.renewed}, {len(summary.failed)} failed."
+        )
