@@ -54,6 +54,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from hocbaso.core.errors import ValidationFailed
+from hocbaso.signing import stamp
 from hocbaso.signing.backends import SignerSource, ensure_usable, from_asn1, to_asn1
 
 T = TypeVar("T")
@@ -200,7 +201,7 @@ def sign_pdf(
             embed_validation_info=embed_validation_info,
             validation_context=context,
         )
-        pdf_signer = signers.PdfSigner(meta, signer=pdf_signer_key, timestamper=tsa)
+        pdf_signer = signers.PdfSigner(meta, signer=pdf_signer_key, timestamper=tsa, stamp_style=stamp.stamp_style())
         writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
         try:
             out = await pdf_signer.async_sign_pdf(writer, existing_fields_only=True)
@@ -398,7 +399,7 @@ def prepare_pdf_signature(
             docmdp_permissions=fields.MDPPerm.FILL_FORMS,
             reason=reason,
         )
-        pdf_signer = signers.PdfSigner(meta, signer=external, timestamper=tsa)
+        pdf_signer = signers.PdfSigner(meta, signer=external, timestamper=tsa, stamp_style=stamp.stamp_style())
         writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
         prepared, tbs, output = await pdf_signer.async_digest_doc_for_signing(writer, existing_fields_only=True)
         output.seek(0)

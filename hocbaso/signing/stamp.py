@@ -1,0 +1,98 @@
+"""The visible appearance of a signature inside its box on the record page:
+"Đã ký số: <signer>" and the signing time, in Noto Serif.
+
+pyHanko spaces glyphs wrongly with 2048-unit fonts (DejaVu, Liberation) and embedding a whole
+font costs ~200 ms a signature (reference/stack-measurements.md §2), so the shipped Noto Serif
+(the ``fontpkg-noto-serif`` wheel, pinned) is instanced to its regular weight and subset to
+Latin + Vietnamese once per machine, then cached in the temporary directory. No Django import:
+the offline verifier may import this package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.stamp import TextStampStyle
+
+FONT_SIZE = 7
+# Basic Latin, Latin-1, Latin Extended-A/B (ơ, ư), combining marks, Latin Extended Additional
+# (the precomposed Vietnamese letters), general punctuation.
+UNICODES = [
+    *range(0x20, 0x7F),
+    *range(0xA0, 0x250),
+    *range(0x300, 0x370),
+    *range(0x1E00, 0x1F00),
+    *range(0x2000, 0x2070),
+]
+STAMP_TEXT = "Đã ký số: %(signer)s\nThời gian: %(ts)s"
+
+
+def _source() -> Path:
+    return Path(str(resources.files("fontpkg_noto_serif") / "files" / "NotoSerif[wdth,wght].ttf"))
+
+
+@lru_cache(maxsize=1)
+def font_path() -> str:
+    """Path of the static, subset Noto Serif used for stamps (built on first use, then reused)."""
+    source = _source()
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    target = Path(tempfile.gettempdir()) / "hocbaso-fonts" / f"noto-serif-vi-{digest}.ttf"
+    if target.exists():
+        return str(target)
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+    from fontTools.varLib import instancer
+
+    font = instancer.instantiateVariableFont(TTFont(str(source)), {"wght": 400, "wdth": 100})
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=UNICODES)
+    subsetter.subset(font)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(f".{os.getpid()}.tmp")
+    font.save(str(partial))
+    partial.replace(target)  # atomic: concurrent workers never read a half-written font
+    return str(target)
+
+
+@lru_cache(maxsize=1)
+def _font_bytes() -> bytes:
+    return Path(font_path()).read_bytes()
+
+
+@dataclass(frozen=True)
+class _InMemoryFontFactory(GlyphAccumulatorFactory):
+    """pyHanko's factory opens the font file per signature and never closes it; this one reads
+    the font once per process and hands pyHanko an in-memory copy."""
+
+    def create_font_engine(self, writer: Any, obj_stream: Any = None) -> GlyphAccumulator:
+        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+            obj_stream = writer.prepare_object_stream()
+        return GlyphAccumulator(
+            writer=writer, font_handle=io.BytesIO(_font_bytes()), font_size=self.font_size, obj_stream=obj_stream
+        )
+
+
+@lru_cache(maxsize=1)
+def stamp_style() -> TextStampStyle:
+    """The signature appearance: signer and time, no logo, a thin frame."""
+    font = _InMemoryFontFactory(font_path(), font_size=FONT_SIZE)
+    return TextStampStyle(
+        stamp_text=STAMP_TEXT,
+        timestamp_format="%d/%m/%Y %H:%M %z",
+        text_box_style=TextBoxStyle(font=font, font_size=FONT_SIZE),
+        border_width=1,
+        background=None,
+    )
