@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hocbaso.accounts.models import User
+from hocbaso.demo.directory_data import YEARS
 from hocbaso.directory.models import (
     AdministrativeUnit,
     Appointment,
@@ -28,18 +29,7 @@ from hocbaso.directory.models import (
 )
 
 PASSWORD = "correct-horse-battery"
-YEAR_DATES = dict(
-    start_date=dt.date(2025, 9, 5),
-    end_date=dt.date(2026, 5, 31),
-    mid_term1_date=dt.date(2025, 11, 3),
-    end_term1_date=dt.date(2026, 1, 9),
-    mid_term2_date=dt.date(2026, 3, 20),
-    year_end_date=dt.date(2026, 5, 20),
-    mid_term1_deadline=dt.date(2025, 11, 14),
-    end_term1_deadline=dt.date(2026, 1, 19),
-    mid_term2_deadline=dt.date(2026, 3, 31),
-    year_end_deadline=dt.date(2026, 5, 30),
-)
+YEAR_DATES = YEARS["2025-2026"]  # the demo's school-year calendar
 
 
 @dataclass

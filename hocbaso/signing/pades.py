@@ -530,26 +530,7 @@ def validate_pdf(pdf_bytes: bytes, trust: Trust) -> list[SignatureReport]:
             status = await async_validate_pdf_signature(sig, signer_validation_context=context)
             return _report_signature(sig, status)
         except Exception as exc:  # a check that crashed cannot vouch for anything
-            return SignatureReport(
-                field_name=sig.field_name,
-                kind="signature",
-                outcome="indeterminate",
-                intact=False,
-                valid=False,
-                trusted=False,
-                revoked=False,
-                certify=False,
-                signer_name=None,
-                signer_serial=None,
-                signer_fingerprint=None,
-                signing_time=None,
-                timestamp_ok=None,
-                timestamp_time=None,
-                modification_level=None,
-                coverage=None,
-                docmdp_ok=None,
-                reasons=(f"error:{type(exc).__name__}",),
-            )
+            return _empty_report(sig.field_name, "indeterminate", f"error:{type(exc).__name__}")
         finally:
             await context.aclose()
 
@@ -559,11 +540,12 @@ def validate_pdf(pdf_bytes: bytes, trust: Trust) -> list[SignatureReport]:
     return _run(body())
 
 
-def _unreadable() -> SignatureReport:
+def _empty_report(field_name: str, outcome: str, reason: str) -> SignatureReport:
+    """A report for a signature that could not be examined: nothing about it is vouched for."""
     return SignatureReport(
-        field_name="",
+        field_name=field_name,
         kind="signature",
-        outcome="invalid",
+        outcome=outcome,
         intact=False,
         valid=False,
         trusted=False,
@@ -578,8 +560,12 @@ def _unreadable() -> SignatureReport:
         modification_level=None,
         coverage=None,
         docmdp_ok=None,
-        reasons=("unreadable",),
+        reasons=(reason,),
     )
+
+
+def _unreadable() -> SignatureReport:
+    return _empty_report("", "invalid", "unreadable")
 
 
 def _report_signature(sig: Any, status: Any) -> SignatureReport:
