@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("hocbaso.api.urls")),
     path("ledger/", include("hocbaso.ledger.urls")),
     path("", include("hocbaso.signing.urls")),
+    path("", include("hocbaso.records.urls")),
 ]

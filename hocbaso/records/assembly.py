@@ -145,6 +145,8 @@ def readiness(student_year: StudentYear | None) -> str:
         return str(_("The year result has not been computed (cells are missing)."))
     if student_year.result == YearResult.NOT_COMPLETED and not student_year.decision:
         return str(_("Remediation is pending: the principal has not decided on promotion yet."))
+    if student_year.days_absent is None:  # printed on the year page; the XSD requires it
+        return str(_("The number of days absent has not been entered."))
     return ""
 
 

@@ -190,3 +190,49 @@ class AssemblyRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school} {self.school_year}: {self.done}/{self.total}"
+
+
+class CorrectionRequest(models.Model):
+    """A request to correct a record version (TT27: the homeroom teacher or clerk asks, the principal decides).
+
+    Approval assembles a new version from the corrected data which supersedes ``version``; the
+    request keeps the link to that new version. At most one request per version is pending.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    version = models.ForeignKey(RecordVersion, on_delete=models.PROTECT, related_name="correction_requests")
+    reason = models.TextField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    new_version = models.OneToOneField(
+        RecordVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="correction_source"
+    )
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version"], condition=Q(state="pending"), name="one_pending_correction_per_version"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="pending", decided_by__isnull=True, decided_at__isnull=True)
+                | (~Q(state="pending") & Q(decided_at__isnull=False)),
+                name="correction_decision_paired",
+            ),
+            models.CheckConstraint(
+                condition=Q(new_version__isnull=True) | Q(state="approved"), name="correction_new_version_if_approved"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.state})"

@@ -7,6 +7,7 @@ counted as done, which makes a rerun resume where the last one stopped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import F
@@ -34,11 +35,14 @@ def run_students(run: AssemblyRun) -> list[tuple[int, int]]:
     )
 
 
-def execute(run_id: int, *, by: Any = None) -> AssemblyRun:
-    """Process every student of the run not yet frozen; safe to call again after a crash."""
+def execute(run_id: int, *, by: Any = None, progress: Callable[[int, int], None] | None = None) -> AssemblyRun:
+    """Process every student of the run not yet frozen; safe to call again after a crash.
+
+    ``progress(done, total)`` is called whenever the stored progress is updated (the CLI prints it).
+    """
     run = AssemblyRun.objects.get(pk=run_id)
     pairs = run_students(run)
-    AssemblyRun.objects.filter(pk=run.pk).update(state=AssemblyRun.State.RUNNING, total=len(pairs))
+    AssemblyRun.objects.filter(pk=run.pk).update(state=AssemblyRun.State.RUNNING, total=len(pairs), error="")
     skipped = [s for s in run.skipped if s.get("student_id") not in {p[0] for p in pairs}]
     frozen = 0
     classes = {
@@ -52,25 +56,31 @@ def execute(run_id: int, *, by: Any = None) -> AssemblyRun:
             school_year=run.school_year, status__in=CURRENT_STATUSES, record__student_id__in=students
         ).values_list("record__student_id", flat=True)
     )
-    for done, (student_id, class_id) in enumerate(pairs, start=1):
-        if student_id not in has_version:
-            try:
-                assembly.assemble(
-                    by=by or run.requested_by, student=students[student_id], class_group=classes[class_id]
-                )
-                frozen += 1
-            except DomainError as exc:
-                skipped.append(
-                    {
-                        "student_id": student_id,
-                        "name": students[student_id].full_name,
-                        "class": classes[class_id].name,
-                        "reason": str(exc.message),
-                    }
-                )
-        if done % 10 == 0 or done == len(pairs):
-            AssemblyRun.objects.filter(pk=run.pk).update(done=done, frozen=F("frozen") + frozen, skipped=skipped)
-            frozen = 0
+    try:
+        for done, (student_id, class_id) in enumerate(pairs, start=1):
+            if student_id not in has_version:
+                try:
+                    assembly.assemble(
+                        by=by or run.requested_by, student=students[student_id], class_group=classes[class_id]
+                    )
+                    frozen += 1
+                except DomainError as exc:
+                    skipped.append(
+                        {
+                            "student_id": student_id,
+                            "name": students[student_id].full_name,
+                            "class": classes[class_id].name,
+                            "reason": str(exc.message),
+                        }
+                    )
+            if done % 10 == 0 or done == len(pairs):
+                AssemblyRun.objects.filter(pk=run.pk).update(done=done, frozen=F("frozen") + frozen, skipped=skipped)
+                frozen = 0
+                if progress is not None:
+                    progress(done, len(pairs))
+    except Exception as exc:  # an unexpected failure: keep what was done, show the error, let the task fail
+        AssemblyRun.objects.filter(pk=run.pk).update(state=AssemblyRun.State.FAILED, error=str(exc)[:2000])
+        raise
     AssemblyRun.objects.filter(pk=run.pk).update(
         state=AssemblyRun.State.FINISHED, finished_at=clock.now(), skipped=skipped
     )

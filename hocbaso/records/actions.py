@@ -1,0 +1,194 @@
+"""Record actions: bulk assembly runs and corrections. Every write here is audited.
+
+Corrections follow TT27: the homeroom teacher or a clerk requests one with a reason; the
+principal (or vice-principal) approves — never their own request, never for a version already
+superseded — and a new version is assembled from the data as it stands now (the teacher has
+corrected the cells while the principal had the entry window open), superseding the old one,
+which stays stored and verifiable as "superseded by <code>". Approval opens no window.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from hocbaso.audit import actions as audit
+from hocbaso.core import clock
+from hocbaso.core.errors import Conflict, PermissionRefused, ValidationFailed
+from hocbaso.core.text import nfc
+from hocbaso.directory.models import ClassGroup, School, SchoolYear
+from hocbaso.records import assembly, permissions
+from hocbaso.records.models import AssemblyRun, CorrectionRequest, RecordVersion, Status
+
+
+def _actor(by: Any) -> Any:
+    return by if getattr(by, "is_authenticated", False) else None
+
+
+def start_assembly(
+    *,
+    by: Any,
+    school: School,
+    school_year: SchoolYear,
+    class_group: ClassGroup | None = None,
+    channel: str = "web",
+    enqueue: bool = True,
+) -> AssemblyRun:
+    """Create an assembly run for a class (or the whole school) and hand it to the task queue.
+
+    Refused (``not_allowed``) unless ``by`` may assemble that class or school; ``by=None`` is the
+    operator's command line. The run is committed before it is enqueued, so a database worker
+    always finds it; with the embedded (immediate) backend it has finished when this returns.
+    """
+    if by is not None:
+        allowed = (
+            permissions.can_assemble_class(by, class_group)
+            if class_group is not None
+            else permissions.can_assemble_school(by, school)
+        )
+        if not allowed:
+            raise PermissionRefused(
+                _("Only the homeroom teacher or the principal may close a class's records."), code="not_allowed"
+            )
+    if class_group is not None and (class_group.school_id != school.pk or class_group.school_year_id != school_year.pk):
+        raise ValidationFailed(_("The class does not belong to this school and year."), code="class_mismatch")
+    with transaction.atomic():
+        run = AssemblyRun.objects.create(
+            school=school, class_group=class_group, school_year=school_year, requested_by=_actor(by)
+        )
+        audit.record(
+            by=by,
+            action="record.assembly_start",
+            obj=run,
+            school_id=school.pk,
+            changes={"class": [None, class_group.name if class_group else None], "year": [None, school_year.code]},
+            channel=channel,
+        )
+    if enqueue:
+        from hocbaso.records.tasks import assemble_run
+
+        assemble_run.enqueue(run.pk)
+        run.refresh_from_db()
+    return run
+
+
+@transaction.atomic
+def request_correction(*, by: Any, version: RecordVersion, reason: str, channel: str = "web") -> CorrectionRequest:
+    """Ask for a correction of ``version`` (homeroom teacher of its class or clerk of its school).
+
+    Refused: no reason (``reason_required``), not allowed (``not_allowed``), the version is not
+    current (``version_superseded``), a request is already pending (``correction_pending``).
+    """
+    reason = nfc(reason)
+    if not reason:
+        raise ValidationFailed(_("Give the reason for the correction."), code="reason_required", field="reason")
+    if not permissions.can_request_correction(by, version):
+        raise PermissionRefused(
+            _("Only the homeroom teacher of the class or a clerk may request a correction."), code="not_allowed"
+        )
+    version = RecordVersion.objects.select_for_update().get(pk=version.pk)
+    if not version.is_current:
+        raise Conflict(_("This version is no longer current; it cannot be corrected."), code="version_superseded")
+    if CorrectionRequest.objects.filter(version=version, state=CorrectionRequest.State.PENDING).exists():
+        raise Conflict(_("A correction of this version is already waiting for a decision."), code="correction_pending")
+    request = CorrectionRequest.objects.create(
+        version=version, reason=reason, requested_by=by, requested_at=clock.now()
+    )
+    audit.record(
+        by=by,
+        action="record.correction_request",
+        obj=request,
+        school_id=version.school_id,
+        changes={"version": [None, version.issuance_code], "reason": [None, reason]},
+        channel=channel,
+    )
+    return request
+
+
+def _pending_for_decision(by: Any, request: CorrectionRequest) -> CorrectionRequest:
+    request = CorrectionRequest.objects.select_for_update().select_related("version").get(pk=request.pk)
+    if not permissions.can_decide_correction(by, request.version):
+        raise PermissionRefused(_("Only the principal decides on corrections."), code="not_principal")
+    if request.state != CorrectionRequest.State.PENDING:
+        raise Conflict(_("This correction request has already been decided."), code="correction_decided")
+    return request
+
+
+@transaction.atomic
+def approve_correction(*, by: Any, request: CorrectionRequest, channel: str = "web") -> CorrectionRequest:
+    """Approve ``request``: assemble a new version from the data as it stands, superseding the old.
+
+    Refused: the principal's own request (``correction_own_request``), a version already
+    superseded or revoked (``version_superseded``), an incomplete year (``year_incomplete``);
+    nothing is written then. The new version is frozen and goes through signing again.
+    """
+    request = _pending_for_decision(by, request)
+    if request.requested_by_id == getattr(by, "pk", None):
+        raise PermissionRefused(
+            _("A correction must be approved by someone other than the person who requested it."),
+            code="correction_own_request",
+        )
+    old = (
+        RecordVersion.objects.select_for_update()
+        .select_related("record__student", "class_group")
+        .get(pk=request.version_id)
+    )
+    if not old.is_current:
+        raise Conflict(
+            _("This version has already been superseded or revoked; correct the current one."),
+            code="version_superseded",
+        )
+    assembled = assembly.assemble(by=by, student=old.record.student, class_group=old.class_group, supersedes=old)
+    request.state = CorrectionRequest.State.APPROVED
+    request.decided_by = by
+    request.decided_at = clock.now()
+    request.new_version = assembled.version
+    request.save()
+    audit.record(
+        by=by,
+        action="record.correction_approve",
+        obj=request,
+        school_id=old.school_id,
+        changes={
+            "state": [CorrectionRequest.State.PENDING, CorrectionRequest.State.APPROVED],
+            "superseded": [old.issuance_code, assembled.version.issuance_code],
+        },
+        channel=channel,
+    )
+    return request
+
+
+@transaction.atomic
+def reject_correction(*, by: Any, request: CorrectionRequest, reason: str, channel: str = "web") -> CorrectionRequest:
+    """Reject ``request`` with a reason (``reason_required``); the version stays as it is."""
+    reason = nfc(reason)
+    if not reason:
+        raise ValidationFailed(_("Give the reason for the rejection."), code="reason_required", field="reason")
+    request = _pending_for_decision(by, request)
+    request.state = CorrectionRequest.State.REJECTED
+    request.decided_by = by
+    request.decided_at = clock.now()
+    request.decision_reason = reason
+    request.save()
+    audit.record(
+        by=by,
+        action="record.correction_reject",
+        obj=request,
+        school_id=request.version.school_id,
+        changes={
+            "state": [CorrectionRequest.State.PENDING, CorrectionRequest.State.REJECTED],
+            "reason": [None, reason],
+        },
+        channel=channel,
+    )
+    return request
+
+
+def superseding_code(version: RecordVersion) -> str:
+    """Issuance code of the version that superseded ``version`` ('' when none)."""
+    if version.status != Status.SUPERSEDED:
+        return ""
+    successor = RecordVersion.objects.filter(supersedes=version).values_list("issuance_code", flat=True).first()
+    return successor or ""
