@@ -13,4 +13,5 @@ urlpatterns = [
     path("ledger/", include("hocbaso.ledger.urls")),
     path("", include("hocbaso.signing.urls")),
     path("", include("hocbaso.records.urls")),
+    path("", include("hocbaso.verification.urls")),
 ]

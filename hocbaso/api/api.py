@@ -51,3 +51,7 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 from hocbaso.api.assessments import router as assessments_router  # noqa: E402
 
 api.add_router("/", assessments_router)
+
+from hocbaso.verification.api import router as verification_router  # noqa: E402
+
+api.add_router("/verify", verification_router)

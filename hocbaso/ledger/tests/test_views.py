@@ -13,7 +13,7 @@ from django.urls import reverse
 from hocbaso.ledger import actions
 from hocbaso.ledger.tests.test_merkle import ref_verify_consistency, ref_verify_inclusion
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("hocbaso.ledger.tests.urls")]
+pytestmark = [pytest.mark.django_db]
 
 
 def append(count: int, start: int = 0) -> None:

@@ -18,7 +18,6 @@ from hocbaso.testing import World
 @pytest.fixture(autouse=True)
 def _records_env(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.ROOT_URLCONF = "hocbaso.records.tests.urls"
 
 
 def open_window(world: World, school: Any = None, point: str = "year_end") -> None:

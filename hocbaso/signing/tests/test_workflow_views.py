@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.urls import include, path
 
 from hocbaso.audit.models import AuditEvent
 from hocbaso.records.models import Status
@@ -16,10 +15,7 @@ from hocbaso.signing.tests import factories
 from hocbaso.signing.tests.factories import PASSWORD, make_class_versions, make_frozen_version, register_credential
 from hocbaso.testing import World
 
-# Until the lead wires hocbaso.signing.urls into config/urls.py, these tests mount it themselves.
-urlpatterns = [path("", include("config.urls")), path("", include("hocbaso.signing.urls"))]
-
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = [pytest.mark.django_db]
 signing_env = factories.signing_env
 
 

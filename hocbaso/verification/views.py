@@ -1,0 +1,176 @@
+"""The public verify page (no login): type a code, open a QR link, or upload a PDF/XML.
+
+The outcome comes first in plain words, then the details; only what the presented document
+shows, plus its status. Rate-limited per client (the default cache holds a keyed hash of the
+address for a minute; no address is ever stored), every verification logged without who asked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from hocbaso.core.errors import DomainError
+from hocbaso.core.permissions import public
+from hocbaso.records import issuance
+from hocbaso.verification import core, messages, registry
+from hocbaso.verification.models import VerificationChannel
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "HOCBASO_VERIFY_MAX_BYTES", MAX_UPLOAD_BYTES))
+
+
+def rate_per_minute() -> int:
+    return int(getattr(settings, "HOCBASO_VERIFY_RATE_PER_MINUTE", 120))
+
+
+def client_key(request: HttpRequest) -> str:
+    """A per-minute bucket key for the client; the address only enters a keyed hash, never storage."""
+    address = request.META.get("REMOTE_ADDR", "")
+    digest = hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"verification:rate:{digest}"
+
+
+def over_limit(request: HttpRequest) -> bool:
+    """Count this request; True when the client exceeded its verifications for the current minute."""
+    key = client_key(request)
+    if cache.add(key, 1, 60):
+        return False
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, 60)
+        return False
+    return count > rate_per_minute()
+
+
+def rate_limited(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if (request.method == "POST" or kwargs.get("code")) and over_limit(request):
+            response = render(request, "verification/limited.html", status=429)
+            response["Retry-After"] = "60"
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def present(report: core.Report) -> dict[str, Any]:
+    """Template context for a report: the translated outcome and reason, checks with their sentences."""
+    return {
+        "report": report,
+        "outcome_text": messages.OUTCOMES[report.outcome],
+        "reason_text": messages.text(report.reason, report.reason_params),
+        "checks": [
+            {"name": c.name, "status": c.status, "text": messages.text(c.code, c.params), "code": c.code}
+            for c in report.checks
+        ],
+        "demo_trust": report.demo,
+    }
+
+
+def _result(request: HttpRequest, report: core.Report, *, channel: str, status: int = 200) -> HttpResponse:
+    registry.log(report, channel=channel)
+    return render(request, "verification/result.html", present(report), status=status)
+
+
+def _form(
+    request: HttpRequest, *, error: str = "", error_code: str = "", code: str = "", status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "verification/verify.html",
+        {
+            "error": error,
+            "error_code": error_code,
+            "code": code,
+            "max_mb": max_upload_bytes() // (1024 * 1024),
+            "demo_trust": registry.is_demo_trust(),
+        },
+        status=status,
+    )
+
+
+def upload_report(upload: Any) -> core.Report:
+    """Verify an uploaded file (``UploadedFile``) with the size limit and the empty case decided first."""
+    if upload.size == 0:
+        return core.report_of([core.Check("document", "failed", "empty_file")])
+    if upload.size > max_upload_bytes():
+        return core.report_of([core.Check("document", "failed", "file_too_large", {"limit": str(max_upload_bytes())})])
+    return registry.verify_document(upload.read())
+
+
+@public
+@require_http_methods(["GET", "POST"])
+@rate_limited
+def verify(request: HttpRequest) -> HttpResponse:
+    """The verify page: a code field and a file upload."""
+    if request.method == "GET":
+        return _form(request)
+    upload = request.FILES.get("document")
+    if upload is not None:
+        return _result(request, upload_report(upload), channel=VerificationChannel.UPLOAD)
+    scanned = request.POST.get("paper", "").strip()
+    if scanned:
+        from hocbaso.verification import paper
+
+        report = paper.verify_paper(scanned, trust=registry.trust_store(), seals=registry.seal_certificates())
+        return _result(request, report, channel=VerificationChannel.PAPER)
+    raw = request.POST.get("code", "").strip()
+    try:
+        code = issuance.check_code(raw)
+    except DomainError as exc:
+        return _form(request, error=str(messages.text(exc.code)), error_code=exc.code, code=raw, status=400)
+    return redirect(f"{reverse('verification:code', kwargs={'code': code})}?src=form")
+
+
+@public
+@require_GET
+@rate_limited
+def verify_code(request: HttpRequest, code: str) -> HttpResponse:
+    """``/verify/<code>``: the QR link printed on every page, or a typed code."""
+    try:
+        report = registry.verify_code(code)
+    except DomainError as exc:
+        return _form(request, error=str(messages.text(exc.code)), error_code=exc.code, code=code, status=400)
+    channel = VerificationChannel.QR if request.GET.get("src") != "form" else VerificationChannel.CODE
+    return _result(request, report, channel=channel)
+
+
+@public
+@require_GET
+def trust_bundle(request: HttpRequest) -> HttpResponse:
+    """The trust bundle for offline verifiers (``hocbaso verify --trust``)."""
+    response = HttpResponse(registry.bundle_bytes(), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="hocbaso-trust-bundle.json"'
+    return response
+
+
+@public
+@require_GET
+def tree_head(request: HttpRequest) -> HttpResponse:
+    """The latest signed tree head, as a file for ``hocbaso verify --tree-head``."""
+    head = registry.tree_head_json()
+    if head is None:
+        return JsonResponse(
+            {"code": "ledger_not_found", "message": str(_("No tree head yet.")), "field": None}, status=404
+        )
+    response = HttpResponse(json.dumps(head), content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="hocbaso-tree-head.json"'
+    return response
