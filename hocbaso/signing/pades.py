@@ -540,7 +540,9 @@ def validate_pdf(pdf_bytes: bytes, trust: Trust) -> list[SignatureReport]:
     return _run(body())
 
 
-def _empty_report(field_name: str, outcome: str, reason: str) -> SignatureReport:
+def _empty_report(
+    field_name: str, outcome: Literal["valid", "invalid", "indeterminate"], reason: str
+) -> SignatureReport:
     """A report for a signature that could not be examined: nothing about it is vouched for."""
     return SignatureReport(
         field_name=field_name,
