@@ -24,6 +24,7 @@ class Event(models.TextChoices):
     ISSUED = "issued", _("Issued")
     CORRECTED = "corrected", _("Corrected")
     REVOKED = "revoked", _("Revoked")
+    ARCHIVE_RENEWED = "archive_renewed", _("Archive timestamp renewed")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

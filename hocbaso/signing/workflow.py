@@ -984,6 +984,17 @@ def renew_archive(
         old = locked.signed_pdf_sha256
         locked.signed_pdf_name, locked.signed_pdf_sha256 = name, digest
         locked.save(update_fields=["signed_pdf_name", "signed_pdf_sha256"])
+        from hocbaso.ledger import actions as ledger
+
+        # The renewed file has a new hash: the log attests it, so verifiers find it there too.
+        ledger.append(
+            by=by,
+            record_id=str(locked.record.public_id),
+            version=locked.number,
+            xml_sha256=locked.signed_xml_sha256 or locked.xml_sha256,
+            pdf_sha256=digest,
+            event="archive_renewed",
+        )
         audit.record(
             by=by,
             action="record.archive_renew",

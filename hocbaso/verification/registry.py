@@ -80,9 +80,16 @@ def _entitled(event: SignatureEvent, version: RecordVersion) -> tuple[tuple[Any,
 def _ledger_answer(version: RecordVersion, tree_size: int | None) -> core.LedgerAnswer | None:
     from hocbaso.ledger import actions as ledger
 
+    # The newest attestation of this version's current file: its issuance, or a later
+    # archive renewal (which changed the PDF's hash).
     entry = (
         ledger.entries_for_record(str(version.record.public_id))
-        .filter(payload__version=version.number, payload__event="issued")
+        .filter(
+            payload__version=version.number,
+            payload__event__in=["issued", "archive_renewed"],
+            payload__pdf_sha256=version.signed_pdf_sha256,
+        )
+        .order_by("-index")
         .first()
     )
     if entry is None or tree_size is None or entry.index >= tree_size:
@@ -193,13 +200,14 @@ def verify_code(raw: str) -> core.Report:
     one; a well-formed code nobody issued gives an ``invalid`` report (``code_unknown``).
     """
     code = issuance.check_code(raw)
-    trust = trust_store()
+    # Answer unknown and unissued codes without loading the trust store (which may need the PKI).
+    demo = is_demo_trust()
     version = RecordVersion.objects.filter(issuance_code=code).only("signed_pdf_name", "signed_pdf_sha256").first()
     if version is None:
-        return core.report_of([core.Check("code", "failed", "code_unknown", {"code": code})], demo=trust.demo)
+        return core.report_of([core.Check("code", "failed", "code_unknown", {"code": code})], demo=demo)
     if not version.signed_pdf_name or version.status in (Status.DRAFT, Status.FROZEN):
         return core.report_of(
-            [core.Check("code", "failed", "status_not_issued", {"code": code})], status=version.status, demo=trust.demo
+            [core.Check("code", "failed", "status_not_issued", {"code": code})], status=version.status, demo=demo
         )
     document = storage.get(version.signed_pdf_name, version.signed_pdf_sha256)
     return verify_document(document)

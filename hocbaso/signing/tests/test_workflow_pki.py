@@ -99,6 +99,12 @@ def test_renew_archive_adds_a_document_timestamp_to_issued_records(
     assert [r.kind for r in reports].count("document_timestamp") == 2
     assert {r.outcome for r in reports} == {"valid"}
 
+    # the renewed file (new hash) is attested in the transparency log, so verifiers find it
+    from hocbaso.ledger.actions import entries_for_record
+
+    events = [(e.payload["event"], e.payload["pdf_sha256"]) for e in entries_for_record(str(version.record.public_id))]
+    assert events[-1] == ("archive_renewed", version.signed_pdf_sha256)
+
     # the scheduled task does the same work as the command
     from hocbaso.signing.tasks import renew_archives_task
 
