@@ -17,19 +17,26 @@ Sources:
   (``credentials/info``, ``credentials/authorize``, ``signatures/signHash``) through pyHanko's
   ``CSCSigner``.
 
-Interrupted signing (a phone app returns the signature value later) is PDF-specific and lives in
-:mod:`hocbaso.signing.pades` (``prepare_pdf_signature`` / ``finish_pdf_signature``).
+:func:`opened_in_thread` keeps a source open for a whole batch in a thread of its own, for code that
+runs each document in a fresh event loop (a CSC session's HTTP client belongs to one loop).
+
+Interrupted signing (a phone app returns the signature value later) lives in
+:mod:`hocbaso.signing.pades` (``prepare_pdf_signature`` / ``finish_pdf_signature``) and
+:mod:`hocbaso.signing.remote` (the workflow around it).
 
 Also: :func:`certificate_summary` and :func:`expiring_soon` for certificate lists in the UI.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import hashlib
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+import os
+import threading
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -224,7 +231,7 @@ class _PinAuthorization(CSCAuthorizationManager):
         self._http = http
         self._pin = pin
 
-    async def authorize_signature(self, hash_b64s: list[str]) -> CSCAuthorizationInfo:
+    async def authorize_signature(self, hash_b64s: list[str] | None) -> CSCAuthorizationInfo:
         body = self.format_csc_auth_request(pin=self._pin, hash_b64s=hash_b64s)
         url = self.csc_session_info.endpoint_url("credentials/authorize")
         try:
@@ -253,6 +260,100 @@ class CscSource:
             except SigningError as exc:
                 raise ValidationFailed("remote signing service unavailable", code="csc_unavailable") from exc
             yield CSCSigner(http, _PinAuthorization(info, credential, http, self.pin), sign_timeout=self.timeout)
+
+    def check_authorisation(self) -> None:
+        """Refuse a wrong PIN before a batch starts (``csc_pin_refused``).
+
+        Asks ``credentials/authorize`` for one signature; a service that binds authorisations to
+        hashes (SCAL 2) gets the hash of a random nonce, so the authorisation can sign nothing real.
+        """
+
+        async def body() -> None:
+            info = CSCServiceSessionInfo(self.service_url, self.credential_id, oauth_token=self.token)
+            async with aiohttp.ClientSession() as http:
+                credential = await fetch_certs_in_csc_credential(http, info, timeout=self.timeout)
+                nonce = [base64.b64encode(hashlib.sha256(os.urandom(32)).digest()).decode()]
+                manager = _PinAuthorization(info, credential, http, self.pin)
+                await manager.authorize_signature(nonce if credential.hash_pinning_required else None)
+
+        try:
+            asyncio.run(body())
+        except SigningError as exc:
+            code = "csc_pin_refused" if "authorisation" in str(exc) else "csc_unavailable"
+            raise ValidationFailed("the remote signing service refused the PIN", code=code) from exc
+
+
+class LoopThreadSigner(Signer):
+    """Another pyHanko signer, driven in the event loop of its own thread.
+
+    pyHanko's ``CSCSigner`` holds an ``aiohttp`` session, which belongs to the loop that opened it;
+    the signing code runs every document in a fresh loop (``asyncio.run``). This adapter sends each
+    raw signature to the session's loop and waits for it from whichever loop asks.
+    """
+
+    def __init__(self, inner: Signer, loop: asyncio.AbstractEventLoop):
+        self._inner = inner
+        self._loop = loop
+        super().__init__(
+            signing_cert=inner.signing_cert,
+            cert_registry=inner.cert_registry,
+            prefer_pss=inner.prefer_pss,
+            embed_roots=inner.embed_roots,
+        )
+
+    def get_signature_mechanism_for_digest(self, digest_algorithm: str | None) -> Any:
+        return self._inner.get_signature_mechanism_for_digest(digest_algorithm)
+
+    async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
+        future = asyncio.run_coroutine_threadsafe(
+            self._inner.async_sign_raw(data, digest_algorithm, dry_run=dry_run), self._loop
+        )
+        return await asyncio.wrap_future(future)
+
+
+@contextmanager
+def opened_in_thread(source: SignerSource) -> Iterator[Signer]:
+    """Open ``source`` once in a dedicated event-loop thread and yield a signer usable from any loop.
+
+    The source is closed and the thread stopped on exit. Errors while opening (e.g. the service is
+    unreachable: ``csc_unavailable``) are raised here, before anything is signed.
+    """
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="signer-loop", daemon=True)
+    thread.start()
+    manager = source.open()
+    try:
+        inner = asyncio.run_coroutine_threadsafe(manager.__aenter__(), loop).result()
+        try:
+            yield LoopThreadSigner(inner, loop)
+        finally:
+            asyncio.run_coroutine_threadsafe(manager.__aexit__(None, None, None), loop).result()
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+
+
+def fetch_csc_certificates(
+    service_url: str, credential_id: str, token: str, *, timeout: int = 30
+) -> tuple[x509.Certificate, list[x509.Certificate]]:
+    """The certificate of a CSC credential and the CA certificates the service returns with it.
+
+    ``ValidationFailed`` (``csc_unavailable``) when the service cannot be reached or refuses.
+    """
+
+    async def body() -> Any:
+        info = CSCServiceSessionInfo(service_url, credential_id, oauth_token=token)
+        async with aiohttp.ClientSession() as http:
+            return await fetch_certs_in_csc_credential(http, info, timeout=timeout)
+
+    try:
+        credential = asyncio.run(body())
+    except (SigningError, aiohttp.ClientError, OSError, KeyError, ValueError) as exc:
+        raise ValidationFailed("remote signing service unavailable", code="csc_unavailable") from exc
+    certificate = from_asn1(credential.signing_cert)
+    chain = [from_asn1(c) for c in credential.chain if c != credential.signing_cert]
+    return certificate, chain
 
 
 async def list_csc_credentials(service_url: str, token: str) -> list[str]:

@@ -8,6 +8,8 @@
 - ``SigningBatch`` / ``SigningBatchItem``: "review then sign all" with one authorisation. Each item
   is finished in the same transaction as its record, so an interrupted batch resumes exactly
   where it stopped, and an idempotency key makes a resubmission return the same batch.
+- ``RemoteApproval``: a signature prepared for a phone signing app (pyHanko interrupted signing):
+  what the app must sign and where the prepared files are kept, until the app answers.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ class SigningBatch(models.Model):
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Signing")
+        AWAITING = "awaiting", _("Waiting for approval in the signing app")
         FINISHED = "finished", _("Finished")
         FAILED = "failed", _("Stopped with an error")
 
@@ -122,6 +125,7 @@ class SigningBatch(models.Model):
 
 class ItemOutcome(models.TextChoices):
     PENDING = "pending", _("Waiting")
+    AWAITING = "awaiting", _("Waiting for approval in the signing app")
     OK = "ok", _("Signed")
     FAILED = "failed", _("Failed")
     SKIPPED = "skipped", _("Skipped")
@@ -168,3 +172,42 @@ class SignatureEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} {self.role} {self.signer}"
+
+
+class RemoteApproval(models.Model):
+    """One prepared signature waiting for the signer's phone app (interrupted signing).
+
+    The prepared PDF state (``pades.PreparedSignature`` as JSON, with the PDF holding the reserved
+    signature) and the XML carrying a placeholder signature value are kept in content-addressed
+    storage; ``pdf_to_be_signed`` / ``xml_to_be_signed`` are the exact bytes the app signs. The
+    prepared state survives restarts: the answer may come hours later (until ``expires_at``).
+    """
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting for the app")
+        SIGNED = "signed", _("Signed")
+        REFUSED = "refused", _("Refused")
+
+    item = models.OneToOneField(SigningBatchItem, on_delete=models.CASCADE, related_name="remote_approval")
+    version = models.ForeignKey(RecordVersion, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+    base_pdf_sha256 = models.CharField(max_length=64)
+    prepared_name = models.CharField(max_length=200)
+    prepared_sha256 = models.CharField(max_length=64)
+    xml_name = models.CharField(max_length=200)
+    xml_sha256 = models.CharField(max_length=64)
+    pdf_to_be_signed = models.BinaryField()
+    xml_to_be_signed = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    code = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["item__batch", "item__position"]
+        verbose_name = _("signature waiting for the signing app")
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.state}"

@@ -20,7 +20,12 @@ logger = logging.getLogger(__name__)
 @task()
 def sign_batch_task(batch_id: int) -> str:
     """Run (or continue) batch ``batch_id``; returns its final state. Refusals are stored on the batch."""
+    from hocbaso.signing import remote
+    from hocbaso.signing.models import CredentialKind, SigningBatch
+
     try:
+        if SigningBatch.objects.filter(pk=batch_id, credential__kind=CredentialKind.REMOTE_APP).exists():
+            return str(remote.prepare_batch(batch_id).state)
         return str(workflow.resume_batch(batch_id).state)
     except DomainError as exc:
         logger.warning("signing batch %s stopped: %s", batch_id, exc.code)

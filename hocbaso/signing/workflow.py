@@ -72,7 +72,15 @@ from hocbaso.directory.permissions import staff_of
 from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion, Status
 from hocbaso.signing import pades, xades
-from hocbaso.signing.backends import KeySource, Pkcs11Source, ensure_usable, from_asn1, to_asn1
+from hocbaso.signing.backends import (
+    CscSource,
+    KeySource,
+    Pkcs11Source,
+    ensure_usable,
+    from_asn1,
+    opened_in_thread,
+    to_asn1,
+)
 from hocbaso.signing.models import (
     CredentialKind,
     ItemOutcome,
@@ -394,9 +402,12 @@ class Kit:
         return self.certificate.fingerprint(hashes.SHA256()).hex().upper()
 
 
+Source = KeySource | Pkcs11Source | CscSource | Kit
+
+
 @contextmanager
-def open_kit(source: KeySource | Pkcs11Source | Kit) -> Iterator[Kit]:
-    """Open ``source`` once for a whole batch (PKCS#11: one logged-in session)."""
+def open_kit(source: Source) -> Iterator[Kit]:
+    """Open ``source`` once for a whole batch (PKCS#11: one logged-in session; CSC: one HTTP session)."""
     if isinstance(source, Kit):
         yield source
     elif isinstance(source, KeySource):
@@ -407,14 +418,25 @@ def open_kit(source: KeySource | Pkcs11Source | Kit) -> Iterator[Kit]:
             assert signer.signing_cert is not None
             certificate = from_asn1(signer.signing_cert)
             yield Kit(certificate, list(source.chain), signer, SignerKey(signer, certificate))
+    elif isinstance(source, CscSource):
+        with opened_in_thread(source) as signer:
+            assert signer.signing_cert is not None
+            certificate = from_asn1(signer.signing_cert)
+            chain = [from_asn1(c) for c in signer.cert_registry if c != signer.signing_cert]
+            yield Kit(certificate, chain, signer, SignerKey(signer, certificate))
     else:
         raise CredentialRefused(
             _("This kind of credential cannot sign batches yet."), code="credential_kind_unsupported"
         )
 
 
-def source_for(credential: SigningCredential, authorisation: str) -> KeySource | Pkcs11Source:
-    """The signer source of ``credential`` opened with ``authorisation`` (PKCS#12 password or token PIN)."""
+def source_for(credential: SigningCredential, authorisation: str) -> KeySource | Pkcs11Source | CscSource:
+    """The signer source of ``credential`` opened with ``authorisation`` (PKCS#12 password, token or service PIN).
+
+    A CSC credential signs through the service at ``config["url"]`` with the deployment's OAuth
+    token for it (``HOCBASO_CSC_TOKEN``); the signer's PIN authorises each signature there. A phone
+    app credential has no source: its batches are prepared and wait (:mod:`hocbaso.signing.remote`).
+    """
     config = credential.config or {}
     if credential.kind == CredentialKind.PKCS12:
         path = Path(settings.VAR_DIR) / str(config.get("file", ""))
@@ -435,6 +457,16 @@ def source_for(credential: SigningCredential, authorisation: str) -> KeySource |
             key_label=config["key_label"],
             cert_label=config.get("cert_label"),
             chain=chain,
+        )
+    if credential.kind == CredentialKind.CSC:
+        token = _setting("HOCBASO_CSC_TOKEN")
+        if not token:
+            raise SigningNotConfigured(
+                _("The remote signing service is not configured on this server (HOCBASO_CSC_TOKEN)."),
+                code="csc_not_configured",
+            )
+        return CscSource(
+            service_url=config["url"], credential_id=config["credential_id"], token=token, pin=authorisation
         )
     raise CredentialRefused(_("This kind of credential cannot sign batches yet."), code="credential_kind_unsupported")
 
@@ -463,35 +495,168 @@ def register_pkcs12(
     source = KeySource.from_pkcs12(pkcs12, password)
     cert = source.certificate
     fingerprint = cert.fingerprint(hashes.SHA256()).hex().upper()
+    if SigningCredential.objects.filter(staff=staff, fingerprint=fingerprint).exists():
+        raise CredentialRefused(_("This certificate is already registered for you."), code="credential_duplicate")
     relative = f"{folder}/{fingerprint[:32].lower()}.p12"
     path = Path(settings.VAR_DIR) / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(pkcs12)
+    return _create_credential(
+        by=by,
+        staff=staff,
+        kind=CredentialKind.PKCS12,
+        certificate=cert,
+        label=label,
+        school=school,
+        for_organisation=for_organisation,
+        config={"file": relative},
+        channel=channel,
+    )
+
+
+def _create_credential(
+    *,
+    by: Any,
+    staff: StaffMember,
+    kind: str,
+    certificate: x509.Certificate,
+    label: str,
+    school: Any,
+    for_organisation: bool,
+    config: dict[str, Any],
+    channel: str,
+) -> SigningCredential:
+    fingerprint = certificate.fingerprint(hashes.SHA256()).hex().upper()
+    if SigningCredential.objects.filter(staff=staff, fingerprint=fingerprint).exists():
+        raise CredentialRefused(_("This certificate is already registered for you."), code="credential_duplicate")
     with transaction.atomic():
         credential = SigningCredential.objects.create(
             staff=staff,
-            kind=CredentialKind.PKCS12,
+            kind=kind,
             label=label,
-            certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
+            certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
             fingerprint=fingerprint,
-            subject_name=_subject_name(cert),
-            not_before=cert.not_valid_before_utc,
-            not_after=cert.not_valid_after_utc,
+            subject_name=_subject_name(certificate),
+            not_before=certificate.not_valid_before_utc,
+            not_after=certificate.not_valid_after_utc,
             for_organisation=for_organisation,
             school=school,
-            config={"file": relative},
+            config=config,
         )
         audit.record(
             by=by,
             action="signing.credential_register",
             obj=credential,
             school_id=getattr(school, "pk", None) or staff.school_id,
-            changes={"fingerprint": fingerprint, "staff": staff.pk, "for_organisation": for_organisation},
+            changes={"fingerprint": fingerprint, "staff": staff.pk, "kind": kind, "for_organisation": for_organisation},
             channel=channel,
         )
     return credential
+
+
+def credential_certificates(credential: SigningCredential) -> tuple[x509.Certificate, list[x509.Certificate]]:
+    """The registered certificate and the CA chain kept with it (``config["chain_pem"]``, may be empty)."""
+    certificate = x509.load_pem_x509_certificate(credential.certificate_pem.encode())
+    chain_pem = (credential.config or {}).get("chain_pem")
+    return certificate, (x509.load_pem_x509_certificates(chain_pem.encode()) if chain_pem else [])
+
+
+def _pem(certs: Sequence[x509.Certificate]) -> str:
+    return "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in certs)
+
+
+def _seal_allowed(by: Any, seal_for: Any) -> None:
+    from hocbaso.directory.permissions import managed_school_ids
+
+    if seal_for is not None and seal_for.pk not in managed_school_ids(by):
+        raise CredentialRefused(
+            _("Only the principal or the clerk of its school may apply the school seal."), code="seal_not_allowed"
+        )
+
+
+def register_csc_credential(
+    *,
+    by: Any,
+    staff: StaffMember,
+    service_url: str,
+    credential_id: str,
+    label: str,
+    seal_for: Any = None,
+    channel: str = Channel.WEB,
+) -> SigningCredential:
+    """Register a credential held by a remote signing service (CSC API v1) for ``staff``.
+
+    The certificate and its chain are read from the service (``credentials/info``, with the
+    deployment's ``HOCBASO_CSC_TOKEN``) and checked now; the PIN is asked at each batch.
+    Refused: service unreachable or credential unknown (``csc_unavailable``), a certificate not
+    valid or not trusted, a seal for a school ``by`` does not manage.
+    """
+    from hocbaso.signing.backends import fetch_csc_certificates
+
+    url, ident = service_url.strip().rstrip("/"), credential_id.strip()
+    if not url.startswith(("https://", "http://")) or not ident:
+        raise CredentialRefused(
+            _("Enter the service address (https://…) and the credential ID."), code="csc_address_invalid"
+        )
+    _seal_allowed(by, seal_for)
+    token = _setting("HOCBASO_CSC_TOKEN")
+    if not token:
+        raise SigningNotConfigured(
+            _("The remote signing service is not configured on this server (HOCBASO_CSC_TOKEN)."),
+            code="csc_not_configured",
+        )
+    try:
+        certificate, chain = fetch_csc_certificates(url, ident, token)
+    except ValidationFailed:
+        raise CredentialRefused(
+            _("The signing service could not be reached or does not know this credential."), code="csc_unavailable"
+        ) from None
+    check_certificate(certificate, chain, default_trust())
+    return _create_credential(
+        by=by,
+        staff=staff,
+        kind=CredentialKind.CSC,
+        certificate=certificate,
+        label=nfc(label) or _subject_name(certificate),
+        school=seal_for,
+        for_organisation=seal_for is not None,
+        config={"url": url, "credential_id": ident, "chain_pem": _pem(chain)},
+        channel=channel,
+    )
+
+
+def register_app_certificate(
+    *, by: Any, staff: StaffMember, certificate_file: bytes, label: str, channel: str = Channel.WEB
+) -> SigningCredential:
+    """Register the certificate of ``staff``'s phone signing app (PEM with its CA chain, or DER).
+
+    The key never leaves the phone: batches with this credential are prepared and wait for the
+    app's answers (:mod:`hocbaso.signing.remote`). Refused: not a certificate
+    (``certificate_unreadable``), not valid now or not trusted.
+    """
+    try:
+        if b"-----BEGIN" in certificate_file:
+            certificate, *chain = x509.load_pem_x509_certificates(certificate_file)
+        else:
+            certificate, chain = x509.load_der_x509_certificate(certificate_file), []
+    except ValueError:
+        raise CredentialRefused(
+            _("The file is not a certificate (.pem, .cer or .crt)."), code="certificate_unreadable"
+        ) from None
+    check_certificate(certificate, chain, default_trust())
+    return _create_credential(
+        by=by,
+        staff=staff,
+        kind=CredentialKind.REMOTE_APP,
+        certificate=certificate,
+        label=nfc(label) or _subject_name(certificate),
+        school=None,
+        for_organisation=False,
+        config={"chain_pem": _pem(chain)},
+        channel=channel,
+    )
 
 
 # --- sealing the authorisation for a worker ----------------------------------------------------------
@@ -625,7 +790,7 @@ def create_batch(
     return batch, True
 
 
-def _finish_item(item: SigningBatchItem, outcome: str, code: str = "", message: str = "") -> None:
+def finish_item(item: SigningBatchItem, outcome: str, code: str = "", message: str = "") -> None:
     item.outcome = outcome
     item.code = code
     item.message = message
@@ -634,7 +799,7 @@ def _finish_item(item: SigningBatchItem, outcome: str, code: str = "", message: 
     SigningBatch.objects.filter(pk=item.batch_id).update(done=F("done") + 1)
 
 
-def _read_current(version: RecordVersion) -> tuple[bytes, bytes]:
+def read_current(version: RecordVersion) -> tuple[bytes, bytes]:
     if version.signed_pdf_name:
         pdf = storage.get(version.signed_pdf_name, version.signed_pdf_sha256)
     else:
@@ -661,24 +826,11 @@ def sign_item(
     Raises a ``DomainError`` (nothing written) when the version may not be signed now.
     """
     role = batch.role
-    version = RecordVersion.objects.select_related("school", "class_group").get(pk=item.version_id)
-    if SignatureEvent.objects.filter(version=version, role=role).exists():
-        with transaction.atomic():
-            _finish_item(item, ItemOutcome.SKIPPED, "already_signed", str(_("Already signed for this role.")))
+    ready = ready_to_sign(item, batch)
+    if ready is None:
         return ItemOutcome.SKIPPED
-    required = REQUIRED_STATUS[SignatureRole(role)]
-    if version.status != required:
-        raise SigningOutOfOrder(
-            _("This record is “%(status)s”; it cannot take the %(role)s signature now.")
-            % {"status": Status(version.status).label, "role": SignatureRole(role).label}
-        )
-    signed_on = clock.today()
-    appointment, title = appointment_for(batch.signer, version, role, on=signed_on)
-    credential = batch.credential
-    if role == SignatureRole.SCHOOL and credential.school_id != version.school_id:
-        raise CredentialRefused(_("This seal belongs to another school."), code="credential_wrong_school")
-
-    pdf_in, xml_in = _read_current(version)
+    version, appointment, title = ready
+    pdf_in, xml_in = read_current(version)
     pdf_out = pades.sign_pdf(
         pdf_in,
         field_name=role,
@@ -691,13 +843,72 @@ def sign_item(
     xml_out = xades.sign_xml(xml_in, key=kit.xml_key, cert_chain=[kit.certificate, *kit.chain], role=title)
     if role == SignatureRole.SCHOOL:
         pdf_out = pades.make_ltv(pdf_out, trust, **timestamping.kwargs())
+    return commit_signature(
+        item,
+        batch=batch,
+        version=version,
+        appointment=appointment,
+        title=title,
+        fingerprint=kit.fingerprint,
+        pdf_out=pdf_out,
+        xml_out=xml_out,
+        by=by,
+        channel=channel,
+    )
+
+
+def ready_to_sign(item: SigningBatchItem, batch: SigningBatch) -> tuple[RecordVersion, Appointment, str] | None:
+    """The item's version with the signer's appointment and title, if it may take the batch's signature now.
+
+    None (and the item finished as skipped) when the role's signature is already there. Raises
+    ``SigningOutOfOrder``, ``SignerNotAppointed`` or ``CredentialRefused`` (a seal of another
+    school); nothing is written then.
+    """
+    role = batch.role
+    version = RecordVersion.objects.select_related("school", "class_group").get(pk=item.version_id)
+    if SignatureEvent.objects.filter(version=version, role=role).exists():
+        with transaction.atomic():
+            finish_item(item, ItemOutcome.SKIPPED, "already_signed", str(_("Already signed for this role.")))
+        return None
+    required = REQUIRED_STATUS[SignatureRole(role)]
+    if version.status != required:
+        raise SigningOutOfOrder(
+            _("This record is “%(status)s”; it cannot take the %(role)s signature now.")
+            % {"status": Status(version.status).label, "role": SignatureRole(role).label}
+        )
+    appointment, title = appointment_for(batch.signer, version, role, on=clock.today())
+    if role == SignatureRole.SCHOOL and batch.credential.school_id != version.school_id:
+        raise CredentialRefused(_("This seal belongs to another school."), code="credential_wrong_school")
+    return version, appointment, title
+
+
+def commit_signature(
+    item: SigningBatchItem,
+    *,
+    batch: SigningBatch,
+    version: RecordVersion,
+    appointment: Appointment,
+    title: str,
+    fingerprint: str,
+    pdf_out: bytes,
+    xml_out: bytes,
+    by: Any,
+    channel: str,
+) -> str:
+    """Store the newly signed files and move ``version`` on, with its event, audit and item, in one transaction.
+
+    ``version`` is the row as read before signing: if it changed meanwhile the commit is refused
+    (``signing_concurrent_change``); if the role's signature arrived meanwhile the item is skipped.
+    """
+    role = batch.role
+    credential = batch.credential
     pdf_name, pdf_sha = storage.put(pdf_out, ".pdf")
     xml_name, xml_sha = storage.put(xml_out, ".xml")
 
     with transaction.atomic():
         locked = RecordVersion.objects.select_for_update().get(pk=version.pk)
         if SignatureEvent.objects.filter(version=locked, role=role).exists():
-            _finish_item(item, ItemOutcome.SKIPPED, "already_signed", str(_("Already signed for this role.")))
+            finish_item(item, ItemOutcome.SKIPPED, "already_signed", str(_("Already signed for this role.")))
             return ItemOutcome.SKIPPED
         if locked.status != version.status or locked.signed_pdf_sha256 != version.signed_pdf_sha256:
             raise Conflict(_("The record changed while it was being signed."), code="signing_concurrent_change")
@@ -722,7 +933,7 @@ def sign_item(
             title=title,
             appointment=appointment,
             credential=credential,
-            certificate_fingerprint=kit.fingerprint,
+            certificate_fingerprint=fingerprint,
             batch=batch,
             signed_at=clock.now(),
             pdf_sha256_after=pdf_sha,
@@ -737,7 +948,7 @@ def sign_item(
                 "role": role,
                 "signer": batch.signer.full_name,
                 "title": title,
-                "certificate": kit.fingerprint,
+                "certificate": fingerprint,
                 "signature_event": event.pk,
                 "status": [version.status, locked.status],
                 "pdf_sha256": [before["pdf"], pdf_sha],
@@ -745,7 +956,7 @@ def sign_item(
             },
             channel=channel,
         )
-        _finish_item(item, ItemOutcome.OK)
+        finish_item(item, ItemOutcome.OK)
         if locked.status == Status.ISSUED:
             on_issued(locked, by=by)
     return ItemOutcome.OK
@@ -757,7 +968,7 @@ ItemHook = Callable[[SigningBatchItem], None]
 def run_batch(
     batch: SigningBatch,
     *,
-    source: KeySource | Pkcs11Source | Kit,
+    source: Source,
     timestamping: Timestamping | None = None,
     trust: pades.Trust | None = None,
     by: Any = None,
@@ -791,10 +1002,10 @@ def run_batch(
                     )
                 except DomainError as exc:
                     with transaction.atomic():
-                        _finish_item(item, ItemOutcome.FAILED, exc.code, str(exc.message))
+                        finish_item(item, ItemOutcome.FAILED, exc.code, str(exc.message))
                 except Exception as exc:  # a library failure on one document must not stop the others
                     with transaction.atomic():
-                        _finish_item(item, ItemOutcome.FAILED, "signing_error", f"{type(exc).__name__}: {exc}"[:500])
+                        finish_item(item, ItemOutcome.FAILED, "signing_error", f"{type(exc).__name__}: {exc}"[:500])
                 if after_item is not None:
                     after_item(item)
     except DomainError as exc:
@@ -829,7 +1040,7 @@ def sign_batch(
     by: Any,
     version_ids: Sequence[int],
     role: str,
-    signer_source: KeySource | Pkcs11Source | Kit,
+    signer_source: Source,
     idempotency_key: str,
     timestamper_url: str | None = None,
     trust: pades.Trust | None = None,
@@ -887,12 +1098,28 @@ def submit_batch(
 
     Wrong password/PIN, or a revoked/expired/untrusted certificate, is refused here, before any
     batch exists. A resubmission with the same key returns the first batch without re-queueing it.
+    A phone-app credential needs no authorisation here: its batch is prepared and waits for the app.
     """
-    if not authorisation:
-        raise AuthorisationRequired(_("Enter the certificate password or the token PIN."), field="authorisation")
-    source = source_for(credential, authorisation)
-    with open_kit(source) as kit:
-        check_certificate(kit.certificate, kit.chain, default_trust())
+    if credential.kind == CredentialKind.REMOTE_APP:
+        certificate, chain = credential_certificates(credential)
+        check_certificate(certificate, chain, default_trust())
+        authorisation = ""
+    else:
+        if not authorisation:
+            raise AuthorisationRequired(_("Enter the certificate password or the token PIN."), field="authorisation")
+        source = source_for(credential, authorisation)
+        if isinstance(source, CscSource):
+            try:
+                source.check_authorisation()
+            except ValidationFailed as exc:
+                message = (
+                    _("The signing service refused the PIN.")
+                    if exc.code == "csc_pin_refused"
+                    else _("The signing service could not be reached or does not know this credential.")
+                )
+                raise CredentialRefused(message, code=exc.code, field="authorisation") from None
+        with open_kit(source) as kit:
+            check_certificate(kit.certificate, kit.chain, default_trust())
     batch, created = create_batch(
         by=by,
         version_ids=version_ids,
@@ -911,7 +1138,7 @@ def submit_batch(
 def resume_batch(
     batch_id: int,
     *,
-    source: KeySource | Pkcs11Source | Kit | None = None,
+    source: Source | None = None,
     authorisation: str | None = None,
     timestamper_url: str | None = None,
     trust: pades.Trust | None = None,
@@ -1014,14 +1241,9 @@ def register_certificate_file(
     Refused with a clear reason: no file, a wrong password or a damaged file, a certificate not
     valid now, one not issued by a trusted authority, or a seal for a school ``by`` does not manage.
     """
-    from hocbaso.directory.permissions import managed_school_ids
-
     if not pkcs12:
         raise CredentialRefused(_("Choose the certificate file (.p12 or .pfx)."), code="credential_file_missing")
-    if seal_for is not None and seal_for.pk not in managed_school_ids(by):
-        raise CredentialRefused(
-            _("Only the principal or the clerk of its school may apply the school seal."), code="seal_not_allowed"
-        )
+    _seal_allowed(by, seal_for)
     try:
         source = KeySource.from_pkcs12(pkcs12, password)
     except (ValidationFailed, ValueError, TypeError):

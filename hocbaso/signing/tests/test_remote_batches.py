@@ -1,0 +1,185 @@
+"""Batches signed through a remote signing service (CSC) and through a phone app that answers later
+(interrupted signing with the prepared state in the database), end to end through the workflow."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from hocbaso.core.errors import DomainError
+from hocbaso.records import storage
+from hocbaso.records.models import RecordVersion, Status
+from hocbaso.signing import pades, remote, workflow, xades
+from hocbaso.signing.csc_server import CscTestServer
+from hocbaso.signing.models import (
+    CredentialKind,
+    ItemOutcome,
+    RemoteApproval,
+    SignatureEvent,
+    SignatureRole,
+    SigningBatch,
+)
+from hocbaso.signing.pki import DemoPKI
+from hocbaso.signing.tests import factories
+from hocbaso.signing.tests.factories import make_class_versions
+from hocbaso.testing import World
+
+pytestmark = pytest.mark.django_db
+signing_env = factories.signing_env  # the fixture, shared
+
+
+def _assert_signed(version: RecordVersion, trust: pades.Trust, pki: DemoPKI, name: str) -> None:
+    version.refresh_from_db()
+    assert version.status == Status.SIGNED_HOMEROOM
+    (report,) = pades.validate_pdf(storage.get(version.signed_pdf_name, version.signed_pdf_sha256), trust)
+    assert (report.outcome, report.signer_name) == ("valid", name)
+    (xml_report,) = xades.verify_xml(storage.get(version.signed_xml_name, version.signed_xml_sha256), pki.roots())
+    assert (xml_report.outcome, xml_report.signer_name) == ("valid", name)
+
+
+# --- CSC ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def csc_for_homeroom(world: World, pki: DemoPKI, settings: Any) -> Iterator[CscTestServer]:
+    key, cert = pki.issue_personal(world.users["homeroom"].staff.full_name, key_type="rsa")
+    server = CscTestServer(token="bearer-school")
+    server.add("gvcn-1", key, cert, pki.chain(), pin="2468")
+    settings.HOCBASO_CSC_TOKEN = "bearer-school"
+    with server:
+        yield server
+
+
+def test_a_class_is_signed_through_a_remote_signing_service(
+    world: World, pki: DemoPKI, signing_env, csc_for_homeroom, django_capture_on_commit_callbacks
+) -> None:
+    homeroom = world.users["homeroom"]
+    with pytest.raises(DomainError) as unknown:
+        workflow.register_csc_credential(
+            by=homeroom, staff=homeroom.staff, service_url=csc_for_homeroom.url, credential_id="nope", label=""
+        )
+    assert unknown.value.code == "csc_unavailable"
+    credential = workflow.register_csc_credential(
+        by=homeroom, staff=homeroom.staff, service_url=csc_for_homeroom.url, credential_id="gvcn-1", label="Ký số từ xa"
+    )
+    assert (credential.kind, credential.config["credential_id"]) == (CredentialKind.CSC, "gvcn-1")
+    assert "PIN" not in str(credential.config) and "2468" not in str(credential.config)
+    versions = make_class_versions(world, 3)
+    ids = [v.pk for v in versions]
+
+    with pytest.raises(DomainError) as wrong_pin:
+        workflow.submit_batch(
+            by=homeroom,
+            version_ids=ids,
+            role="homeroom",
+            credential=credential,
+            idempotency_key="csc-1",
+            authorisation="0000",
+        )
+    assert wrong_pin.value.code == "csc_pin_refused"
+    assert not SigningBatch.objects.exists()
+
+    calls_before = len(csc_for_homeroom.calls)
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = workflow.submit_batch(
+            by=homeroom,
+            version_ids=ids,
+            role="homeroom",
+            credential=credential,
+            idempotency_key="csc-1",
+            authorisation="2468",
+        )
+    batch.refresh_from_db()
+    assert (batch.state, batch.done) == (SigningBatch.State.FINISHED, 3)
+    assert list(batch.items.values_list("outcome", flat=True)) == [ItemOutcome.OK] * 3
+    for version in versions:
+        _assert_signed(version, signing_env["trust"], pki, homeroom.staff.full_name)
+    assert csc_for_homeroom.calls.count("signatures/signHash") >= 6  # PDF and XML for each record
+    # PIN check, certificate check, then one session for the whole batch (not one per document)
+    assert csc_for_homeroom.calls[calls_before:].count("credentials/info") == 3
+
+
+# --- a phone app, answering later ----------------------------------------------------------------------
+
+
+def _app_signs(key: Any, data: bytes) -> bytes:
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return key.sign(data, ec.ECDSA(hashes.SHA256()))
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+
+@pytest.mark.parametrize("key_type", ["ec", "rsa"])
+def test_a_phone_app_batch_waits_survives_a_restart_and_finishes_with_the_apps_answers(
+    key_type, world: World, pki: DemoPKI, signing_env, django_capture_on_commit_callbacks
+) -> None:
+    homeroom = world.users["homeroom"]
+    key, cert = pki.issue_personal(homeroom.staff.full_name, key_type=key_type)
+    pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [cert, *pki.chain()])
+    with pytest.raises(DomainError) as garbage:
+        workflow.register_app_certificate(by=homeroom, staff=homeroom.staff, certificate_file=b"not a cert", label="")
+    assert garbage.value.code == "certificate_unreadable"
+    credential = workflow.register_app_certificate(
+        by=homeroom, staff=homeroom.staff, certificate_file=pem, label="VNPT SmartCA"
+    )
+    versions = make_class_versions(world, 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = workflow.submit_batch(
+            by=homeroom,
+            version_ids=[v.pk for v in versions],
+            role=SignatureRole.HOMEROOM,
+            credential=credential,
+            idempotency_key="app-1",
+            authorisation="",
+        )
+    batch.refresh_from_db()
+    assert batch.state == SigningBatch.State.AWAITING
+    assert list(batch.items.values_list("outcome", flat=True)) == [ItemOutcome.AWAITING] * 3
+    assert RecordVersion.objects.filter(status=Status.FROZEN).count() == 3  # nothing signed yet
+    # Preparing again (a task re-run after a restart) prepares nothing twice.
+    remote.prepare_batch(batch.pk)
+    assert RemoteApproval.objects.count() == 3
+
+    # What the app sees comes from the database only: the state survives a restart.
+    first, second, third = remote.waiting_for(homeroom)
+    with pytest.raises(DomainError) as forged:
+        remote.answer(
+            by=homeroom,
+            approval_id=first.pk,
+            pdf_signature=_app_signs(key, b"something else"),
+            xml_signature=_app_signs(key, bytes(first.xml_to_be_signed)),
+        )
+    assert forged.value.code == "signature_value_invalid"
+    first.refresh_from_db()
+    assert first.state == RemoteApproval.State.WAITING  # a wrong answer loses nothing
+
+    with pytest.raises(DomainError) as not_theirs:
+        remote.answer(by=world.users["principal"], approval_id=first.pk, pdf_signature=b"", xml_signature=b"")
+    assert not_theirs.value.code == "approval_not_found"
+
+    for approval in (first, second):
+        answered = remote.answer(
+            by=homeroom,
+            approval_id=approval.pk,
+            pdf_signature=_app_signs(key, bytes(approval.pdf_to_be_signed)),
+            xml_signature=_app_signs(key, bytes(approval.xml_to_be_signed)),
+        )
+        assert answered.state == RemoteApproval.State.SIGNED
+        _assert_signed(approval.version, signing_env["trust"], pki, homeroom.staff.full_name)
+    again = remote.answer(by=homeroom, approval_id=first.pk, pdf_signature=b"", xml_signature=b"")  # a double tap
+    assert again.state == RemoteApproval.State.SIGNED
+    assert SignatureEvent.objects.filter(version=first.version).count() == 1
+
+    remote.refuse(by=homeroom, approval_id=third.pk)
+    batch.refresh_from_db()
+    assert batch.state == SigningBatch.State.FINISHED
+    assert list(batch.items.order_by("position").values_list("outcome", "code")) == [
+        (ItemOutcome.OK, ""),
+        (ItemOutcome.OK, ""),
+        (ItemOutcome.FAILED, "refused_in_app"),
+    ]
+    assert RecordVersion.objects.get(pk=third.version_id).status == Status.FROZEN
