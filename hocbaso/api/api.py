@@ -55,3 +55,7 @@ api.add_router("/", assessments_router)
 from hocbaso.verification.api import router as verification_router  # noqa: E402
 
 api.add_router("/verify", verification_router)
+
+from hocbaso.api.signing import router as signing_router  # noqa: E402
+
+api.add_router("/signing", signing_router)

@@ -23,7 +23,11 @@ class SignBatchForm(forms.Form):
         label=_("Certificate password or token PIN"),
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
         strip=False,
-        help_text=_("Asked once for the whole batch and never stored."),
+        required=False,
+        help_text=_(
+            "Asked once for the whole batch and never stored. With a phone signing app, leave it empty "
+            "and approve each record in the app."
+        ),
     )
 
     def __init__(self, *args: Any, credentials: Any, version_ids: list[int], **kwargs: Any):

@@ -30,6 +30,7 @@ from hocbaso.signing.permissions import (
 )
 
 EXPIRY_WARNING_DAYS = 60
+MAX_CERTIFICATE_BYTES = 256 * 1024
 
 
 def _sections(request: HttpRequest, posted: SignBatchForm | None = None) -> list[dict[str, Any]]:
@@ -93,7 +94,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(visible_batches(request.user).select_related("signer", "credential"), pk=pk)
     items = batch.items.select_related("version__record__student", "version__class_group")
     template = "signing/batch_items.html" if getattr(request, "htmx", False) else "signing/batch.html"
-    running = batch.state in (batch.State.QUEUED, batch.State.RUNNING)
+    running = batch.state in (batch.State.QUEUED, batch.State.RUNNING, batch.State.AWAITING)
     return render(request, template, {"batch": batch, "items": items, "running": running})
 
 
@@ -132,9 +133,10 @@ def expiring(request: HttpRequest) -> HttpResponse:
 
 @requires(is_signer)
 def register_certificate(request: HttpRequest) -> HttpResponse:
-    """A signer registers their own certificate file (PKCS#12); a principal or clerk may register
-    the school's organisation certificate (the school seal). The password only opens the file to
-    read the certificate here; it is never stored."""
+    """A signer registers their own certificate: a file (PKCS#12), a credential on a remote signing
+    service (CSC) or the certificate of their phone signing app; a principal or clerk may register
+    the school's organisation certificate (the school seal) as a file or a CSC credential. The
+    password only opens the file to read the certificate here; it is never stored."""
     from hocbaso.directory.models import School
     from hocbaso.directory.permissions import managed_school_ids, staff_of
 
@@ -144,15 +146,33 @@ def register_certificate(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and staff is not None:
         upload = request.FILES.get("file")
         seal_school = schools.filter(pk=request.POST.get("seal_school") or 0).first()
+        kind = request.POST.get("kind", "pkcs12")
         try:
-            credential = workflow.register_certificate_file(
-                by=request.user,
-                staff=staff,
-                pkcs12=upload.read() if upload else b"",
-                password=request.POST.get("password", ""),
-                label=request.POST.get("label", ""),
-                seal_for=seal_school,
-            )
+            if kind == "csc":
+                credential = workflow.register_csc_credential(
+                    by=request.user,
+                    staff=staff,
+                    service_url=request.POST.get("service_url", ""),
+                    credential_id=request.POST.get("credential_id", ""),
+                    label=request.POST.get("label", ""),
+                    seal_for=seal_school,
+                )
+            elif kind == "app":
+                credential = workflow.register_app_certificate(
+                    by=request.user,
+                    staff=staff,
+                    certificate_file=upload.read(MAX_CERTIFICATE_BYTES) if upload else b"",
+                    label=request.POST.get("label", ""),
+                )
+            else:
+                credential = workflow.register_certificate_file(
+                    by=request.user,
+                    staff=staff,
+                    pkcs12=upload.read(MAX_CERTIFICATE_BYTES) if upload else b"",
+                    password=request.POST.get("password", ""),
+                    label=request.POST.get("label", ""),
+                    seal_for=seal_school,
+                )
         except DomainError as exc:
             error = str(exc.message)
         else:

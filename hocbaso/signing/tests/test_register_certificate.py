@@ -49,3 +49,33 @@ def test_only_school_managers_register_a_seal(world, login, demo_pki) -> None:
         {"file": SimpleUploadedFile("s.p12", p12), "password": "pw", "seal_school": world.school_a.pk},
     )
     assert SigningCredential.objects.get(for_organisation=True).school == world.school_a
+
+
+def test_a_phone_app_certificate_and_a_csc_credential_are_registered_from_the_page(
+    world, login, demo_pki, settings
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from hocbaso.signing.csc_server import CscTestServer
+
+    _key, cert = demo_pki.issue_personal("Homeroom", key_type="rsa")
+    client = login("homeroom")
+    url = reverse("signing:register")
+    junk = client.post(url, {"kind": "app", "file": SimpleUploadedFile("app.pem", b"junk")})
+    assert "không phải là chứng thư số" in junk.content.decode()
+    pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [cert, *demo_pki.chain()])
+    client.post(url, {"kind": "app", "file": SimpleUploadedFile("app.pem", pem), "label": "Ứng dụng"})
+    assert SigningCredential.objects.get().kind == "remote_app"
+
+    unset = client.post(url, {"kind": "csc", "service_url": "http://127.0.0.1:1", "credential_id": "x"})
+    assert "HOCBASO_CSC_TOKEN" in unset.content.decode()
+    settings.HOCBASO_CSC_TOKEN = "t"
+    csc_key, csc_cert = demo_pki.issue_personal("Homeroom")
+    with CscTestServer(token="t") as server:
+        server.add("c-1", csc_key, csc_cert, demo_pki.chain(), pin="1")
+        service_url = server.url
+        client.post(url, {"kind": "csc", "service_url": service_url, "credential_id": "c-1"})
+    csc = SigningCredential.objects.get(kind="csc")
+    assert (csc.config["url"], csc.config["credential_id"]) == (service_url, "c-1")
+    page = client.get(url).content.decode()
+    assert "Dịch vụ ký số từ xa (CSC)" in page and "Ứng dụng" in page

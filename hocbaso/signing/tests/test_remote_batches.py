@@ -183,3 +183,51 @@ def test_a_phone_app_batch_waits_survives_a_restart_and_finishes_with_the_apps_a
         (ItemOutcome.FAILED, "refused_in_app"),
     ]
     assert RecordVersion.objects.get(pk=third.version_id).status == Status.FROZEN
+
+
+def test_the_phone_app_answers_through_the_api(
+    world: World, pki: DemoPKI, signing_env, client, django_capture_on_commit_callbacks
+) -> None:
+    import base64
+
+    from hocbaso.accounts.tokens import create_token
+
+    homeroom = world.users["homeroom"]
+    key, cert = pki.issue_personal(homeroom.staff.full_name)
+    pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [cert, *pki.chain()])
+    credential = workflow.register_app_certificate(by=homeroom, staff=homeroom.staff, certificate_file=pem, label="")
+    (version,) = make_class_versions(world, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.submit_batch(
+            by=homeroom,
+            version_ids=[version.pk],
+            role=SignatureRole.HOMEROOM,
+            credential=credential,
+            idempotency_key="app-api",
+            authorisation="",
+        )
+    _token, secret = create_token(by=None, user=homeroom, name="điện thoại")
+    _other, stranger = create_token(by=None, user=world.users["principal"], name="khác")
+    mine = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+    assert client.get("/api/v1/signing/approvals").status_code == 401
+    assert client.get("/api/v1/signing/approvals", HTTP_AUTHORIZATION=f"Bearer {stranger}").json() == []
+    (listed,) = client.get("/api/v1/signing/approvals", **mine).json()
+    assert (listed["issuance_code"], listed["role"], listed["state"]) == (version.issuance_code, "homeroom", "waiting")
+    url = f"/api/v1/signing/approvals/{listed['id']}"
+
+    def signed(field: str) -> str:
+        return base64.b64encode(_app_signs(key, base64.b64decode(listed[field]))).decode()
+
+    body = {"pdf_signature": signed("pdf_to_be_signed"), "xml_signature": signed("xml_to_be_signed")}
+    refused = client.post(url, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {stranger}")
+    assert (refused.status_code, refused.json()["code"]) == (404, "approval_not_found")
+    bad = client.post(url, {**body, "pdf_signature": "%%%"}, content_type="application/json", **mine)
+    assert (bad.status_code, bad.json()["code"]) == (400, "not_base64")
+    swapped = {"pdf_signature": body["xml_signature"], "xml_signature": body["pdf_signature"]}
+    wrong = client.post(url, swapped, content_type="application/json", **mine)
+    assert (wrong.status_code, wrong.json()["code"]) == (400, "signature_value_invalid")
+    done = client.post(url, body, content_type="application/json", **mine)
+    assert (done.status_code, done.json()["state"]) == (200, "signed")
+    _assert_signed(version, signing_env["trust"], pki, homeroom.staff.full_name)
+    assert client.get("/api/v1/signing/approvals", **mine).json() == []
