@@ -25,17 +25,24 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
+import hashlib
 import json
-from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass, field
+import threading
+import time
+from collections.abc import Awaitable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from io import BytesIO
 from typing import Any, Literal, TypeVar
 
 from asn1crypto import cms
+from asn1crypto import crl as asn1_crl
+from asn1crypto import ocsp as asn1_ocsp
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from pyhanko.pdf_utils.generic import NameObject
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -45,12 +52,15 @@ from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 from pyhanko.sign.validation import (
     DocumentSecurityStore,
-    async_add_validation_info,
     async_validate_pdf_signature,
     async_validate_pdf_timestamp,
 )
-from pyhanko.sign.validation.errors import NoDSSFoundError
+from pyhanko.sign.validation.dss import collect_validation_info
+from pyhanko.sign.validation.errors import NoDSSFoundError, ValidationInfoReadingError
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.authority import Authority
+from pyhanko_certvalidator.fetchers import CRLFetcher, Fetchers, OCSPFetcher, OwnedFetcherBackend
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from hocbaso.core.errors import ValidationFailed
@@ -89,10 +99,17 @@ class Trust:
     ocsps: tuple[bytes, ...] = ()
     other_certs: tuple[x509.Certificate, ...] = ()
     moment: dt.datetime | None = None
+    revocation_cache: RevocationCache | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, roots: Sequence[x509.Certificate], **kwargs: Any) -> Trust:
         return cls(roots=tuple(roots), **kwargs)
+
+    def for_batch(self) -> Trust:
+        """This trust with a :class:`RevocationCache` shared by the documents of one batch (kept if present)."""
+        if self.revocation_cache is not None:
+            return self
+        return replace(self, revocation_cache=RevocationCache())
 
     def kwargs(self) -> dict[str, Any]:
         return {
@@ -108,13 +125,166 @@ class Trust:
     def context(self) -> ValidationContext:
         return ValidationContext(**self.kwargs())
 
-    def context_with_dss(self, reader: PdfFileReader) -> ValidationContext:
-        """A context that also knows the certificates and revocation data stored in the PDF's DSS."""
+    def context_with_dss(self, reader: PdfFileReader, cache: RevocationCache | None = None) -> ValidationContext:
+        """A context that also knows the certificates and revocation data stored in the PDF's DSS.
+
+        With ``cache`` (and fetching allowed), OCSP responses and CRLs are fetched through it.
+        """
+        kwargs = self.kwargs()
+        if cache is not None and self.allow_fetching:
+            kwargs.update(cache.fetching_kwargs())
         try:
             dss = DocumentSecurityStore.read_dss(reader)
         except NoDSSFoundError:
-            return self.context()
-        return dss.as_validation_context(self.kwargs())
+            return ValidationContext(**kwargs)
+        return dss.as_validation_context(kwargs)
+
+
+# --- revocation data shared by the documents of a batch -------------------------------------------
+
+REVOCATION_MAX_AGE = dt.timedelta(minutes=10)
+# a cached response must stay current at least this long, so it is still current when validated
+_FRESHNESS_MARGIN = dt.timedelta(minutes=5)
+
+
+def _digest(obj: Any) -> bytes:
+    return hashlib.sha256(obj.dump()).digest()
+
+
+def _ocsp_next_updates(response: asn1_ocsp.OCSPResponse) -> list[dt.datetime | None]:
+    if response["response_status"].native != "successful":
+        return [None]
+    basic = response["response_bytes"]["response"].parsed
+    return [single["next_update"].native for single in basic["tbs_response_data"]["responses"]] or [None]
+
+
+def _crl_next_update(crl: asn1_crl.CertificateList) -> dt.datetime | None:
+    value = crl["tbs_cert_list"]["next_update"].native
+    return value if isinstance(value, dt.datetime) else None
+
+
+class RevocationCache:
+    """OCSP responses and CRLs fetched while adding validation data to one batch's files, reused for the next files.
+
+    A class's records name the same principal, seal, CA and TSA certificates again and again; their
+    OCSP responses and CRLs are valid for hours, so fetching them anew for every record only costs
+    round trips (three signatures, their timestamps and the document timestamp: a dozen fetches
+    a record). Entries are kept per certificate, so a document only ever receives data about
+    certificates it contains; an entry is reused for at most ``max_age`` after it was fetched and
+    only while current (``nextUpdate`` more than five minutes ahead), else it is fetched again.
+    Validation is unchanged: pyhanko-certvalidator still checks every response's signature,
+    times and status, so a revoked certificate is refused as before (within ``max_age`` of a
+    "good" answer, a revocation is seen when the next answer is fetched, as with any OCSP client
+    that honours the responder's validity period).
+
+    Create one per batch (:meth:`Trust.for_batch`); thread-safe. ``fetches`` counts network
+    fetches made through it, ``reused`` answers served from it.
+    """
+
+    def __init__(self, max_age: dt.timedelta = REVOCATION_MAX_AGE) -> None:
+        self.max_age = max_age
+        self.fetches = 0
+        self.reused = 0
+        self._ocsps: dict[tuple[bytes, bytes], tuple[float, asn1_ocsp.OCSPResponse]] = {}
+        self._crls: dict[tuple[bytes, bool | None], tuple[float, list[asn1_crl.CertificateList]]] = {}
+        self._lock = threading.Lock()
+
+    def _current(self, fetched_at: float, next_updates: Iterable[dt.datetime | None]) -> bool:
+        if time.monotonic() - fetched_at > self.max_age.total_seconds():
+            return False
+        horizon = dt.datetime.now(tz=dt.UTC) + _FRESHNESS_MARGIN
+        return all(moment is not None and moment > horizon for moment in next_updates)
+
+    def ocsp(self, key: tuple[bytes, bytes]) -> asn1_ocsp.OCSPResponse | None:
+        with self._lock:
+            entry = self._ocsps.get(key)
+            if entry is None or not self._current(entry[0], _ocsp_next_updates(entry[1])):
+                return None
+            self.reused += 1
+            return entry[1]
+
+    def store_ocsp(self, key: tuple[bytes, bytes], response: asn1_ocsp.OCSPResponse) -> None:
+        with self._lock:
+            self.fetches += 1
+            self._ocsps[key] = (time.monotonic(), response)
+
+    def crls(self, key: tuple[bytes, bool | None]) -> list[asn1_crl.CertificateList] | None:
+        with self._lock:
+            entry = self._crls.get(key)
+            if entry is None or not entry[1] or not self._current(entry[0], map(_crl_next_update, entry[1])):
+                return None
+            self.reused += 1
+            return list(entry[1])
+
+    def store_crls(self, key: tuple[bytes, bool | None], crls: list[asn1_crl.CertificateList]) -> None:
+        with self._lock:
+            self.fetches += 1
+            self._crls[key] = (time.monotonic(), list(crls))
+
+    def fetching_kwargs(self) -> dict[str, Any]:
+        """``ValidationContext`` arguments that fetch through this cache (the context closes its own session)."""
+        backend = AIOHttpFetcherBackend()
+        inner = backend.get_fetchers()
+        return {
+            "fetchers": Fetchers(
+                ocsp_fetcher=_CachedOCSPFetcher(inner.ocsp_fetcher, self),
+                crl_fetcher=_CachedCRLFetcher(inner.crl_fetcher, self),
+                cert_fetcher=inner.cert_fetcher,
+            ),
+            "fetcher_backend": OwnedFetcherBackend(backend),
+        }
+
+
+class _CachedOCSPFetcher(OCSPFetcher):
+    """One validation context's OCSP fetcher: asks the batch cache first; reports only what this context used."""
+
+    def __init__(self, inner: OCSPFetcher, cache: RevocationCache) -> None:
+        self._inner = inner
+        self._cache = cache
+        self._used: dict[bytes, list[asn1_ocsp.OCSPResponse]] = {}
+
+    async def fetch(self, cert: Any, authority: Authority) -> asn1_ocsp.OCSPResponse:
+        key = (_digest(cert), _digest(authority.public_key))
+        response = self._cache.ocsp(key)
+        if response is None:
+            response = await self._inner.fetch(cert, authority)
+            self._cache.store_ocsp(key, response)
+        self._used.setdefault(key[0], []).append(response)
+        return response
+
+    def fetched_responses(self) -> Iterable[asn1_ocsp.OCSPResponse]:
+        return [response for responses in self._used.values() for response in responses]
+
+    def fetched_responses_for_cert(self, cert: Any) -> Iterable[asn1_ocsp.OCSPResponse]:
+        return list(self._used.get(_digest(cert), ()))
+
+
+class _CachedCRLFetcher(CRLFetcher):
+    """One validation context's CRL fetcher: asks the batch cache first; reports only what this context used."""
+
+    def __init__(self, inner: CRLFetcher, cache: RevocationCache) -> None:
+        self._inner = inner
+        self._cache = cache
+        self._used: dict[bytes, list[asn1_crl.CertificateList]] = {}
+
+    async def fetch(self, cert: Any, *, use_deltas: bool | None = None) -> Iterable[asn1_crl.CertificateList]:
+        key = (_digest(cert), use_deltas)
+        crls = self._cache.crls(key)
+        if crls is None:
+            crls = list(await self._inner.fetch(cert, use_deltas=use_deltas))
+            self._cache.store_crls(key, crls)
+        self._used[key[0]] = crls
+        return crls
+
+    def fetched_crls(self) -> Iterable[asn1_crl.CertificateList]:
+        seen: dict[bytes, asn1_crl.CertificateList] = {}
+        for crls in self._used.values():
+            for crl in crls:
+                seen.setdefault(crl.dump(), crl)
+        return list(seen.values())
+
+    def fetched_crls_for_cert(self, cert: Any) -> Iterable[asn1_crl.CertificateList]:
+        return self._used[_digest(cert)]  # KeyError: not fetched for this certificate yet
 
 
 def _run(coro: Awaitable[T], *contexts: ValidationContext | None) -> T:
@@ -219,46 +389,84 @@ def make_ltv(
     timestamper_url: str | None = None,
     timestamper: TimeStamper | None = None,
     archive: bool = True,
+    revocation_cache: RevocationCache | None = None,
 ) -> bytes:
     """Add revocation data of every signature to the DSS (B-LT) and, if ``archive``, a document timestamp (B-LTA).
 
     Call when the record is complete (all signatures present). Revocation data is collected with
     ``trust`` (fetching allowed so OCSP/CRLs come from the CAs), and must be obtainable: a
     certificate whose status cannot be established makes this refuse (``ltv_incomplete``).
+    ``revocation_cache`` (default: ``trust.revocation_cache``) reuses what earlier documents of
+    the same batch fetched; see :class:`RevocationCache`.
+
+    The data of all signatures goes into one incremental update (one DSS with a VRI entry per
+    signature), then the document timestamp and its own validation data follow.
     """
     tsa = _timestamper(timestamper_url, timestamper) if archive else None
+    cache = revocation_cache if revocation_cache is not None else trust.revocation_cache
+    reader = PdfFileReader(BytesIO(pdf_bytes))
+    # parsed once: pyHanko reads each /Contents hex string byte by byte (~20 ms a signature)
+    signatures = list(reader.embedded_regular_signatures)
 
     async def body() -> bytes:
-        data = pdf_bytes
-        count = len(PdfFileReader(BytesIO(data)).embedded_regular_signatures)
-        for index in range(count):
-            reader = PdfFileReader(BytesIO(data))
-            embedded = reader.embedded_regular_signatures[index]
-            context = trust.context_with_dss(reader)
-            try:
-                out = await async_add_validation_info(embedded, context, output=BytesIO())
-            except Exception as exc:  # pyhanko-certvalidator raises path/revocation errors of several classes
-                raise SigningRefused(f"validation data incomplete: {exc}", code="ltv_incomplete") from exc
-            finally:
-                await context.aclose()
-            data = out.getvalue()
-        if tsa is not None:
-            data = await _document_timestamp(data, trust, tsa)
-        return data
+        context = trust.context_with_dss(reader, cache)
+        try:
+            data = pdf_bytes
+            if signatures:
+                entries = []
+                for embedded in signatures:
+                    try:
+                        paths = await collect_validation_info(embedded, context)
+                    except Exception as exc:  # pyhanko-certvalidator raises path/revocation errors of several classes
+                        raise SigningRefused(f"validation data incomplete: {exc}", code="ltv_incomplete") from exc
+                    entries.append((embedded.pkcs7_content.hex().encode("ascii"), paths))
+                writer = IncrementalPdfFileWriter.from_reader(reader)
+                _supply_dss(writer, entries, context)
+                out = BytesIO()
+                writer.write(out)
+                data = out.getvalue()
+            if tsa is not None:
+                data = await _document_timestamp(data, context, tsa)
+            return data
+        finally:
+            await context.aclose()
 
     return _run(body())
 
 
-async def _document_timestamp(data: bytes, trust: Trust, tsa: TimeStamper) -> bytes:
-    reader = PdfFileReader(BytesIO(data))
-    context = trust.context_with_dss(reader)
+def _supply_dss(
+    writer: IncrementalPdfFileWriter, entries: Sequence[tuple[bytes, list[Any]]], context: ValidationContext
+) -> None:
+    """pyHanko's ``DocumentSecurityStore.supply_dss_in_writer`` for several signatures in one revision.
+
+    ``entries``: (hex of the signature's /Contents, its validation paths). Every VRI entry gets the
+    certificates of its paths and the revocation data the context gathered, as pyHanko does.
+    """
     try:
-        writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
-        out = await signers.PdfTimeStamper(tsa).async_timestamp_pdf(
-            writer, md_algorithm="sha256", validation_context=context, output=BytesIO()
+        dss = DocumentSecurityStore.read_dss(writer)
+        created = False
+    except ValidationInfoReadingError:
+        dss = DocumentSecurityStore(writer=writer)
+        created = True
+    ocsps, crls = list(context.ocsps), list(context.crls)
+    for contents, paths in entries:
+        dss.register_vri(
+            DocumentSecurityStore.sig_content_identifier(contents),
+            certs=[cert for path in paths for cert in path],
+            ocsps=ocsps,
+            crls=crls,
         )
-    finally:
-        await context.aclose()
+    dss_dict = dss.as_pdf_object()
+    if created:
+        writer.root[NameObject("/DSS")] = writer.add_object(dss_dict)
+        writer.update_root()
+
+
+async def _document_timestamp(data: bytes, context: ValidationContext, tsa: TimeStamper) -> bytes:
+    writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    out = await signers.PdfTimeStamper(tsa).async_timestamp_pdf(
+        writer, md_algorithm="sha256", validation_context=context, output=BytesIO()
+    )
     return out.getvalue()
 
 
@@ -443,8 +651,6 @@ def finish_pdf_signature(
     except InvalidSignature:
         raise SigningRefused("the returned signature does not match", code="signature_value_invalid") from None
     tsa = _timestamper(prepared.timestamper_url, timestamper)
-    from asn1crypto import x509 as asn1_x509
-
     external = signers.ExternalSigner(
         signing_cert=asn1_x509.Certificate.load(prepared.certificate),
         cert_registry=SimpleCertificateStore.from_certs([asn1_x509.Certificate.load(c) for c in prepared.chain]),

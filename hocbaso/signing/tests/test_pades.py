@@ -179,3 +179,95 @@ def test_services_stop_and_free_the_port(pki):
 
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"{url}/crl/root.crl", timeout=2)  # noqa: S310 - loopback URL built above
+
+
+# --- revocation data reused within a batch ------------------------------------------------------------
+
+
+def _signed_by(blank_pdf, services, first: KeySource, principal, school) -> bytes:
+    pdf = pades.sign_pdf(blank_pdf, field_name="homeroom", signer=first, certify=True, timestamper_url=services.tsa_url)
+    pdf = pades.sign_pdf(pdf, field_name="principal", signer=principal, timestamper_url=services.tsa_url)
+    return pades.sign_pdf(pdf, field_name="school", signer=school, timestamper_url=services.tsa_url)
+
+
+def _fetches(services: PKIServices) -> int:
+    return services.hits["ocsp"] + services.hits["crl"]
+
+
+def _dss_ocsp_serials(pdf: bytes) -> set[int]:
+    from io import BytesIO
+
+    from asn1crypto import ocsp
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import DocumentSecurityStore
+
+    dss = DocumentSecurityStore.read_dss(PdfFileReader(BytesIO(pdf)))
+    serials = set()
+    for ref in dss.ocsps:
+        response = ocsp.OCSPResponse.load(ref.get_object().data)
+        for single in response["response_bytes"]["response"].parsed["tbs_response_data"]["responses"]:
+            serials.add(single["cert_id"]["serial_number"].native)
+    return serials
+
+
+def test_a_batch_fetches_revocation_data_once_per_certificate(
+    blank_pdf, pki, services, trust, homeroom, principal, school
+):
+    first = _signed_by(blank_pdf, services, homeroom, principal, school)
+    second = _signed_by(blank_pdf, services, homeroom, principal, school)
+    batch = trust.for_batch()
+    assert batch.revocation_cache is not None and batch.for_batch() is batch
+
+    before = _fetches(services)
+    lta_first = pades.make_ltv(first, batch, timestamper_url=services.tsa_url)
+    fetched_first = _fetches(services) - before
+    assert fetched_first > 0
+    assert batch.revocation_cache.fetches == fetched_first
+
+    before = _fetches(services)
+    lta_second = pades.make_ltv(second, batch, timestamper_url=services.tsa_url)
+    assert _fetches(services) == before  # every certificate's status came from the batch cache
+    assert batch.revocation_cache.reused > 0
+
+    offline = pades.Trust.of(pki.roots(), allow_fetching=False)  # hard-fail: only the DSS may answer
+    for lta in (lta_first, lta_second):
+        reports = pades.validate_pdf(lta, offline)
+        assert [r.outcome for r in reports] == ["valid"] * 4, reports
+
+    # without a cache, every document fetches again
+    before = _fetches(services)
+    pades.make_ltv(second, trust, timestamper_url=services.tsa_url)
+    assert _fetches(services) - before >= fetched_first
+
+
+def test_cached_data_is_only_embedded_in_documents_with_that_certificate(
+    blank_pdf, pki, services, trust, homeroom, principal, school
+):
+    key, cert = pki.issue_personal("Phạm Thị Lớp Bên", title="Giáo viên chủ nhiệm")
+    other_teacher = KeySource(key, cert, pki.chain())
+    batch = trust.for_batch()
+    pades.make_ltv(_signed_by(blank_pdf, services, homeroom, principal, school), batch, archive=False)
+    lta = pades.make_ltv(_signed_by(blank_pdf, services, other_teacher, principal, school), batch, archive=False)
+    serials = _dss_ocsp_serials(lta)
+    assert cert.serial_number in serials
+    assert homeroom.certificate.serial_number not in serials
+
+
+def test_a_revoked_certificate_is_refused_with_a_batch_cache(blank_pdf, pki, services, trust, principal, school):
+    key, cert = pki.issue_personal("Vũ Văn Bị Thu Hồi")
+    signed = _signed_by(blank_pdf, services, KeySource(key, cert, pki.chain()), principal, school)
+    short = pades.Trust.of(pki.roots(), revocation_cache=pades.RevocationCache(max_age=dt.timedelta(0)))
+    pades.make_ltv(signed, short, archive=False)  # holds a "good" answer for every certificate here
+    pki.revoke(cert, dt.datetime.now(tz=dt.UTC) - dt.timedelta(minutes=1))
+
+    # a new batch asks the responder and sees the revocation
+    with pytest.raises(ValidationFailed) as refused:
+        pades.make_ltv(signed, trust.for_batch(), timestamper_url=services.tsa_url)
+    assert refused.value.code == "ltv_incomplete"
+
+    # answers older than the cache's max_age are asked again, not reused
+    before = services.hits["ocsp"]
+    with pytest.raises(ValidationFailed) as refused:
+        pades.make_ltv(signed, short, archive=False)
+    assert refused.value.code == "ltv_incomplete"
+    assert services.hits["ocsp"] > before
