@@ -64,7 +64,7 @@ from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBacken
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from hocbaso.core.errors import ValidationFailed
-from hocbaso.signing import stamp
+from hocbaso.signing import paper_seal, stamp
 from hocbaso.signing.backends import SignerSource, ensure_usable, from_asn1, to_asn1
 
 T = TypeVar("T")
@@ -328,8 +328,12 @@ def sign_pdf(
     contact: str | None = None,
     embed_validation_info: bool = False,
     trust: Trust | None = None,
+    qr_text: str | None = None,
 ) -> bytes:
     """Sign the existing empty field ``field_name`` and return the new PDF (an incremental update).
+
+    ``qr_text`` (the school seal's paper seal, :mod:`hocbaso.signing.paper_seal`) is drawn as a QR
+    code in the signature's visible appearance.
 
     ``certify=True`` makes a certification signature with DocMDP FILL_FORMS (use it for the first,
     ``homeroom``, signature only). The signature is PAdES B-T: a timestamp from ``timestamper_url``
@@ -371,10 +375,15 @@ def sign_pdf(
             embed_validation_info=embed_validation_info,
             validation_context=context,
         )
-        pdf_signer = signers.PdfSigner(meta, signer=pdf_signer_key, timestamper=tsa, stamp_style=stamp.stamp_style())
+        style = stamp.stamp_style() if qr_text is None else paper_seal.stamp_style()
+        pdf_signer = signers.PdfSigner(meta, signer=pdf_signer_key, timestamper=tsa, stamp_style=style)
         writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
         try:
-            out = await pdf_signer.async_sign_pdf(writer, existing_fields_only=True)
+            out = await pdf_signer.async_sign_pdf(
+                writer,
+                existing_fields_only=True,
+                appearance_text_params=None if qr_text is None else {"url": qr_text},
+            )
         except SigningError as exc:
             raise SigningRefused(f"signing refused: {exc}", code="signing_refused") from exc
         return out.getvalue()

@@ -1,94 +1,36 @@
-"""Paper copies offline: a compact school-seal signature over the essential fields, in a QR code.
+"""Paper copies offline: checking the compact school-seal signature a printed page carries in a QR code.
 
-A printed page cannot carry a PAdES signature, so the record also prints a second QR code (next
-to the verify-link QR) holding ``HB1:`` + Base45 (RFC 9285) of a CBOR (RFC 8949) array::
-
-    [1, kid, code, name, dob, school, year, result, xml_hash, signature]
-
-- ``kid``: the first 4 bytes of the SHA-256 of the seal certificate (DER) — finds it in the bundle;
-- ``code``: the issuance code's 13 symbols without ``HB`` and dashes;
-- ``name``, ``school``: the student's full name and the school's name as printed (NFC UTF-8);
-- ``dob``: date of birth as the integer YYYYMMDD; ``year``: the school year's first year (2024);
-- ``result``: the year result code (``htt``…); ``xml_hash``: the first 16 bytes of the SHA-256 of
-  the record's canonical XML (so the paper is bound to one version);
-- ``signature``: ECDSA P-256 / SHA-256, raw r‖s (64 bytes), by the school seal key, over
-  ``b"hocbaso-paper-seal/1\\x00" + CBOR(the first nine elements)``.
-
-Base45 uses only QR alphanumeric characters, so a typical record (≈ 180 bytes) encodes in
-≈ 270 characters: QR version 10 at error level M or below, which scans from paper. Verifiers
-check the signature with a seal certificate from the trust bundle and that certificate's chain to
-a trusted root; the page then shows exactly the signed fields. This module has no Django import.
+The format and how the seal is made at signing time are in :mod:`hocbaso.signing.paper_seal`
+(the QR sits in the school seal's signature box). Verifiers check the signature with a seal
+certificate from the trust bundle and that certificate's chain to a trusted root; the page then
+shows exactly the signed fields. This module has no Django import.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import base45
 import cbor2
 import segno
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from hocbaso.signing.paper_seal import (  # noqa: F401  (re-exported for callers of the verification side)
+    FORMAT_VERSION,
+    PREFIX,
+    PaperFields,
+    PaperSealError,
+    key_id,
+    make_seal,
+    signed_message,
+)
 from hocbaso.verification import core
-
-PREFIX = "HB1:"
-DOMAIN = b"hocbaso-paper-seal/1\x00"
-FORMAT_VERSION = 1
-
-
-class PaperSealError(ValueError):
-    """The paper seal cannot be made (e.g. the seal key is not ECDSA P-256)."""
-
-
-@dataclass(frozen=True)
-class PaperFields:
-    """The essential fields a printed page's seal covers (as printed on the page)."""
-
-    issuance_code: str
-    student_name: str
-    date_of_birth: str  # YYYY-MM-DD
-    school_name: str
-    school_year: str  # YYYY-YYYY
-    result: str
-    xml_sha256: str  # hex; the first 16 bytes are signed
-
-
-def key_id(cert: x509.Certificate) -> bytes:
-    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).digest()[:4]
-
-
-def _body(fields: PaperFields, kid: bytes) -> list[Any]:
-    return [
-        FORMAT_VERSION,
-        kid,
-        fields.issuance_code.replace("-", "").removeprefix("HB"),
-        fields.student_name,
-        int(fields.date_of_birth.replace("-", "")),
-        fields.school_name,
-        int(fields.school_year[:4]),
-        fields.result,
-        bytes.fromhex(fields.xml_sha256)[:16],
-    ]
-
-
-def make_seal(fields: PaperFields, *, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> str:
-    """The QR text for ``fields``, signed with the school seal ``key`` (ECDSA P-256 only)."""
-    if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
-        raise PaperSealError("the paper seal needs an ECDSA P-256 seal key")
-    body = _body(fields, key_id(cert))
-    der = key.sign(DOMAIN + cbor2.dumps(body), ec.ECDSA(hashes.SHA256()))
-    r, s = decode_dss_signature(der)
-    signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
-    return PREFIX + base45.b45encode(cbor2.dumps([*body, signature])).decode("ascii")
 
 
 def qr_svg(seal: str) -> str:
@@ -136,7 +78,7 @@ def verify_paper(text: str, *, trust: core.TrustStore, seals: Sequence[x509.Cert
     try:
         if not isinstance(public_key, ec.EllipticCurvePublicKey):
             raise InvalidSignature
-        public_key.verify(der, DOMAIN + cbor2.dumps(items[:9]), ec.ECDSA(hashes.SHA256()))
+        public_key.verify(der, signed_message(items[:9]), ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:
         return _fail("paper_signature_invalid")
     chain = core.certificate_check("paper_chain", cert, list(trust.intermediates), trust)
