@@ -71,7 +71,7 @@ from hocbaso.directory.models import Appointment, ClassGroup, Role, StaffMember
 from hocbaso.directory.permissions import staff_of
 from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion, Status
-from hocbaso.signing import pades, xades
+from hocbaso.signing import pades, paper_seal, xades
 from hocbaso.signing.backends import (
     CscSource,
     KeySource,
@@ -838,6 +838,7 @@ def sign_item(
         certify=role == SignatureRole.HOMEROOM,
         reason=title,
         location=version.school.name,
+        qr_text=paper_text(version, kit) if role == SignatureRole.SCHOOL else None,
         **timestamping.kwargs(),
     )
     xml_out = xades.sign_xml(xml_in, key=kit.xml_key, cert_chain=[kit.certificate, *kit.chain], role=title)
@@ -855,6 +856,23 @@ def sign_item(
         by=by,
         channel=channel,
     )
+
+
+def paper_text(version: RecordVersion, kit: Kit) -> str | None:
+    """The paper seal printed in the school seal's box, signed with the seal being applied.
+
+    None when the seal key is not ECDSA P-256, or the version's XML is not a record XML (test
+    fixtures); the printed page then carries only the verify-link QR.
+    """
+    from hocbaso.records.xml import RecordXmlInvalid, parse_xml
+
+    try:
+        data = parse_xml(storage.get(version.xml_name, version.xml_sha256))
+    except RecordXmlInvalid:
+        return None
+    code = data.get("issuance_code") or version.issuance_code  # as printed on the page
+    fields = paper_seal.fields_of(data, issuance_code=code, xml_sha256=version.xml_sha256)
+    return paper_seal.make_seal_with(fields, kit.pdf_signer, kit.certificate)
 
 
 def ready_to_sign(item: SigningBatchItem, batch: SigningBatch) -> tuple[RecordVersion, Appointment, str] | None:
