@@ -613,16 +613,15 @@ def register_csc_credential(
         raise CredentialRefused(
             _("The signing service could not be reached or does not know this credential."), code="csc_unavailable"
         ) from None
-    check_certificate(certificate, chain, default_trust())
-    return _create_credential(
+    return _register_checked(
         by=by,
         staff=staff,
         kind=CredentialKind.CSC,
         certificate=certificate,
-        label=nfc(label) or _subject_name(certificate),
-        school=seal_for,
-        for_organisation=seal_for is not None,
-        config={"url": url, "credential_id": ident, "chain_pem": _pem(chain)},
+        chain=chain,
+        label=label,
+        seal_for=seal_for,
+        config={"url": url, "credential_id": ident},
         channel=channel,
     )
 
@@ -645,16 +644,42 @@ def register_app_certificate(
         raise CredentialRefused(
             _("The file is not a certificate (.pem, .cer or .crt)."), code="certificate_unreadable"
         ) from None
-    check_certificate(certificate, chain, default_trust())
-    return _create_credential(
+    return _register_checked(
         by=by,
         staff=staff,
         kind=CredentialKind.REMOTE_APP,
         certificate=certificate,
+        chain=chain,
+        label=label,
+        seal_for=None,
+        config={},
+        channel=channel,
+    )
+
+
+def _register_checked(
+    *,
+    by: Any,
+    staff: StaffMember,
+    kind: str,
+    certificate: x509.Certificate,
+    chain: list[x509.Certificate],
+    label: str,
+    seal_for: Any,
+    config: dict[str, Any],
+    channel: str,
+) -> SigningCredential:
+    """Check ``certificate`` (valid now, trusted, not revoked) and register it, keeping its chain."""
+    check_certificate(certificate, chain, default_trust())
+    return _create_credential(
+        by=by,
+        staff=staff,
+        kind=kind,
+        certificate=certificate,
         label=nfc(label) or _subject_name(certificate),
-        school=None,
-        for_organisation=False,
-        config={"chain_pem": _pem(chain)},
+        school=seal_for,
+        for_organisation=seal_for is not None,
+        config={**config, "chain_pem": _pem(chain)},
         channel=channel,
     )
 
