@@ -29,6 +29,7 @@ import hashlib
 import json
 import threading
 import time
+import weakref
 from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from io import BytesIO
@@ -48,6 +49,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 from pyhanko.sign.validation import (
@@ -379,9 +381,12 @@ def sign_pdf(
         pdf_signer = signers.PdfSigner(meta, signer=pdf_signer_key, timestamper=tsa, stamp_style=style)
         writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
         try:
+            url = timestamper_url if timestamper is None else None
+            reserved = None if embed_validation_info else await _bytes_reserved(pdf_signer_key, tsa, url)
             out = await pdf_signer.async_sign_pdf(
                 writer,
                 existing_fields_only=True,
+                bytes_reserved=reserved,
                 appearance_text_params=None if qr_text is None else {"url": qr_text},
             )
         except SigningError as exc:
@@ -389,6 +394,48 @@ def sign_pdf(
         return out.getvalue()
 
     return _run(body(), context)
+
+
+# /Contents sizes by signer, then by timestamper. pyHanko sizes the placeholder with a dry-run
+# signature (a CMS build and, with an HTTP TSA, a timestamp request) on every call, though the size
+# only depends on the signer's key and chain and on the TSA; weak keys drop an entry with its signer.
+_RESERVED: weakref.WeakKeyDictionary[signers.Signer, dict[tuple[str, object], tuple[Any, int]]] = (
+    weakref.WeakKeyDictionary()
+)
+_RESERVED_LOCK = threading.Lock()
+
+
+async def _bytes_reserved(signer: signers.Signer, tsa: TimeStamper, url: str | None) -> int | None:
+    """pyHanko's own estimate (dry-run size + 50 %), computed once per signer and timestamper.
+
+    ``url``: the TSA's URL when ``tsa`` was made from it (a new client per call), else ``None``.
+    """
+    key: tuple[str, object] = ("url", url) if url else ("tsa", id(tsa))
+    with _RESERVED_LOCK:
+        try:
+            known = _RESERVED.setdefault(signer, {})
+        except TypeError:  # a signer that cannot be weakly referenced: let pyHanko estimate each time
+            return None
+        entry = known.get(key)
+        if entry is not None and (key[0] == "url" or entry[0]() is tsa):
+            return entry[1]
+    dry_run = await signer.async_sign(
+        hashlib.sha256().digest(),
+        "sha256",
+        dry_run=True,
+        use_pades=True,
+        timestamper=tsa,
+        signed_attr_settings=PdfCMSSignedAttributes(signing_time=dt.datetime.now(tz=dt.UTC)),
+    )
+    size = len(dry_run.dump()) * 2
+    reserved = size + 2 * (size // 4)  # as pyHanko: TSAs do not always answer with the same size
+    try:
+        tsa_ref = weakref.ref(tsa) if key[0] == "tsa" else None
+    except TypeError:
+        return reserved
+    with _RESERVED_LOCK:
+        _RESERVED.setdefault(signer, {})[key] = (tsa_ref, reserved)
+    return reserved
 
 
 def make_ltv(

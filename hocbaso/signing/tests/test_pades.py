@@ -271,3 +271,20 @@ def test_a_revoked_certificate_is_refused_with_a_batch_cache(blank_pdf, pki, ser
         pades.make_ltv(signed, short, archive=False)
     assert refused.value.code == "ltv_incomplete"
     assert services.hits["ocsp"] > before
+
+
+def test_the_signature_size_is_estimated_once_per_signer_and_tsa(blank_pdf, services, trust, homeroom):
+    signer = homeroom.signer()  # one signer object per batch, as the workflow opens it
+
+    def sign() -> tuple[bytes, int]:
+        before = services.hits["tsa"]
+        pdf = pades.sign_pdf(
+            blank_pdf, field_name="homeroom", signer=signer, certify=True, timestamper_url=services.tsa_url
+        )
+        return pdf, services.hits["tsa"] - before
+
+    _first, requests_first = sign()
+    second, requests_second = sign()
+    assert requests_first == 2  # the dry run's timestamp, then the signature's
+    assert requests_second == 1
+    assert pades.validate_pdf(second, trust)[0].outcome == "valid"
