@@ -15,13 +15,15 @@ registry half (status, roles, ledger) is asked again every time, so a revocation
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import time
+from collections.abc import Callable
 from typing import Any
 
 from cryptography import x509
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from hocbaso.directory.models import Appointment
@@ -67,14 +69,33 @@ def trust_store() -> core.TrustStore:
     return store
 
 
-def _entitled(event: SignatureEvent, version: RecordVersion) -> tuple[tuple[Any, Any], ...]:
-    allowed = workflow.SIGNING_ROLES[workflow.SignatureRole(event.role)]
-    appointments = Appointment.objects.filter(staff_id=event.signer_id, role__in=allowed)
-    if event.role == workflow.SignatureRole.HOMEROOM:
-        appointments = appointments.filter(class_group_id=version.class_group_id)
-    else:
-        appointments = appointments.filter(school_id=version.school_id)
-    return tuple((a.valid_from, a.valid_to) for a in appointments.order_by("valid_from"))
+def entitled_periods(
+    event: SignatureEvent, version: RecordVersion, appointments: list[Appointment]
+) -> tuple[tuple[Any, Any], ...]:
+    """The periods in which ``event``'s signer held a role entitling them to its signature on
+    ``version``: an appointment of theirs to one of the role's positions in the version's class
+    (homeroom) or school (the others). ``appointments`` are candidates in ``valid_from`` order."""
+    allowed = set(workflow.SIGNING_ROLES[workflow.SignatureRole(event.role)])
+    homeroom = event.role == workflow.SignatureRole.HOMEROOM
+    return tuple(
+        (a.valid_from, a.valid_to)
+        for a in appointments
+        if a.staff_id == event.signer_id
+        and a.role in allowed
+        and (a.class_group_id == version.class_group_id if homeroom else a.school_id == version.school_id)
+    )
+
+
+def _appointments_of(events: list[SignatureEvent]) -> list[Appointment]:
+    """Every appointment of the signers to a signing role (one query for all signatures)."""
+    if not events:
+        return []
+    roles = {role for event in events for role in workflow.SIGNING_ROLES[workflow.SignatureRole(event.role)]}
+    return list(
+        Appointment.objects.filter(staff_id__in={e.signer_id for e in events}, role__in=roles).order_by(
+            "valid_from", "pk"
+        )
+    )
 
 
 def _ledger_answer(version: RecordVersion, tree_size: int | None) -> core.LedgerAnswer | None:
@@ -103,15 +124,27 @@ def _ledger_answer(version: RecordVersion, tree_size: int | None) -> core.Ledger
     )
 
 
+def _versions() -> QuerySet[RecordVersion]:
+    """Versions with what the answers need in the same query (the record, the successor)."""
+    return RecordVersion.objects.select_related("record", "superseded_by")
+
+
 def answers_for(code: str, *, tree_size: int | None) -> core.RegistryAnswers:
     """The registry's answers about ``code`` (canonical form), with a ledger proof at ``tree_size``."""
-    version = RecordVersion.objects.select_related("record", "school", "class_group").filter(issuance_code=code).first()
+    version = _versions().filter(issuance_code=code).first()
     if version is None:
         return core.RegistryAnswers(found=False, issuance_code=code)
+    return answers_of(version, tree_size=tree_size)
+
+
+def answers_of(version: RecordVersion, *, tree_size: int | None) -> core.RegistryAnswers:
+    """:func:`answers_for` a version already loaded (read fresh in this request: status is never cached)."""
+    code = version.issuance_code
     superseded_by = None
     with contextlib.suppress(RecordVersion.DoesNotExist):
         superseded_by = version.superseded_by.issuance_code
     events = list(SignatureEvent.objects.filter(version=version).select_related("signer"))
+    appointments = _appointments_of(events)
     pdfs = {version.signed_pdf_sha256} - {""}
     xmls = {version.xml_sha256, version.signed_xml_sha256} - {""}
     for event in events:
@@ -124,7 +157,7 @@ def answers_for(code: str, *, tree_size: int | None) -> core.RegistryAnswers:
             fingerprint=event.certificate_fingerprint.upper(),
             name=event.signer.full_name,
             title=event.title,
-            entitled=_entitled(event, version),
+            entitled=entitled_periods(event, version, appointments),
         )
         for event in events
     )
@@ -150,7 +183,8 @@ def signed_tree_head(*, covering_code: str | None = None) -> core.SignedTreeHead
     from hocbaso.ledger.models import TreeHead
 
     head = TreeHead.objects.order_by("-size").first()
-    if ledger.log_size() and (head is None or head.size < ledger.log_size()) and covering_code:
+    size = ledger.log_size() if covering_code else 0
+    if size and (head is None or head.size < size):
         head = ledger.publish_tree_head(by=None)
     if head is None:
         return None
@@ -162,15 +196,27 @@ def signed_tree_head(*, covering_code: str | None = None) -> core.SignedTreeHead
     )
 
 
+def _findings_key(sha256: str, trust: core.TrustStore) -> str:
+    return f"verification:findings:{sha256}:{trust.fingerprint()}"
+
+
 def findings_for(document: bytes, trust: core.TrustStore) -> core.Findings:
     """:func:`core.examine`, cached by the file's SHA-256 and the trust settings."""
-    import hashlib
+    return _cached_findings(hashlib.sha256(document).hexdigest(), trust, lambda: document)
 
-    key = f"verification:findings:{hashlib.sha256(document).hexdigest()}:{trust.fingerprint()}"
+
+def _cached_findings(sha256: str, trust: core.TrustStore, read: Callable[[], bytes]) -> core.Findings:
+    """The findings of the file whose SHA-256 is ``sha256``, from the cache or by examining ``read()``.
+
+    Findings depend only on the bytes and the trust settings, so the key needs nothing else; a
+    stored file is content-addressed by its registered hash, so a cached code lookup need not read
+    the file at all. What can change (status, roles, the log) is never in here.
+    """
+    key = _findings_key(sha256, trust)
     found = cache.get(key)
     if isinstance(found, core.Findings):
         return found
-    findings = core.examine(document, trust=trust)
+    findings = core.examine(read(), trust=trust)
     cache.set(key, findings, FINDINGS_TTL)
     return findings
 
@@ -178,7 +224,12 @@ def findings_for(document: bytes, trust: core.TrustStore) -> core.Findings:
 def verify_document(document: bytes) -> core.Report:
     """Verify an uploaded PDF or XML against the registry and the log."""
     trust = trust_store()
-    findings = findings_for(document, trust)
+    return _judged(findings_for(document, trust), trust)
+
+
+def _judged(findings: core.Findings, trust: core.TrustStore, *, known: RecordVersion | None = None) -> core.Report:
+    """Complete ``findings`` with the registry and the log. ``known``: the version already loaded
+    for the code being looked up (used when the document carries that same code)."""
     code = core.issuance_code_of(findings)
     registry = tree_head = None
     if code:
@@ -189,7 +240,11 @@ def verify_document(document: bytes) -> core.Report:
                 findings, trust=trust, registry=core.RegistryAnswers(found=False, issuance_code=code), tree_head=None
             )
         tree_head = signed_tree_head(covering_code=canonical)
-        registry = answers_for(canonical, tree_size=tree_head.size if tree_head else None)
+        size = tree_head.size if tree_head else None
+        if known is not None and known.issuance_code == canonical:
+            registry = answers_of(known, tree_size=size)
+        else:
+            registry = answers_for(canonical, tree_size=size)
     return core.judge(findings, trust=trust, registry=registry, tree_head=tree_head)
 
 
@@ -198,19 +253,23 @@ def verify_code(raw: str) -> core.Report:
 
     Raises ``ValidationFailed`` (``code_malformed`` / ``code_checksum``) for a code that cannot be
     one; a well-formed code nobody issued gives an ``invalid`` report (``code_unknown``).
+    The stored signed PDF is read (and checked against its registered hash) only when its
+    findings are not cached; the registry half is always read afresh.
     """
     code = issuance.check_code(raw)
     # Answer unknown and unissued codes without loading the trust store (which may need the PKI).
     demo = is_demo_trust()
-    version = RecordVersion.objects.filter(issuance_code=code).only("signed_pdf_name", "signed_pdf_sha256").first()
+    version = _versions().filter(issuance_code=code).first()
     if version is None:
         return core.report_of([core.Check("code", "failed", "code_unknown", {"code": code})], demo=demo)
     if not version.signed_pdf_name or version.status in (Status.DRAFT, Status.FROZEN):
         return core.report_of(
             [core.Check("code", "failed", "status_not_issued", {"code": code})], status=version.status, demo=demo
         )
-    document = storage.get(version.signed_pdf_name, version.signed_pdf_sha256)
-    return verify_document(document)
+    trust = trust_store()
+    name, sha256 = version.signed_pdf_name, version.signed_pdf_sha256
+    findings = _cached_findings(sha256, trust, lambda: storage.get(name, sha256))
+    return _judged(findings, trust, known=version)
 
 
 def document_for_code(code: str) -> bytes | None:
@@ -224,14 +283,15 @@ def document_for_code(code: str) -> bytes | None:
 def log(report: core.Report, *, channel: str) -> None:
     """Record that a verification happened (outcome, reason, channel, time, printed code) — nothing about who."""
     code = report.document.issuance_code if report.document and report.document.issuance_code else ""
-    with transaction.atomic():
-        VerificationLog.objects.create(
-            at=timezone.now(),
-            channel=channel,
-            outcome=report.outcome,
-            reason=report.reason[:64],
-            issuance_code=code[:32],
-        )
+    # One INSERT in autocommit: a single statement is atomic on its own, and an explicit
+    # transaction would add two round trips (and, on SQLite, take the write lock earlier).
+    VerificationLog.objects.create(
+        at=timezone.now(),
+        channel=channel,
+        outcome=report.outcome,
+        reason=report.reason[:64],
+        issuance_code=code[:32],
+    )
 
 
 def seal_certificates() -> tuple[x509.Certificate, ...]:
