@@ -44,6 +44,8 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("HOCBASO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 PUBLIC_BASE_URL = env_str("HOCBASO_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Public verifications (page and API) per client and minute; per process with the default local cache.
+HOCBASO_VERIFY_RATE_PER_MINUTE = env_int("HOCBASO_VERIFY_RATE_PER_MINUTE", 120)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
