@@ -344,7 +344,9 @@ def sign_pdf(
     is missing or already signed, when the certificate is expired / not yet valid, or when pyHanko
     refuses (e.g. DocMDP forbids further signatures).
     """
-    reader = PdfFileReader(BytesIO(pdf_bytes))
+    # one reader for the checks and the writer: reading the fields parses every earlier signature's
+    # /Contents (slow in pyHanko), and the writer then finds those objects already parsed
+    reader = PdfFileReader(BytesIO(pdf_bytes), strict=False)
     existing = _field_names(reader)
     if field_name not in existing:
         raise SigningRefused(f"no signature field {field_name!r} in the document", code="signature_field_missing")
@@ -379,7 +381,7 @@ def sign_pdf(
         )
         style = stamp.stamp_style() if qr_text is None else paper_seal.stamp_style()
         pdf_signer = signers.PdfSigner(meta, signer=pdf_signer_key, timestamper=tsa, stamp_style=style)
-        writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
+        writer = IncrementalPdfFileWriter.from_reader(reader)
         try:
             url = timestamper_url if timestamper is None else None
             reserved = None if embed_validation_info else await _bytes_reserved(pdf_signer_key, tsa, url)
