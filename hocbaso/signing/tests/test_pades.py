@@ -288,3 +288,14 @@ def test_the_signature_size_is_estimated_once_per_signer_and_tsa(blank_pdf, serv
     assert requests_first == 2  # the dry run's timestamp, then the signature's
     assert requests_second == 1
     assert pades.validate_pdf(second, trust)[0].outcome == "valid"
+
+
+def test_pdfsig_accepts_the_b_lta_file(fully_signed, trust, services, nss_db, tmp_path):
+    lta = pades.make_ltv(fully_signed, trust.for_batch(), timestamper_url=services.tsa_url)
+    found = pdfsig(lta, nss_db, tmp_path)
+    signatures = [f for f in found if f.get("Signature Type") == "ETSI.CAdES.detached"]
+    assert [f["Signature Field Name"] for f in signatures] == ["homeroom", "principal", "school"]
+    for entry in signatures:
+        assert entry["Signature Validation"] == "Signature is Valid."
+        assert entry["Certificate Validation"] == "Certificate is Trusted."
+    assert len(found) == 4  # and the document timestamp
