@@ -36,6 +36,7 @@ from hocbaso.verification.models import VerificationLog
 from hocbaso.verification.trust import dump_bundle
 
 FINDINGS_TTL = 600  # seconds a document's signature findings are reused
+UNSURE_FINDINGS_TTL = 30  # …when a check could not run (e.g. the OCSP responder was unreachable)
 TRUST_TTL = 60.0
 
 _trust_cache: dict[str, tuple[float, core.TrustStore]] = {}
@@ -217,8 +218,15 @@ def _cached_findings(sha256: str, trust: core.TrustStore, read: Callable[[], byt
     if isinstance(found, core.Findings):
         return found
     findings = core.examine(read(), trust=trust)
-    cache.set(key, findings, FINDINGS_TTL)
+    cache.set(key, findings, findings_ttl(findings))
     return findings
+
+
+def findings_ttl(findings: core.Findings) -> int:
+    """Seconds to reuse ``findings``: briefly when a check could not run, so a passing outage of a
+    revocation service does not leave the document undeterminable for long."""
+    unsure = any(check.status == "not_checked" for check in findings.checks)
+    return UNSURE_FINDINGS_TTL if unsure else FINDINGS_TTL
 
 
 def verify_document(document: bytes) -> core.Report:
