@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _load(url: str, clients: int, seconds: float) -> tuple[int, int, list[float], float]:
-    """Load generator (runs in its own process): ``clients`` concurrent keep-alive connections
+    """Load generator (runs in its own process): ``clients`` concurrent connections (kept alive where the server allows)
     asking for ``url`` until ``seconds`` have passed. Returns (ok, errors, latencies, elapsed)."""
     import aiohttp
 
