@@ -5,7 +5,10 @@ Run: ``HOCBASO_DEMO=1 .venv/bin/python bench/bench_signing.py [--class-size 35] 
 
 1. A class of ``--class-size`` real rendered records (Typst PDF/A-3b + XML) signed in three batches:
    homeroom (certification, B-T), principal (B-T), school seal (B-T + B-LT + archive timestamp),
-   each with its XAdES signature on the XML. Prints seconds per batch and in total.
+   each with its XAdES signature on the XML. Prints seconds per batch and in total: once in this
+   process, once through the task queue with each batch split into ``--workers`` shards run by
+   as many already-running ``db_worker`` processes (what ``submit_batch`` does with
+   ``HOCBASO_TASKS=database``).
 2. ``--records`` small records (one page PDF, small XML) split into batches of 50, signed by the
    homeroom teacher through ``django.tasks`` with ``HOCBASO_TASKS=database`` and ``--workers``
    ``db_worker`` processes. Prints records/s from the first enqueue to the last batch finished.
@@ -94,7 +97,58 @@ def main() -> None:
             ok = batch.items.filter(outcome="ok").count()
             per_record = elapsed * 1000 / max(args.class_size, 1)
             print(f"class of {args.class_size}, {role:9s}: {elapsed:6.1f} s ({ok} ok, {per_record:.0f} ms a record)")
-        print(f"class of {args.class_size}, three signatures + timestamps + LTV: {total:.1f} s")
+        print(f"class of {args.class_size}, three signatures + timestamps + LTV, one process: {total:.1f} s")
+
+        # 1b. the same through the task queue: each batch in --workers shards, one per running db_worker
+        from django.db import connections
+
+        hocbaso = str(Path(sys.executable).with_name("hocbaso"))
+        queue = [make_frozen_version(world, realistic=True) for _ in range(args.class_size)]
+        connections.close_all()
+        workers = [
+            subprocess.Popen(
+                [hocbaso, "db_worker", "--no-startup-delay", "--interval", "0.05"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(args.workers)
+        ]
+        time.sleep(4)  # the workers are up and polling, as in a running deployment
+        total = 0.0
+        for user, role, organisation in [
+            ("homeroom", "homeroom", False),
+            ("principal", "principal", False),
+            ("clerk", "school", True),
+        ]:
+            batch, _created = workflow.create_batch(
+                by=world.users[user],
+                version_ids=[v.pk for v in queue],
+                role=role,
+                credential=credential(user, organisation),
+                idempotency_key=uuid.uuid4().hex,
+                authorisation=password,
+                shards=args.workers,
+            )
+            started = time.perf_counter()
+            for shard in range(batch.shards):
+                sign_batch_task.enqueue(batch.pk, shard)
+            while SigningBatch.objects.filter(pk=batch.pk, state__in=["queued", "running"]).exists():
+                time.sleep(0.05)
+            elapsed = time.perf_counter() - started
+            total += elapsed
+            ok = batch.items.filter(outcome="ok").count()
+            print(
+                f"class of {args.class_size}, {role:9s}, {args.workers} shards on {args.workers} db_workers: "
+                f"{elapsed:6.1f} s ({ok} ok)"
+            )
+        for worker in workers:
+            worker.kill()
+            worker.wait()
+        workers = []
+        print(
+            f"class of {args.class_size}, three signatures + timestamps + LTV, {args.workers} db_workers: {total:.1f} s"
+        )
         if args.records <= 0:
             return
 
@@ -112,14 +166,11 @@ def main() -> None:
                 authorisation=password,
             )
             batches.append(batch.pk)
-        from django.db import connections
-
         connections.close_all()
         started = time.perf_counter()
         for pk in batches:
             sign_batch_task.enqueue(pk)
         connections.close_all()
-        hocbaso = str(Path(sys.executable).with_name("hocbaso"))
         workers = [
             subprocess.Popen(
                 [hocbaso, "db_worker", "--batch", "--no-startup-delay", "--interval", "0.1"],

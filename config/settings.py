@@ -166,6 +166,9 @@ if _task_mode not in _TASK_BACKENDS:
 
     raise ImproperlyConfigured(f"HOCBASO_TASKS must be one of {sorted(_TASK_BACKENDS)}; got {_task_mode!r}.")
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_mode]}}
+# A signing batch is split into this many task shards, run in parallel by database workers (one
+# shard per worker core); the in-process backend runs a batch as one piece.
+HOCBASO_SIGNING_SHARDS = env_int("HOCBASO_SIGNING_SHARDS", 2) if _task_mode == "database" else 1
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

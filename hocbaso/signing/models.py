@@ -104,6 +104,8 @@ class SigningBatch(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=SignatureRole.choices)
     credential = models.ForeignKey(SigningCredential, on_delete=models.PROTECT, related_name="batches")
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    # Items are signed by ``shards`` tasks in parallel: shard k takes positions p with (p - 1) % shards == k.
+    shards = models.PositiveSmallIntegerField(default=1)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     error_code = models.CharField(max_length=64, blank=True)

@@ -18,15 +18,19 @@ logger = logging.getLogger(__name__)
 
 
 @task()
-def sign_batch_task(batch_id: int) -> str:
-    """Run (or continue) batch ``batch_id``; returns its final state. Refusals are stored on the batch."""
+def sign_batch_task(batch_id: int, shard: int = 0) -> str:
+    """Run (or continue) shard ``shard`` of batch ``batch_id`` (see ``SigningBatch.shards``); returns
+    the batch's state afterwards. Refusals are stored on the batch."""
     from hocbaso.signing import remote
     from hocbaso.signing.models import CredentialKind, SigningBatch
 
     try:
         if SigningBatch.objects.filter(pk=batch_id, credential__kind=CredentialKind.REMOTE_APP).exists():
             return str(remote.prepare_batch(batch_id).state)
-        return str(workflow.resume_batch(batch_id).state)
+        shards, state = SigningBatch.objects.values_list("shards", "state").get(pk=batch_id)
+        if shards > 1 and state == SigningBatch.State.FAILED:  # a sibling shard stopped it; keep its reason
+            return str(state)
+        return str(workflow.resume_batch(batch_id, shard=shard, shards=shards).state)
     except DomainError as exc:
         logger.warning("signing batch %s stopped: %s", batch_id, exc.code)
         workflow.mark_failed(batch_id, exc)

@@ -744,6 +744,7 @@ def create_batch(
     idempotency_key: str,
     authorisation: str | None = None,
     channel: str = Channel.WEB,
+    shards: int = 1,
 ) -> tuple[SigningBatch, bool]:
     """Create the batch for ``idempotency_key``, or return the one already made with it (``created`` False).
 
@@ -794,6 +795,7 @@ def create_batch(
                 role=role,
                 credential=credential,
                 total=len(ids),
+                shards=max(1, min(shards, len(ids))),
                 sealed_authorisation=seal(authorisation) if authorisation else "",
             )
             SigningBatchItem.objects.bulk_create(
@@ -1017,17 +1019,25 @@ def run_batch(
     by: Any = None,
     channel: str = Channel.WEB,
     after_item: ItemHook | None = None,
+    shard: int = 0,
+    shards: int = 1,
 ) -> SigningBatch:
     """Sign every pending item of ``batch`` with ``source``; items already finished are left alone.
 
-    The certificate is checked once (validity, trust, revocation): a refusal stops the batch
-    (state ``failed``, items stay pending) and is raised. Per-item refusals are recorded on the
-    item and the batch continues. ``after_item`` runs after each item is committed.
+    With ``shards`` > 1 only the pending items of ``shard`` (positions p with (p - 1) % shards ==
+    shard) are signed here, so several workers share a batch; the batch is ``finished`` when the
+    last pending item of any shard is done. The certificate is checked once (validity, trust,
+    revocation): a refusal stops the batch (state ``failed``, items stay pending) and is raised.
+    Per-item refusals are recorded on the item and the batch continues. ``after_item`` runs after
+    each item is committed.
     """
     timestamping = timestamping or default_timestamping()
     trust = (trust or default_trust()).for_batch()  # OCSP/CRLs fetched once per certificate for the batch
     actor = by if by is not None else batch.created_by
-    SigningBatch.objects.filter(pk=batch.pk).update(
+    starting = SigningBatch.objects.filter(pk=batch.pk)
+    if shards > 1:  # a sibling shard's refusal stays visible until someone resumes the whole batch
+        starting = starting.exclude(state=SigningBatch.State.FAILED)
+    starting.update(
         state=SigningBatch.State.RUNNING, started_at=batch.started_at or clock.now(), error="", error_code=""
     )
     try:
@@ -1037,7 +1047,11 @@ def run_batch(
                     _("The key opened is not the one registered for this credential."), code="credential_mismatch"
                 )
             check_certificate(kit.certificate, kit.chain, trust)
-            pending = list(batch.items.filter(outcome=ItemOutcome.PENDING).order_by("position"))
+            pending = [
+                item
+                for item in batch.items.filter(outcome=ItemOutcome.PENDING).order_by("position")
+                if (item.position - 1) % shards == shard
+            ]
             for item in pending:
                 try:
                     sign_item(
@@ -1060,9 +1074,10 @@ def run_batch(
             finished_at=clock.now(),
         )
         raise
-    SigningBatch.objects.filter(pk=batch.pk).update(
-        state=SigningBatch.State.FINISHED, sealed_authorisation="", finished_at=clock.now()
-    )
+    if not batch.items.filter(outcome=ItemOutcome.PENDING).exists():
+        SigningBatch.objects.filter(pk=batch.pk).update(
+            state=SigningBatch.State.FINISHED, sealed_authorisation="", finished_at=clock.now()
+        )
     batch.refresh_from_db()
     return batch
 
@@ -1170,11 +1185,16 @@ def submit_batch(
         credential=credential,
         idempotency_key=idempotency_key,
         authorisation=authorisation,
+        shards=1 if credential.kind == CredentialKind.REMOTE_APP else settings.HOCBASO_SIGNING_SHARDS,
     )
     if created:
         from hocbaso.signing.tasks import sign_batch_task
 
-        transaction.on_commit(lambda: sign_batch_task.enqueue(batch.pk))
+        def enqueue() -> None:
+            for shard in range(batch.shards):
+                sign_batch_task.enqueue(batch.pk, shard)
+
+        transaction.on_commit(enqueue)
     return batch
 
 
@@ -1188,8 +1208,10 @@ def resume_batch(
     by: Any = None,
     channel: str = Channel.TASK,
     after_item: ItemHook | None = None,
+    shard: int = 0,
+    shards: int = 1,
 ) -> SigningBatch:
-    """Continue an interrupted batch with its pending items.
+    """Continue an interrupted batch with its pending items (those of ``shard``, see :func:`run_batch`).
 
     The key comes from ``source``, or is opened with ``authorisation``, or with the authorisation
     sealed at submission if it has not expired (``authorisation_required`` otherwise).
@@ -1208,6 +1230,8 @@ def resume_batch(
         by=by,
         channel=channel,
         after_item=after_item,
+        shard=shard,
+        shards=shards,
     )
 
 

@@ -187,3 +187,54 @@ def test_sealed_authorisation_round_trip_and_expiry(settings) -> None:
     with pytest.raises(workflow.AuthorisationRequired) as expired:
         workflow.unseal(token)
     assert expired.value.code == "authorisation_expired"
+
+
+def test_a_batch_in_two_shards_is_signed_by_two_workers_and_finishes_with_the_last(
+    world: World, pki: DemoPKI, signing_env
+) -> None:
+    versions = make_class_versions(world, 5)
+    credential, source = register_credential(pki, world.users["homeroom"])
+    batch, _created = workflow.create_batch(
+        by=world.users["homeroom"],
+        version_ids=[v.pk for v in versions],
+        role=SignatureRole.HOMEROOM,
+        credential=credential,
+        idempotency_key="two-shards",
+        authorisation=PASSWORD,
+        shards=2,
+    )
+    assert batch.shards == 2
+    first = workflow.resume_batch(batch.pk, shard=0, shards=2, trust=signing_env["trust"])
+    assert first.state == SigningBatch.State.RUNNING  # the other shard's items still wait
+    assert list(first.items.order_by("position").values_list("outcome", flat=True)) == [
+        ItemOutcome.OK,
+        ItemOutcome.PENDING,
+        ItemOutcome.OK,
+        ItemOutcome.PENDING,
+        ItemOutcome.OK,
+    ]
+    assert first.sealed_authorisation  # still needed by the second worker
+    second = workflow.resume_batch(batch.pk, shard=1, shards=2, source=source, trust=signing_env["trust"])
+    assert (second.state, second.done, second.sealed_authorisation) == (SigningBatch.State.FINISHED, 5, "")
+    assert SignatureEvent.objects.filter(role="homeroom").count() == 5
+
+
+def test_a_refused_shard_keeps_its_reason_when_the_sibling_task_runs(world: World, pki: DemoPKI, signing_env) -> None:
+    from hocbaso.signing.tasks import sign_batch_task
+
+    versions = make_class_versions(world, 2)
+    credential, _source = register_credential(pki, world.users["homeroom"])
+    batch, _created = workflow.create_batch(
+        by=world.users["homeroom"],
+        version_ids=[v.pk for v in versions],
+        role=SignatureRole.HOMEROOM,
+        credential=credential,
+        idempotency_key="refused-shard",
+        authorisation="not the password",
+        shards=2,
+    )
+    assert sign_batch_task.call(batch.pk, 0) == "failed"
+    assert sign_batch_task.call(batch.pk, 1) == "failed"
+    batch.refresh_from_db()
+    assert (batch.state, batch.error_code) == (SigningBatch.State.FAILED, "pkcs12_unreadable")
+    assert not SignatureEvent.objects.exists()
