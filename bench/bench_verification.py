@@ -156,6 +156,9 @@ def main() -> None:
     os.environ["HOCBASO_TSA_URL"] = settings.HOCBASO_TSA_URL = services.tsa_url
     os.environ["HOCBASO_TRUSTED_ROOTS"] = settings.HOCBASO_TRUSTED_ROOTS = str(roots)
 
+    from hocbaso.core import gc_tuning
+
+    gc_tuning.tune()  # as the web workers and the hocbaso command do (config/wsgi.py, hocbaso/cli.py)
     world = build_world()
     version = issue(world, pki, {"tsa_url": services.tsa_url, "trust": pades.Trust.of(pki.roots())})
     pdf = signed_pdf(version)

@@ -14,5 +14,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.management import execute_from_command_line
 
+    from hocbaso.core import gc_tuning
+
+    gc_tuning.tune()  # workers and batch commands (verify, assemble, demo-issue) allocate heavily
+
     execute_from_command_line(["hocbaso", *(argv if argv is not None else sys.argv[1:])])
     return 0
