@@ -64,6 +64,9 @@ def main() -> None:
         from hocbaso.signing.tests.factories import make_frozen_version
         from hocbaso.testing import build_world
 
+        from hocbaso.core import gc_tuning
+
+        gc_tuning.tune()  # as the web workers and db_workers run (config/wsgi.py, hocbaso/cli.py)
         call_command("migrate", verbosity=0)
         world = build_world()
         call_command("pki", "init", stdout=open(os.devnull, "w"))  # noqa: SIM115
