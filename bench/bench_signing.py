@@ -58,13 +58,12 @@ def main() -> None:
         django.setup()
         from django.core.management import call_command
 
+        from hocbaso.core import gc_tuning
         from hocbaso.signing import workflow
         from hocbaso.signing.models import SigningBatch, SigningCredential
         from hocbaso.signing.tasks import sign_batch_task
         from hocbaso.signing.tests.factories import make_frozen_version
         from hocbaso.testing import build_world
-
-        from hocbaso.core import gc_tuning
 
         gc_tuning.tune()  # as the web workers and db_workers run (config/wsgi.py, hocbaso/cli.py)
         call_command("migrate", verbosity=0)
