@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from cryptography import x509
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -86,6 +87,12 @@ class SigningCredential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.subject_name})"
+
+    def certificate_and_chain(self) -> tuple[x509.Certificate, list[x509.Certificate]]:
+        """The registered certificate and the CA chain kept with it (``config["chain_pem"]``, may be empty)."""
+        certificate = x509.load_pem_x509_certificate(self.certificate_pem.encode())
+        chain_pem = (self.config or {}).get("chain_pem")
+        return certificate, (x509.load_pem_x509_certificates(chain_pem.encode()) if chain_pem else [])
 
 
 class SigningBatch(models.Model):

@@ -136,7 +136,7 @@ def prepare_batch(batch_id: int) -> SigningBatch:
         raise ValidationFailed(_("This batch is not signed in an app."), code="credential_kind_unsupported")
     if batch.state == SigningBatch.State.FINISHED:
         return batch
-    certificate, chain = workflow.credential_certificates(batch.credential)
+    certificate, chain = batch.credential.certificate_and_chain()
     timestamping = workflow.default_timestamping()
     SigningBatch.objects.filter(pk=batch.pk).update(
         state=SigningBatch.State.RUNNING, started_at=batch.started_at or clock.now(), error="", error_code=""
@@ -278,7 +278,7 @@ def answer(
             _close(approval, RemoteApproval.State.REFUSED, "approval_expired", str(_("The app answered too late.")))
         _settle(batch.pk)
         raise Conflict(_("This signature request has expired; sign the record again."), code="approval_expired")
-    certificate, _chain = workflow.credential_certificates(batch.credential)
+    certificate, _chain = batch.credential.certificate_and_chain()
     check_signature_value(certificate, bytes(approval.pdf_to_be_signed), pdf_signature)
     version = RecordVersion.objects.select_related("school", "class_group").get(pk=approval.version_id)
     if (version.signed_pdf_sha256 or version.pdf_sha256) != approval.base_pdf_sha256:

@@ -12,7 +12,7 @@ import logging
 from django_tasks import task
 
 from hocbaso.core.errors import DomainError
-from hocbaso.signing import workflow
+from hocbaso.signing import archive, workflow
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def sign_batch_task(batch_id: int, shard: int = 0) -> str:
 def renew_archives_task(within_days: int = 365) -> dict[str, int]:
     """Scheduled maintenance (enqueue it weekly from cron or a systemd timer): keep every issued
     record's archive timestamp (B-LTA) renewed before the last one expires."""
-    summary = workflow.renew_archives(within_days=within_days)
+    summary = archive.renew_archives(within_days=within_days)
     for code, reason in summary.failed:
         logger.warning("archive renewal of %s failed: %s", code, reason)
     return {"checked": summary.checked, "renewed": summary.renewed, "failed": len(summary.failed)}

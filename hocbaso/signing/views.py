@@ -18,7 +18,7 @@ from hocbaso.core.forms import add_domain_error
 from hocbaso.core.permissions import requires
 from hocbaso.directory.permissions import is_staff_member
 from hocbaso.records import storage
-from hocbaso.signing import workflow
+from hocbaso.signing import credentials, workflow
 from hocbaso.signing.forms import SignBatchForm
 from hocbaso.signing.models import SignatureRole
 from hocbaso.signing.permissions import (
@@ -40,12 +40,12 @@ def _sections(request: HttpRequest, posted: SignBatchForm | None = None) -> list
     sections = []
     for role, groups in by_role.items():
         ids = [v.pk for g in groups for v in g.versions]
-        credentials = workflow.credentials_for(request.user, role)
+        usable = workflow.credentials_for(request.user, role)
         if posted is not None and posted.data.get("role") == role:
             form = posted
         else:
             form = SignBatchForm(
-                credentials=credentials,
+                credentials=usable,
                 version_ids=ids,
                 initial={"role": role, "idempotency_key": uuid.uuid4().hex, "versions": ids},
             )
@@ -56,7 +56,7 @@ def _sections(request: HttpRequest, posted: SignBatchForm | None = None) -> list
                 "groups": groups,
                 "count": len(ids),
                 "form": form,
-                "has_credentials": credentials.exists(),
+                "has_credentials": usable.exists(),
             }
         )
     return sections
@@ -117,7 +117,7 @@ def version_pdf(request: HttpRequest, pk: int) -> FileResponse:
 def expiring(request: HttpRequest) -> HttpResponse:
     """Certificates of my schools that expire within 60 days (or already have)."""
     limit = clock.now() + dt.timedelta(days=EXPIRY_WARNING_DAYS)
-    credentials = (
+    soon = (
         school_credentials(request.user)
         .filter(not_after__lte=limit)
         .select_related("staff", "school")
@@ -127,7 +127,7 @@ def expiring(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "signing/expiring.html",
-        {"credentials": credentials, "days": EXPIRY_WARNING_DAYS, "now": clock.now()},
+        {"credentials": soon, "days": EXPIRY_WARNING_DAYS, "now": clock.now()},
     )
 
 
@@ -149,7 +149,7 @@ def register_certificate(request: HttpRequest) -> HttpResponse:
         kind = request.POST.get("kind", "pkcs12")
         try:
             if kind == "csc":
-                credential = workflow.register_csc_credential(
+                credential = credentials.register_csc_credential(
                     by=request.user,
                     staff=staff,
                     service_url=request.POST.get("service_url", ""),
@@ -158,14 +158,14 @@ def register_certificate(request: HttpRequest) -> HttpResponse:
                     seal_for=seal_school,
                 )
             elif kind == "app":
-                credential = workflow.register_app_certificate(
+                credential = credentials.register_app_certificate(
                     by=request.user,
                     staff=staff,
                     certificate_file=upload.read(MAX_CERTIFICATE_BYTES) if upload else b"",
                     label=request.POST.get("label", ""),
                 )
             else:
-                credential = workflow.register_certificate_file(
+                credential = credentials.register_certificate_file(
                     by=request.user,
                     staff=staff,
                     pkcs12=upload.read(MAX_CERTIFICATE_BYTES) if upload else b"",

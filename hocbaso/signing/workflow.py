@@ -38,13 +38,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -66,7 +65,6 @@ from hocbaso.audit import actions as audit
 from hocbaso.audit.models import Channel
 from hocbaso.core import clock
 from hocbaso.core.errors import Conflict, DomainError, NotFound, PermissionRefused, ValidationFailed
-from hocbaso.core.text import nfc
 from hocbaso.directory.models import Appointment, ClassGroup, Role, StaffMember
 from hocbaso.directory.permissions import staff_of
 from hocbaso.records import storage
@@ -265,7 +263,8 @@ def demo_pki_dir() -> Path:
     return Path(settings.VAR_DIR) / "pki"
 
 
-def _setting(name: str) -> str:
+def configured(name: str) -> str:
+    """A setting, else the environment variable of that name, else ""."""
     return str(getattr(settings, name, "") or os.environ.get(name, ""))
 
 
@@ -273,7 +272,7 @@ def demo_pkcs12_password() -> str:
     """The password of the demo PKCS#12 files (``HOCBASO_DEMO_PKCS12_PASSWORD``, default "demo"); demo mode only."""
     if not settings.DEMO_MODE:
         raise SigningNotConfigured(_("Demo credentials exist only in demo mode."), code="demo_only")
-    return _setting("HOCBASO_DEMO_PKCS12_PASSWORD") or "demo"
+    return configured("HOCBASO_DEMO_PKCS12_PASSWORD") or "demo"
 
 
 @lru_cache(maxsize=4)
@@ -297,7 +296,7 @@ def demo_pki() -> Any:
 def default_trust() -> pades.Trust:
     """Trust for signing checks and LTV: the PEM roots in ``HOCBASO_TRUSTED_ROOTS`` (fetching CRL/OCSP),
     or in demo mode the demo root with the demo CAs' current CRLs (offline)."""
-    roots_file = _setting("HOCBASO_TRUSTED_ROOTS")
+    roots_file = configured("HOCBASO_TRUSTED_ROOTS")
     if roots_file:
         roots = x509.load_pem_x509_certificates(Path(roots_file).read_bytes())
         return pades.Trust.of(roots)
@@ -323,7 +322,7 @@ class Timestamping:
 
 def default_timestamping(url: str | None = None) -> Timestamping:
     """``url``, else ``HOCBASO_TSA_URL``, else (demo mode only) the demo TSA key in process."""
-    chosen = url or _setting("HOCBASO_TSA_URL")
+    chosen = url or configured("HOCBASO_TSA_URL")
     if chosen:
         return Timestamping(url=chosen)
     from hocbaso.signing.services import LoadedKeyTimeStamper
@@ -459,7 +458,7 @@ def source_for(credential: SigningCredential, authorisation: str) -> KeySource |
             chain=chain,
         )
     if credential.kind == CredentialKind.CSC:
-        token = _setting("HOCBASO_CSC_TOKEN")
+        token = configured("HOCBASO_CSC_TOKEN")
         if not token:
             raise SigningNotConfigured(
                 _("The remote signing service is not configured on this server (HOCBASO_CSC_TOKEN)."),
@@ -469,219 +468,6 @@ def source_for(credential: SigningCredential, authorisation: str) -> KeySource |
             service_url=config["url"], credential_id=config["credential_id"], token=token, pin=authorisation
         )
     raise CredentialRefused(_("This kind of credential cannot sign batches yet."), code="credential_kind_unsupported")
-
-
-def _subject_name(cert: x509.Certificate) -> str:
-    names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    return str(names[0].value) if names else cert.subject.rfc4514_string()
-
-
-def register_pkcs12(
-    *,
-    by: Any,
-    staff: StaffMember,
-    pkcs12: bytes,
-    password: str,
-    label: str,
-    school: Any = None,
-    for_organisation: bool = False,
-    folder: str = "pki/credentials",
-    channel: str = Channel.WEB,
-) -> SigningCredential:
-    """Keep a PKCS#12 file under ``VAR_DIR/folder`` (mode 0600) and register it for ``staff``.
-
-    The password only opens the file here to read its certificate; it is not stored.
-    """
-    source = KeySource.from_pkcs12(pkcs12, password)
-    cert = source.certificate
-    fingerprint = cert.fingerprint(hashes.SHA256()).hex().upper()
-    if SigningCredential.objects.filter(staff=staff, fingerprint=fingerprint).exists():
-        raise CredentialRefused(_("This certificate is already registered for you."), code="credential_duplicate")
-    relative = f"{folder}/{fingerprint[:32].lower()}.p12"
-    path = Path(settings.VAR_DIR) / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pkcs12)
-    return _create_credential(
-        by=by,
-        staff=staff,
-        kind=CredentialKind.PKCS12,
-        certificate=cert,
-        label=label,
-        school=school,
-        for_organisation=for_organisation,
-        config={"file": relative},
-        channel=channel,
-    )
-
-
-def _create_credential(
-    *,
-    by: Any,
-    staff: StaffMember,
-    kind: str,
-    certificate: x509.Certificate,
-    label: str,
-    school: Any,
-    for_organisation: bool,
-    config: dict[str, Any],
-    channel: str,
-) -> SigningCredential:
-    fingerprint = certificate.fingerprint(hashes.SHA256()).hex().upper()
-    if SigningCredential.objects.filter(staff=staff, fingerprint=fingerprint).exists():
-        raise CredentialRefused(_("This certificate is already registered for you."), code="credential_duplicate")
-    with transaction.atomic():
-        credential = SigningCredential.objects.create(
-            staff=staff,
-            kind=kind,
-            label=label,
-            certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
-            fingerprint=fingerprint,
-            subject_name=_subject_name(certificate),
-            not_before=certificate.not_valid_before_utc,
-            not_after=certificate.not_valid_after_utc,
-            for_organisation=for_organisation,
-            school=school,
-            config=config,
-        )
-        audit.record(
-            by=by,
-            action="signing.credential_register",
-            obj=credential,
-            school_id=getattr(school, "pk", None) or staff.school_id,
-            changes={"fingerprint": fingerprint, "staff": staff.pk, "kind": kind, "for_organisation": for_organisation},
-            channel=channel,
-        )
-    return credential
-
-
-def credential_certificates(credential: SigningCredential) -> tuple[x509.Certificate, list[x509.Certificate]]:
-    """The registered certificate and the CA chain kept with it (``config["chain_pem"]``, may be empty)."""
-    certificate = x509.load_pem_x509_certificate(credential.certificate_pem.encode())
-    chain_pem = (credential.config or {}).get("chain_pem")
-    return certificate, (x509.load_pem_x509_certificates(chain_pem.encode()) if chain_pem else [])
-
-
-def _pem(certs: Sequence[x509.Certificate]) -> str:
-    return "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in certs)
-
-
-def _seal_allowed(by: Any, seal_for: Any) -> None:
-    from hocbaso.directory.permissions import managed_school_ids
-
-    if seal_for is not None and seal_for.pk not in managed_school_ids(by):
-        raise CredentialRefused(
-            _("Only the principal or the clerk of its school may apply the school seal."), code="seal_not_allowed"
-        )
-
-
-def register_csc_credential(
-    *,
-    by: Any,
-    staff: StaffMember,
-    service_url: str,
-    credential_id: str,
-    label: str,
-    seal_for: Any = None,
-    channel: str = Channel.WEB,
-) -> SigningCredential:
-    """Register a credential held by a remote signing service (CSC API v1) for ``staff``.
-
-    The certificate and its chain are read from the service (``credentials/info``, with the
-    deployment's ``HOCBASO_CSC_TOKEN``) and checked now; the PIN is asked at each batch.
-    Refused: service unreachable or credential unknown (``csc_unavailable``), a certificate not
-    valid or not trusted, a seal for a school ``by`` does not manage.
-    """
-    from hocbaso.signing.backends import fetch_csc_certificates
-
-    url, ident = service_url.strip().rstrip("/"), credential_id.strip()
-    if not url.startswith(("https://", "http://")) or not ident:
-        raise CredentialRefused(
-            _("Enter the service address (https://…) and the credential ID."), code="csc_address_invalid"
-        )
-    _seal_allowed(by, seal_for)
-    token = _setting("HOCBASO_CSC_TOKEN")
-    if not token:
-        raise SigningNotConfigured(
-            _("The remote signing service is not configured on this server (HOCBASO_CSC_TOKEN)."),
-            code="csc_not_configured",
-        )
-    try:
-        certificate, chain = fetch_csc_certificates(url, ident, token)
-    except ValidationFailed:
-        raise CredentialRefused(
-            _("The signing service could not be reached or does not know this credential."), code="csc_unavailable"
-        ) from None
-    return _register_checked(
-        by=by,
-        staff=staff,
-        kind=CredentialKind.CSC,
-        certificate=certificate,
-        chain=chain,
-        label=label,
-        seal_for=seal_for,
-        config={"url": url, "credential_id": ident},
-        channel=channel,
-    )
-
-
-def register_app_certificate(
-    *, by: Any, staff: StaffMember, certificate_file: bytes, label: str, channel: str = Channel.WEB
-) -> SigningCredential:
-    """Register the certificate of ``staff``'s phone signing app (PEM with its CA chain, or DER).
-
-    The key never leaves the phone: batches with this credential are prepared and wait for the
-    app's answers (:mod:`hocbaso.signing.remote`). Refused: not a certificate
-    (``certificate_unreadable``), not valid now or not trusted.
-    """
-    try:
-        if b"-----BEGIN" in certificate_file:
-            certificate, *chain = x509.load_pem_x509_certificates(certificate_file)
-        else:
-            certificate, chain = x509.load_der_x509_certificate(certificate_file), []
-    except ValueError:
-        raise CredentialRefused(
-            _("The file is not a certificate (.pem, .cer or .crt)."), code="certificate_unreadable"
-        ) from None
-    return _register_checked(
-        by=by,
-        staff=staff,
-        kind=CredentialKind.REMOTE_APP,
-        certificate=certificate,
-        chain=chain,
-        label=label,
-        seal_for=None,
-        config={},
-        channel=channel,
-    )
-
-
-def _register_checked(
-    *,
-    by: Any,
-    staff: StaffMember,
-    kind: str,
-    certificate: x509.Certificate,
-    chain: list[x509.Certificate],
-    label: str,
-    seal_for: Any,
-    config: dict[str, Any],
-    channel: str,
-) -> SigningCredential:
-    """Check ``certificate`` (valid now, trusted, not revoked) and register it, keeping its chain."""
-    check_certificate(certificate, chain, default_trust())
-    return _create_credential(
-        by=by,
-        staff=staff,
-        kind=kind,
-        certificate=certificate,
-        label=nfc(label) or _subject_name(certificate),
-        school=seal_for,
-        for_organisation=seal_for is not None,
-        config={**config, "chain_pem": _pem(chain)},
-        channel=channel,
-    )
 
 
 # --- sealing the authorisation for a worker ----------------------------------------------------------
@@ -1159,7 +945,7 @@ def submit_batch(
     A phone-app credential needs no authorisation here: its batch is prepared and waits for the app.
     """
     if credential.kind == CredentialKind.REMOTE_APP:
-        certificate, chain = credential_certificates(credential)
+        certificate, chain = credential.certificate_and_chain()
         check_certificate(certificate, chain, default_trust())
         authorisation = ""
     else:
@@ -1233,124 +1019,3 @@ def resume_batch(
         shard=shard,
         shards=shards,
     )
-
-
-def last_archive_expiry(pdf: bytes) -> dt.datetime | None:
-    """When the TSA certificate of the file's last document timestamp expires (None: no archive timestamp)."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    stamps = [s for s in PdfFileReader(BytesIO(pdf)).embedded_signatures if s.sig_object_type == "/DocTimeStamp"]
-    if not stamps:
-        return None
-    expiry: dt.datetime = stamps[-1].signer_cert["tbs_certificate"]["validity"]["not_after"].native
-    return expiry
-
-
-def renew_archive(
-    version: RecordVersion,
-    *,
-    before: dt.datetime,
-    trust: pades.Trust,
-    timestamping: Timestamping,
-    by: Any = None,
-    dry_run: bool = False,
-) -> bool:
-    """Add a new archive timestamp to an issued version whose last one's TSA certificate expires before ``before``.
-
-    Returns whether the version needed it. The new PDF replaces ``signed_pdf_*`` in one transaction
-    with its audit event; the signatures are untouched (an incremental update).
-    """
-    pdf = storage.get(version.signed_pdf_name, version.signed_pdf_sha256)
-    expiry = last_archive_expiry(pdf)
-    if expiry is not None and expiry > before:
-        return False
-    if dry_run:
-        return True
-    if expiry is None:
-        renewed = pades.make_ltv(pdf, trust, **timestamping.kwargs())
-    else:
-        renewed = pades.renew_archive_timestamp(pdf, trust, **timestamping.kwargs())
-    name, digest = storage.put(renewed, ".pdf")
-    with transaction.atomic():
-        locked = RecordVersion.objects.select_for_update().get(pk=version.pk)
-        if locked.signed_pdf_sha256 != version.signed_pdf_sha256:
-            raise Conflict(_("The record changed while it was being renewed."), code="signing_concurrent_change")
-        old = locked.signed_pdf_sha256
-        locked.signed_pdf_name, locked.signed_pdf_sha256 = name, digest
-        locked.save(update_fields=["signed_pdf_name", "signed_pdf_sha256"])
-        from hocbaso.ledger import actions as ledger
-
-        # The renewed file has a new hash: the log attests it, so verifiers find it there too.
-        ledger.append(
-            by=by,
-            record_id=str(locked.record.public_id),
-            version=locked.number,
-            xml_sha256=locked.signed_xml_sha256 or locked.xml_sha256,
-            pdf_sha256=digest,
-            event="archive_renewed",
-        )
-        audit.record(
-            by=by,
-            action="record.archive_renew",
-            obj=locked,
-            school_id=locked.school_id,
-            changes={"pdf_sha256": [old, digest]},
-            channel=Channel.CLI,
-        )
-    return True
-
-
-def register_certificate_file(
-    *, by: Any, staff: StaffMember, pkcs12: bytes, password: str, label: str, seal_for: Any = None
-) -> SigningCredential:
-    """Register an uploaded PKCS#12 for ``staff`` (or, with ``seal_for``, as that school's seal).
-
-    Refused with a clear reason: no file, a wrong password or a damaged file, a certificate not
-    valid now, one not issued by a trusted authority, or a seal for a school ``by`` does not manage.
-    """
-    if not pkcs12:
-        raise CredentialRefused(_("Choose the certificate file (.p12 or .pfx)."), code="credential_file_missing")
-    _seal_allowed(by, seal_for)
-    try:
-        source = KeySource.from_pkcs12(pkcs12, password)
-    except (ValidationFailed, ValueError, TypeError):
-        raise CredentialRefused(
-            _("The file could not be opened: wrong password or not a certificate file."), code="credential_unreadable"
-        ) from None
-    check_certificate(source.certificate, source.chain, default_trust())
-    return register_pkcs12(
-        by=by,
-        staff=staff,
-        pkcs12=pkcs12,
-        password=password,
-        label=nfc(label) or _subject_name(source.certificate),
-        school=seal_for,
-        for_organisation=seal_for is not None,
-    )
-
-
-@dataclass(frozen=True)
-class RenewalSummary:
-    checked: int
-    renewed: int
-    failed: list[tuple[str, str]]
-
-
-def renew_archives(*, within_days: int = 365, dry_run: bool = False, by: Any = None) -> RenewalSummary:
-    """Renew (B-LTA) every issued version whose last archive timestamp expires within ``within_days``.
-
-    Used by ``hocbaso signing renew-archive`` and by the ``renew_archives_task`` that a scheduler
-    (cron, a systemd timer) enqueues, e.g. weekly.
-    """
-    limit = clock.now() + dt.timedelta(days=within_days)
-    trust, timestamping = default_trust(), default_timestamping()
-    checked = renewed = 0
-    failed: list[tuple[str, str]] = []
-    for version in RecordVersion.objects.filter(status=Status.ISSUED).order_by("pk").iterator():
-        checked += 1
-        try:
-            if renew_archive(version, before=limit, trust=trust, timestamping=timestamping, by=by, dry_run=dry_run):
-                renewed += 1
-        except DomainError as exc:
-            failed.append((version.issuance_code, f"{exc.code}: {exc.message}"))
-    return RenewalSummary(checked, renewed, failed)

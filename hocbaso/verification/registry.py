@@ -44,12 +44,12 @@ _trust_cache: dict[str, tuple[float, core.TrustStore]] = {}
 
 def is_demo_trust() -> bool:
     """True when the demo root is what this deployment trusts (no configured roots)."""
-    return not workflow._setting("HOCBASO_TRUSTED_ROOTS")
+    return not workflow.configured("HOCBASO_TRUSTED_ROOTS")
 
 
 def trust_store() -> core.TrustStore:
     """The deployment's trust store (rebuilt at most every minute)."""
-    key = str(workflow._setting("HOCBASO_TRUSTED_ROOTS")) + str(settings.VAR_DIR)
+    key = str(workflow.configured("HOCBASO_TRUSTED_ROOTS")) + str(settings.VAR_DIR)
     cached = _trust_cache.get(key)
     if cached is not None and time.monotonic() - cached[0] < TRUST_TTL:
         return cached[1]

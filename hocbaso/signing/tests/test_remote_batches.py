@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from hocbaso.core.errors import DomainError
 from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion, Status
-from hocbaso.signing import pades, remote, workflow, xades
+from hocbaso.signing import credentials, pades, remote, workflow, xades
 from hocbaso.signing.csc_server import CscTestServer
 from hocbaso.signing.models import (
     CredentialKind,
@@ -59,11 +59,11 @@ def test_a_class_is_signed_through_a_remote_signing_service(
 ) -> None:
     homeroom = world.users["homeroom"]
     with pytest.raises(DomainError) as unknown:
-        workflow.register_csc_credential(
+        credentials.register_csc_credential(
             by=homeroom, staff=homeroom.staff, service_url=csc_for_homeroom.url, credential_id="nope", label=""
         )
     assert unknown.value.code == "csc_unavailable"
-    credential = workflow.register_csc_credential(
+    credential = credentials.register_csc_credential(
         by=homeroom, staff=homeroom.staff, service_url=csc_for_homeroom.url, credential_id="gvcn-1", label="Ký số từ xa"
     )
     assert (credential.kind, credential.config["credential_id"]) == (CredentialKind.CSC, "gvcn-1")
@@ -121,9 +121,11 @@ def test_a_phone_app_batch_waits_survives_a_restart_and_finishes_with_the_apps_a
     key, cert = pki.issue_personal(homeroom.staff.full_name, key_type=key_type)
     pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [cert, *pki.chain()])
     with pytest.raises(DomainError) as garbage:
-        workflow.register_app_certificate(by=homeroom, staff=homeroom.staff, certificate_file=b"not a cert", label="")
+        credentials.register_app_certificate(
+            by=homeroom, staff=homeroom.staff, certificate_file=b"not a cert", label=""
+        )
     assert garbage.value.code == "certificate_unreadable"
-    credential = workflow.register_app_certificate(
+    credential = credentials.register_app_certificate(
         by=homeroom, staff=homeroom.staff, certificate_file=pem, label="VNPT SmartCA"
     )
     versions = make_class_versions(world, 3)
@@ -195,7 +197,7 @@ def test_the_phone_app_answers_through_the_api(
     homeroom = world.users["homeroom"]
     key, cert = pki.issue_personal(homeroom.staff.full_name)
     pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [cert, *pki.chain()])
-    credential = workflow.register_app_certificate(by=homeroom, staff=homeroom.staff, certificate_file=pem, label="")
+    credential = credentials.register_app_certificate(by=homeroom, staff=homeroom.staff, certificate_file=pem, label="")
     (version,) = make_class_versions(world, 1)
     with django_capture_on_commit_callbacks(execute=True):
         workflow.submit_batch(

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from hocbaso.signing import workflow
+from hocbaso.signing import archive
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         getattr(self, "_" + operation.replace("-", "_"))(**options)
 
     def _renew_archive(self, *, within_days: int, dry_run: bool, **_options: Any) -> None:
-        summary = workflow.renew_archives(within_days=within_days, dry_run=dry_run)
+        summary = archive.renew_archives(within_days=within_days, dry_run=dry_run)
         for code, reason in summary.failed:
             self.stderr.write(f"{code}: {reason}")
         verb = "would renew" if dry_run else "renewed"
