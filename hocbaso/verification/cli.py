@@ -95,7 +95,8 @@ def render_text(report: core.Report) -> str:
         if doc.student_name:
             lines.append(f"Học sinh: {doc.student_name} ({doc.date_of_birth or ''})")
         if doc.school_name:
-            lines.append(f"Trường: {doc.school_name} — năm học {doc.school_year or ''}, lớp {doc.class_name or ''}")
+            klass = f", lớp {doc.class_name}" if doc.class_name else ""  # a paper seal carries no class
+            lines.append(f"Trường: {doc.school_name} — năm học {doc.school_year or ''}{klass}")
     for signature in report.signatures:
         when = signature.signing_time.isoformat(timespec="seconds") if signature.signing_time else "?"
         lines.append(f"Chữ ký {signature.role}: {signature.signer_name or '?'} {signature.title or ''} — {when}")
