@@ -47,7 +47,13 @@ def _sections(request: HttpRequest, posted: SignBatchForm | None = None) -> list
             form = SignBatchForm(
                 credentials=usable,
                 version_ids=ids,
-                initial={"role": role, "idempotency_key": uuid.uuid4().hex, "versions": ids},
+                # the first (usually the only) certificate is chosen already
+                initial={
+                    "role": role,
+                    "idempotency_key": uuid.uuid4().hex,
+                    "versions": ids,
+                    "credential": usable.first(),
+                },
             )
         sections.append(
             {

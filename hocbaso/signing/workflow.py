@@ -35,7 +35,7 @@ import dataclasses
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -404,6 +404,26 @@ class Kit:
 Source = KeySource | Pkcs11Source | CscSource | Kit
 
 
+# What the people signing read when their key cannot be opened (the backends' codes are kept).
+OPENING_REFUSALS = {
+    "pkcs12_unreadable": _("The certificate file could not be opened: the password is wrong or the file is damaged."),
+    "pkcs12_no_key": _("The certificate file holds no usable key and certificate."),
+    "pkcs11_unavailable": _("The USB token could not be opened: the PIN is wrong or the token is not plugged in."),
+    "csc_unavailable": _("The signing service could not be reached or does not know this credential."),
+}
+
+
+@contextmanager
+def plain_refusals() -> Iterator[None]:
+    """Turn a backend's refusal to open a key into a ``CredentialRefused`` people can read (same code)."""
+    try:
+        yield
+    except ValidationFailed as exc:
+        if exc.code not in OPENING_REFUSALS or isinstance(exc, CredentialRefused):
+            raise
+        raise CredentialRefused(OPENING_REFUSALS[exc.code], code=exc.code, field="authorisation") from None
+
+
 @contextmanager
 def open_kit(source: Source) -> Iterator[Kit]:
     """Open ``source`` once for a whole batch (PKCS#11: one logged-in session; CSC: one HTTP session)."""
@@ -412,13 +432,17 @@ def open_kit(source: Source) -> Iterator[Kit]:
     elif isinstance(source, KeySource):
         yield Kit(source.certificate, list(source.chain), source.signer(), source.key)
     elif isinstance(source, Pkcs11Source):
-        with source:
+        with ExitStack() as stack:
+            with plain_refusals():
+                stack.enter_context(source)
             signer = source._signer(source._session)
             assert signer.signing_cert is not None
             certificate = from_asn1(signer.signing_cert)
             yield Kit(certificate, list(source.chain), signer, SignerKey(signer, certificate))
     elif isinstance(source, CscSource):
-        with opened_in_thread(source) as signer:
+        with ExitStack() as stack:
+            with plain_refusals():
+                signer = stack.enter_context(opened_in_thread(source))
             assert signer.signing_cert is not None
             certificate = from_asn1(signer.signing_cert)
             chain = [from_asn1(c) for c in signer.cert_registry if c != signer.signing_cert]
@@ -441,7 +465,8 @@ def source_for(credential: SigningCredential, authorisation: str) -> KeySource |
         path = Path(settings.VAR_DIR) / str(config.get("file", ""))
         if not config.get("file") or not path.is_file():
             raise CredentialRefused(_("The certificate file is missing."), code="credential_file_missing")
-        source = KeySource.from_pkcs12(path.read_bytes(), authorisation)
+        with plain_refusals():
+            source = KeySource.from_pkcs12(path.read_bytes(), authorisation)
         if source.certificate.fingerprint(hashes.SHA256()).hex().upper() != credential.fingerprint:
             raise CredentialRefused(
                 _("The certificate file does not hold the registered certificate."), code="credential_mismatch"
