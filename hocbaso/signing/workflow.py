@@ -331,6 +331,13 @@ def default_timestamping(url: str | None = None) -> Timestamping:
     return Timestamping(timestamper=LoadedKeyTimeStamper(pki.tsa_cert, pki.tsa_key, pki.chain()))
 
 
+USABILITY_REFUSALS = {
+    "certificate_expired": _("The signing certificate is not valid now."),
+    "certificate_not_yet_valid": _("The signing certificate is not valid yet."),
+    "certificate_wrong_usage": _("This certificate may not be used for signatures."),
+}
+
+
 def check_certificate(cert: x509.Certificate, chain: Sequence[x509.Certificate], trust: pades.Trust) -> None:
     """Refuse a signing certificate that is expired, not yet valid, revoked or not trusted, now.
 
@@ -340,7 +347,7 @@ def check_certificate(cert: x509.Certificate, chain: Sequence[x509.Certificate],
     try:
         ensure_usable(cert)
     except ValidationFailed as exc:
-        raise CredentialRefused(exc.message, code=exc.code) from None
+        raise CredentialRefused(USABILITY_REFUSALS.get(exc.code, exc.message), code=exc.code) from None
     context = dataclasses.replace(trust, other_certs=(*trust.other_certs, *chain), moment=None).context()
 
     async def body() -> None:
