@@ -280,3 +280,73 @@ def remove_bank_comment(*, by: Any, school: Any, comment_id: int) -> None:
         by=by, action="comment_bank.remove", obj=comment, school_id=school.pk, changes={"text": [comment.text, None]}
     )
     comment.delete()
+
+
+def save_year_details(
+    *, by: Any, class_group: ClassGroup, rows: dict[int, dict[str, Any]], channel: str = "web"
+) -> int:
+    """Save days absent, height, weight and the general comment of the class's students, all or nothing.
+
+    ``rows`` maps a student id to the typed values of the fields in ``year_details.PARSERS``
+    (a missing field is left as it is). Only the homeroom teacher of the class or the school's
+    principal may write (``not_homeroom``); a student not enrolled in the class is refused
+    (``student_not_in_class``). Every refusal is collected and raised together as
+    ``InvalidInput`` with ``field = "<student>:<field>"``; nothing is written then. Each changed
+    student is audited with old → new. Returns the number of students whose values changed.
+    """
+    from hocbaso.assessments import year_details
+    from hocbaso.assessments.models import StudentYear
+    from hocbaso.assessments.permissions import can_manage_windows
+
+    if not (write_scope(by, class_group).whole_class or can_manage_windows(by, class_group.school)):
+        raise PermissionRefused(
+            _("Only the homeroom teacher or the principal writes the year page."), code="not_homeroom"
+        )
+    enrolled = set(Enrolment.objects.filter(class_group=class_group).values_list("student_id", flat=True))
+    parsed: dict[int, dict[str, Any]] = {}
+    errors: list[DomainError] = []
+    for student_id, values in rows.items():
+        if student_id not in enrolled:
+            errors.append(
+                ValidationFailed(
+                    _("This student is not in the class."), code="student_not_in_class", field=f"{student_id}"
+                )
+            )
+            continue
+        for field, raw in values.items():
+            parser = year_details.PARSERS.get(field)
+            if parser is None:
+                continue
+            try:
+                parsed.setdefault(student_id, {})[field] = parser(raw)
+            except DomainError as exc:
+                errors.append(ValidationFailed(exc.message, code=exc.code, field=f"{student_id}:{field}"))
+    if errors:
+        raise InvalidInput(errors)
+    changed = 0
+    with transaction.atomic():
+        for student_id, values in parsed.items():
+            year, _created = StudentYear.objects.select_for_update().get_or_create(
+                student_id=student_id,
+                school_year_id=class_group.school_year_id,
+                defaults={"class_group": class_group},
+            )
+            diff = {f: [getattr(year, f), v] for f, v in values.items() if getattr(year, f) != v}
+            if not diff:
+                continue
+            for field, (_old, new) in diff.items():
+                setattr(year, field, new)
+            year.save(update_fields=list(diff))
+            audit.record(
+                by=by,
+                action="student_year.update",
+                obj=year,
+                school_id=class_group.school_id,
+                changes={
+                    f: [str(o) if o is not None else None, str(n) if n is not None else None]
+                    for f, (o, n) in diff.items()
+                },
+                channel=channel,
+            )
+            changed += 1
+    return changed

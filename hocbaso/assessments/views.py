@@ -412,3 +412,75 @@ def comment_bank(request: HttpRequest, school_pk: int) -> HttpResponse:
             "error": error,
         },
     )
+
+
+YEAR_DETAIL_FIELDS = ("days_absent", "height_cm", "weight_kg", "general_comment")
+
+
+@requires(is_teacher)
+def year_details_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Days absent, height, weight and the general comment of every student, saved all at once."""
+    from django.contrib import messages
+
+    class_group = _class_or_404(request, pk)
+    enrolments = sorted(
+        Enrolment.objects.filter(class_group=class_group).select_related("student"),
+        key=lambda e: (e.student.given_name, e.student.full_name),
+    )
+    years = {y.student_id: y for y in StudentYear.objects.filter(school_year=class_group.school_year_id)}
+    posted: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        rows: dict[int, dict[str, Any]] = {}
+        for e in enrolments:
+            for field in YEAR_DETAIL_FIELDS:
+                key = f"{e.student_id}:{field}"
+                if key in request.POST:
+                    posted[key] = request.POST[key]
+                    rows.setdefault(e.student_id, {})[field] = request.POST[key]
+        try:
+            changed = actions.save_year_details(by=request.user, class_group=class_group, rows=rows)
+        except InvalidInput as exc:
+            errors = {str(err.field): str(err.message) for err in exc.errors}
+        except DomainError as exc:
+            errors = {"": str(exc.message)}
+        else:
+            messages.success(request, _("Saved: %(n)d students changed.") % {"n": changed})
+            return redirect("assessments:year_details", pk=class_group.pk)
+
+    def value(student_id: int, field: str) -> str:
+        key = f"{student_id}:{field}"
+        if key in posted:
+            return posted[key]
+        stored = getattr(years.get(student_id), field, None)
+        return "" if stored is None else str(stored)
+
+    labels = {f: getattr(StudentYear._meta.get_field(f), "verbose_name", f) for f in YEAR_DETAIL_FIELDS}
+    rows_out = [
+        {
+            "student": e.student,
+            "cells": [
+                {
+                    "name": f"{e.student_id}:{f}",
+                    "field": f,
+                    "label": labels[f],
+                    "value": value(e.student_id, f),
+                    "error": errors.get(f"{e.student_id}:{f}", ""),
+                }
+                for f in YEAR_DETAIL_FIELDS
+            ],
+        }
+        for e in enrolments
+    ]
+    return render(
+        request,
+        "assessments/year_details.html",
+        {
+            "class_group": class_group,
+            "rows": rows_out,
+            "error_count": len(errors),
+            "general_error": errors.get(""),
+            "can_write": write_scope(request.user, class_group).whole_class
+            or can_manage_windows(request.user, class_group.school),
+        },
+    )

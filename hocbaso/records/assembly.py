@@ -146,7 +146,7 @@ def readiness(student_year: StudentYear | None) -> str:
     if student_year.result == YearResult.NOT_COMPLETED and not student_year.decision:
         return str(_("Remediation is pending: the principal has not decided on promotion yet."))
     if student_year.days_absent is None:  # printed on the year page; the XSD requires it
-        return str(_("The number of days absent has not been entered."))
+        return str(_("The number of days absent has not been entered (the class's “Year page”)."))
     return ""
 
 
