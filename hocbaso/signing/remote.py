@@ -248,6 +248,22 @@ def _close(approval: RemoteApproval, state: str, code: str, message: str = "", *
         workflow.finish_item(approval.item, ItemOutcome.FAILED, code, message)
 
 
+def expire_stale(*, now: dt.datetime | None = None) -> int:
+    """Close every approval still waiting after its ``expires_at``: its item fails
+    (``approval_expired``), nothing is signed, and batches with nothing left waiting finish.
+    Returns how many were closed. Run daily (``hocbaso signing expire-approvals`` or the task)."""
+    moment = now or clock.now()
+    stale = list(
+        RemoteApproval.objects.filter(state=RemoteApproval.State.WAITING, expires_at__lte=moment).select_related("item")
+    )
+    for approval in stale:
+        with transaction.atomic():
+            _close(approval, RemoteApproval.State.REFUSED, "approval_expired", str(_("The app answered too late.")))
+    for batch_id in {a.item.batch_id for a in stale}:
+        _settle(batch_id)
+    return len(stale)
+
+
 def refuse(*, by: Any, approval_id: int, channel: str = Channel.API) -> RemoteApproval:
     """The signer declined in the app: the item fails (``refused_in_app``); nothing is signed."""
     approval = _approval_for(by, approval_id)

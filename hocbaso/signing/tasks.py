@@ -45,3 +45,11 @@ def renew_archives_task(within_days: int = 365) -> dict[str, int]:
     for code, reason in summary.failed:
         logger.warning("archive renewal of %s failed: %s", code, reason)
     return {"checked": summary.checked, "renewed": summary.renewed, "failed": len(summary.failed)}
+
+
+@task()
+def expire_remote_approvals_task() -> int:
+    """Scheduled maintenance (daily): close phone-app approvals nobody answered in time."""
+    from hocbaso.signing import remote
+
+    return remote.expire_stale()

@@ -233,3 +233,34 @@ def test_the_phone_app_answers_through_the_api(
     assert (done.status_code, done.json()["state"]) == (200, "signed")
     _assert_signed(version, signing_env["trust"], pki, homeroom.staff.full_name)
     assert client.get("/api/v1/signing/approvals", **mine).json() == []
+
+
+def test_approvals_nobody_answers_expire_and_the_batch_finishes(
+    world: World, pki: DemoPKI, signing_env, django_capture_on_commit_callbacks
+) -> None:
+    import datetime as dt
+
+    from django.core.management import call_command
+
+    homeroom = world.users["homeroom"]
+    _key, cert = pki.issue_personal(homeroom.staff.full_name)
+    pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [cert, *pki.chain()])
+    credential = credentials.register_app_certificate(by=homeroom, staff=homeroom.staff, certificate_file=pem, label="")
+    versions = make_class_versions(world, 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = workflow.submit_batch(
+            by=homeroom,
+            version_ids=[v.pk for v in versions],
+            role=SignatureRole.HOMEROOM,
+            credential=credential,
+            idempotency_key="app-expire",
+            authorisation="",
+        )
+    assert remote.expire_stale() == 0  # nothing is due yet
+    RemoteApproval.objects.update(expires_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+    call_command("signing", "expire-approvals")
+    batch.refresh_from_db()
+    assert batch.state == SigningBatch.State.FINISHED
+    assert set(batch.items.values_list("outcome", "code")) == {(ItemOutcome.FAILED, "approval_expired")}
+    assert not remote.waiting_for(homeroom).exists()
+    assert RecordVersion.objects.filter(status=Status.FROZEN).count() == 2

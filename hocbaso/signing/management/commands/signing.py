@@ -1,4 +1,5 @@
 """``hocbaso signing renew-archive [--within-days N] [--dry-run]``: extend issued records' archive timestamps.
+``hocbaso signing expire-approvals``: close phone-app approvals nobody answered before they expired.
 
 An issued PDF ends with a document timestamp (PAdES B-LTA). Before that timestamp's TSA
 certificate expires, a new document timestamp must cover the file (with validation data for the
@@ -16,13 +17,14 @@ from hocbaso.signing import archive
 
 
 class Command(BaseCommand):
-    help = "Signing maintenance: renew-archive."
+    help = "Signing maintenance: renew-archive, expire-approvals."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="operation", required=True)
         renew = sub.add_parser("renew-archive", help="add a new archive timestamp before the last one expires")
         renew.add_argument("--within-days", type=int, default=365)
         renew.add_argument("--dry-run", action="store_true")
+        sub.add_parser("expire-approvals", help="close phone-app approvals past their expiry")
 
     def handle(self, *args: Any, operation: str, **options: Any) -> None:
         getattr(self, "_" + operation.replace("-", "_"))(**options)
@@ -35,3 +37,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{summary.checked} issued versions checked, {verb} {summary.renewed}, {len(summary.failed)} failed."
         )
+
+    def _expire_approvals(self, **_options: Any) -> None:
+        from hocbaso.signing import remote
+
+        self.stdout.write(f"{remote.expire_stale()} waiting approvals expired.")
