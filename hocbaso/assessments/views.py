@@ -44,11 +44,17 @@ def _point_or_404(point: str) -> str:
     return point
 
 
-def _sections(catalogue: Any, scope: Any) -> list[tuple[str, str]]:
+def _sections(catalogue: Any, scope: Any, taken_codes: set[str]) -> list[tuple[str, str]]:
+    """The grid's tabs: all subjects, competencies (homeroom), then one per item the user may write;
+    an optional subject only when some student of the class takes it."""
     sections = [("subjects", _("All subjects"))]
     if scope.whole_class:
         sections.append(("competencies", _("Qualities and competencies")))
-    sections += [(f"item:{item.code}", item.name) for item in catalogue.items if scope.allows(item.kind, item.code)]
+    sections += [
+        (f"item:{item.code}", item.name)
+        for item in catalogue.items
+        if scope.allows(item.kind, item.code) and (not item.optional or item.code in taken_codes)
+    ]
     return sections
 
 
@@ -72,7 +78,8 @@ def grid(request: HttpRequest, pk: int, point: str) -> HttpResponse:
         ).values_list("student_id", "subject_code")
     )
     optional = {i.code for i in catalogue.items if i.optional}
-    columns = [c for c in columns if c.code not in optional or any(code == c.code for _s, code in taken)]
+    taken_codes = {code for _student, code in taken}
+    columns = [c for c in columns if c.code not in optional or c.code in taken_codes]
     entries = {
         (e.student_id, e.item_kind, e.item_code): e
         for e in AssessmentEntry.objects.filter(
@@ -113,9 +120,7 @@ def grid(request: HttpRequest, pk: int, point: str) -> HttpResponse:
             "point_label": Point(point).label,
             "points": [(p.value, p.label) for p in PERIODIC_POINTS],
             "section": section,
-            "sections": _sections(catalogue, scope)
-            if scope.any
-            else _sections(catalogue, scope.__class__(True, frozenset())),
+            "sections": _sections(catalogue, scope if scope.any else scope.__class__(True, frozenset()), taken_codes),
             "columns": columns,
             "rows": rows,
             "empty": empty,
