@@ -113,32 +113,39 @@ def _app_signs(key: Any, data: bytes) -> bytes:
     return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
 
 
-@pytest.mark.parametrize("key_type", ["ec", "rsa"])
-def test_a_phone_app_batch_waits_survives_a_restart_and_finishes_with_the_apps_answers(
-    key_type, world: World, pki: DemoPKI, signing_env, django_capture_on_commit_callbacks
-) -> None:
+def _app_batch(world: World, pki: DemoPKI, capture: Any, count: int, *, key_type: str = "ec") -> tuple[Any, Any, list]:
+    """The homeroom teacher registers a phone-app certificate and submits ``count`` records: (key, batch, versions)."""
     homeroom = world.users["homeroom"]
-    key, cert = pki.issue_personal(homeroom.staff.full_name, key_type=key_type)
+    key, cert = pki.issue_personal(homeroom.staff.full_name, key_type=key_type)  # type: ignore[arg-type]
     pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [cert, *pki.chain()])
-    with pytest.raises(DomainError) as garbage:
-        credentials.register_app_certificate(
-            by=homeroom, staff=homeroom.staff, certificate_file=b"not a cert", label=""
-        )
-    assert garbage.value.code == "certificate_unreadable"
     credential = credentials.register_app_certificate(
         by=homeroom, staff=homeroom.staff, certificate_file=pem, label="VNPT SmartCA"
     )
-    versions = make_class_versions(world, 3)
-    with django_capture_on_commit_callbacks(execute=True):
+    versions = make_class_versions(world, count)
+    with capture(execute=True):
         batch = workflow.submit_batch(
             by=homeroom,
             version_ids=[v.pk for v in versions],
             role=SignatureRole.HOMEROOM,
             credential=credential,
-            idempotency_key="app-1",
+            idempotency_key=f"app-{credential.pk}",
             authorisation="",
         )
     batch.refresh_from_db()
+    return key, batch, versions
+
+
+@pytest.mark.parametrize("key_type", ["ec", "rsa"])
+def test_a_phone_app_batch_waits_survives_a_restart_and_finishes_with_the_apps_answers(
+    key_type, world: World, pki: DemoPKI, signing_env, django_capture_on_commit_callbacks
+) -> None:
+    homeroom = world.users["homeroom"]
+    with pytest.raises(DomainError) as garbage:
+        credentials.register_app_certificate(
+            by=homeroom, staff=homeroom.staff, certificate_file=b"not a cert", label=""
+        )
+    assert garbage.value.code == "certificate_unreadable"
+    key, batch, _versions = _app_batch(world, pki, django_capture_on_commit_callbacks, 3, key_type=key_type)
     assert batch.state == SigningBatch.State.AWAITING
     assert list(batch.items.values_list("outcome", flat=True)) == [ItemOutcome.AWAITING] * 3
     assert RecordVersion.objects.filter(status=Status.FROZEN).count() == 3  # nothing signed yet
@@ -195,19 +202,7 @@ def test_the_phone_app_answers_through_the_api(
     from hocbaso.accounts.tokens import create_token
 
     homeroom = world.users["homeroom"]
-    key, cert = pki.issue_personal(homeroom.staff.full_name)
-    pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [cert, *pki.chain()])
-    credential = credentials.register_app_certificate(by=homeroom, staff=homeroom.staff, certificate_file=pem, label="")
-    (version,) = make_class_versions(world, 1)
-    with django_capture_on_commit_callbacks(execute=True):
-        workflow.submit_batch(
-            by=homeroom,
-            version_ids=[version.pk],
-            role=SignatureRole.HOMEROOM,
-            credential=credential,
-            idempotency_key="app-api",
-            authorisation="",
-        )
+    key, _batch, (version,) = _app_batch(world, pki, django_capture_on_commit_callbacks, 1)
     _token, secret = create_token(by=None, user=homeroom, name="điện thoại")
     _other, stranger = create_token(by=None, user=world.users["principal"], name="khác")
     mine = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
@@ -243,19 +238,7 @@ def test_approvals_nobody_answers_expire_and_the_batch_finishes(
     from django.core.management import call_command
 
     homeroom = world.users["homeroom"]
-    _key, cert = pki.issue_personal(homeroom.staff.full_name)
-    pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [cert, *pki.chain()])
-    credential = credentials.register_app_certificate(by=homeroom, staff=homeroom.staff, certificate_file=pem, label="")
-    versions = make_class_versions(world, 2)
-    with django_capture_on_commit_callbacks(execute=True):
-        batch = workflow.submit_batch(
-            by=homeroom,
-            version_ids=[v.pk for v in versions],
-            role=SignatureRole.HOMEROOM,
-            credential=credential,
-            idempotency_key="app-expire",
-            authorisation="",
-        )
+    _key, batch, _versions = _app_batch(world, pki, django_capture_on_commit_callbacks, 2)
     assert remote.expire_stale() == 0  # nothing is due yet
     RemoteApproval.objects.update(expires_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
     call_command("signing", "expire-approvals")
