@@ -33,3 +33,13 @@ def user_for(secret: str) -> User | None:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=clock.now())
     return token.user
+
+
+@transaction.atomic
+def revoke_token(*, by: Any, token: ApiToken) -> ApiToken:
+    """Revoke ``token`` now (idempotent): the app holding it is refused from the next request."""
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(by=by, action="api_token.revoke", obj=token, changes={"revoked_at": [None, str(token.revoked_at)]})
+    return token

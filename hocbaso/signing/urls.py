@@ -8,5 +8,6 @@ urlpatterns = [
     path("signing/batches/<int:pk>/", views.batch_detail, name="batch"),
     path("signing/certificates/expiring/", views.expiring, name="expiring"),
     path("signing/certificates/new/", views.register_certificate, name="register"),
+    path("signing/app/", views.app_connection, name="app"),
     path("records/versions/<int:pk>/pdf/", views.version_pdf, name="version_pdf"),
 ]

@@ -185,3 +185,32 @@ def register_certificate(request: HttpRequest) -> HttpResponse:
             return render(request, "signing/registered.html", {"credential": credential})
     mine = workflow.SigningCredential.objects.filter(staff=staff).order_by("-not_after") if staff else []
     return render(request, "signing/register.html", {"schools": schools, "error": error, "credentials": mine})
+
+
+APP_KEY_LABEL = "Ứng dụng ký số"  # the API token's name, shown in the list
+
+
+@requires(is_signer)
+def app_connection(request: HttpRequest) -> HttpResponse:
+    """Connect a phone signing app: a new API token shown once (text and QR code), the list of the
+    signer's tokens, and revocation. The QR holds ``hocbaso-app:`` + JSON ``{"server", "token"}``."""
+    import json
+
+    import segno
+    from django.conf import settings
+
+    from hocbaso.accounts.models import ApiToken, User
+    from hocbaso.accounts.tokens import create_token, revoke_token
+
+    user = request.user
+    assert isinstance(user, User)  # requires(is_signer) lets only signed-in staff through
+    mine = ApiToken.objects.filter(user=user).order_by("-created_at")
+    secret = qr = ""
+    if request.method == "POST":
+        if request.POST.get("revoke"):
+            revoke_token(by=request.user, token=get_object_or_404(mine, pk=request.POST["revoke"]))
+            return redirect("signing:app")
+        _token, secret = create_token(by=user, user=user, name=APP_KEY_LABEL)
+        payload = "hocbaso-app:" + json.dumps({"server": settings.PUBLIC_BASE_URL, "token": secret})
+        qr = segno.make(payload, error="m").svg_inline(scale=4)
+    return render(request, "signing/app.html", {"tokens": mine, "secret": secret, "qr": qr})

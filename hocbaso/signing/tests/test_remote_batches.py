@@ -247,3 +247,27 @@ def test_approvals_nobody_answers_expire_and_the_batch_finishes(
     assert set(batch.items.values_list("outcome", "code")) == {(ItemOutcome.FAILED, "approval_expired")}
     assert not remote.waiting_for(homeroom).exists()
     assert RecordVersion.objects.filter(status=Status.FROZEN).count() == 2
+
+
+def test_a_signer_connects_an_app_with_a_key_shown_once_and_revokes_it(world: World, login) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    app = Client()  # the phone: no session, only the key
+    url = reverse("signing:app")
+    page = login("homeroom")
+    created = page.post(url).content.decode()
+    secret = created.split('<code id="app-secret">')[1].split("</code>")[0]
+    assert secret.startswith("hbs_") and "<svg" in created
+    assert secret not in page.get(url).content.decode()  # shown once
+    mine = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    assert app.get("/api/v1/signing/approvals", **mine).status_code == 200
+
+    from hocbaso.accounts.models import ApiToken
+
+    token = ApiToken.objects.get(user=world.users["homeroom"])
+    other = Client()
+    other.force_login(world.users["principal"])
+    assert other.post(url, {"revoke": token.pk}).status_code == 404  # not theirs
+    page.post(url, {"revoke": token.pk})
+    assert app.get("/api/v1/signing/approvals", **mine).status_code == 401
