@@ -110,6 +110,9 @@ TEXTS: dict[str, str] = {
     "paper_signature_invalid": "Con dấu số trên bản in không đúng: thông tin đã bị sửa.",
     "paper_seal_unknown": "Không biết chứng thư của con dấu số trên bản in.",
     "paper_seal_untrusted": "Chứng thư con dấu số không thuộc tổ chức được tin cậy.",
+    "photo_unreadable": "Không mở được ảnh (JPEG, PNG hoặc WebP).",
+    "photo_too_large": "Ảnh quá lớn.",
+    "photo_no_code": "Không tìm thấy mã QR của học bạ số trong ảnh; hãy chụp gần và rõ hơn.",
 }
 
 

@@ -76,6 +76,9 @@ TEXTS: dict[str, Promise] = {
     "paper_signature_invalid": _("The digital seal on the printed copy is wrong: the details were altered."),
     "paper_seal_unknown": _("The certificate of the printed copy's digital seal is unknown."),
     "paper_seal_untrusted": _("The digital seal's certificate is not from a trusted authority."),
+    "photo_unreadable": _("The photo cannot be opened (JPEG, PNG or WebP)."),
+    "photo_too_large": _("The photo is too large."),
+    "photo_no_code": _("No QR code of a digital school record was found in the photo; take it closer and sharper."),
 }
 
 

@@ -1,4 +1,5 @@
-"""The public verify page (no login): type a code, open a QR link, or upload a PDF/XML.
+"""The public verify page (no login): type a code, open a QR link, upload a PDF/XML, or a photo of
+a printed page (its paper-seal QR is checked, else its verify link is followed).
 
 The outcome comes first in plain words, then the details; only what the presented document
 shows, plus its status. Rate-limited per client (the default cache holds a keyed hash of the
@@ -120,13 +121,26 @@ def upload_report(upload: Any) -> core.Report:
 @require_http_methods(["GET", "POST"])
 @rate_limited
 def verify(request: HttpRequest) -> HttpResponse:
-    """The verify page: a code field and a file upload."""
+    """The verify page: a code, a record file, a photo of a printed page, or the paper seal's text."""
     if request.method == "GET":
         return _form(request)
     upload = request.FILES.get("document")
     if upload is not None:
         return _result(request, upload_report(upload), channel=VerificationChannel.UPLOAD)
+    snapshot = request.FILES.get("photo")
     scanned = request.POST.get("paper", "").strip()
+    if snapshot is not None:
+        from hocbaso.verification import photo
+
+        try:
+            if (snapshot.size or 0) > max_upload_bytes():
+                raise DomainError("photo too large", code="photo_too_large")
+            kind, found = photo.choose(photo.qr_texts(snapshot.read()))
+        except DomainError as exc:
+            return _form(request, error=str(messages.text(exc.code)), error_code=exc.code, status=400)
+        if kind == "code":
+            return redirect(f"{reverse('verification:code', kwargs={'code': found})}?src=photo")
+        scanned = found
     if scanned:
         from hocbaso.verification import paper
 
