@@ -21,7 +21,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from hocbaso.core.errors import ValidationFailed
-from hocbaso.signing import remote
+from hocbaso.signing import actions, remote
 from hocbaso.signing.models import RemoteApproval
 
 router = Router(tags=["signing"])
@@ -82,7 +82,7 @@ def waiting(request: HttpRequest) -> list[dict[str, Any]]:
 @router.post("/approvals/{approval_id}", response=ApprovalOut)
 def answer(request: HttpRequest, approval_id: int, payload: AnswerIn) -> dict[str, Any]:
     """Finish one signature with the app's two signature values; answering twice changes nothing."""
-    remote.answer(
+    actions.answer_approval(
         by=request.user,
         approval_id=approval_id,
         pdf_signature=_b64(payload.pdf_signature, "pdf_signature"),
@@ -94,7 +94,7 @@ def answer(request: HttpRequest, approval_id: int, payload: AnswerIn) -> dict[st
 @router.post("/approvals/{approval_id}/refuse", response=ApprovalOut)
 def refuse(request: HttpRequest, approval_id: int) -> dict[str, Any]:
     """The signer declined in the app: the record stays unsigned."""
-    remote.refuse(by=request.user, approval_id=approval_id)
+    actions.refuse_approval(by=request.user, approval_id=approval_id)
     return _out(_reload(approval_id))
 
 

@@ -16,7 +16,7 @@ from django.db.models import Count
 from hocbaso.directory.models import Appointment, ClassGroup, Enrolment, Role, School, SchoolYear, SchoolYearSetting
 from hocbaso.records import tasks as record_tasks
 from hocbaso.records.models import AssemblyRun, RecordVersion, Status
-from hocbaso.signing import workflow
+from hocbaso.signing import actions, workflow
 from hocbaso.signing.models import SignatureRole
 
 YEAR = "2024-2025"
@@ -58,7 +58,7 @@ def _sign(user: object, role: str, version_ids: list[int], key: str) -> None:
     if credential is None:
         return
     source = workflow.source_for(credential, workflow.demo_pkcs12_password())
-    workflow.sign_batch(
+    actions.sign_batch(
         by=user,
         version_ids=version_ids,
         role=role,

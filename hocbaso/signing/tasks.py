@@ -12,7 +12,7 @@ import logging
 from django_tasks import task
 
 from hocbaso.core.errors import DomainError
-from hocbaso.signing import archive, workflow
+from hocbaso.signing import actions
 
 logger = logging.getLogger(__name__)
 
@@ -21,19 +21,18 @@ logger = logging.getLogger(__name__)
 def sign_batch_task(batch_id: int, shard: int = 0) -> str:
     """Run (or continue) shard ``shard`` of batch ``batch_id`` (see ``SigningBatch.shards``); returns
     the batch's state afterwards. Refusals are stored on the batch."""
-    from hocbaso.signing import remote
     from hocbaso.signing.models import CredentialKind, SigningBatch
 
     try:
         if SigningBatch.objects.filter(pk=batch_id, credential__kind=CredentialKind.REMOTE_APP).exists():
-            return str(remote.prepare_batch(batch_id).state)
+            return str(actions.prepare_app_batch(batch_id).state)
         shards, state = SigningBatch.objects.values_list("shards", "state").get(pk=batch_id)
         if shards > 1 and state == SigningBatch.State.FAILED:  # a sibling shard stopped it; keep its reason
             return str(state)
-        return str(workflow.resume_batch(batch_id, shard=shard, shards=shards).state)
+        return str(actions.resume_batch(batch_id, shard=shard, shards=shards).state)
     except DomainError as exc:
         logger.warning("signing batch %s stopped: %s", batch_id, exc.code)
-        workflow.mark_failed(batch_id, exc)
+        actions.mark_failed(batch_id, exc)
         return "failed"
 
 
@@ -41,7 +40,7 @@ def sign_batch_task(batch_id: int, shard: int = 0) -> str:
 def renew_archives_task(within_days: int = 365) -> dict[str, int]:
     """Scheduled maintenance (enqueue it weekly from cron or a systemd timer): keep every issued
     record's archive timestamp (B-LTA) renewed before the last one expires."""
-    summary = archive.renew_archives(within_days=within_days)
+    summary = actions.renew_archives(within_days=within_days)
     for code, reason in summary.failed:
         logger.warning("archive renewal of %s failed: %s", code, reason)
     return {"checked": summary.checked, "renewed": summary.renewed, "failed": len(summary.failed)}
@@ -50,6 +49,5 @@ def renew_archives_task(within_days: int = 365) -> dict[str, int]:
 @task()
 def expire_remote_approvals_task() -> int:
     """Scheduled maintenance (daily): close phone-app approvals nobody answered in time."""
-    from hocbaso.signing import remote
 
-    return remote.expire_stale()
+    return actions.expire_approvals()

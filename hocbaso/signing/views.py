@@ -18,7 +18,7 @@ from hocbaso.core.forms import add_domain_error
 from hocbaso.core.permissions import requires
 from hocbaso.directory.permissions import is_staff_member
 from hocbaso.records import storage
-from hocbaso.signing import credentials, workflow
+from hocbaso.signing import actions, workflow
 from hocbaso.signing.forms import SignBatchForm
 from hocbaso.signing.models import SignatureRole
 from hocbaso.signing.permissions import (
@@ -80,7 +80,7 @@ def pending(request: HttpRequest) -> HttpResponse:
         posted = SignBatchForm(request.POST, credentials=workflow.credentials_for(request.user, role), version_ids=ids)
         if posted.is_valid():
             try:
-                batch = workflow.submit_batch(
+                batch = actions.submit_batch(
                     by=request.user,
                     version_ids=posted.cleaned_data["versions"],
                     role=posted.cleaned_data["role"],
@@ -155,7 +155,7 @@ def register_certificate(request: HttpRequest) -> HttpResponse:
         kind = request.POST.get("kind", "pkcs12")
         try:
             if kind == "csc":
-                credential = credentials.register_csc_credential(
+                credential = actions.register_csc_credential(
                     by=request.user,
                     staff=staff,
                     service_url=request.POST.get("service_url", ""),
@@ -164,14 +164,14 @@ def register_certificate(request: HttpRequest) -> HttpResponse:
                     seal_for=seal_school,
                 )
             elif kind == "app":
-                credential = credentials.register_app_certificate(
+                credential = actions.register_app_certificate(
                     by=request.user,
                     staff=staff,
                     certificate_file=upload.read(MAX_CERTIFICATE_BYTES) if upload else b"",
                     label=request.POST.get("label", ""),
                 )
             else:
-                credential = credentials.register_certificate_file(
+                credential = actions.register_certificate_file(
                     by=request.user,
                     staff=staff,
                     pkcs12=upload.read(MAX_CERTIFICATE_BYTES) if upload else b"",

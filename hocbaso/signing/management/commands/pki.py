@@ -22,7 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hocbaso.audit.models import Channel
 from hocbaso.directory.models import Appointment, Role, School, StaffMember
-from hocbaso.signing import credentials, workflow
+from hocbaso.signing import actions, workflow
 from hocbaso.signing.models import SigningCredential
 from hocbaso.signing.pki import DemoPKI
 
@@ -72,7 +72,7 @@ class Command(BaseCommand):
             title = next(PERSONAL_ROLES[Role(r)] for r in PERSONAL_ROLES if r in roles)
             school_name = staff.school.name if staff.school else None
             key, cert = pki.issue_personal(staff.full_name, title=title, organisation=school_name)
-            credentials.register_pkcs12(
+            actions.register_pkcs12(
                 by=None,
                 staff=staff,
                 pkcs12=pki.export_pkcs12(key, cert, password),
@@ -92,7 +92,7 @@ class Command(BaseCommand):
             if holder is None:
                 continue
             key, cert = pki.issue_organisation(school.name)
-            credentials.register_pkcs12(
+            actions.register_pkcs12(
                 by=None,
                 staff=holder.staff,
                 pkcs12=pki.export_pkcs12(key, cert, password),

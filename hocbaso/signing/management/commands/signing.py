@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from hocbaso.signing import archive
+from hocbaso.signing import actions
 
 
 class Command(BaseCommand):
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         getattr(self, "_" + operation.replace("-", "_"))(**options)
 
     def _renew_archive(self, *, within_days: int, dry_run: bool, **_options: Any) -> None:
-        summary = archive.renew_archives(within_days=within_days, dry_run=dry_run)
+        summary = actions.renew_archives(within_days=within_days, dry_run=dry_run)
         for code, reason in summary.failed:
             self.stderr.write(f"{code}: {reason}")
         verb = "would renew" if dry_run else "renewed"
@@ -39,6 +39,5 @@ class Command(BaseCommand):
         )
 
     def _expire_approvals(self, **_options: Any) -> None:
-        from hocbaso.signing import remote
 
-        self.stdout.write(f"{remote.expire_stale()} waiting approvals expired.")
+        self.stdout.write(f"{actions.expire_approvals()} waiting approvals expired.")
