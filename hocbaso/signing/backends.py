@@ -43,6 +43,7 @@ from typing import Any, Protocol
 import aiohttp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -221,6 +222,10 @@ class Pkcs11Source:
 # --- remote signing over the CSC API -----------------------------------------------------------------
 
 
+class CscPinRefused(SigningError):
+    """The service refused ``credentials/authorize`` (wrong PIN, locked credential)."""
+
+
 class _PinAuthorization(CSCAuthorizationManager):
     """Calls ``credentials/authorize`` with the PIN (and the hashes, so SCAL 2 services work) per signHash."""
 
@@ -238,7 +243,7 @@ class _PinAuthorization(CSCAuthorizationManager):
             async with self._http.post(url, headers=self.auth_headers, json=body, raise_for_status=True) as response:
                 return self.parse_csc_auth_response(await response.json())
         except aiohttp.ClientError as exc:
-            raise SigningError("CSC authorisation refused") from exc
+            raise CscPinRefused("CSC authorisation refused") from exc
 
 
 @dataclass
@@ -278,9 +283,10 @@ class CscSource:
 
         try:
             asyncio.run(body())
+        except CscPinRefused as exc:
+            raise ValidationFailed("the remote signing service refused the PIN", code="csc_pin_refused") from exc
         except SigningError as exc:
-            code = "csc_pin_refused" if "authorisation" in str(exc) else "csc_unavailable"
-            raise ValidationFailed("the remote signing service refused the PIN", code=code) from exc
+            raise ValidationFailed("remote signing service unavailable", code="csc_unavailable") from exc
 
 
 class LoopThreadSigner(Signer):
@@ -415,6 +421,22 @@ def ensure_usable(cert: x509.Certificate, *, at: dt.datetime | None = None) -> N
         return
     if not (usage.digital_signature or usage.content_commitment):
         raise ValidationFailed("the certificate may not be used for signatures", code="certificate_wrong_usage")
+
+
+def signature_value_matches(certificate: x509.Certificate, data: bytes, value: bytes) -> bool:
+    """Whether ``value`` is the SHA-256 signature of ``data`` by ``certificate``'s key (ECDSA as DER,
+    RSA PKCS#1 v1.5): how a signature made elsewhere (a phone app) is checked before it is used."""
+    public_key = certificate.public_key()
+    try:
+        if isinstance(public_key, ec.EllipticCurvePublicKey):
+            public_key.verify(value, data, ec.ECDSA(hashes.SHA256()))
+        elif isinstance(public_key, rsa.RSAPublicKey):
+            public_key.verify(value, data, padding.PKCS1v15(), hashes.SHA256())
+        else:
+            return False
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 def spki_sha256(cert: x509.Certificate) -> str:

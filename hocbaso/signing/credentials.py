@@ -34,6 +34,7 @@ from hocbaso.signing.workflow import (
     check_certificate,
     configured,
     default_trust,
+    plain_refusals,
 )
 
 
@@ -164,12 +165,8 @@ def register_csc_credential(
             _("The remote signing service is not configured on this server (HOCBASO_CSC_TOKEN)."),
             code="csc_not_configured",
         )
-    try:
+    with plain_refusals():
         certificate, chain = fetch_csc_certificates(url, ident, token)
-    except ValidationFailed:
-        raise CredentialRefused(
-            _("The signing service could not be reached or does not know this credential."), code="csc_unavailable"
-        ) from None
     return _register_checked(
         by=by,
         staff=staff,

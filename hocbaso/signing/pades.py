@@ -40,9 +40,7 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pyhanko.pdf_utils.generic import NameObject
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -67,7 +65,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from hocbaso.core.errors import ValidationFailed
 from hocbaso.signing import paper_seal, stamp
-from hocbaso.signing.backends import SignerSource, ensure_usable, from_asn1, to_asn1
+from hocbaso.signing.backends import SignerSource, ensure_usable, from_asn1, signature_value_matches, to_asn1
 
 T = TypeVar("T")
 
@@ -698,16 +696,8 @@ def finish_pdf_signature(
     ``prepared.to_be_signed`` with the certificate's public key.
     """
     cert = x509.load_der_x509_certificate(prepared.certificate)
-    public_key = cert.public_key()
-    try:
-        if isinstance(public_key, ec.EllipticCurvePublicKey):
-            public_key.verify(signature_value, prepared.signed_attrs, ec.ECDSA(hashes.SHA256()))
-        elif isinstance(public_key, rsa.RSAPublicKey):
-            public_key.verify(signature_value, prepared.signed_attrs, padding.PKCS1v15(), hashes.SHA256())
-        else:
-            raise SigningRefused("unsupported key type", code="signature_value_invalid")
-    except InvalidSignature:
-        raise SigningRefused("the returned signature does not match", code="signature_value_invalid") from None
+    if not signature_value_matches(cert, prepared.signed_attrs, signature_value):
+        raise SigningRefused("the returned signature does not match", code="signature_value_invalid")
     tsa = _timestamper(prepared.timestamper_url, timestamper)
     external = signers.ExternalSigner(
         signing_cert=asn1_x509.Certificate.load(prepared.certificate),

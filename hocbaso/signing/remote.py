@@ -25,9 +25,7 @@ import datetime as dt
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from django.db import transaction
 from django.db.models import QuerySet
@@ -41,6 +39,7 @@ from hocbaso.directory.permissions import staff_of
 from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion
 from hocbaso.signing import pades, workflow, xades
+from hocbaso.signing.backends import signature_value_matches
 from hocbaso.signing.models import (
     CredentialKind,
     ItemOutcome,
@@ -93,15 +92,7 @@ def prepare_xml_signature(
 
 def check_signature_value(certificate: x509.Certificate, data: bytes, value: bytes) -> None:
     """Refuse (``signature_value_invalid``) a value that is not the key's SHA-256 signature of ``data``."""
-    public_key = certificate.public_key()
-    try:
-        if isinstance(public_key, ec.EllipticCurvePublicKey):
-            public_key.verify(value, data, ec.ECDSA(hashes.SHA256()))
-        elif isinstance(public_key, rsa.RSAPublicKey):
-            public_key.verify(value, data, padding.PKCS1v15(), hashes.SHA256())
-        else:
-            raise InvalidSignature
-    except (InvalidSignature, ValueError):
+    if not signature_value_matches(certificate, data, value):
         raise ValidationFailed(
             _("The signature from the app does not match the registered certificate."), code="signature_value_invalid"
         ) from None

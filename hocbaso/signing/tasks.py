@@ -24,9 +24,9 @@ def sign_batch_task(batch_id: int, shard: int = 0) -> str:
     from hocbaso.signing.models import CredentialKind, SigningBatch
 
     try:
-        if SigningBatch.objects.filter(pk=batch_id, credential__kind=CredentialKind.REMOTE_APP).exists():
+        kind, shards, state = SigningBatch.objects.values_list("credential__kind", "shards", "state").get(pk=batch_id)
+        if kind == CredentialKind.REMOTE_APP:
             return str(actions.prepare_app_batch(batch_id).state)
-        shards, state = SigningBatch.objects.values_list("shards", "state").get(pk=batch_id)
         if shards > 1 and state == SigningBatch.State.FAILED:  # a sibling shard stopped it; keep its reason
             return str(state)
         return str(actions.resume_batch(batch_id, shard=shard, shards=shards).state)

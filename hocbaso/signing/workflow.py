@@ -33,6 +33,7 @@ import asyncio
 import base64
 import dataclasses
 import datetime as dt
+import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -88,6 +89,8 @@ from hocbaso.signing.models import (
     SigningBatchItem,
     SigningCredential,
 )
+
+logger = logging.getLogger(__name__)
 
 # --- refusals --------------------------------------------------------------------------------------
 
@@ -417,6 +420,7 @@ OPENING_REFUSALS = {
     "pkcs12_no_key": _("The certificate file holds no usable key and certificate."),
     "pkcs11_unavailable": _("The USB token could not be opened: the PIN is wrong or the token is not plugged in."),
     "csc_unavailable": _("The signing service could not be reached or does not know this credential."),
+    "csc_pin_refused": _("The signing service refused the PIN."),
 }
 
 
@@ -706,14 +710,16 @@ def sign_item(
 def paper_text(version: RecordVersion, kit: Kit) -> str | None:
     """The paper seal printed in the school seal's box, signed with the seal being applied.
 
-    None when the seal key is not ECDSA P-256, or the version's XML is not a record XML (test
-    fixtures); the printed page then carries only the verify-link QR.
+    None when the seal key is not ECDSA P-256, or the version's XML is not a record XML (only
+    test fixtures: a version is validated before it is frozen); the printed page then carries only
+    the verify-link QR, and a warning is logged.
     """
     from hocbaso.records.xml import RecordXmlInvalid, parse_xml
 
     try:
         data = parse_xml(storage.get(version.xml_name, version.xml_sha256))
     except RecordXmlInvalid:
+        logger.warning("no paper seal for %s: its XML is not a record XML", version.issuance_code)
         return None
     code = data.get("issuance_code") or version.issuance_code  # as printed on the page
     fields = paper_seal.fields_of(data, issuance_code=code, xml_sha256=version.xml_sha256)
@@ -985,15 +991,8 @@ def submit_batch(
             raise AuthorisationRequired(_("Enter the certificate password or the token PIN."), field="authorisation")
         source = source_for(credential, authorisation)
         if isinstance(source, CscSource):
-            try:
+            with plain_refusals():
                 source.check_authorisation()
-            except ValidationFailed as exc:
-                message = (
-                    _("The signing service refused the PIN.")
-                    if exc.code == "csc_pin_refused"
-                    else _("The signing service could not be reached or does not know this credential.")
-                )
-                raise CredentialRefused(message, code=exc.code, field="authorisation") from None
         with open_kit(source) as kit:
             check_certificate(kit.certificate, kit.chain, default_trust())
     batch, created = create_batch(
