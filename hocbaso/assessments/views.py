@@ -432,7 +432,12 @@ def year_details_page(request: HttpRequest, pk: int) -> HttpResponse:
         Enrolment.objects.filter(class_group=class_group).select_related("student"),
         key=lambda e: (e.student.given_name, e.student.full_name),
     )
-    years = {y.student_id: y for y in StudentYear.objects.filter(school_year=class_group.school_year_id)}
+    years = {
+        y.student_id: y
+        for y in StudentYear.objects.filter(
+            school_year=class_group.school_year_id, student_id__in=[e.student_id for e in enrolments]
+        )
+    }
     posted: dict[str, str] = {}
     errors: dict[str, str] = {}
     if request.method == "POST":
