@@ -11,7 +11,7 @@ codes ``photo_unreadable``, ``photo_too_large`` and ``photo_no_code``; nothing i
 from __future__ import annotations
 
 import io
-from typing import Literal
+from typing import Any, Literal
 
 from hocbaso.core.errors import ValidationFailed
 from hocbaso.records import issuance
@@ -36,6 +36,14 @@ def qr_texts(data: bytes) -> list[str]:
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         raise ValidationFailed("not a readable photo", code="photo_unreadable") from None
     return [r.text for r in zxingcpp.read_barcodes(grey) if r.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+def target_of(upload: Any, *, max_bytes: int) -> tuple[Literal["paper", "code"], str]:
+    """What an uploaded photo (Django ``UploadedFile``) asks to verify: :func:`choose` over its QR
+    codes, after refusing a file over ``max_bytes`` (``photo_too_large``) unread."""
+    if (upload.size or 0) > max_bytes:
+        raise ValidationFailed("photo too large", code="photo_too_large")
+    return choose(qr_texts(upload.read()))
 
 
 def choose(texts: list[str]) -> tuple[Literal["paper", "code"], str]:

@@ -133,9 +133,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         from hocbaso.verification import photo
 
         try:
-            if (snapshot.size or 0) > max_upload_bytes():
-                raise DomainError("photo too large", code="photo_too_large")
-            kind, found = photo.choose(photo.qr_texts(snapshot.read()))
+            kind, found = photo.target_of(snapshot, max_bytes=max_upload_bytes())
         except DomainError as exc:
             return _form(request, error=str(messages.text(exc.code)), error_code=exc.code, status=400)
         if kind == "code":
