@@ -32,6 +32,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+def start_workers(count: int, env: dict[str, str], *options: str) -> list[subprocess.Popen[bytes]]:
+    """``count`` ``hocbaso db_worker`` processes with ``options`` (quiet, no start-up delay)."""
+    hocbaso = str(Path(sys.executable).with_name("hocbaso"))
+    return [
+        subprocess.Popen(
+            [hocbaso, "db_worker", "--no-startup-delay", *options],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(count)
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--class-size", type=int, default=35)
@@ -104,18 +118,9 @@ def main() -> None:
         # 1b. the same through the task queue: each batch in --workers shards, one per running db_worker
         from django.db import connections
 
-        hocbaso = str(Path(sys.executable).with_name("hocbaso"))
         queue = [make_frozen_version(world, realistic=True) for _ in range(args.class_size)]
         connections.close_all()
-        workers = [
-            subprocess.Popen(
-                [hocbaso, "db_worker", "--no-startup-delay", "--interval", "0.05"],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            for _ in range(args.workers)
-        ]
+        workers = start_workers(args.workers, env, "--interval", "0.05")
         time.sleep(4)  # the workers are up and polling, as in a running deployment
         total = 0.0
         for user, role, organisation in [
@@ -173,15 +178,7 @@ def main() -> None:
         for pk in batches:
             sign_batch_task.enqueue(pk)
         connections.close_all()
-        workers = [
-            subprocess.Popen(
-                [hocbaso, "db_worker", "--batch", "--no-startup-delay", "--interval", "0.1"],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            for _ in range(args.workers)
-        ]
+        workers = start_workers(args.workers, env, "--batch", "--interval", "0.1")
         for worker in workers:
             worker.wait(timeout=600)
         elapsed = time.perf_counter() - started
