@@ -31,3 +31,9 @@ class AppointmentAdmin(ReadOnlyAdmin):
 
 for model in (models.SchoolYear, models.ClassGroup, models.Enrolment, models.StaffMember, models.SchoolUnitLink):
     admin.site.register(model, ReadOnlyAdmin)
+
+
+@admin.register(models.ConsentRequest)
+class ConsentRequestAdmin(ReadOnlyAdmin):
+    list_display = ("student", "requesting_school", "kind", "state", "requested_at", "decided_at")
+    list_filter = ("kind", "state")

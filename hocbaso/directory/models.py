@@ -88,6 +88,8 @@ class School(models.Model):
     code = models.CharField(_("sector school code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=200)
     address = models.CharField(_("address"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("email"), blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -404,3 +406,67 @@ class Appointment(models.Model):
     def __str__(self) -> str:
         target = self.class_group or self.school or self.unit
         return f"{self.staff} — {self.get_role_display()} {target or ''}"
+
+
+class ConsentKind(models.TextChoices):
+    TRANSFER = "transfer", _("Transfer to another school")
+    ADMISSION = "admission", _("Admission to lower secondary school")
+
+
+class ConsentState(models.TextChoices):
+    PENDING = "pending", _("Waiting for the family")
+    ACCEPTED = "accepted", _("Accepted by the family")
+    REFUSED = "refused", _("Refused by the family")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the school")
+
+
+class ConsentRequest(models.Model):
+    """A school's request for the family's consent to receive a child's record (transfer, admission).
+
+    It sits in the directory, below both the procedures that ask (``transfers``) and the family
+    pages that answer (``portal``), so neither has to import the other. ``reference`` is an opaque
+    pointer the asking procedure may keep (e.g. ``"transfer:12"``). Writes go through
+    ``directory/consent.py``; a decided request never changes again (its state is final).
+    """
+
+    student = models.ForeignKey(
+        Student, on_delete=models.PROTECT, related_name="consent_requests", verbose_name=_("student")
+    )
+    requesting_school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="consent_requests_made", verbose_name=_("requesting school")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ConsentKind.choices)
+    purpose = models.TextField(_("purpose"), blank=True)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"))
+    state = models.CharField(_("state"), max_length=10, choices=ConsentState.choices, default=ConsentState.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("consent request")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "requesting_school", "kind"],
+                condition=Q(state="pending"),
+                name="one_pending_consent_per_school_kind",
+                violation_error_message=_("This school already waits for the family's answer."),
+            ),
+            models.CheckConstraint(
+                condition=Q(state="pending", decided_by__isnull=True, decided_at__isnull=True)
+                | (~Q(state="pending") & Q(decided_at__isnull=False)),
+                name="consent_decision_paired",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} → {self.requesting_school} ({self.kind}, {self.state})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == ConsentState.PENDING
