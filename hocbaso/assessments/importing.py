@@ -9,6 +9,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from hocbaso.core.collation import sort_students
 from hocbaso.assessments import actions, cells, spreadsheets
 from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.assessments.layout import Column, columns_for
@@ -33,7 +34,7 @@ def class_columns(class_group: ClassGroup, point: str) -> list[Column]:
 
 def class_students(class_group: ClassGroup) -> list[spreadsheets.GridStudent]:
     enrolments = Enrolment.objects.filter(class_group=class_group).select_related("student")
-    rows = sorted(enrolments, key=lambda e: (e.student.given_name, e.student.full_name))
+    rows = sort_students(enrolments)
     return [spreadsheets.GridStudent(e.student_id, e.student.full_name, e.student.date_of_birth) for e in rows]
 
 

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hocbaso.core.collation import sort_students
 from hocbaso.assessments import actions, grading, importing, results, summary, windows
 from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.assessments.layout import columns_for
@@ -70,8 +71,7 @@ def grid(request: HttpRequest, pk: int, point: str) -> HttpResponse:
         for c in columns_for(section, items=catalogue.items, point=point, test_cells=catalogue.test_cells)
         if scope.allows(c.kind, c.code) or not scope.any
     ]
-    enrolments = list(Enrolment.objects.filter(class_group=class_group).select_related("student"))
-    enrolments.sort(key=lambda e: (e.student.given_name, e.student.full_name))
+    enrolments = sort_students(Enrolment.objects.filter(class_group=class_group).select_related("student"))
     taken = set(
         OptionalSubject.objects.filter(
             school_year_id=class_group.school_year_id, student__in=[e.student_id for e in enrolments]
@@ -245,10 +245,7 @@ def import_upload(request: HttpRequest, pk: int, point: str) -> HttpResponse:
 
 
 def _summary_rows(class_group: ClassGroup, point: str) -> list[summary.StudentRow]:
-    enrolments = sorted(
-        Enrolment.objects.filter(class_group=class_group).select_related("student"),
-        key=lambda e: (e.student.given_name, e.student.full_name),
-    )
+    enrolments = sort_students(Enrolment.objects.filter(class_group=class_group).select_related("student"))
     entries: dict[int, list[AssessmentEntry]] = {}
     for entry in AssessmentEntry.objects.filter(class_group=class_group, point=point):
         entries.setdefault(entry.student_id, []).append(entry)
@@ -325,10 +322,7 @@ def results_page(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             error = str(exc.message)
     years = {y.student_id: y for y in StudentYear.objects.filter(class_group=class_group).select_related("decided_by")}
-    enrolments = sorted(
-        Enrolment.objects.filter(class_group=class_group).select_related("student"),
-        key=lambda e: (e.student.given_name, e.student.full_name),
-    )
+    enrolments = sort_students(Enrolment.objects.filter(class_group=class_group).select_related("student"))
     names = {e.student_id: e.student.full_name for e in enrolments}
     rows = [
         {
@@ -428,10 +422,7 @@ def year_details_page(request: HttpRequest, pk: int) -> HttpResponse:
     from django.contrib import messages
 
     class_group = _class_or_404(request, pk)
-    enrolments = sorted(
-        Enrolment.objects.filter(class_group=class_group).select_related("student"),
-        key=lambda e: (e.student.given_name, e.student.full_name),
-    )
+    enrolments = sort_students(Enrolment.objects.filter(class_group=class_group).select_related("student"))
     years = {
         y.student_id: y
         for y in StudentYear.objects.filter(

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from hocbaso.core.collation import sort_students
 from hocbaso.audit import actions as audit
 from hocbaso.audit.models import AuditEvent
 from hocbaso.core.errors import DomainError
@@ -91,9 +92,8 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
     enrolments = (
         Enrolment.objects.filter(class_group=class_group, student__in=student_scope)
         .select_related("student")
-        .order_by("student__full_name")
     )
-    rows = sorted(enrolments, key=lambda e: (e.student.given_name, e.student.full_name))
+    rows = sort_students(enrolments)
     teachers = Appointment.objects.filter(class_group=class_group).select_related("staff").order_by("role")
     return render(
         request,

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import F
 from django_tasks import task
 
+from hocbaso.core.collation import name_key
 from hocbaso.core import clock
 from hocbaso.core.errors import DomainError
 from hocbaso.directory.models import ClassGroup, Enrolment
@@ -28,11 +29,14 @@ def run_students(run: AssemblyRun) -> list[tuple[int, int]]:
     enrolments = Enrolment.objects.filter(class_group__in=classes, end_date__isnull=True) | Enrolment.objects.filter(
         class_group__in=classes, end_date=F("school_year__end_date")
     )
-    return list(
-        enrolments.order_by("class_group__name", "student__full_name")
-        .values_list("student_id", "class_group_id")
-        .distinct()
-    )
+    rows = {
+        (student_id, class_id, class_name, full_name)
+        for student_id, class_id, class_name, full_name in enrolments.values_list(
+            "student_id", "class_group_id", "class_group__name", "student__full_name"
+        )
+    }
+    ordered = sorted(rows, key=lambda row: (row[2], name_key(row[3]), row[0]))
+    return [(student_id, class_id) for student_id, class_id, _class, _name in ordered]
 
 
 def execute(run_id: int, *, by: Any = None, progress: Callable[[int, int], None] | None = None) -> AssemblyRun:

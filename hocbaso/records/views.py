@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from hocbaso.core.collation import sort_students
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
 from hocbaso.core.errors import DomainError
@@ -161,9 +162,7 @@ def booklet(request: HttpRequest, pk: int) -> FileResponse:
 
 
 def _class_rows(request: HttpRequest, class_group: Any) -> list[dict[str, Any]]:
-    enrolments = (
-        Enrolment.objects.filter(class_group=class_group).select_related("student").order_by("student__full_name")
-    )
+    enrolments = sort_students(Enrolment.objects.filter(class_group=class_group).select_related("student"))
     versions = {
         v.record.student_id: v
         for v in permissions.visible_versions(request.user)

@@ -62,6 +62,7 @@ from pyhanko_certvalidator.errors import (
     RevokedError,
 )
 
+from hocbaso.core.collation import name_key
 from hocbaso.audit import actions as audit
 from hocbaso.audit.models import Channel
 from hocbaso.core import clock
@@ -233,10 +234,14 @@ def pending_for(user: Any, *, on: dt.date | None = None) -> list[PendingGroup]:
             RecordVersion.objects.filter(condition, status=REQUIRED_STATUS[SignatureRole(role)])
             .exclude(signature_events__role=role)
             .select_related("class_group__school_year", "record__student", "school")
-            .order_by("class_group__school_year__code", "class_group__name", "record__student__full_name", "pk")
+            .order_by("class_group__school_year__code", "class_group__name", "pk")
         )
         current: PendingGroup | None = None
-        for version in versions:
+        ordered = sorted(
+            versions,
+            key=lambda v: (v.class_group.school_year.code, v.class_group.name, name_key(v.record.student.full_name), v.pk),
+        )
+        for version in ordered:
             if current is None or current.class_group.pk != version.class_group_id:
                 current = PendingGroup(role, version.class_group, [])
                 groups.append(current)
