@@ -9,11 +9,11 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from hocbaso.core.collation import sort_students
 from hocbaso.assessments import actions, cells, spreadsheets
 from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.assessments.layout import Column, columns_for
 from hocbaso.assessments.models import AssessmentEntry, OptionalSubject
+from hocbaso.core.collation import sort_students
 from hocbaso.core.errors import ValidationFailed
 from hocbaso.directory.models import ClassGroup, Enrolment
 

@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hocbaso.core.collation import sort_students
 from hocbaso.assessments import actions, grading, importing, results, summary, windows
 from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.assessments.layout import columns_for
@@ -29,6 +28,7 @@ from hocbaso.assessments.models import (
     StudentYear,
 )
 from hocbaso.assessments.permissions import can_manage_windows, is_teacher, write_scope
+from hocbaso.core.collation import sort_students
 from hocbaso.core.errors import DomainError, InvalidInput
 from hocbaso.core.permissions import requires
 from hocbaso.directory.models import ClassGroup, Enrolment

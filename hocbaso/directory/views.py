@@ -14,9 +14,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from hocbaso.core.collation import sort_students
 from hocbaso.audit import actions as audit
 from hocbaso.audit.models import AuditEvent
+from hocbaso.core.collation import sort_students
 from hocbaso.core.errors import DomainError
 from hocbaso.core.forms import add_domain_error
 from hocbaso.core.permissions import requires
@@ -89,10 +89,7 @@ def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
     class_group = get_object_or_404(visible_classes(request.user).select_related("school", "school_year"), pk=pk)
     student_scope = visible_students(request.user)
-    enrolments = (
-        Enrolment.objects.filter(class_group=class_group, student__in=student_scope)
-        .select_related("student")
-    )
+    enrolments = Enrolment.objects.filter(class_group=class_group, student__in=student_scope).select_related("student")
     rows = sort_students(enrolments)
     teachers = Appointment.objects.filter(class_group=class_group).select_related("staff").order_by("role")
     return render(

@@ -13,8 +13,8 @@ from typing import Any
 from django.db.models import F
 from django_tasks import task
 
-from hocbaso.core.collation import name_key
 from hocbaso.core import clock
+from hocbaso.core.collation import name_key
 from hocbaso.core.errors import DomainError
 from hocbaso.directory.models import ClassGroup, Enrolment
 from hocbaso.records import assembly

@@ -20,9 +20,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from hocbaso.core.collation import sort_students
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
+from hocbaso.core.collation import sort_students
 from hocbaso.core.errors import DomainError
 from hocbaso.core.permissions import requires
 from hocbaso.directory.models import Enrolment, SchoolYear

@@ -62,10 +62,10 @@ from pyhanko_certvalidator.errors import (
     RevokedError,
 )
 
-from hocbaso.core.collation import name_key
 from hocbaso.audit import actions as audit
 from hocbaso.audit.models import Channel
 from hocbaso.core import clock
+from hocbaso.core.collation import name_key
 from hocbaso.core.errors import Conflict, DomainError, NotFound, PermissionRefused, ValidationFailed
 from hocbaso.directory.models import Appointment, ClassGroup, Role, StaffMember
 from hocbaso.directory.permissions import staff_of
@@ -239,7 +239,12 @@ def pending_for(user: Any, *, on: dt.date | None = None) -> list[PendingGroup]:
         current: PendingGroup | None = None
         ordered = sorted(
             versions,
-            key=lambda v: (v.class_group.school_year.code, v.class_group.name, name_key(v.record.student.full_name), v.pk),
+            key=lambda v: (
+                v.class_group.school_year.code,
+                v.class_group.name,
+                name_key(v.record.student.full_name),
+                v.pk,
+            ),
         )
         for version in ordered:
             if current is None or current.class_group.pk != version.class_group_id:
