@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import unicodedata
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,16 +21,19 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from hocbaso.assessments.layout import Column
-from hocbaso.core.errors import DomainError, ValidationFailed
+from hocbaso.core import xlsx_upload
+from hocbaso.core.errors import DomainError
+from hocbaso.core.xlsx_limits import Limits
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024  # a small file that inflates hugely is refused unread
 MAX_ROWS = 300
+MAX_COLUMNS = 200  # the widest template (grade 4-5 at year end) has fewer than 60 columns
+# What an upload may declare before it is parsed, and the reading process's caps (docs/security.md).
+LIMITS = Limits(max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
 SHEET = "Nhap lieu"
 KEY_ROW = 6  # hidden row carrying the column keys
 FIRST_DATA_ROW = 7
 FIXED = ["STT", "Mã HS", "Họ và tên", "Ngày sinh"]
-ZIP_MAGIC = b"PK\x03\x04"
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,8 @@ class ImportPreview:
         return not self.errors
 
 
-class ImportRefused(ValidationFailed):
-    """The whole file is refused (not a spreadsheet, empty, wrong columns, too large)."""
+# The whole file is refused (not a spreadsheet, empty, too large, declares too much, wrong columns).
+ImportRefused = xlsx_upload.SpreadsheetRefused
 
 
 def build_template(
@@ -152,33 +154,12 @@ def parse_upload(
     columns: Sequence[Column],
     validate_cell: Callable[[Column, Any], Any],
 ) -> ImportPreview:
-    """Read an uploaded template and check every cell; never stops at the first error."""
-    from python_calamine import CalamineWorkbook
+    """Read an uploaded template and check every cell; never stops at the first error.
 
-    if not content:
-        raise _refuse(_("The file is empty."), "import_empty")
-    if len(content) > MAX_BYTES:
-        raise _refuse(_("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // (1024 * 1024)}, "import_too_large")
-    if not content.startswith(ZIP_MAGIC):
-        raise _refuse(_("This is not an Excel .xlsx file (%(name)s).") % {"name": filename}, "import_not_xlsx")
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            inflated = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError):
-        raise _refuse(
-            _("This is not an Excel .xlsx file (%(name)s).") % {"name": filename}, "import_not_xlsx"
-        ) from None
-    if inflated > MAX_UNCOMPRESSED_BYTES:
-        raise _refuse(_("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // (1024 * 1024)}, "import_too_large")
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except Exception:  # calamine raises several error types for damaged files
-        raise _refuse(
-            _("This is not an Excel .xlsx file (%(name)s).") % {"name": filename}, "import_not_xlsx"
-        ) from None
-    if len(rows) > MAX_ROWS:
-        raise _refuse(_("The file has more than %(n)d rows.") % {"n": MAX_ROWS}, "import_too_many_rows")
+    The file is measured and parsed out of process first (``core.xlsx_upload``, ``LIMITS``):
+    a file declaring more than ``MAX_ROWS`` rows is refused before it is read.
+    """
+    rows = xlsx_upload.read_first_sheet(content, filename=filename, limits=LIMITS)
     if len(rows) < KEY_ROW:
         raise _refuse(
             _("The sheet does not have the template's header rows; download the template again."), "import_no_header"
