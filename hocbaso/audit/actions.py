@@ -44,6 +44,19 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
     return {name: jsonable(getattr(instance, name)) for name in names}
 
 
+def locked_head() -> ChainHead:
+    """The chain head row, locked until the caller's transaction ends (call inside ``atomic``).
+
+    Every writer of the chain takes this lock first; code that also locks another append-only
+    log in the same transaction (the transparency log) takes this one before it, so two
+    transactions never wait on each other in opposite orders.
+    """
+    head, _created = ChainHead.objects.select_for_update().get_or_create(
+        pk=1, defaults={"last_hash": GENESIS_HASH, "size": 0}
+    )
+    return head
+
+
 def record(
     *,
     by: Any,
@@ -57,13 +70,14 @@ def record(
 ) -> AuditEvent:
     """Append one event to the chain, inside the caller's transaction.
 
-    The chain head row is locked first, so two writers never chain onto the same previous hash.
+    The chain head row is locked first, so two writers never chain onto the same previous hash,
+    and it moves on (``size`` + 1, ``last_hash``) in the same transaction as the event.
     """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     with transaction.atomic():
-        head, _created = ChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
+        head = locked_head()
         actor = by if getattr(by, "is_authenticated", False) else None
         event = AuditEvent(
             at=clock.now(),
@@ -80,5 +94,6 @@ def record(
         event.hash = event.compute_hash()
         event.save()
         head.last_hash = event.hash
-        head.save(update_fields=["last_hash"])
+        head.size += 1
+        head.save(update_fields=["last_hash", "size"])
     return event

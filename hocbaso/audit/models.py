@@ -77,9 +77,15 @@ class AuditEvent(models.Model):
 
 
 class ChainHead(models.Model):
-    """A single row locked while appending, so concurrent writers chain one after another."""
+    """A single row locked while appending, so concurrent writers chain one after another.
+
+    ``size`` events exist and the last one's hash is ``last_hash``; both change in the
+    transaction that inserts the event, so a reader sees them together with it. An anchor is a
+    copy of (``size``, ``last_hash``) kept outside this table (``hocbaso.ledger.anchors``).
+    """
 
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    size = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
-        return self.last_hash
+        return f"{self.size} {self.last_hash}"

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -101,6 +101,15 @@ class EntryData:
         }
 
 
+class Attestation(Protocol):
+    """What a leaf can attest: a record version's files (``EntryData``) or the audit chain's
+    head (``anchors.AuditAnchorData``). ``cleaned`` validates; ``payload`` is the leaf's data."""
+
+    def cleaned(self) -> Attestation: ...
+
+    def payload(self, time: str) -> dict[str, Any]: ...
+
+
 def _utc_iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -137,16 +146,18 @@ def log_size() -> int:
     return LedgerHead.objects.filter(pk=1).values_list("size", flat=True).first() or 0
 
 
-def append_many(*, by: Any, items: Sequence[EntryData], channel: str = Channel.WEB) -> list[LedgerEntry]:
+def append_many(*, by: Any, items: Sequence[Attestation], channel: str = Channel.WEB) -> list[LedgerEntry]:
     """Append ``items`` in order as consecutive leaves, atomically, with one audit event.
 
     Validates everything before writing; raises ``LedgerInvalidEntry`` (nothing written).
-    All entries of one call share the same ``time``.
+    All entries of one call share the same ``time``. The audit chain's head is locked before the
+    log's (``audit.locked_head``), the order every transaction that writes both follows.
     """
     cleaned = [item.cleaned() for item in items]
     if not cleaned:
         return []
     with transaction.atomic():
+        audit.locked_head()
         head, _created = LedgerHead.objects.select_for_update().get_or_create(pk=1)
         frontier = merkle.Frontier(head.size, _fetch_nodes(merkle.frontier_keys(head.size)))
         now = clock.now()
@@ -172,7 +183,7 @@ def append_many(*, by: Any, items: Sequence[EntryData], channel: str = Channel.W
             changes={
                 "first_index": first.index,
                 "count": len(entries),
-                "entries": [[e.index, *(e.payload[k] for k in ("record_id", "version", "event"))] for e in entries],
+                "entries": [[e.index, *(e.payload.get(k) for k in ("record_id", "version", "event"))] for e in entries],
             },
             channel=channel,
         )
@@ -207,6 +218,7 @@ def publish_tree_head(*, by: Any = None, channel: str = Channel.TASK) -> TreeHea
     Timestamps strictly increase from one head to the next. Audited when a head is new.
     """
     with transaction.atomic():
+        audit.locked_head()  # before the log's head, as in append_many
         head, _created = LedgerHead.objects.select_for_update().get_or_create(pk=1)
         latest = TreeHead.objects.order_by("-size").first()
         if latest is not None and latest.size == head.size:

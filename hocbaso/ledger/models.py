@@ -27,6 +27,10 @@ class Event(models.TextChoices):
     ARCHIVE_RENEWED = "archive_renewed", _("Archive timestamp renewed")
 
 
+# The ``event`` of a leaf attesting the audit chain's head (``anchors.py``), not a record event.
+AUDIT_ANCHOR = "audit_anchor"
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
         raise ValueError(APPEND_ONLY)
@@ -65,7 +69,8 @@ class LedgerEntry(AppendOnly):
     """One leaf: ``leaf_hash`` = RFC 9162 leaf hash of ``canonical_json(payload)``.
 
     ``payload`` keys: ``record_id``, ``version``, ``event``, ``xml_sha256``, ``pdf_sha256``
-    (hex or null) and ``time`` (UTC, ISO 8601 with milliseconds).
+    (hex or null) and ``time`` (UTC, ISO 8601 with milliseconds); for an audit anchor
+    (``event`` = ``AUDIT_ANCHOR``): ``event``, ``audit_size``, ``audit_hash`` and ``time``.
     """
 
     index = models.PositiveBigIntegerField(unique=True)

@@ -1,0 +1,157 @@
+"""The audit chain anchored in the transparency log, and the audit trail checked against its anchors.
+
+An anchor is a leaf of its own kind, ``{"event": "audit_anchor", "audit_size": N, "audit_hash":
+H, "time": T}``: the audit chain had N events and the N-th one's hash was H. The anchoring
+transaction also publishes a signed tree head, so every anchor is covered by a head signed with
+the log key (a file, not a database row) as soon as it exists. Someone able to write the database
+can then no longer rewrite an event and recompute the hashes after it (the hash at an anchored
+position changes) nor delete the newest events (fewer events than an anchor counted) without
+``hocbaso audit-verify`` saying so; removing or editing an anchor breaks the signed tree head.
+
+Anchor at least daily (``tasks.anchor_audit`` from cron or a systemd timer) and on demand
+(``hocbaso audit-anchor``). The audit app sits below the ledger, so the anchoring is here and
+reads the chain through ``hocbaso.audit.chain`` and ``audit.actions.locked_head``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from hocbaso.audit import actions as audit
+from hocbaso.audit.chain import Anchor, ChainBreak, verify_chain
+from hocbaso.audit.models import Channel
+from hocbaso.ledger import keys, merkle
+from hocbaso.ledger.actions import SHA256_HEX, LedgerInvalidEntry, append_many
+from hocbaso.ledger.actions import publish_tree_head as publish
+from hocbaso.ledger.models import AUDIT_ANCHOR, LedgerEntry, TreeHead
+
+
+@dataclass(frozen=True)
+class AuditAnchorData:
+    """The audit chain's state to attest: ``size`` events, the last with hash ``last_hash``."""
+
+    size: int
+    last_hash: str
+
+    def cleaned(self) -> AuditAnchorData:
+        """This anchor, or ``LedgerInvalidEntry``: a size ≥ 1 and a lowercase SHA-256 hex hash."""
+        if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 1:
+            raise LedgerInvalidEntry(_("An audit anchor needs at least one event."), field="audit_size")
+        if not isinstance(self.last_hash, str) or not SHA256_HEX.fullmatch(self.last_hash):
+            raise LedgerInvalidEntry(_("A SHA-256 digest in hexadecimal is required."), field="audit_hash")
+        return self
+
+    def payload(self, time: str) -> dict[str, Any]:
+        return {"event": AUDIT_ANCHOR, "audit_size": self.size, "audit_hash": self.last_hash, "time": time}
+
+
+@dataclass(frozen=True)
+class Anchored:
+    """What one anchoring wrote: the ledger entry and the signed tree head that covers it."""
+
+    entry: LedgerEntry
+    tree_head: TreeHead
+
+
+def anchor_audit_chain(*, by: Any = None, channel: str = Channel.TASK) -> Anchored | None:
+    """Append the audit chain's current head to the log and publish a signed tree head covering it.
+
+    One transaction: the audit head is locked first (no event slips in between reading it and
+    anchoring it), then the entry and the head are written, each with its audit event (those
+    two events come after the anchored position). None when the chain is still empty.
+    """
+    with transaction.atomic():
+        head = audit.locked_head()
+        if head.size == 0:
+            return None
+        (entry,) = append_many(by=by, items=[AuditAnchorData(head.size, head.last_hash)], channel=channel)
+        tree_head = publish(by=by, channel=channel)
+    return Anchored(entry, tree_head)
+
+
+def anchor_entries() -> list[LedgerEntry]:
+    """Every audit anchor in the log, oldest first."""
+    return list(LedgerEntry.objects.filter(payload__event=AUDIT_ANCHOR).order_by("index"))
+
+
+@dataclass
+class TrailReport:
+    """The audit trail checked against the log: events checked, anchors used, every break found."""
+
+    checked: int
+    anchors: list[LedgerEntry]
+    tree_head: TreeHead | None
+    breaks: list[ChainBreak] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.breaks
+
+
+def _signed_log_problems(tree_head: TreeHead | None, batch_size: int) -> list[str]:
+    """What is wrong with the log up to the latest signed tree head (nothing: an empty list).
+
+    The head must verify with the log key, and the entries 0 … size-1 must all be there and hash,
+    *from their payloads*, to the root it signs — so no anchor (nor any other entry) it covers was
+    removed, edited or slipped in. Costs one pass over the entries (hashing only).
+    """
+    if tree_head is None:
+        return []
+    problems = []
+    signed = tree_head.key_id == keys.key_id() and merkle.verify_tree_head_signature(
+        keys.public_key_pem(),
+        tree_head.size,
+        bytes.fromhex(tree_head.root_hash),
+        tree_head.timestamp_ms,
+        bytes.fromhex(tree_head.signature),
+    )
+    if not signed:
+        problems.append(f"the signed tree head of size {tree_head.size} does not verify with the log key")
+    frontier = merkle.Frontier(0, {})
+    entries = LedgerEntry.objects.filter(index__lt=tree_head.size).order_by("index")
+    for entry in entries.iterator(chunk_size=batch_size):
+        if entry.index != frontier.size:
+            break
+        frontier.append(merkle.leaf_hash(entry.leaf_input()))
+    if frontier.size != tree_head.size:
+        problems.append(f"ledger entry {frontier.size} is missing under the signed tree head of size {tree_head.size}")
+    elif frontier.root().hex() != tree_head.root_hash:
+        problems.append(f"the ledger entries differ from those the tree head of size {tree_head.size} signed")
+    return problems
+
+
+def _anchor_of(entry: LedgerEntry, tree_head: TreeHead | None) -> tuple[Anchor | None, list[str]]:
+    """The anchor an entry states, and what is wrong with it (as reasons)."""
+    source = f"the anchor in ledger entry {entry.index}"
+    problems = []
+    if tree_head is None or entry.index >= tree_head.size:
+        problems.append(f"{source} is not covered by a signed tree head")
+    size, last_hash = entry.payload.get("audit_size"), entry.payload.get("audit_hash")
+    if not isinstance(size, int) or not isinstance(last_hash, str):
+        return None, [*problems, f"{source} is unreadable"]
+    return Anchor(size, last_hash, source), problems
+
+
+def verify_audit_trail(batch_size: int = 2000) -> TrailReport:
+    """Check the audit chain (``audit.chain.verify_chain``) against every anchor in the log.
+
+    Also checks the log itself up to its latest signed tree head (``_signed_log_problems``) and
+    that every anchor is under that head. Reads in this order, so writers appending meanwhile
+    cause no false alarm: the anchors, then the latest tree head (published in the anchoring
+    transaction, so it covers every anchor read), then the chain.
+    """
+    entries = anchor_entries()
+    tree_head = TreeHead.objects.order_by("-size").first()
+    reasons = _signed_log_problems(tree_head, batch_size)
+    anchors: list[Anchor] = []
+    for entry in entries:
+        anchor, problems = _anchor_of(entry, tree_head)
+        reasons.extend(problems)
+        if anchor is not None:
+            anchors.append(anchor)
+    checked, breaks = verify_chain(anchors, batch_size=batch_size)
+    return TrailReport(checked, entries, tree_head, [*(ChainBreak(0, r) for r in reasons), *breaks])
