@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from hocbaso.testing import World, build_world
+from hocbaso.testing import PASSWORD, World, build_world
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -30,6 +30,12 @@ def _fresh_cache() -> None:
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()
+
+
+@pytest.fixture
+def password() -> str:
+    """Every persona's password (for tests of the sign-in itself, in apps below the directory)."""
+    return PASSWORD
 
 
 @pytest.fixture

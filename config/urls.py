@@ -3,7 +3,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from hocbaso.accounts.views import admin_login
+
 urlpatterns = [
+    path("admin/login/", admin_login),  # throttled, audited sign-in for the admin too
     path("admin/", admin.site.urls),
     path("", include("hocbaso.accounts.urls")),
     path("", include("hocbaso.core.urls")),

@@ -71,7 +71,7 @@ from hocbaso.directory.models import Appointment, ClassGroup, Role, StaffMember
 from hocbaso.directory.permissions import staff_of
 from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion, Status
-from hocbaso.signing import pades, paper_seal, xades
+from hocbaso.signing import attempts, pades, paper_seal, xades
 from hocbaso.signing.backends import (
     CscSource,
     KeySource,
@@ -989,7 +989,8 @@ def submit_batch(
     """Web entry: check the authorisation and the certificate now, then run the batch as a task.
 
     Wrong password/PIN, or a revoked/expired/untrusted certificate, is refused here, before any
-    batch exists. A resubmission with the same key returns the first batch without re-queueing it.
+    batch exists; wrong passwords/PINs are counted and lock the signer and the credential out
+    (:mod:`hocbaso.signing.attempts`). A resubmission with the same key returns the first batch without re-queueing it.
     A phone-app credential needs no authorisation here: its batch is prepared and waits for the app.
     """
     if credential.kind == CredentialKind.REMOTE_APP:
@@ -999,12 +1000,13 @@ def submit_batch(
     else:
         if not authorisation:
             raise AuthorisationRequired(_("Enter the certificate password or the token PIN."), field="authorisation")
-        source = source_for(credential, authorisation)
-        if isinstance(source, CscSource):
-            with plain_refusals():
-                source.check_authorisation()
-        with open_kit(source) as kit:
-            check_certificate(kit.certificate, kit.chain, default_trust())
+        with attempts.counted(by=by, credential=credential):  # wrong secrets counted and locked out
+            source = source_for(credential, authorisation)
+            if isinstance(source, CscSource):
+                with plain_refusals():
+                    source.check_authorisation()
+            with open_kit(source) as kit:
+                check_certificate(kit.certificate, kit.chain, default_trust())
     batch, created = create_batch(
         by=by,
         version_ids=version_ids,
