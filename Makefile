@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SEED ?= 1
+TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
 
@@ -40,8 +41,8 @@ demo: install ## Set up and serve the demo province on http://$(HOST):$(PORT)
 	@HOCBASO_DEMO=1 nohup $(BIN)/hocbaso demo-issue > var/demo-issue.log 2>&1 &
 	HOCBASO_DEMO=1 $(BIN)/hocbaso runserver $(HOST):$(PORT) --noreload
 
-test: install system ## Run the whole suite (SQLite; PostgreSQL when DATABASE_URL points at one)
-	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+test: install system ## Run the whole suite on $(TEST_WORKERS) processes (SQLite; PostgreSQL when DATABASE_URL points at one)
+	$(BIN)/pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 check: install system ## Lint, format, types, import layers, Django checks, migrations, translations
 	$(BIN)/ruff check .
