@@ -23,6 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from hocbaso.assessments.layout import Column
 from hocbaso.core import xlsx_upload
 from hocbaso.core.errors import DomainError
+from hocbaso.core.xlsx_cells import put
 from hocbaso.core.xlsx_limits import Limits
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -87,29 +88,28 @@ def build_template(
     sheet = book.active
     assert sheet is not None
     sheet.title = SHEET
-    sheet["A1"] = title
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet["A2"] = "Điểm là số nguyên 0-10; môn học T/H/C; phẩm chất, năng lực T/Đ/C. Không sửa dòng 5-6 và cột Mã HS."
-    sheet["A2"].font = Font(italic=True, color="555555")
+    put(sheet, 1, 1, title).font = Font(bold=True, size=13)
+    hint = "Điểm là số nguyên 0-10; môn học T/H/C; phẩm chất, năng lực T/Đ/C. Không sửa dòng 5-6 và cột Mã HS."
+    put(sheet, 2, 1, hint).font = Font(italic=True, color="555555")
     header = [*FIXED, *[c.label if c.field != "comment" else f"{c.label} (nhận xét)" for c in columns]]
     keys = ["#", "student_id", "full_name", "date_of_birth", *[c.key for c in columns]]
     fill = PatternFill("solid", fgColor="DDE6F0")
     for index, (text, key) in enumerate(zip(header, keys, strict=True), start=1):
-        cell = sheet.cell(row=5, column=index, value=text)
+        cell = put(sheet, 5, index, text)
         cell.font, cell.fill = Font(bold=True), fill
         cell.alignment = Alignment(wrap_text=True, horizontal="center")
-        sheet.cell(row=KEY_ROW, column=index, value=key)
+        put(sheet, KEY_ROW, index, key)
     sheet.row_dimensions[KEY_ROW].hidden = True
     for offset, student in enumerate(students):
         row = FIRST_DATA_ROW + offset
-        sheet.cell(row=row, column=1, value=offset + 1)
-        sheet.cell(row=row, column=2, value=student.student_id)
-        sheet.cell(row=row, column=3, value=student.full_name)
-        sheet.cell(row=row, column=4, value=student.date_of_birth.strftime("%d/%m/%Y"))
+        put(sheet, row, 1, offset + 1)
+        put(sheet, row, 2, student.student_id)
+        put(sheet, row, 3, student.full_name)
+        put(sheet, row, 4, student.date_of_birth.strftime("%d/%m/%Y"))
         for index, column in enumerate(columns, start=len(FIXED) + 1):
             value = existing.get((student.student_id, column.key))
             if value not in (None, ""):
-                sheet.cell(row=row, column=index, value=value)
+                put(sheet, row, index, value)
     last = FIRST_DATA_ROW + max(len(students), 1) - 1
     for index, column in enumerate(columns, start=len(FIXED) + 1):
         letter = get_column_letter(index)

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from hocbaso.core.xlsx_cells import put
 from hocbaso.curriculum.catalogue import GradeCatalogue
 
 SCORE_BANDS = (("Dưới 5", 0, 4), ("5-6", 5, 6), ("7-8", 7, 8), ("9-10", 9, 10))
@@ -66,9 +67,8 @@ def export_xlsx(
     sheet = book.active
     assert sheet is not None
     sheet.title = f"Lop {catalogue.grade}"
-    sheet["A1"] = "BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ GIÁO DỤC CỦA LỚP"
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet["A2"] = title
+    put(sheet, 1, 1, "BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ GIÁO DỤC CỦA LỚP").font = Font(bold=True, size=13)
+    put(sheet, 2, 1, title)
     header = (
         ["STT", "Họ và tên"]
         + [s.short for s in subjects]
@@ -79,7 +79,7 @@ def export_xlsx(
         header.append("Kết quả")
     thin = Side(style="thin", color="999999")
     for index, text in enumerate(header, start=1):
-        cell = sheet.cell(row=4, column=index, value=text)
+        cell = put(sheet, 4, index, text)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
         cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
@@ -92,29 +92,29 @@ def export_xlsx(
         if len(header) > len(values):
             values.append(dict(RESULTS).get(row.result, row.result))
         for index, value in enumerate(values, start=1):
-            sheet.cell(row=4 + offset, column=index, value=value)
+            put(sheet, 4 + offset, index, value)
     line = 5 + len(rows) + 1
-    sheet.cell(row=line, column=2, value="TỔNG HỢP").font = Font(bold=True)
+    put(sheet, line, 2, "TỔNG HỢP").font = Font(bold=True)
     for letters, scope in ((("T", "H", "C"), "Môn học"), (("T", "Đ", "C"), "Phẩm chất, năng lực")):
         for letter in letters:
             line += 1
-            sheet.cell(row=line, column=2, value=f"{scope} — số học sinh mức {letter}")
+            put(sheet, line, 2, f"{scope} — số học sinh mức {letter}")
             for index, item in enumerate([*subjects, *[None] * len(tested), *competencies], start=3):
                 if item is None:
                     continue
                 scale_ok = (item.kind == "subject") == (letters == ("T", "H", "C"))
                 if scale_ok:
-                    sheet.cell(row=line, column=index, value=summary.ratings[item.code].get(letter, 0))
+                    put(sheet, line, index, summary.ratings[item.code].get(letter, 0))
     for label, _low, _high in SCORE_BANDS:
         line += 1
-        sheet.cell(row=line, column=2, value=f"Số bài điểm {label}")
+        put(sheet, line, 2, f"Số bài điểm {label}")
         for index, subject in enumerate(tested, start=3 + len(subjects)):
-            sheet.cell(row=line, column=index, value=summary.bands[subject.code].get(label, 0))
+            put(sheet, line, index, summary.bands[subject.code].get(label, 0))
     if summary.results:
         for code, label in RESULTS:
             line += 1
-            sheet.cell(row=line, column=2, value=label)
-            sheet.cell(row=line, column=len(header), value=summary.results.get(code, 0))
+            put(sheet, line, 2, label)
+            put(sheet, line, len(header), summary.results.get(code, 0))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
