@@ -7,6 +7,8 @@ The implementations live in modules named for what they do, and each is keyword-
 - batches (``workflow``): :func:`submit_batch` (web and API: checks the password/PIN and the
   certificate, then queues the batch in shards), :func:`sign_batch` (in process, with an opened
   key), :func:`create_batch`, :func:`resume_batch`, :func:`mark_failed`;
+- batches that lost their worker (``recovery``): :func:`continue_batch` (the signer's "Tiếp tục"),
+  :func:`sweep_batches` (resume or fail them; delete expired secrets);
 - phone-app approvals (``remote``): :func:`prepare_app_batch`, :func:`answer_approval`,
   :func:`refuse_approval`, :func:`expire_approvals`;
 - credentials (``credentials``): :func:`register_certificate_file`, :func:`register_pkcs12`,
@@ -23,6 +25,8 @@ from hocbaso.signing.credentials import (
     register_csc_credential,
     register_pkcs12,
 )
+from hocbaso.signing.recovery import continue_batch
+from hocbaso.signing.recovery import sweep as sweep_batches
 from hocbaso.signing.remote import answer as answer_approval
 from hocbaso.signing.remote import expire_stale as expire_approvals
 from hocbaso.signing.remote import prepare_batch as prepare_app_batch
@@ -31,6 +35,7 @@ from hocbaso.signing.workflow import create_batch, mark_failed, resume_batch, si
 
 __all__ = [
     "answer_approval",
+    "continue_batch",
     "create_batch",
     "expire_approvals",
     "mark_failed",
@@ -45,4 +50,5 @@ __all__ = [
     "resume_batch",
     "sign_batch",
     "submit_batch",
+    "sweep_batches",
 ]

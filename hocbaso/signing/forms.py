@@ -1,4 +1,5 @@
-"""The "sign all" form: which versions, which credential, one authorisation (password or PIN)."""
+"""The "sign all" form: which versions, which credential, one authorisation (password or PIN); and
+"Tiếp tục" on a stopped batch."""
 
 from __future__ import annotations
 
@@ -39,3 +40,14 @@ class SignBatchForm(forms.Form):
         versions = self.fields["versions"]
         assert isinstance(versions, forms.TypedMultipleChoiceField)
         versions.choices = [(pk, str(pk)) for pk in version_ids]
+
+
+class ContinueBatchForm(forms.Form):
+    """ "Tiếp tục" on a batch that stopped: the password/PIN again when the stored one is gone."""
+
+    authorisation = forms.CharField(
+        label=_("Certificate password or token PIN"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        strip=False,
+        required=False,
+    )

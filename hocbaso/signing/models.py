@@ -8,6 +8,7 @@
 - ``SigningBatch`` / ``SigningBatchItem``: "review then sign all" with one authorisation. Each item
   is finished in the same transaction as its record, so an interrupted batch resumes exactly
   where it stopped, and an idempotency key makes a resubmission return the same batch.
+  ``BatchSecret``: that authorisation, encrypted for the worker, deleted when the batch ends.
 - ``RemoteApproval``: a signature prepared for a phone signing app (pyHanko interrupted signing):
   what the app must sign and where the prepared files are kept, until the app answers.
 """
@@ -117,12 +118,14 @@ class SigningBatch(models.Model):
     done = models.PositiveIntegerField(default=0)
     error_code = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
-    # The PKCS#12 password / PIN, encrypted for the worker that runs the batch and wiped when it
-    # ends (Fernet with a TTL, key derived from SECRET_KEY). Never shown, never logged.
-    sealed_authorisation = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Moved on when a worker starts and after every item: a queued or running batch whose
+    # heartbeat is old has lost its worker (``recovery.sweep``).
+    heartbeat_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # How many times the batch was put back in the queue (by the signer or the sweeper).
+    resumes = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
@@ -130,6 +133,19 @@ class SigningBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} · {self.signer} · {self.done}/{self.total}"
+
+
+class BatchSecret(models.Model):
+    """The PKCS#12 password / PIN of a running batch, encrypted for its worker (Fernet, key derived
+    from SECRET_KEY). A row of its own so that it is *deleted*, not blanked: when the batch ends
+    (finished, failed, swept) and once ``expires_at`` has passed. Never shown, never logged."""
+
+    batch = models.OneToOneField(SigningBatch, on_delete=models.CASCADE, primary_key=True, related_name="secret")
+    sealed = models.TextField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"secret of batch {self.batch_id}"
 
 
 class ItemOutcome(models.TextChoices):

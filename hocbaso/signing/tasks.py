@@ -2,7 +2,8 @@
 
 The task only carries the batch id. The key is opened in the worker with the authorisation sealed
 at submission (see ``workflow.seal``); each version is committed on its own, so a killed worker
-leaves no half-signed record and running the task again (or ``resume_batch``) continues.
+leaves no half-signed record and running the task again (or ``resume_batch``) continues;
+``sweep_batches_task`` finds batches whose worker died (``recovery``).
 """
 
 from __future__ import annotations
@@ -51,3 +52,11 @@ def expire_remote_approvals_task() -> int:
     """Scheduled maintenance (daily): close phone-app approvals nobody answered in time."""
 
     return actions.expire_approvals()
+
+
+@task()
+def sweep_batches_task() -> dict[str, int]:
+    """Scheduled maintenance (every few minutes): resume or fail batches whose worker died, and
+    delete sealed authorisations that expired or whose batch ended."""
+    summary = actions.sweep_batches()
+    return {"resumed": summary.resumed, "failed": summary.failed, "secrets_deleted": summary.secrets_deleted}

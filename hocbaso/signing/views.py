@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
@@ -18,9 +19,9 @@ from hocbaso.core.forms import add_domain_error
 from hocbaso.core.permissions import requires
 from hocbaso.directory.permissions import is_staff_member
 from hocbaso.records import storage
-from hocbaso.signing import actions, workflow
-from hocbaso.signing.forms import SignBatchForm
-from hocbaso.signing.models import SignatureRole
+from hocbaso.signing import actions, recovery, workflow
+from hocbaso.signing.forms import ContinueBatchForm, SignBatchForm
+from hocbaso.signing.models import SignatureRole, SigningBatch
 from hocbaso.signing.permissions import (
     is_school_head,
     is_signer,
@@ -95,13 +96,50 @@ def pending(request: HttpRequest) -> HttpResponse:
     return render(request, "signing/pending.html", {"sections": _sections(request, posted)})
 
 
-@requires(is_staff_member)
-def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(visible_batches(request.user).select_related("signer", "credential"), pk=pk)
+def _batch_page(
+    request: HttpRequest, batch: SigningBatch, form: ContinueBatchForm | None = None, *, status: int = 200
+) -> HttpResponse:
     items = batch.items.select_related("version__record__student", "version__class_group")
     template = "signing/batch_items.html" if getattr(request, "htmx", False) else "signing/batch.html"
-    running = batch.state in (batch.State.QUEUED, batch.State.RUNNING, batch.State.AWAITING)
-    return render(request, template, {"batch": batch, "items": items, "running": running})
+    lost = recovery.is_stale(batch)
+    running = batch.state in (batch.State.QUEUED, batch.State.RUNNING, batch.State.AWAITING) and not lost
+    can_continue = batch.created_by_id == request.user.pk and recovery.can_continue(batch)
+    context = {
+        "batch": batch,
+        "items": items,
+        "running": running,
+        "lost": lost,
+        "can_continue": can_continue,
+        "needs_authorisation": can_continue and not workflow.has_secret(batch.pk),
+        "continue_form": form or ContinueBatchForm(),
+    }
+    return render(request, template, context, status=status)
+
+
+def _visible_batch(request: HttpRequest, pk: int) -> SigningBatch:
+    return get_object_or_404(visible_batches(request.user).select_related("signer", "credential"), pk=pk)
+
+
+@requires(is_staff_member)
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _batch_page(request, _visible_batch(request, pk))
+
+
+@requires(is_staff_member)
+@require_POST
+def batch_continue(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Tiếp tục": queue the pending items of a batch that stopped or lost its worker again
+    (with the password/PIN when the stored one is gone). Only the batch's own signer."""
+    batch = _visible_batch(request, pk)
+    form = ContinueBatchForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.continue_batch(by=request.user, batch_id=batch.pk, authorisation=form.cleaned_data["authorisation"])
+        except DomainError as exc:
+            add_domain_error(form, exc)
+            return _batch_page(request, batch, form, status=exc.status if exc.status == 403 else 200)
+        return redirect("signing:batch", pk=batch.pk)
+    return _batch_page(request, batch, form)
 
 
 @requires(is_staff_member)

@@ -82,6 +82,7 @@ from hocbaso.signing.backends import (
     to_asn1,
 )
 from hocbaso.signing.models import (
+    BatchSecret,
     CredentialKind,
     ItemOutcome,
     SignatureEvent,
@@ -542,6 +543,44 @@ def unseal(token: str) -> str:
         ) from None
 
 
+def store_secret(batch: SigningBatch, authorisation: str) -> None:
+    """Keep ``authorisation`` sealed for the batch's workers until the TTL (replacing any earlier one)."""
+    BatchSecret.objects.update_or_create(
+        batch=batch,
+        defaults={
+            "sealed": seal(authorisation),
+            "expires_at": clock.now() + dt.timedelta(seconds=AUTHORISATION_TTL_SECONDS),
+        },
+    )
+
+
+def drop_secret(batch_id: int) -> None:
+    """Delete the batch's sealed authorisation (the row, not only its value)."""
+    BatchSecret.objects.filter(batch_id=batch_id).delete()
+
+
+def has_secret(batch_id: int) -> bool:
+    """Whether a sealed authorisation not yet expired waits for the batch's workers."""
+    return BatchSecret.objects.filter(batch_id=batch_id, expires_at__gt=clock.now()).exists()
+
+
+def secret_of(batch_id: int) -> str:
+    """The batch's sealed authorisation, or ``AuthorisationRequired`` (``authorisation_expired``
+    when it had expired: it is deleted then)."""
+    row = BatchSecret.objects.filter(batch_id=batch_id).first()
+    if row is None:
+        raise AuthorisationRequired(_("Enter the password or PIN again to continue signing."))
+    try:
+        if row.expires_at <= clock.now():
+            raise AuthorisationRequired(
+                _("The authorisation has expired; enter the password or PIN again."), code="authorisation_expired"
+            )
+        return unseal(row.sealed)
+    except AuthorisationRequired:
+        drop_secret(batch_id)
+        raise
+
+
 # --- batches ---------------------------------------------------------------------------------------
 
 
@@ -628,8 +667,10 @@ def create_batch(
                 credential=credential,
                 total=len(ids),
                 shards=max(1, min(shards, len(ids))),
-                sealed_authorisation=seal(authorisation) if authorisation else "",
+                heartbeat_at=clock.now(),
             )
+            if authorisation:
+                store_secret(batch, authorisation)
             SigningBatchItem.objects.bulk_create(
                 SigningBatchItem(batch=batch, version_id=pk, position=n) for n, pk in enumerate(ids, start=1)
             )
@@ -649,13 +690,25 @@ def create_batch(
     return batch, True
 
 
-def finish_item(item: SigningBatchItem, outcome: str, code: str = "", message: str = "") -> None:
-    item.outcome = outcome
-    item.code = code
-    item.message = message
-    item.finished_at = clock.now()
-    item.save(update_fields=["outcome", "code", "message", "finished_at"])
-    SigningBatch.objects.filter(pk=item.batch_id).update(done=F("done") + 1)
+OPEN_OUTCOMES = (ItemOutcome.PENDING, ItemOutcome.AWAITING)
+
+
+def finish_item(item: SigningBatchItem, outcome: str, code: str = "", message: str = "") -> bool:
+    """Give a still open (pending or awaiting) item its outcome, count it and move the batch's heartbeat.
+
+    Returns False and writes nothing when the item was already finished, e.g. by a second worker
+    running the same batch after a resumption: an outcome is never overwritten nor counted twice.
+    """
+    now = clock.now()
+    updated = SigningBatchItem.objects.filter(pk=item.pk, outcome__in=OPEN_OUTCOMES).update(
+        outcome=outcome, code=code, message=message, finished_at=now
+    )
+    if not updated:
+        item.refresh_from_db()
+        return False
+    item.outcome, item.code, item.message, item.finished_at = outcome, code, message, now
+    SigningBatch.objects.filter(pk=item.batch_id).update(done=F("done") + 1, heartbeat_at=now)
+    return True
 
 
 def read_current(version: RecordVersion) -> tuple[bytes, bytes]:
@@ -744,6 +797,8 @@ def ready_to_sign(item: SigningBatchItem, batch: SigningBatch) -> tuple[RecordVe
     school); nothing is written then.
     """
     role = batch.role
+    if not SigningBatchItem.objects.filter(pk=item.pk, outcome=ItemOutcome.PENDING).exists():
+        return None  # finished meanwhile by another worker of the same batch (after a resumption)
     version = RecordVersion.objects.select_related("school", "class_group").get(pk=item.version_id)
     if SignatureEvent.objects.filter(version=version, role=role).exists():
         with transaction.atomic():
@@ -785,6 +840,8 @@ def commit_signature(
     xml_name, xml_sha = storage.put(xml_out, ".xml")
 
     with transaction.atomic():
+        if not SigningBatchItem.objects.select_for_update().filter(pk=item.pk, outcome__in=OPEN_OUTCOMES).exists():
+            return ItemOutcome.SKIPPED  # another worker of the same batch finished it meanwhile
         locked = RecordVersion.objects.select_for_update().get(pk=version.pk)
         if SignatureEvent.objects.filter(version=locked, role=role).exists():
             finish_item(item, ItemOutcome.SKIPPED, "already_signed", str(_("Already signed for this role.")))
@@ -871,8 +928,9 @@ def run_batch(
     starting = SigningBatch.objects.filter(pk=batch.pk)
     if shards > 1:  # a sibling shard's refusal stays visible until someone resumes the whole batch
         starting = starting.exclude(state=SigningBatch.State.FAILED)
+    now = clock.now()
     starting.update(
-        state=SigningBatch.State.RUNNING, started_at=batch.started_at or clock.now(), error="", error_code=""
+        state=SigningBatch.State.RUNNING, started_at=batch.started_at or now, heartbeat_at=now, error="", error_code=""
     )
     try:
         with open_kit(source) as kit:
@@ -904,27 +962,26 @@ def run_batch(
             state=SigningBatch.State.FAILED,
             error_code=exc.code,
             error=str(exc.message),
-            sealed_authorisation="",
             finished_at=clock.now(),
         )
+        drop_secret(batch.pk)
         raise
     if not batch.items.filter(outcome=ItemOutcome.PENDING).exists():
-        SigningBatch.objects.filter(pk=batch.pk).update(
-            state=SigningBatch.State.FINISHED, sealed_authorisation="", finished_at=clock.now()
-        )
+        SigningBatch.objects.filter(pk=batch.pk).update(state=SigningBatch.State.FINISHED, finished_at=clock.now())
+        drop_secret(batch.pk)
     batch.refresh_from_db()
     return batch
 
 
 def mark_failed(batch_id: int, error: DomainError) -> None:
-    """Record why a batch stopped before signing (e.g. the sealed authorisation expired); wipe its secret."""
+    """Record why a batch stopped before signing (e.g. the sealed authorisation expired); delete its secret."""
     SigningBatch.objects.filter(pk=batch_id).exclude(state=SigningBatch.State.FINISHED).update(
         state=SigningBatch.State.FAILED,
         error_code=error.code,
         error=str(error.message),
-        sealed_authorisation="",
         finished_at=clock.now(),
     )
+    drop_secret(batch_id)
 
 
 def sign_batch(
@@ -977,6 +1034,22 @@ def sign_batch(
     )
 
 
+def check_authorisation(credential: SigningCredential, authorisation: str, *, by: Any) -> None:
+    """Open ``credential``'s key with ``authorisation`` and check its certificate now (validity,
+    trust, revocation), so a wrong password/PIN is a form error before anything is queued.
+    A CSC PIN is checked with ``credentials/authorize`` bound to a random nonce first. Wrong
+    secrets are counted against ``by`` and the credential, and lock out (:mod:`attempts`)."""
+    if not authorisation:
+        raise AuthorisationRequired(_("Enter the certificate password or the token PIN."), field="authorisation")
+    with attempts.counted(by=by, credential=credential):  # wrong secrets counted and locked out
+        source = source_for(credential, authorisation)
+        if isinstance(source, CscSource):
+            with plain_refusals():
+                source.check_authorisation()
+        with open_kit(source) as kit:
+            check_certificate(kit.certificate, kit.chain, default_trust())
+
+
 def submit_batch(
     *,
     by: Any,
@@ -998,15 +1071,7 @@ def submit_batch(
         check_certificate(certificate, chain, default_trust())
         authorisation = ""
     else:
-        if not authorisation:
-            raise AuthorisationRequired(_("Enter the certificate password or the token PIN."), field="authorisation")
-        with attempts.counted(by=by, credential=credential):  # wrong secrets counted and locked out
-            source = source_for(credential, authorisation)
-            if isinstance(source, CscSource):
-                with plain_refusals():
-                    source.check_authorisation()
-            with open_kit(source) as kit:
-                check_certificate(kit.certificate, kit.chain, default_trust())
+        check_authorisation(credential, authorisation, by=by)
     batch, created = create_batch(
         by=by,
         version_ids=version_ids,
@@ -1049,7 +1114,7 @@ def resume_batch(
     if batch.state == SigningBatch.State.FINISHED:
         return batch
     if source is None:
-        secret = authorisation or unseal(batch.sealed_authorisation)
+        secret = authorisation or secret_of(batch.pk)
         source = source_for(batch.credential, secret)
     return run_batch(
         batch,

@@ -1,5 +1,7 @@
 """``hocbaso signing renew-archive [--within-days N] [--dry-run]``: extend issued records' archive timestamps.
 ``hocbaso signing expire-approvals``: close phone-app approvals nobody answered before they expired.
+``hocbaso signing sweep-batches [--stale-minutes N]``: resume or fail batches whose worker died
+(no heartbeat for N minutes, default 10) and delete expired batch secrets; run it every few minutes.
 
 An issued PDF ends with a document timestamp (PAdES B-LTA). Before that timestamp's TSA
 certificate expires, a new document timestamp must cover the file (with validation data for the
@@ -9,15 +11,18 @@ expires within ``N`` days (default 365), stores the new PDF and audits the chang
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from hocbaso.audit.models import Channel
 from hocbaso.signing import actions
+from hocbaso.signing.recovery import STALE_AFTER
 
 
 class Command(BaseCommand):
-    help = "Signing maintenance: renew-archive, expire-approvals."
+    help = "Signing maintenance: renew-archive, expire-approvals, sweep-batches."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="operation", required=True)
@@ -25,6 +30,8 @@ class Command(BaseCommand):
         renew.add_argument("--within-days", type=int, default=365)
         renew.add_argument("--dry-run", action="store_true")
         sub.add_parser("expire-approvals", help="close phone-app approvals past their expiry")
+        sweep = sub.add_parser("sweep-batches", help="resume or fail batches whose worker died")
+        sweep.add_argument("--stale-minutes", type=int, default=int(STALE_AFTER.total_seconds() // 60))
 
     def handle(self, *args: Any, operation: str, **options: Any) -> None:
         getattr(self, "_" + operation.replace("-", "_"))(**options)
@@ -39,5 +46,13 @@ class Command(BaseCommand):
         )
 
     def _expire_approvals(self, **_options: Any) -> None:
-
         self.stdout.write(f"{actions.expire_approvals()} waiting approvals expired.")
+
+    def _sweep_batches(self, *, stale_minutes: int, **_options: Any) -> None:
+        if stale_minutes < 1:
+            raise CommandError("--stale-minutes must be at least 1.")
+        summary = actions.sweep_batches(by=None, stale_after=dt.timedelta(minutes=stale_minutes), channel=Channel.CLI)
+        self.stdout.write(
+            f"{summary.resumed} batches resumed, {summary.failed} stopped (the signer continues them), "
+            f"{summary.secrets_deleted} secrets deleted."
+        )
