@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "hocbaso.signing",
     "hocbaso.ledger",
     "hocbaso.verification",
+    "hocbaso.transfers",
     "hocbaso.api",
     "hocbaso.demo",
 ]

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("hocbaso.signing.urls")),
     path("", include("hocbaso.records.urls")),
     path("", include("hocbaso.verification.urls")),
+    path("", include("hocbaso.transfers.urls")),
 ]

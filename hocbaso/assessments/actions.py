@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hocbaso.assessments import cells, windows
 from hocbaso.assessments.catalogue import GradeCatalogue, catalogue_for_class
-from hocbaso.assessments.models import AssessmentEntry, CommentBank, EntryChange, OptionalSubject, Point
+from hocbaso.assessments.models import AssessmentEntry, CommentBank, EntryChange, OptionalSubject, Point, StudentYear
 from hocbaso.assessments.permissions import write_scope
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
@@ -118,7 +118,7 @@ def check_cells(
     if not scope.any:
         raise PermissionRefused(_("You do not teach this class."), code="not_your_class")
     catalogue = catalogue_for_class(class_group)
-    students = set(Enrolment.objects.filter(class_group=class_group).values_list("student_id", flat=True))
+    students = set(Enrolment.objects.members_of(class_group).values_list("student_id", flat=True))
     optionals = set(
         OptionalSubject.objects.filter(school_year_id=class_group.school_year_id, student_id__in=students).values_list(
             "student_id", "subject_code"
@@ -302,7 +302,7 @@ def save_year_details(
         raise PermissionRefused(
             _("Only the homeroom teacher or the principal writes the year page."), code="not_homeroom"
         )
-    enrolled = set(Enrolment.objects.filter(class_group=class_group).values_list("student_id", flat=True))
+    enrolled = set(Enrolment.objects.members_of(class_group).values_list("student_id", flat=True))
     parsed: dict[int, dict[str, Any]] = {}
     errors: list[DomainError] = []
     for student_id, values in rows.items():
@@ -350,3 +350,35 @@ def save_year_details(
             )
             changed += 1
     return changed
+
+
+@transaction.atomic
+def carry_year(*, by: Any, student: Any, to_class: ClassGroup, channel: str = "web") -> int:
+    """A child transferred during the year: their year page (header, result) follows them into
+    ``to_class``; every assessment entered so far stays linked to the class — hence the school —
+    that entered it, and the receiving class's grid shows it (cells are read per child and year).
+
+    ``by`` must manage the receiving school (``not_school_manager``). Returns the rows moved (0 or 1).
+    """
+    from hocbaso.directory.permissions import can_manage_school
+
+    if not can_manage_school(by, to_class.school):
+        raise PermissionRefused(_("You do not manage this school."), code="not_school_manager")
+    years = StudentYear.objects.select_for_update().filter(student=student, school_year_id=to_class.school_year_id)
+    year = years.exclude(class_group=to_class).first()
+    if year is None:
+        return 0
+    before = year.class_group_id
+    year.class_group = to_class
+    year.save(update_fields=["class_group"])
+    entries = AssessmentEntry.objects.filter(student=student, school_year_id=to_class.school_year_id).count()
+    for school_id in {year.class_group.school_id, ClassGroup.objects.get(pk=before).school_id}:
+        audit.record(
+            by=by,
+            action="assessments.carry_year",
+            obj=year,
+            school_id=school_id,
+            channel=channel,
+            changes={"class_group": [before, to_class.pk], "entries_carried": [None, entries]},
+        )
+    return 1

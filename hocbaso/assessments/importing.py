@@ -33,7 +33,7 @@ def class_columns(class_group: ClassGroup, point: str) -> list[Column]:
 
 
 def class_students(class_group: ClassGroup) -> list[spreadsheets.GridStudent]:
-    enrolments = Enrolment.objects.filter(class_group=class_group).select_related("student")
+    enrolments = Enrolment.objects.members_of(class_group).select_related("student")
     rows = sort_students(enrolments)
     return [spreadsheets.GridStudent(e.student_id, e.student.full_name, e.student.date_of_birth) for e in rows]
 

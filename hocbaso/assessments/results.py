@@ -66,7 +66,7 @@ def compute_year_results(*, by: Any, class_group: ClassGroup) -> list[Computed]:
             _("Only the homeroom teacher or the principal computes year results."), code="not_homeroom"
         )
     catalogue = catalogue_for_class(class_group)
-    enrolments = list(Enrolment.objects.filter(class_group=class_group).select_related("student"))
+    enrolments = list(Enrolment.objects.members_of(class_group).select_related("student"))
     ids = [e.student_id for e in enrolments]
     by_student: dict[int, dict[str, dict[tuple[str, str], AssessmentEntry]]] = {
         i: {"year_end": {}, "summer": {}} for i in ids

@@ -71,7 +71,7 @@ def grid(request: HttpRequest, pk: int, point: str) -> HttpResponse:
         for c in columns_for(section, items=catalogue.items, point=point, test_cells=catalogue.test_cells)
         if scope.allows(c.kind, c.code) or not scope.any
     ]
-    enrolments = sort_students(Enrolment.objects.filter(class_group=class_group).select_related("student"))
+    enrolments = sort_students(Enrolment.objects.members_of(class_group).select_related("student"))
     taken = set(
         OptionalSubject.objects.filter(
             school_year_id=class_group.school_year_id, student__in=[e.student_id for e in enrolments]
@@ -245,7 +245,7 @@ def import_upload(request: HttpRequest, pk: int, point: str) -> HttpResponse:
 
 
 def _summary_rows(class_group: ClassGroup, point: str) -> list[summary.StudentRow]:
-    enrolments = sort_students(Enrolment.objects.filter(class_group=class_group).select_related("student"))
+    enrolments = sort_students(Enrolment.objects.members_of(class_group).select_related("student"))
     entries: dict[int, list[AssessmentEntry]] = {}
     for entry in AssessmentEntry.objects.filter(class_group=class_group, point=point):
         entries.setdefault(entry.student_id, []).append(entry)
@@ -322,7 +322,7 @@ def results_page(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             error = str(exc.message)
     years = {y.student_id: y for y in StudentYear.objects.filter(class_group=class_group).select_related("decided_by")}
-    enrolments = sort_students(Enrolment.objects.filter(class_group=class_group).select_related("student"))
+    enrolments = sort_students(Enrolment.objects.members_of(class_group).select_related("student"))
     names = {e.student_id: e.student.full_name for e in enrolments}
     rows = [
         {
@@ -422,7 +422,7 @@ def year_details_page(request: HttpRequest, pk: int) -> HttpResponse:
     from django.contrib import messages
 
     class_group = _class_or_404(request, pk)
-    enrolments = sort_students(Enrolment.objects.filter(class_group=class_group).select_related("student"))
+    enrolments = sort_students(Enrolment.objects.members_of(class_group).select_related("student"))
     years = {
         y.student_id: y
         for y in StudentYear.objects.filter(

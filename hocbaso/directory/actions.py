@@ -195,6 +195,61 @@ def enrol_student(
 
 
 @transaction.atomic
+def move_student(
+    *,
+    by: Any,
+    student: Student,
+    to_class: ClassGroup,
+    on: dt.date,
+    register_number: str = "",
+    channel: str = "web",
+) -> Enrolment:
+    """Move ``student`` to ``to_class`` (another school's) from ``on``: the transfer's last step.
+
+    Each open enrolment at the student's current school ends the day before ``on`` (or on its
+    year's last day when that year ended before ``on``), the student's school becomes the class's
+    school, and the new enrolment starts on ``on``; both schools' audit trails record the move.
+    ``by`` must manage the receiving school. Refused: an enrolment at the sending school that
+    starts on or after ``on`` (``move_before_enrolment``), and everything ``enrol_student`` refuses.
+    """
+    _require_manager(by, to_class.school)
+    student = Student.objects.select_for_update().get(pk=student.pk)
+    from_school_id = student.school_id
+    ended = []
+    for enrolment in (
+        Enrolment.objects.select_for_update()
+        .filter(student=student, class_group__school_id=from_school_id, end_date__isnull=True)
+        .select_related("school_year")
+    ):
+        if enrolment.school_year.end_date < on:
+            enrolment.end_date = enrolment.school_year.end_date
+        elif enrolment.start_date < on:
+            enrolment.end_date = on - dt.timedelta(days=1)
+        else:
+            raise Conflict(
+                _("The child's enrolment at the sending school starts on %(day)s; the move must come later.")
+                % {"day": enrolment.start_date.strftime("%d/%m/%Y")},
+                code="move_before_enrolment",
+                field="effective_date",
+            )
+        enrolment.save(update_fields=["end_date"])
+        ended.append(enrolment)
+    student.school = to_class.school
+    student.save(update_fields=["school"])
+    new = enrol_student(
+        by=by, student=student, class_group=to_class, start_date=on, register_number=register_number, channel=channel
+    )
+    changes = {
+        "school": [from_school_id, to_class.school_id],
+        "ended": [None, [[e.pk, e.end_date] for e in ended]],
+        "enrolment": [None, new.pk],
+    }
+    for school_id in (from_school_id, to_class.school_id):
+        audit.record(by=by, action="student.move", obj=student, school_id=school_id, channel=channel, changes=changes)
+    return new
+
+
+@transaction.atomic
 def appoint(
     *,
     by: Any,

@@ -268,6 +268,14 @@ class Student(models.Model):
         return self.full_name.split()[-1] if self.full_name else ""
 
 
+class EnrolmentQuerySet(models.QuerySet):
+    def members_of(self, class_group: ClassGroup, *, on: dt.date | None = None) -> EnrolmentQuerySet:
+        """The class's enrolments, less those of children who left it (transferred out) before
+        ``on`` (today by default) — never those that simply ran to the end of the year."""
+        day = min(on or clock.today(), class_group.school_year.end_date)
+        return self.filter(class_group=class_group).exclude(end_date__lt=day)
+
+
 class Enrolment(models.Model):
     """A student in a class for a school year; ``register_number`` is the số đăng bộ."""
 
@@ -279,6 +287,8 @@ class Enrolment(models.Model):
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
     register_number = models.CharField(_("register number"), max_length=30, blank=True)
+
+    objects = EnrolmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["class_group", "student__full_name"]
@@ -470,3 +480,23 @@ class ConsentRequest(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.state == ConsentState.PENDING
+
+
+class PriorSchooling(models.Model):
+    """A row of the learning history ("Quá trình học tập") from before the child came to this
+    system: copied from the records a transfer bundle carried, shown before the enrolments."""
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="prior_schooling")
+    school_year = models.CharField(_("school year"), max_length=9)
+    class_name = models.CharField(_("class name"), max_length=20)
+    school_name = models.CharField(_("school"), max_length=200)
+    register_number = models.CharField(_("register number"), max_length=30, blank=True)
+    start_date = models.DateField(_("start date"))
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["student", "school_year", "start_date"]
+        verbose_name = _("earlier schooling")
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.school_year} {self.school_name}"

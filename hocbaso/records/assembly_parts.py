@@ -17,6 +17,7 @@ from hocbaso.directory.models import (
     Appointment,
     ClassGroup,
     Enrolment,
+    PriorSchooling,
     Role,
     School,
     Student,
@@ -58,8 +59,20 @@ def school_as_on(school: School, on: dt.date) -> dict[str, Any]:
 
 
 def learning_history(student: Student, *, up_to: dt.date) -> list[dict[str, Any]]:
-    """One row per school year the student was enrolled, up to the year containing ``up_to``."""
-    rows = []
+    """One row per school year the student was enrolled, up to the year containing ``up_to``:
+    first the schooling before this system (carried by a transfer bundle), then the enrolments."""
+    rows = [
+        {
+            "school_year": prior.school_year,
+            "class_name": prior.class_name,
+            "school_name": prior.school_name,
+            "register_number": prior.register_number,
+            "start_date": prior.start_date.isoformat(),
+        }
+        for prior in PriorSchooling.objects.filter(student=student, start_date__lte=up_to).order_by(
+            "school_year", "start_date"
+        )
+    ]
     enrolments = (
         Enrolment.objects.filter(student=student, school_year__start_date__lte=up_to)
         .select_related("class_group__school", "school_year")

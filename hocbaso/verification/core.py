@@ -680,43 +680,13 @@ def _typst_revision(xml: bytes, data: dict[str, Any] | None = None) -> bytes:
 
 
 def _examine_xml(document: bytes, trust: TrustStore) -> Findings:
-    from hocbaso.signing import xades
-
     checks: list[Check] = []
     schema = _xml_schema_check(document)
     checks.append(schema)
     signatures: list[SignatureInfo] = []
     if schema.status == "passed":
-        try:
-            reports = xades.verify_xml(document, list(trust.roots))
-        except Exception as exc:  # malformed signature structure
-            reports = []
-            checks.append(Check("xml_signatures", "failed", "signature_invalid", {"detail": str(exc)[:200]}))
-        role_by_title = _role_by_title()
-        for report in reports:
-            name = f"xml_signature:{report.index}"
-            role = role_by_title.get((report.role or "").split("\n")[0], f"#{report.index}")
-            if report.outcome == "valid":
-                checks.append(_xml_revocation_check(name, document, report, trust))
-            elif "data_not_covered" in report.reasons:
-                checks.append(Check(name, "failed", "xml_signature_data_not_covered"))
-            elif report.reasons and report.reasons[0] == "digest_mismatch":
-                checks.append(Check(name, "failed", "signature_digest_mismatch"))
-            elif report.reasons and report.reasons[0].startswith("untrusted"):
-                checks.append(Check(name, "not_checked", "signature_untrusted", {"detail": report.reasons[0][:200]}))
-            else:
-                checks.append(Check(name, "failed", "signature_invalid"))
-            signatures.append(
-                SignatureInfo(
-                    role=role,
-                    signer_name=report.signer_name,
-                    fingerprint=report.signer_fingerprint,
-                    signing_time=report.signing_time,
-                    outcome=report.outcome,
-                    reasons=tuple(report.reasons),
-                    title=report.role,
-                )
-            )
+        xml_checks, signatures = signed_xml_checks(document, trust)
+        checks.extend(xml_checks)
         missing = [role for role in ROLES if role not in {s.role for s in signatures}]
         checks.append(
             Check("signatures_complete", "failed", "signature_missing", {"roles": ", ".join(missing)})
@@ -726,6 +696,47 @@ def _examine_xml(document: bytes, trust: TrustStore) -> Findings:
     return Findings(
         _facts("xml", document, document if schema.status == "passed" else None), tuple(checks), tuple(signatures)
     )
+
+
+def signed_xml_checks(document: bytes, trust: TrustStore) -> tuple[list[Check], list[SignatureInfo]]:
+    """One check per XAdES signature appended to the root of ``document`` (any signed document of
+    the system: a record XML, a transfer decision, a receipt): valid and certificate trusted, valid
+    now and not revoked → passed; digest or value wrong → failed; unknown issuer → not checked."""
+    from hocbaso.signing import xades
+
+    checks: list[Check] = []
+    signatures: list[SignatureInfo] = []
+    try:
+        reports = xades.verify_xml(document, list(trust.roots))
+    except Exception as exc:  # malformed signature structure
+        reports = []
+        checks.append(Check("xml_signatures", "failed", "signature_invalid", {"detail": str(exc)[:200]}))
+    role_by_title = _role_by_title()
+    for report in reports:
+        name = f"xml_signature:{report.index}"
+        role = role_by_title.get((report.role or "").split("\n")[0], f"#{report.index}")
+        if report.outcome == "valid":
+            checks.append(_xml_revocation_check(name, document, report, trust))
+        elif "data_not_covered" in report.reasons:
+            checks.append(Check(name, "failed", "xml_signature_data_not_covered"))
+        elif report.reasons and report.reasons[0] == "digest_mismatch":
+            checks.append(Check(name, "failed", "signature_digest_mismatch"))
+        elif report.reasons and report.reasons[0].startswith("untrusted"):
+            checks.append(Check(name, "not_checked", "signature_untrusted", {"detail": report.reasons[0][:200]}))
+        else:
+            checks.append(Check(name, "failed", "signature_invalid"))
+        signatures.append(
+            SignatureInfo(
+                role=role,
+                signer_name=report.signer_name,
+                fingerprint=report.signer_fingerprint,
+                signing_time=report.signing_time,
+                outcome=report.outcome,
+                reasons=tuple(report.reasons),
+                title=report.role,
+            )
+        )
+    return checks, signatures
 
 
 def _role_by_title() -> dict[str, str]:

@@ -1,0 +1,423 @@
+"""Every write of the transfers app. Keyword-only, ``by=`` first, atomic, audited in the same
+transaction at every school concerned; a refusal raises a ``DomainError`` and writes nothing.
+
+A transfer inside the deployment::
+
+    request_transfer   the sending school records the family's request (reason, desired date)
+    decide_transfer    the sending principal signs the decision (XAdES), issued records attached
+    accept_transfer    the receiving principal accepts into a class: enrolment moves, year carried
+    refuse_transfer    … or refuses with a reason
+    cancel_transfer    the sending school withdraws an open transfer
+
+Across deployments (``bundles``): ``export_bundle``, ``import_bundle`` (receiving side, signed
+receipt), ``import_receipt`` (sending side closes). Trust: ``import_trust``. The family's consent
+is ``directory.consent`` (asked by the school, answered through the portal).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from hocbaso.assessments import actions as assessments
+from hocbaso.audit import actions as audit
+from hocbaso.core import clock
+from hocbaso.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
+from hocbaso.core.text import nfc
+from hocbaso.directory import actions as directory
+from hocbaso.directory.models import ClassGroup, Enrolment, School, SchoolYear, Student
+from hocbaso.records import storage
+from hocbaso.records.models import RecordVersion, Status
+from hocbaso.signing.models import SignatureRole, SigningCredential
+from hocbaso.transfers import documents, permissions, signature
+from hocbaso.transfers.models import OPEN_STATES, Transfer, TransferKind, TransferState
+
+REASON_MAX = 2000
+
+
+def _school_ids(transfer: Transfer) -> list[int]:
+    return [transfer.from_school_id] + ([transfer.to_school_id] if transfer.to_school_id else [])
+
+
+def _audit(by: Any, action: str, transfer: Transfer, changes: dict[str, Any], channel: str) -> None:
+    """One event in each school's trail: the sending school's and, inside the deployment, the receiving one's."""
+    for school_id in _school_ids(transfer):
+        audit.record(by=by, action=action, obj=transfer, school_id=school_id, changes=changes, channel=channel)
+
+
+def _text(value: str, *, field: str, message: Any, code: str) -> str:
+    text = nfc(value or "").strip()
+    if not text:
+        raise ValidationFailed(message, code=code, field=field)
+    if len(text) > REASON_MAX:
+        raise ValidationFailed(
+            _("At most %(n)d characters.") % {"n": REASON_MAX}, code=f"{field}_too_long", field=field
+        )
+    return text
+
+
+def open_enrolment(student: Student) -> Enrolment | None:
+    """The child's enrolment at their school that has not ended (the latest), or None: not enrolled."""
+    return (
+        Enrolment.objects.filter(student=student, class_group__school_id=student.school_id, end_date__isnull=True)
+        .select_related("class_group", "school_year")
+        .order_by("-school_year__code", "-start_date")
+        .first()
+    )
+
+
+def _require_enrolled(student: Student) -> Enrolment:
+    enrolment = open_enrolment(student)
+    if enrolment is None:
+        raise Conflict(
+            _("%(name)s is not enrolled in a class of %(school)s.")
+            % {"name": student.full_name, "school": student.school.name},
+            code="student_not_enrolled",
+            field="student",
+        )
+    return enrolment
+
+
+def _year(code: str) -> SchoolYear:
+    year = SchoolYear.objects.filter(code=(code or "").strip()).first()
+    if year is None:
+        raise ValidationFailed(
+            _("The school year %(code)s does not exist.") % {"code": code or "—"},
+            code="school_year_unknown",
+            field="school_year",
+        )
+    return year
+
+
+def _refuse_second_open(student: Student) -> None:
+    if Transfer.objects.filter(student=student, state__in=OPEN_STATES).exists():
+        raise Conflict(
+            _("%(name)s already has a transfer in progress; finish or cancel it first.") % {"name": student.full_name},
+            code="transfer_already_open",
+            field="student",
+        )
+
+
+@transaction.atomic
+def request_transfer(
+    *,
+    by: Any,
+    student: Student,
+    school_year: str,
+    desired_date: dt.date,
+    reason: str,
+    requested_by_family: str,
+    to_school: School | None = None,
+    destination: str = "",
+    channel: str = "web",
+) -> Transfer:
+    """Record the family's request to move ``student`` to ``to_school`` (this system) or to
+    ``destination`` (a school elsewhere, which receives a transfer bundle).
+
+    Refused: not staff of the child's school (``not_school_manager``); the child's own school
+    (``transfer_same_school``); an unknown school year (``school_year_unknown``); a date outside it
+    (``date_outside_year``); a child not enrolled (``student_not_enrolled``); a second open
+    transfer (``transfer_already_open``); no reason or no family member named.
+    """
+    student = Student.objects.select_for_update().select_related("school").get(pk=student.pk)
+    if not permissions.can_manage(by, student.school):
+        raise PermissionRefused(_("You do not manage this school."), code="not_school_manager")
+    if to_school is not None and to_school.pk == student.school_id:
+        raise ValidationFailed(
+            _("%(school)s is already the child's school; a transfer needs another school.")
+            % {"school": to_school.name},
+            code="transfer_same_school",
+            field="to_school",
+        )
+    destination = nfc(destination or "").strip()
+    if to_school is None and not destination:
+        raise ValidationFailed(
+            _("Choose the receiving school, or name the school in another system."),
+            code="destination_required",
+            field="to_school",
+        )
+    year = _year(school_year)
+    if not year.contains(desired_date):
+        raise ValidationFailed(
+            _("The date must fall within school year %(year)s.") % {"year": year.code},
+            code="date_outside_year",
+            field="desired_date",
+        )
+    reason = _text(reason, field="reason", message=_("Give the reason for the transfer."), code="reason_required")
+    family = _text(
+        requested_by_family,
+        field="requested_by_family",
+        message=_("Name the family member who asks for the transfer."),
+        code="family_required",
+    )
+    enrolment = _require_enrolled(student)
+    _refuse_second_open(student)
+    transfer = Transfer(
+        kind=TransferKind.INTERNAL if to_school is not None else TransferKind.EXTERNAL,
+        student=student,
+        from_school=student.school,
+        from_enrolment=enrolment,
+        to_school=to_school,
+        destination="" if to_school is not None else destination,
+        school_year=year,
+        desired_date=desired_date,
+        reason=reason,
+        requested_by_family=family,
+        requested_by=by,
+        requested_at=clock.now(),
+    )
+    try:
+        with transaction.atomic():
+            transfer.save()
+    except IntegrityError:  # a concurrent request for the same child won the race
+        _refuse_second_open(student)
+        raise
+    _audit(
+        by,
+        "transfer.request",
+        transfer,
+        {
+            "student": [None, student.pk],
+            "to": [None, transfer.destination_name],
+            "school_year": [None, year.code],
+            "desired_date": [None, desired_date],
+            "reason": [None, reason],
+            "requested_by_family": [None, family],
+        },
+        channel,
+    )
+    return transfer
+
+
+def _locked(transfer: Transfer) -> Transfer:
+    return (
+        Transfer.objects.select_for_update(of=("self",))
+        .select_related("student", "from_school", "to_school", "school_year")
+        .get(pk=transfer.pk)
+    )
+
+
+def issued_versions(student: Student) -> list[RecordVersion]:
+    """The child's issued record versions (one per year), oldest year first."""
+    return list(
+        RecordVersion.objects.filter(record__student=student, status=Status.ISSUED)
+        .select_related("school_year", "school", "class_group")
+        .order_by("school_year__code")
+    )
+
+
+def decision_data(
+    transfer: Transfer, versions: list[RecordVersion], *, decided_on: dt.date, title: str, signer: str
+) -> dict[str, Any]:
+    """The content of the signed decision (docs/transfer-bundle.md, ``TransferDecision``)."""
+    student = transfer.student
+    to: dict[str, str] = (
+        {"Code": transfer.to_school.code, "Name": transfer.to_school.name}
+        if transfer.to_school is not None
+        else {"Code": "", "Name": transfer.destination}
+    )
+    return {
+        "TransferId": str(transfer.public_id),
+        "Kind": transfer.kind,
+        "DecidedOn": decided_on.isoformat(),
+        "SchoolYear": transfer.school_year.code,
+        "EffectiveDate": transfer.desired_date.isoformat(),
+        "Reason": transfer.reason,
+        "RequestedBy": transfer.requested_by_family,
+        "Student": {
+            "FullName": student.full_name,
+            "Gender": str(student.gender),
+            "DateOfBirth": student.date_of_birth.isoformat(),
+            "PersonalId": student.personal_id,
+            "SectorCode": student.sector_code,
+        },
+        "FromSchool": {"Code": transfer.from_school.code, "Name": transfer.from_school.name},
+        "ToSchool": to,
+        "Records": [
+            {
+                "IssuanceCode": v.issuance_code,
+                "SchoolYear": v.school_year.code,
+                "SchoolName": v.school.name,
+                "PdfSha256": v.signed_pdf_sha256,
+                "XmlSha256": v.signed_xml_sha256,
+            }
+            for v in versions
+        ],
+        "Signer": {"Name": signer, "Title": title},
+    }
+
+
+def decide_transfer(
+    *, by: Any, transfer: Transfer, credential: SigningCredential, authorisation: str, channel: str = "web"
+) -> Transfer:
+    """The sending principal's decision: a ``TransferDecision`` listing the child's issued records,
+    signed (XAdES) with the principal's own certificate, like a record's principal signature.
+
+    Refused: not the sending school's principal or vice-principal (``not_sending_principal``); a
+    transfer not waiting for a decision (``transfer_state``); a child no longer enrolled
+    (``student_not_enrolled``); a credential that cannot sign now (the signing refusals' codes).
+    The signature is made before the transaction (a remote service may be slow); the state is
+    checked again inside it, so a concurrent decision leaves one signed decision only.
+    """
+    transfer = Transfer.objects.select_related("student__school", "from_school", "to_school", "school_year").get(
+        pk=transfer.pk
+    )
+    if not permissions.can_decide(by, transfer):
+        raise PermissionRefused(
+            _("Only the principal of %(school)s decides on this transfer.") % {"school": transfer.from_school.name},
+            code="not_sending_principal",
+        )
+    if transfer.state != TransferState.REQUESTED:
+        transfer.transition_to(TransferState.DECIDED)  # raises transfer_state
+    _require_enrolled(transfer.student)
+    versions = issued_versions(transfer.student)
+    with signature.opened(
+        by=by,
+        credential=credential,
+        authorisation=authorisation,
+        role=SignatureRole.PRINCIPAL,
+        school=transfer.from_school,
+    ) as (kit, title):
+        signer = by.staff.full_name
+        document = documents.build(
+            "TransferDecision", decision_data(transfer, versions, decided_on=clock.today(), title=title, signer=signer)
+        )
+        signed = signature.sign_document(document, kit, title)
+        fingerprint = kit.fingerprint
+    with transaction.atomic():
+        transfer = _locked(transfer)
+        transfer.transition_to(TransferState.DECIDED)
+        name, digest = storage.put(signed, ".xml")
+        transfer.decided_by = by
+        transfer.decided_at = clock.now()
+        transfer.decision_name = name
+        transfer.decision_sha256 = digest
+        transfer.decision_fingerprint = fingerprint
+        transfer.save()
+        transfer.attached_versions.set(versions)
+        _audit(
+            by,
+            "transfer.decide",
+            transfer,
+            {
+                "state": [TransferState.REQUESTED, TransferState.DECIDED],
+                "decision_sha256": [None, digest],
+                "records": [None, [v.issuance_code for v in versions]],
+            },
+            channel,
+        )
+    return transfer
+
+
+def _answerable(by: Any, transfer: Transfer) -> Transfer:
+    transfer = _locked(transfer)
+    if transfer.kind != TransferKind.INTERNAL or not permissions.can_answer(by, transfer):
+        raise PermissionRefused(
+            _("Only the principal of the receiving school accepts or refuses this transfer."),
+            code="not_receiving_principal",
+        )
+    if transfer.state != TransferState.DECIDED:
+        raise Conflict(
+            _("This transfer is “%(state)s”; only a transfer with a signed decision can be answered.")
+            % {"state": TransferState(transfer.state).label},
+            code="transfer_state",
+        )
+    return transfer
+
+
+@transaction.atomic
+def accept_transfer(
+    *, by: Any, transfer: Transfer, to_class: ClassGroup, register_number: str = "", channel: str = "web"
+) -> Transfer:
+    """The receiving principal accepts the child into ``to_class`` from the transfer's date.
+
+    The enrolment at the sending school ends (the day before, or at its year's end), the new one
+    starts (the learning history gains its row), the child's school changes; during a year the
+    year page follows the child and every assessment entered so far stays with its entering
+    school. Both schools' trails record it. Refused: not the receiving principal
+    (``not_receiving_principal``); no signed decision (``transfer_state``); a class of another
+    school or year (``class_mismatch``); a child no longer enrolled (``student_not_enrolled``).
+    """
+    transfer = _answerable(by, transfer)
+    if to_class.school_id != transfer.to_school_id or to_class.school_year_id != transfer.school_year_id:
+        raise ValidationFailed(
+            _("Choose a class of %(school)s in school year %(year)s.")
+            % {"school": transfer.destination_name, "year": transfer.school_year.code},
+            code="class_mismatch",
+            field="to_class",
+        )
+    _require_enrolled(transfer.student)
+    enrolment = directory.move_student(
+        by=by,
+        student=transfer.student,
+        to_class=to_class,
+        on=transfer.desired_date,
+        register_number=register_number,
+        channel=channel,
+    )
+    carried = assessments.carry_year(by=by, student=transfer.student, to_class=to_class, channel=channel)
+    transfer.transition_to(TransferState.ACCEPTED)
+    transfer.answered_by = by
+    transfer.answered_at = clock.now()
+    transfer.to_class = to_class
+    transfer.new_enrolment = enrolment
+    transfer.save()
+    _audit(
+        by,
+        "transfer.accept",
+        transfer,
+        {
+            "state": [TransferState.DECIDED, TransferState.ACCEPTED],
+            "class": [None, to_class.pk],
+            "enrolment": [None, enrolment.pk],
+            "year_carried": [None, bool(carried)],
+        },
+        channel,
+    )
+    return transfer
+
+
+@transaction.atomic
+def refuse_transfer(*, by: Any, transfer: Transfer, reason: str, channel: str = "web") -> Transfer:
+    """The receiving principal refuses, with a reason (``reason_required``); the child stays."""
+    reason = _text(reason, field="reason", message=_("Give the reason for the refusal."), code="reason_required")
+    transfer = _answerable(by, transfer)
+    transfer.transition_to(TransferState.REFUSED)
+    transfer.answered_by = by
+    transfer.answered_at = clock.now()
+    transfer.refusal_reason = reason
+    transfer.save()
+    _audit(
+        by,
+        "transfer.refuse",
+        transfer,
+        {"state": [TransferState.DECIDED, TransferState.REFUSED], "reason": [None, reason]},
+        channel,
+    )
+    return transfer
+
+
+@transaction.atomic
+def cancel_transfer(*, by: Any, transfer: Transfer, reason: str, channel: str = "web") -> Transfer:
+    """The sending school withdraws an open transfer (the family changed its mind), with a reason."""
+    reason = _text(reason, field="reason", message=_("Give the reason for the cancellation."), code="reason_required")
+    transfer = _locked(transfer)
+    if not permissions.can_manage(by, transfer.from_school):
+        raise PermissionRefused(_("You do not manage this school."), code="not_school_manager")
+    before = transfer.state
+    transfer.transition_to(TransferState.CANCELLED)
+    transfer.save()
+    _audit(
+        by, "transfer.cancel", transfer, {"state": [before, TransferState.CANCELLED], "reason": [None, reason]}, channel
+    )
+    return transfer
+
+
+def decision_bytes(transfer: Transfer) -> bytes:
+    """The signed decision as stored (checked against its registered hash)."""
+    if not transfer.decision_name:
+        raise NotFound(_("This transfer has no signed decision yet."), code="decision_missing")
+    return storage.get(transfer.decision_name, transfer.decision_sha256)

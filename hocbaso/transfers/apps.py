@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class TransfersConfig(AppConfig):
+    name = "hocbaso.transfers"
+    label = "transfers"
+
+    def ready(self) -> None:
+        from hocbaso.core import home
+        from hocbaso.transfers.home import sections
+
+        home.register(sections)
