@@ -15,6 +15,7 @@ reads the chain through ``hocbaso.audit.chain`` and ``audit.actions.locked_head`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,35 +93,86 @@ class TrailReport:
         return not self.breaks
 
 
-def _signed_log_problems(tree_head: TreeHead | None, batch_size: int) -> list[str]:
-    """What is wrong with the log up to the latest signed tree head (nothing: an empty list).
+@dataclass(frozen=True)
+class KnownHead:
+    """A signed tree head to hold the log to: the latest stored one, or one kept outside
+    (``/ledger/tree-head`` saved by a monitor, a Sở, an auditor); ``source`` names it in messages."""
 
-    The head must verify with the log key, and the entries 0 … size-1 must all be there and hash,
-    *from their payloads*, to the root it signs — so no anchor (nor any other entry) it covers was
-    removed, edited or slipped in. Costs one pass over the entries (hashing only).
+    size: int
+    root_hash: str
+    timestamp_ms: int
+    signature: str
+    key_id: str
+    source: str
+
+    @classmethod
+    def of(cls, tree_head: TreeHead) -> KnownHead:
+        return cls(
+            tree_head.size,
+            tree_head.root_hash,
+            tree_head.timestamp_ms,
+            tree_head.signature,
+            tree_head.key_id,
+            f"the stored tree head of size {tree_head.size}",
+        )
+
+    @classmethod
+    def from_json(cls, data: Any, source: str) -> KnownHead:
+        """A head in the JSON form ``/ledger/tree-head`` serves; ``ValueError`` when malformed."""
+        try:
+            head = cls(
+                int(data["tree_size"]),
+                str(data["root_hash"]),
+                int(data["timestamp"]),
+                str(data["signature"]),
+                str(data["key_id"]),
+                f"{source} (tree size {int(data['tree_size'])})",
+            )
+            bytes.fromhex(head.root_hash)  # hex, or ValueError
+            bytes.fromhex(head.signature)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{source} is not a tree head ({exc})") from None
+        return head
+
+    def signed(self) -> bool:
+        """Whether the log's key signed this head."""
+        return self.key_id == keys.key_id() and merkle.verify_tree_head_signature(
+            keys.public_key_pem(),
+            self.size,
+            bytes.fromhex(self.root_hash),
+            self.timestamp_ms,
+            bytes.fromhex(self.signature),
+        )
+
+
+def _signed_log_problems(heads: Sequence[KnownHead], batch_size: int) -> list[str]:
+    """What is wrong with the log under ``heads`` (nothing: an empty list).
+
+    Each head must verify with the log key, and the entries 0 … size-1 must all be there and hash,
+    *from their payloads*, to the root it signs — so no anchor (nor any other entry) under it was
+    removed, edited or slipped in, and the log was not rolled back below a head published
+    earlier. One pass over the entries (hashing only), whatever the number of heads.
     """
-    if tree_head is None:
-        return []
-    problems = []
-    signed = tree_head.key_id == keys.key_id() and merkle.verify_tree_head_signature(
-        keys.public_key_pem(),
-        tree_head.size,
-        bytes.fromhex(tree_head.root_hash),
-        tree_head.timestamp_ms,
-        bytes.fromhex(tree_head.signature),
-    )
-    if not signed:
-        problems.append(f"the signed tree head of size {tree_head.size} does not verify with the log key")
+    problems = [f"{head.source} does not verify with the log key" for head in heads if not head.signed()]
+    wanted = {head.size for head in heads}
+    if not wanted:
+        return problems
+    roots: dict[int, str] = {}
     frontier = merkle.Frontier(0, {})
-    entries = LedgerEntry.objects.filter(index__lt=tree_head.size).order_by("index")
+    entries = LedgerEntry.objects.filter(index__lt=max(wanted)).order_by("index")
     for entry in entries.iterator(chunk_size=batch_size):
         if entry.index != frontier.size:
             break
         frontier.append(merkle.leaf_hash(entry.leaf_input()))
-    if frontier.size != tree_head.size:
-        problems.append(f"ledger entry {frontier.size} is missing under the signed tree head of size {tree_head.size}")
-    elif frontier.root().hex() != tree_head.root_hash:
-        problems.append(f"the ledger entries differ from those the tree head of size {tree_head.size} signed")
+        if frontier.size in wanted:
+            roots[frontier.size] = frontier.root().hex()
+    for head in heads:
+        if head.size == 0:
+            continue
+        if head.size not in roots:
+            problems.append(f"ledger entry {frontier.size} is missing under {head.source}")
+        elif roots[head.size] != head.root_hash:
+            problems.append(f"the ledger entries differ from those signed by {head.source}")
     return problems
 
 
@@ -136,17 +188,19 @@ def _anchor_of(entry: LedgerEntry, tree_head: TreeHead | None) -> tuple[Anchor |
     return Anchor(size, last_hash, source), problems
 
 
-def verify_audit_trail(batch_size: int = 2000) -> TrailReport:
+def verify_audit_trail(known_heads: Sequence[KnownHead] = (), batch_size: int = 2000) -> TrailReport:
     """Check the audit chain (``audit.chain.verify_chain``) against every anchor in the log.
 
-    Also checks the log itself up to its latest signed tree head (``_signed_log_problems``) and
-    that every anchor is under that head. Reads in this order, so writers appending meanwhile
-    cause no false alarm: the anchors, then the latest tree head (published in the anchoring
-    transaction, so it covers every anchor read), then the chain.
+    Also checks the log itself (``_signed_log_problems``) under its latest stored signed tree head
+    and under ``known_heads`` kept outside the database, and that every anchor is under the
+    stored head. Reads in this order, so writers appending meanwhile cause no false alarm: the
+    anchors, then the latest tree head (published in the anchoring transaction, so it covers
+    every anchor read), then the chain.
     """
     entries = anchor_entries()
     tree_head = TreeHead.objects.order_by("-size").first()
-    reasons = _signed_log_problems(tree_head, batch_size)
+    heads = [KnownHead.of(tree_head)] if tree_head is not None else []
+    reasons = _signed_log_problems([*heads, *known_heads], batch_size)
     anchors: list[Anchor] = []
     for entry in entries:
         anchor, problems = _anchor_of(entry, tree_head)

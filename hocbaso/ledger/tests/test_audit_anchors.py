@@ -7,6 +7,8 @@ check against the anchors catching it.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -16,7 +18,7 @@ from hocbaso.audit import actions as audit
 from hocbaso.audit.chain import verify_chain
 from hocbaso.audit.models import AuditEvent, ChainHead
 from hocbaso.ledger import actions, anchors, tasks
-from hocbaso.ledger.models import AUDIT_ANCHOR, LedgerEntry, TreeHead
+from hocbaso.ledger.models import AUDIT_ANCHOR, LedgerEntry, LedgerHead, LedgerNode, TreeHead
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +133,9 @@ def test_an_edited_anchor_breaks_the_signed_tree_head() -> None:
     raw(LedgerEntry).filter(pk=anchored.entry.pk).update(payload=forged)
 
     reasons = [b.reason for b in anchors.verify_audit_trail().breaks]
-    assert reasons == [f"the ledger entries differ from those the tree head of size {anchored.tree_head.size} signed"]
+    assert reasons == [
+        f"the ledger entries differ from those signed by the stored tree head of size {anchored.tree_head.size}"
+    ]
 
 
 def test_a_deleted_anchor_leaves_a_hole_under_the_signed_tree_head() -> None:
@@ -142,7 +146,7 @@ def test_a_deleted_anchor_leaves_a_hole_under_the_signed_tree_head() -> None:
     raw(LedgerEntry).filter(pk=anchored.entry.pk)._raw_delete(LedgerEntry.objects.db)
 
     reasons = [b.reason for b in anchors.verify_audit_trail().breaks]
-    assert reasons == [f"ledger entry 0 is missing under the signed tree head of size {anchored.tree_head.size}"]
+    assert reasons == [f"ledger entry 0 is missing under the stored tree head of size {anchored.tree_head.size}"]
 
 
 def test_an_anchor_without_its_signed_tree_head_is_refused() -> None:
@@ -160,7 +164,7 @@ def test_a_forged_tree_head_signature_is_refused() -> None:
     assert anchored is not None
     raw(TreeHead).filter(pk=anchored.tree_head.pk).update(signature="00" * 64)
     reasons = [b.reason for b in anchors.verify_audit_trail().breaks]
-    assert reasons == [f"the signed tree head of size {anchored.tree_head.size} does not verify with the log key"]
+    assert reasons == [f"the stored tree head of size {anchored.tree_head.size} does not verify with the log key"]
 
 
 def test_record_entries_and_anchors_share_the_log() -> None:
@@ -189,3 +193,46 @@ def test_commands_and_the_daily_task(capsys: pytest.CaptureFixture[str]) -> None
     call_command("audit-verify")
     out = capsys.readouterr().out
     assert "intact" in out and "2 anchor(s)" in out
+
+
+def test_a_log_rolled_back_with_its_heads_is_found_by_a_head_kept_outside(tmp_path) -> None:
+    """The insider removes the last anchor, its subtrees, its tree head and the events it counted:
+    the database agrees with itself again, but a head saved from /ledger/tree-head does not."""
+    events(3)
+    anchors.anchor_audit_chain(by=None)
+    events(4, start=3)
+    second = anchors.anchor_audit_chain(by=None)
+    assert second is not None
+    saved = tmp_path / "tree-head.json"
+    saved.write_text(json.dumps(second.tree_head.as_dict()), encoding="utf-8")
+
+    raw(TreeHead).filter(pk=second.tree_head.pk)._raw_delete(TreeHead.objects.db)
+    raw(LedgerEntry).filter(pk=second.entry.pk)._raw_delete(LedgerEntry.objects.db)
+    raw(LedgerNode).filter(index__gte=0, level__gte=1).filter(
+        pk__in=[n.pk for n in LedgerNode.objects.all() if n.index << n.level >= second.entry.index]
+    )._raw_delete(LedgerNode.objects.db)
+    LedgerHead.objects.filter(pk=1).update(size=second.entry.index)
+    truncate_to(second.entry.payload["audit_size"] - 4)
+
+    assert anchors.verify_audit_trail().intact  # the database alone is fooled
+    call_command("audit-verify")
+    with pytest.raises(CommandError, match="broken"):
+        call_command("audit-verify", "--tree-head", str(saved))
+    reasons = [
+        b.reason
+        for b in anchors.verify_audit_trail([anchors.KnownHead.from_json(second.tree_head.as_dict(), "saved")]).breaks
+    ]
+    assert reasons == [f"ledger entry {second.entry.index} is missing under saved (tree size {second.tree_head.size})"]
+
+
+def test_a_saved_head_that_is_not_signed_by_the_log_is_refused(tmp_path) -> None:
+    events(2)
+    anchored = anchors.anchor_audit_chain(by=None)
+    assert anchored is not None
+    forged = {**anchored.tree_head.as_dict(), "signature": "11" * 64}
+    reasons = [b.reason for b in anchors.verify_audit_trail([anchors.KnownHead.from_json(forged, "forged")]).breaks]
+    assert reasons == [f"forged (tree size {anchored.tree_head.size}) does not verify with the log key"]
+    broken = tmp_path / "broken.json"
+    broken.write_text("{}", encoding="utf-8")
+    with pytest.raises(CommandError, match="not a tree head"):
+        call_command("audit-verify", "--tree-head", str(broken))
