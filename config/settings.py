@@ -44,8 +44,12 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("HOCBASO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 PUBLIC_BASE_URL = env_str("HOCBASO_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
-# Public verifications (page and API) per client and minute; per process with the default local cache.
+# Public verifications (page and API) per client and minute, counted on the shared cache (CACHES).
 HOCBASO_VERIFY_RATE_PER_MINUTE = env_int("HOCBASO_VERIFY_RATE_PER_MINUTE", 120)
+# Sign-in throttling (hocbaso/accounts/throttle.py): failures that lock an account / a client address.
+HOCBASO_SIGNIN_FAILURES = env_int("HOCBASO_SIGNIN_FAILURES", 5)
+HOCBASO_SIGNIN_CLIENT_FAILURES = env_int("HOCBASO_SIGNIN_CLIENT_FAILURES", 20)
+HOCBASO_LOCKOUT_MINUTES = env_int("HOCBASO_LOCKOUT_MINUTES", 15)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -54,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
@@ -74,7 +79,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # answers static files itself: nothing below sees them
+    "hocbaso.core.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -171,10 +178,60 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_mode]}}
 # shard per worker core); the in-process backend runs a batch as one piece.
 HOCBASO_SIGNING_SHARDS = env_int("HOCBASO_SIGNING_SHARDS", 2) if _task_mode == "database" else 1
 
+# --- the shared cache: rate limits and sign-in throttling count across every process ------------
+# Redis in production (HOCBASO_CACHE_URL, or REDIS_URL), e.g. redis://127.0.0.1:6379/1; without it a
+# per-process memory cache, which is right for the embedded default (one process).
+_cache_url = env_str("HOCBASO_CACHE_URL", env_str("REDIS_URL", ""))
+if _cache_url:
+    if not _cache_url.startswith(("redis://", "rediss://", "unix://")):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"HOCBASO_CACHE_URL must be a redis://, rediss:// or unix:// URL; got {_cache_url!r}."
+        )
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- HTTPS, cookies, proxy, headers (docs/security.md, "Production settings") ----------------------
+# HOCBASO_HTTPS=1 in production: every request redirected to HTTPS, HSTS, cookies only over HTTPS.
+HTTPS = env_bool("HOCBASO_HTTPS", False)
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env_int("HOCBASO_HSTS_SECONDS", 31536000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HOCBASO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("HOCBASO_HSTS_PRELOAD", True)
+# Behind nginx (HOCBASO_BEHIND_PROXY=1): the proxy says whether the client used HTTPS, and its
+# X-Forwarded-For names the client (believed only from HOCBASO_TRUSTED_PROXIES, default loopback).
+BEHIND_PROXY = env_bool("HOCBASO_BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+HOCBASO_TRUSTED_PROXIES = env_list("HOCBASO_TRUSTED_PROXIES", ["127.0.0.1", "::1"] if BEHIND_PROXY else [])
+# Origins allowed to POST (CSRF): the public address by default when it is HTTPS.
+CSRF_TRUSTED_ORIGINS = env_list(
+    "HOCBASO_CSRF_TRUSTED_ORIGINS", [PUBLIC_BASE_URL.rstrip("/")] if PUBLIC_BASE_URL.startswith("https://") else []
+)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "SAMEORIGIN"
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp; Django 5.2 has none of its own): only the project's own files,
+# no inline script or style, never framed. Applied everywhere, demo and tests included, so the
+# browser tests run under it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

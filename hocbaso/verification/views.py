@@ -2,7 +2,7 @@
 a printed page (its paper-seal QR is checked, else its verify link is followed).
 
 The outcome comes first in plain words, then the details; only what the presented document
-shows, plus its status. Rate-limited per client (the default cache holds a keyed hash of the
+shows, plus its status. Rate-limited per client (the shared cache holds a keyed hash of the
 address for a minute; no address is ever stored), every verification logged without who asked.
 """
 
@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from hocbaso.core.clients import client_address
 from hocbaso.core.errors import DomainError
 from hocbaso.core.permissions import public
 from hocbaso.records import issuance
@@ -41,8 +42,9 @@ def rate_per_minute() -> int:
 
 
 def client_key(request: HttpRequest) -> str:
-    """A per-minute bucket key for the client; the address only enters a keyed hash, never storage."""
-    address = request.META.get("REMOTE_ADDR", "")
+    """A per-minute bucket key for the client (its real address behind our proxy, see
+    ``core.clients``); the address only enters a keyed hash, never storage."""
+    address = client_address(request)
     digest = hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()[:32]
     return f"verification:rate:{digest}"
 

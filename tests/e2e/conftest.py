@@ -39,8 +39,16 @@ def page(browser):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(15000)
+    # The Content-Security-Policy allows only the project's own files: a page that breaks it
+    # would lose behaviour silently, so any violation the browser reports fails the test.
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield page
     context.close()
+    assert not violations, violations
 
 
 def sign_in(page, base_url: str, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
