@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "hocbaso.ledger",
     "hocbaso.verification",
     "hocbaso.transfers",
+    "hocbaso.portal",
     "hocbaso.api",
     "hocbaso.demo",
 ]

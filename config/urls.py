@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("hocbaso.records.urls")),
     path("", include("hocbaso.verification.urls")),
     path("", include("hocbaso.transfers.urls")),
+    path("", include("hocbaso.portal.urls")),
 ]
