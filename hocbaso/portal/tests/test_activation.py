@@ -15,7 +15,7 @@ from hocbaso.core import clock
 from hocbaso.core.errors import InvalidInput
 from hocbaso.portal import actions, codes
 from hocbaso.portal.models import GuardianAccess
-from hocbaso.portal.tests.helpers import GUARDIAN_PASSWORD, activate, letter
+from hocbaso.portal.tests.helpers import GUARDIAN_PASSWORD, activate, letter, signed_in
 from hocbaso.testing import World
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +117,13 @@ def test_a_taken_login_or_weak_password_keeps_the_letter_unused(client: Client, 
     assert taken.status_code == 400 and "username" in taken.context["form"].errors
     weak = client.post(
         URL,
-        {"code": issued.code, "date_of_birth": "04/03/2017", "username": "me.an", "password": "123", "password2": "123"},
+        {
+            "code": issued.code,
+            "date_of_birth": "04/03/2017",
+            "username": "me.an",
+            "password": "123",
+            "password2": "123",
+        },
     )
     assert weak.status_code == 400 and "password" in weak.context["form"].errors
     assert GuardianAccess.objects.get(pk=issued.access.pk).state == "pending"
@@ -130,7 +136,7 @@ def test_a_taken_login_or_weak_password_keeps_the_letter_unused(client: Client, 
 
 def test_a_signed_in_guardian_adds_a_second_child_to_the_same_login(client: Client, world: World) -> None:
     guardian = activate(world, world.students["an"], "me.an")
-    client.force_login(guardian)
+    signed_in(client, guardian)
     second = letter(world, world.students["binh"])
     response = client.post(URL, {"code": second.code, "date_of_birth": "04/03/2017"})
     assert response.status_code == 302
