@@ -234,25 +234,20 @@ def activate(
 
     ``code`` and the child's ``date_of_birth`` must match a pending, unexpired letter; every other
     case gives the same ``activation_refused`` (audited with the real reason), counted per code
-    and per ``client`` (a keyed hash of the address) — past the limit ``too_many_attempts``. A
+    and per ``client`` address (``portal/throttle.py``) — past the limit ``too_many_attempts``. A
     guardian already signed in (``by`` without a staff profile) adds the child to their login;
     anyone else creates a login with ``username`` and ``password`` (Django's validators).
     """
     normalised = codes.normalise(code)
-    code_key = normalised or code.strip().upper()[:64]
-    client_key = codes.client_key(client)
-    if throttle.blocked(throttle.ACTIVATION_PER_CODE, code_key) or throttle.blocked(
-        throttle.ACTIVATION_PER_CLIENT, client_key
-    ):
-        audit.record(by=None, action="portal.activation_throttled", object_type="portal.guardianaccess")
+    subjects = throttle.activation_subjects(normalised or code.strip().upper()[:64], client)
+    if throttle.locked(*subjects):  # not audited again: the lockout was, when it was set
         raise TooManyAttempts(TOO_MANY)
     access = None
     if normalised:
         access = GuardianAccess.objects.select_related("student").filter(code_hash=codes.code_hash(normalised)).first()
     reason = _refusal_reason(access, date_of_birth)
     if reason is not None:
-        throttle.failed(throttle.ACTIVATION_PER_CODE, code_key)
-        throttle.failed(throttle.ACTIVATION_PER_CLIENT, client_key)
+        newly_locked = throttle.failed(*subjects)
         audit.record(
             by=None,
             action="portal.activation_failed",
@@ -261,6 +256,13 @@ def activate(
             school_id=access.student.school_id if access else None,
             changes={"reason": [None, reason]},
         )
+        for subject in newly_locked:
+            audit.record(
+                by=None,
+                action="portal.activation_locked",
+                object_type="portal.guardianaccess",
+                changes={"locked": [None, subject.limit.name]},
+            )
         raise ActivationRefused(NEUTRAL_REFUSAL)
     assert access is not None
     adding_child = getattr(by, "is_authenticated", False) and staff_of(by) is None
@@ -294,7 +296,7 @@ def activate(
             school_id=locked.student.school_id,
             changes={"state": [GuardianAccess.State.PENDING, GuardianAccess.State.ACTIVE], "guardian": [None, user.pk]},
         )
-    throttle.forget(throttle.ACTIVATION_PER_CODE, code_key)
+    throttle.succeeded(subjects[0])
     return locked
 
 
@@ -437,15 +439,21 @@ def open_share(*, by: Any, link: ShareLink, viewer: str, pin: str = "") -> Share
         )
     if len(viewer) > 150:
         raise ValidationFailed(_("At most 150 characters."), code="share_label_long", field="viewer")
-    key = str(link.pk)
+    subject = throttle.pin_subject(link.pk)
     if link.has_pin:
-        if throttle.blocked(throttle.PIN_PER_LINK, key):
+        if throttle.locked(subject):
             raise TooManyAttempts(TOO_MANY)
         if not check_password(pin, link.pin_hash):
-            throttle.failed(throttle.PIN_PER_LINK, key)
-            audit.record(by=by, action="portal.share_pin_failed", obj=link, school_id=link.student.school_id)
+            locked_now = throttle.failed(subject)
+            audit.record(
+                by=by,
+                action="portal.share_pin_failed",
+                obj=link,
+                school_id=link.student.school_id,
+                changes={"locked": [None, bool(locked_now)]},
+            )
             raise ValidationFailed(_("The PIN is not right."), code="share_pin_wrong", field="pin")
-        throttle.forget(throttle.PIN_PER_LINK, key)
+        throttle.succeeded(subject)
     with transaction.atomic():
         opening = ShareOpening.objects.create(link=link, at=clock.now(), viewer=viewer)
         audit.record(

@@ -52,8 +52,3 @@ def new_share_token() -> str:
 def token_hash(token: str) -> str:
     """The stored form of a share token."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def client_key(address: str) -> str:
-    """A keyed hash of a client address, for throttling without keeping the address."""
-    return hmac.new(settings.SECRET_KEY.encode(), b"portal-client:" + address.encode(), hashlib.sha256).hexdigest()[:32]

@@ -1,54 +1,49 @@
-"""Counting failed attempts, in one place so the project's throttling can replace it.
+"""The portal's limits on the project's throttling (:mod:`hocbaso.accounts.throttle`).
 
-Each ``Limit`` counts failures of one kind per key (a code's hash, a login name's hash, a client
-address's keyed hash, a share link) in the default cache for ``window`` seconds from the first
-failure; once ``allowed`` failures are reached the key is blocked until the window ends. Callers
-ask :func:`blocked` before trying, :func:`failed` after a failure and :func:`forget` after a
-success. The cache is per process with the embedded default and shared with Redis at scale.
+Failed activation codes are counted per code and per client address, wrong share PINs per link;
+at the limit the subject is locked out (the right answer is refused too) for the lockout period.
+Guardian sign-in goes through :func:`hocbaso.accounts.signin.check_password` like every password.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+from django.conf import settings
 
-from django.core.cache import cache
-
-
-@dataclass(frozen=True)
-class Limit:
-    scope: str
-    allowed: int
-    window: int  # seconds
+from hocbaso.accounts import throttle
+from hocbaso.accounts.throttle import Limit, Subject
 
 
-ACTIVATION_PER_CODE = Limit("activation-code", 5, 15 * 60)
-ACTIVATION_PER_CLIENT = Limit("activation-client", 20, 15 * 60)
-SIGNIN_PER_LOGIN = Limit("signin-login", 5, 15 * 60)
-SIGNIN_PER_CLIENT = Limit("signin-client", 30, 15 * 60)
-PIN_PER_LINK = Limit("share-pin", 5, 15 * 60)
+def _minutes() -> int:
+    return int(getattr(settings, "HOCBASO_LOCKOUT_MINUTES", 15)) * 60
 
 
-def _key(limit: Limit, key: str) -> str:
-    return f"portal:throttle:{limit.scope}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+def activation_code() -> Limit:
+    """Wrong birth dates (or states) tried with one activation code."""
+    return Limit("portal:activation-code", 5, _minutes(), _minutes())
 
 
-def blocked(limit: Limit, key: str) -> bool:
-    """True when ``key`` has used up its failures for the current window."""
-    return int(cache.get(_key(limit, key), 0)) >= limit.allowed
+def activation_client() -> Limit:
+    """Failed activations from one client address, whatever codes it tries."""
+    return Limit("portal:activation-client", 20, _minutes(), _minutes())
 
 
-def failed(limit: Limit, key: str) -> None:
-    """Count one failure of ``key``."""
-    name = _key(limit, key)
-    if cache.add(name, 1, limit.window):
-        return
-    try:
-        cache.incr(name)
-    except ValueError:  # expired between add and incr
-        cache.add(name, 1, limit.window)
+def share_pin() -> Limit:
+    """Wrong PINs typed for one share link."""
+    return Limit("portal:share-pin", 5, _minutes(), _minutes())
 
 
-def forget(limit: Limit, key: str) -> None:
-    """Clear ``key``'s failures (after a success)."""
-    cache.delete(_key(limit, key))
+def activation_subjects(code: str, address: str) -> tuple[Subject, Subject]:
+    return Subject(activation_code(), code, kind="credential"), Subject(activation_client(), address, kind="client")
+
+
+def pin_subject(link_id: int) -> Subject:
+    return Subject(share_pin(), str(link_id), kind="credential")
+
+
+def locked(*subjects: Subject) -> bool:
+    """True when any subject is locked out now."""
+    return any(throttle.locked_for(subject) for subject in subjects)
+
+
+failed = throttle.failed
+succeeded = throttle.succeeded

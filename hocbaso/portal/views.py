@@ -18,8 +18,6 @@ from typing import Any
 import segno
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -28,22 +26,21 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hocbaso.accounts.forms import SignInForm
+from hocbaso.accounts.views import LoginView
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
+from hocbaso.core.clients import client_address
 from hocbaso.core.errors import DomainError
 from hocbaso.core.forms import add_domain_error
 from hocbaso.core.permissions import public, requires
 from hocbaso.directory.models import ConsentState, SchoolYear, Student
 from hocbaso.directory.permissions import is_school_manager, staff_of
-from hocbaso.portal import actions, codes, family, forms, letters, permissions, throttle
+from hocbaso.portal import actions, family, forms, letters, permissions
 from hocbaso.portal.models import GuardianAccess, ShareLink
 from hocbaso.portal.permissions import is_guardian
 
 SHARE_SESSION_KEY = "portal.shares"
-
-
-def client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -91,39 +88,25 @@ def activate(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/activate.html", {"form": form, "adding_child": adding_child}, status=status)
 
 
-class GuardianAuthenticationForm(AuthenticationForm):
-    """The sign-in form for families: throttled per login name and per client; staff logins are refused here."""
-
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": AuthenticationForm.error_messages["invalid_login"],
-    }
+class GuardianSignInForm(SignInForm):
+    """The project's sign-in (throttled and audited by ``accounts.signin``), for guardian logins only:
+    a staff login is refused here with the same message as a wrong password (staff sign in, with
+    their second factor, on the staff page)."""
 
     def clean(self) -> dict[str, Any]:
-        username = (self.data.get("username") or "").strip().lower()
-        client = codes.client_key(client_address(self.request)) if self.request else ""
-        if throttle.blocked(throttle.SIGNIN_PER_LOGIN, username) or throttle.blocked(
-            throttle.SIGNIN_PER_CLIENT, client
-        ):
-            audit.record(by=None, action="portal.signin_throttled", object_type="accounts.user")
-            raise ValidationError(str(actions.TOO_MANY), code="too_many_attempts")
-        try:
-            cleaned = super().clean()
-            if self.user_cache is not None and not is_guardian(self.user_cache):
-                raise self.get_invalid_login_error()
-        except ValidationError:
-            throttle.failed(throttle.SIGNIN_PER_LOGIN, username)
-            throttle.failed(throttle.SIGNIN_PER_CLIENT, client)
-            audit.record(by=None, action="portal.signin_failed", object_type="accounts.user")
-            raise
-        throttle.forget(throttle.SIGNIN_PER_LOGIN, username)
+        cleaned = super().clean()
+        if self.user_cache is not None and not is_guardian(self.user_cache):
+            self.user_cache = None
+            raise ValidationError(_("Wrong username or password."), code="signin_failed")
         return cleaned
 
 
 @public
-class FamilyLoginView(auth_views.LoginView):
+class FamilyLoginView(LoginView):
+    """The family sign-in page: the staff page's door (throttled, audited) with the family form."""
+
     template_name = "portal/login.html"
-    authentication_form = GuardianAuthenticationForm
+    authentication_form = GuardianSignInForm  # type: ignore[assignment]
     redirect_authenticated_user = False
 
     def get_default_redirect_url(self) -> str:
