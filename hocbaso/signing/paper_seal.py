@@ -4,19 +4,26 @@ code inside the school seal's signature box when the seal is applied.
 A printed page cannot carry a PAdES signature, so the seal's visible appearance also carries a QR
 code holding ``HB1:`` + Base45 (RFC 9285) of a CBOR (RFC 8949) array::
 
-    [1, kid, code, name, dob, school, year, result, xml_hash, signature]
+    [2, kid, code, name, dob, school, school_code, year, result, completion, xml_hash, sealed_on, signature]
 
 - ``kid``: the first 4 bytes of the SHA-256 of the seal certificate (DER) — finds it in the bundle;
 - ``code``: the issuance code's 13 symbols without ``HB`` and dashes;
 - ``name``, ``school``: the student's full name and the school's name as printed (NFC UTF-8);
+- ``school_code``: the school's sector code — the trust bundle binds each seal certificate to one
+  school code and the school years it may seal, so another school's seal cannot vouch for it;
 - ``dob``: date of birth as the integer YYYYMMDD; ``year``: the school year's first year (2024);
-- ``result``: the year result code (``htt``…); ``xml_hash``: the first 16 bytes of the SHA-256 of
-  the record's canonical XML (the one embedded in the PDF, so the paper is bound to one version);
+- ``result``: the year result code (``htt``…); ``completion``: bit 0 the grade completed, bit 1
+  primary school completed (the values a forger would upgrade, with ``result``);
+- ``xml_hash``: the first 16 bytes of the SHA-256 of the record's canonical XML (the one embedded
+  in the PDF, so the paper is bound to one version); ``sealed_on``: the sealing day, YYYYMMDD
+  (Vietnam time);
 - ``signature``: ECDSA P-256 / SHA-256, raw r‖s (64 bytes), by the school seal key, over
-  ``b"hocbaso-paper-seal/1\\x00" + CBOR(the first nine elements)``.
+  ``b"hocbaso-paper-seal/1\\x00" + CBOR(the first twelve elements)``.
 
-Base45 uses only QR alphanumeric characters, so a typical record (≈ 180 bytes) encodes in
-≈ 270 characters: QR version 10 at error level M or below, printed ≈ 2.5 cm wide in the seal box.
+Base45 uses only QR alphanumeric characters, so a typical record (≈ 195 bytes) encodes in
+≈ 290 characters: QR version 10 at error level M or below, printed ≈ 2.5 cm wide in the seal box.
+Format 1 (without school code, completion and date) is no longer made; verifiers refuse to vouch
+for it (``paper_format_old``).
 The seal is made with whatever signs the PDF (a key file, a token, a remote service), through
 pyHanko's raw-signature interface; a seal key that is not P-256 gets no paper QR (the page still
 has the verify-link QR). Verification lives in :mod:`hocbaso.verification.paper`. No Django import.
@@ -45,7 +52,8 @@ from hocbaso.signing import stamp
 
 PREFIX = "HB1:"
 DOMAIN = b"hocbaso-paper-seal/1\x00"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+BODY_LENGTH = 12  # elements before the signature
 QR_QUIET_ZONE = 4  # modules of white around the code, as ISO/IEC 18004 asks
 
 
@@ -64,6 +72,14 @@ class PaperFields:
     school_year: str  # YYYY-YYYY
     result: str
     xml_sha256: str  # hex; the first 16 bytes are signed
+    school_code: str = ""
+    completed_grade: bool = False
+    completed_primary: bool = False
+    sealed_on: str = "1970-01-01"  # YYYY-MM-DD, the day the seal was applied (Vietnam time)
+
+    @property
+    def completion(self) -> int:
+        return int(self.completed_grade) | int(self.completed_primary) << 1
 
 
 def key_id(cert: x509.Certificate) -> bytes:
@@ -71,22 +87,38 @@ def key_id(cert: x509.Certificate) -> bytes:
 
 
 def body(fields: PaperFields, kid: bytes) -> list[Any]:
-    """The first nine elements of the CBOR array (everything but the signature)."""
+    """The first twelve elements of the CBOR array (everything but the signature)."""
     return [
         FORMAT_VERSION,
         kid,
+        *registered_body(fields),
+        int(fields.sealed_on.replace("-", "")),
+    ]
+
+
+def registered_body(fields: PaperFields) -> list[Any]:
+    """The elements a registry can vouch for (no seal key id, no sealing day), in body order."""
+    return [
         fields.issuance_code.replace("-", "").removeprefix("HB"),
         fields.student_name,
         int(fields.date_of_birth.replace("-", "")),
         fields.school_name,
+        fields.school_code,
         int(fields.school_year[:4]),
         fields.result,
+        fields.completion,
         bytes.fromhex(fields.xml_sha256)[:16],
     ]
 
 
+def fields_digest(items: list[Any]) -> str:
+    """SHA-256 (hex) of the CBOR of :func:`registered_body`'s elements: what the registry publishes
+    for a version (instead of personal data) so a printed copy's fields can be compared with it."""
+    return hashlib.sha256(cbor2.dumps(items)).hexdigest()
+
+
 def signed_message(items: list[Any]) -> bytes:
-    """The bytes the seal key signs for ``items`` (the nine-element body)."""
+    """The bytes the seal key signs for ``items`` (the twelve-element body)."""
     return DOMAIN + cbor2.dumps(items)
 
 
@@ -118,9 +150,12 @@ def make_seal_with(fields: PaperFields, signer: Signer, cert: x509.Certificate) 
     return _encode(items, der)
 
 
-def fields_of(data: dict[str, Any], *, issuance_code: str, xml_sha256: str) -> PaperFields:
-    """The paper fields of a record's parsed XML (``records.xml.parse_xml``)."""
+def fields_of(
+    data: dict[str, Any], *, issuance_code: str, xml_sha256: str, sealed_on: str = "1970-01-01"
+) -> PaperFields:
+    """The paper fields of a record's parsed XML (``records.xml.parse_xml``); ``sealed_on`` YYYY-MM-DD."""
     student, school, year = data["student"], data["school"], data["year"]
+    completion = year.get("completion") or {}
     return PaperFields(
         issuance_code=issuance_code,
         student_name=student["full_name"],
@@ -129,6 +164,10 @@ def fields_of(data: dict[str, Any], *, issuance_code: str, xml_sha256: str) -> P
         school_year=year["school_year"],
         result=year.get("result") or "",
         xml_sha256=xml_sha256,
+        school_code=str(school.get("code") or ""),
+        completed_grade=bool(completion.get("completed_grade")),
+        completed_primary=bool(completion.get("completed_primary")),
+        sealed_on=sealed_on,
     )
 
 

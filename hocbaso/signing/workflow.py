@@ -785,7 +785,8 @@ def paper_text(version: RecordVersion, kit: Kit) -> str | None:
         logger.warning("no paper seal for %s: its XML is not a record XML", version.issuance_code)
         return None
     code = data.get("issuance_code") or version.issuance_code  # as printed on the page
-    fields = paper_seal.fields_of(data, issuance_code=code, xml_sha256=version.xml_sha256)
+    sealed_on = clock.today().isoformat()  # the local (Vietnam) date
+    fields = paper_seal.fields_of(data, issuance_code=code, xml_sha256=version.xml_sha256, sealed_on=sealed_on)
     return paper_seal.make_seal_with(fields, kit.pdf_signer, kit.certificate)
 
 

@@ -16,10 +16,11 @@ from ninja.files import UploadedFile
 from hocbaso.core.errors import DomainError
 from hocbaso.core.permissions import public
 from hocbaso.records import issuance
-from hocbaso.verification import core, registry, views
+from hocbaso.verification import core, messages, registry, views
 from hocbaso.verification.models import VerificationChannel
 
 router = Router(tags=["verification"])
+PAPER_MAX_CHARS = 2000  # a version-10 QR holds at most 395 alphanumeric characters
 
 
 class RateLimited(DomainError):
@@ -32,6 +33,7 @@ class CheckOut(Schema):
     status: str
     code: str
     params: dict[str, str]
+    text: str
 
 
 class SignatureOut(Schema):
@@ -42,6 +44,15 @@ class SignatureOut(Schema):
     signing_time: str | None
     outcome: str
     reasons: list[str]
+
+
+class PaperIn(Schema):
+    text: str
+
+
+class FactOut(Schema):
+    label: str
+    value: str
 
 
 class DocumentOut(Schema):
@@ -57,14 +68,21 @@ class DocumentOut(Schema):
     school_year: str | None = None
     class_name: str | None = None
     result: str | None = None
+    completion: str | None = None
+    school_code: str | None = None
+    sealed_on: str | None = None
 
 
 class ReportOut(Schema):
-    """One verification: ``outcome`` is exactly one of valid | invalid | cannot_determine."""
+    """One verification: ``outcome`` is exactly one of valid | invalid | cannot_determine; the
+    ``*_text`` fields and ``facts`` are the page's words (the same sentence for the same reason)."""
 
     outcome: str
+    outcome_text: str
     reason: str
+    reason_text: str
     reason_params: dict[str, str]
+    facts: list[FactOut]
     document: DocumentOut | None
     status: str | None
     superseded_by: str | None
@@ -75,12 +93,31 @@ class ReportOut(Schema):
 
 def _limit(request: HttpRequest) -> None:
     if views.over_limit(request):
-        raise RateLimited("Too many verifications; wait a minute.")
+        raise RateLimited(messages.text("rate_limited"))
+
+
+def worded(report: core.Report) -> dict[str, Any]:
+    """``report.to_json()`` with the page's sentences for the outcome, the reason, each check and the
+    values a forger would change."""
+    data = report.to_json()
+    data["outcome_text"] = messages.OUTCOMES[report.outcome]
+    data["reason_text"] = messages.text(report.reason, report.reason_params)
+    data["facts"] = [{"label": label, "value": value} for label, value in messages.facts(report)]
+    for check, out in zip(report.checks, data["checks"], strict=True):
+        out["text"] = messages.text(check.code, check.params)
+    return data
 
 
 def _answer(report: core.Report, channel: str) -> dict[str, Any]:
     registry.log(report, channel=channel)
-    return report.to_json()
+    return worded(report)
+
+
+def _worded_error(exc: DomainError) -> DomainError:
+    """The same refusal in the page's words (a code the verification texts know)."""
+    if exc.code in core.MESSAGES:
+        exc.message = messages.text(exc.code)
+    return exc
 
 
 @public
@@ -90,7 +127,10 @@ def verify_code(request: HttpRequest, code: str) -> dict[str, Any]:
     400 (``code_malformed`` / ``code_checksum``); a well-formed unknown code is an ``invalid`` report
     with reason ``code_unknown``."""
     _limit(request)
-    return _answer(registry.verify_code(code), VerificationChannel.API)
+    try:
+        return _answer(registry.verify_code(code), VerificationChannel.API)
+    except DomainError as exc:
+        raise _worded_error(exc) from None
 
 
 @public
@@ -103,13 +143,38 @@ def verify_file(request: HttpRequest, document: UploadedFile = File(...)) -> dic
 
 
 @public
-@router.get("/registry/{code}", auth=None, summary="The registry's answers for offline verification")
-def registry_answers(request: HttpRequest, code: str) -> dict[str, Any]:
-    """What ``hocbaso verify --registry FILE`` reads: hashes, status, signers with their entitled
-    periods, the ledger entry with its inclusion proof at the latest signed tree head (also
-    returned, as ``tree_head``)."""
+@router.post("/paper", auth=None, response=ReportOut, summary="Verify the seal QR of a printed copy")
+def verify_paper(request: HttpRequest, payload: PaperIn) -> dict[str, Any]:
+    """JSON ``{"text": "HB1:…"}``: the scanned text of a printed page's seal QR, checked as the page
+    checks it — the seal bound to the printed school and year, and the printed values against the
+    registered version and its status."""
     _limit(request)
-    canonical = issuance.check_code(code)
-    head = registry.signed_tree_head(covering_code=canonical)
-    answers = registry.answers_for(canonical, tree_size=head.size if head else None)
-    return {**answers.to_json(), "tree_head": head.to_json() if head else None}
+    if len(payload.text) > PAPER_MAX_CHARS:
+        return _answer(core.report_of([core.Check("paper_seal", "failed", "paper_malformed")]), VerificationChannel.API)
+    return _answer(registry.verify_paper(payload.text), VerificationChannel.API)
+
+
+def _packet(request: HttpRequest, code: str, since: int | None) -> dict[str, Any]:
+    _limit(request)
+    try:
+        canonical = issuance.check_code(code)
+    except DomainError as exc:
+        raise _worded_error(exc) from None
+    return registry.packet(canonical, since=since)
+
+
+@public
+@router.get("/packet/{code}", auth=None, summary="The signed verification packet for offline verification")
+def verification_packet(request: HttpRequest, code: str, since: int | None = None) -> dict[str, Any]:
+    """What ``hocbaso verify FILE --packet PACKET`` reads: the registry's answers (hashes, status,
+    signers with their entitled periods, the ledger entries with inclusion proofs), the tree head
+    they are proven against, and with ``since=SIZE`` the consistency proof from the tree head of
+    that size — all signed by the deployment's log key (``docs/verification.md``)."""
+    return _packet(request, code, since)
+
+
+@public
+@router.get("/registry/{code}", auth=None, summary="The signed verification packet (former name)")
+def registry_answers(request: HttpRequest, code: str, since: int | None = None) -> dict[str, Any]:
+    """The same signed packet as ``/packet/{code}``: registry answers are never served unsigned."""
+    return _packet(request, code, since)

@@ -1,114 +1,305 @@
-"""The offline verifier: ``hocbaso verify FILE`` or ``python -m hocbaso.verification.cli FILE``.
+"""The verifier's command: ``hocbaso verify FILE`` or ``python -m hocbaso.verification.cli FILE``.
 
-Runs without the server and without a database. Inputs: the file (PDF or XML), the deployment's
-trust bundle (``--trust``, downloaded from ``/verify/trust-bundle.json``), optionally its latest
-signed tree head (``--tree-head``, from ``/ledger/tree-head``) and the registry's answers for the
-record (``--registry``, from ``/api/v1/verify/registry/<code>``: hashes, status, signer roles and
-the ledger proof). Without registry answers the checks that need them cannot run, so the outcome
-is at best "cannot determine": an offline verifier never says "valid" on the file alone.
+Runs without the server, without a database and without the application's secret key. One step:
 
-``--paper TEXT`` checks the text of a printed page's paper-seal QR code instead of a file.
+- **with network** (the default), it asks the deployment named in the file (its verify link) for
+  the record's signed *verification packet* — the registry's answers, the tree head they are
+  proven against and the ledger proofs — and checks the packet's signature with the log key of the
+  trust bundle (``--trust``, from ``/verify/trust-bundle.json``);
+- **without network** (``--packet FILE``, or ``--offline`` to use no registry at all), it reads the
+  one packet file the deployment serves per code (``/api/v1/verify/packet/<code>``).
 
-Exit status: 0 valid, 1 invalid, 2 cannot determine (also for unreadable inputs).
+``--tree-head FILE``: a signed tree head the verifier holds (older or newer than the packet's);
+the report then also says whether both heads belong to the same log, through a consistency
+proof (from the packet made with ``?since=SIZE`` or the head file from
+``/verify/tree-head.json?since=SIZE``). ``--paper TEXT`` checks a printed copy's seal QR instead
+of a file (the packet, if any, is the printed code's). Without registry answers the outcome is at
+best "cannot determine": an offline verifier never says "valid" on the file alone.
+
+Bounded work: a file above ``--max-bytes`` (10 MB) is refused before it is read; every failure is
+one line (never a traceback); pyHanko's logging is silenced. Exit status: 0 valid, 1 invalid,
+2 cannot determine (also for unusable inputs).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
-from collections.abc import Sequence
-from pathlib import Path
+import warnings
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from hocbaso.verification import core
 
 EXIT = {"valid": 0, "invalid": 1, "cannot_determine": 2}
+MAX_BYTES = 10 * 1024 * 1024  # as the verify page (HOCBASO_VERIFY_MAX_BYTES)
+MAX_SIDE_FILE_BYTES = 5 * 1024 * 1024  # a bundle, packet or tree head
+FETCH_TIMEOUT = 20.0
+
+Fetch = Callable[[str], bytes]
+
+
+class Refused(Exception):
+    """An input the command cannot use: ``code`` and ``params`` name the reason (core.MESSAGES)."""
+
+    def __init__(self, code: str, **params: str):
+        super().__init__(code)
+        self.code = code
+        self.params = params
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="hocbaso verify", description="Xác minh học bạ số (ngoại tuyến).")
+    p = argparse.ArgumentParser(prog="hocbaso verify", description="Xác minh học bạ số.")
     p.add_argument("file", nargs="?", help="PDF or XML record file")
-    p.add_argument("--trust", help="trust bundle (JSON) of the deployment")
-    p.add_argument("--tree-head", dest="tree_head", help="signed tree head (JSON, /ledger/tree-head)")
-    p.add_argument("--registry", help="registry answers for the record (JSON, /api/v1/verify/registry/<code>)")
+    p.add_argument("--trust", help="trust bundle (JSON) of the deployment (/verify/trust-bundle.json)")
+    p.add_argument("--packet", help="signed verification packet of the record (/api/v1/verify/packet/<code>)")
+    p.add_argument("--tree-head", dest="tree_head", help="a signed tree head you hold (/verify/tree-head.json)")
+    p.add_argument("--offline", action="store_true", help="ask no deployment (without --packet: no registry)")
     p.add_argument("--paper", help="text of a printed page's paper-seal QR code (instead of a file)")
+    p.add_argument("--max-bytes", dest="max_bytes", type=int, default=MAX_BYTES, help="largest file accepted")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     return p
 
 
 def _bare_settings() -> None:
-    """Lazy translated messages of the record modules need *some* settings to render; no database."""
+    """Lazy translated messages of the record modules need *some* settings to render; no database,
+    no secret key."""
     from django.conf import settings
 
     if not settings.configured:
         settings.configure(USE_I18N=False, DATABASES={}, INSTALLED_APPS=[])
 
 
-def _read_json(path: str) -> Any:
-    return json.loads(Path(path).read_bytes().decode("utf-8"))
+def quiet() -> None:
+    """No library logging or warnings on stderr: pyHanko logs validation failures with tracebacks."""
+    for name in ("pyhanko", "pyhanko_certvalidator", "asyncio"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [logging.NullHandler()]
+        logger.propagate = False
+    logging.getLogger().addHandler(logging.NullHandler())
+    warnings.simplefilter("ignore")
 
 
-def run(argv: Sequence[str], *, out: TextIO, default_trust: core.TrustStore | None = None) -> int:
-    """Parse ``argv``, verify, print (text or JSON) to ``out``; return the exit status."""
+def _read(path: str, limit: int) -> bytes:
+    """A file's bytes, refused (``file_too_large``) before reading when above ``limit``."""
+    try:
+        size = os.stat(path).st_size
+        if size > limit:
+            raise Refused("file_too_large", limit=str(limit))
+        with open(path, "rb") as handle:
+            return handle.read(limit + 1)
+    except OSError as exc:
+        raise Refused("input_unreadable", detail=f"{path}: {exc.strerror or type(exc).__name__}") from None
+
+
+def fetch_url(url: str) -> bytes:
+    """GET ``url`` (http/https only), at most :data:`MAX_SIDE_FILE_BYTES`."""
+    from urllib.request import Request, urlopen
+
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"not an http(s) address: {url[:80]}")
+    headers = {"Accept": "application/json", "User-Agent": "hocbaso-verify"}
+    request = Request(url, headers=headers)  # noqa: S310 (the scheme is checked above)
+    with urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310
+        body: bytes = response.read(MAX_SIDE_FILE_BYTES + 1)
+    if len(body) > MAX_SIDE_FILE_BYTES:
+        raise ValueError("answer too large")
+    return body
+
+
+def _json(raw: bytes, what: str) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise Refused("input_unreadable", detail=what) from None
+
+
+def _held_head(path: str | None) -> tuple[core.SignedTreeHead | None, tuple[core.ConsistencyProof, ...]]:
+    if not path:
+        return None, ()
+    data = _json(_read(path, MAX_SIDE_FILE_BYTES), path)
+    try:
+        head = core.SignedTreeHead.from_json(data)
+        proofs = tuple(core.ConsistencyProof.from_json(p) for p in data.get("consistency") or ())
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise Refused("input_unreadable", detail=path) from None
+    return head, proofs
+
+
+def _evidence(
+    args: argparse.Namespace,
+    trust: core.TrustStore,
+    *,
+    where: Callable[[int | None], str | None],
+    held: core.SignedTreeHead | None,
+    fetch: Fetch,
+) -> core.Evidence | None:
+    """What the deployment vouches for: the ``--packet`` file, else the packet fetched from
+    ``where(since)`` (unless ``--offline``); None when there is none to ask."""
+    if args.packet:
+        return core.open_packet(_read(args.packet, MAX_SIDE_FILE_BYTES), trust)
+    url = None if args.offline else where(held.size if held else None)
+    if url is None:
+        return None
+    try:
+        raw = fetch(url)
+    except Exception as exc:  # network errors of every kind: the registry could not be asked
+        check = core.Check("registry", "not_checked", "fetch_failed", {"detail": _short(exc)})
+        return core.Evidence(None, None, checks=(check,))
+    return core.open_packet(raw, trust)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}"[:160] if text else type(exc).__name__
+
+
+def _load_trust(args: argparse.Namespace, default_trust: Callable[[], Any] | None) -> Any:
     from hocbaso.verification.trust import BundleInvalid, load_bundle
 
-    args = parser().parse_args(list(argv))
-    seals: tuple[Any, ...] = ()
     try:
         if args.trust:
-            bundle = load_bundle(Path(args.trust).read_bytes())
-            trust, seals = bundle.trust, bundle.seals
-        elif default_trust is not None:
-            trust = default_trust
-        else:
-            raise BundleInvalid("--trust BUNDLE is required")
-        tree_head = core.SignedTreeHead.from_json(_read_json(args.tree_head)) if args.tree_head else None
-        answers = core.RegistryAnswers.from_json(_read_json(args.registry)) if args.registry else None
-        if args.paper:
-            from hocbaso.verification import paper
+            return load_bundle(_read(args.trust, MAX_SIDE_FILE_BYTES))
+        if default_trust is not None:
+            return default_trust()
+    except BundleInvalid as exc:
+        raise Refused("bundle_invalid", detail=str(exc)[:160]) from None
+    raise Refused("bundle_invalid", detail="--trust BUNDLE")
 
-            report = paper.verify_paper(args.paper, trust=trust, seals=seals)
-        elif args.file:
-            document = Path(args.file).read_bytes()
-            report = core.verify(document, trust=trust, registry=answers, tree_head=tree_head)
-        else:
-            raise BundleInvalid("give a FILE or --paper TEXT")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        out.write(f"{core.TEXTS['cannot_determine']}: {exc}\n")
-        return EXIT["cannot_determine"]
-    if args.json:
-        out.write(json.dumps(report.to_json(), ensure_ascii=False, indent=1, default=str) + "\n")
+
+def verify(
+    argv: Sequence[str], *, default_trust: Callable[[], Any] | None = None, fetch: Fetch = fetch_url
+) -> core.Report:
+    """The report for ``argv`` (see the module docstring); ``Refused`` for an unusable input."""
+    args = parser().parse_args(list(argv))
+    bundle = _load_trust(args, default_trust)
+    trust = bundle.trust
+    held, head_proofs = _held_head(args.tree_head)
+    if args.paper:
+        from hocbaso.verification import paper
+
+        text = args.paper[:4000]
+        code = paper.code_of(text)
+        base = bundle.deployment_url
+        evidence = _evidence(
+            args,
+            trust,
+            where=lambda since: core.packet_url(f"{base}/verify/", code, since=since) if base and code else None,
+            held=held,
+            fetch=fetch,
+        )
+        answers = evidence.registry if evidence is not None else None
+        report = paper.verify_paper(
+            text, trust=trust, seals=bundle.seals, answers_for=(lambda _code: answers) if answers else None
+        )
+        if evidence is not None and evidence.checks:
+            report = core.report_of(
+                [*report.checks, *evidence.checks],
+                document=report.document,
+                status=report.status,
+                superseded_by=report.superseded_by,
+                demo=report.demo,
+            )
+        return report
+    if not args.file:
+        raise Refused("no_input")
+    document = _read(args.file, args.max_bytes)
+    findings = core.examine(document, trust=trust)
+    facts = findings.facts
+    evidence = _evidence(
+        args,
+        trust,
+        where=lambda since: (
+            core.packet_url(facts.verify_url, facts.issuance_code, since=since)
+            if facts and facts.verify_url and facts.issuance_code
+            else None
+        ),
+        held=held,
+        fetch=fetch,
+    )
+    if evidence is None:
+        return core.judge(findings, trust=trust, registry=None, tree_head=held)
+    return core.judge(
+        findings,
+        trust=trust,
+        registry=evidence.registry,
+        tree_head=evidence.tree_head,
+        held_head=held,
+        proofs=(*evidence.proofs, *head_proofs),
+        evidence_checks=evidence.checks,
+    )
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    out: TextIO,
+    default_trust: Callable[[], Any] | None = None,
+    fetch: Fetch = fetch_url,
+    translate: Callable[[str], str] | None = None,
+) -> int:
+    """Verify, print (text or JSON) to ``out``; return the exit status. Never raises for an input."""
+    translate = translate or core.translator()
+    as_json = "--json" in argv
+    try:
+        report = verify(argv, default_trust=default_trust, fetch=fetch)
+    except Refused as exc:
+        report = core.report_of([core.Check("input", "not_checked", exc.code, exc.params)])
+        if exc.code == "file_too_large":
+            report = core.report_of([core.Check("input", "failed", exc.code, exc.params)])
+    except Exception as exc:  # whatever a hostile input provokes: one line, never a traceback
+        report = core.report_of([core.Check("input", "not_checked", "input_unreadable", {"detail": _short(exc)})])
+    if as_json:
+        out.write(json.dumps(worded(report, translate), ensure_ascii=False, indent=1, default=str) + "\n")
     else:
-        out.write(render_text(report))
+        out.write(render_text(report, translate))
     return EXIT[report.outcome]
 
 
-def render_text(report: core.Report) -> str:
-    """The report in plain Vietnamese: outcome and reason first, then each check."""
-    lines = [f"{core.TEXTS[report.outcome].upper()}: {core.text_of(report.reason, report.reason_params)}"]
+def worded(report: core.Report, translate: Callable[[str], str]) -> dict[str, Any]:
+    """The report's JSON with the sentences the page and the API show (same fields as the API)."""
+    data = report.to_json()
+    data["outcome_text"] = core.text_of(report.outcome, translate=translate)
+    data["reason_text"] = core.text_of(report.reason, report.reason_params, translate)
+    data["facts"] = [{"label": a, "value": b} for a, b in core.facts_shown(report.document, translate)]
+    for check, item in zip(report.checks, data["checks"], strict=True):
+        item["text"] = check.text(translate)
+    return data
+
+
+def render_text(report: core.Report, translate: Callable[[str], str] | None = None) -> str:
+    """The report in plain words: outcome and reason, the values a forger would change, then the rest."""
+    tr = translate or core.translator()
+    outcome = core.text_of(report.outcome, translate=tr).upper()
+    lines = [f"{outcome}: {core.text_of(report.reason, report.reason_params, tr)}"]
+    lines.extend(f"{label}: {value}" for label, value in core.facts_shown(report.document, tr))
     if report.demo:
         lines.append("(Bộ tin cậy DEMO — không có giá trị pháp lý)")
     doc = report.document
     if doc and doc.issuance_code:
-        lines.append(f"Mã phát hành: {doc.issuance_code}")
+        lines.append(f"{tr('Issuance code')}: {doc.issuance_code}")
         if doc.student_name:
-            lines.append(f"Học sinh: {doc.student_name} ({doc.date_of_birth or ''})")
+            lines.append(f"{tr('Student')}: {doc.student_name} ({doc.date_of_birth or ''})")
         if doc.school_name:
-            klass = f", lớp {doc.class_name}" if doc.class_name else ""  # a paper seal carries no class
-            lines.append(f"Trường: {doc.school_name} — năm học {doc.school_year or ''}{klass}")
+            klass = f", {doc.class_name}" if doc.class_name else ""  # a paper seal carries no class
+            lines.append(f"{tr('School')}: {doc.school_name} — {tr('School year')} {doc.school_year or ''}{klass}")
     for signature in report.signatures:
         when = signature.signing_time.isoformat(timespec="seconds") if signature.signing_time else "?"
-        lines.append(f"Chữ ký {signature.role}: {signature.signer_name or '?'} {signature.title or ''} — {when}")
+        lines.append(f"{signature.role}: {signature.signer_name or '?'} {signature.title or ''} — {when}")
     mark = {"passed": "✓", "failed": "✗", "not_checked": "?"}
     for check in report.checks:
-        lines.append(f"  {mark[check.status]} {check.name}: {check.text}")
+        lines.append(f"  {mark[check.status]} {check.name}: {check.text(tr)}")
     return "\n".join(lines) + "\n"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    _bare_settings()
-    return run(sys.argv[1:] if argv is None else argv, out=sys.stdout)
+def main(argv: Sequence[str] | None = None, *, default_trust: Callable[[], Any] | None = None) -> int:
+    quiet()
+    if default_trust is None:
+        _bare_settings()
+    return run(sys.argv[1:] if argv is None else argv, out=sys.stdout, default_trust=default_trust)
 
 
 if __name__ == "__main__":

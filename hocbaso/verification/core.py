@@ -3,7 +3,7 @@
 ``verify(document, trust=, registry=, tree_head=) -> Report`` returns exactly one outcome —
 ``valid``, ``invalid`` or ``cannot_determine`` — and every check with its status and a stable
 reason code (plus parameters). Pages, the API and the offline command map codes to words;
-:data:`TEXTS` holds the Vietnamese wording (the document's own language) for the offline command.
+:data:`MESSAGES` holds the wording of every code, once, for every channel.
 
 Fail closed: a check that could not run is ``not_checked`` and makes the outcome
 ``cannot_determine``; ``valid`` needs every check to have run and passed. One failed check makes
@@ -16,6 +16,10 @@ The work is split in two so the server can cache the expensive half:
 - :func:`judge` adds the registry's answers (hashes, status, signer roles) and the transparency
   log (inclusion against a signed tree head); it is cheap.
 
+The offline checks of a file also cover the order of the signatures (homeroom → principal →
+school) and the homeroom teacher's certification signature. Registry answers used offline come
+in a *verification packet* signed by the deployment's log key (:func:`open_packet`).
+
 This module imports ``hocbaso.signing.pades``/``xades`` and ``hocbaso.records.xml``/``rendering``,
 which import pyHanko, signxml, lxml, typst and only ``django.utils`` helpers that need no
 settings (lazy translations are only rendered when those modules raise; the offline command
@@ -27,8 +31,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -47,82 +52,181 @@ VIETNAM = dt.timezone(dt.timedelta(hours=7))
 ALLOWED_MODIFICATIONS = {None, "NONE", "LTA_UPDATES", "FORM_FILLING"}
 PDF_MAGIC = b"%PDF-"
 
-# Vietnamese wording of every reason code (the offline command prints these; the web maps codes
-# through Django's translations). ``{name}`` placeholders are filled from the check's params.
-TEXTS: dict[str, str] = {
-    "valid": "Hợp lệ",
-    "invalid": "Không hợp lệ",
-    "cannot_determine": "Không xác định được",
-    "all_checks_passed": "Mọi kiểm tra đều đạt.",
-    "empty_file": "Tệp rỗng.",
-    "file_too_large": "Tệp quá lớn.",
-    "not_a_record_file": "Tệp không phải là PDF hay XML của học bạ số.",
-    "pdf_unreadable": "Không đọc được tệp PDF.",
-    "signature_ok": "Chữ ký số hợp lệ, chứng thư tin cậy, có dấu thời gian.",
-    "signature_digest_mismatch": "Nội dung đã bị thay đổi sau khi ký (sai mã băm).",
-    "signature_invalid": "Chữ ký số không đúng.",
-    "signature_revoked": "Chứng thư số của người ký đã bị thu hồi.",
-    "signature_disallowed_modification": "Tệp đã bị sửa đổi theo cách không được phép sau khi ký.",
-    "signature_untrusted": "Chứng thư số không thuộc tổ chức được tin cậy hoặc không kiểm tra được ({detail}).",
-    "signature_no_timestamp": "Chữ ký không có dấu thời gian (bắt buộc với học bạ số).",
-    "signature_timestamp_invalid": "Dấu thời gian của chữ ký không hợp lệ.",
-    "signature_timestamp_untrusted": "Dấu thời gian không do tổ chức được tin cậy cấp.",
-    "signature_check_failed": "Không kiểm tra được chữ ký ({detail}).",
-    "modified_after_signing": "Tệp có thay đổi sau chữ ký “{field}” ({level}).",
-    "signatures_complete": "Đủ ba chữ ký: giáo viên chủ nhiệm, hiệu trưởng, nhà trường.",
-    "signature_missing": "Thiếu chữ ký: {roles}.",
-    "xml_present": "Tệp có dữ liệu học bạ (XML) đính kèm.",
-    "xml_missing": "Tệp không có dữ liệu học bạ (XML) đính kèm.",
-    "xml_valid": "Dữ liệu XML đúng lược đồ.",
-    "xml_invalid": "Dữ liệu XML không đúng lược đồ.",
-    "xml_matches_pdf": "Nội dung hiển thị trong PDF đúng là dữ liệu XML đính kèm.",
-    "xml_not_what_pdf_shows": "Nội dung hiển thị trong PDF không khớp với dữ liệu XML đính kèm.",
-    "xml_render_failed": "Không dựng lại được bản PDF từ dữ liệu XML để so sánh.",
-    "registry_unavailable": "Chưa đối chiếu với cơ sở dữ liệu phát hành (ngoại tuyến).",
-    "not_registered": "Không có học bạ nào với mã này trong cơ sở dữ liệu phát hành.",
-    "hash_matches": "Tệp trùng khớp với bản đã đăng ký.",
-    "hash_mismatch": "Tệp khác với bản đã đăng ký cho mã {code}.",
-    "status_current": "Bản hiện hành.",
-    "status_superseded": "Đã được thay thế bằng bản {by}.",
-    "status_revoked": "Đã bị thu hồi: {reason}",
-    "status_not_issued": "Học bạ chưa được phát hành (đang chờ ký).",
-    "signer_ok": "{name} giữ chức vụ “{title}” vào ngày ký {day}.",
-    "signer_unexpected": "Người ký “{name}” không phải là người đã ký bản đã đăng ký.",
-    "signer_not_appointed": "{name} không giữ chức vụ phù hợp vào ngày ký {day}.",
-    "signer_unknown_date": "Không xác định được ngày ký.",
-    "tree_head_unavailable": "Không có gốc cây nhật ký minh bạch đã ký để đối chiếu.",
-    "ledger_key_missing": "Bộ tin cậy không có khoá công khai của nhật ký minh bạch.",
-    "tree_head_signature_invalid": "Chữ ký trên gốc cây nhật ký minh bạch không hợp lệ.",
-    "not_in_ledger": "Không tìm thấy bản này trong nhật ký minh bạch.",
-    "ledger_proof_stale": "Bằng chứng nhật ký không ứng với gốc cây đã cho (kích thước {size}).",
-    "ledger_entry_mismatch": "Mục nhật ký không ứng với tệp này.",
-    "ledger_inclusion_invalid": "Bằng chứng có mặt trong nhật ký minh bạch không đúng.",
-    "ledger_included": "Có mặt trong nhật ký minh bạch (mục {index}, cây {size}).",
-    "xml_signature_ok": "Chữ ký XML hợp lệ.",
-    "xml_signature_data_not_covered": "Chữ ký XML không bao phủ dữ liệu học bạ.",
-    "xml_signature_revocation_unknown": "Không kiểm tra được tình trạng thu hồi của chứng thư ({detail}).",
-    "code_malformed": "Mã phát hành không đúng dạng.",
-    "code_checksum": "Mã phát hành sai ký tự kiểm tra (có thể gõ nhầm).",
-    "code_unknown": "Không có học bạ nào với mã phát hành này.",
-    "no_file_for_code": "Chưa có tệp đã ký cho mã này.",
-    "paper_ok": "Con dấu số trên bản in hợp lệ.",
-    "paper_malformed": "Mã QR trên bản in không đọc được.",
-    "paper_signature_invalid": "Con dấu số trên bản in không đúng: thông tin đã bị sửa.",
-    "paper_seal_unknown": "Không biết chứng thư của con dấu số trên bản in.",
-    "paper_seal_untrusted": "Chứng thư con dấu số không thuộc tổ chức được tin cậy.",
-    "photo_unreadable": "Không mở được ảnh (JPEG, PNG hoặc WebP).",
-    "photo_too_large": "Ảnh quá lớn.",
-    "photo_no_code": "Không tìm thấy mã QR của học bạ số trong ảnh; hãy chụp gần và rõ hơn.",
+
+def _(message: str) -> str:
+    """Marks an English msgid for the catalogue (``makemessages`` extracts ``_(…)``); the page and
+    the API translate it with Django, the offline command with :func:`translator` — one source."""
+    return message
+
+
+# The wording of every outcome, reason code and displayed fact: the ONE source of these sentences
+# for the page, the API and the offline command (``%(name)s`` placeholders from a check's params).
+MESSAGES: dict[str, str] = {
+    "valid": _("Valid"),
+    "invalid": _("Not valid"),
+    "cannot_determine": _("Cannot be determined"),
+    "all_checks_passed": _("Every check passed."),
+    "empty_file": _("The file is empty."),
+    "file_too_large": _("The file is too large."),
+    "not_a_record_file": _("The file is not a digital school record PDF or XML."),
+    "pdf_unreadable": _("The PDF cannot be read."),
+    "signature_ok": _("The digital signature is valid, its certificate trusted, and it carries a timestamp."),
+    "signature_digest_mismatch": _("The content was changed after signing (hash mismatch)."),
+    "signature_invalid": _("The digital signature is not correct."),
+    "signature_revoked": _("The signer's certificate was revoked."),
+    "signature_disallowed_modification": _("The file was modified after signing in a way that is not allowed."),
+    "signature_untrusted": _("The certificate is not from a trusted authority or could not be checked (%(detail)s)."),
+    "signature_no_timestamp": _("The signature has no timestamp (required for digital school records)."),
+    "signature_timestamp_invalid": _("The signature's timestamp is not valid."),
+    "signature_timestamp_untrusted": _("The timestamp is not from a trusted authority."),
+    "signature_check_failed": _("The signature could not be checked (%(detail)s)."),
+    "modified_after_signing": _("The file was changed after the signature “%(field)s” (%(level)s)."),
+    "signatures_complete": _("All three signatures present: homeroom teacher, principal, school."),
+    "signature_missing": _("Missing signature: %(roles)s."),
+    "signatures_in_order": _("Signed in the required order: homeroom teacher, principal, school."),
+    "signatures_out_of_order": _("The signatures are not in the required order (homeroom teacher, principal, school)."),
+    "certification_ok": _("The homeroom teacher's signature certifies the document; only signatures may follow it."),
+    "certification_missing": _(
+        "The homeroom teacher's signature is not the certification signature the record requires."
+    ),
+    "xml_present": _("The file carries the record data (XML)."),
+    "xml_missing": _("The file carries no record data (XML)."),
+    "xml_valid": _("The XML data matches its schema."),
+    "xml_invalid": _("The XML data does not match its schema."),
+    "xml_matches_pdf": _("What the PDF shows is exactly the attached XML data."),
+    "xml_not_what_pdf_shows": _("What the PDF shows does not match the attached XML data."),
+    "xml_render_failed": _("The PDF could not be rebuilt from the XML data for comparison."),
+    "registry_unavailable": _("Not compared with the issuing registry (offline)."),
+    "registry_signed": _("The issuing registry's answer is signed by the deployment."),
+    "registry_unsigned": _("The registry answer is not signed by the deployment: it cannot be relied on."),
+    "registry_signature_invalid": _(
+        "The registry answer's signature is wrong: it was altered or does not come from the deployment."
+    ),
+    "registry_other_code": _("The verification packet is about another code (%(code)s)."),
+    "not_registered": _("No record with this code is in the issuing registry."),
+    "hash_matches": _("The file is identical to the registered one."),
+    "hash_mismatch": _("The file differs from the one registered under code %(code)s."),
+    "status_current": _("This is the current version."),
+    "status_superseded": _("Replaced by version %(by)s."),
+    "status_revoked": _("Revoked: %(reason)s"),
+    "status_not_issued": _("The record has not been issued yet (awaiting signatures)."),
+    "signer_ok": _("%(name)s held the role “%(title)s” on the signing date %(day)s."),
+    "signer_unexpected": _("The signer “%(name)s” is not who signed the registered version."),
+    "signer_not_appointed": _("%(name)s did not hold a fitting role on the signing date %(day)s."),
+    "signer_unknown_date": _("The signing date cannot be established."),
+    "tree_head_unavailable": _("No signed tree head of the transparency log to compare with."),
+    "ledger_key_missing": _("The trust settings lack the transparency log's public key."),
+    "tree_head_signature_invalid": _("The transparency log's tree head signature is not valid."),
+    "not_in_ledger": _("This version is not in the transparency log."),
+    "ledger_proof_stale": _("The log proof does not match the given tree head (size %(size)s)."),
+    "ledger_entry_mismatch": _("The log entry does not match this file."),
+    "ledger_inclusion_invalid": _("The proof of inclusion in the transparency log is wrong."),
+    "ledger_included": _("Included in the transparency log (entry %(index)s, tree %(size)s)."),
+    "tree_heads_consistent": _("The tree head you hold (size %(size)s) is consistent with the registry's."),
+    "tree_heads_inconsistent": _(
+        "The tree head you hold (size %(size)s) contradicts the registry's: the log was rewritten."
+    ),
+    "consistency_proof_missing": _("No consistency proof between the tree heads of sizes %(first)s and %(second)s."),
+    "xml_signature_ok": _("The XML signature is valid."),
+    "xml_signature_data_not_covered": _("The XML signature does not cover the record data."),
+    "xml_signature_revocation_unknown": _("The certificate's revocation status could not be checked (%(detail)s)."),
+    "code_malformed": _("The issuance code is not in the right form."),
+    "code_checksum": _("The issuance code's check character is wrong (perhaps a typing mistake)."),
+    "code_unknown": _("No record has this issuance code."),
+    "no_file_for_code": _("No signed file exists for this code yet."),
+    "paper_ok": _("The digital seal on the printed copy is valid."),
+    "paper_malformed": _("The QR code of the printed copy cannot be read."),
+    "paper_signature_invalid": _("The digital seal on the printed copy is wrong: the details were altered."),
+    "paper_seal_unknown": _("The certificate of the printed copy's digital seal is unknown."),
+    "paper_seal_untrusted": _("The digital seal's certificate is not from a trusted authority."),
+    "paper_format_old": _(
+        "This printed copy's seal is of an old format that does not name its school: look its code up."
+    ),
+    "paper_seal_school": _(
+        "The digital seal belongs to another school than school %(school)s named on the printed copy."
+    ),
+    "paper_seal_year": _("This school seal may not seal records of the school year %(year)s."),
+    "paper_school_ok": _("The digital seal is the seal of school %(school)s, for the school year %(year)s."),
+    "paper_offline": _(
+        "The school sealed these values on %(day)s; whether they are still current "
+        "(not replaced or revoked) needs a lookup of the code."
+    ),
+    "paper_registered": _("The printed values are those of the registered version, which is current."),
+    "paper_fields_differ": _("The printed values are not those registered under code %(code)s."),
+    "photo_unreadable": _("The photo cannot be opened (JPEG, PNG or WebP)."),
+    "photo_too_large": _("The photo is too large."),
+    "photo_no_code": _("No QR code of a digital school record was found in the photo; take it closer and sharper."),
+    "input_unreadable": _("An input file cannot be read (%(detail)s)."),
+    "bundle_invalid": _("The trust bundle cannot be used (%(detail)s)."),
+    "fetch_failed": _("The deployment named in the file could not be asked (%(detail)s)."),
+    "no_input": _("Give a record file, or the text of a printed copy's seal (--paper)."),
+    "rate_limited": _("Too many verifications; wait a minute."),
+    # Displayed facts: the values a forger would change, shown next to the verdict on every channel.
+    "fact_result": _("Year result"),
+    "fact_completion": _("Completion"),
+    "result_htxs": _("Completed excellently"),
+    "result_htt": _("Completed well"),
+    "result_ht": _("Completed"),
+    "result_cht": _("Not completed"),
+    "result_not_classified": _("Not classified (individual plan)"),
+    "completion_primary": _("Completed primary school"),
+    "completion_grade": _("Completed the grade"),
+    "completion_none": _("Not completed"),
 }
 
 
-def text_of(code: str, params: dict[str, Any] | None = None) -> str:
-    """Vietnamese wording of ``code`` with ``params`` filled in (the code itself when unknown)."""
-    template = TEXTS.get(code, code)
+def text_of(code: str, params: dict[str, Any] | None = None, translate: Callable[[str], str] = _) -> str:
+    """The sentence for ``code`` with ``params`` filled in, through ``translate`` (the code itself when unknown)."""
+    message = MESSAGES.get(code)
+    if message is None:
+        return code
+    template = translate(message)
     try:
-        return template.format(**(params or {}))
-    except (KeyError, IndexError):
+        return template % (params or {})
+    except (KeyError, TypeError, ValueError):
         return template
+
+
+def translator(language: str = "vi") -> Callable[[str], str]:
+    """``gettext`` of the project's compiled catalogue (``locale/<language>/LC_MESSAGES/django.mo``,
+    made by ``make install``) without Django; English msgids when it is not there."""
+    import gettext
+    from pathlib import Path
+
+    localedir = Path(__file__).resolve().parents[2] / "locale"
+    return gettext.translation("django", localedir=str(localedir), languages=[language], fallback=True).gettext
+
+
+def facts_shown(facts: DocumentFacts | None, translate: Callable[[str], str] = _) -> list[tuple[str, str]]:
+    """The values a forger would change — the year result and the completion — as (label, value)
+    pairs in the reader's language, for every channel to show next to the verdict."""
+    if facts is None:
+        return []
+    shown = []
+    if facts.result:
+        result = text_of(f"result_{facts.result}", translate=translate)
+        shown.append(
+            (text_of("fact_result", translate=translate), facts.result if result.startswith("result_") else result)
+        )
+    if facts.completion:
+        shown.append(
+            (
+                text_of("fact_completion", translate=translate),
+                text_of(f"completion_{facts.completion}", translate=translate),
+            )
+        )
+    return shown
+
+
+def completion_of(completion: dict[str, Any] | int | None) -> str | None:
+    """``primary`` | ``grade`` | ``none`` from the XML's completion element (or the paper bit field)."""
+    if completion is None:
+        return None
+    if isinstance(completion, int):
+        primary, grade = bool(completion & 2), bool(completion & 1)
+    else:
+        primary, grade = bool(completion.get("completed_primary")), bool(completion.get("completed_grade"))
+    return "primary" if primary else "grade" if grade else "none"
 
 
 # --- inputs -----------------------------------------------------------------------------------------
@@ -172,6 +276,18 @@ class TrustStore:
 
 
 @dataclass(frozen=True)
+class SealBinding:
+    """A school seal certificate as the trust bundle publishes it: the one school (sector code) it
+    belongs to and the school years (first years, inclusive) whose records it may seal. A paper
+    seal is vouched for only by a binding naming the school and year the printout names."""
+
+    certificate: x509.Certificate
+    school_code: str
+    first_year: int
+    last_year: int
+
+
+@dataclass(frozen=True)
 class SignerAnswer:
     """Who the registry says signed in ``role``: certificate fingerprint (SHA-256, upper hex), name,
     title shown, and the periods (first day, last day or None) in which they held a role entitling
@@ -201,7 +317,11 @@ class RegistryAnswers:
     ``found=False``: no version has that code. ``status`` is the version's workflow status
     (``issued``, ``superseded``, ``revoked``, or a signing stage). ``pdf_sha256s``/``xml_sha256s``
     are the hashes of the issued files (the XML set includes the canonical unsigned XML embedded in
-    the PDF and the XAdES-signed exchange file).
+    the PDF and the XAdES-signed exchange file). ``ledger``: every log entry attesting a file of
+    this version (its issuance, archive renewals), each with its inclusion proof; a file is in the
+    log only if it is one entry's *own* hash. ``paper_digest``: SHA-256 of the values a paper seal
+    of this version covers (``paper_seal.registered_body``), so a printout is compared without the
+    registry publishing personal data.
     """
 
     found: bool
@@ -214,7 +334,8 @@ class RegistryAnswers:
     pdf_sha256s: tuple[str, ...] = ()
     xml_sha256s: tuple[str, ...] = ()
     signers: tuple[SignerAnswer, ...] = ()
-    ledger: LedgerAnswer | None = None
+    ledger: tuple[LedgerAnswer, ...] = ()
+    paper_digest: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -222,8 +343,7 @@ class RegistryAnswers:
             {**asdict(s), "entitled": [[a.isoformat(), b.isoformat() if b else None] for a, b in s.entitled]}
             for s in self.signers
         ]
-        if self.ledger is not None:
-            data["ledger"] = {**asdict(self.ledger), "inclusion_path": [p.hex() for p in self.ledger.inclusion_path]}
+        data["ledger"] = [{**asdict(e), "inclusion_path": [p.hex() for p in e.inclusion_path]} for e in self.ledger]
         return data
 
     @classmethod
@@ -240,7 +360,6 @@ class RegistryAnswers:
             )
             for s in data.get("signers", [])
         )
-        ledger = data.get("ledger")
         return cls(
             found=bool(data["found"]),
             issuance_code=str(data["issuance_code"]),
@@ -252,14 +371,16 @@ class RegistryAnswers:
             pdf_sha256s=tuple(data.get("pdf_sha256s", ())),
             xml_sha256s=tuple(data.get("xml_sha256s", ())),
             signers=signers,
-            ledger=None
-            if not ledger
-            else LedgerAnswer(
-                index=int(ledger["index"]),
-                leaf_input=str(ledger["leaf_input"]),
-                tree_size=int(ledger["tree_size"]),
-                inclusion_path=tuple(bytes.fromhex(p) for p in ledger["inclusion_path"]),
+            ledger=tuple(
+                LedgerAnswer(
+                    index=int(entry["index"]),
+                    leaf_input=str(entry["leaf_input"]),
+                    tree_size=int(entry["tree_size"]),
+                    inclusion_path=tuple(bytes.fromhex(p) for p in entry["inclusion_path"]),
+                )
+                for entry in data.get("ledger") or ()
             ),
+            paper_digest=str(data.get("paper_digest", "")),
         )
 
 
@@ -291,6 +412,112 @@ class SignedTreeHead:
         }
 
 
+@dataclass(frozen=True)
+class ConsistencyProof:
+    """RFC 9162 proof that the log of ``first`` entries is a prefix of the log of ``second``."""
+
+    first: int
+    second: int
+    path: tuple[bytes, ...]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ConsistencyProof:
+        return cls(int(data["first"]), int(data["second"]), tuple(bytes.fromhex(p) for p in data["consistency_path"]))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"first": self.first, "second": self.second, "consistency_path": [p.hex() for p in self.path]}
+
+
+# --- the verification packet: the registry's signed answer for offline use ------------------------
+
+PACKET_FORMAT = "hocbaso-verification-packet/1"
+PACKET_DOMAIN = b"hocbaso-verification-packet/1\x00"
+
+
+def canonical_json(data: Any) -> bytes:
+    """Sorted keys, no spaces, UTF-8: the bytes a packet signature covers."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def packet_signing_input(packet: dict[str, Any]) -> bytes:
+    """What the deployment's log key signs: a domain tag, then every field but ``signature``."""
+    return PACKET_DOMAIN + canonical_json({k: v for k, v in packet.items() if k != "signature"})
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a deployment vouches for about one code, as far as it could be checked: the registry's
+    answers, the tree head its proofs are against, consistency proofs, and the checks of the
+    packet's own signature (``registry_signed`` / ``registry_unsigned`` / …)."""
+
+    registry: RegistryAnswers | None
+    tree_head: SignedTreeHead | None
+    proofs: tuple[ConsistencyProof, ...] = ()
+    checks: tuple[Check, ...] = ()
+
+
+def packet_url(verify_url: str, code: str, *, since: int | None = None) -> str:
+    """Where the deployment named by a record's verify link (``<base>/verify/<code>``) serves the
+    signed verification packet of ``code``."""
+    base = verify_url.split("?", 1)[0].rstrip("/")
+    for marker in ("/verify/", "/xac-minh/"):
+        if marker in base:
+            base = base.rsplit(marker, 1)[0]
+            break
+    query = f"?since={since}" if since else ""
+    return f"{base}/api/v1/verify/packet/{code}{query}"
+
+
+def open_packet(raw: bytes | dict[str, Any], trust: TrustStore) -> Evidence:
+    """Read a verification packet (``/api/v1/verify/packet/<code>``) and check its signature with the
+    log key of ``trust``. An unsigned, wrongly signed or unreadable packet yields no answers and a
+    failed ``registry_signature`` check: the verifier never uses what it could not authenticate."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    name = "registry_signature"
+    try:
+        data = json.loads(raw.decode("utf-8")) if isinstance(raw, bytes) else raw
+        if not isinstance(data, dict) or data.get("format") != PACKET_FORMAT:
+            return Evidence(None, None, checks=(Check(name, "failed", "registry_unsigned"),))
+        signature = data.get("signature")
+        if not isinstance(signature, str) or not signature:
+            return Evidence(None, None, checks=(Check(name, "failed", "registry_unsigned"),))
+        if not trust.ledger_public_key_pem:
+            return Evidence(None, None, checks=(Check(name, "not_checked", "ledger_key_missing"),))
+        key = load_pem_public_key(trust.ledger_public_key_pem.encode())
+        if not isinstance(key, Ed25519PublicKey):
+            return Evidence(None, None, checks=(Check(name, "not_checked", "ledger_key_missing"),))
+        key.verify(bytes.fromhex(signature), packet_signing_input(data))
+        registry = RegistryAnswers.from_json(data["answers"])
+        head = SignedTreeHead.from_json(data["tree_head"]) if data.get("tree_head") else None
+        proofs = tuple(ConsistencyProof.from_json(p) for p in data.get("consistency") or ())
+    except (InvalidSignature, ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
+        return Evidence(None, None, checks=(Check(name, "failed", "registry_signature_invalid"),))
+    return Evidence(registry, head, proofs, (Check(name, "passed", "registry_signed"),))
+
+
+def sign_packet(
+    answers: RegistryAnswers,
+    tree_head: SignedTreeHead | None,
+    *,
+    sign: Callable[[bytes], bytes],
+    proofs: Sequence[ConsistencyProof] = (),
+    issued_at: str,
+) -> dict[str, Any]:
+    """The packet for ``answers`` signed with ``sign`` (the deployment's log key)."""
+    packet: dict[str, Any] = {
+        "format": PACKET_FORMAT,
+        "issued_at": issued_at,
+        "answers": answers.to_json(),
+        "tree_head": tree_head.to_json() if tree_head else None,
+        "consistency": [p.to_json() for p in proofs],
+    }
+    packet["signature"] = sign(packet_signing_input(packet)).hex()
+    return packet
+
+
 # --- outputs ----------------------------------------------------------------------------------------
 
 
@@ -303,9 +530,8 @@ class Check:
     code: str
     params: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def text(self) -> str:
-        return text_of(self.code, self.params)
+    def text(self, translate: Callable[[str], str] = _) -> str:
+        return text_of(self.code, self.params, translate)
 
 
 @dataclass(frozen=True)
@@ -337,6 +563,10 @@ class DocumentFacts:
     school_year: str | None = None
     class_name: str | None = None
     result: str | None = None
+    completion: str | None = None  # primary | grade | none
+    school_code: str | None = None
+    sealed_on: str | None = None  # a paper seal's sealing day (YYYY-MM-DD)
+    verify_url: str | None = None  # where the record says it is verified (its deployment)
 
 
 @dataclass(frozen=True)
@@ -479,6 +709,9 @@ def _facts(
         school_year=year.get("school_year"),
         class_name=year.get("class_name"),
         result=year.get("result"),
+        completion=completion_of(year.get("completion")),
+        school_code=school.get("code"),
+        verify_url=data.get("verify_url"),
     )
 
 
@@ -517,7 +750,7 @@ def _signature_check(report: Any) -> Check:
     return Check(name, "not_checked", "signature_check_failed", {"detail": ",".join(reasons) or report.outcome})
 
 
-def _validate_signatures(document: bytes, trust: TrustStore) -> tuple[list[Any], Any]:
+def _validate_signatures(document: bytes, trust: TrustStore) -> tuple[list[Any], Any, list[tuple[str, int, Any]]]:
     """``pades.validate_pdf``'s reports, with one reader and one validation context for the whole file.
 
     ``pades.validate_pdf`` builds a fresh context (DSS read again, an empty revocation cache) for
@@ -525,7 +758,8 @@ def _validate_signatures(document: bytes, trust: TrustStore) -> tuple[list[Any],
     fetches for an issued record instead of 5) and their paths rebuilt. Every signature is still
     validated in full (integrity, chain, revocation, timestamp, difference analysis) against the
     same anchors, DSS data and validation time; only the work they share is done once. Returns
-    the reports and the reader (None when the file could not be read).
+    the reports, the reader (None when the file could not be read) and, per signature (not
+    document timestamps), its field name, the revision it signed and its DocMDP level.
     """
     import asyncio
     from io import BytesIO
@@ -538,8 +772,13 @@ def _validate_signatures(document: bytes, trust: TrustStore) -> tuple[list[Any],
     try:
         reader = PdfFileReader(BytesIO(document))
         embedded = list(reader.embedded_signatures)
+        order = [
+            (str(sig.field_name), sig.signed_revision, sig.docmdp_level)
+            for sig in embedded
+            if sig.sig_object_type != "/DocTimeStamp"
+        ]
     except Exception:  # pyHanko raises PdfReadError, ValueError, KeyError… on damaged input
-        return [pades._unreadable()], None
+        return [pades._unreadable()], None, []
     settings = trust.pades_trust()
 
     async def one(sig: Any, context: Any) -> Any:
@@ -565,12 +804,39 @@ def _validate_signatures(document: bytes, trust: TrustStore) -> tuple[list[Any],
         finally:
             await context.aclose()
 
-    return asyncio.run(body()), reader
+    return asyncio.run(body()), reader, order
+
+
+def order_checks(order: Sequence[tuple[str, int, Any]], *, certification: bool = True) -> list[Check]:
+    """The three signatures were made homeroom → principal → school (each signed a later revision
+    than the one before), and the homeroom teacher's is the certification signature (DocMDP: only
+    form filling and signatures may follow) — checked on the file itself, offline too. For XAdES,
+    ``order`` is the document order of the signatures and ``certification`` is False."""
+    position = {role: revision for role, revision, _level in order if role in ROLES}
+    checks: list[Check] = []
+    if len(position) == len(ROLES):
+        revisions = [position[role] for role in ROLES]
+        in_order = all(a < b for a, b in itertools.pairwise(revisions))
+        checks.append(
+            Check("signature_order", "passed", "signatures_in_order")
+            if in_order
+            else Check("signature_order", "failed", "signatures_out_of_order")
+        )
+    if certification and "homeroom" in position:
+        levels = {role: level for role, _revision, level in order}
+        certified = levels.get("homeroom") is not None and int(levels["homeroom"]) == 2  # MDPPerm.FILL_FORMS
+        others = any(level is not None for role, level in levels.items() if role != "homeroom")
+        checks.append(
+            Check("certification", "passed", "certification_ok")
+            if certified and not others
+            else Check("certification", "failed", "certification_missing")
+        )
+    return checks
 
 
 def _examine_pdf(document: bytes, trust: TrustStore) -> Findings:
     checks: list[Check] = []
-    reports, reader = _validate_signatures(document, trust)
+    reports, reader, order = _validate_signatures(document, trust)
     if len(reports) == 1 and reports[0].reasons == ("unreadable",):
         return Findings(_facts("pdf", document, None), (Check("document", "failed", "pdf_unreadable"),), ())
     signatures = []
@@ -603,6 +869,7 @@ def _examine_pdf(document: bytes, trust: TrustStore) -> Findings:
         if missing
         else Check("signatures_complete", "passed", "signatures_complete")
     )
+    checks.extend(order_checks(order))
     xml = _embedded_xml(document, reader)
     if xml is None:
         checks.append(Check("embedded_xml", "failed", "xml_missing"))
@@ -693,6 +960,7 @@ def _examine_xml(document: bytes, trust: TrustStore) -> Findings:
             if missing
             else Check("signatures_complete", "passed", "signatures_complete")
         )
+        checks.extend(order_checks([(s.role, i, None) for i, s in enumerate(signatures)], certification=False))
     return Findings(
         _facts("xml", document, document if schema.status == "passed" else None), tuple(checks), tuple(signatures)
     )
@@ -820,14 +1088,25 @@ def judge(
     trust: TrustStore,
     registry: RegistryAnswers | None,
     tree_head: SignedTreeHead | None,
+    held_head: SignedTreeHead | None = None,
+    proofs: Sequence[ConsistencyProof] = (),
+    evidence_checks: Sequence[Check] = (),
 ) -> Report:
-    """Complete :func:`examine`'s findings with the registry's answers and the transparency log."""
-    checks = list(findings.checks)
+    """Complete :func:`examine`'s findings with the registry's answers and the transparency log.
+
+    ``held_head``: a tree head the verifier holds from elsewhere (older or newer than
+    ``tree_head``); it must be consistent with ``tree_head`` through one of ``proofs``.
+    ``evidence_checks``: the checks of how the answers were obtained (a packet's signature).
+    """
+    checks = list(findings.checks) + list(evidence_checks)
     facts = findings.facts
     signatures = list(findings.signatures)
     status = superseded_by = None
     if facts is None or facts.xml_sha256 is None:
         return report_of(checks, signatures=signatures, document=facts, demo=trust.demo)
+    if registry is not None and facts.issuance_code and registry.issuance_code != facts.issuance_code:
+        checks.append(Check("registered", "failed", "registry_other_code", {"code": registry.issuance_code}))
+        registry = None
     if registry is None:
         checks.append(Check("registered", "not_checked", "registry_unavailable"))
     elif not registry.found:
@@ -841,16 +1120,18 @@ def judge(
             else Check("registered", "failed", "hash_mismatch", {"code": registry.issuance_code})
         )
         status, superseded_by = registry.status, registry.superseded_by
-        checks.append(_status_check(registry))
+        checks.append(status_check(registry))
         signatures = [_with_title(s, registry) for s in signatures]
         checks.extend(_signer_checks(signatures, registry))
     checks.append(_ledger_check(facts, trust, registry, tree_head))
+    if held_head is not None:
+        checks.append(heads_check(tree_head, held_head, proofs, trust))
     return report_of(
         checks, signatures=signatures, document=facts, status=status, superseded_by=superseded_by, demo=trust.demo
     )
 
 
-def _status_check(registry: RegistryAnswers) -> Check:
+def status_check(registry: RegistryAnswers) -> Check:
     if registry.status == "issued":
         return Check("status", "passed", "status_current")
     if registry.status == "superseded":
@@ -902,40 +1183,79 @@ def _signer_checks(signatures: Sequence[SignatureInfo], registry: RegistryAnswer
     return checks
 
 
+def tree_head_signed(head: SignedTreeHead, trust: TrustStore) -> bool:
+    """True when ``head`` carries the log key's signature (False without a log key)."""
+    return bool(trust.ledger_public_key_pem) and merkle.verify_tree_head_signature(
+        trust.ledger_public_key_pem or "", head.size, head.root_hash, head.timestamp_ms, head.signature
+    )
+
+
 def _ledger_check(
     facts: DocumentFacts, trust: TrustStore, registry: RegistryAnswers | None, tree_head: SignedTreeHead | None
 ) -> Check:
+    """The file is attested by a log entry whose own hash is the file's, included in a signed head."""
     name = "ledger"
     if tree_head is None:
         return Check(name, "not_checked", "tree_head_unavailable")
     if not trust.ledger_public_key_pem:
         return Check(name, "not_checked", "ledger_key_missing")
-    if not merkle.verify_tree_head_signature(
-        trust.ledger_public_key_pem, tree_head.size, tree_head.root_hash, tree_head.timestamp_ms, tree_head.signature
-    ):
+    if not tree_head_signed(tree_head, trust):
         return Check(name, "failed", "tree_head_signature_invalid")
     if registry is None:
         return Check(name, "not_checked", "registry_unavailable")
-    if not registry.found:
+    if not registry.found or not registry.ledger:
         return Check(name, "failed", "not_in_ledger")
-    entry = registry.ledger
-    if entry is None:
-        return Check(name, "failed", "not_in_ledger")
+    own = None
+    for entry in registry.ledger:
+        try:
+            payload = json.loads(entry.leaf_input)
+        except ValueError:
+            continue
+        if isinstance(payload, dict) and payload.get(f"{facts.kind}_sha256") == facts.sha256:
+            own = entry, payload
+            break
+    if own is None:
+        return Check(name, "failed", "ledger_entry_mismatch")
+    entry, payload = own
+    if payload.get("record_id") != facts.record_id or payload.get("version") != facts.version:
+        return Check(name, "failed", "ledger_entry_mismatch")
     if entry.tree_size != tree_head.size:
         return Check(name, "not_checked", "ledger_proof_stale", {"size": str(tree_head.size)})
-    try:
-        payload = json.loads(entry.leaf_input)
-    except ValueError:
-        return Check(name, "failed", "ledger_entry_mismatch")
-    expected = {"pdf": payload.get("pdf_sha256"), "xml": payload.get("xml_sha256")}[facts.kind]
-    known = registry.pdf_sha256s if facts.kind == "pdf" else registry.xml_sha256s
-    same_file = expected == facts.sha256 or (expected in known and facts.sha256 in known)
-    if payload.get("record_id") != facts.record_id or not same_file:
-        return Check(name, "failed", "ledger_entry_mismatch")
     leaf = merkle.leaf_hash(entry.leaf_input.encode("utf-8"))
     if not merkle.verify_inclusion(leaf, entry.index, tree_head.size, list(entry.inclusion_path), tree_head.root_hash):
         return Check(name, "failed", "ledger_inclusion_invalid")
     return Check(name, "passed", "ledger_included", {"index": str(entry.index), "size": str(tree_head.size)})
+
+
+def heads_check(
+    tree_head: SignedTreeHead | None, held: SignedTreeHead, proofs: Sequence[ConsistencyProof], trust: TrustStore
+) -> Check:
+    """A tree head the verifier holds (older or newer) and the registry's are of the same log: both
+    signed by the log key, equal at equal sizes, else linked by a consistency proof (RFC 9162)."""
+    name = "tree_heads"
+    params = {"size": str(held.size)}
+    if not tree_head_signed(held, trust):
+        return Check(name, "failed", "tree_head_signature_invalid")
+    if tree_head is None or not tree_head_signed(tree_head, trust):
+        return Check(name, "not_checked", "tree_head_unavailable")
+    if held.size == tree_head.size:
+        same = held.root_hash == tree_head.root_hash
+        return (
+            Check(name, "passed", "tree_heads_consistent", params)
+            if same
+            else Check(name, "failed", "tree_heads_inconsistent", params)
+        )
+    older, newer = sorted((held, tree_head), key=lambda h: h.size)
+    proof = next((p for p in proofs if (p.first, p.second) == (older.size, newer.size)), None)
+    if older.size == 0:
+        return Check(name, "passed", "tree_heads_consistent", params)
+    if proof is None:
+        return Check(
+            name, "not_checked", "consistency_proof_missing", {"first": str(older.size), "second": str(newer.size)}
+        )
+    if merkle.verify_consistency(older.size, newer.size, older.root_hash, newer.root_hash, list(proof.path)):
+        return Check(name, "passed", "tree_heads_consistent", params)
+    return Check(name, "failed", "tree_heads_inconsistent", params)
 
 
 def verify(
@@ -944,9 +1264,37 @@ def verify(
     trust: TrustStore,
     registry: RegistryAnswers | None,
     tree_head: SignedTreeHead | None,
+    held_head: SignedTreeHead | None = None,
+    proofs: Sequence[ConsistencyProof] = (),
+    evidence_checks: Sequence[Check] = (),
 ) -> Report:
     """Verify a record PDF or XML file; see the module docstring for the outcome rules."""
-    return judge(examine(document, trust=trust), trust=trust, registry=registry, tree_head=tree_head)
+    return judge(
+        examine(document, trust=trust),
+        trust=trust,
+        registry=registry,
+        tree_head=tree_head,
+        held_head=held_head,
+        proofs=proofs,
+        evidence_checks=evidence_checks,
+    )
+
+
+def verify_with(
+    document: bytes, *, trust: TrustStore, evidence: Evidence | None, held_head: SignedTreeHead | None = None
+) -> Report:
+    """:func:`verify` with what a verification packet vouched for (None: offline without one)."""
+    if evidence is None:
+        return verify(document, trust=trust, registry=None, tree_head=held_head)
+    return verify(
+        document,
+        trust=trust,
+        registry=evidence.registry,
+        tree_head=evidence.tree_head,
+        held_head=held_head,
+        proofs=evidence.proofs,
+        evidence_checks=evidence.checks,
+    )
 
 
 def issuance_code_of(findings: Findings) -> str | None:

@@ -6,7 +6,9 @@
   with the periods their appointments entitled them to sign, the ledger entry and its proof).
 - :func:`verify_document` / :func:`verify_code` — the same core verification for an uploaded file
   and for a typed code or QR link (which verifies the stored signed PDF of that code).
-- :func:`bundle_bytes` / :func:`tree_head_json` — what the offline verifier downloads.
+- :func:`verify_paper` — a printed copy's seal, against the seal bindings and the registry.
+- :func:`bundle_bytes` / :func:`packet` / :func:`tree_head_json` — what the offline verifier
+  downloads: the trust bundle, the signed verification packet of a code, the latest tree head.
 
 The document-only half of a verification (signatures, XML) is cached by file hash and trust; the
 registry half (status, roles, ledger) is asked again every time, so a revocation shows at once.
@@ -15,12 +17,14 @@ registry half (status, roles, ledger) is asked again every time, so a revocation
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet
@@ -99,30 +103,41 @@ def _appointments_of(events: list[SignatureEvent]) -> list[Appointment]:
     )
 
 
-def _ledger_answer(version: RecordVersion, tree_size: int | None) -> core.LedgerAnswer | None:
+def _ledger_answers(version: RecordVersion, tree_size: int | None) -> tuple[core.LedgerAnswer, ...]:
+    """Every log entry attesting a file of this version (its issuance, archive renewals that changed
+    the PDF's hash), each with its inclusion proof in the tree of ``tree_size``."""
     from hocbaso.ledger import actions as ledger
 
-    # The newest attestation of this version's current file: its issuance, or a later
-    # archive renewal (which changed the PDF's hash).
-    entry = (
-        ledger.entries_for_record(str(version.record.public_id))
-        .filter(
-            payload__version=version.number,
-            payload__event__in=["issued", "archive_renewed"],
-            payload__pdf_sha256=version.signed_pdf_sha256,
+    if tree_size is None:
+        return ()
+    entries = ledger.entries_for_record(str(version.record.public_id)).filter(
+        payload__version=version.number, payload__event__in=["issued", "archive_renewed"], index__lt=tree_size
+    )
+    answers = []
+    for entry in entries:
+        proof = ledger.inclusion_for(entry, tree_size)
+        answers.append(
+            core.LedgerAnswer(
+                index=entry.index,
+                leaf_input=entry.leaf_input().decode("utf-8"),
+                tree_size=tree_size,
+                inclusion_path=tuple(proof.path),
+            )
         )
-        .order_by("-index")
-        .first()
-    )
-    if entry is None or tree_size is None or entry.index >= tree_size:
-        return None
-    proof = ledger.inclusion_for(entry, tree_size)
-    return core.LedgerAnswer(
-        index=entry.index,
-        leaf_input=entry.leaf_input().decode("utf-8"),
-        tree_size=tree_size,
-        inclusion_path=tuple(proof.path),
-    )
+    return tuple(answers)
+
+
+def paper_digest_of(version: RecordVersion) -> str:
+    """The digest of the values a paper seal of ``version`` covers (``paper_seal.registered_body``)."""
+    from hocbaso.signing import paper_seal
+
+    data = version.data or {}
+    try:
+        code = data.get("issuance_code") or version.issuance_code
+        fields = paper_seal.fields_of(data, issuance_code=code, xml_sha256=version.xml_sha256)
+        return paper_seal.fields_digest(paper_seal.registered_body(fields))
+    except (KeyError, TypeError, ValueError):  # a version without record data (test fixtures)
+        return ""
 
 
 def _versions() -> QuerySet[RecordVersion]:
@@ -173,7 +188,8 @@ def answers_of(version: RecordVersion, *, tree_size: int | None) -> core.Registr
         pdf_sha256s=tuple(sorted(pdfs)),
         xml_sha256s=tuple(sorted(xmls)),
         signers=signers,
-        ledger=_ledger_answer(version, tree_size),
+        ledger=_ledger_answers(version, tree_size),
+        paper_digest=paper_digest_of(version),
     )
 
 
@@ -302,29 +318,103 @@ def log(report: core.Report, *, channel: str) -> None:
     )
 
 
-def seal_certificates() -> tuple[x509.Certificate, ...]:
-    """The school seal certificates registered here (they sign the paper-copy QR payloads)."""
-    seals: list[x509.Certificate] = []
-    for pem in SigningCredential.objects.filter(for_organisation=True).values_list("certificate_pem", flat=True):
-        seals.extend(x509.load_pem_x509_certificates(pem.encode()))
-    return tuple(seals)
+def seal_bindings() -> tuple[core.SealBinding, ...]:
+    """The school seal certificates registered here, each bound to its school's code and the school
+    years it may seal: from the earliest to the latest year of the records it sealed, extended to the
+    current school year while the credential is active (it is sealing this year's records)."""
+    from hocbaso.directory.models import SchoolYear
+
+    credentials = list(SigningCredential.objects.filter(for_organisation=True).select_related("school"))
+    sealed: dict[int, set[int]] = {}
+    for credential_id, year in SignatureEvent.objects.filter(
+        role=workflow.SignatureRole.SCHOOL, credential__in=credentials
+    ).values_list("credential_id", "version__school_year__code"):
+        sealed.setdefault(credential_id, set()).add(int(year[:4]))
+    today = timezone.localdate()
+    current = (
+        SchoolYear.objects.filter(start_date__lte=today).order_by("-start_date").values_list("code", flat=True).first()
+    )
+    bindings: dict[tuple[str, str], core.SealBinding] = {}
+    for credential in credentials:
+        years = set(sealed.get(credential.pk, ()))
+        if credential.active and current:
+            years.add(int(current[:4]))
+        if not years or credential.school is None:
+            continue
+        for cert in x509.load_pem_x509_certificates(credential.certificate_pem.encode()):
+            key = (cert.fingerprint(hashes.SHA256()).hex(), credential.school.code)
+            known = bindings.get(key)
+            first, last = min(years), max(years)
+            if known is not None:
+                first, last = min(first, known.first_year), max(last, known.last_year)
+            bindings[key] = core.SealBinding(cert, credential.school.code, first, last)
+    return tuple(bindings.values())
 
 
 def bundle_bytes() -> bytes:
     """The downloadable trust bundle of this deployment (roots, CRLs, log key, school seals)."""
     trust = trust_store()
-    seals = seal_certificates()
     return dump_bundle(
         roots=trust.roots,
         intermediates=trust.intermediates,
         crls=trust.crls,
         ledger_public_key_pem=trust.ledger_public_key_pem,
-        seals=seals,
+        seals=seal_bindings(),
         demo=trust.demo,
+        deployment_url=settings.PUBLIC_BASE_URL.rstrip("/"),
     )
 
 
-def tree_head_json() -> dict[str, Any] | None:
-    """The latest signed tree head in ``/ledger/tree-head``'s shape (what ``--tree-head`` reads)."""
+def verify_paper(text: str) -> core.Report:
+    """A paper seal checked online: the seal bindings of this deployment and the registry's answers
+    for the printed code (status, XML hash and every printed value)."""
+    from hocbaso.verification import paper
+
+    def answers(code: str) -> core.RegistryAnswers:
+        try:
+            canonical = issuance.check_code(code)
+        except Exception:  # a malformed code inside a seal: nothing registered can match it
+            return core.RegistryAnswers(found=False, issuance_code=code)
+        return answers_for(canonical, tree_size=None)
+
+    return paper.verify_paper(text, trust=trust_store(), seals=seal_bindings(), answers_for=answers)
+
+
+def packet(code: str, *, since: int | None = None) -> dict[str, Any]:
+    """The signed verification packet for ``code`` (canonical form): the registry's answers with
+    the ledger proofs at the latest signed tree head, that head, and — when ``since`` names the size
+    of a tree head the verifier holds — the consistency proof between the two. Signed with the
+    log key (the trust bundle's ``ledger_public_key``)."""
+    from hocbaso.ledger import actions as ledger
+    from hocbaso.ledger import keys
+
+    head = signed_tree_head(covering_code=code)
+    answers = answers_for(code, tree_size=head.size if head else None)
+    proofs = []
+    if since is not None and head is not None and 0 < since <= ledger.log_size():
+        first, second = sorted((since, head.size))
+        if first != second:
+            proofs.append(core.ConsistencyProof(first, second, tuple(ledger.consistency(first, second).path)))
+    issued_at = timezone.now().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return core.sign_packet(answers, head, sign=keys.sign, proofs=proofs, issued_at=issued_at)
+
+
+def consistency_for(first: int, second: int) -> core.ConsistencyProof | None:
+    """The consistency proof between two tree sizes of this log (None when out of range)."""
+    from hocbaso.ledger import actions as ledger
+
+    first, second = sorted((first, second))
+    if first < 1 or first == second or second > ledger.log_size():
+        return None
+    return core.ConsistencyProof(first, second, tuple(ledger.consistency(first, second).path))
+
+
+def tree_head_json(*, since: int | None = None) -> dict[str, Any] | None:
+    """The latest signed tree head in ``/ledger/tree-head``'s shape (what ``--tree-head`` reads);
+    with ``since`` (the size of the head a packet was made at) also the consistency proof between
+    them, under ``consistency``."""
     head = signed_tree_head(covering_code="*")
-    return head.to_json() if head else None
+    if head is None:
+        return None
+    proof = consistency_for(since, head.size) if since else None
+    return {**head.to_json(), "consistency": [proof.to_json()] if proof else []}

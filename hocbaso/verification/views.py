@@ -75,11 +75,13 @@ def rate_limited(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
 
 def present(report: core.Report) -> dict[str, Any]:
-    """Template context for a report: the translated outcome and reason, checks with their sentences."""
+    """Template context for a report: the translated outcome and reason, the values a forger would
+    change (year result, completion), checks with their sentences — the API's words exactly."""
     return {
         "report": report,
         "outcome_text": messages.OUTCOMES[report.outcome],
         "reason_text": messages.text(report.reason, report.reason_params),
+        "facts_shown": messages.facts(report),
         "checks": [
             {"name": c.name, "status": c.status, "text": messages.text(c.code, c.params), "code": c.code}
             for c in report.checks
@@ -142,10 +144,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             return redirect(f"{reverse('verification:code', kwargs={'code': found})}?src=photo")
         scanned = found
     if scanned:
-        from hocbaso.verification import paper
-
-        report = paper.verify_paper(scanned, trust=registry.trust_store(), seals=registry.seal_certificates())
-        return _result(request, report, channel=VerificationChannel.PAPER)
+        return _result(request, registry.verify_paper(scanned), channel=VerificationChannel.PAPER)
     raw = request.POST.get("code", "").strip()
     try:
         code = issuance.check_code(raw)
@@ -179,8 +178,10 @@ def trust_bundle(request: HttpRequest) -> HttpResponse:
 @public
 @require_GET
 def tree_head(request: HttpRequest) -> HttpResponse:
-    """The latest signed tree head, as a file for ``hocbaso verify --tree-head``."""
-    head = registry.tree_head_json()
+    """The latest signed tree head, as a file for ``hocbaso verify --tree-head``; ``?since=SIZE``
+    (the size of a packet's head) adds the consistency proof between the two."""
+    since = request.GET.get("since", "")
+    head = registry.tree_head_json(since=int(since) if since.isdigit() else None)
     if head is None:
         return JsonResponse(
             {"code": "ledger_not_found", "message": str(_("No tree head yet.")), "field": None}, status=404

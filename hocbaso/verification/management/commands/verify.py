@@ -1,7 +1,8 @@
-"""``hocbaso verify FILE [--trust BUNDLE] [--tree-head FILE] [--registry FILE] [--paper TEXT] [--json]``.
+"""``manage.py verify FILE [--trust BUNDLE] [--packet FILE | --offline] [--tree-head FILE] [--paper TEXT] [--json]``.
 
-The offline verifier (see ``hocbaso/verification/cli.py``); touches no database. Without
-``--trust`` it uses this deployment's trust settings read from files.
+The verifier's command (see ``hocbaso/verification/cli.py``). ``hocbaso verify`` runs it without
+loading the project's settings (``hocbaso/cli.py``); through ``manage.py`` the settings are
+loaded, and without ``--trust`` this deployment's trust bundle is used.
 """
 
 from __future__ import annotations
@@ -29,12 +30,11 @@ class Command(BaseCommand):
         raise SystemExit(status)
 
     def verify(self, argv: list[str]) -> int:
-        default = None
-        if "--trust" not in argv:
-            from hocbaso.verification import registry
+        from hocbaso.verification import registry
+        from hocbaso.verification.trust import load_bundle
 
-            default = registry.trust_store()
-        return cli.run(argv, out=sys.stdout, default_trust=default)
+        cli.quiet()
+        return cli.run(argv, out=sys.stdout, default_trust=lambda: load_bundle(registry.bundle_bytes()))
 
     def handle(self, *args: Any, **options: Any) -> None:
         status = self.verify(list(args))
