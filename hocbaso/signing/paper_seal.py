@@ -9,19 +9,20 @@ code holding ``HB1:`` + Base45 (RFC 9285) of a CBOR (RFC 8949) array::
 - ``kid``: the first 4 bytes of the SHA-256 of the seal certificate (DER) — finds it in the bundle;
 - ``code``: the issuance code's 13 symbols without ``HB`` and dashes;
 - ``name``, ``school``: the student's full name and the school's name as printed (NFC UTF-8);
-- ``school_code``: the school's sector code — the trust bundle binds each seal certificate to one
-  school code and the school years it may seal, so another school's seal cannot vouch for it;
+- ``school_code``: the school's sector code (an integer when it is all digits) — the trust bundle
+  binds each seal certificate to one school code and the school years it may seal, so another
+  school's seal cannot vouch for it;
 - ``dob``: date of birth as the integer YYYYMMDD; ``year``: the school year's first year (2024);
 - ``result``: the year result code (``htt``…); ``completion``: bit 0 the grade completed, bit 1
   primary school completed (the values a forger would upgrade, with ``result``);
 - ``xml_hash``: the first 16 bytes of the SHA-256 of the record's canonical XML (the one embedded
-  in the PDF, so the paper is bound to one version); ``sealed_on``: the sealing day, YYYYMMDD
-  (Vietnam time);
+  in the PDF, so the paper is bound to one version); ``sealed_on``: the sealing day (Vietnam
+  time) as days since 2000-01-01;
 - ``signature``: ECDSA P-256 / SHA-256, raw r‖s (64 bytes), by the school seal key, over
   ``b"hocbaso-paper-seal/1\\x00" + CBOR(the first twelve elements)``.
 
-Base45 uses only QR alphanumeric characters, so a typical record (≈ 195 bytes) encodes in
-≈ 290 characters: QR version 10 at error level M or below, printed ≈ 2.5 cm wide in the seal box.
+Base45 uses only QR alphanumeric characters, so a typical record (≈ 200 bytes) encodes in
+≈ 300 characters: QR version 10 at error level M or below, printed ≈ 2.5 cm wide in the seal box.
 Format 1 (without school code, completion and date) is no longer made; verifiers refuse to vouch
 for it (``paper_format_old``).
 The seal is made with whatever signs the PDF (a key file, a token, a remote service), through
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +56,7 @@ PREFIX = "HB1:"
 DOMAIN = b"hocbaso-paper-seal/1\x00"
 FORMAT_VERSION = 2
 BODY_LENGTH = 12  # elements before the signature
+EPOCH = dt.date(2000, 1, 1)  # sealed_on counts days from here
 QR_QUIET_ZONE = 4  # modules of white around the code, as ISO/IEC 18004 asks
 
 
@@ -92,8 +95,13 @@ def body(fields: PaperFields, kid: bytes) -> list[Any]:
         FORMAT_VERSION,
         kid,
         *registered_body(fields),
-        int(fields.sealed_on.replace("-", "")),
+        (dt.date.fromisoformat(fields.sealed_on) - EPOCH).days,
     ]
+
+
+def compact_code(school_code: str) -> int | str:
+    """A numeric sector code as a CBOR integer (4 bytes fewer than the text), others as text."""
+    return int(school_code) if school_code.isdigit() and not school_code.startswith("0") else school_code
 
 
 def registered_body(fields: PaperFields) -> list[Any]:
@@ -103,7 +111,7 @@ def registered_body(fields: PaperFields) -> list[Any]:
         fields.student_name,
         int(fields.date_of_birth.replace("-", "")),
         fields.school_name,
-        fields.school_code,
+        compact_code(fields.school_code),
         int(fields.school_year[:4]),
         fields.result,
         fields.completion,

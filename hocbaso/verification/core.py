@@ -824,7 +824,7 @@ def order_checks(order: Sequence[tuple[str, int, Any]], *, certification: bool =
         )
     if certification and "homeroom" in position:
         levels = {role: level for role, _revision, level in order}
-        certified = levels.get("homeroom") is not None and int(levels["homeroom"]) == 2  # MDPPerm.FILL_FORMS
+        certified = getattr(levels.get("homeroom"), "value", None) == 2  # MDPPerm.FILL_FORMS
         others = any(level is not None for role, level in levels.items() if role != "homeroom")
         checks.append(
             Check("certification", "passed", "certification_ok")

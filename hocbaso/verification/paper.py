@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from hocbaso.signing.paper_seal import (  # noqa: F401  (re-exported for callers of the verification side)
     BODY_LENGTH,
+    EPOCH,
     FORMAT_VERSION,
     PREFIX,
     PaperFields,
@@ -91,11 +92,12 @@ def verify_paper(
         kid, code, name, dob, school, school_code, year, result, completion, xml_hash, sealed, signature = items[1:]
         if not (isinstance(kid, bytes) and isinstance(signature, bytes) and len(signature) == 64):
             raise ValueError("types")
-        if not (isinstance(code, str) and isinstance(school_code, str) and isinstance(year, int)):
+        if not (isinstance(code, str) and isinstance(school_code, (str, int)) and isinstance(year, int)):
             raise ValueError("types")
         if not (isinstance(completion, int) and isinstance(xml_hash, bytes) and isinstance(result, str)):
             raise ValueError("types")
-        born, sealed_on = _day(dob), _day(sealed)
+        born, sealed_on = _day(dob), EPOCH + dt.timedelta(days=int(sealed))
+        school_code = str(school_code)
     except (ValueError, TypeError, OverflowError, cbor2.CBORDecodeError):
         return _fail("paper_malformed")
     candidates = [b for b in seals if key_id(b.certificate) == kid]

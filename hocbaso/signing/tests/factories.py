@@ -48,12 +48,16 @@ def _small_xml(version_code: str, student: Student) -> bytes:
     ).encode()
 
 
-def _realistic_files(code: str, record: Record) -> tuple[bytes, bytes, dict[str, Any]]:
+def _realistic_files(code: str, record: Record, class_group: ClassGroup) -> tuple[bytes, bytes, dict[str, Any]]:
+    """The sample record's files, naming the version's own school (by code) and school year, as a
+    real assembly does (the paper seal binds the school seal to both)."""
     from hocbaso.records.rendering import render_pdf
     from hocbaso.records.samples import sample_record_data
     from hocbaso.records.xml import build_xml
 
     data = sample_record_data(issuance_code=code, record_id=str(record.public_id))
+    data["school"]["code"] = class_group.school.code
+    data["year"]["school_year"] = class_group.school_year.code
     xml = build_xml(data)
     return xml, render_pdf(xml, draft=False), data
 
@@ -74,7 +78,7 @@ def make_frozen_version(
     record, _created = Record.objects.get_or_create(student=student, level=Level.PRIMARY)
     code = issuance.new_code()
     if realistic:
-        xml, pdf, data = _realistic_files(code, record)
+        xml, pdf, data = _realistic_files(code, record, class_group)
     else:
         xml = _small_xml(code, student)
         pdf = pades.add_signature_fields(blank_pdf_without_fields())

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from hocbaso.ledger import actions as ledger
@@ -61,3 +64,95 @@ def tampered(pdf: bytes) -> bytes:
     damaged = bytearray(pdf)
     damaged[pdf.index(b"Libertinus")] ^= 0x01
     return bytes(damaged)
+
+
+# --- the three channels: what each shows for one input ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a channel shows: the outcome, the reason code and its sentence, the values a forger
+    would change (label, value) — the same on the page, in the API and from the command."""
+
+    outcome: str
+    reason: str
+    reason_text: str
+    facts: tuple[tuple[str, str], ...]
+
+
+def _page_seen(response: Any) -> Seen:
+    import html as html_lib
+    import re
+
+    page = response.content.decode()
+    outcome = page.split('data-outcome="', 1)[1].split('"', 1)[0]
+    reason_match = re.search(r'<p class="reason" id="reason" data-code="([^"]*)">(.*?)</p>', page, re.S)
+    assert reason_match, page
+    facts_block = re.search(r'<dl class="facts verdict-facts" id="verdict-facts">(.*?)</dl>', page, re.S)
+    pairs = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", facts_block.group(1)) if facts_block else []
+    return Seen(
+        outcome,
+        reason_match.group(1),
+        html_lib.unescape(reason_match.group(2)),
+        tuple((html_lib.unescape(a), html_lib.unescape(b)) for a, b in pairs),
+    )
+
+
+def _json_seen(body: dict[str, Any]) -> Seen:
+    return Seen(
+        body["outcome"], body["reason"], body["reason_text"], tuple((f["label"], f["value"]) for f in body["facts"])
+    )
+
+
+def page_sees(client: Any, *, document: bytes | None = None, paper: str | None = None) -> Seen:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    if document is not None:
+        name = "hocba.xml" if document.lstrip().startswith(b"<") else "hocba.pdf"
+        return _page_seen(client.post("/verify", {"document": SimpleUploadedFile(name, document)}))
+    return _page_seen(client.post("/verify", {"paper": paper}))
+
+
+def api_sees(client: Any, *, document: bytes | None = None, paper: str | None = None) -> Seen:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    if document is not None:
+        name = "hocba.xml" if document.lstrip().startswith(b"<") else "hocba.pdf"
+        response = client.post("/api/v1/verify/file", {"document": SimpleUploadedFile(name, document)})
+    else:
+        response = client.post("/api/v1/verify/paper", {"text": paper}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    return _json_seen(response.json())
+
+
+def over_http(client: Any) -> Callable[[str], bytes]:
+    """The command's fetcher answered by the deployment's own views (the test client speaks HTTP's
+    semantics to the real URL configuration; no socket)."""
+    from urllib.parse import urlsplit
+
+    def fetch(url: str) -> bytes:
+        parts = urlsplit(url)
+        response = client.get(parts.path + (f"?{parts.query}" if parts.query else ""))
+        if response.status_code != 200:
+            raise OSError(f"HTTP {response.status_code}")
+        return bytes(response.content)
+
+    return fetch
+
+
+def command_sees(argv: list[str], client: Any) -> tuple[Seen, int]:
+    """``hocbaso verify ARGV --json`` with network through :func:`over_http`: what it shows, its exit status."""
+    import io
+    import json
+
+    from hocbaso.verification import cli
+
+    out = io.StringIO()
+    status = cli.run([*argv, "--json"], out=out, fetch=over_http(client))
+    return _json_seen(json.loads(out.getvalue())), status
+
+
+def save(tmp: Path, name: str, data: bytes | str) -> str:
+    path = tmp / name
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    return str(path)

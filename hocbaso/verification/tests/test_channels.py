@@ -3,10 +3,8 @@ lookups, upload limits, rate limiting, the log without personal data, the trust 
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,9 +14,9 @@ from django.test import Client
 from django.utils.html import escape
 
 from hocbaso.records.models import RecordVersion
-from hocbaso.verification import cli, messages, registry
+from hocbaso.verification import messages, registry
 from hocbaso.verification.models import VerificationLog
-from hocbaso.verification.tests.helpers import signed_pdf, signed_xml, tampered
+from hocbaso.verification.tests.helpers import api_sees, command_sees, page_sees, save, signed_pdf, signed_xml, tampered
 
 pytestmark = [pytest.mark.django_db]
 ROOT = Path(__file__).resolve().parents[3]
@@ -30,74 +28,76 @@ def _fresh_cache() -> None:
 
 
 def _page_outcome(client: Client, document: bytes, name: str) -> tuple[str, str]:
-    response = client.post("/verify", {"document": SimpleUploadedFile(name, document)})
-    html = response.content.decode()
-    outcome = html.split('data-outcome="', 1)[1].split('"', 1)[0]
-    reason = html.split('id="reason" data-code="', 1)[1].split('"', 1)[0]
-    return outcome, reason
+    seen = page_sees(client, document=document)
+    return seen.outcome, seen.reason
 
 
 def _api_outcome(client: Client, document: bytes, name: str) -> tuple[str, str]:
-    response = client.post("/api/v1/verify/file", {"document": SimpleUploadedFile(name, document)})
-    assert response.status_code == 200, response.content
-    body = response.json()
-    return body["outcome"], body["reason"]
+    seen = api_sees(client, document=document)
+    return seen.outcome, seen.reason
 
 
-def _cli_outcome(tmp_path: Path, document: bytes, code: str, client: Client) -> tuple[str, str, int]:
-    (tmp_path / "file").write_bytes(document)
-    (tmp_path / "bundle.json").write_bytes(client.get("/verify/trust-bundle.json").content)
-    answers = client.get(f"/api/v1/verify/registry/{code}").json()
-    (tmp_path / "head.json").write_text(json.dumps(answers.pop("tree_head")))
-    (tmp_path / "registry.json").write_text(json.dumps(answers))
-    out = io.StringIO()
-    argv = [str(tmp_path / "file"), "--trust", str(tmp_path / "bundle.json"), "--json"]
-    status = cli.run(
-        [*argv, "--tree-head", str(tmp_path / "head.json"), "--registry", str(tmp_path / "registry.json")], out=out
-    )
-    body = json.loads(out.getvalue())
-    return body["outcome"], body["reason"], status
-
-
-def test_same_outcome_through_page_api_and_offline_command(issued: RecordVersion, tmp_path: Path) -> None:
+def test_same_outcome_and_words_through_page_api_and_command(issued: RecordVersion, tmp_path: Path) -> None:
     client = Client()
     pdf = signed_pdf(issued)
-    cases = [(pdf, "valid", "all_checks_passed", 0), (signed_xml(issued), "valid", "all_checks_passed", 0)]
-    cases.append((tampered(pdf), "invalid", "signature_digest_mismatch", 1))
-    for document, outcome, reason, status in cases:
-        name = "hocba.xml" if document.startswith(b"<") else "hocba.pdf"
-        assert _page_outcome(client, document, name) == (outcome, reason)
-        assert _api_outcome(client, document, name) == (outcome, reason)
-        offline = _cli_outcome(tmp_path, document, issued.issuance_code, client)
-        if name == "hocba.xml":
+    bundle = save(tmp_path, "bundle.json", client.get("/verify/trust-bundle.json").content)
+    packet = save(tmp_path, "packet.json", client.get(f"/api/v1/verify/packet/{issued.issuance_code}").content)
+    cases = [(pdf, "valid", "all_checks_passed"), (signed_xml(issued), "valid", "all_checks_passed")]
+    cases.append((tampered(pdf), "invalid", "signature_digest_mismatch"))
+    for document, outcome, reason in cases:
+        page = page_sees(client, document=document)
+        assert (page.outcome, page.reason) == (outcome, reason)
+        assert api_sees(client, document=document) == page
+        file = save(tmp_path, "file", document)
+        online, status = command_sees([file, "--trust", bundle], client)  # asks the deployment in the file
+        offline, offline_status = command_sees([file, "--trust", bundle, "--packet", packet], client)
+        assert online == offline and status == offline_status
+        if document.startswith(b"<"):
             # XAdES-BES has no embedded revocation data; a bundle without CRLs cannot vouch for it offline.
-            assert offline == ("cannot_determine", "xml_signature_revocation_unknown", 2)
+            assert (online.outcome, online.reason, status) == (
+                "cannot_determine",
+                "xml_signature_revocation_unknown",
+                2,
+            )
         else:
-            assert offline == (outcome, reason, status)
+            assert online == page and status == {"valid": 0, "invalid": 1}[outcome]
+    # The year result and completion are shown next to the verdict, in the reader's language.
+    assert page.facts == (
+        ("Kết quả giáo dục", "Hoàn thành xuất sắc"),
+        ("Hoàn thành chương trình", "Hoàn thành chương trình tiểu học"),
+    )
 
 
-def test_offline_command_without_registry_exits_2_and_runs_without_django_settings(
+def test_command_runs_without_secret_key_database_or_demo_mode_and_prints_no_traceback(
     issued: RecordVersion, tmp_path: Path
 ) -> None:
-    (tmp_path / "hocba.pdf").write_bytes(signed_pdf(issued))
-    (tmp_path / "bundle.json").write_bytes(registry.bundle_bytes())
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    script = (
-        "import sys; from hocbaso.verification import cli; status = cli.main(sys.argv[1:]);"
-        "assert 'django.db.models' not in sys.modules, 'the offline verifier loaded the ORM'; sys.exit(status)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path / "hocba.pdf"), "--trust", str(tmp_path / "bundle.json")],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 2, result.stderr
+    file = save(tmp_path, "hocba.pdf", signed_pdf(issued))
+    bundle = save(tmp_path, "bundle.json", registry.bundle_bytes())
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}  # no HOCBASO_SECRET_KEY, no HOCBASO_DEMO
+    command = str(ROOT / ".venv" / "bin" / "hocbaso")
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [command, "verify", *argv], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120, check=False
+        )
+
+    result = run(file, "--trust", bundle, "--offline")
+    assert (result.returncode, result.stderr) == (2, ""), result.stderr
     assert result.stdout.startswith("KHÔNG XÁC ĐỊNH ĐƯỢC: Chưa đối chiếu với cơ sở dữ liệu phát hành")
     assert "✓ signature:homeroom" in result.stdout
+    assert "✓ signature_order" in result.stdout and "✓ certification" in result.stdout
+    for argv in (
+        [save(tmp_path, "junk.pdf", b"%PDF-1.7\n" + b"\x00" * 5000), "--trust", bundle, "--offline"],
+        [file, "--trust", save(tmp_path, "bad.json", b"{not json")],
+        [file],  # no --trust and no deployment settings: say what to give
+        [file, "--trust", bundle, "--packet", save(tmp_path, "p.json", b"[]")],
+    ):
+        refused = run(*argv)
+        assert refused.stderr == "" and "Traceback" not in refused.stdout, refused.stderr
+        assert refused.returncode in (1, 2)
+        assert refused.stdout.count("\n") >= 1 and refused.stdout.split(":", 1)[0].isupper()
+    too_big = run(file, "--trust", bundle, "--offline", "--max-bytes", "1000")
+    assert too_big.returncode == 1 and too_big.stdout.startswith("KHÔNG HỢP LỆ: Tệp quá lớn.")
 
 
 def test_code_lookup_through_the_qr_link(issued: RecordVersion) -> None:

@@ -83,7 +83,7 @@ def test_a_status_change_shows_at_once_despite_cached_findings(
 def test_the_shared_validation_context_gives_pyhankos_reports(issued: RecordVersion) -> None:
     trust = registry.trust_store()
     for document in (signed_pdf(issued), tampered(signed_pdf(issued)), b"%PDF-1.7 not really"):
-        reports, _reader = core._validate_signatures(document, trust)
+        reports, _reader, _order = core._validate_signatures(document, trust)
         assert reports == pades.validate_pdf(document, trust.pades_trust())
 
 
@@ -91,7 +91,7 @@ def test_the_embedded_xml_is_the_same_through_the_validation_reader(issued: Reco
     from hocbaso.records import rendering
 
     document = signed_pdf(issued)
-    _reports, reader = core._validate_signatures(document, registry.trust_store())
+    _reports, reader, _order = core._validate_signatures(document, registry.trust_store())
     assert core._embedded_xml(document, reader) == rendering.extract_embedded_xml(document)
 
 

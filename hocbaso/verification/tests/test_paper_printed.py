@@ -48,9 +48,13 @@ def test_the_printed_seal_box_carries_a_paper_seal_that_verifies(issued: RecordV
     links = {c for c in codes if not c.startswith(paper.PREFIX)}
     assert len(links) == 1, codes  # the verify link in every page's footer
     trust = core.TrustStore(roots=tuple(pki.roots()), intermediates=tuple(pki.chain()))
-    report = paper.verify_paper(seals[0], trust=trust, seals=registry.seal_certificates())
+    offline = paper.verify_paper(seals[0], trust=trust, seals=registry.seal_bindings())
+    assert (offline.outcome, offline.reason) == ("cannot_determine", "paper_offline"), offline
+    assert {c.code for c in offline.checks if c.status == "passed"} >= {"paper_ok", "paper_school_ok"}
+    report = registry.verify_paper(seals[0])  # online: the printed values are the registered version's
     assert (report.outcome, report.reason) == ("valid", "all_checks_passed"), report
     assert report.document is not None
+    assert report.document.school_code == issued.school.code
     embedded = parse_xml(extract_embedded_xml(signed_pdf(issued)))
     assert report.document.issuance_code == embedded["issuance_code"]
     assert report.document.student_name == embedded["student"]["full_name"]
