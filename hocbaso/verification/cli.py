@@ -158,11 +158,15 @@ def _short(exc: BaseException) -> str:
 
 
 def _load_trust(args: argparse.Namespace, default_trust: Callable[[], Any] | None) -> Any:
+    """The trust bundle; with network (no ``--offline``, no ``--packet``) revocation is also asked
+    of the CAs' CRL/OCSP services, as the page does; offline only the bundle's CRLs and the file's
+    own validation data count."""
     from hocbaso.verification.trust import BundleInvalid, load_bundle
 
     try:
         if args.trust:
-            return load_bundle(_read(args.trust, MAX_SIDE_FILE_BYTES))
+            online = not (args.offline or args.packet)
+            return load_bundle(_read(args.trust, MAX_SIDE_FILE_BYTES), allow_fetching=online)
         if default_trust is not None:
             return default_trust()
     except BundleInvalid as exc:
@@ -187,7 +191,7 @@ def verify(
         evidence = _evidence(
             args,
             trust,
-            where=lambda since: core.packet_url(f"{base}/verify/", code, since=since) if base and code else None,
+            where=lambda since: core.packet_url(f"{base}/verify/{code}", code, since=since) if base and code else None,
             held=held,
             fetch=fetch,
         )
@@ -197,7 +201,7 @@ def verify(
         )
         if evidence is not None and evidence.checks:
             report = core.report_of(
-                [*report.checks, *evidence.checks],
+                [*evidence.checks, *report.checks],  # a packet not fetched or refused says so first
                 document=report.document,
                 status=report.status,
                 superseded_by=report.superseded_by,

@@ -127,7 +127,6 @@ def verify_paper(
         sealed_on=sealed_on.isoformat(),
     )
     checks = [core.Check("paper_seal", "passed", "paper_ok"), _binding_check(candidates, school_code, year)]
-    checks.append(core.certificate_check("paper_chain", candidates[0].certificate, list(trust.intermediates), trust))
     status = superseded_by = None
     answers = answers_for(facts.issuance_code or "") if answers_for is not None else None
     if answers is None:
@@ -135,6 +134,8 @@ def verify_paper(
     else:
         checks.extend(_registry_checks(answers, facts, items))
         status, superseded_by = (answers.status, answers.superseded_by) if answers.found else (None, None)
+    # Last, so that offline the verdict's sentence is what the seal proves (``paper_offline``).
+    checks.append(core.certificate_check("paper_chain", candidates[0].certificate, list(trust.intermediates), trust))
     return core.report_of(checks, document=facts, status=status, superseded_by=superseded_by, demo=trust.demo)
 
 

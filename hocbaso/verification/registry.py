@@ -354,9 +354,13 @@ def seal_bindings() -> tuple[core.SealBinding, ...]:
 def bundle_bytes() -> bytes:
     """The downloadable trust bundle of this deployment (roots, CRLs, log key, school seals)."""
     trust = trust_store()
+    intermediates = {c.fingerprint(hashes.SHA256()): c for c in trust.intermediates}
+    for credential in SigningCredential.objects.filter(for_organisation=True):
+        _cert, chain = credential.certificate_and_chain()  # a paper seal carries no chain: publish it
+        intermediates.update({c.fingerprint(hashes.SHA256()): c for c in chain if c not in trust.roots})
     return dump_bundle(
         roots=trust.roots,
-        intermediates=trust.intermediates,
+        intermediates=tuple(intermediates.values()),
         crls=trust.crls,
         ledger_public_key_pem=trust.ledger_public_key_pem,
         seals=seal_bindings(),

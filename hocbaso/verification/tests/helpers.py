@@ -156,3 +156,18 @@ def save(tmp: Path, name: str, data: bytes | str) -> str:
     path = tmp / name
     path.write_bytes(data.encode() if isinstance(data, str) else data)
     return str(path)
+
+
+def printed_seal(pdf: bytes) -> str:
+    """The paper seal QR text of an issued record's printed last page (poppler at 300 dpi, zxing-cpp)."""
+    import subprocess
+
+    from hocbaso.signing.tests.conftest import tool
+    from hocbaso.verification import photo
+
+    pages = subprocess.run([tool("pdfinfo"), "-"], input=pdf, capture_output=True, check=True).stdout
+    last = next(line.split()[-1] for line in pages.decode().splitlines() if line.startswith("Pages:"))
+    picture = subprocess.run(
+        [tool("pdftoppm"), "-png", "-r", "300", "-f", last, "-l", last, "-"], input=pdf, capture_output=True, check=True
+    ).stdout
+    return next(text for text in photo.qr_texts(picture) if text.startswith("HB1:"))

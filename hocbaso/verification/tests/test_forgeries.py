@@ -4,10 +4,14 @@ loopback, real rendering), through the core with the registry's answers."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.test import Client
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 
@@ -17,9 +21,21 @@ from hocbaso.records.models import RecordVersion, Status
 from hocbaso.signing import pades
 from hocbaso.signing.pki import DemoPKI
 from hocbaso.signing.services import PKIServices
+from hocbaso.signing.tests.factories import register_credential
 from hocbaso.testing import World
 from hocbaso.verification import core, registry
-from hocbaso.verification.tests.helpers import issue, signed_pdf, signed_xml, tampered
+from hocbaso.verification.tests.helpers import (
+    Seen,
+    api_sees,
+    command_sees,
+    issue,
+    page_sees,
+    printed_seal,
+    save,
+    signed_pdf,
+    signed_xml,
+    tampered,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -267,3 +283,236 @@ def test_tampered_tree_head_is_invalid(issued: RecordVersion) -> None:
     forged = core.SignedTreeHead(head.size, bytes(32), head.timestamp_ms, head.signature)
     report = core.verify(signed_pdf(issued), trust=trust, registry=answers, tree_head=forged)
     assert (report.outcome, report.reason) == ("invalid", "tree_head_signature_invalid")
+
+
+# --- issue 11: each case through the page, the API and the command ----------------------------------
+
+
+def _bundle(client: Client, tmp_path: Path) -> str:
+    return save(tmp_path, "bundle.json", client.get("/verify/trust-bundle.json").content)
+
+
+def _packet(client: Client, code: str, *, since: int | None = None) -> dict[str, Any]:
+    query = f"?since={since}" if since else ""
+    response = client.get(f"/api/v1/verify/packet/{code}{query}")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_paper_seal_made_with_another_schools_seal_is_invalid(
+    issued: RecordVersion, world: World, pki: DemoPKI, tmp_path: Path
+) -> None:
+    """School B's seal holder prints school A's pupil: B's seal is bound to B, so the copy is refused."""
+    from hocbaso.records.xml import parse_xml
+    from hocbaso.signing import paper_seal
+
+    _credential, seal_b = register_credential(pki, world.users["principal_b"], organisation_of=world.school_b)
+    data = parse_xml(storage.get(issued.xml_name, issued.xml_sha256))
+    fields = paper_seal.fields_of(
+        data, issuance_code=issued.issuance_code, xml_sha256=issued.xml_sha256, sealed_on=dt.date.today().isoformat()
+    )
+    assert isinstance(seal_b.key, ec.EllipticCurvePrivateKey)
+    forged = paper_seal.make_seal(fields, key=seal_b.key, cert=seal_b.certificate)
+    client = Client()
+    page = page_sees(client, paper=forged)
+    assert (page.outcome, page.reason) == ("invalid", "paper_seal_school")
+    assert (
+        page.reason_text
+        == f"Con dấu số thuộc một trường khác, không phải trường {world.school_a.code} ghi trên bản in."
+    )
+    assert ("Kết quả giáo dục", "Hoàn thành xuất sắc") in page.facts  # what the copy claims, next to the verdict
+    assert api_sees(client, paper=forged) == page
+    command, status = command_sees(["--paper", forged, "--trust", _bundle(client, tmp_path)], client)
+    assert (command, status) == (page, 1)
+    offline, _status = command_sees(["--paper", forged, "--trust", _bundle(client, tmp_path), "--offline"], client)
+    assert (offline.outcome, offline.reason) == ("invalid", "paper_seal_school")
+
+
+def test_paper_seal_of_a_superseded_record_is_invalid_online_and_undetermined_offline(
+    issued: RecordVersion, world: World, tmp_path: Path
+) -> None:
+    from hocbaso.signing.tests.factories import make_frozen_version
+
+    seal = printed_seal(signed_pdf(issued))
+    client = Client()
+    bundle = _bundle(client, tmp_path)
+    current = page_sees(client, paper=seal)
+    assert (current.outcome, current.reason) == ("valid", "all_checks_passed")
+    assert api_sees(client, paper=seal) == current
+    assert command_sees(["--paper", seal, "--trust", bundle], client) == (current, 0)
+
+    issued.transition_to(Status.SUPERSEDED)
+    issued.save(update_fields=["status", "status_changed_at"])
+    successor = make_frozen_version(world, student=issued.record.student)
+    RecordVersion.objects.filter(pk=successor.pk).update(supersedes=issued)
+    page = page_sees(client, paper=seal)
+    assert (page.outcome, page.reason) == ("invalid", "status_superseded")
+    assert page.reason_text == f"Đã được thay thế bằng bản {successor.issuance_code}."
+    assert api_sees(client, paper=seal) == page
+    assert command_sees(["--paper", seal, "--trust", bundle], client) == (page, 1)
+    packet = save(tmp_path, "packet.json", json.dumps(_packet(client, issued.issuance_code)))
+    assert command_sees(["--paper", seal, "--trust", bundle, "--packet", packet], client) == (page, 1)
+    # Offline the seal proves only that the school sealed these values that day; status needs a lookup.
+    offline, status = command_sees(["--paper", seal, "--trust", bundle, "--offline"], client)
+    assert (offline.outcome, offline.reason, status) == ("cannot_determine", "paper_offline", 2)
+    assert offline.reason_text.startswith("Nhà trường đã đóng dấu số các thông tin này vào ngày ")
+    assert offline.facts == page.facts
+
+
+def _forged_record(version: RecordVersion, pki: DemoPKI, tsa: str) -> bytes:
+    """The genuine XML re-rendered and signed by three keys that chain to the trusted roots but are
+    not the registered signers (the forger holds a genuine certificate of their own)."""
+    from hocbaso.records.rendering import render_pdf
+    from hocbaso.signing.backends import KeySource
+
+    forged = render_pdf(storage.get(version.xml_name, version.xml_sha256), draft=False)
+    for role in ("homeroom", "principal", "school"):
+        key, cert = pki.issue_personal(f"Kẻ Giả Mạo {role}")
+        source = KeySource(key, cert, pki.chain())
+        forged = pades.sign_pdf(forged, field_name=role, signer=source, certify=role == "homeroom", timestamper_url=tsa)
+    return forged
+
+
+def test_edited_registry_file_is_refused(
+    issued: RecordVersion, pki: DemoPKI, signing_env: dict[str, Any], tmp_path: Path
+) -> None:
+    """The forger re-renders the record, signs it with a trusted key of their own and edits the
+    registry file to list its hash and their certificates: the packet's signature breaks."""
+    forged = _forged_record(issued, pki, signing_env["tsa_url"])
+    client = Client()
+    page = page_sees(client, document=forged)
+    assert (page.outcome, page.reason) == ("invalid", "hash_mismatch")
+    assert api_sees(client, document=forged) == page
+    bundle, file = _bundle(client, tmp_path), save(tmp_path, "forged.pdf", forged)
+    assert command_sees([file, "--trust", bundle], client) == (page, 1)
+    genuine = _packet(client, issued.issuance_code)
+    assert command_sees(
+        [file, "--trust", bundle, "--packet", save(tmp_path, "p.json", json.dumps(genuine))], client
+    ) == (page, 1)
+
+    findings = core.examine(forged, trust=registry.trust_store())
+    assert findings.facts is not None
+    edited = json.loads(json.dumps(genuine))
+    edited["answers"]["pdf_sha256s"].append(findings.facts.sha256)
+    for signer, signature in zip(edited["answers"]["signers"], findings.signatures, strict=True):
+        signer["fingerprint"] = signature.fingerprint
+    command, status = command_sees(
+        [file, "--trust", bundle, "--packet", save(tmp_path, "e.json", json.dumps(edited))], client
+    )
+    assert (command.outcome, command.reason, status) == ("invalid", "registry_signature_invalid", 1)
+    assert command.reason_text == (
+        "Chữ ký trên câu trả lời của cơ sở dữ liệu phát hành không đúng: đã bị sửa hoặc không do hệ thống cấp."
+    )
+    # Even a correctly signed answer listing the hash would not do: the ledger entry's own hash must be the file's.
+    from hocbaso.ledger import keys
+
+    answers = core.RegistryAnswers.from_json(edited["answers"])
+    head = core.SignedTreeHead.from_json(edited["tree_head"])
+    resigned = core.sign_packet(answers, head, sign=keys.sign, issued_at=edited["issued_at"])
+    report = core.verify_with(
+        forged, trust=registry.trust_store(), evidence=core.open_packet(resigned, registry.trust_store())
+    )
+    assert ("ledger", "ledger_entry_mismatch") in {(c.name, c.code) for c in report.checks if c.status == "failed"}
+
+
+def test_unsigned_or_wrongly_signed_registry_file_is_refused(issued: RecordVersion, tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    client = Client()
+    pdf = signed_pdf(issued)
+    page = page_sees(client, document=pdf)
+    assert (page.outcome, page.reason) == ("valid", "all_checks_passed")
+    assert api_sees(client, document=pdf) == page
+    bundle, file = _bundle(client, tmp_path), save(tmp_path, "hocba.pdf", pdf)
+    genuine = _packet(client, issued.issuance_code)
+    assert command_sees(
+        [file, "--trust", bundle, "--packet", save(tmp_path, "g.json", json.dumps(genuine))], client
+    ) == (page, 0)
+    unsigned = {k: v for k, v in genuine.items() if k != "signature"}
+    bare_answers = genuine["answers"]  # what the former /registry/<code> served: answers, no signature
+    other_key = Ed25519PrivateKey.generate()
+    answers = core.RegistryAnswers.from_json(genuine["answers"])
+    head = core.SignedTreeHead.from_json(genuine["tree_head"])
+    foreign = core.sign_packet(answers, head, sign=other_key.sign, issued_at=genuine["issued_at"])
+    for name, packet, reason in (
+        ("unsigned.json", unsigned, "registry_unsigned"),
+        ("bare.json", bare_answers, "registry_unsigned"),
+        ("foreign.json", foreign, "registry_signature_invalid"),
+    ):
+        seen, status = command_sees(
+            [file, "--trust", bundle, "--packet", save(tmp_path, name, json.dumps(packet))], client
+        )
+        assert (seen.outcome, seen.reason, status) == ("invalid", reason, 1), name
+        assert seen.facts == page.facts
+
+
+def test_older_and_newer_tree_heads(
+    issued: RecordVersion, world: World, pki: DemoPKI, signing_env: dict[str, Any], tmp_path: Path
+) -> None:
+    """A tree head the verifier holds, older or newer than the packet's, is linked to it by a
+    consistency proof; a head of a rewritten log is refused."""
+    from hocbaso.ledger import keys, merkle
+
+    client = Client()
+    pdf = signed_pdf(issued)
+    bundle, file = _bundle(client, tmp_path), save(tmp_path, "hocba.pdf", pdf)
+    older = client.get("/verify/tree-head.json").json()
+    old_packet = save(tmp_path, "old-packet.json", json.dumps(_packet(client, issued.issuance_code)))
+    issue(world, pki, signing_env)  # the log grows; a newer head is published
+    newer = client.get(f"/verify/tree-head.json?since={older['tree_size']}").json()
+    assert newer["tree_size"] > older["tree_size"] and newer["consistency"]
+    page = page_sees(client, document=pdf)
+    assert (page.outcome, page.reason) == ("valid", "all_checks_passed")
+    assert api_sees(client, document=pdf) == page
+
+    def command(*argv: str) -> tuple[Seen, int]:
+        return command_sees([file, "--trust", bundle, *argv], client)
+
+    # A newer head than the packet's, with the consistency proof from the head file.
+    assert command("--packet", old_packet, "--tree-head", save(tmp_path, "newer.json", json.dumps(newer))) == (page, 0)
+    # An older head: online the packet is asked for with ?since=, offline a packet made with it.
+    held_older = save(tmp_path, "older.json", json.dumps(older))
+    assert command("--tree-head", held_older) == (page, 0)
+    new_packet = save(
+        tmp_path, "new-packet.json", json.dumps(_packet(client, issued.issuance_code, since=older["tree_size"]))
+    )
+    assert command("--packet", new_packet, "--tree-head", held_older) == (page, 0)
+    # Without a proof between the two heads the command cannot vouch for the log.
+    bare_newer = save(tmp_path, "bare.json", json.dumps({k: v for k, v in newer.items() if k != "consistency"}))
+    seen, status = command("--packet", old_packet, "--tree-head", bare_newer)
+    assert (seen.outcome, seen.reason, status) == ("cannot_determine", "consistency_proof_missing", 2)
+    # A head of a rewritten log, signed with the log key (a split view): the proof fails.
+    size, timestamp = newer["tree_size"], newer["timestamp"]
+    fork = {**newer, "root_hash": "11" * 32}
+    fork["signature"] = keys.sign(
+        merkle.tree_head_signing_input(size, bytes.fromhex(fork["root_hash"]), timestamp)
+    ).hex()
+    seen, status = command("--packet", old_packet, "--tree-head", save(tmp_path, "fork.json", json.dumps(fork)))
+    assert (seen.outcome, seen.reason, status) == ("invalid", "tree_heads_inconsistent", 1)
+    tampered_head = save(tmp_path, "tampered.json", json.dumps({**newer, "root_hash": "22" * 32}))
+    seen, _status = command("--packet", old_packet, "--tree-head", tampered_head)
+    assert (seen.outcome, seen.reason) == ("invalid", "tree_head_signature_invalid")
+
+
+def test_signature_order_and_certification_are_checked_offline(
+    issued: RecordVersion, pki: DemoPKI, signing_env: dict[str, Any]
+) -> None:
+    from hocbaso.records.rendering import render_pdf
+
+    trust = registry.trust_store()
+    genuine = core.verify(signed_pdf(issued), trust=trust, registry=None, tree_head=None)
+    assert {"signatures_in_order", "certification_ok"} <= _codes(genuine, "passed")
+    xml = storage.get(issued.xml_name, issued.xml_sha256)
+    reversed_order = render_pdf(xml, draft=False)
+    uncertified = render_pdf(xml, draft=False)
+    key, cert = pki.issue_personal("Người Ký Ngược")
+    tsa = signing_env["tsa_url"]
+    for role in ("school", "principal", "homeroom"):
+        reversed_order = _sign_without_checks(reversed_order, role, key, cert, pki, tsa)
+    for role in ("homeroom", "principal", "school"):
+        uncertified = _sign_without_checks(uncertified, role, key, cert, pki, tsa)
+    report = core.verify(reversed_order, trust=trust, registry=None, tree_head=None)
+    assert report.outcome == "invalid" and "signatures_out_of_order" in _codes(report, "failed")
+    report = core.verify(uncertified, trust=trust, registry=None, tree_head=None)
+    assert report.outcome == "invalid" and "certification_missing" in _codes(report, "failed")
+    assert "signatures_in_order" in _codes(report, "passed")
