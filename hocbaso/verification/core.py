@@ -51,6 +51,11 @@ VIETNAM = dt.timezone(dt.timedelta(hours=7))
 # pyHanko modification levels that a later signature or archive timestamp may legitimately cause.
 ALLOWED_MODIFICATIONS = {None, "NONE", "LTA_UPDATES", "FORM_FILLING"}
 PDF_MAGIC = b"%PDF-"
+# An issued record has a few hundred PDF objects in 5-8 revisions (rendering, signature fields,
+# three signatures, validation data, archive timestamps and their renewals); far more is refused
+# unexamined, which bounds the work and memory of a hostile file within the size limit.
+MAX_PDF_OBJECTS = 10_000
+MAX_PDF_REVISIONS = 40
 
 
 def _(message: str) -> str:
@@ -70,6 +75,9 @@ MESSAGES: dict[str, str] = {
     "file_too_large": _("The file is too large."),
     "not_a_record_file": _("The file is not a digital school record PDF or XML."),
     "pdf_unreadable": _("The PDF cannot be read."),
+    "pdf_too_complex": _(
+        "The PDF holds far more than a school record (%(objects)s objects, %(revisions)s revisions): not examined."
+    ),
     "signature_ok": _("The digital signature is valid, its certificate trusted, and it carries a timestamp."),
     "signature_digest_mismatch": _("The content was changed after signing (hash mismatch)."),
     "signature_invalid": _("The digital signature is not correct."),
@@ -771,12 +779,18 @@ def _validate_signatures(document: bytes, trust: TrustStore) -> tuple[list[Any],
 
     try:
         reader = PdfFileReader(BytesIO(document))
+        xrefs = reader.xrefs
+        objects = sum(len(list(xrefs.explicit_refs_in_revision(i))) for i in range(xrefs.total_revisions))
+        if objects > MAX_PDF_OBJECTS or xrefs.total_revisions > MAX_PDF_REVISIONS:
+            raise TooComplex(objects, xrefs.total_revisions)
         embedded = list(reader.embedded_signatures)
         order = [
             (str(sig.field_name), sig.signed_revision, sig.docmdp_level)
             for sig in embedded
             if sig.sig_object_type != "/DocTimeStamp"
         ]
+    except TooComplex:
+        raise
     except Exception:  # pyHanko raises PdfReadError, ValueError, KeyError… on damaged input
         return [pades._unreadable()], None, []
     settings = trust.pades_trust()
@@ -834,9 +848,23 @@ def order_checks(order: Sequence[tuple[str, int, Any]], *, certification: bool =
     return checks
 
 
+class TooComplex(Exception):
+    """A PDF with far more objects or revisions than any school record: not validated at all (the
+    difference analysis of every revision would cost minutes and hundreds of megabytes)."""
+
+    def __init__(self, objects: int, revisions: int):
+        super().__init__(objects, revisions)
+        self.params = {"objects": str(objects), "revisions": str(revisions)}
+
+
 def _examine_pdf(document: bytes, trust: TrustStore) -> Findings:
     checks: list[Check] = []
-    reports, reader, order = _validate_signatures(document, trust)
+    try:
+        reports, reader, order = _validate_signatures(document, trust)
+    except TooComplex as exc:
+        return Findings(
+            _facts("pdf", document, None), (Check("document", "failed", "pdf_too_complex", exc.params),), ()
+        )
     if len(reports) == 1 and reports[0].reasons == ("unreadable",):
         return Findings(_facts("pdf", document, None), (Check("document", "failed", "pdf_unreadable"),), ())
     signatures = []

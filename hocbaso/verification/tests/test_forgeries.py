@@ -516,3 +516,19 @@ def test_signature_order_and_certification_are_checked_offline(
     report = core.verify(uncertified, trust=trust, registry=None, tree_head=None)
     assert report.outcome == "invalid" and "certification_missing" in _codes(report, "failed")
     assert "signatures_in_order" in _codes(report, "passed")
+
+
+def test_a_pdf_with_far_more_objects_than_a_record_is_refused_unexamined(issued: RecordVersion) -> None:
+    """Bounded work: an incremental update of thousands of objects (within the size limit) would
+    cost minutes and hundreds of megabytes of difference analysis; it is refused first."""
+    from pyhanko.pdf_utils import generic
+
+    writer = IncrementalPdfFileWriter(BytesIO(signed_pdf(issued)), strict=False)
+    refs = generic.ArrayObject(writer.add_object(generic.NumberObject(i)) for i in range(core.MAX_PDF_OBJECTS))
+    writer.root[generic.NameObject("/Filler")] = writer.add_object(refs)
+    writer.update_root()
+    out = BytesIO()
+    writer.write(out)
+    report = core.verify(out.getvalue(), trust=registry.trust_store(), registry=None, tree_head=None)
+    assert (report.outcome, report.reason) == ("invalid", "pdf_too_complex")
+    assert int(report.reason_params["objects"]) > core.MAX_PDF_OBJECTS
