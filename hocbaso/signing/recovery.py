@@ -1,9 +1,11 @@
 """Batches whose worker died: found by their heartbeat, resumed or failed; the signer's "Tiếp tục".
 
-A worker moves ``SigningBatch.heartbeat_at`` when it starts and after every item. A batch still
-``queued`` or ``running`` whose heartbeat is older than :data:`STALE_AFTER` has lost its worker
-(killed process, lost task). :func:`sweep` (``hocbaso signing sweep-batches`` or
-``tasks.sweep_batches_task``, every few minutes) then
+A worker moves ``SigningBatch.heartbeat_at`` when it starts and after every item. A ``running``
+batch whose heartbeat is older than :data:`STALE_AFTER` has lost its worker (killed process); a
+``queued`` one only once its sealed authorisation is gone too (a long queue in front of busy
+workers is not a lost worker, but without its secret no worker could run it).
+:func:`sweep` (``hocbaso signing sweep-batches`` or ``tasks.sweep_batches_task``, every few
+minutes) then
 
 - puts it back in the queue when its sealed authorisation is still there and it was not resumed
   automatically :data:`MAX_AUTOMATIC_RESUMES` times already (a document that kills its worker
@@ -46,12 +48,14 @@ class BatchNotResumable(workflow.CredentialRefused):
     code = "batch_not_resumable"
 
 
-def is_stale(batch: SigningBatch, *, now: dt.datetime | None = None, stale_after: dt.timedelta = STALE_AFTER) -> bool:
-    """Queued or running, but no worker has shown signs of life for ``stale_after``."""
+def is_lost(batch: SigningBatch, *, now: dt.datetime | None = None, stale_after: dt.timedelta = STALE_AFTER) -> bool:
+    """No worker has shown signs of life for ``stale_after``: running, or queued without its secret."""
     if batch.state not in LIVE_STATES:
         return False
     last = batch.heartbeat_at or batch.created_at
-    return last < (now or clock.now()) - stale_after
+    if last >= (now or clock.now()) - stale_after:
+        return False
+    return batch.state == SigningBatch.State.RUNNING or not workflow.has_secret(batch.pk)
 
 
 def can_continue(batch: SigningBatch) -> bool:
@@ -60,7 +64,7 @@ def can_continue(batch: SigningBatch) -> bool:
     Phone-app batches wait for the app instead (and ``expire-approvals`` closes them)."""
     if batch.credential.kind == CredentialKind.REMOTE_APP:
         return False
-    if batch.state != SigningBatch.State.FAILED and not is_stale(batch):
+    if batch.state != SigningBatch.State.FAILED and not is_lost(batch):
         return False
     return batch.items.filter(outcome=ItemOutcome.PENDING).exists()
 
@@ -156,6 +160,8 @@ def sweep(*, by: Any = None, stale_after: dt.timedelta = STALE_AFTER, channel: s
     )
     resumed = failed = 0
     for batch in stale:
+        if not is_lost(batch, now=now, stale_after=stale_after):
+            continue  # queued behind other batches, with its secret: a worker will take it
         with transaction.atomic():
             if batch.resumes < MAX_AUTOMATIC_RESUMES and workflow.has_secret(batch.pk):
                 resumed += _requeue(batch, by=by, channel=channel, reason="worker_lost")

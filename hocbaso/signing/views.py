@@ -101,7 +101,7 @@ def _batch_page(
 ) -> HttpResponse:
     items = batch.items.select_related("version__record__student", "version__class_group")
     template = "signing/batch_items.html" if getattr(request, "htmx", False) else "signing/batch.html"
-    lost = recovery.is_stale(batch)
+    lost = recovery.is_lost(batch)
     running = batch.state in (batch.State.QUEUED, batch.State.RUNNING, batch.State.AWAITING) and not lost
     can_continue = batch.created_by_id == request.user.pk and recovery.can_continue(batch)
     context = {

@@ -255,3 +255,27 @@ def test_a_stranger_cannot_continue_someone_elses_batch(world: World, pki: DemoP
 
     batch.refresh_from_db()
     assert (batch.state, batch.resumes, batch.done) == (SigningBatch.State.RUNNING, 0, KILLED_AFTER)
+
+
+def test_a_queued_batch_waits_for_a_worker_until_its_secret_is_gone(world: World, pki: DemoPKI, signing_env) -> None:
+    """Queued behind other batches is not lost; queued with no secret left (a lost task) is stopped."""
+    versions = make_class_versions(world, 1)
+    credential, _source = register_credential(pki, world.users["homeroom"])
+    batch, _c = workflow.create_batch(
+        by=world.users["homeroom"],
+        version_ids=[versions[0].pk],
+        role=SignatureRole.HOMEROOM,
+        credential=credential,
+        idempotency_key="queued",
+        authorisation=PASSWORD,
+    )
+    silence(batch)
+    assert recovery.sweep() == recovery.SweepSummary(resumed=0, failed=0, secrets_deleted=0)
+    batch.refresh_from_db()
+    assert (batch.state, batch.resumes) == (SigningBatch.State.QUEUED, 0)
+
+    BatchSecret.objects.filter(batch=batch).update(expires_at=F("expires_at") - dt.timedelta(hours=2))
+    assert recovery.sweep() == recovery.SweepSummary(resumed=0, failed=1, secrets_deleted=0)
+    batch.refresh_from_db()
+    assert (batch.state, batch.error_code) == (SigningBatch.State.FAILED, "worker_lost")
+    assert not BatchSecret.objects.exists()
