@@ -22,6 +22,7 @@ from hocbaso.directory.models import (
     Appointment,
     ClassGroup,
     Enrolment,
+    PriorSchooling,
     Role,
     School,
     StaffMember,
@@ -194,6 +195,49 @@ def enrol_student(
     return enrolment
 
 
+def _end_enrolments(student: Student, on: dt.date) -> list[Enrolment]:
+    """End each open enrolment of ``student`` at their school the day before ``on`` (or on its year's
+    last day when that year ended before ``on``); ``move_before_enrolment`` if one starts later."""
+    ended = []
+    for enrolment in (
+        Enrolment.objects.select_for_update()
+        .filter(student=student, class_group__school_id=student.school_id, end_date__isnull=True)
+        .select_related("school_year")
+    ):
+        if enrolment.school_year.end_date < on:
+            enrolment.end_date = enrolment.school_year.end_date
+        elif enrolment.start_date < on:
+            enrolment.end_date = on - dt.timedelta(days=1)
+        else:
+            raise Conflict(
+                _("The child's enrolment at the sending school starts on %(day)s; the move must come later.")
+                % {"day": enrolment.start_date.strftime("%d/%m/%Y")},
+                code="move_before_enrolment",
+                field="effective_date",
+            )
+        enrolment.save(update_fields=["end_date"])
+        ended.append(enrolment)
+    return ended
+
+
+@transaction.atomic
+def withdraw_student(*, by: Any, student: Student, on: dt.date, reason: str, channel: str = "web") -> list[Enrolment]:
+    """The child leaves this system (a transfer to a school elsewhere was received there): their open
+    enrolments end as in :func:`move_student`; the student stays on the school's list of past students."""
+    _require_manager(by, student.school)
+    student = Student.objects.select_for_update().get(pk=student.pk)
+    ended = _end_enrolments(student, on)
+    audit.record(
+        by=by,
+        action="student.withdraw",
+        obj=student,
+        school_id=student.school_id,
+        channel=channel,
+        changes={"ended": [None, [[e.pk, e.end_date] for e in ended]], "reason": [None, nfc(reason)]},
+    )
+    return ended
+
+
 @transaction.atomic
 def move_student(
     *,
@@ -215,25 +259,7 @@ def move_student(
     _require_manager(by, to_class.school)
     student = Student.objects.select_for_update().get(pk=student.pk)
     from_school_id = student.school_id
-    ended = []
-    for enrolment in (
-        Enrolment.objects.select_for_update()
-        .filter(student=student, class_group__school_id=from_school_id, end_date__isnull=True)
-        .select_related("school_year")
-    ):
-        if enrolment.school_year.end_date < on:
-            enrolment.end_date = enrolment.school_year.end_date
-        elif enrolment.start_date < on:
-            enrolment.end_date = on - dt.timedelta(days=1)
-        else:
-            raise Conflict(
-                _("The child's enrolment at the sending school starts on %(day)s; the move must come later.")
-                % {"day": enrolment.start_date.strftime("%d/%m/%Y")},
-                code="move_before_enrolment",
-                field="effective_date",
-            )
-        enrolment.save(update_fields=["end_date"])
-        ended.append(enrolment)
+    ended = _end_enrolments(student, on)
     student.school = to_class.school
     student.save(update_fields=["school"])
     new = enrol_student(
@@ -313,3 +339,34 @@ def appoint(
         changes=audit.diff({}, audit.snapshot(appointment)),
     )
     return appointment
+
+
+@transaction.atomic
+def add_prior_schooling(
+    *, by: Any, student: Student, rows: list[Mapping[str, Any]], source: str, channel: str = "web"
+) -> list[PriorSchooling]:
+    """Record the learning history a child brings from another system (one row per earlier year:
+    ``school_year``, ``class_name``, ``school_name``, ``register_number``, ``start_date``)."""
+    _require_manager(by, student.school)
+    created = []
+    for row in rows:
+        prior = PriorSchooling(
+            student=student,
+            school_year=nfc(str(row["school_year"])),
+            class_name=nfc(str(row["class_name"])),
+            school_name=nfc(str(row["school_name"])),
+            register_number=nfc(str(row.get("register_number") or "")),
+            start_date=dt.date.fromisoformat(str(row["start_date"])),
+            source=nfc(source)[:200],
+        )
+        _save_checked(prior)
+        created.append(prior)
+    audit.record(
+        by=by,
+        action="student.prior_schooling",
+        obj=student,
+        school_id=student.school_id,
+        channel=channel,
+        changes={"rows": [None, [[p.school_year, p.school_name] for p in created]], "source": [None, source]},
+    )
+    return created

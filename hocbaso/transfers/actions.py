@@ -17,9 +17,13 @@ is ``directory.consent`` (asked by the school, answered through the portal).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
+from cryptography.hazmat.primitives import hashes
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.assessments import actions as assessments
@@ -32,8 +36,18 @@ from hocbaso.directory.models import ClassGroup, Enrolment, School, SchoolYear, 
 from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion, Status
 from hocbaso.signing.models import SignatureRole, SigningCredential
-from hocbaso.transfers import documents, permissions, signature
-from hocbaso.transfers.models import OPEN_STATES, Transfer, TransferKind, TransferState
+from hocbaso.transfers import asic, bundles, documents, permissions, signature
+from hocbaso.transfers import trust as transfer_trust
+from hocbaso.transfers.models import (
+    OPEN_STATES,
+    ReceivedBundle,
+    ReceivedRecord,
+    Transfer,
+    TransferKind,
+    TransferState,
+    TrustedDeployment,
+)
+from hocbaso.verification.trust import BundleInvalid, load_bundle
 
 REASON_MAX = 2000
 
@@ -421,3 +435,325 @@ def decision_bytes(transfer: Transfer) -> bytes:
     if not transfer.decision_name:
         raise NotFound(_("This transfer has no signed decision yet."), code="decision_missing")
     return storage.get(transfer.decision_name, transfer.decision_sha256)
+
+
+# --- across deployments ---------------------------------------------------------------------------
+
+
+def _record_files(versions: list[RecordVersion]) -> dict[str, bytes]:
+    files = {}
+    for version in versions:
+        pdf_path, xml_path = bundles.record_paths(version.school_year.code)
+        files[pdf_path] = storage.get(version.signed_pdf_name, version.signed_pdf_sha256)
+        files[xml_path] = storage.get(version.signed_xml_name, version.signed_xml_sha256)
+    return files
+
+
+def _source(school: School) -> dict[str, Any]:
+    return {"deployment": settings.PUBLIC_BASE_URL, "school": {"code": school.code, "name": school.name}}
+
+
+def bundle_name(transfer: Transfer) -> str:
+    return storage.name_for(transfer.bundle_sha256, ".zip")
+
+
+def export_bundle(
+    *, by: Any, transfer: Transfer, credential: SigningCredential, authorisation: str, channel: str = "web"
+) -> bytes:
+    """The transfer bundle of an external transfer with a signed decision, sealed by the sending
+    school (principal or clerk with the school's seal); the transfer then waits for the receipt.
+
+    Refused: not staff of the sending school (``not_school_manager``); an internal transfer or one
+    without a signed decision (``transfer_state``); a seal that cannot sign (the signing codes).
+    Exporting again while the receipt is awaited gives the same bundle.
+    """
+    transfer = Transfer.objects.select_related("student", "from_school", "school_year").get(pk=transfer.pk)
+    if not permissions.can_manage(by, transfer.from_school):
+        raise PermissionRefused(_("You do not manage this school."), code="not_school_manager")
+    if transfer.state == TransferState.SENT and transfer.bundle_sha256:
+        return storage.get(bundle_name(transfer), transfer.bundle_sha256)
+    if transfer.kind != TransferKind.EXTERNAL or transfer.state != TransferState.DECIDED:
+        raise Conflict(
+            _("Only a transfer to another system with a signed decision is sent as a bundle."), code="transfer_state"
+        )
+    versions = list(transfer.attached_versions.select_related("school_year").order_by("school_year__code"))
+    from hocbaso.records.assembly_parts import student_page
+
+    files = _record_files(versions)
+    files[bundles.DECISION] = decision_bytes(transfer)
+    files[bundles.HEADER] = bundles.header(
+        kind="transfer",
+        transfer_id=str(transfer.public_id),
+        source=_source(transfer.from_school),
+        destination=transfer.destination,
+        student=student_page(transfer.student),
+        school_year=transfer.school_year.code,
+        effective_date=transfer.desired_date.isoformat(),
+        years=[(v.school_year.code, v.issuance_code) for v in versions],
+        with_decision=True,
+    )
+    with signature.opened(
+        by=by,
+        credential=credential,
+        authorisation=authorisation,
+        role=SignatureRole.SCHOOL,
+        school=transfer.from_school,
+    ) as (kit, title):
+        raw = asic.pack(files, key=kit.xml_key, cert_chain=[kit.certificate, *kit.chain], role=title)
+    with transaction.atomic():
+        transfer = _locked(transfer)
+        transfer.transition_to(TransferState.SENT)
+        _name, digest = storage.put(raw, ".zip")
+        transfer.bundle_sha256 = digest
+        transfer.save()
+        _audit(
+            by,
+            "transfer.export",
+            transfer,
+            {"state": [TransferState.DECIDED, TransferState.SENT], "bundle_sha256": [None, digest]},
+            channel,
+        )
+    return raw
+
+
+def _duplicate_student(page: dict[str, Any]) -> Student | None:
+    personal_id, sector_code = page.get("personal_id") or "", page.get("sector_code") or ""
+    if personal_id and (found := Student.objects.filter(personal_id=personal_id).first()):
+        return found
+    if sector_code and (found := Student.objects.filter(sector_code=sector_code).first()):
+        return found
+    try:
+        born = dt.date.fromisoformat(str(page.get("date_of_birth")))
+    except ValueError:
+        return None
+    return Student.objects.filter(full_name=nfc(page.get("full_name") or ""), date_of_birth=born).first()
+
+
+def receipt_data(verified: bundles.Verified, school: School, *, received_on: dt.date) -> dict[str, Any]:
+    """The content of the signed acceptance receipt (``TransferReceipt``)."""
+    student = verified.header["student"]
+    return {
+        "TransferId": verified.header["transfer_id"],
+        "BundleSha256": verified.sha256,
+        "ReceivedOn": received_on.isoformat(),
+        "ReceivingSchool": {"Code": school.code, "Name": school.name, "Deployment": settings.PUBLIC_BASE_URL},
+        "Student": {"FullName": student.get("full_name", ""), "DateOfBirth": student.get("date_of_birth", "")},
+        "Records": [
+            {
+                "IssuanceCode": y.issuance_code,
+                "SchoolYear": y.school_year,
+                "PdfSha256": hashlib.sha256(y.pdf).hexdigest(),
+                "XmlSha256": hashlib.sha256(y.xml).hexdigest(),
+            }
+            for y in verified.years
+        ],
+    }
+
+
+def import_bundle(
+    *,
+    by: Any,
+    raw: bytes,
+    school: School,
+    credential: SigningCredential,
+    authorisation: str,
+    to_class: ClassGroup | None = None,
+    channel: str = "web",
+) -> tuple[ReceivedBundle, bytes]:
+    """Receive a child from another system: verify the whole bundle first (container, seal,
+    decision, every record, with the verification core and the trust of this deployment plus the
+    imported trust bundles), then create the student, their earlier schooling and the received
+    records (kept byte for byte), enrol them in ``to_class`` from the transfer's date when given,
+    and return the acceptance receipt signed with this school's seal.
+
+    Refused with nothing written: not a head of ``school`` (``not_receiving_principal``); every
+    ``bundle_*`` code of docs/transfer-bundle.md (``bundle_unknown_issuer`` for a seal or record
+    this system cannot trust); a bundle already imported (``bundle_already_imported``); a child who
+    already exists here (``bundle_duplicate_student``); a class of another school (``class_mismatch``).
+    """
+    if not permissions.heads(by, school):
+        raise PermissionRefused(
+            _("Only the principal of the receiving school imports a transfer bundle."), code="not_receiving_principal"
+        )
+    if to_class is not None and to_class.school_id != school.pk:
+        raise ValidationFailed(
+            _("Choose a class of %(school)s.") % {"school": school.name}, code="class_mismatch", field="to_class"
+        )
+    verified = bundles.verify(raw, trust=transfer_trust.trust_for_import())
+    header = verified.header
+    if verified.header["kind"] != "transfer":
+        raise bundles.BundleRefused("bundle_format_unknown", "not a transfer bundle")
+    latest = verified.years[-1].data if verified.years else None
+    page = dict(latest["student"]) if latest else dict(header["student"])
+    with signature.opened(
+        by=by, credential=credential, authorisation=authorisation, role=SignatureRole.SCHOOL, school=school
+    ) as (kit, title):
+        unsigned = documents.build("TransferReceipt", receipt_data(verified, school, received_on=clock.today()))
+        receipt = signature.sign_document(unsigned, kit, title)
+    with transaction.atomic():
+        if ReceivedBundle.objects.filter(
+            Q(transfer_id=header["transfer_id"]) | Q(bundle_sha256=verified.sha256)
+        ).exists():
+            raise bundles.BundleRefused("bundle_already_imported")
+        if _duplicate_student(page) is not None:
+            raise bundles.BundleRefused("bundle_duplicate_student")
+        from hocbaso.directory.actions import STUDENT_FIELDS
+
+        student = directory.create_student(
+            by=by, school=school, data={k: v for k, v in page.items() if k in STUDENT_FIELDS}, channel=channel
+        )
+        source = _("Transfer bundle from %(school)s") % {"school": header["source"]["school"]["name"]}
+        if latest:
+            directory.add_prior_schooling(
+                by=by, student=student, rows=latest["history"], source=str(source), channel=channel
+            )
+        if to_class is not None:
+            directory.enrol_student(
+                by=by,
+                student=student,
+                class_group=to_class,
+                start_date=max(dt.date.fromisoformat(header["effective_date"]), to_class.school_year.start_date),
+                channel=channel,
+            )
+        bundle_stored, _digest = storage.put(raw, ".zip")
+        receipt_stored, receipt_digest = storage.put(receipt, ".xml")
+        received = ReceivedBundle.objects.create(
+            transfer_id=header["transfer_id"],
+            bundle_name=bundle_stored,
+            bundle_sha256=verified.sha256,
+            sending_school_code=str(header["source"]["school"]["code"])[:20],
+            sending_school_name=str(header["source"]["school"]["name"])[:200],
+            sending_deployment=str(header["source"].get("deployment", ""))[:200],
+            student=student,
+            school=school,
+            class_group=to_class,
+            header=header,
+            imported_by=by,
+            imported_at=clock.now(),
+            receipt_name=receipt_stored,
+            receipt_sha256=receipt_digest,
+        )
+        for year in verified.years:
+            pdf_name, pdf_sha = storage.put(year.pdf, ".pdf")
+            xml_name, xml_sha = storage.put(year.xml, ".xml")
+            ReceivedRecord.objects.create(
+                bundle=received,
+                school_year=year.school_year,
+                issuance_code=year.issuance_code,
+                issuing_school=str(year.data["school"]["name"])[:200],
+                class_name=str(year.data["year"]["class_name"])[:20],
+                pdf_name=pdf_name,
+                pdf_sha256=pdf_sha,
+                xml_name=xml_name,
+                xml_sha256=xml_sha,
+            )
+        audit.record(
+            by=by,
+            action="transfer.import",
+            obj=received,
+            school_id=school.pk,
+            channel=channel,
+            changes={
+                "bundle_sha256": [None, verified.sha256],
+                "from": [None, received.sending_school_name],
+                "student": [None, student.pk],
+                "records": [None, [y.issuance_code for y in verified.years]],
+                "receipt_sha256": [None, receipt_digest],
+            },
+        )
+    return received, receipt
+
+
+def import_receipt(*, by: Any, transfer: Transfer, raw: bytes, channel: str = "web") -> Transfer:
+    """Close the sending side: the receiving system's signed acceptance receipt for this
+    transfer's bundle. The child's enrolment here ends on the transfer's date.
+
+    Refused: not staff of the sending school (``not_school_manager``); not waiting for a receipt
+    (``transfer_state``); a receipt whose signature is not valid or not trusted
+    (``receipt_invalid`` / ``bundle_unknown_issuer``); a receipt for another transfer or another
+    bundle (``receipt_mismatch``).
+    """
+    transfer = Transfer.objects.select_related("student", "from_school").get(pk=transfer.pk)
+    if not permissions.can_manage(by, transfer.from_school):
+        raise PermissionRefused(_("You do not manage this school."), code="not_school_manager")
+    if transfer.state != TransferState.SENT:
+        raise Conflict(_("This transfer is not waiting for a receipt."), code="transfer_state")
+    report = documents.verify(raw, transfer_trust.trust_for_import(), kind="TransferReceipt")
+    if report.outcome != "valid":
+        if report.reason in ("signature_untrusted", "xml_signature_revocation_unknown"):
+            raise bundles.BundleRefused("bundle_unknown_issuer", report.reason)
+        raise ValidationFailed(
+            _("The receipt's signature is not valid (%(reason)s).") % {"reason": report.reason},
+            code="receipt_invalid",
+            field="file",
+        )
+    content = documents.parse(raw, kind="TransferReceipt")
+    if content.get("TransferId") != str(transfer.public_id) or content.get("BundleSha256") != transfer.bundle_sha256:
+        raise ValidationFailed(
+            _("This receipt is for another transfer or another bundle."), code="receipt_mismatch", field="file"
+        )
+    with transaction.atomic():
+        transfer = _locked(transfer)
+        transfer.transition_to(TransferState.ACCEPTED)
+        name, digest = storage.put(raw, ".xml")
+        transfer.receipt_name, transfer.receipt_sha256 = name, digest
+        transfer.answered_at = clock.now()
+        transfer.save()
+        directory.withdraw_student(
+            by=by,
+            student=transfer.student,
+            on=transfer.desired_date,
+            reason=f"transfer {transfer.public_id} → {transfer.destination}",
+            channel=channel,
+        )
+        _audit(
+            by,
+            "transfer.receipt",
+            transfer,
+            {
+                "state": [TransferState.SENT, TransferState.ACCEPTED],
+                "receipt_sha256": [None, digest],
+                "received_by": [None, (content.get("ReceivingSchool") or {}).get("Name", "")],
+            },
+            channel,
+        )
+    return transfer
+
+
+@transaction.atomic
+def import_trust(*, by: Any, raw: bytes, name: str, channel: str = "web") -> TrustedDeployment:
+    """An operator trusts another deployment: its trust bundle (``hocbaso-trust-bundle/1``, from its
+    ``/verify/trust-bundle.json``). Audited; importing the same bundle again is refused
+    (``trust_already_imported``); an unreadable one too (``trust_bundle_invalid``)."""
+    if by is not None and not permissions.is_operator(by):
+        raise PermissionRefused(_("Only an operator imports another system's trust."), code="operator_only")
+    name = _text(name, field="name", message=_("Name the system you trust."), code="name_required")
+    try:
+        parsed = load_bundle(raw)
+    except BundleInvalid as exc:
+        raise ValidationFailed(
+            _("This is not a trust bundle (%(detail)s).") % {"detail": str(exc)},
+            code="trust_bundle_invalid",
+            field="file",
+        ) from None
+    digest = hashlib.sha256(raw).hexdigest()
+    if TrustedDeployment.objects.filter(bundle_sha256=digest).exists():
+        raise Conflict(_("This trust bundle has already been imported."), code="trust_already_imported", field="file")
+    fingerprints = [c.fingerprint(hashes.SHA256()).hex().upper() for c in parsed.trust.roots]
+    trusted = TrustedDeployment.objects.create(
+        name=name,
+        bundle=raw,
+        bundle_sha256=digest,
+        roots_fingerprints=fingerprints,
+        demo=parsed.trust.demo,
+        imported_by=by if getattr(by, "is_authenticated", False) else None,
+        imported_at=clock.now(),
+    )
+    audit.record(
+        by=by,
+        action="trust.import",
+        obj=trusted,
+        channel=channel,
+        changes={"name": [None, name], "roots": [None, fingerprints], "bundle_sha256": [None, digest]},
+    )
+    return trusted
