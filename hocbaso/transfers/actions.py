@@ -599,9 +599,9 @@ def import_bundle(
             raise bundles.BundleRefused("bundle_duplicate_student")
         from hocbaso.directory.actions import STUDENT_FIELDS
 
-        student = directory.create_student(
-            by=by, school=school, data={k: v for k, v in page.items() if k in STUDENT_FIELDS}, channel=channel
-        )
+        data = {k: v for k, v in page.items() if k in STUDENT_FIELDS}
+        data["date_of_birth"] = dt.date.fromisoformat(str(page["date_of_birth"]))
+        student = directory.create_student(by=by, school=school, data=data, channel=channel)
         source = _("Transfer bundle from %(school)s") % {"school": header["source"]["school"]["name"]}
         if latest:
             directory.add_prior_schooling(
