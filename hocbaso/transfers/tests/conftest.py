@@ -15,6 +15,7 @@ from hocbaso.signing.tests.factories import PASSWORD, register_credential, signi
 from hocbaso.testing import World
 from hocbaso.transfers import actions
 from hocbaso.transfers.models import Transfer
+from hocbaso.transfers.tests.helpers import issued_years
 from hocbaso.verification import registry
 
 MID_YEAR = dt.date(2026, 1, 5)
@@ -51,3 +52,29 @@ def decided(world: World, credentials: dict[str, SigningCredential], student: st
     return actions.decide_transfer(
         by=world.users["principal"], transfer=transfer, credential=credentials["principal"], authorisation=PASSWORD
     )
+
+
+ELSEWHERE = "Trường Tiểu học Hòa Bình, Hà Nội"
+
+
+@pytest.fixture
+def sent(world: World, pki: DemoPKI, signing_env: dict[str, Any], credentials) -> tuple[Transfer, bytes]:  # type: ignore[no-untyped-def]  # noqa: F811
+    student, _versions = issued_years(world, pki, signing_env, years=2)
+    transfer = actions.request_transfer(
+        by=world.users["clerk"],
+        student=student,
+        to_school=None,
+        destination=ELSEWHERE,
+        school_year="2025-2026",
+        desired_date=MID_YEAR,
+        reason="Gia đình chuyển ra Hà Nội",
+        requested_by_family="Nguyễn Văn Đức (cha)",
+    )
+    actions.decide_transfer(
+        by=world.users["principal"], transfer=transfer, credential=credentials["principal"], authorisation=PASSWORD
+    )
+    raw = actions.export_bundle(
+        by=world.users["clerk"], transfer=transfer, credential=credentials["seal_a"], authorisation=PASSWORD
+    )
+    transfer.refresh_from_db()
+    return transfer, raw

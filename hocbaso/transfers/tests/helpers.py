@@ -91,7 +91,11 @@ def issued_years(
         )
         enrol(student, class_group)
         versions.append(_frozen(record, class_group, index + 1, index + 1))
-    for user, role in [("homeroom", SignatureRole.HOMEROOM), ("principal", SignatureRole.PRINCIPAL), ("clerk", SignatureRole.SCHOOL)]:
+    for user, role in [
+        ("homeroom", SignatureRole.HOMEROOM),
+        ("principal", SignatureRole.PRINCIPAL),
+        ("clerk", SignatureRole.SCHOOL),
+    ]:
         if role == SignatureRole.HOMEROOM:
             from hocbaso.directory.models import Appointment, Role
 

@@ -20,34 +20,8 @@ from hocbaso.signing.tests.factories import PASSWORD
 from hocbaso.testing import World
 from hocbaso.transfers import actions, asic, documents
 from hocbaso.transfers.models import ReceivedBundle, ReceivedRecord, Transfer, TransferState
-from hocbaso.transfers.tests.conftest import MID_YEAR
-from hocbaso.transfers.tests.helpers import issued_years
+from hocbaso.transfers.tests.conftest import ELSEWHERE
 from hocbaso.transfers.trust import trust_for_import
-
-ELSEWHERE = "Trường Tiểu học Hòa Bình, Hà Nội"
-
-
-@pytest.fixture
-def sent(world: World, pki: DemoPKI, signing_env: dict[str, Any], credentials) -> tuple[Transfer, bytes]:  # type: ignore[no-untyped-def]
-    student, _versions = issued_years(world, pki, signing_env, years=2)
-    transfer = actions.request_transfer(
-        by=world.users["clerk"],
-        student=student,
-        to_school=None,
-        destination=ELSEWHERE,
-        school_year="2025-2026",
-        desired_date=MID_YEAR,
-        reason="Gia đình chuyển ra Hà Nội",
-        requested_by_family="Nguyễn Văn Đức (cha)",
-    )
-    actions.decide_transfer(
-        by=world.users["principal"], transfer=transfer, credential=credentials["principal"], authorisation=PASSWORD
-    )
-    raw = actions.export_bundle(
-        by=world.users["clerk"], transfer=transfer, credential=credentials["seal_a"], authorisation=PASSWORD
-    )
-    transfer.refresh_from_db()
-    return transfer, raw
 
 
 def entries(raw: bytes) -> list[tuple[str, bytes, int]]:
@@ -94,7 +68,7 @@ def test_import_creates_the_student_history_and_records_and_signs_a_receipt(worl
     assert student.school == world.school_b and student.full_name == "Nguyễn Thị Thu Hằng"
     assert Enrolment.objects.get(student=student).class_group == world.class_b_3a
     assert PriorSchooling.objects.filter(student=student).count() >= 2
-    files = dict((n, c) for n, c, _m in entries(raw))
+    files = {n: c for n, c, _m in entries(raw)}
     for record in ReceivedRecord.objects.filter(bundle=received):
         assert storage.get(record.pdf_name, record.pdf_sha256) == files[f"records/{record.school_year}/record.pdf"]
         assert storage.get(record.xml_name, record.xml_sha256) == files[f"records/{record.school_year}/record.xml"]
@@ -134,8 +108,10 @@ def _replace(raw: bytes, name: str, content: bytes) -> bytes:
 
 def test_a_changed_record_is_a_hash_mismatch(world: World, sent, credentials) -> None:  # type: ignore[no-untyped-def]
     _t, raw = sent
-    pdf = dict((n, c) for n, c, _m in entries(raw))["records/2025-2026/record.pdf"]
-    refused(world, credentials, _replace(raw, "records/2025-2026/record.pdf", pdf + b"\n%forged\n"), "bundle_hash_mismatch")
+    pdf = {n: c for n, c, _m in entries(raw)}["records/2025-2026/record.pdf"]
+    refused(
+        world, credentials, _replace(raw, "records/2025-2026/record.pdf", pdf + b"\n%forged\n"), "bundle_hash_mismatch"
+    )
 
 
 def test_a_manifest_rewritten_for_a_forgery_breaks_the_seal(world: World, sent, credentials) -> None:  # type: ignore[no-untyped-def]
@@ -148,7 +124,7 @@ def test_a_manifest_rewritten_for_a_forgery_breaks_the_seal(world: World, sent, 
 
 def test_a_damaged_signature_value(world: World, sent, credentials) -> None:  # type: ignore[no-untyped-def]
     _t, raw = sent
-    signatures = dict((n, c) for n, c, _m in entries(raw))[asic.SIGNATURES]
+    signatures = {n: c for n, c, _m in entries(raw)}[asic.SIGNATURES]
     start = signatures.index(b"<ds:SignatureValue>") + len(b"<ds:SignatureValue>")
     damaged = signatures[:start] + (b"A" if signatures[start : start + 1] != b"A" else b"B") + signatures[start + 1 :]
     refused(world, credentials, _replace(raw, asic.SIGNATURES, damaged), "bundle_signature_invalid")
@@ -156,10 +132,17 @@ def test_a_damaged_signature_value(world: World, sent, credentials) -> None:  # 
 
 def test_a_file_not_in_the_manifest(world: World, sent, credentials) -> None:  # type: ignore[no-untyped-def]
     _t, raw = sent
-    refused(world, credentials, rezip([*entries(raw), ("records/extra.pdf", b"%PDF-1.7", zipfile.ZIP_DEFLATED)]), "bundle_file_not_in_manifest")
+    refused(
+        world,
+        credentials,
+        rezip([*entries(raw), ("records/extra.pdf", b"%PDF-1.7", zipfile.ZIP_DEFLATED)]),
+        "bundle_file_not_in_manifest",
+    )
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd", "/etc/passwd", "records/../../x.pdf", "C:/x.pdf", "records\\x.pdf"])
+@pytest.mark.parametrize(
+    "name", ["../../etc/passwd", "/etc/passwd", "records/../../x.pdf", "C:/x.pdf", "records\\x.pdf"]
+)
 def test_a_path_escaping_the_bundle(world: World, sent, credentials, name: str) -> None:  # type: ignore[no-untyped-def]
     _t, raw = sent
     refused(world, credentials, rezip([*entries(raw), (name, b"x", zipfile.ZIP_STORED)]), "bundle_unsafe_path")
@@ -167,7 +150,12 @@ def test_a_path_escaping_the_bundle(world: World, sent, credentials, name: str) 
 
 def test_a_zip_bomb(world: World, sent, credentials) -> None:  # type: ignore[no-untyped-def]
     _t, raw = sent
-    refused(world, credentials, rezip([*entries(raw), ("records/bomb.xml", b"\0" * (8 << 20), zipfile.ZIP_DEFLATED)]), "bundle_zip_bomb")
+    refused(
+        world,
+        credentials,
+        rezip([*entries(raw), ("records/bomb.xml", b"\0" * (8 << 20), zipfile.ZIP_DEFLATED)]),
+        "bundle_zip_bomb",
+    )
 
 
 def test_too_many_entries(world: World, sent, credentials) -> None:  # type: ignore[no-untyped-def]
@@ -205,7 +193,11 @@ def test_the_same_bundle_twice(world: World, sent, credentials) -> None:  # type
 def test_a_child_who_already_exists_here(world: World, sent, credentials) -> None:  # type: ignore[no-untyped-def]
     _t, raw = sent
     Student.objects.create(
-        school=world.school_b, full_name="Nguyễn T. Hằng", gender=2, date_of_birth="2014-09-12", personal_id="051314012345"
+        school=world.school_b,
+        full_name="Nguyễn T. Hằng",
+        gender=2,
+        date_of_birth="2014-09-12",
+        personal_id="051314012345",
     )
     refused(world, credentials, raw, "bundle_duplicate_student")
 
@@ -214,6 +206,10 @@ def test_only_the_receiving_principal_imports(world: World, sent, credentials) -
     _t, raw = sent
     with pytest.raises(DomainError) as caught:
         actions.import_bundle(
-            by=world.users["principal"], raw=raw, school=world.school_b, credential=credentials["seal_b"], authorisation=PASSWORD
+            by=world.users["principal"],
+            raw=raw,
+            school=world.school_b,
+            credential=credentials["seal_b"],
+            authorisation=PASSWORD,
         )
     assert caught.value.code == "not_receiving_principal"
