@@ -3,6 +3,8 @@
 (function () {
   var match = /(?:^|[#&])ma=([0-9A-Za-z-]{12,20})/.exec(window.location.hash);
   if (!match) return;
+  // Take the code out of the address bar (and out of the history), then fill the field.
+  window.history.replaceState(null, "", window.location.pathname + window.location.search);
   var field = document.getElementById("id_code");
   if (field && !field.value) {
     field.value = match[1].toUpperCase();
