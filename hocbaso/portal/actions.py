@@ -20,6 +20,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.accounts.models import User
@@ -108,11 +109,15 @@ def _revoke(access: GuardianAccess, *, by: Any, reason: str) -> None:
 
 
 def class_students(class_group: ClassGroup) -> list[Student]:
-    """The students now enrolled in ``class_group`` whose record its school holds, by name."""
-    enrolments = Enrolment.objects.filter(
-        class_group=class_group, end_date__isnull=True, student__school_id=class_group.school_id
-    ).select_related("student")
-    return sorted((e.student for e in enrolments), key=lambda s: (s.given_name, s.full_name))
+    """The students of ``class_group`` who are in it now or stayed to the end of its year (not those
+    who left during it), whose record its school still holds; by given name as class lists are."""
+    enrolments = (
+        Enrolment.objects.filter(class_group=class_group, student__school_id=class_group.school_id)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=class_group.school_year.end_date))
+        .select_related("student")
+    )
+    students = {e.student_id: e.student for e in enrolments}
+    return sorted(students.values(), key=lambda s: (s.given_name, s.full_name))
 
 
 def issue_class_letters(*, by: Any, class_group: ClassGroup, copies: int = 2) -> list[Letter]:

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from hocbaso.audit import actions as audit
-from hocbaso.demo import assessments_data, directory_data
+from hocbaso.demo import assessments_data, directory_data, portal_data
 from hocbaso.directory.models import School
 
 
@@ -47,6 +47,15 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {directory_data.DEMO_PASSWORD}):")
         for role, username, scope in accounts.rows:
             self.stdout.write(f"  {role:<45} {username:<32} {scope}")
+        family = portal_data.ensure()
+        self.stdout.write(
+            f"  {'Family (guardian), at /family/login/':<45} {family.login:<32} "
+            f"{family.child.full_name}, 3A 2024-2025, {directory_data.SCHOOLS[0].name}"
+        )
+        self.stdout.write(
+            f"Family letter to activate at /family/activate/: code {family.letter_code} with the birth date "
+            f"{family.letter_child.date_of_birth:%d/%m/%Y} of {family.letter_child.full_name} (new on every run)."
+        )
 
 
 def _known_accounts() -> directory_data.DemoAccounts:
