@@ -75,7 +75,8 @@ def issued_years(
     world: World, pki: DemoPKI, env: dict[str, Any], *, years: int, name: str = "Nguyễn Thị Thu Hằng"
 ) -> tuple[Student, list[RecordVersion]]:
     """A student of school A with ``years`` issued records (grades 1…), the last year being the
-    world's 2025-2026 in class 3A, every version signed homeroom → principal → seal."""
+    world's 2025-2026 in class 3A, every version signed homeroom → principal → seal (``env``: the
+    ``tsa_url`` and ``trust`` of the signing tests; empty for the deployment's defaults)."""
     student = make_student(world.school_a, name)
     record = Record.objects.create(student=student, level=Level.PRIMARY)
     versions = []
@@ -116,8 +117,8 @@ def issued_years(
             role=role,
             signer_source=source,
             idempotency_key=uuid.uuid4().hex,
-            timestamper_url=env["tsa_url"],
-            trust=env["trust"],
+            timestamper_url=env.get("tsa_url"),
+            trust=env.get("trust"),
             credential=credential,
         )
         failed = [(i.code, i.message) for i in batch.items.all() if i.outcome != "ok"]
