@@ -44,10 +44,9 @@ def main() -> None:
     call_command("pki", "init", stdout=open(os.devnull, "w"))  # noqa: SIM115
     password = workflow.demo_pkcs12_password()
     started = time.perf_counter()
-    student, _versions = issued_years(world, workflow.demo_pki(), {}, years=args.years)
-    print(
-        f"set-up: {args.years} records rendered and signed (three signatures each): {time.perf_counter() - started:.1f} s"
-    )
+    student, _v = issued_years(world, workflow.demo_pki(), {}, years=args.years)
+    elapsed = time.perf_counter() - started
+    print(f"set-up: {args.years} records rendered and signed (three signatures each): {elapsed:.1f} s")
 
     def credential(user: str, organisation: bool = False) -> SigningCredential:
         return SigningCredential.objects.filter(staff__user__username=user, for_organisation=organisation).first()  # type: ignore[return-value]
