@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
+import uuid
+import zipfile
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
@@ -757,3 +760,71 @@ def import_trust(*, by: Any, raw: bytes, name: str, channel: str = "web") -> Tru
         changes={"name": [None, name], "roots": [None, fingerprints], "bundle_sha256": [None, digest]},
     )
     return trusted
+
+
+# --- admission to grade 6 --------------------------------------------------------------------------
+
+
+def export_admission(
+    *,
+    by: Any,
+    school: School,
+    school_year: SchoolYear,
+    recipient: str,
+    credential: SigningCredential,
+    authorisation: str,
+    channel: str = "web",
+) -> bytes:
+    """The admission export of ``school`` for ``recipient`` (a lower-secondary school or a board):
+    one zip holding the ``.xlsx`` list of grade-5 completers and one admission bundle (sealed by
+    the school) per child whose family consented and whose records are issued. Children without
+    consent are listed, never sent. Refused: not staff of the school (``not_school_manager``); no
+    recipient (``recipient_required``). Audited with the children sent.
+    """
+    from hocbaso.records.assembly_parts import student_page
+    from hocbaso.transfers import admission
+
+    if not permissions.can_manage(by, school):
+        raise PermissionRefused(_("You do not manage this school."), code="not_school_manager")
+    recipient = _text(recipient, field="recipient", message=_("Name the recipient."), code="recipient_required")
+    candidates = admission.completers(School.objects.filter(pk=school.pk), school_year)
+    sent = [c for c in candidates if c.consented and c.record_status == "issued"]
+    out = io.BytesIO()
+    with (
+        signature.opened(
+            by=by, credential=credential, authorisation=authorisation, role=SignatureRole.SCHOOL, school=school
+        ) as (kit, title),
+        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
+        archive.writestr("danh-sach-tuyen-sinh-lop-6.xlsx", admission.workbook(candidates, school_year))
+        for candidate in sent:
+            versions = issued_versions(candidate.student)
+            files = _record_files(versions)
+            files[bundles.HEADER] = bundles.header(
+                kind="admission",
+                transfer_id=str(uuid.uuid4()),
+                source=_source(school),
+                destination=recipient,
+                student=student_page(candidate.student),
+                school_year=school_year.code,
+                effective_date=school_year.end_date.isoformat(),
+                years=[(v.school_year.code, v.issuance_code) for v in versions],
+                with_decision=False,
+            )
+            packed = asic.pack(files, key=kit.xml_key, cert_chain=[kit.certificate, *kit.chain], role=title)
+            code = candidate.version.issuance_code if candidate.version else str(candidate.student.pk)
+            archive.writestr(f"hoc-ba/{code}.zip", packed, compress_type=zipfile.ZIP_STORED)
+    audit.record(
+        by=by,
+        action="admission.export",
+        obj=school,
+        school_id=school.pk,
+        channel=channel,
+        changes={
+            "recipient": [None, recipient],
+            "school_year": [None, school_year.code],
+            "sent": [None, [c.student.pk for c in sent]],
+            "listed": [None, len(candidates)],
+        },
+    )
+    return out.getvalue()

@@ -90,3 +90,13 @@ class ImportForm(forms.Form):
 
 class FileForm(forms.Form):
     file = forms.FileField(label=_("File"))
+
+
+class TrustForm(forms.Form):
+    name = forms.CharField(max_length=200, label=_("Name of the trusted system"))
+    file = forms.FileField(label=_("Trust bundle (.json)"))
+
+
+class AdmissionExportForm(CredentialForm):
+    school_year = forms.ModelChoiceField(queryset=SchoolYear.objects.all(), label=_("School year"))
+    recipient = forms.CharField(max_length=300, label=_("Recipient (lower-secondary school or admission board)"))

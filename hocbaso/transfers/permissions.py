@@ -56,6 +56,11 @@ def heads(user: Any, school: School | None) -> bool:
     return school is not None and school.pk in _school_ids(user, HEAD_ROLES, today=True)
 
 
+def head_school_ids(user: Any) -> set[int]:
+    """Schools the user heads (principal or vice-principal) today."""
+    return _school_ids(user, HEAD_ROLES, today=True)
+
+
 def can_decide(user: Any, transfer: Transfer) -> bool:
     return heads(user, transfer.from_school)
 

@@ -7,20 +7,34 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from hocbaso.audit import actions as audit
 from hocbaso.core.errors import DomainError
 from hocbaso.core.forms import add_domain_error
 from hocbaso.core.permissions import requires
-from hocbaso.directory.models import ClassGroup
+from hocbaso.directory.models import ClassGroup, School, SchoolYear
 from hocbaso.directory.permissions import visible_students
+from hocbaso.records import storage
 from hocbaso.signing import workflow
 from hocbaso.signing.models import SignatureRole
-from hocbaso.transfers import actions, permissions
-from hocbaso.transfers.forms import AcceptForm, CredentialForm, ReasonForm, RequestForm
-from hocbaso.transfers.models import OPEN_STATES, Transfer, TransferKind, TransferState
+from hocbaso.transfers import actions, admission, asic, permissions
+from hocbaso.transfers import trust as transfer_trust
+from hocbaso.transfers.forms import (
+    AcceptForm,
+    AdmissionExportForm,
+    CredentialForm,
+    FileForm,
+    ImportForm,
+    ReasonForm,
+    RequestForm,
+    TrustForm,
+)
+from hocbaso.transfers.models import OPEN_STATES, Transfer, TransferKind, TransferState, TrustedDeployment
+from hocbaso.verification import core
 
 
 def _transfer_or_404(request: HttpRequest, pk: int) -> Transfer:
@@ -132,6 +146,9 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "school_year__code"
             ),
             "forms": _step_forms(request, transfer, posted),
+            "can_export": transfer.kind == TransferKind.EXTERNAL
+            and transfer.state in (TransferState.DECIDED, TransferState.SENT)
+            and permissions.can_manage(request.user, transfer.from_school),
         },
     )
 
@@ -145,3 +162,178 @@ def decision_file(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         return render(request, "404.html", {"message": exc.message}, status=404)
     return _file(content, f"quyet-dinh-chuyen-truong-{transfer.public_id}.xml", "application/xml")
+
+
+# --- across deployments ---------------------------------------------------------------------------
+
+
+@requires(permissions.is_transfer_staff)
+def export_bundle(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST: seal and download the bundle of an external transfer (school seal and its password)."""
+    transfer = _transfer_or_404(request, pk)
+    seals = workflow.credentials_for(request.user, SignatureRole.SCHOOL).filter(school=transfer.from_school)
+    form = CredentialForm(request.POST or None, credentials=seals)
+    if request.method == "POST" and form.is_valid():
+        try:
+            raw = actions.export_bundle(by=request.user, transfer=transfer, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            return _file(raw, f"goi-chuyen-truong-{transfer.public_id}.zip", "application/vnd.etsi.asic-e+zip")
+    return render(request, "transfers/seal_form.html", {"form": form, "transfer": transfer, "step": "export"})
+
+
+@requires(permissions.is_transfer_staff)
+def import_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST: the receiving system's signed receipt closes this transfer."""
+    transfer = _transfer_or_404(request, pk)
+    form = FileForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.import_receipt(by=request.user, transfer=transfer, raw=_read_upload(form.cleaned_data["file"]))
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Receipt accepted: the transfer is finished."))
+            return redirect("transfers:detail", pk=transfer.pk)
+    return render(request, "transfers/seal_form.html", {"form": form, "transfer": transfer, "step": "receipt"})
+
+
+def _read_upload(upload: Any) -> bytes:
+    """At most one byte more than the bundle limit is read; the import refuses the rest."""
+    return bytes(upload.read(asic.MAX_BUNDLE_BYTES + 1))
+
+
+@requires(permissions.is_transfer_staff)
+def import_bundle(request: HttpRequest) -> HttpResponse:
+    """A principal imports a bundle from another system into their school; the receipt downloads."""
+    school = School.objects.filter(pk__in=permissions.head_school_ids(request.user)).first()
+    if school is None:
+        raise PermissionDenied
+    classes = ClassGroup.objects.filter(school=school).order_by("-school_year__code", "grade", "name")
+    seals = workflow.credentials_for(request.user, SignatureRole.SCHOOL).filter(school=school)
+    form = ImportForm(request.POST or None, request.FILES or None, classes=classes, credentials=seals)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            received, receipt = actions.import_bundle(
+                by=request.user,
+                raw=_read_upload(data["bundle"]),
+                school=school,
+                credential=data["credential"],
+                authorisation=data["authorisation"],
+                to_class=data["to_class"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            return _file(receipt, f"xac-nhan-tiep-nhan-{received.transfer_id}.xml", "application/xml")
+    received_list = permissions.visible_received(request.user).select_related("student")[:50]
+    return render(request, "transfers/import.html", {"form": form, "school": school, "received": received_list})
+
+
+@requires(permissions.is_transfer_staff)
+def received_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A received bundle: its records as received, each verified again now with the core."""
+    received = get_object_or_404(permissions.visible_received(request.user).select_related("student", "school"), pk=pk)
+    audit.record(by=request.user, action="student.read", obj=received.student, school_id=received.school_id)
+    trust = transfer_trust.trust_for_import()
+    rows = []
+    for record in received.records.all():
+        reports = [
+            core.report_of(core.examine(storage.get(name, digest), trust=trust).checks)
+            for name, digest in ((record.pdf_name, record.pdf_sha256), (record.xml_name, record.xml_sha256))
+        ]
+        rows.append(
+            {"record": record, "files": list(zip(reports, (f"pdf-{record.pk}", f"xml-{record.pk}"), strict=True))}
+        )
+    return render(request, "transfers/received.html", {"received": received, "rows": rows})
+
+
+@requires(permissions.is_transfer_staff)
+def received_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """A received record's PDF or XML (``kind`` ``pdf-<id>``/``xml-<id>``) or the receipt, byte for byte."""
+    received = get_object_or_404(permissions.visible_received(request.user), pk=pk)
+    if kind == "receipt":
+        return _file(storage.get(received.receipt_name, received.receipt_sha256), "receipt.xml", "application/xml")
+    prefix, _sep, record_pk = kind.partition("-")
+    record = get_object_or_404(received.records.all(), pk=int(record_pk) if record_pk.isdigit() else 0)
+    audit.record(by=request.user, action="record.read", obj=record, school_id=received.school_id)
+    if prefix == "pdf":
+        return _file(storage.get(record.pdf_name, record.pdf_sha256), f"{record.issuance_code}.pdf", "application/pdf")
+    return _file(storage.get(record.xml_name, record.xml_sha256), f"{record.issuance_code}.xml", "application/xml")
+
+
+@requires(permissions.is_operator)
+def trust_page(request: HttpRequest) -> HttpResponse:
+    """Operators: the deployments this one trusts, and importing another one's trust bundle."""
+    form = TrustForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.import_trust(
+                by=request.user, raw=_read_upload(form.cleaned_data["file"]), name=form.cleaned_data["name"]
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Trust bundle imported."))
+            return redirect("transfers:trust")
+    return render(request, "transfers/trust.html", {"form": form, "trusted": TrustedDeployment.objects.all()})
+
+
+# --- admission to grade 6 --------------------------------------------------------------------------
+
+
+def _admission_scope(request: HttpRequest) -> tuple[Any, SchoolYear | None, list[Any]]:
+    schools = permissions.admission_schools(request.user)
+    chosen = request.GET.get("school", "")
+    if chosen.isdigit():
+        schools = schools.filter(pk=int(chosen))
+    years = SchoolYear.objects.all()
+    year = years.filter(code=request.GET.get("year", "")).first() or years.first()
+    return schools, year, list(years)
+
+
+@requires(permissions.is_admission_reader)
+def admissions(request: HttpRequest) -> HttpResponse:
+    """Grade-5 completers per school (school staff) or per commune (unit officers), with their records' status."""
+    schools, year, years = _admission_scope(request)
+    candidates = admission.completers(schools, year) if year else []
+    if request.GET.get("format") == "xlsx" and year is not None:
+        return _file(
+            admission.workbook(candidates, year),
+            f"tuyen-sinh-lop-6-{year.code}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    managed = [s for s in permissions.admission_schools(request.user) if permissions.can_manage(request.user, s)]
+    return render(
+        request,
+        "transfers/admissions.html",
+        {
+            "candidates": candidates,
+            "year": year,
+            "years": years,
+            "schools": permissions.admission_schools(request.user),
+            "labels": admission.STATUS_LABELS,
+            "managed": managed,
+        },
+    )
+
+
+@requires(permissions.is_transfer_staff)
+def admission_export(request: HttpRequest, school_pk: int) -> HttpResponse:
+    """POST: the zip for a lower-secondary school or board (list + one sealed bundle per consenting family)."""
+    school = get_object_or_404(School, pk=school_pk)
+    if not permissions.can_manage(request.user, school):
+        raise PermissionDenied
+    seals = workflow.credentials_for(request.user, SignatureRole.SCHOOL).filter(school=school)
+    form = AdmissionExportForm(request.POST or None, credentials=seals)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            raw = actions.export_admission(by=request.user, school=school, **data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            return _file(raw, f"tuyen-sinh-lop-6-{school.code}-{data['school_year'].code}.zip", "application/zip")
+    return render(request, "transfers/admission_export.html", {"form": form, "school": school})

@@ -1,0 +1,120 @@
+"""Admission to grade 6: the grade-5 students who completed the primary programme, with the status
+of their grade-5 record, and the export for a lower-secondary school or an admission board.
+
+Pure reading here; the export's write (audit, sealing) is ``actions.export_admission``.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from hocbaso.assessments.models import StudentYear, YearResult
+from hocbaso.core.xlsx_cells import put
+from hocbaso.directory import consent
+from hocbaso.directory.models import ConsentKind, School, SchoolYear, Student
+from hocbaso.records.models import CURRENT_STATUSES, RecordVersion, Status
+
+COMPLETED = [YearResult.EXCELLENT, YearResult.GOOD, YearResult.COMPLETED]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    student: Student
+    school: School
+    class_name: str
+    result: str
+    version: RecordVersion | None
+    consented: bool
+
+    @property
+    def record_status(self) -> str:
+        """``issued`` (signed by all three, in the transparency log), ``signing`` or ``missing``."""
+        if self.version is None:
+            return "missing"
+        return "issued" if self.version.status == Status.ISSUED else "signing"
+
+
+STATUS_LABELS = {
+    "issued": gettext_lazy("Issued, fully signed"),
+    "signing": gettext_lazy("Waiting for signatures"),
+    "missing": gettext_lazy("No record yet"),
+}
+
+
+def completers(schools: QuerySet[School], school_year: SchoolYear) -> list[Candidate]:
+    """Grade-5 students of ``schools`` in ``school_year`` whose result completes the primary programme."""
+    years = (
+        StudentYear.objects.filter(
+            school_year=school_year, class_group__grade=5, class_group__school__in=schools, result__in=COMPLETED
+        )
+        .select_related("student", "class_group__school")
+        .order_by("class_group__school__name", "class_group__name", "student__full_name")
+    )
+    rows = list(years)
+    versions = {
+        v.record.student_id: v
+        for v in RecordVersion.objects.filter(
+            school_year=school_year, status__in=CURRENT_STATUSES, record__student_id__in=[y.student_id for y in rows]
+        ).select_related("record")
+    }
+    return [
+        Candidate(
+            student=y.student,
+            school=y.class_group.school,
+            class_name=y.class_group.name,
+            result=y.get_result_display(),
+            version=versions.get(y.student_id),
+            consented=consent.granted(
+                student=y.student, requesting_school=y.class_group.school, kind=ConsentKind.ADMISSION
+            ),
+        )
+        for y in rows
+    ]
+
+
+def workbook(candidates: list[Candidate], school_year: SchoolYear) -> bytes:
+    """The admission list as ``.xlsx`` (one row per student)."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Tuyen sinh lop 6"
+    heads = [
+        _("School"),
+        _("Class"),
+        _("Full name"),
+        _("Date of birth"),
+        _("Personal ID"),
+        _("Result"),
+        _("Issuance code"),
+        _("Record"),
+        _("Family consent"),
+    ]
+    put(sheet, 1, 1, _("Grade-5 completers, school year %(year)s") % {"year": school_year.code}).font = Font(bold=True)
+    for column, head in enumerate(heads, start=1):
+        put(sheet, 3, column, head).font = Font(bold=True)
+    for row, c in enumerate(candidates, start=4):
+        values = [
+            c.school.name,
+            c.class_name,
+            c.student.full_name,
+            c.student.date_of_birth,
+            c.student.personal_id,
+            c.result,
+            c.version.issuance_code if c.version else "",
+            str(STATUS_LABELS[c.record_status]),
+            _("Yes") if c.consented else _("No"),
+        ]
+        for column, value in enumerate(values, start=1):
+            cell = put(sheet, row, column, value)
+            if column == 4:
+                cell.number_format = "DD/MM/YYYY"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,89 @@
+"""Admission to grade 6: the completers' list per school and per commune, its .xlsx, and the export
+that sends only what the family consented to."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from hocbaso.assessments.models import StudentYear
+from hocbaso.audit.models import AuditEvent
+from hocbaso.core.errors import DomainError
+from hocbaso.directory import consent
+from hocbaso.directory.models import ClassGroup, ConsentKind
+from hocbaso.signing.tests.factories import PASSWORD
+from hocbaso.testing import World, enrol, make_student
+from hocbaso.transfers import actions, admission
+
+
+@pytest.fixture
+def grade5(world: World) -> dict[str, object]:
+    class_5a = ClassGroup.objects.create(school=world.school_a, school_year=world.year, grade=5, name="5A")
+    done = make_student(world.school_a, "Võ Thị Lan")
+    behind = make_student(world.school_a, "Đặng Văn Hải")
+    for student, result in ((done, "htt"), (behind, "cht")):
+        enrol(student, class_5a)
+        StudentYear.objects.create(student=student, school_year=world.year, class_group=class_5a, result=result)
+    return {"class": class_5a, "done": done, "behind": behind}
+
+
+def test_only_completers_are_listed_with_their_record_status(world: World, grade5) -> None:  # type: ignore[no-untyped-def]
+    rows = admission.completers(world.school_a.__class__.objects.all(), world.year)
+    assert [r.student for r in rows] == [grade5["done"]]
+    assert rows[0].record_status == "missing" and rows[0].consented is False
+
+
+def test_the_page_and_xlsx_for_the_school_and_the_commune(world: World, grade5, login) -> None:  # type: ignore[no-untyped-def]
+    page = login("principal").get(reverse("transfers:admissions"), {"year": "2025-2026"})
+    assert "Võ Thị Lan" in page.content.decode() and "Đặng Văn Hải" not in page.content.decode()
+    response = login("officer").get(reverse("transfers:admissions"), {"year": "2025-2026", "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert "Võ Thị Lan" in [c.value for c in sheet[4]]
+    other = login("officer2").get(reverse("transfers:admissions"), {"year": "2025-2026"})
+    assert "Võ Thị Lan" not in other.content.decode()  # commune 2 does not oversee school A
+    assert login("teacher").get(reverse("transfers:admissions")).status_code == 403
+
+
+def test_the_export_sends_nothing_without_the_familys_consent(world: World, grade5, credentials) -> None:  # type: ignore[no-untyped-def]
+    def export() -> bytes:
+        return actions.export_admission(
+            by=world.users["clerk"],
+            school=world.school_a,
+            school_year=world.year,
+            recipient="Trường THCS Nguyễn Nghiêm",
+            credential=credentials["seal_a"],
+            authorisation=PASSWORD,
+        )
+
+    names = zipfile.ZipFile(io.BytesIO(export())).namelist()
+    assert names == ["danh-sach-tuyen-sinh-lop-6.xlsx"]
+    asked = consent.request_consent(
+        by=world.users["clerk"],
+        student=grade5["done"],
+        requesting_school=world.school_a,
+        kind=ConsentKind.ADMISSION,
+        purpose="Trường THCS Nguyễn Nghiêm",
+    )
+    consent.record_family_answer(by=None, consent=asked, accepted=True)
+    assert admission.completers(world.school_a.__class__.objects.all(), world.year)[0].consented
+    # consented, but no issued record yet: listed, not sent
+    assert zipfile.ZipFile(io.BytesIO(export())).namelist() == ["danh-sach-tuyen-sinh-lop-6.xlsx"]
+    assert AuditEvent.objects.filter(action="admission.export").count() == 2
+
+
+def test_the_export_needs_a_recipient_and_the_school(world: World, grade5, credentials) -> None:  # type: ignore[no-untyped-def]
+    for by, recipient, code in [("clerk", " ", "recipient_required"), ("principal_b", "THCS", "not_school_manager")]:
+        with pytest.raises(DomainError) as caught:
+            actions.export_admission(
+                by=world.users[by],
+                school=world.school_a,
+                school_year=world.year,
+                recipient=recipient,
+                credential=credentials["seal_a"],
+                authorisation=PASSWORD,
+            )
+        assert caught.value.code == code
