@@ -59,3 +59,7 @@ api.add_router("/verify", verification_router)
 from hocbaso.api.signing import router as signing_router  # noqa: E402
 
 api.add_router("/signing", signing_router)
+
+from hocbaso.api.transfers import router as transfers_router  # noqa: E402
+
+api.add_router("/transfers", transfers_router)
