@@ -9,9 +9,11 @@ values, completion, remediation and award proposals.
   every year-end test ≥ 5.
 - **Chưa hoàn thành** (``cht``): every other case.
 
-Only year-end (CN) values enter; after a summer re-assessment its values replace the year-end
-ones for the items re-assessed. A missing rating or required score blocks the computation with
-the cell named. Students on an individual education plan are not classified automatically.
+Only year-end (CN) values enter; after a summer re-assessment the result is recomputed with its
+values laid over the year-end ones for the items re-assessed (both values stay stored and
+printed side by side). A missing rating or required score blocks the computation with the cell
+named. Students on an individual education plan are not classified automatically: the principal
+records their completion (``plan_completed``). Grade 5 has no "lên lớp" (``check_decision``).
 """
 
 from __future__ import annotations
@@ -176,27 +178,83 @@ def with_reassessment(values: YearValues, summer: YearValues) -> YearValues:
     )
 
 
-def completion(grade: int, result: str, decision: str = "") -> str:
-    """Section 6 of the year page (Điều 10-11): what the student completed or what was decided."""
-    if result in COMPLETED:
-        return "Hoàn thành chương trình tiểu học" if grade == 5 else f"Hoàn thành chương trình lớp {grade}"
+@dataclass(frozen=True)
+class Completion:
+    """Section 6 of the year page (Điều 10-11 and the project's decisions).
+
+    ``completed_primary`` is None below grade 5 (nothing about the primary programme is printed);
+    ``promoted`` is None in grade 5 (there is no "lên lớp" after grade 5: a completer is admissible
+    to grade 6, a non-completer stays in grade 5) and while a decision is pending."""
+
+    completed_grade: bool
+    completed_primary: bool | None
+    promoted: bool | None
+    text: str
+
+
+PROMOTED, RETAINED = "promoted", "retained"
+
+
+def completion(grade: int, result: str, decision: str = "", *, plan_completed: bool | None = None) -> Completion:
+    """What section 6 says. For a student on an individual education plan (``not_classified``)
+    the principal's ``plan_completed`` stands for the result (None: not decided yet)."""
     if result == NOT_CLASSIFIED:
-        return "Đánh giá theo kế hoạch giáo dục cá nhân"
-    if decision == "promoted":
-        return "Được lên lớp"
-    if decision == "retained":
-        return "Ở lại lớp"
-    return "Chưa hoàn thành chương trình lớp học; rèn luyện trong hè"
+        if plan_completed is None:
+            return Completion(
+                False,
+                False if grade == 5 else None,
+                None,
+                "Đánh giá theo kế hoạch giáo dục cá nhân; chờ hiệu trưởng xác nhận",
+            )
+        completed = plan_completed
+    else:
+        completed = result in COMPLETED
+    primary = "chương trình tiểu học" if grade == 5 else f"chương trình lớp {grade}"
+    if completed:
+        return Completion(True, True if grade == 5 else None, None if grade == 5 else True, f"Hoàn thành {primary}")
+    not_primary = False if grade == 5 else None
+    if decision == RETAINED:
+        return Completion(
+            False, not_primary, None if grade == 5 else False, f"Chưa hoàn thành {primary}; ở lại lớp {grade}"
+        )
+    if decision == PROMOTED and grade < 5:
+        return Completion(False, None, True, f"Chưa hoàn thành {primary}; được lên lớp {grade + 1}")
+    return Completion(False, not_primary, None, f"Chưa hoàn thành {primary}; rèn luyện trong hè")
 
 
-def needs_decision(first_result: str, result: str, remediation_done: bool) -> bool:
-    """After CHT and the summer re-assessment, still not completed: the principal decides."""
+def needs_decision(first_result: str, result: str, remediation_done: bool, plan_completed: bool | None = None) -> bool:
+    """The principal decides "lên lớp" / "ở lại lớp": after CHT and the summer re-assessment,
+    still not completed; or for a student on an individual plan whose completion was refused."""
+    if result == NOT_CLASSIFIED:
+        return plan_completed is False
     return first_result == CHT and remediation_done and result == CHT
 
 
+def allowed_decisions(grade: int) -> tuple[str, ...]:
+    """Grade 5 has no "lên lớp": the only decision for a non-completer is "ở lại lớp"."""
+    return (RETAINED,) if grade == 5 else (PROMOTED, RETAINED)
+
+
+def check_decision(grade: int, decision: str) -> None:
+    """Refuse a decision the grade does not allow (``decision_invalid``; in grade 5,
+    ``decision_no_promotion_after_grade_5`` for "promoted")."""
+    if decision == PROMOTED and grade == 5:
+        raise ValidationFailed(
+            _(
+                "There is no promotion after grade 5: a student who has not completed "
+                "the primary programme stays in grade 5."
+            ),
+            code="decision_no_promotion_after_grade_5",
+            field="decision",
+        )
+    if decision not in allowed_decisions(grade):
+        raise ValidationFailed(_("Choose promoted or repeats the grade."), code="decision_invalid", field="decision")
+
+
 def proposed_awards(result: str) -> list[str]:
-    """Awards proposed automatically: only "Học sinh Xuất sắc", for HTXS. "Học sinh Tiêu biểu…"
-    is never automatic: it needs the teacher's justification and the class's recognition."""
+    """Awards proposed automatically to the principal (who confirms or declines; the computation
+    never grants one): only "Học sinh Xuất sắc", for HTXS. "Học sinh Tiêu biểu…" is never
+    automatic: it needs the teacher's justification and the class's recognition."""
     return ["Học sinh Xuất sắc"] if result == HTXS else []
 
 
@@ -209,9 +267,6 @@ def can_be_outstanding(result: str, *, justification: str, recognised_by_class: 
 def last_score(attempts: Sequence[int]) -> int | None:
     """After retests the record shows the last score; every attempt stays in the history."""
     return attempts[-1] if attempts else None
-
-
-PROMOTED, RETAINED = "promoted", "retained"
 
 
 @dataclass(frozen=True)
@@ -232,6 +287,7 @@ class StudentYearInput:
     values: YearValues
     reassessed: YearValues | None = None
     decision: PrincipalDecision | None = None
+    plan_completed: bool | None = None  # individual plan: the principal's completion decision
 
 
 @dataclass(frozen=True)
@@ -245,7 +301,7 @@ class YearOutcome:
     reassessed: Outcome | None
     decision: PrincipalDecision | None
     decision_needed: bool
-    completion: str
+    completion: Completion
     proposed_awards: tuple[str, ...]
 
     @property
@@ -267,7 +323,7 @@ def evaluate(student: StudentYearInput) -> YearOutcome:
             )
         reassessed = year_result(with_reassessment(student.values, student.reassessed))
     result = (reassessed or first).result
-    waiting = needs_decision(first.result, result, reassessed is not None)
+    waiting = needs_decision(first.result, result, reassessed is not None, student.plan_completed)
     decision = student.decision
     if decision is not None:
         if not waiting:
@@ -275,16 +331,18 @@ def evaluate(student: StudentYearInput) -> YearOutcome:
                 _("A promotion decision is only taken after remediation for a student still not completing."),
                 code="decision_not_needed",
             )
-        if decision.decision not in (PROMOTED, RETAINED):
-            raise ValidationFailed(
-                _("Choose promoted or repeats the grade."), code="decision_invalid", field="decision"
-            )
+        check_decision(student.values.grade, decision.decision)
     return YearOutcome(
         first=first,
         reassessed=reassessed,
         decision=decision,
         decision_needed=waiting and decision is None,
-        completion=completion(student.values.grade, result, decision.decision if decision else ""),
+        completion=completion(
+            student.values.grade,
+            result,
+            decision.decision if decision else "",
+            plan_completed=student.plan_completed,
+        ),
         proposed_awards=tuple(proposed_awards(result)),
     )
 

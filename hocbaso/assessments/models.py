@@ -7,9 +7,12 @@ code of the curriculum version in force), so adding lower secondary is data, not
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.directory.models import ClassGroup, School, SchoolYear, Student
@@ -148,16 +151,31 @@ class StudentYear(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Individual education plan: the homeroom teacher's assessment against the plan, then the
+    # principal's decision on completion (decided_by / decided_at say who and when) with a note.
+    plan_assessment = models.TextField(_("assessment against the individual plan"), blank=True)
+    plan_completed = models.BooleanField(_("completed (individual plan)"), null=True, blank=True)
+    plan_note = models.TextField(_("principal's note"), blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["student", "school_year"], name="one_student_year"),
             models.CheckConstraint(
-                condition=Q(decision="", decided_by__isnull=True, decided_at__isnull=True)
-                | (~Q(decision="") & Q(decided_by__isnull=False, decided_at__isnull=False)),
+                condition=Q(decided_by__isnull=True, decided_at__isnull=True)
+                | Q(decided_by__isnull=False, decided_at__isnull=False),
+                name="decided_by_with_decided_at",
+            ),
+            models.CheckConstraint(
+                condition=(Q(decision="") & Q(plan_completed__isnull=True)) | Q(decided_by__isnull=False),
                 name="decision_with_who_and_when",
             ),
         ]
+
+    def dated_on(self) -> dt.date | None:
+        """The day the year page is dated: the principal's decision (after the summer, or on an
+        individual plan) when there is one, else the year-end computation of the result."""
+        moment = self.decided_at or self.result_computed_at
+        return timezone.localdate(moment) if moment else None
 
     def __str__(self) -> str:
         return f"{self.student_id} {self.school_year_id}: {self.result}"
@@ -169,9 +187,16 @@ class AwardKind(models.TextChoices):
     AD_HOC = "ad_hoc", _("Ad-hoc award")
 
 
+class AwardStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed to the principal")
+    CONFIRMED = "confirmed", _("Confirmed by the principal")
+    DECLINED = "declined", _("Declined by the principal")
+
+
 class Award(models.Model):
     """A principal's award (giấy khen). "Outstanding" needs the teacher's justification and
-    the class's recognition; "excellent" is proposed automatically for HTXS."""
+    the class's recognition; "excellent" is *proposed* automatically for HTXS and the principal
+    confirms or declines it (who and when kept). Only confirmed awards are printed."""
 
     student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="awards")
     school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
@@ -181,13 +206,23 @@ class Award(models.Model):
     recognised_by_class = models.BooleanField(default=False)
     awarded_on = models.DateField(_("date"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=AwardStatus.choices, default=AwardStatus.PROPOSED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 condition=~Q(kind="outstanding") | (~Q(justification="") & Q(recognised_by_class=True)),
                 name="outstanding_needs_justification",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(status="proposed", decided_by__isnull=True, decided_at__isnull=True)
+                | (~Q(status="proposed") & Q(decided_at__isnull=False)),
+                name="award_decided_with_when",
+            ),
         ]
 
     def __str__(self) -> str:

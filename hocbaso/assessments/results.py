@@ -14,9 +14,9 @@ from hocbaso.assessments.models import (
     AssessmentEntry,
     Award,
     AwardKind,
+    AwardStatus,
     OptionalSubject,
     Point,
-    PromotionDecision,
     StudentYear,
     YearResult,
 )
@@ -124,6 +124,7 @@ def compute_year_results(*, by: Any, class_group: ClassGroup) -> list[Computed]:
                     "title": title,
                     "awarded_on": class_group.school_year.end_date,
                     "created_by": by if getattr(by, "is_authenticated", False) else None,
+                    "status": AwardStatus.PROPOSED,
                 },
             )
     audit.record(
@@ -138,13 +139,14 @@ def compute_year_results(*, by: Any, class_group: ClassGroup) -> list[Computed]:
 
 @transaction.atomic
 def decide_promotion(*, by: Any, student_year: StudentYear, decision: str) -> StudentYear:
-    """The principal's decision after remediation: promoted or repeats the grade (who and when kept)."""
+    """The principal's decision for a student still not completing (after remediation, or on an
+    individual plan whose completion was refused): promoted or repeats the grade, who and when
+    kept. Grade 5 has no promotion: only "retained" (``decision_no_promotion_after_grade_5``)."""
     year = StudentYear.objects.select_for_update().select_related("class_group__school").get(pk=student_year.pk)
     if not can_manage_windows(by, year.class_group.school):
         raise PermissionRefused(_("Only the principal decides on promotion."), code="not_principal")
-    if decision not in PromotionDecision.values:
-        raise ValidationFailed(_("Choose promoted or repeats the grade."), code="decision_invalid", field="decision")
-    if not grading.needs_decision(year.first_result, year.result, year.remediation_done):
+    grading.check_decision(year.class_group.grade, decision)
+    if not grading.needs_decision(year.first_result, year.result, year.remediation_done, year.plan_completed):
         raise Conflict(
             _("A promotion decision is only taken after remediation for a student still not completing."),
             code="decision_not_needed",
@@ -195,6 +197,9 @@ def grant_award(
         recognised_by_class=recognised_by_class,
         awarded_on=awarded_on or clock.today(),
         created_by=by,
+        status=AwardStatus.CONFIRMED,
+        decided_by=by,
+        decided_at=clock.now(),
     )
     audit.record(
         by=by,
@@ -204,3 +209,108 @@ def grant_award(
         changes={"kind": [None, kind], "title": [None, award.title]},
     )
     return award
+
+
+@transaction.atomic
+def decide_award(*, by: Any, award: Award, confirm: bool) -> Award:
+    """The principal confirms or declines a proposed award (who and when kept, audited). Only a
+    proposal is decided (``award_already_decided`` otherwise); only confirmed awards print."""
+    locked = Award.objects.select_for_update().get(pk=award.pk)
+    year = StudentYear.objects.select_related("class_group__school").get(
+        student_id=locked.student_id, school_year_id=locked.school_year_id
+    )
+    if not can_manage_windows(by, year.class_group.school):
+        raise PermissionRefused(_("Only the principal decides on awards."), code="not_principal")
+    if locked.status != AwardStatus.PROPOSED:
+        raise Conflict(_("This award has already been decided."), code="award_already_decided")
+    locked.status = AwardStatus.CONFIRMED if confirm else AwardStatus.DECLINED
+    locked.decided_by, locked.decided_at = by, clock.now()
+    locked.save(update_fields=["status", "decided_by", "decided_at"])
+    audit.record(
+        by=by,
+        action="award.confirm" if confirm else "award.decline",
+        obj=locked,
+        school_id=year.class_group.school_id,
+        changes={"status": [AwardStatus.PROPOSED, locked.status]},
+    )
+    return locked
+
+
+@transaction.atomic
+def record_plan_assessment(*, by: Any, student_year: StudentYear, text: str) -> StudentYear:
+    """The homeroom teacher's assessment of a student on an individual education plan, against
+    the plan (audited). Refused for a student not on a plan (``not_on_individual_plan``) and once
+    the principal has decided (``plan_already_decided``)."""
+    year = (
+        StudentYear.objects.select_for_update().select_related("class_group__school", "student").get(pk=student_year.pk)
+    )
+    if not write_scope(by, year.class_group).whole_class:
+        raise PermissionRefused(
+            _("Only the homeroom teacher records the assessment against the plan."), code="not_homeroom"
+        )
+    if not year.student.individual_plan:
+        raise ValidationFailed(
+            _("This student is not assessed on an individual education plan."), code="not_on_individual_plan"
+        )
+    if year.plan_completed is not None:
+        raise Conflict(_("The principal has already decided on this student's year."), code="plan_already_decided")
+    value = nfc(text).strip()
+    if not value:
+        raise ValidationFailed(
+            _("Write the assessment against the individual plan."), code="plan_assessment_missing", field="text"
+        )
+    old = year.plan_assessment
+    year.plan_assessment = value
+    year.save(update_fields=["plan_assessment"])
+    audit.record(
+        by=by,
+        action="results.plan_assessment",
+        obj=year,
+        school_id=year.class_group.school_id,
+        changes={"plan_assessment": [old or None, value]},
+    )
+    return year
+
+
+@transaction.atomic
+def decide_plan_completion(
+    *, by: Any, student_year: StudentYear, completed: bool, note: str, decision: str = ""
+) -> StudentYear:
+    """The principal's decision for a student on an individual education plan: completed the
+    class (in grade 5, the primary programme) or not, with a note, who and when. Not completed
+    needs "promoted" or "retained" at once (grade 5: "retained" only). Needs the homeroom
+    teacher's assessment first (``plan_assessment_missing``); decided once (``plan_already_decided``)."""
+    year = (
+        StudentYear.objects.select_for_update().select_related("class_group__school", "student").get(pk=student_year.pk)
+    )
+    if not can_manage_windows(by, year.class_group.school):
+        raise PermissionRefused(_("Only the principal decides on completion."), code="not_principal")
+    if not year.student.individual_plan or year.result != YearResult.NOT_CLASSIFIED:
+        raise ValidationFailed(
+            _("This student is not assessed on an individual education plan."), code="not_on_individual_plan"
+        )
+    if year.plan_completed is not None:
+        raise Conflict(_("The principal has already decided on this student's year."), code="plan_already_decided")
+    if not year.plan_assessment:
+        raise ValidationFailed(
+            _("The homeroom teacher has not recorded the assessment against the plan yet."),
+            code="plan_assessment_missing",
+        )
+    text = nfc(note).strip()
+    if not text:
+        raise ValidationFailed(_("Write a note for the decision."), code="plan_note_missing", field="note")
+    if completed:
+        decision = ""
+    else:
+        grading.check_decision(year.class_group.grade, decision)
+    year.plan_completed, year.plan_note, year.decision = completed, text, decision
+    year.decided_by, year.decided_at = by, clock.now()
+    year.save(update_fields=["plan_completed", "plan_note", "decision", "decided_by", "decided_at"])
+    audit.record(
+        by=by,
+        action="results.plan_decide",
+        obj=year,
+        school_id=year.class_group.school_id,
+        changes={"plan_completed": [None, completed], "decision": [None, decision or None], "note": [None, text]},
+    )
+    return year

@@ -20,11 +20,13 @@ from hocbaso.assessments.layout import columns_for
 from hocbaso.assessments.models import (
     PERIODIC_POINTS,
     AssessmentEntry,
+    Award,
     CommentBank,
     EntryChange,
     EntryWindow,
     OptionalSubject,
     Point,
+    PromotionDecision,
     StudentYear,
 )
 from hocbaso.assessments.permissions import can_manage_windows, is_teacher, write_scope
@@ -303,36 +305,73 @@ def summary_page(request: HttpRequest, pk: int, point: str) -> HttpResponse:
     )
 
 
+def _results_post(request: HttpRequest, class_group: ClassGroup) -> list[Any]:
+    """One write of the results page, by the button pressed; each goes through its action."""
+    post = request.POST
+    if "decide" in post:
+        year = get_object_or_404(StudentYear, pk=post["decide"], class_group=class_group)
+        results.decide_promotion(by=request.user, student_year=year, decision=post.get("decision", ""))
+    elif "plan_assess" in post:
+        year = get_object_or_404(StudentYear, pk=post["plan_assess"], class_group=class_group)
+        results.record_plan_assessment(by=request.user, student_year=year, text=post.get("assessment", ""))
+    elif "plan_decide" in post:
+        year = get_object_or_404(StudentYear, pk=post["plan_decide"], class_group=class_group)
+        results.decide_plan_completion(
+            by=request.user,
+            student_year=year,
+            completed=post.get("completed") == "1",
+            note=post.get("note", ""),
+            decision=post.get("decision", ""),
+        )
+    elif "award" in post:
+        award = get_object_or_404(
+            Award,
+            pk=post["award"],
+            school_year_id=class_group.school_year_id,
+            student__enrolments__class_group=class_group,
+        )
+        results.decide_award(by=request.user, award=award, confirm=post.get("verdict") == "confirm")
+    else:
+        return [o for o in results.compute_year_results(by=request.user, class_group=class_group) if o.missing]
+    return []
+
+
 @requires(is_teacher)
 def results_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """Year results of the class: compute them, see blocked students with the cells named,
-    and (principal) decide promotion after remediation."""
+    """Year results of the class: compute them, see blocked students with the cells named; the
+    homeroom teacher records the assessment of students on an individual plan; the principal
+    decides promotion (grade 5: only "repeats the grade"), completion on an individual plan,
+    and confirms or declines the proposed awards."""
     class_group = _class_or_404(request, pk)
     outcome: list[Any] = []
     error = ""
     if request.method == "POST":
         try:
-            if "decide" in request.POST:
-                year = get_object_or_404(StudentYear, pk=request.POST["decide"], class_group=class_group)
-                results.decide_promotion(by=request.user, student_year=year, decision=request.POST.get("decision", ""))
-            else:
-                outcome = [
-                    o for o in results.compute_year_results(by=request.user, class_group=class_group) if o.missing
-                ]
+            outcome = _results_post(request, class_group)
         except DomainError as exc:
             error = str(exc.message)
     years = {y.student_id: y for y in StudentYear.objects.filter(class_group=class_group).select_related("decided_by")}
     enrolments = sort_students(Enrolment.objects.members_of(class_group).select_related("student"))
     names = {e.student_id: e.student.full_name for e in enrolments}
+    awards: dict[int, list[Award]] = {}
+    for award in Award.objects.filter(school_year_id=class_group.school_year_id, student_id__in=list(names)).order_by(
+        "awarded_on", "pk"
+    ):
+        awards.setdefault(award.student_id, []).append(award)
     rows = [
         {
             "student": e.student,
-            "year": years.get(e.student_id),
-            "needs_decision": (y := years.get(e.student_id)) is not None
-            and grading.needs_decision(y.first_result, y.result, y.remediation_done)
+            "year": (y := years.get(e.student_id)),
+            "awards": awards.get(e.student_id, []),
+            "on_plan": y is not None and y.result == grading.NOT_CLASSIFIED,
+            "needs_decision": y is not None
+            and grading.needs_decision(y.first_result, y.result, y.remediation_done, y.plan_completed)
             and not y.decision,
         }
         for e in enrolments
+    ]
+    decisions = [
+        (d, label) for d, label in PromotionDecision.choices if d in grading.allowed_decisions(class_group.grade)
     ]
     return render(
         request,
@@ -343,6 +382,8 @@ def results_page(request: HttpRequest, pk: int) -> HttpResponse:
             "blocked": [(names.get(o.student_id, ""), o.missing) for o in outcome],
             "error": error,
             "can_decide": can_manage_windows(request.user, class_group.school),
+            "is_homeroom": write_scope(request.user, class_group).whole_class,
+            "decisions": decisions,
         },
     )
 

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.core import clock
+from hocbaso.directory.codes import ETHNICITIES, NATIONALITIES
 
 
 def _dated(prefix: str, start: str = "valid_from", end: str = "valid_to") -> models.CheckConstraint:
@@ -90,6 +91,12 @@ class School(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    department_code = models.CharField(
+        _("department of education code"), max_length=10, blank=True, help_text=_("Mã Sở GDĐT (masogd).")
+    )
+    level_code = models.CharField(
+        _("school level code"), max_length=4, default="1", help_text=_("Mã cấp học: 1 = tiểu học.")
+    )
 
     class Meta:
         ordering = ["name"]
@@ -97,6 +104,11 @@ class School(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def address_on(self, day: dt.date) -> str:
+        """The address true on ``day``: the dated address covering it, else ``address``."""
+        dated = self.addresses.active_on(day).order_by("-valid_from").first()
+        return dated.address if dated is not None else self.address
 
     def managing_units(self, day: dt.date | None = None) -> list[AdministrativeUnit]:
         """The units this school was attached to on ``day`` (today by default)."""
@@ -119,6 +131,24 @@ class SchoolUnitLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school} → {self.unit} ({self.valid_from}–{self.valid_to or ''})"
+
+
+class SchoolAddress(models.Model):
+    """A school's address over a period: the 2025 reform renamed communes and removed districts,
+    so a record assembled before 1/7/2025 keeps the address written then."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="addresses")
+    address = models.CharField(_("address"), max_length=300)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    objects = ActiveOnQuerySet.as_manager()
+
+    class Meta:
+        constraints = [_dated("school_address")]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.valid_from}–{self.valid_to or ''})"
 
 
 class SchoolYear(models.Model):
@@ -218,6 +248,21 @@ class Student(models.Model):
     guardian_name = models.CharField(_("guardian's full name"), max_length=150, blank=True)
     personal_id = models.CharField(_("personal ID"), max_length=12, blank=True)
     sector_code = models.CharField(_("sector student code"), max_length=30, blank=True)
+    ethnicity_code = models.CharField(
+        _("ethnicity code"), max_length=2, blank=True, choices=[(c, f"{c} {n}") for c, n in ETHNICITIES.items()]
+    )
+    nationality_code = models.CharField(
+        _("nationality code"), max_length=2, default="VN", blank=True, choices=list(NATIONALITIES.items())
+    )
+    policy_beneficiary = models.CharField(
+        _("policy beneficiary"),
+        max_length=200,
+        blank=True,
+        help_text=_("Đối tượng chính sách (e.g. con thương binh, hộ nghèo); empty when none."),
+    )
+    disability = models.CharField(
+        _("disability"), max_length=200, blank=True, help_text=_("Kind of disability; empty when none.")
+    )
     individual_plan = models.BooleanField(
         _("assessed on an individual education plan"),
         default=False,

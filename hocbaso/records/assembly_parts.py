@@ -38,13 +38,17 @@ def student_page(student: Student) -> dict[str, Any]:
         "father_name": student.father_name,
         "mother_name": student.mother_name,
         "guardian_name": student.guardian_name,
+        "ethnicity_code": student.ethnicity_code,
+        "nationality_code": student.nationality_code,
         "personal_id": student.personal_id,
         "sector_code": student.sector_code,
+        "policy_beneficiary": student.policy_beneficiary,
+        "disability": student.disability,
     }
 
 
 def school_as_on(school: School, on: dt.date) -> dict[str, Any]:
-    """The school with its managing units and province as they were named on ``on``."""
+    """The school with its address, managing units and province as they were on ``on``."""
     units: list[dict[str, str]] = []
     province = ""
     for link in school.unit_links.active_on(on).select_related("unit__parent"):
@@ -55,7 +59,15 @@ def school_as_on(school: School, on: dt.date) -> dict[str, Any]:
             else:
                 units.append({"kind": unit.kind, "name": unit.name})
             unit = unit.parent
-    return {"code": school.code, "name": school.name, "address": school.address, "province": province, "units": units}
+    return {
+        "code": school.code,
+        "department_code": school.department_code,
+        "level_code": school.level_code,
+        "name": school.name,
+        "address": school.address_on(on),
+        "province": province,
+        "units": units,
+    }
 
 
 def learning_history(student: Student, *, up_to: dt.date) -> list[dict[str, Any]]:

@@ -38,18 +38,23 @@ import segno
 import typst
 from django.utils.translation import gettext_lazy as _
 from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 
 from hocbaso.core.errors import ValidationFailed
-from hocbaso.records.xml import parse_xml
+from hocbaso.directory import naming
+from hocbaso.records.pdfa import PdfA3IncrementalWriter
+from hocbaso.records.xml import parse_xml, upgrade
 
 logger = logging.getLogger(__name__)
 
 TEMPLATE_DIR = Path(__file__).parent / "typst"
 RECORD_TEMPLATE = TEMPLATE_DIR / "record.typ"
+# The template of each format, frozen with it: verification re-renders a record's XML and compares
+# it byte for byte with the signed first revision, so a published format's layout never changes
+# (a layout change is a new format). Format 1.0 keeps the template it was issued with.
+TEMPLATES = {"1.0": TEMPLATE_DIR / "record-1.0.typ", "1.1": RECORD_TEMPLATE}
 BOOKLET_TEMPLATE = TEMPLATE_DIR / "booklet.typ"
 EMBEDDED_XML_NAME = "hocba.xml"
 SIGNATURE_FIELDS = ("homeroom", "principal", "school")
@@ -70,7 +75,6 @@ _RESULT = {
     "": "(chưa đánh giá)",
 }
 _DECISION = {"promoted": "Được lên lớp", "retained": "Ở lại lớp", "": ""}
-_UNIT_PREFIXES = ("Thành phố ", "Thị xã ", "Thị trấn ", "Huyện ", "Quận ", "Xã ", "Phường ", "Đặc khu ", "Tỉnh ")
 
 
 class RenderError(ValidationFailed):
@@ -93,22 +97,42 @@ def _yes_no(value: bool | None) -> str:
     return "Có" if value else "Không"
 
 
+def _yes_no_or_blank(value: bool | None) -> str:
+    return "" if value is None else _yes_no(value)
+
+
 def _place(school: dict[str, Any]) -> str:
-    """The locality written before the date ("Bình Sơn, ngày …"): the nearest unit's bare name."""
+    """The locality written before the date ("Bình Sơn, ngày …"): the nearest unit's proper name."""
     name = school["units"][0]["name"] if school["units"] else school["province"]
-    for prefix in _UNIT_PREFIXES:
-        if name.startswith(prefix):
-            return name[len(prefix) :]
-    return name or school["name"]
+    return naming.proper_name(name) or school["name"]
+
+
+def _long_date(value: str) -> str:
+    day = dt.date.fromisoformat(value)
+    return f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+
+
+def _summer(item: dict[str, Any]) -> str:
+    """A re-assessed value as printed beside the year-end one: "H (6)", "Đ", or ""."""
+    again = item.get("summer")
+    if not again:
+        return ""
+    score = again.get("score")
+    return f"{again['rating']} ({score})" if score is not None else again["rating"]
 
 
 def display_values(data: dict[str, Any]) -> dict[str, Any]:
-    """Values formatted for print (dates, decimals with a comma, labels of codes)."""
+    """Values formatted for print (dates, decimals with a comma, labels of codes). Data of any
+    format is lifted to the current shape first (``xml.upgrade``)."""
+    written_in = data["format_version"]
+    data = upgrade(data)
     year = data["year"]
-    assembled = dt.date.fromisoformat(data["assembled_on"])
     remediation = year["remediation"] or {}
     completion = year["completion"]
+    plan = year["individual_plan"] or {}
+    groups = ("subjects", "qualities", "general_competencies", "specific_competencies")
     return {
+        "format_version": written_in,
         "gender": _GENDER[data["student"]["gender"]],
         "date_of_birth": _date(data["student"]["date_of_birth"]),
         "history_dates": [_date(entry["start_date"]) for entry in data["history"]],
@@ -120,11 +144,19 @@ def display_values(data: dict[str, Any]) -> dict[str, Any]:
         "final_result": _RESULT[remediation.get("final_result", "")],
         "decision": _DECISION[remediation.get("decision", "")],
         "decided_on": _date(remediation.get("decided_on", "")),
+        "summer": {group: [_summer(item) for item in year[group]] for group in groups},
+        "has_summer": any(item.get("summer") for group in groups for item in year[group]),
+        "plan_completed": "" if plan.get("completed") is None else _yes_no(plan["completed"]),
+        "plan_decided_on": _date(plan.get("decided_on", "")),
         "completed_grade": _yes_no(completion["completed_grade"]),
-        "completed_primary": _yes_no(completion["completed_primary"]),
-        "promoted": _yes_no(completion["promoted"]),
+        "completed_primary": ""
+        if completion["completed_primary"] is None
+        else _yes_no(completion["completed_primary"]),
+        "promoted": "" if completion["promoted"] is None else _yes_no(completion["promoted"]),
         "place": _place(data["school"]),
-        "assembled_on_long": f"ngày {assembled.day:02d} tháng {assembled.month:02d} năm {assembled.year}",
+        "units_line": naming.address_line([u["name"] for u in data["school"]["units"]] + [data["school"]["province"]]),
+        "assembled_on_long": _long_date(data["assembled_on"]),
+        "dated_on_long": _long_date(year["dated_on"] or data["assembled_on"]),
     }
 
 
@@ -157,6 +189,26 @@ def _compile(compiler: typst.Compiler, **kwargs: Any) -> bytes:
     return pdf
 
 
+def typst_revision(xml_bytes: bytes, data: dict[str, Any] | None = None) -> tuple[bytes, typst.Compiler]:
+    """The Typst output (before signature fields) of ``xml_bytes`` with the template of its
+    format, and the compiler (for queries). ``data``: its ``parse_xml`` result, when already
+    parsed. Deterministic: verification compares it with a signed file's first revision."""
+    if data is None:
+        data = parse_xml(xml_bytes)
+    version = data["format_version"]
+    payload = data if version != "1.1" else upgrade(data)
+    inputs = {
+        "data": json.dumps({**payload, "display": display_values(data)}, ensure_ascii=False),
+        "xml": xml_bytes.decode("utf-8"),
+        "qr": qr_svg(data["verify_url"]),
+        "draft": "1" if data["status"] == "draft" else "0",
+    }
+    assembled = dt.datetime.fromisoformat(data["assembled_on"]).replace(tzinfo=dt.UTC)
+    compiler = _compiler(TEMPLATES[version])
+    pdf = _compile(compiler, sys_inputs=inputs, pdf_standards=[PDF_STANDARD], timestamp=assembled)
+    return pdf, compiler
+
+
 def render_pdf(xml_bytes: bytes, *, draft: bool) -> bytes:
     """The record PDF of ``xml_bytes`` (see the module docstring)."""
     data = parse_xml(xml_bytes)
@@ -166,15 +218,7 @@ def render_pdf(xml_bytes: bytes, *, draft: bool) -> bytes:
             % {"status": data["status"], "kind": "draft" if draft else "final document"},
             code="render_status_mismatch",
         )
-    inputs = {
-        "data": json.dumps({**data, "display": display_values(data)}, ensure_ascii=False),
-        "xml": xml_bytes.decode("utf-8"),
-        "qr": qr_svg(data["verify_url"]),
-        "draft": "1" if draft else "0",
-    }
-    assembled = dt.datetime.fromisoformat(data["assembled_on"]).replace(tzinfo=dt.UTC)
-    compiler = _compiler(RECORD_TEMPLATE)
-    pdf = _compile(compiler, sys_inputs=inputs, pdf_standards=[PDF_STANDARD], timestamp=assembled)
+    pdf, compiler = typst_revision(xml_bytes, data)
     if draft:
         return pdf
     boxes = json.loads(compiler.query("<sigfield>", field="value", format="json"))
@@ -192,7 +236,7 @@ def add_signature_fields(pdf: bytes, boxes: list[dict[str, Any]]) -> bytes:
         raise RenderError(
             _("The template placed signature boxes %(names)s.") % {"names": ", ".join(names)}, code="render_failed"
         )
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    writer = PdfA3IncrementalWriter(io.BytesIO(pdf))
     for box in boxes:
         page_index = box["page"] - 1
         page = writer.find_page_for_modification(page_index)[0].get_object()
@@ -287,5 +331,5 @@ def render_booklet(
         }
         compiler = typst.Compiler(str(root / "booklet.typ"), root=str(root), ignore_system_fonts=True)
         stamp = dt.datetime.combine(printed, dt.time(), tzinfo=dt.UTC)
-        # signed records are PDF 2.0 after pyHanko's updates; Typst embeds a PDF only up to its own version
+        # records signed before the PDF/A-keeping writer may say 2.0; Typst embeds a PDF only up to its own version
         return _compile(compiler, sys_inputs=inputs, timestamp=stamp, pdf_standards=["2.0"])

@@ -1,4 +1,4 @@
-"""The canonical record XML (format 1.0): build, parse, validate, hash.
+"""The canonical record XML (formats 1.0 and 1.1): build, parse, validate, hash.
 
 The XML is the source of a record version: the PDF is rendered from it and carries it
 embedded. Contracts:
@@ -7,17 +7,23 @@ embedded. Contracts:
   ``records.samples``) into UTF-8 XML 1.0 that validates against
   ``schema/hocbaso-record-1.0.xsd``. Every string is NFC-normalised with line ends folded to
   ``\\n``. The output is deterministic: equal data (after that normalisation) gives equal bytes.
+  New records are written in the current format (``FORMAT_VERSION``, 1.1); ``build_xml`` still
+  writes 1.0 for data that says so (tests of old records).
 - ``parse_xml(xml)`` is its inverse: ``parse_xml(build_xml(d)) == d`` for any valid NFC ``d``.
-  It ignores signatures (elements of other namespaces appended to the root).
+  It ignores signatures (elements of other namespaces appended to the root). It dispatches on the
+  root's namespace: a record issued in format 1.0 keeps parsing, validating and verifying.
+- ``upgrade(data)`` lifts parsed 1.0 data to the 1.1 shape (new fields empty), for display.
 - ``validate_xml(xml)`` raises ``RecordXmlInvalid`` (code ``xml_invalid``) with the XSD's
   message, or a rule's message (a final record must have every rating and its result).
 - ``xml_sha256(xml)`` is the hex SHA-256 of the bytes as given.
 
-The mapping between dict keys and elements is one table (``_CONTENT``), read by both directions.
+The mapping between dict keys and elements is one table per format (``_CONTENT``; 1.1 written as
+its differences from 1.0), read by both directions.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import unicodedata
 from decimal import Decimal
@@ -30,11 +36,12 @@ from lxml import etree
 
 from hocbaso.core.errors import ValidationFailed
 
-FORMAT_VERSION = "1.0"
-NAMESPACE = "urn:hocbaso:record:1.0"
-SCHEMA_PATH = Path(__file__).parent / "schema" / "hocbaso-record-1.0.xsd"
+FORMAT_VERSION = "1.1"
+FORMAT_VERSIONS = ("1.0", "1.1")
+NAMESPACE = f"urn:hocbaso:record:{FORMAT_VERSION}"
+SCHEMA_DIR = Path(__file__).parent / "schema"
+SCHEMA_PATH = SCHEMA_DIR / f"hocbaso-record-{FORMAT_VERSION}.xsd"
 CONTENT_ID = "content"
-_NS = f"{{{NAMESPACE}}}"
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
@@ -46,7 +53,7 @@ class RecordXmlInvalid(ValidationFailed):
 # "int?" / "num?" / "bool?" (element absent for None), "bool", ("obj", fields), ("obj?", fields),
 # ("list", item element, fields).
 _RATED = [("code", "Code", "str"), ("name", "Name", "str"), ("rating", "Rating", "str"), ("comment", "Comment", "str")]
-_CONTENT: list[tuple[str, str, Any]] = [
+_CONTENT_1_0: list[tuple[str, str, Any]] = [
     ("record_id", "RecordId", "str"),
     ("version", "Version", "int"),
     ("issuance_code", "IssuanceCode", "str"),
@@ -183,6 +190,76 @@ _CONTENT: list[tuple[str, str, Any]] = [
 ]
 
 
+def _replace(fields: list[tuple[str, str, Any]], path: list[str], change: Any) -> list[tuple[str, str, Any]]:
+    """A copy of ``fields`` with the field at ``path`` (dict keys) rewritten by ``change``
+    (field → list of fields), so 1.1 is written as its differences from 1.0."""
+    out: list[tuple[str, str, Any]] = []
+    for field in fields:
+        key, name, kind = field
+        if key != path[0]:
+            out.append(field)
+        elif len(path) == 1:
+            out.extend(change(field))
+        else:
+            index = 2 if kind[0] == "list" else 1
+            inner = _replace(kind[index], path[1:], change)
+            out.append((key, name, (*kind[:index], inner)))
+    return out
+
+
+def _after(*extra: tuple[str, str, Any]) -> Any:
+    return lambda field: [field, *extra]
+
+
+_SUMMER_SUBJECT = ("obj?", [("rating", "Rating", "str"), ("score", "Score", "int?"), ("comment", "Comment", "str")])
+_SUMMER_RATED = ("obj?", [("rating", "Rating", "str"), ("comment", "Comment", "str")])
+_CONTENT_1_1 = _CONTENT_1_0
+for _path, _change in [
+    (["school", "code"], _after(("department_code", "DepartmentCode", "str"), ("level_code", "LevelCode", "str"))),
+    (
+        ["student", "nationality"],
+        _after(("ethnicity_code", "EthnicityCode", "str"), ("nationality_code", "NationalityCode", "str")),
+    ),
+    (
+        ["student", "sector_code"],
+        _after(("policy_beneficiary", "PolicyBeneficiary", "str"), ("disability", "Disability", "str")),
+    ),
+    (["year", "days_absent"], _after(("dated_on", "DatedOn", "str"))),
+    (["year", "subjects", "comment"], _after(("summer", "Summer", _SUMMER_SUBJECT))),
+    *[
+        (["year", group, "comment"], _after(("summer", "Summer", _SUMMER_RATED)))
+        for group in ("qualities", "general_competencies", "specific_competencies")
+    ],
+    (
+        ["year", "general_comment"],
+        _after(
+            (
+                "individual_plan",
+                "IndividualPlan",
+                (
+                    "obj?",
+                    [
+                        ("assessment", "Assessment", "str"),
+                        ("completed", "Completed", "bool?"),
+                        ("note", "Note", "str"),
+                        ("decided_by", "DecidedBy", "str"),
+                        ("decided_on", "DecidedOn", "str"),
+                    ],
+                ),
+            )
+        ),
+    ),
+    (["year", "completion", "completed_primary"], lambda f: [(f[0], f[1], "bool?")]),
+    (["year", "completion", "promoted"], _after(("decision", "Decision", "str"))),
+]:
+    _CONTENT_1_1 = _replace(_CONTENT_1_1, _path, _change)
+_CONTENT = {"1.0": _CONTENT_1_0, "1.1": _CONTENT_1_1}
+
+
+def namespace_of(version: str) -> str:
+    return f"urn:hocbaso:record:{version}"
+
+
 def normalise_text(value: str) -> str:
     """NFC, with CR LF and lone CR folded to LF (XML parsers fold them anyway)."""
     return unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
@@ -213,7 +290,7 @@ def _text(kind: str, value: Any, path: str) -> str:
     return str(value)
 
 
-def _build(parent: etree._Element, fields: list[tuple[str, str, Any]], data: Any, path: str) -> None:
+def _build(parent: etree._Element, fields: list[tuple[str, str, Any]], data: Any, path: str, ns: str) -> None:
     if not isinstance(data, dict):
         raise _invalid(path or "/", "expected an object")
     for key, name, kind in fields:
@@ -224,35 +301,39 @@ def _build(parent: etree._Element, fields: list[tuple[str, str, Any]], data: Any
         if isinstance(kind, tuple):
             if kind[0] == "obj?" and value is None:
                 continue
-            element = etree.SubElement(parent, _NS + name)
+            element = etree.SubElement(parent, ns + name)
             if kind[0] == "list":
                 if not isinstance(value, list):
                     raise _invalid(where, "expected a list")
                 for index, item in enumerate(value):
-                    _build(etree.SubElement(element, _NS + kind[1]), kind[2], item, f"{where}[{index}]")
+                    _build(etree.SubElement(element, ns + kind[1]), kind[2], item, f"{where}[{index}]", ns)
             else:
-                _build(element, kind[1], value, where)
+                _build(element, kind[1], value, where, ns)
         elif value is None:
             if not kind.endswith("?"):
                 raise _invalid(where, "missing")
         else:
-            etree.SubElement(parent, _NS + name).text = _text(kind, value, where)
+            etree.SubElement(parent, ns + name).text = _text(kind, value, where)
     extra = set(data) - {key for key, _name, _kind in fields}
     if extra:
         raise _invalid(path or "/", f"unknown keys {sorted(extra)}")
 
 
 def build_xml(data: dict[str, Any]) -> bytes:
-    """The canonical XML of ``data`` (see the module docstring); validated before it is returned."""
-    if data.get("format_version") != FORMAT_VERSION:
-        raise _invalid("format_version", f"this code writes format {FORMAT_VERSION}")
-    root = etree.Element(_NS + "Record", nsmap={None: NAMESPACE})
-    root.set("formatVersion", FORMAT_VERSION)
-    content = etree.SubElement(root, _NS + "Content")
+    """The canonical XML of ``data`` in the format its ``format_version`` names (1.1 for new
+    records; see the module docstring); validated before it is returned."""
+    version = data.get("format_version")
+    if version not in FORMAT_VERSIONS:
+        raise _invalid("format_version", f"this code writes formats {', '.join(FORMAT_VERSIONS)}")
+    namespace = namespace_of(version)
+    ns = f"{{{namespace}}}"
+    root = etree.Element(ns + "Record", nsmap={None: namespace})
+    root.set("formatVersion", version)
+    content = etree.SubElement(root, ns + "Content")
     content.set("Id", CONTENT_ID)
     body = {key: value for key, value in data.items() if key != "format_version"}
     try:
-        _build(content, _CONTENT, body, "")
+        _build(content, _CONTENT[version], body, "", ns)
     except ValueError as exc:  # lxml refuses control characters that XML 1.0 cannot carry
         raise _invalid("/", str(exc)) from None
     etree.indent(root, space="  ")
@@ -271,22 +352,22 @@ def _value(kind: str, text: str) -> Any:
     return int(text)
 
 
-def _parse(element: etree._Element, fields: list[tuple[str, str, Any]]) -> dict[str, Any]:
+def _parse(element: etree._Element, fields: list[tuple[str, str, Any]], ns: str) -> dict[str, Any]:
     children: dict[str, list[etree._Element]] = {}
     for child in element:
         if isinstance(child.tag, str):
             children.setdefault(child.tag, []).append(child)
     out: dict[str, Any] = {}
     for key, name, kind in fields:
-        found = children.get(_NS + name, [])
+        found = children.get(ns + name, [])
         child = found[0] if found else None
         if isinstance(kind, tuple):
             if child is None:
                 out[key] = None
             elif kind[0] == "list":
-                out[key] = [_parse(item, kind[2]) for item in child if item.tag == _NS + kind[1]]
+                out[key] = [_parse(item, kind[2], ns) for item in child if item.tag == ns + kind[1]]
             else:
-                out[key] = _parse(child, kind[1])
+                out[key] = _parse(child, kind[1], ns)
         elif child is None:
             out[key] = None
         else:
@@ -306,39 +387,80 @@ def _parse_root(xml_bytes: bytes) -> etree._Element:
     return root
 
 
+def _version_of(root: etree._Element) -> str:
+    """The format a root declares by its namespace (the one thing a reader dispatches on)."""
+    for version in FORMAT_VERSIONS:
+        if root.tag == f"{{{namespace_of(version)}}}Record":
+            return version
+    raise RecordXmlInvalid(
+        _("The record XML does not match its schema: %(error)s") % {"error": f"unknown root element {root.tag}"}
+    )
+
+
 def parse_xml(xml_bytes: bytes) -> dict[str, Any]:
-    """The record data of a (valid) record XML; the inverse of ``build_xml``."""
+    """The record data of a (valid) record XML of any known format; the inverse of ``build_xml``."""
     validate_xml(xml_bytes)
     root = _parse_root(xml_bytes)
-    content = root.find(_NS + "Content")
+    version = _version_of(root)
+    ns = f"{{{namespace_of(version)}}}"
+    content = root.find(ns + "Content")
     assert content is not None  # the schema requires it
-    return {"format_version": root.get("formatVersion"), **_parse(content, _CONTENT)}
+    return {"format_version": root.get("formatVersion"), **_parse(content, _CONTENT[version], ns)}
+
+
+def upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """Parsed data of any format in the current (1.1) shape, for display: 1.0 data gets the new
+    fields empty (no codes, no summer values, no plan, dated on its assembly day). The stored
+    XML is never rewritten."""
+    if data.get("format_version") == FORMAT_VERSION:
+        return data
+    out = copy.deepcopy(data)
+    out["school"] = {**out["school"], "department_code": "", "level_code": ""}
+    out["student"] = {
+        **out["student"],
+        "ethnicity_code": "",
+        "nationality_code": "",
+        "policy_beneficiary": "",
+        "disability": "",
+    }
+    year = out["year"]
+    year["dated_on"] = out["assembled_on"]
+    year["individual_plan"] = None
+    for group in ("subjects", "qualities", "general_competencies", "specific_competencies"):
+        for item in year[group]:
+            item["summer"] = None
+    year["completion"] = {**year["completion"], "decision": (year.get("remediation") or {}).get("decision", "")}
+    out["format_version"] = FORMAT_VERSION
+    return out
 
 
 @cache
-def _schema() -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(SCHEMA_PATH)))
+def _schema(version: str) -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(SCHEMA_DIR / f"hocbaso-record-{version}.xsd")))
 
 
-def _final_rules(root: etree._Element) -> list[str]:
-    """Rules XSD 1.0 cannot express: a final record has every rating and a year result."""
-    if root.findtext(f"{_NS}Content/{_NS}Status") != "final":
+def _final_rules(root: etree._Element, ns: str) -> list[str]:
+    """Rules XSD 1.0 cannot express: a final record has every year-end rating and a year result
+    (a summer value may re-assess a score alone)."""
+    if root.findtext(f"{ns}Content/{ns}Status") != "final":
         return []
     problems = []
-    for rating in root.iterfind(f"{_NS}Content/{_NS}Year//{_NS}Rating"):
-        if not rating.text:
-            item = rating.getparent()
-            code = item.findtext(_NS + "Code") if item is not None else "?"
+    for rating in root.iterfind(f"{ns}Content/{ns}Year//{ns}Rating"):
+        item = rating.getparent()
+        if not rating.text and item is not None and item.tag != ns + "Summer":
+            code = item.findtext(ns + "Code")
             problems.append(f"a final record has no rating for {code}")
-    if not root.findtext(f"{_NS}Content/{_NS}Year/{_NS}Result"):
+    if not root.findtext(f"{ns}Content/{ns}Year/{ns}Result"):
         problems.append("a final record has no year result")
     return problems
 
 
 def validate_xml(xml_bytes: bytes) -> None:
-    """Raise ``RecordXmlInvalid`` (``xml_invalid``) unless ``xml_bytes`` is a valid record XML."""
+    """Raise ``RecordXmlInvalid`` (``xml_invalid``) unless ``xml_bytes`` is a valid record XML of
+    a known format (its namespace picks the schema)."""
     root = _parse_root(xml_bytes)
-    schema = _schema()
+    version = _version_of(root)
+    schema = _schema(version)
     try:
         valid = schema.validate(root)
     except etree.XMLSchemaValidateError as exc:
@@ -347,7 +469,7 @@ def validate_xml(xml_bytes: bytes) -> None:
         error = schema.error_log.last_error
         detail = f"line {error.line}: {error.message}" if error is not None else "invalid"
         raise RecordXmlInvalid(_("The record XML does not match its schema: %(error)s") % {"error": detail})
-    problems = _final_rules(root)
+    problems = _final_rules(root, f"{{{namespace_of(version)}}}")
     if problems:
         raise RecordXmlInvalid(_("The record XML breaks a rule: %(error)s") % {"error": "; ".join(problems)})
 

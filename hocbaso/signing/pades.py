@@ -64,6 +64,7 @@ from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBacken
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from hocbaso.core.errors import ValidationFailed
+from hocbaso.records.pdfa import PdfA3IncrementalWriter
 from hocbaso.signing import paper_seal, stamp
 from hocbaso.signing.backends import SignerSource, ensure_usable, from_asn1, signature_value_matches, to_asn1
 
@@ -379,7 +380,7 @@ def sign_pdf(
         )
         style = stamp.stamp_style() if qr_text is None else paper_seal.stamp_style()
         pdf_signer = signers.PdfSigner(meta, signer=pdf_signer_key, timestamper=tsa, stamp_style=style)
-        writer = IncrementalPdfFileWriter.from_reader(reader)
+        writer = PdfA3IncrementalWriter.from_reader(reader)
         try:
             url = timestamper_url if timestamper is None else None
             reserved = None if embed_validation_info else await _bytes_reserved(pdf_signer_key, tsa, url)
@@ -476,7 +477,7 @@ def make_ltv(
                     except Exception as exc:  # pyhanko-certvalidator raises path/revocation errors of several classes
                         raise SigningRefused(f"validation data incomplete: {exc}", code="ltv_incomplete") from exc
                     entries.append((embedded.pkcs7_content.hex().encode("ascii"), paths))
-                writer = IncrementalPdfFileWriter.from_reader(reader)
+                writer = PdfA3IncrementalWriter.from_reader(reader)
                 _supply_dss(writer, entries, context)
                 out = BytesIO()
                 writer.write(out)
@@ -519,7 +520,7 @@ def _supply_dss(
 
 
 async def _document_timestamp(data: bytes, context: ValidationContext, tsa: TimeStamper) -> bytes:
-    writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    writer = PdfA3IncrementalWriter(BytesIO(data), strict=False)
     out = await signers.PdfTimeStamper(tsa).async_timestamp_pdf(
         writer, md_algorithm="sha256", validation_context=context, output=BytesIO()
     )
@@ -664,7 +665,7 @@ def prepare_pdf_signature(
             reason=reason,
         )
         pdf_signer = signers.PdfSigner(meta, signer=external, timestamper=tsa, stamp_style=stamp.stamp_style())
-        writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
+        writer = PdfA3IncrementalWriter(BytesIO(pdf_bytes), strict=False)
         prepared, tbs, output = await pdf_signer.async_digest_doc_for_signing(writer, existing_fields_only=True)
         output.seek(0)
         signed_attrs = await external.signed_attrs(prepared.document_digest, tbs.md_algorithm, use_pades=True)
@@ -908,7 +909,7 @@ def _report_timestamp(field_name: str, status: Any) -> SignatureReport:
 
 def add_signature_fields(pdf_bytes: bytes, names: Sequence[str] = FIELD_ORDER) -> bytes:
     """Add empty, invisible signature fields ``names`` on the last page (renderers that lack them; tests)."""
-    writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
+    writer = PdfA3IncrementalWriter(BytesIO(pdf_bytes), strict=False)
     for name in names:
         fields.append_signature_field(writer, fields.SigFieldSpec(sig_field_name=name, on_page=-1))
     out = BytesIO()

@@ -957,21 +957,10 @@ def _shows_xml_check(document: bytes, xml: bytes, data: dict[str, Any] | None = 
 
 def _typst_revision(xml: bytes, data: dict[str, Any] | None = None) -> bytes:
     """The Typst output (before signature fields) that ``records.rendering.render_pdf`` produces for
-    ``xml`` (``data``: its ``parse_xml`` result, when already parsed)."""
+    ``xml`` with the template of its format (``data``: its ``parse_xml`` result, when already parsed)."""
     from hocbaso.records import rendering
-    from hocbaso.records.xml import parse_xml
 
-    if data is None:
-        data = parse_xml(xml)
-    inputs = {
-        "data": json.dumps({**data, "display": rendering.display_values(data)}, ensure_ascii=False),
-        "xml": xml.decode("utf-8"),
-        "qr": rendering.qr_svg(data["verify_url"]),
-        "draft": "1" if data["status"] == "draft" else "0",
-    }
-    assembled = dt.datetime.fromisoformat(data["assembled_on"]).replace(tzinfo=dt.UTC)
-    compiler = rendering._compiler(rendering.RECORD_TEMPLATE)
-    return rendering._compile(compiler, sys_inputs=inputs, pdf_standards=[rendering.PDF_STANDARD], timestamp=assembled)
+    return rendering.typst_revision(xml, data)[0]
 
 
 def _examine_xml(document: bytes, trust: TrustStore) -> Findings:

@@ -171,18 +171,95 @@ def test_remediation_recomputes_from_reassessed_values() -> None:
     assert not grading.needs_decision(CHT, CHT, remediation_done=False)
 
 
+# (grade, result, decision, plan_completed) → (completed_grade, completed_primary, promoted, text)
+COMPLETION = [
+    (3, HTT, "", None, True, None, True, "Hoàn thành chương trình lớp 3"),
+    (1, HT, "", None, True, None, True, "Hoàn thành chương trình lớp 1"),
+    (5, HT, "", None, True, True, None, "Hoàn thành chương trình tiểu học"),
+    (5, HTXS, "", None, True, True, None, "Hoàn thành chương trình tiểu học"),
+    (4, CHT, "", None, False, None, None, "Chưa hoàn thành chương trình lớp 4; rèn luyện trong hè"),
+    (4, CHT, "promoted", None, False, None, True, "Chưa hoàn thành chương trình lớp 4; được lên lớp 5"),
+    (4, CHT, "retained", None, False, None, False, "Chưa hoàn thành chương trình lớp 4; ở lại lớp 4"),
+    # grade 5: no "lên lớp"; a non-completer stays in grade 5, the primary programme not completed
+    (5, CHT, "", None, False, False, None, "Chưa hoàn thành chương trình tiểu học; rèn luyện trong hè"),
+    (5, CHT, "retained", None, False, False, None, "Chưa hoàn thành chương trình tiểu học; ở lại lớp 5"),
+    (5, CHT, "promoted", None, False, False, None, "Chưa hoàn thành chương trình tiểu học; rèn luyện trong hè"),
+    # individual education plan: the principal's decision stands for the result
+    (
+        2,
+        NOT_CLASSIFIED,
+        "",
+        None,
+        False,
+        None,
+        None,
+        "Đánh giá theo kế hoạch giáo dục cá nhân; chờ hiệu trưởng xác nhận",
+    ),
+    (2, NOT_CLASSIFIED, "", True, True, None, True, "Hoàn thành chương trình lớp 2"),
+    (2, NOT_CLASSIFIED, "retained", False, False, None, False, "Chưa hoàn thành chương trình lớp 2; ở lại lớp 2"),
+    (2, NOT_CLASSIFIED, "promoted", False, False, None, True, "Chưa hoàn thành chương trình lớp 2; được lên lớp 3"),
+    (5, NOT_CLASSIFIED, "", True, True, True, None, "Hoàn thành chương trình tiểu học"),
+    (5, NOT_CLASSIFIED, "retained", False, False, False, None, "Chưa hoàn thành chương trình tiểu học; ở lại lớp 5"),
+]
+
+
 @pytest.mark.parametrize(
-    ("grade", "result", "decision", "text"),
+    ("grade", "result", "decision", "plan", "completed", "primary", "promoted", "text"), COMPLETION
+)
+def test_completion(
+    grade: int,
+    result: str,
+    decision: str,
+    plan: bool | None,
+    completed: bool,
+    primary: bool | None,
+    promoted: bool | None,
+    text: str,
+) -> None:
+    done = grading.completion(grade, result, decision, plan_completed=plan)
+    assert (done.completed_grade, done.completed_primary, done.promoted, done.text) == (
+        completed,
+        primary,
+        promoted,
+        text,
+    )
+    assert "tiểu học" not in done.text or grade == 5  # grades 1-4 never speak of the primary programme
+    assert "lên lớp" not in done.text or grade < 5  # there is no lên lớp after grade 5
+
+
+@pytest.mark.parametrize(
+    ("grade", "decision", "code"),
     [
-        (3, HTT, "", "Hoàn thành chương trình lớp 3"),
-        (5, HT, "", "Hoàn thành chương trình tiểu học"),
-        (4, CHT, "promoted", "Được lên lớp"),
-        (4, CHT, "retained", "Ở lại lớp"),
-        (2, NOT_CLASSIFIED, "", "Đánh giá theo kế hoạch giáo dục cá nhân"),
+        (5, "promoted", "decision_no_promotion_after_grade_5"),
+        (5, "maybe", "decision_invalid"),
+        (4, "", "decision_invalid"),
     ],
 )
-def test_completion(grade: int, result: str, decision: str, text: str) -> None:
-    assert grading.completion(grade, result, decision) == text
+def test_decisions_refused(grade: int, decision: str, code: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        grading.check_decision(grade, decision)
+    assert caught.value.code == code
+
+
+@pytest.mark.parametrize(("grade", "decision"), [(5, "retained"), (4, "promoted"), (4, "retained"), (1, "promoted")])
+def test_decisions_allowed(grade: int, decision: str) -> None:
+    grading.check_decision(grade, decision)
+    assert decision in grading.allowed_decisions(grade)
+
+
+@pytest.mark.parametrize(
+    ("first", "result", "remediated", "plan", "needed"),
+    [
+        (CHT, CHT, True, None, True),
+        (CHT, HT, True, None, False),
+        (CHT, CHT, False, None, False),
+        (NOT_CLASSIFIED, NOT_CLASSIFIED, False, None, False),
+        (NOT_CLASSIFIED, NOT_CLASSIFIED, False, True, False),
+        (NOT_CLASSIFIED, NOT_CLASSIFIED, False, False, True),
+    ],
+)
+def test_who_needs_a_decision(first: str, result: str, remediated: bool, plan: bool | None, needed: bool) -> None:
+    assert grading.needs_decision(first, result, remediated, plan) is needed
 
 
 @pytest.mark.parametrize(
@@ -245,11 +322,11 @@ RETAIN = grading.PrincipalDecision(grading.RETAINED, "Hiệu trưởng Lê Văn 
 @pytest.mark.parametrize(
     ("summer", "decision", "first", "final", "waiting", "text"),
     [
-        (None, None, CHT, CHT, False, "Chưa hoàn thành chương trình lớp học; rèn luyện trong hè"),
+        (None, None, CHT, CHT, False, "Chưa hoàn thành chương trình lớp 3; rèn luyện trong hè"),
         (SUMMER_OK, None, CHT, HT, False, "Hoàn thành chương trình lớp 3"),
-        (SUMMER_BAD, None, CHT, CHT, True, "Chưa hoàn thành chương trình lớp học; rèn luyện trong hè"),
-        (SUMMER_BAD, PROMOTE, CHT, CHT, False, "Được lên lớp"),
-        (SUMMER_BAD, RETAIN, CHT, CHT, False, "Ở lại lớp"),
+        (SUMMER_BAD, None, CHT, CHT, True, "Chưa hoàn thành chương trình lớp 3; rèn luyện trong hè"),
+        (SUMMER_BAD, PROMOTE, CHT, CHT, False, "Chưa hoàn thành chương trình lớp 3; được lên lớp 4"),
+        (SUMMER_BAD, RETAIN, CHT, CHT, False, "Chưa hoàn thành chương trình lớp 3; ở lại lớp 3"),
     ],
 )
 def test_remediation_sequences(
@@ -266,7 +343,7 @@ def test_remediation_sequences(
     assert outcome.result == final
     assert (outcome.reassessed is not None) == (summer is not None)
     assert outcome.decision_needed is waiting
-    assert outcome.completion == text
+    assert outcome.completion.text == text
     assert outcome.decision == decision
     assert outcome.proposed_awards == ()
 
@@ -293,6 +370,17 @@ def test_remediation_refusals(
     assert caught.value.code == code
 
 
+def test_grade_5_non_completer_stays_in_grade_5() -> None:
+    year = values(5, subject={"math": "C"}, scores={"math": 3})
+    summer = YearValues(grade=5, subjects=(), tested=(), competencies=(), scores={"math": 4})
+    with pytest.raises(ValidationFailed) as caught:
+        grading.evaluate(grading.StudentYearInput("s", year, summer, PROMOTE))
+    assert caught.value.code == "decision_no_promotion_after_grade_5"
+    outcome = grading.evaluate(grading.StudentYearInput("s", year, summer, RETAIN))
+    assert (outcome.result, outcome.completion.completed_primary, outcome.completion.promoted) == (CHT, False, None)
+    assert outcome.completion.text == "Chưa hoàn thành chương trình tiểu học; ở lại lớp 5"
+
+
 def test_school_results_keeps_going_past_a_blocked_student() -> None:
     students = [
         grading.StudentYearInput(1, values(5)),
@@ -304,13 +392,13 @@ def test_school_results_keeps_going_past_a_blocked_student() -> None:
     assert isinstance(outcomes[1], grading.YearOutcome)
     assert outcomes[1].result == HTXS
     assert outcomes[1].proposed_awards == ("Học sinh Xuất sắc",)
-    assert outcomes[1].completion == "Hoàn thành chương trình tiểu học"
+    assert outcomes[1].completion.text == "Hoàn thành chương trình tiểu học"
     assert isinstance(outcomes[2], MissingCell)
     assert outcomes[2].field == "competency:kindness:rating"
     assert isinstance(outcomes[3], grading.YearOutcome)
     assert outcomes[3].result == NOT_CLASSIFIED
     assert isinstance(outcomes[4], grading.YearOutcome)
-    assert (outcomes[4].result, outcomes[4].completion, outcomes[4].proposed_awards) == (
+    assert (outcomes[4].result, outcomes[4].completion.text, outcomes[4].proposed_awards) == (
         HTT,
         "Hoàn thành chương trình lớp 4",
         (),

@@ -26,7 +26,7 @@ def test_output_is_deterministic_and_declared_utf8():
     second = build_xml(copy.deepcopy(sample_record_data()))
     assert first == second
     assert xml_sha256(first) == xml_sha256(second)
-    assert first.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<Record xmlns="urn:hocbaso:record:1.0"')
+    assert first.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<Record xmlns="urn:hocbaso:record:1.1"')
     assert "Nguyễn Thị Thu Hằng".encode() in first  # raw UTF-8, no character references
 
 
@@ -136,7 +136,7 @@ def test_validate_reports_the_xsd_message():
     [
         b"not xml",
         b'<?xml version="1.0"?><Record xmlns="urn:other"/>',
-        b'<Record xmlns="urn:hocbaso:record:1.0" formatVersion="2.0"/>',
+        b'<Record xmlns="urn:hocbaso:record:1.1" formatVersion="2.0"/>',
     ],
 )
 def test_validate_refuses_foreign_documents(xml):
@@ -166,7 +166,7 @@ def test_foreign_children_are_refused_inside_content_but_signatures_allowed_afte
 def test_entities_are_not_expanded():
     evil = (
         b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-        b'<Record xmlns="urn:hocbaso:record:1.0" formatVersion="1.0">&x;</Record>'
+        b'<Record xmlns="urn:hocbaso:record:1.1" formatVersion="1.0">&x;</Record>'
     )
     with pytest.raises(RecordXmlInvalid):
         parse_xml(evil)
@@ -177,3 +177,68 @@ def test_content_carries_the_id_signatures_reference():
     children = [child for child in root if child.get("Id")]
     assert [child.tag for child in children] == [f"{NS}Content"]
     assert children[0].get("Id") == "content"
+
+
+# ---- format 1.1 and records issued in 1.0 ----
+
+
+def test_format_1_1_round_trips_every_sample():
+    from hocbaso.records.samples import sample_individual_plan_data
+
+    for data in (sample_record_data(), sample_remediated_data(), sample_individual_plan_data()):
+        xml = build_xml(data)
+        assert xml.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<Record xmlns="urn:hocbaso:record:1.1"')
+        assert parse_xml(xml) == data
+
+
+def test_a_record_issued_in_format_1_0_still_validates_and_parses():
+    from hocbaso.records.samples import as_format_1_0
+    from hocbaso.records.xml import upgrade
+
+    old = as_format_1_0(sample_record_data())
+    xml = build_xml(old)
+    assert b'xmlns="urn:hocbaso:record:1.0" formatVersion="1.0"' in xml
+    validate_xml(xml)
+    assert parse_xml(xml) == old
+    lifted = upgrade(parse_xml(xml))
+    assert lifted["format_version"] == "1.1"
+    assert lifted["year"]["dated_on"] == old["assembled_on"]
+    assert lifted["student"]["ethnicity_code"] == ""
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b"urn:hocbaso:record:1.1", b"urn:hocbaso:record:9.9"),  # an unknown format is refused
+        (b'formatVersion="1.1"', b'formatVersion="1.0"'),  # a 1.1 body cannot pass as 1.0
+    ],
+)
+def test_unknown_or_mismatched_formats_are_refused(old, new):
+    xml = build_xml(sample_record_data()).replace(old, new)
+    with pytest.raises(RecordXmlInvalid):
+        validate_xml(xml)
+
+
+def test_a_1_1_body_under_the_1_0_namespace_is_refused():
+    xml = build_xml(sample_record_data()).replace(b"urn:hocbaso:record:1.1", b"urn:hocbaso:record:1.0")
+    with pytest.raises(RecordXmlInvalid):
+        validate_xml(xml)
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (["student", "ethnicity_code"], "1"),
+        (["student", "nationality_code"], "vn"),
+        (["year", "completion", "decision"], "skipped"),
+        (["year", "dated_on"], "26/05/2025"),
+    ],
+)
+def test_new_fields_are_typed(path, value):
+    data = sample_record_data()
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    with pytest.raises(RecordXmlInvalid):
+        build_xml(data)

@@ -48,16 +48,21 @@ def _small_xml(version_code: str, student: Student) -> bytes:
     ).encode()
 
 
-def _realistic_files(code: str, record: Record, class_group: ClassGroup) -> tuple[bytes, bytes, dict[str, Any]]:
+def _realistic_files(
+    code: str, record: Record, class_group: ClassGroup, format_version: str = ""
+) -> tuple[bytes, bytes, dict[str, Any]]:
     """The sample record's files, naming the version's own school (by code) and school year, as a
-    real assembly does (the paper seal binds the school seal to both)."""
+    real assembly does (the paper seal binds the school seal to both); ``format_version="1.0"``:
+    in the previous XML format."""
     from hocbaso.records.rendering import render_pdf
-    from hocbaso.records.samples import sample_record_data
+    from hocbaso.records.samples import as_format_1_0, sample_record_data
     from hocbaso.records.xml import build_xml
 
     data = sample_record_data(issuance_code=code, record_id=str(record.public_id))
     data["school"]["code"] = class_group.school.code
     data["year"]["school_year"] = class_group.school_year.code
+    if format_version == "1.0":  # a record issued before format 1.1
+        data = as_format_1_0(data)
     xml = build_xml(data)
     return xml, render_pdf(xml, draft=False), data
 
@@ -68,8 +73,10 @@ def make_frozen_version(
     student: Student | None = None,
     class_group: ClassGroup | None = None,
     realistic: bool = False,
+    format_version: str = "",
 ) -> RecordVersion:
-    """A version of ``student`` (default: a new student enrolled in ``class_group``, default 3A) in status frozen."""
+    """A version of ``student`` (default: a new student enrolled in ``class_group``, default 3A) in status frozen;
+    ``format_version="1.0"`` makes a realistic record in the previous XML format."""
     class_group = class_group or world.class_3a
     if student is None:
         count = Student.objects.filter(school=class_group.school).count()
@@ -78,7 +85,7 @@ def make_frozen_version(
     record, _created = Record.objects.get_or_create(student=student, level=Level.PRIMARY)
     code = issuance.new_code()
     if realistic:
-        xml, pdf, data = _realistic_files(code, record, class_group)
+        xml, pdf, data = _realistic_files(code, record, class_group, format_version)
     else:
         xml = _small_xml(code, student)
         pdf = pades.add_signature_fields(blank_pdf_without_fields())

@@ -32,9 +32,12 @@ def sign_as(world: World, user: str, role: str, version: RecordVersion, source: 
     assert item.outcome == "ok", item.message
 
 
-def issue(world: World, pki: DemoPKI, env: dict[str, Any], *, stop_after: str | None = None) -> RecordVersion:
-    """A realistic record (Typst PDF with XML) signed homeroom → principal → school seal (issued, in the log)."""
-    version = make_frozen_version(world, realistic=True)
+def issue(
+    world: World, pki: DemoPKI, env: dict[str, Any], *, stop_after: str | None = None, format_version: str = ""
+) -> RecordVersion:
+    """A realistic record (Typst PDF with XML) signed homeroom → principal → school seal (issued, in the log);
+    ``format_version="1.0"``: one in the previous XML format."""
+    version = make_frozen_version(world, realistic=True, format_version=format_version)
     _c, homeroom = register_credential(pki, world.users["homeroom"])
     _c, principal = register_credential(pki, world.users["principal"], key_type="rsa")
     _c, seal = register_credential(pki, world.users["clerk"], organisation_of=world.school_a)
