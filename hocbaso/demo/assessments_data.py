@@ -19,6 +19,7 @@ from hocbaso.assessments.models import (
     AssessmentEntry,
     Award,
     AwardKind,
+    AwardStatus,
     CommentBank,
     EntryWindow,
     OptionalSubject,
@@ -28,6 +29,16 @@ from hocbaso.assessments.models import (
 from hocbaso.directory.models import Appointment, ClassGroup, Enrolment, Role, SchoolYearSetting
 
 PROFILES = [("htxs", 25), ("htt", 34), ("ht", 34), ("cht", 7)]
+# The demo's 2024-2025 happened in 2025, whatever day the demo is set up: results confirmed at the
+# end of May, awards confirmed the next day, summer re-assessments and decisions in August.
+YEAR_END_AT = dt.datetime(2025, 5, 26, 16, 0)
+AWARDS_AT = dt.datetime(2025, 5, 27, 8, 0)
+SUMMER_AT = dt.datetime(2025, 8, 15, 9, 0)
+PLAN_NOTE = "Hoàn thành các mục tiêu của kế hoạch giáo dục cá nhân năm học 2024-2025."
+PLAN_ASSESSMENT = (
+    "Đạt các mục tiêu của kế hoạch giáo dục cá nhân: đọc, viết câu ngắn, tính cộng trừ trong phạm vi 100; "
+    "tự tin hơn khi giao tiếp với bạn."
+)
 COMMENTS = {
     "T": [
         "Hoàn thành tốt các nội dung học tập; tích cực, tự tin phát biểu xây dựng bài.",
@@ -114,6 +125,7 @@ def load(seed: int = 1) -> dict[str, int]:
     """Generate and store the demo assessments; returns counts for the summary line."""
     rng = random.Random(seed * 7919)
     now = timezone.now()
+    year_end_at, awards_at, summer_at = (timezone.make_aware(m) for m in (YEAR_END_AT, AWARDS_AT, SUMMER_AT))
     paper = set(SchoolYearSetting.objects.filter(paper_mode=True).values_list("school_id", "school_year_id"))
     entries: list[AssessmentEntry] = []
     years: list[StudentYear] = []
@@ -167,7 +179,7 @@ def load(seed: int = 1) -> dict[str, int]:
                             point=point,
                             item_kind=kind,
                             item_code=code,
-                            updated_at=now,
+                            updated_at=year_end_at if complete_year else now,
                             **value,
                         )
                     )
@@ -184,10 +196,15 @@ def load(seed: int = 1) -> dict[str, int]:
                 general_comment=GENERAL[first],
                 first_result=first,
                 result=first,
-                result_computed_at=now,
+                result_computed_at=year_end_at,
             )
             if student.individual_plan:
+                # the homeroom teacher's assessment against the plan, the principal's decision
                 year.result = year.first_result = grading.NOT_CLASSIFIED
+                year.general_comment = "Em tiến bộ theo kế hoạch giáo dục cá nhân; gia đình phối hợp tốt."
+                if principal is not None:
+                    year.plan_assessment, year.plan_completed, year.plan_note = PLAN_ASSESSMENT, True, PLAN_NOTE
+                    year.decided_by, year.decided_at = principal.staff.user, awards_at
             elif first == grading.CHT:
                 year.remediation_done = True
                 summer = {
@@ -214,20 +231,25 @@ def load(seed: int = 1) -> dict[str, int]:
                             point=Point.SUMMER,
                             item_kind=kind,
                             item_code=code,
-                            updated_at=now,
+                            updated_at=summer_at,
                             **value,
                         )
                     )
                 merged = {**year_end, **summer}
                 year.result = grading.year_result(_grading_values(catalogue, merged, taken)).result
+                year.result_computed_at = summer_at  # recomputed after the summer: the page's date
                 counts["remediated"] += 1
                 if year.result == grading.CHT and principal is not None:
-                    year.decision = "promoted"
+                    # grade 5 has no promotion: a non-completer stays in grade 5
+                    year.decision = grading.RETAINED if class_group.grade == 5 else grading.PROMOTED
                     year.decided_by = principal.staff.user
-                    year.decided_at = timezone.make_aware(dt.datetime(2025, 8, 15, 9, 0))
+                    year.decided_at = summer_at
             counts[year.result] = counts.get(year.result, 0) + 1
             years.append(year)
+            confirmer = principal.staff.user if principal is not None else None
             for title in grading.proposed_awards(year.result):
+                # proposed by the computation; the principal confirmed most (a few still wait)
+                waiting = confirmer is None or student.pk % 10 == 0
                 awards.append(
                     Award(
                         student=student,
@@ -235,6 +257,9 @@ def load(seed: int = 1) -> dict[str, int]:
                         kind=AwardKind.EXCELLENT,
                         title=title,
                         awarded_on=dt.date(2025, 5, 26),
+                        status=AwardStatus.PROPOSED if waiting else AwardStatus.CONFIRMED,
+                        decided_by=None if waiting else confirmer,
+                        decided_at=None if waiting else awards_at,
                     )
                 )
             if year.result == grading.HTT and rng.random() < 0.08:
@@ -247,6 +272,9 @@ def load(seed: int = 1) -> dict[str, int]:
                         justification="Tiến bộ rõ rệt trong môn Tiếng Việt; được tập thể lớp công nhận.",
                         recognised_by_class=True,
                         awarded_on=dt.date(2025, 5, 26),
+                        status=AwardStatus.CONFIRMED,
+                        decided_by=confirmer,
+                        decided_at=awards_at,
                     )
                 )
     AssessmentEntry.objects.bulk_create(entries, batch_size=2000)

@@ -15,6 +15,7 @@ from django.contrib.auth.hashers import make_password
 
 from hocbaso.accounts.models import User
 from hocbaso.demo import names
+from hocbaso.directory import codes, naming
 from hocbaso.directory import personal_id as pid
 from hocbaso.directory.models import (
     AdministrativeUnit,
@@ -23,6 +24,7 @@ from hocbaso.directory.models import (
     Enrolment,
     Role,
     School,
+    SchoolAddress,
     SchoolUnitLink,
     SchoolYear,
     SchoolYearSetting,
@@ -75,6 +77,7 @@ class DemoSchool:
     commune: str
     paper_mode: bool = False
     ethnic_share: float = 0.0
+    old_address: str = ""  # the address before the 2025 reform (district level, old commune)
 
 
 SCHOOLS = [
@@ -85,6 +88,7 @@ SCHOOLS = [
         "12 Lê Trung Đình, phường Cẩm Thành, tỉnh Quảng Ngãi",
         "TPQN",
         "CTH",
+        old_address="12 Lê Trung Đình, phường Trần Hưng Đạo, thành phố Quảng Ngãi, tỉnh Quảng Ngãi",
     ),
     DemoSchool(
         "51000102",
@@ -93,6 +97,7 @@ SCHOOLS = [
         "45 Nguyễn Công Phương, phường Nghĩa Lộ, tỉnh Quảng Ngãi",
         "TPQN",
         "NLO",
+        old_address="45 Nguyễn Công Phương, phường Nghĩa Lộ, thành phố Quảng Ngãi, tỉnh Quảng Ngãi",
     ),
     DemoSchool(
         "51000201",
@@ -101,6 +106,7 @@ SCHOOLS = [
         "Thôn Phước Hòa, xã Bình Sơn, tỉnh Quảng Ngãi",
         "BSO",
         "BSO",
+        old_address="Thôn Phước Hòa, xã Bình Dương, huyện Bình Sơn, tỉnh Quảng Ngãi",
     ),
     DemoSchool(
         "51000301",
@@ -110,6 +116,7 @@ SCHOOLS = [
         "LSO",
         "LSO",
         paper_mode=True,
+        old_address="Thôn Tây, xã An Vĩnh, huyện Lý Sơn, tỉnh Quảng Ngãi",
     ),
     DemoSchool(
         "51000401",
@@ -118,6 +125,7 @@ SCHOOLS = [
         "Thôn Vĩnh Thạnh, phường Đức Phổ, tỉnh Quảng Ngãi",
         "DPH",
         "DPH",
+        old_address="Thôn Vĩnh Thạnh, xã Phổ Ninh, thị xã Đức Phổ, tỉnh Quảng Ngãi",
     ),
     DemoSchool(
         "51000501",
@@ -127,6 +135,7 @@ SCHOOLS = [
         "BTO",
         "BTO",
         ethnic_share=0.6,
+        old_address="Tổ dân phố Đồng Hoàng, thị trấn Ba Tơ, huyện Ba Tơ, tỉnh Quảng Ngãi",
     ),
 ]
 YEARS = {
@@ -195,29 +204,44 @@ def load(seed: int = 1) -> DemoAccounts:
     password_hash = make_password(DEMO_PASSWORD)
     accounts = DemoAccounts()
 
+    # The 2025 merger: Quảng Ngãi (1989-2025) and Kon Tum (1991-2025) became the new Quảng Ngãi on
+    # 1/7/2025. The legacy districts hang under the old province, the communes under the new one.
     province = _unit(
-        "51",
+        "51", "Tỉnh Quảng Ngãi", UnitKind.PROVINCE, None, REFORM, None, "Sở Giáo dục và Đào tạo tỉnh Quảng Ngãi"
+    )
+    old_province = _unit(
+        "51-1989",
         "Tỉnh Quảng Ngãi",
         UnitKind.PROVINCE,
         None,
         dt.date(1989, 7, 1),
-        None,
+        LEGACY_END,
         "Sở Giáo dục và Đào tạo tỉnh Quảng Ngãi",
     )
+    kon_tum = _unit(
+        "62",
+        "Tỉnh Kon Tum",
+        UnitKind.PROVINCE,
+        None,
+        dt.date(1991, 8, 12),
+        LEGACY_END,
+        "Sở Giáo dục và Đào tạo tỉnh Kon Tum",
+    )
+    AdministrativeUnit.objects.filter(pk__in=[old_province.pk, kon_tum.pk]).update(merged_into=province)
     districts = {
         code: _unit(
             f"51-{code}",
             name,
             UnitKind.DISTRICT,
-            province,
+            old_province,
             dt.date(2020, 2, 1),
             LEGACY_END,
-            f"Phòng Giáo dục và Đào tạo {name[0].lower()}{name[1:]}",
+            f"Phòng Giáo dục và Đào tạo {naming.in_line(name)}",
         )
         for code, name in LEGACY_DISTRICTS
     }
     communes = {
-        code: _unit(f"51-X-{code}", name, kind, province, REFORM, None, f"Ủy ban nhân dân {name.lower()}")
+        code: _unit(f"51-X-{code}", name, kind, province, REFORM, None, f"Ủy ban nhân dân {naming.in_line(name)}")
         for code, name, kind in COMMUNES
     }
     years = {code: SchoolYear.objects.create(code=code, **dates) for code, dates in YEARS.items()}
@@ -249,7 +273,13 @@ def load(seed: int = 1) -> DemoAccounts:
     enrolments: list[Enrolment] = []
     serial = 100000
     for index, demo in enumerate(SCHOOLS):
-        school = School.objects.create(code=demo.code, name=demo.name, address=demo.address)
+        school = School.objects.create(
+            code=demo.code, name=demo.name, address=demo.address, department_code="51", level_code="1"
+        )
+        SchoolAddress.objects.create(
+            school=school, address=demo.old_address, valid_from=dt.date(2020, 2, 1), valid_to=LEGACY_END
+        )
+        SchoolAddress.objects.create(school=school, address=demo.address, valid_from=REFORM)
         SchoolUnitLink.objects.create(
             school=school, unit=districts[demo.district], valid_from=dt.date(2020, 2, 1), valid_to=LEGACY_END
         )
@@ -372,15 +402,21 @@ def _new_student(
         if rng.random() < 0.9
         else rng.choice(["Thành phố Đà Nẵng", "Tỉnh Bình Định", "Tỉnh Kon Tum"]),
         ethnicity="Hrê" if ethnic else "Kinh",
+        ethnicity_code=codes.ethnicity_code("Hrê" if ethnic else "Kinh"),
         nationality="Việt Nam",
+        nationality_code="VN",
+        policy_beneficiary="Học sinh dân tộc thiểu số" if ethnic else "",
         hometown="Tỉnh Quảng Ngãi",
         residence=demo.address.split(",", 1)[1].strip() if "," in demo.address else demo.address,
         father_name=father,
         mother_name=mother,
         personal_id=personal_id,
         sector_code=f"{demo.code}{serial:06d}",
-        individual_plan=rng.random() < 0.004,
+        # a few on an individual education plan: by chance, and one in every 400 for sure
+        individual_plan=rng.random() < 0.004 or serial % 400 == 7,
     )
+    if student.individual_plan:
+        student.disability = "Khuyết tật trí tuệ"
     warnings = pid.consistency_warnings(personal_id, gender=gender, date_of_birth=born)
     student.id_warnings = [{"code": w.code, "message": w.message} for w in warnings]
     return student

@@ -60,6 +60,15 @@ class AdministrativeUnit(models.Model):
     education_office = models.CharField(_("education office"), max_length=200, blank=True)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+        verbose_name=_("merged into"),
+        help_text=_("The unit that took this one over when it ended (e.g. Kon Tum into Quảng Ngãi on 1/7/2025)."),
+    )
 
     objects = ActiveOnQuerySet.as_manager()
 
@@ -72,13 +81,13 @@ class AdministrativeUnit(models.Model):
         return self.name
 
     def descendant_ids(self) -> set[int]:
-        """This unit and every unit below it, whatever their dates."""
+        """This unit and every unit below it, whatever their dates, including the units merged
+        into it and theirs (the merged province answers for the old provinces' districts)."""
         found = {self.pk}
         frontier = {self.pk}
         while frontier:
-            frontier = (
-                set(AdministrativeUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
-            )
+            below = AdministrativeUnit.objects.filter(Q(parent_id__in=frontier) | Q(merged_into_id__in=frontier))
+            frontier = set(below.values_list("pk", flat=True)) - found
             found |= frontier
         return found
 

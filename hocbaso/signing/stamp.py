@@ -20,11 +20,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp import TextStampStyle
 
 FONT_SIZE = 7
+# Room between the text and the frame, and between the two lines (Vietnamese marks sit above and
+# below the letters): a long name is scaled down inside the frame instead of touching it.
+INNER_MARGIN = 8
+LEADING = 10
 # Basic Latin, Latin-1, Latin Extended-A/B (ơ, ư), combining marks, Latin Extended Additional
 # (the precomposed Vietnamese letters), general punctuation.
 UNICODES = [
@@ -112,7 +117,12 @@ def stamp_style() -> TextStampStyle:
     return TextStampStyle(
         stamp_text=STAMP_TEXT,
         timestamp_format="%d/%m/%Y %H:%M %z",
-        text_box_style=TextBoxStyle(font=font, font_size=FONT_SIZE),
+        text_box_style=TextBoxStyle(font=font, font_size=FONT_SIZE, leading=LEADING),
+        inner_content_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MID,
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins.uniform(INNER_MARGIN),
+        ),
         border_width=1,
         background=None,
     )

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('assessments', '0001_initial'),
-        ('directory', '0003_ministry_fields_dated_addresses'),
+        ('directory', '0002_consent_requests_school_contact'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -154,3 +154,24 @@ def test_a_record_issued_in_format_1_0_renders_byte_for_byte_as_when_it_was_issu
     xml = (DATA / "record-1.0.xml").read_bytes()
     pdf, _compiler = typst_revision(xml)
     assert hashlib.sha256(pdf).hexdigest()[:16] == "5ead25585ecd75dd"
+
+
+def test_a_long_school_name_under_the_seal_stays_on_one_line(tmp_path):
+    data = sample_record_data()
+    long_name = "Trường Tiểu học và Trung học cơ sở Nguyễn Nghiêm số 2 Bình Sơn"
+    data["signers"]["school"]["name"] = long_name
+    rows = _text(data, tmp_path, layout=True).splitlines()
+    assert any(long_name in row for row in rows)
+
+
+@pytest.mark.parametrize("repeat", [16, 18, 20])
+def test_no_section_heading_is_left_alone_at_the_foot_of_a_page(repeat, tmp_path):
+    """A long address pushes "QUÁ TRÌNH HỌC TẬP" to the foot of page 1 (it was stranded there
+    before headings were made sticky): every heading is followed on its page by its block."""
+    data = sample_record_data()
+    data["student"]["residence"] = " ".join(["Thôn Phú Long, thị trấn Châu Ổ,"] * repeat) + " tỉnh Quảng Ngãi"
+    headings = ("1. ", "2. ", "3. ", "4. ", "5. ", "6. ", "QUÁ TRÌNH HỌC TẬP", "THÔNG TIN HỌC SINH")
+    for page in _text(data, tmp_path, layout=True).split("\f"):
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        body = [line for line in lines if not line.startswith(("Mã phát hành", "Tra cứu", data["school"]["name"]))]
+        assert not (body and body[-1].startswith(headings)), body[-1]
