@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from hocbaso.assessments.models import AssessmentEntry, StudentYear
+from hocbaso.assessments.models import AssessmentEntry, Award, StudentYear
 from hocbaso.directory.models import AdministrativeUnit, ClassGroup, School, SchoolYearSetting, Student, UnitKind
 
 
@@ -26,8 +26,24 @@ def test_demo_province(capsys: pytest.CaptureFixture[str]) -> None:
     assert {"htxs", "htt", "ht", "cht"} <= results
     assert StudentYear.objects.filter(first_result="cht", remediation_done=True).exclude(result="cht").exists()
     assert StudentYear.objects.filter(result="cht", decision="promoted").exists()
+    # grade 5 has no promotion: its non-completers stay in grade 5
+    assert StudentYear.objects.filter(class_group__grade=5, result="cht", decision="retained").exists()
+    assert not StudentYear.objects.filter(class_group__grade=5, decision="promoted").exists()
+    # students on an individual plan, decided by the principal with a note
+    assert StudentYear.objects.filter(result="not_classified", plan_completed=True).exclude(plan_note="").exists()
+    # summer re-assessments are stored beside the year-end values, never over them
+    assert AssessmentEntry.objects.filter(school_year__code="2024-2025", point="summer").exists()
+    # awards: proposed by the computation, mostly confirmed by the principal
+    assert {"proposed", "confirmed"} <= set(Award.objects.values_list("status", flat=True))
+    # the 2025 merger: Kon Tum and the old Quảng Ngãi merged into the new province
+    merged = AdministrativeUnit.objects.get(code="51")
+    assert set(merged.merged_from.values_list("name", flat=True)) == {"Tỉnh Kon Tum", "Tỉnh Quảng Ngãi"}
+    # results of 2024-2025 were computed in 2025, whatever day the demo is loaded
+    assert {d.year for d in StudentYear.objects.values_list("result_computed_at", flat=True)} == {2025}
     assert AssessmentEntry.objects.filter(school_year__code="2025-2026", point="mid1").exists()
     assert not AssessmentEntry.objects.filter(school_year__code="2025-2026", point="year_end").exists()
+
+    _demo_records_keep_the_names_of_their_assembly_day()
 
     cells = AssessmentEntry.objects.count()
     call_command("demo-data", "--seed", "1")
@@ -61,3 +77,27 @@ def test_demo_accounts_see_exactly_their_scope(client) -> None:  # type: ignore[
     assert set(visible_students(teacher).values_list("pk", flat=True)) == taught
     assert client.login(username="hieutruong.letrungdinh", password="hocbaso-demo")
     assert "Trường Tiểu học Lê Trung Đình" in client.get("/").content.decode()
+
+
+def _demo_records_keep_the_names_of_their_assembly_day() -> None:
+    """As ``demo-issue`` does: a record assembled before 1/7/2025 shows the district and the old
+    address; a grade-5 non-completer's record, assembled after the summer, says so."""
+    from hocbaso.core import clock
+    from hocbaso.demo.issuing import ASSEMBLY_DAYS
+    from hocbaso.records import assembly
+    from hocbaso.records.xml import parse_xml
+
+    def assembled(year: StudentYear, day: object) -> dict:
+        with clock.pinned(day):  # type: ignore[arg-type]
+            return parse_xml(assembly.assemble(by=None, student=year.student, class_group=year.class_group).xml)
+
+    years = StudentYear.objects.filter(school_year__code="2024-2025", class_group__school__code="51000201")
+    before = assembled(years.filter(result="htxs").select_related("student", "class_group").first(), ASSEMBLY_DAYS[0])
+    assert [u["name"] for u in before["school"]["units"]] == ["Huyện Bình Sơn"]
+    assert before["school"]["address"] == "Thôn Phước Hòa, xã Bình Dương, huyện Bình Sơn, tỉnh Quảng Ngãi"
+    assert before["year"]["dated_on"] == "2025-05-26"
+    grade_5 = StudentYear.objects.filter(class_group__grade=5, result="cht", decision="retained").first()
+    after = assembled(grade_5, ASSEMBLY_DAYS[1])
+    assert after["year"]["completion"]["text"] == "Chưa hoàn thành chương trình tiểu học; ở lại lớp 5"
+    assert after["year"]["completion"]["promoted"] is None
+    assert any(item["summer"] for item in after["year"]["subjects"])  # both values kept

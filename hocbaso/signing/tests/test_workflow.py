@@ -14,6 +14,7 @@ from hocbaso.audit.models import AuditEvent
 from hocbaso.directory.models import Appointment, Role
 from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion, Status
+from hocbaso.records.xml import NAMESPACE
 from hocbaso.signing import pades, workflow, xades
 from hocbaso.signing.models import ItemOutcome, SignatureEvent, SignatureRole
 from hocbaso.signing.pki import DemoPKI, cert_pem
@@ -228,7 +229,7 @@ def test_fully_issued_record_is_accepted_by_pyhanko_pdfsig_and_xmlsec(
                 "--untrusted-pem",
                 str(tmp_path / "ca.pem"),
                 "--id-attr:Id",
-                "urn:hocbaso:record:1.0:Content",
+                f"{NAMESPACE}:Content",
                 "--id-attr:Id",
                 "http://uri.etsi.org/01903/v1.3.2#:SignedProperties",
                 "--node-xpath",
