@@ -74,6 +74,7 @@ _RESULT = {
     "not_classified": "Không xếp loại (học theo kế hoạch giáo dục cá nhân)",
     "": "(chưa đánh giá)",
 }
+PLAN_RESULT = "Đánh giá theo kế hoạch giáo dục cá nhân"
 _DECISION = {"promoted": "Được lên lớp", "retained": "Ở lại lớp", "": ""}
 
 
@@ -139,7 +140,10 @@ def display_values(data: dict[str, Any]) -> dict[str, Any]:
         "award_dates": [_date(award["date"]) for award in year["awards"]],
         "height": _measure(year["height_cm"], "cm"),
         "weight": _measure(year["weight_kg"], "kg"),
-        "result": _RESULT[year["result"]],
+        # 1.1 prints the regulation's words for a student on a plan; 1.0 keeps its own label
+        "result": PLAN_RESULT
+        if written_in != "1.0" and year["result"] == "not_classified"
+        else _RESULT[year["result"]],
         "first_result": _RESULT[remediation.get("first_result", "")],
         "final_result": _RESULT[remediation.get("final_result", "")],
         "decision": _DECISION[remediation.get("decision", "")],
