@@ -9,13 +9,14 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from hocbaso.assessments.models import StudentYear, YearResult
+from hocbaso.core.collation import name_key
 from hocbaso.core.xlsx_cells import put
 from hocbaso.directory import consent
 from hocbaso.directory.models import ConsentKind, School, SchoolYear, Student
@@ -49,15 +50,17 @@ STATUS_LABELS = {
 
 
 def completers(schools: QuerySet[School], school_year: SchoolYear) -> list[Candidate]:
-    """Grade-5 students of ``schools`` in ``school_year`` whose result completes the primary programme."""
+    """Grade-5 students of ``schools`` in ``school_year`` who completed the primary programme: by
+    their result, or, on an individual education plan, by the principal's decision. A grade-5
+    non-completer stays in grade 5 and is never listed. In school, class and Vietnamese name order."""
     years = (
-        StudentYear.objects.filter(
-            school_year=school_year, class_group__grade=5, class_group__school__in=schools, result__in=COMPLETED
-        )
+        StudentYear.objects.filter(school_year=school_year, class_group__grade=5, class_group__school__in=schools)
+        .filter(Q(result__in=COMPLETED) | Q(result=YearResult.NOT_CLASSIFIED, plan_completed=True))
         .select_related("student", "class_group__school")
-        .order_by("class_group__school__name", "class_group__name", "student__full_name")
     )
-    rows = list(years)
+    rows = sorted(
+        years, key=lambda y: (y.class_group.school.name, y.class_group.name, name_key(y.student.full_name), y.pk)
+    )
     versions = {
         v.record.student_id: v
         for v in RecordVersion.objects.filter(

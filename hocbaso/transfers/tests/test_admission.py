@@ -8,6 +8,7 @@ import zipfile
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from hocbaso.assessments.models import StudentYear
@@ -35,6 +36,37 @@ def test_only_completers_are_listed_with_their_record_status(world: World, grade
     rows = admission.completers(world.school_a.__class__.objects.all(), world.year)
     assert [r.student for r in rows] == [grade5["done"]]
     assert rows[0].record_status == "missing" and rows[0].consented is False
+
+
+@pytest.mark.parametrize(
+    ("result", "plan_completed", "decision", "listed"),
+    [
+        ("ht", None, "", True),
+        ("cht", None, "retained", False),  # grade 5 has no promotion: stays in grade 5
+        ("not_classified", True, "", True),  # an individual plan, completed by the principal's decision
+        ("not_classified", False, "retained", False),
+        ("not_classified", None, "", False),  # not decided yet
+    ],
+)
+def test_who_is_admissible_to_grade_6(world: World, grade5, result, plan_completed, decision, listed) -> None:  # type: ignore[no-untyped-def]
+    student = make_student(world.school_a, "Ân Thị Hân")
+    enrol(student, grade5["class"])
+    decided = (
+        {"decided_by": world.users["principal"], "decided_at": timezone.now()}
+        if decision or plan_completed is not None
+        else {}
+    )
+    StudentYear.objects.create(
+        student=student,
+        school_year=world.year,
+        class_group=grade5["class"],
+        result=result,
+        plan_completed=plan_completed,
+        decision=decision,
+        **decided,
+    )
+    rows = [r.student for r in admission.completers(world.school_a.__class__.objects.all(), world.year)]
+    assert rows == ([student, grade5["done"]] if listed else [grade5["done"]])  # Hân before Lan
 
 
 def test_the_page_and_xlsx_for_the_school_and_the_commune(world: World, grade5, login) -> None:  # type: ignore[no-untyped-def]
