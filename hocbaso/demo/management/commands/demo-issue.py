@@ -19,6 +19,9 @@ class Command(BaseCommand):
             raise CommandError("demo-issue runs only in demo mode (HOCBASO_DEMO=1).")
         started = time.monotonic()
         result = issuing.issue(say=self.stdout.write)
+        from hocbaso.demo import transfers
+
+        transfers.make(issuing.digital_schools(), say=self.stdout.write)
         self.stdout.write(
             f"Demo records {issuing.YEAR}: {result.frozen} frozen, {result.issued} issued "
             f"of {result.students} students, in {time.monotonic() - started:.0f} s."
