@@ -82,8 +82,10 @@ def completers(schools: QuerySet[School], school_year: SchoolYear) -> list[Candi
     ]
 
 
-def workbook(candidates: list[Candidate], school_year: SchoolYear) -> bytes:
-    """The admission list as ``.xlsx`` (one row per student)."""
+def workbook(candidates: list[Candidate], school_year: SchoolYear, *, personal: bool = True) -> bytes:
+    """The admission list as ``.xlsx`` (one row per student). ``personal=False`` (a unit officer's
+    copy) leaves out the birth date and the personal ID: officers plan admissions, they do not
+    receive children's personal data."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -114,6 +116,8 @@ def workbook(candidates: list[Candidate], school_year: SchoolYear) -> bytes:
             str(STATUS_LABELS[c.record_status]),
             _("Yes") if c.consented else _("No"),
         ]
+        if not personal:
+            values[3] = values[4] = ""
         for column, value in enumerate(values, start=1):
             cell = put(sheet, row, column, value)
             if column == 4:

@@ -300,8 +300,9 @@ def admissions(request: HttpRequest) -> HttpResponse:
     schools, year, years = _admission_scope(request)
     candidates = admission.completers(schools, year) if year else []
     if request.GET.get("format") == "xlsx" and year is not None:
+        personal = all(permissions.can_manage(request.user, c.school) for c in candidates)
         return _file(
-            admission.workbook(candidates, year),
+            admission.workbook(candidates, year, personal=personal),
             f"tuyen-sinh-lop-6-{year.code}.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
