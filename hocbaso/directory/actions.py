@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from hocbaso.audit import actions as audit
 from hocbaso.core.errors import Conflict, InvalidInput, PermissionRefused, ValidationFailed, validated
 from hocbaso.core.text import collapse_spaces, nfc
+from hocbaso.directory import codes
 from hocbaso.directory import personal_id as pid
 from hocbaso.directory.models import (
     CLASS_ROLES,
@@ -36,7 +37,9 @@ STUDENT_FIELDS = [
     "date_of_birth",
     "place_of_birth",
     "ethnicity",
+    "ethnicity_code",
     "nationality",
+    "nationality_code",
     "hometown",
     "residence",
     "father_name",
@@ -44,6 +47,8 @@ STUDENT_FIELDS = [
     "guardian_name",
     "personal_id",
     "sector_code",
+    "policy_beneficiary",
+    "disability",
     "individual_plan",
 ]
 _NAME_FIELDS = {"full_name", "father_name", "mother_name", "guardian_name"}
@@ -67,6 +72,13 @@ def _clean_student_data(data: Mapping[str, Any]) -> dict[str, Any]:
         cleaned[name] = value
     if "personal_id" in cleaned:
         cleaned["personal_id"] = pid.validate_format(cleaned["personal_id"])
+    # the Ministry's codes follow the names when not given (an unknown name leaves the code empty)
+    for name, code, lookup in (
+        ("ethnicity", "ethnicity_code", codes.ethnicity_code),
+        ("nationality", "nationality_code", codes.nationality_code),
+    ):
+        if name in cleaned and not cleaned.get(code):
+            cleaned[code] = lookup(cleaned[name])
     return cleaned
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from hocbaso.accounts.models import User
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
+from hocbaso.core.collation import sort_students
 from hocbaso.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionRefused, ValidationFailed
 from hocbaso.core.text import collapse_spaces
 from hocbaso.directory import consent as consents
@@ -117,7 +118,7 @@ def class_students(class_group: ClassGroup) -> list[Student]:
         .select_related("student")
     )
     students = {e.student_id: e.student for e in enrolments}
-    return sorted(students.values(), key=lambda s: (s.given_name, s.full_name))
+    return sort_students(students.values())
 
 
 def issue_class_letters(*, by: Any, class_group: ClassGroup, copies: int = 2) -> list[Letter]:

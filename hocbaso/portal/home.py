@@ -7,13 +7,14 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from hocbaso.core.collation import sort_students
 from hocbaso.core.home import Link, Section
 from hocbaso.portal.permissions import children_of, letter_classes
 
 
 def sections(user: Any) -> list[Section]:
     found: list[Section] = []
-    children = list(children_of(user).order_by("full_name"))
+    children = sort_students(children_of(user))
     if children:
         found.append(
             Section(

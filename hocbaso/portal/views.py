@@ -31,6 +31,7 @@ from hocbaso.accounts.views import LoginView
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
 from hocbaso.core.clients import client_address
+from hocbaso.core.collation import sort_students
 from hocbaso.core.errors import DomainError
 from hocbaso.core.forms import add_domain_error
 from hocbaso.core.permissions import public, requires
@@ -124,7 +125,7 @@ def _child_or_404(request: HttpRequest, pk: int) -> Student:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The guardian's children; straight to the child's page when there is only one."""
-    children = list(permissions.children_of(request.user).select_related("school").order_by("full_name"))
+    children = sort_students(permissions.children_of(request.user).select_related("school"))
     if len(children) == 1:
         return redirect("portal:child", children[0].pk)
     return render(request, "portal/home.html", {"children": children})

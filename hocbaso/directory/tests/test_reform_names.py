@@ -85,3 +85,26 @@ def test_the_clock_can_be_pinned() -> None:
         with clock.pinned(dt.datetime(2025, 8, 25, 23, 30)):
             assert clock.today() == dt.date(2025, 8, 25)  # local date of the pinned moment
         assert clock.now() == outer  # leaving a pin restores the one around it
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({"ethnicity": "Hrê"}, ("19", "VN")),
+        ({"ethnicity": "H'Mông", "nationality": "Lào"}, ("08", "LA")),
+        ({"ethnicity": "Kinh", "ethnicity_code": "04"}, ("04", "VN")),  # a code given is kept
+        ({"ethnicity": "Không rõ"}, ("", "VN")),  # unknown name: empty code, never a refusal
+    ],
+)
+def test_ministry_codes_follow_the_names(world, given: dict, expected: tuple[str, str]) -> None:
+    from hocbaso.directory import actions
+    from hocbaso.directory.tests.test_bad_input import VALID
+
+    student = actions.create_student(
+        by=world.users["principal"],
+        school=world.school_a,
+        data={**VALID, "nationality": "Việt Nam", **given, "policy_beneficiary": "Con thương binh"},
+    )
+    student.refresh_from_db()
+    assert (student.ethnicity_code, student.nationality_code) == expected
+    assert student.policy_beneficiary == "Con thương binh"
