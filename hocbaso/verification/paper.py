@@ -168,14 +168,23 @@ def _registry_checks(answers: core.RegistryAnswers, facts: core.DocumentFacts, i
     return [core.Check("registered", "passed", "paper_registered")]
 
 
+def _item(text: str, index: int) -> Any:
+    """Element ``index`` of a paper seal's CBOR array, unverified; None when unreadable."""
+    try:
+        return cbor2.loads(base45.b45decode(_extract(text) or ""))[index]
+    except Exception:  # anything unreadable names nothing; verify_paper says why
+        return None
+
+
+def key_id_of(text: str) -> bytes | None:
+    """The seal key id a paper seal names (unverified: only to find the candidate seals)."""
+    kid = _item(text, 1)
+    return kid if isinstance(kid, bytes) and len(kid) == 4 else None
+
+
 def code_of(text: str) -> str | None:
     """The issuance code a paper seal names (unverified: only to ask the registry about it)."""
-    encoded = _extract(text)
-    try:
-        items = cbor2.loads(base45.b45decode(encoded or ""))
-        code = items[2]
-    except Exception:  # anything unreadable names no code; verify_paper says why
-        return None
+    code = _item(text, 2)
     if not isinstance(code, str) or len(code) != 13:
         return None
     return f"HB-{code[0:4]}-{code[4:8]}-{code[8:12]}-{code[12:]}"

@@ -318,25 +318,36 @@ def log(report: core.Report, *, channel: str) -> None:
     )
 
 
-def seal_bindings() -> tuple[core.SealBinding, ...]:
+def seal_bindings(*, key_id: bytes | None = None) -> tuple[core.SealBinding, ...]:
     """The school seal certificates registered here, each bound to its school's code and the school
     years it may seal: from the earliest to the latest year of the records it sealed, extended to the
-    current school year while the credential is active (it is sealing this year's records)."""
+    current school year while the credential is active (it is sealing this year's records).
+
+    ``key_id`` (a paper seal's first 4 bytes of the certificate's SHA-256) limits the answer to the
+    seals it can name. Two queries whatever the number of signatures (the years are aggregated in
+    the database).
+    """
+    from django.db.models import Max, Min
+
     from hocbaso.directory.models import SchoolYear
 
-    credentials = list(SigningCredential.objects.filter(for_organisation=True).select_related("school"))
-    sealed: dict[int, set[int]] = {}
-    for credential_id, year in SignatureEvent.objects.filter(
-        role=workflow.SignatureRole.SCHOOL, credential__in=credentials
-    ).values_list("credential_id", "version__school_year__code"):
-        sealed.setdefault(credential_id, set()).add(int(year[:4]))
+    credentials_qs = SigningCredential.objects.filter(for_organisation=True, school__isnull=False)
+    if key_id is not None:
+        credentials_qs = credentials_qs.filter(fingerprint__istartswith=key_id.hex())
+    credentials = list(credentials_qs.select_related("school"))
+    spans = {
+        row["credential_id"]: (int(row["first"][:4]), int(row["last"][:4]))
+        for row in SignatureEvent.objects.filter(role=workflow.SignatureRole.SCHOOL, credential__in=credentials)
+        .values("credential_id")
+        .annotate(first=Min("version__school_year__code"), last=Max("version__school_year__code"))
+    }
     today = timezone.localdate()
     current = (
         SchoolYear.objects.filter(start_date__lte=today).order_by("-start_date").values_list("code", flat=True).first()
     )
     bindings: dict[tuple[str, str], core.SealBinding] = {}
     for credential in credentials:
-        years = set(sealed.get(credential.pk, ()))
+        years = set(spans.get(credential.pk, ()))
         if credential.active and current:
             years.add(int(current[:4]))
         if not years or credential.school is None:
@@ -381,7 +392,8 @@ def verify_paper(text: str) -> core.Report:
             return core.RegistryAnswers(found=False, issuance_code=code)
         return answers_for(canonical, tree_size=None)
 
-    return paper.verify_paper(text, trust=trust_store(), seals=seal_bindings(), answers_for=answers)
+    seals = seal_bindings(key_id=paper.key_id_of(text) or b"\xff" * 5)  # 5 bytes: no fingerprint has them
+    return paper.verify_paper(text, trust=trust_store(), seals=seals, answers_for=answers)
 
 
 def packet(code: str, *, since: int | None = None) -> dict[str, Any]:

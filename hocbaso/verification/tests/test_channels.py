@@ -127,6 +127,7 @@ def test_malformed_codes_get_a_clear_message(typed: str, status: int, message: s
     assert escape(str(messages.text(message))) in html
     api = Client().get(f"/api/v1/verify/code/{typed}")
     assert api.status_code == 400 and api.json()["code"] == message
+    assert api.json()["message"] == messages.text(message)  # the page's sentence, word for word
 
 
 def test_well_formed_unknown_code_is_invalid() -> None:
