@@ -3,6 +3,7 @@ lookups, upload limits, rate limiting, the log without personal data, the trust 
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 from pathlib import Path
@@ -14,7 +15,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from hocbaso.records.models import RecordVersion
-from hocbaso.verification import messages, registry
+from hocbaso.verification import cli, messages, registry
 from hocbaso.verification.models import VerificationLog
 from hocbaso.verification.tests.helpers import api_sees, command_sees, page_sees, save, signed_pdf, signed_xml, tampered
 
@@ -171,3 +172,47 @@ def test_trust_bundle_and_tree_head_downloads(issued: RecordVersion) -> None:
     assert bundle.seals, "the school seal certificate is published for paper copies"
     head = client.get("/verify/tree-head.json").json()
     assert head["tree_size"] >= 1 and len(head["signature"]) == 128
+
+
+def test_command_asks_the_deployment_over_real_http(issued: RecordVersion, tmp_path: Path) -> None:
+    """The command's own HTTP client (urllib) on loopback: a small server answers the packet
+    request; the bundle names that server as the deployment. Only http(s) addresses are asked."""
+    import http.server
+    import threading
+
+    from hocbaso.verification.tests.helpers import printed_seal
+
+    client = Client()
+    served = {
+        f"/api/v1/verify/packet/{issued.issuance_code}": client.get(
+            f"/api/v1/verify/packet/{issued.issuance_code}"
+        ).content
+    }
+    asked: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            body = served.get(self.path.split("?", 1)[0])
+            self.send_response(200 if body else 404)
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        bundle = json.loads(client.get("/verify/trust-bundle.json").content)
+        bundle["deployment_url"] = f"http://127.0.0.1:{server.server_address[1]}"
+        seal = printed_seal(signed_pdf(issued))
+        out = io.StringIO()
+        status = cli.run(["--paper", seal, "--trust", save(tmp_path, "b.json", json.dumps(bundle)), "--json"], out=out)
+        assert (status, json.loads(out.getvalue())["reason"]) == (0, "all_checks_passed")
+        assert asked == [f"/api/v1/verify/packet/{issued.issuance_code}"]
+    finally:
+        server.shutdown()
+        server.server_close()
+    with pytest.raises(ValueError):
+        cli.fetch_url("file:///etc/passwd")
