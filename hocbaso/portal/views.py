@@ -75,7 +75,7 @@ def activate(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             add_domain_error(form, exc)
-            status = exc.status if exc.status != 400 else 400
+            status = exc.status
         else:
             if not adding_child:
                 assert access.user is not None
