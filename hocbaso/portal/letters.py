@@ -34,7 +34,12 @@ def render_letters(letters: list[Letter], *, school: School) -> bytes:
     """The PDF of ``letters`` (same school), in the given order."""
     url = activation_url()
     data = {
-        "school": {"name": school.name, "address": school.address, "phone": school.phone, "email": school.email},
+        "school": {
+            "name": school.name,
+            "address": school.address_on(clock.today()),
+            "phone": school.phone,
+            "email": school.email,
+        },
         "url": url,
         "printed": clock.today().strftime("%d/%m/%Y"),
         "letters": [

@@ -160,6 +160,7 @@ def child(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "student": student,
             "school": student.school,
+            "school_address": student.school.address_on(clock.today()),
             "entries": family.entries(versions),
             "history": family.history(versions),
             "shares": _shares_of(student),
