@@ -49,16 +49,16 @@ def _small_xml(version_code: str, student: Student) -> bytes:
 
 
 def _realistic_files(
-    code: str, record: Record, class_group: ClassGroup, format_version: str = ""
+    code: str, record: Record, class_group: ClassGroup, format_version: str = "", number: int = 1
 ) -> tuple[bytes, bytes, dict[str, Any]]:
-    """The sample record's files, naming the version's own school (by code) and school year, as a
-    real assembly does (the paper seal binds the school seal to both); ``format_version="1.0"``:
-    in the previous XML format."""
+    """The sample record's files, naming the version's own school (by code), school year and
+    version number, as a real assembly does (the paper seal binds the school seal to the first
+    two; the log's entry names the number); ``format_version="1.0"``: in the previous XML format."""
     from hocbaso.records.rendering import render_pdf
     from hocbaso.records.samples import as_format_1_0, sample_record_data
     from hocbaso.records.xml import build_xml
 
-    data = sample_record_data(issuance_code=code, record_id=str(record.public_id))
+    data = sample_record_data(issuance_code=code, record_id=str(record.public_id), version=number)
     data["school"]["code"] = class_group.school.code
     data["year"]["school_year"] = class_group.school_year.code
     if format_version == "1.0":  # a record issued before format 1.1
@@ -84,15 +84,15 @@ def make_frozen_version(
         enrol(student, class_group)
     record, _created = Record.objects.get_or_create(student=student, level=Level.PRIMARY)
     code = issuance.new_code()
+    number = RecordVersion.objects.filter(record=record).count() + 1
     if realistic:
-        xml, pdf, data = _realistic_files(code, record, class_group, format_version)
+        xml, pdf, data = _realistic_files(code, record, class_group, format_version, number)
     else:
         xml = _small_xml(code, student)
         pdf = pades.add_signature_fields(blank_pdf_without_fields())
         data = {"issuance_code": code, "student": {"full_name": student.full_name}}
     xml_name, xml_sha = storage.put(xml, ".xml")
     pdf_name, pdf_sha = storage.put(pdf, ".pdf")
-    number = RecordVersion.objects.filter(record=record).count() + 1
     version = RecordVersion.objects.create(
         record=record,
         school_year=class_group.school_year,
