@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",  # answers static files itself: nothing below sees them
     "hocbaso.core.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before CSRF (which parses forms): an oversized body is refused before anything reads it.
+    "hocbaso.core.body_limits.BodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -91,6 +93,14 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# Request bodies (docs/security.md, "Uploads and input"): every request at most 2.5 MB unless its view
+# declares a file upload (core/body_limits.py); a form at most 1000 fields and 5 files; files above
+# 2.5 MB go to a temporary file rather than memory while they are received.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HOCBASO_MAX_REQUEST_BYTES", 2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

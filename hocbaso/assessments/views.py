@@ -30,6 +30,8 @@ from hocbaso.assessments.models import (
     StudentYear,
 )
 from hocbaso.assessments.permissions import can_manage_windows, is_teacher, write_scope
+from hocbaso.assessments.spreadsheets import MAX_BYTES as IMPORT_MAX_BYTES
+from hocbaso.core.body_limits import accepts_upload
 from hocbaso.core.collation import sort_students
 from hocbaso.core.errors import DomainError, InvalidInput
 from hocbaso.core.permissions import requires
@@ -212,6 +214,7 @@ def import_template(request: HttpRequest, pk: int, point: str) -> HttpResponse:
 
 
 @requires(is_teacher)
+@accepts_upload(IMPORT_MAX_BYTES, field="file")
 def import_upload(request: HttpRequest, pk: int, point: str) -> HttpResponse:
     """Upload → preview (every error located) → apply all or nothing."""
     class_group = _class_or_404(request, pk)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
+from hocbaso.core.body_limits import accepts_upload
 from hocbaso.core.errors import DomainError
 from hocbaso.core.forms import add_domain_error
 from hocbaso.core.permissions import requires
@@ -176,6 +177,7 @@ def expiring(request: HttpRequest) -> HttpResponse:
 
 
 @requires(is_signer)
+@accepts_upload(MAX_CERTIFICATE_BYTES, field="file")
 def register_certificate(request: HttpRequest) -> HttpResponse:
     """A signer registers their own certificate: a file (PKCS#12), a credential on a remote signing
     service (CSC) or the certificate of their phone signing app; a principal or clerk may register

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
+from hocbaso.core.body_limits import accepts_upload
 from hocbaso.core.errors import DomainError
 from hocbaso.core.permissions import public
 from hocbaso.records import issuance
@@ -135,6 +136,7 @@ def verify_code(request: HttpRequest, code: str) -> dict[str, Any]:
 
 @public
 @router.post("/file", auth=None, response=ReportOut, summary="Verify an uploaded record PDF or XML")
+@accepts_upload(views.max_upload_bytes, field="document")
 def verify_file(request: HttpRequest, document: UploadedFile = File(...)) -> dict[str, Any]:  # noqa: B008
     """Multipart upload in the field ``document``; empty, too large and non-record files are
     ``invalid`` reports (``empty_file``, ``file_too_large``, ``not_a_record_file``)."""

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from hocbaso.core.body_limits import accepts_upload
 from hocbaso.core.clients import client_address
 from hocbaso.core.errors import DomainError
 from hocbaso.core.permissions import public
@@ -123,6 +124,7 @@ def upload_report(upload: Any) -> core.Report:
 
 @public
 @require_http_methods(["GET", "POST"])
+@accepts_upload(max_upload_bytes, field="document")
 @rate_limited
 def verify(request: HttpRequest) -> HttpResponse:
     """The verify page: a code, a record file, a photo of a printed page, or the paper seal's text."""
