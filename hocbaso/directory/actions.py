@@ -5,7 +5,7 @@ transaction; a refusal raises a ``DomainError`` and leaves nothing written.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -13,12 +13,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.audit import actions as audit
+from hocbaso.core import clock
 from hocbaso.core.errors import Conflict, InvalidInput, PermissionRefused, ValidationFailed, validated
 from hocbaso.core.text import collapse_spaces, nfc
+from hocbaso.directory import birth_dates
 from hocbaso.directory import codes
 from hocbaso.directory import personal_id as pid
 from hocbaso.directory.models import (
     CLASS_ROLES,
+    NAME_FIELDS,
     AdministrativeUnit,
     Appointment,
     ClassGroup,
@@ -28,6 +31,7 @@ from hocbaso.directory.models import (
     School,
     StaffMember,
     Student,
+    name_error,
 )
 from hocbaso.directory.permissions import can_manage_school
 
@@ -51,7 +55,6 @@ STUDENT_FIELDS = [
     "disability",
     "individual_plan",
 ]
-_NAME_FIELDS = {"full_name", "father_name", "mother_name", "guardian_name"}
 
 
 def _require_manager(by: Any, school: School) -> None:
@@ -60,12 +63,20 @@ def _require_manager(by: Any, school: School) -> None:
 
 
 def _clean_student_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """NFC text, names folded; a name holding a hidden character is refused as typed (before folding)."""
+    hidden = [
+        ValidationFailed(str(error.message % error.params), code=str(error.code), field=name)
+        for name in NAME_FIELDS
+        if name in data and (error := name_error(data[name])) is not None
+    ]
+    if hidden:
+        raise InvalidInput(hidden)
     cleaned: dict[str, Any] = {}
     for name in STUDENT_FIELDS:
         if name not in data:
             continue
         value = data[name]
-        if name in _NAME_FIELDS:
+        if name in NAME_FIELDS:
             value = collapse_spaces(value)
         elif isinstance(value, str) and name != "personal_id":
             value = nfc(value)
@@ -80,6 +91,36 @@ def _clean_student_data(data: Mapping[str, Any]) -> dict[str, Any]:
         if name in cleaned and not cleaned.get(code):
             cleaned[code] = lookup(cleaned[name])
     return cleaned
+
+
+def check_age(date_of_birth: dt.date | None, start_years: Iterable[int], *, field: str = "date_of_birth") -> None:
+    """Refuse a birth date that gives an age outside ``birth_dates.MIN_AGE``-``MAX_AGE`` in any of
+    the school years starting in ``start_years``. A date in the future is left to ``Student.clean``."""
+    if date_of_birth is None or date_of_birth > clock.today():
+        return
+    for start_year in sorted(set(start_years)):
+        code = birth_dates.age_problem(date_of_birth, start_year)
+        if code is not None:
+            raise ValidationFailed(
+                _(
+                    "In school year %(year)s the child would be %(age)d years old (by the year); "
+                    "a primary-school pupil is %(min)d to %(max)d."
+                )
+                % {
+                    "year": f"{start_year}-{start_year + 1}",
+                    "age": birth_dates.age_in_school_year(date_of_birth, start_year),
+                    "min": birth_dates.MIN_AGE,
+                    "max": birth_dates.MAX_AGE,
+                },
+                code=code,
+                field=field,
+            )
+
+
+def _student_years(student: Student) -> list[int]:
+    """The start years of the student's enrolments' school years, or of today's school year."""
+    years = [d.year for d in student.enrolments.values_list("school_year__start_date", flat=True)] if student.pk else []
+    return years or [birth_dates.school_year_start_of(clock.today())]
 
 
 def _refresh_id_warnings(student: Student) -> None:
@@ -102,6 +143,7 @@ def create_student(*, by: Any, school: School, data: Mapping[str, Any], channel:
     """Add a student to ``school``. Personal-ID mismatches are stored as warnings, never refused."""
     _require_manager(by, school)
     student = Student(school=school, **_clean_student_data(data))
+    check_age(student.date_of_birth, _student_years(student))
     _refresh_id_warnings(student)
     _save_checked(student)
     audit.record(
@@ -121,8 +163,11 @@ def update_student(*, by: Any, student: Student, data: Mapping[str, Any], channe
     student = Student.objects.select_for_update().get(pk=student.pk)
     _require_manager(by, student.school)
     before = audit.snapshot(student, STUDENT_FIELDS)
+    before_birth = student.date_of_birth
     for name, value in _clean_student_data(data).items():
         setattr(student, name, value)
+    if student.date_of_birth != before_birth:
+        check_age(student.date_of_birth, _student_years(student))
     _refresh_id_warnings(student)
     _save_checked(student)
     changes = audit.diff(before, audit.snapshot(student, STUDENT_FIELDS))
@@ -146,7 +191,8 @@ def enrol_student(
 ) -> Enrolment:
     """Put a student in a class for its school year.
 
-    Refused: a class of another school than the student's; dates outside the school year;
+    Refused: a class of another school than the student's; a child whose age by the year in that
+    school year is outside 4-20 (``birth_dates``); dates outside the school year;
     an end before the start; a second enrolment overlapping one the student already has that year.
     """
     _require_manager(by, class_group.school)
@@ -158,6 +204,10 @@ def enrol_student(
         )
     year = class_group.school_year
     errors = []
+    try:
+        check_age(student.date_of_birth, [year.start_date.year], field="class_group")
+    except ValidationFailed as exc:
+        errors.append(exc)
     if not year.contains(start_date):
         errors.append(
             ValidationFailed(

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.core.errors import ValidationFailed
 from hocbaso.directory import personal_id as pid
 from hocbaso.directory.actions import STUDENT_FIELDS
-from hocbaso.directory.models import Appointment, ClassGroup, Role, School, StaffMember, Student
+from hocbaso.directory.models import NAME_FIELDS, Appointment, ClassGroup, Role, School, StaffMember, Student
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -32,6 +33,9 @@ class StudentForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["personal_id"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+        for name in NAME_FIELDS:  # NUL is refused by the name rule (one Vietnamese message), not Django's
+            field = self.fields[name]
+            field.validators = [v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)]
 
     def clean_personal_id(self) -> str:
         try:

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.core import clock
+from hocbaso.core.text import hidden_character
 from hocbaso.directory.codes import ETHNICITIES, NATIONALITIES
 
 
@@ -236,6 +237,25 @@ class Gender(models.IntegerChoices):
     FEMALE = 2, _("Female")
 
 
+def name_error(value: str | None) -> ValidationError | None:
+    """The refusal of a name holding a control, bidirectional or zero-width character (core.text)."""
+    found = hidden_character(value)
+    if found is None:
+        return None
+    return ValidationError(
+        _("The name contains an invisible or control character (%(char)s); type the name again."),
+        code="name_hidden_character",
+        params={"char": found},
+    )
+
+
+def name_errors(instance: models.Model, fields: tuple[str, ...]) -> dict[str, ValidationError]:
+    return {name: error for name in fields if (error := name_error(getattr(instance, name))) is not None}
+
+
+NAME_FIELDS = ("full_name", "father_name", "mother_name", "guardian_name")
+
+
 class Student(models.Model):
     """A learner. ``school`` is the school that currently holds the record.
 
@@ -307,14 +327,13 @@ class Student(models.Model):
         return self.full_name
 
     def clean(self) -> None:
+        errors = name_errors(self, NAME_FIELDS)
         if self.date_of_birth and self.date_of_birth > clock.today():
-            raise ValidationError(
-                {
-                    "date_of_birth": ValidationError(
-                        _("The date of birth cannot be in the future."), code="date_of_birth_future"
-                    )
-                }
+            errors["date_of_birth"] = ValidationError(
+                _("The date of birth cannot be in the future."), code="date_of_birth_future"
             )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def given_name(self) -> str:
@@ -382,6 +401,11 @@ class StaffMember(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def clean(self) -> None:
+        errors = name_errors(self, ("full_name",))
+        if errors:
+            raise ValidationError(errors)
 
 
 class Role(models.TextChoices):
