@@ -223,17 +223,13 @@ def import_upload(request: HttpRequest, pk: int, point: str) -> HttpResponse:
     if request.method == "POST":
         try:
             if "token" in request.POST:
-                content = importing.load_upload(request.POST["token"])
-                if content is None:
-                    raise Http404
-                changed = importing.apply(
+                context["applied"] = importing.apply_upload(
                     by=request.user,
                     class_group=class_group,
                     point=point,
-                    content=content,
+                    token=request.POST["token"],
                     filename=request.POST.get("filename", ""),
                 )
-                context["applied"] = changed
             else:
                 upload = request.FILES.get("file")
                 content = upload.read() if upload else b""
