@@ -87,7 +87,10 @@ def read_first_sheet(content: bytes, *, filename: str, limits: Limits) -> list[l
             if done.returncode == -signal.SIGXCPU:  # the processor-time cap
                 raise Refusal("import_reader_time", limit=limits.cpu_seconds)
             raise Refusal("import_reader_memory", limit=limits.memory_bytes)
-        answer = json.loads(done.stdout)
+        try:
+            answer = json.loads(done.stdout)
+        except ValueError:  # cut short: the reader did not finish its answer
+            raise Refusal("import_reader_memory", limit=limits.memory_bytes) from None
         if "refused" in answer:
             raise Refusal(answer["refused"], **answer["params"])
     except Refusal as refusal:
