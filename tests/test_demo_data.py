@@ -6,7 +6,17 @@ import pytest
 from django.core.management import call_command
 
 from hocbaso.assessments.models import AssessmentEntry, Award, StudentYear
-from hocbaso.directory.models import AdministrativeUnit, ClassGroup, School, SchoolYearSetting, Student, UnitKind
+from hocbaso.core.text import hidden_character
+from hocbaso.directory import birth_dates
+from hocbaso.directory.models import (
+    AdministrativeUnit,
+    ClassGroup,
+    Enrolment,
+    School,
+    SchoolYearSetting,
+    Student,
+    UnitKind,
+)
 
 
 @pytest.mark.django_db
@@ -42,6 +52,17 @@ def test_demo_province(capsys: pytest.CaptureFixture[str]) -> None:
     assert {d.year for d in StudentYear.objects.values_list("result_computed_at", flat=True)} == {2025}
     assert AssessmentEntry.objects.filter(school_year__code="2025-2026", point="mid1").exists()
     assert not AssessmentEntry.objects.filter(school_year__code="2025-2026", point="year_end").exists()
+    # Every demo pupil passes the input rules of issue 10: names without hidden characters, ages 4-20
+    # (by the year) in each enrolled school year.
+    enrolled = Enrolment.objects.values_list(
+        "student__full_name",
+        "student__father_name",
+        "student__mother_name",
+        "student__date_of_birth",
+        "school_year__start_date",
+    )
+    assert not [row for row in enrolled if any(hidden_character(name) for name in row[:3])]
+    assert not [row for row in enrolled if birth_dates.age_problem(row[3], row[4].year)]
 
     _demo_records_keep_the_names_of_their_assembly_day()
 
