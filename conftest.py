@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from hocbaso.testing import PASSWORD, World, build_world
+from hocbaso.accounts.models import User
+from hocbaso.testing import PASSWORD, World, build_world, sign_in_verified
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -40,10 +41,14 @@ def password() -> str:
 
 @pytest.fixture
 def login(client: Client, world: World):  # type: ignore[no-untyped-def]
-    """``login("principal")`` signs that persona in on the test client and returns the client."""
+    """``login("principal")`` signs that persona (or a ``User``) in on the test client, or on
+    ``on=`` another client, and returns the client.
 
-    def sign_in(persona: str) -> Client:
-        client.force_login(world.users[persona])
-        return client
+    The session is complete: password and second factor (the persona gets a confirmed TOTP
+    device, and the session is marked verified by it, as django-otp does after a right code)."""
+
+    def sign_in(persona: str | User, on: Client | None = None) -> Client:
+        user = persona if isinstance(persona, User) else world.users[persona]
+        return sign_in_verified(on or client, user)
 
     return sign_in

@@ -21,6 +21,7 @@ def main() -> None:
     from hocbaso.assessments.catalogue import catalogue_for_class
     from hocbaso.demo import assessments_data, directory_data
     from hocbaso.directory.models import Appointment, ClassGroup, Enrolment, Role
+    from hocbaso.testing import sign_in_verified
 
     started = time.perf_counter()
     directory_data.load(1)
@@ -53,8 +54,7 @@ def main() -> None:
         )
     students = list(Enrolment.objects.filter(class_group=class_group).values_list("student_id", flat=True))
     catalogue = catalogue_for_class(class_group)
-    client = Client()
-    client.force_login(homeroom)
+    client = sign_in_verified(Client(), homeroom)  # password and second factor, as a teacher's session
     url = f"/api/v1/classes/{class_group.pk}/assessments/mid2"
     flip = {"value": 0}
 

@@ -150,3 +150,41 @@ def build_world() -> World:
     users["stranger"] = make_user("stranger")
     users["operator"] = make_user("operator", superuser=True)
     return world
+
+
+def give_second_factor(user: User) -> Any:
+    """The user's confirmed authenticator app (a real django-otp TOTP device), created if missing."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def totp_code(device: Any) -> str:
+    """The six digits the person's app would show, computed from the device's key: the current
+    time step's, or a later one within the accepted tolerance when the current one was already
+    used (each step's code is accepted once), waiting for the next step if needed."""
+    import time
+
+    from django_otp.oath import hotp
+
+    device.refresh_from_db()
+    while True:
+        now_t = (int(time.time()) - device.t0) // device.step + device.drift
+        target = max(now_t, device.last_t + 1)
+        if target <= now_t + device.tolerance:
+            return f"{hotp(device.bin_key, target, digits=device.digits):0{device.digits}d}"
+        time.sleep(1)
+
+
+def sign_in_verified(client: Any, user: User) -> Any:
+    """Sign ``user`` in on a test client with a complete session: password and second factor
+    (their real TOTP device marks the session verified, as django-otp does after a right code)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    device = give_second_factor(user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

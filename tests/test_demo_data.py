@@ -96,8 +96,19 @@ def test_demo_accounts_see_exactly_their_scope(client) -> None:  # type: ignore[
         )
     )
     assert set(visible_students(teacher).values_list("pk", flat=True)) == taught
-    assert client.login(username="hieutruong.letrungdinh", password="hocbaso-demo")
+    # through the real pages: the password, then the demo key's current code (printed by demo-otp)
+    from hocbaso.demo.second_factor import current_codes
+
+    signed = client.post("/login/", {"username": "hieutruong.letrungdinh", "password": "hocbaso-demo"})
+    assert signed["Location"].startswith("/login/second-factor/")
+    assert client.post("/login/second-factor/", {"code": current_codes()[0]}).status_code == 302
     assert "Trường Tiểu học Lê Trung Đình" in client.get("/").content.decode()
+    # every account that signs or oversees has the demo key; a subject teacher needs none
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    enrolled = set(TOTPDevice.objects.values_list("user__username", flat=True))
+    assert {"admin", "so.chuyenvien", "xa.camthanh", "vanthu.letrungdinh", "gv3a.letrungdinh"} <= enrolled
+    assert "gv.foreignlanguage1.letrungdinh" not in enrolled
 
 
 def _demo_records_keep_the_names_of_their_assembly_day() -> None:
@@ -122,3 +133,18 @@ def _demo_records_keep_the_names_of_their_assembly_day() -> None:
     assert after["year"]["completion"]["text"] == "Chưa hoàn thành chương trình tiểu học; ở lại lớp 5"
     assert after["year"]["completion"]["promoted"] is None
     assert any(item["summer"] for item in after["year"]["subjects"])  # both values kept
+
+
+def test_demo_otp_prints_the_demo_code_only_in_demo_mode(settings, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    from django.core.management.base import CommandError
+
+    from hocbaso.demo.second_factor import DEMO_KEY_BASE32, current_codes
+
+    before = current_codes()
+    call_command("demo-otp")
+    printed = capsys.readouterr().out
+    assert printed.split()[0] in {*before, *current_codes()}
+    assert DEMO_KEY_BASE32 in printed
+    settings.DEMO_MODE = False
+    with pytest.raises(CommandError):
+        call_command("demo-otp")

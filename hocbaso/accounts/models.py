@@ -11,6 +11,8 @@ class User(AbstractUser):
     """A login; ``display_name`` is the person's full Vietnamese name, shown in the interface."""
 
     display_name = models.CharField(_("full name"), max_length=150, blank=True)
+    # Set when someone else reset the password: the next session must choose a new one first.
+    password_change_required = models.BooleanField(_("must choose a new password"), default=False)
 
     def __str__(self) -> str:
         return self.display_name or self.username

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hocbaso.directory import views
+from hocbaso.directory import staff_account_views, views
 
 app_name = "directory"
 urlpatterns = [
@@ -13,4 +13,5 @@ urlpatterns = [
     path("students/<int:pk>/", views.student_detail, name="student"),
     path("students/<int:pk>/edit/", views.student_edit, name="student_edit"),
     path("students/<int:pk>/enrol/", views.enrolment_create, name="enrolment_create"),
+    path("staff/passwords/", staff_account_views.password_reset, name="password_reset"),
 ]

@@ -52,8 +52,20 @@ def page(browser):  # type: ignore[no-untyped-def]
 
 
 def sign_in(page, base_url: str, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the real pages: the password, then, for a signer, officer or the operator,
+    the six digits their authenticator app would show, computed from their device's key."""
+    from hocbaso.accounts import second_factor
+    from hocbaso.accounts.models import User
+    from hocbaso.testing import give_second_factor, totp_code
+
+    user = User.objects.get(username=username)
+    device = give_second_factor(user) if second_factor.applies(user) else None
     page.goto(f"{base_url}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+    if device is not None:
+        page.wait_for_url(f"{base_url}/login/second-factor/*")
+        page.fill("#id_code", totp_code(device))
+        page.click("form.stacked button[type=submit]")
     page.wait_for_url(f"{base_url}/")

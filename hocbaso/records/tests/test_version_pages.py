@@ -51,9 +51,9 @@ PERSONAS = [
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("persona", "expected"), PERSONAS)
-def test_version_urls_per_persona(version_3a, homeroom_3b, world, client, persona, expected) -> None:
+def test_version_urls_per_persona(version_3a, homeroom_3b, world, login, persona, expected) -> None:
     user = homeroom_3b if persona == "homeroom3b" else world.users[persona]
-    client.force_login(user)
+    client = login(user)
     student = version_3a.record.student_id
     for url in [
         reverse("records:version", args=[version_3a.pk]),

@@ -266,8 +266,7 @@ def test_a_signer_connects_an_app_with_a_key_shown_once_and_revokes_it(world: Wo
     from hocbaso.accounts.models import ApiToken
 
     token = ApiToken.objects.get(user=world.users["homeroom"])
-    other = Client()
-    other.force_login(world.users["principal"])
+    other = login("principal", on=Client())
     assert other.post(url, {"revoke": token.pk}).status_code == 404  # not theirs
     page.post(url, {"revoke": token.pk})
     assert app.get("/api/v1/signing/approvals", **mine).status_code == 401

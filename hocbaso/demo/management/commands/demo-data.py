@@ -10,6 +10,7 @@ from django.db import transaction
 
 from hocbaso.audit import actions as audit
 from hocbaso.demo import assessments_data, directory_data, portal_data
+from hocbaso.demo.second_factor import DEMO_KEY_BASE32, give_demo_devices
 from hocbaso.directory.models import School
 
 
@@ -43,6 +44,7 @@ class Command(BaseCommand):
                 "2024-2025 results: {htxs} HTXS, {htt} HTT, {ht} HT, {cht} CHT after remediation "
                 "({remediated} remediated); {entries} assessment cells.".format(**{"cht": 0, **counts})
             )
+        give_demo_devices()  # also for a demo database loaded before the second factor existed
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {directory_data.DEMO_PASSWORD}):")
         for role, username, scope in accounts.rows:
@@ -55,6 +57,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Family letter to activate at /family/activate/: code {family.letter_code} with the birth date "
             f"{family.letter_child.date_of_birth:%d/%m/%Y} of {family.letter_child.full_name} (new on every run)."
+        )
+        self.stdout.write("")
+        self.stdout.write(
+            "Signers, officers and the operator also give a six-digit code: add the demo key "
+            f"{DEMO_KEY_BASE32} to an authenticator app, or run `hocbaso demo-otp` for the current code."
         )
 
 
