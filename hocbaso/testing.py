@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hocbaso.accounts.models import User
+from hocbaso.core import clock
 from hocbaso.demo.directory_data import YEARS
 from hocbaso.directory.models import (
     AdministrativeUnit,
@@ -29,6 +31,7 @@ from hocbaso.directory.models import (
 )
 
 PASSWORD = "correct-horse-battery"
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 YEAR_DATES = YEARS["2025-2026"]  # the demo's school-year calendar
 
 
@@ -72,11 +75,51 @@ def enrol(student: Student, class_group: ClassGroup, start: dt.date | None = Non
     )
 
 
+def recorded_on(day: dt.date) -> dt.datetime:
+    """The start of ``day`` in Vietnam, or now if that is later: when test setup says an appointment
+    was recorded (as if the school had written it on its first day)."""
+    return min(dt.datetime.combine(day, dt.time.min, tzinfo=VIETNAM), clock.now())
+
+
 def appoint(user: User, role: str, **where: Any) -> Appointment:
+    """Test setup: an appointment written directly, recorded on its first day (``recorded_on``)
+    unless ``recorded_at`` is given. The rules for appointing are ``directory.actions.appoint``'s."""
     where.setdefault("valid_from", dt.date(2020, 1, 1))
+    where.setdefault("recorded_at", recorded_on(where["valid_from"]))
     if "class_group" in where:
         where.setdefault("school", where["class_group"].school)
     return Appointment.objects.create(staff=user.staff, role=role, **where)
+
+
+@dataclass
+class PastYear:
+    """School A's 2024-2025: class 2A with one student, and its former homeroom teacher."""
+
+    year: SchoolYear
+    class_2a: ClassGroup
+    student: Student
+    former_homeroom: User
+
+
+def add_previous_year(world: World) -> PastYear:
+    """Add 2024-2025 to ``world``: class 2A of school A (student "Võ Thị Em"), homeroom teacher
+    ``former_homeroom`` appointed 1/9/2024-30/6/2025 (an ended appointment); the persona is added to
+    ``world.users``. School A was under the legacy district that year."""
+    year = SchoolYear.objects.create(code="2024-2025", **YEARS["2024-2025"])
+    class_2a = ClassGroup.objects.create(school=world.school_a, school_year=year, grade=2, name="2A")
+    student = make_student(world.school_a, "Võ Thị Em", gender=2, born=dt.date(2017, 8, 9))
+    enrol(student, class_2a)
+    world.students["em"] = student
+    former = make_user("former_homeroom", school=world.school_a)
+    appoint(
+        former,
+        Role.HOMEROOM_TEACHER,
+        class_group=class_2a,
+        valid_from=dt.date(2024, 9, 1),
+        valid_to=dt.date(2025, 6, 30),
+    )
+    world.users["former_homeroom"] = former
+    return PastYear(year, class_2a, student, former)
 
 
 def build_world() -> World:

@@ -16,7 +16,7 @@ from hocbaso.assessments import actions
 from hocbaso.assessments.models import AssessmentEntry, Point
 from hocbaso.core.errors import NotFound
 from hocbaso.directory.models import Enrolment
-from hocbaso.directory.permissions import visible_classes
+from hocbaso.directory.roles import Permission, classes_where
 
 router = Router(tags=["assessments"])
 
@@ -55,7 +55,8 @@ class WriteOut(Schema):
 
 
 def _class(request: HttpRequest, class_id: int) -> Any:
-    found = visible_classes(request.user).select_related("school", "school_year").filter(pk=class_id).first()
+    scope = classes_where(request.user, Permission.VIEW_ASSESSMENTS)  # never officers: children's ratings
+    found = scope.select_related("school", "school_year").filter(pk=class_id).first()
     if found is None:
         raise NotFound("No class with this id is visible to you.", code="not_found", field="class_id")
     return found

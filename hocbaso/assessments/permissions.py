@@ -1,9 +1,10 @@
-"""Who may write which assessment cells.
+"""Who may write which assessment cells — asked of ``directory.roles``.
 
-A homeroom teacher writes every cell of their class; a subject teacher writes the subjects
-they are appointed to teach in that class; both only while the appointment is active on the
-day of the write. Principals open and close entry windows and decide promotions. Reading
-follows the directory's class visibility.
+A homeroom teacher writes every cell of their class (``ENTER_CLASS_ASSESSMENTS``); a subject
+teacher writes the subjects they are appointed to teach in that class
+(``ENTER_SUBJECT_ASSESSMENTS``); both only while the appointment is active on the day of the
+write. Principals and vice-principals open and close entry windows and decide promotions
+(``MANAGE_ENTRY``). Reading needs ``VIEW_ASSESSMENTS`` on the class (never unit officers).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from hocbaso.core import clock
-from hocbaso.directory.models import ClassGroup, Role, School
-from hocbaso.directory.permissions import appointments_of
+from hocbaso.directory.models import ClassGroup, School
+from hocbaso.directory.roles import Permission, appointments_granting, holds, rule
 
 
 @dataclass(frozen=True)
@@ -40,32 +41,21 @@ NO_SCOPE = WriteScope(False, frozenset())
 
 def write_scope(user: Any, class_group: ClassGroup, *, day: dt.date | None = None) -> WriteScope:
     """The user's write scope in ``class_group`` on ``day`` (today by default)."""
-    if getattr(user, "is_superuser", False):
+    day = day or clock.today()
+    if holds(user, Permission.ENTER_CLASS_ASSESSMENTS, class_group=class_group, on=day):
         return WriteScope(True, frozenset())
-    active = appointments_of(user, active_on=day or clock.today()).filter(class_group=class_group)
-    roles = list(active.values_list("role", "subject_code"))
-    if any(role == Role.HOMEROOM_TEACHER for role, _code in roles):
-        return WriteScope(True, frozenset())
-    return WriteScope(False, frozenset(code for role, code in roles if role == Role.SUBJECT_TEACHER))
+    subjects = (
+        appointments_granting(user, Permission.ENTER_SUBJECT_ASSESSMENTS, on=day)
+        .filter(class_group=class_group)
+        .values_list("subject_code", flat=True)
+    )
+    return WriteScope(False, frozenset(subjects))
 
 
 def can_manage_windows(user: Any, school: School) -> bool:
-    """Principals and vice-principals of the school open and close entry windows."""
-    if getattr(user, "is_superuser", False):
-        return True
-    return (
-        appointments_of(user, active_on=clock.today())
-        .filter(role__in=[Role.PRINCIPAL, Role.VICE_PRINCIPAL], school=school)
-        .exists()
-    )
+    """Principals and vice-principals of the school open and close entry windows, decide promotions."""
+    return holds(user, Permission.MANAGE_ENTRY, school=school)
 
 
-def is_teacher(user: Any) -> bool:
-    """Holds (or held) a class appointment, or manages a school: may open entry grids."""
-    if getattr(user, "is_superuser", False):
-        return True
-    return (
-        appointments_of(user)
-        .filter(role__in=[Role.HOMEROOM_TEACHER, Role.SUBJECT_TEACHER, Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.CLERK])
-        .exists()
-    )
+# URL rule of the assessment pages: may read assessments somewhere (teachers, school roles, operator).
+is_teacher = rule(Permission.VIEW_ASSESSMENTS, name="is_teacher")

@@ -36,11 +36,13 @@ from hocbaso.core.collation import sort_students
 from hocbaso.core.errors import DomainError, InvalidInput
 from hocbaso.core.permissions import requires
 from hocbaso.directory.models import ClassGroup, Enrolment
-from hocbaso.directory.permissions import visible_classes, visible_schools
+from hocbaso.directory.permissions import visible_schools
+from hocbaso.directory.roles import Permission, classes_where, students_where
 
 
 def _class_or_404(request: HttpRequest, pk: int) -> ClassGroup:
-    return get_object_or_404(visible_classes(request.user).select_related("school", "school_year"), pk=pk)
+    scope = classes_where(request.user, Permission.VIEW_ASSESSMENTS)
+    return get_object_or_404(scope.select_related("school", "school_year"), pk=pk)
 
 
 def _point_or_404(point: str) -> str:
@@ -391,9 +393,8 @@ def results_page(request: HttpRequest, pk: int) -> HttpResponse:
 def student_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every change to a student's ratings, scores and comments: who, when, old → new, channel."""
     from hocbaso.audit import actions as audit
-    from hocbaso.directory.permissions import visible_students
 
-    student = get_object_or_404(visible_students(request.user), pk=pk)
+    student = get_object_or_404(students_where(request.user, Permission.VIEW_ASSESSMENTS), pk=pk)
     audit.record(by=request.user, action="student.history.read", obj=student, school_id=student.school_id)
     changes = (
         EntryChange.objects.filter(entry__student=student)

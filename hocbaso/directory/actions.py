@@ -18,6 +18,7 @@ from hocbaso.core.errors import Conflict, InvalidInput, PermissionRefused, Valid
 from hocbaso.core.text import collapse_spaces, nfc
 from hocbaso.directory import birth_dates, codes
 from hocbaso.directory import personal_id as pid
+from hocbaso.directory import roles
 from hocbaso.directory.models import (
     CLASS_ROLES,
     NAME_FIELDS,
@@ -299,6 +300,51 @@ def withdraw_student(*, by: Any, student: Student, on: dt.date, reason: str, cha
     return ended
 
 
+def _check_appointer(by: Any, staff: StaffMember, role: str, school: School | None) -> None:
+    """Who may appoint whom: the school's principal its teachers and clerk; the operator anyone
+    (principals, vice-principals and unit officers only the operator); never oneself."""
+    appointer = roles.staff_of(by)
+    if appointer is not None and appointer.pk == staff.pk:
+        raise PermissionRefused(
+            _("Nobody may appoint themselves or change their own appointment."), code="self_appointment"
+        )
+    permission = roles.appointing_permission(role)
+    if permission == roles.Permission.APPOINT_HEADS:
+        if not roles.holds(by, permission):
+            raise PermissionRefused(
+                _("Only an operator may appoint principals, vice-principals and unit officers."), code="operator_only"
+            )
+    elif school is None:
+        raise ValidationFailed(
+            _("Choose the school or class for this role."), code="appointment_school_missing", field="class_group"
+        )
+    elif not roles.holds(by, permission, school=school):
+        raise PermissionRefused(
+            _("Only the principal of this school appoints its teachers and clerk."), code="not_school_appointer"
+        )
+
+
+def _check_start(by: Any, valid_from: dt.date, reason: str) -> str:
+    """An appointment starts on or after the day it is recorded, except by the operator with a
+    written reason (returned, NFC and trimmed; it goes into the audit event)."""
+    reason = collapse_spaces(reason or "")
+    if valid_from >= clock.today():
+        return ""
+    if not roles.holds(by, roles.Permission.BACKDATE_APPOINTMENT):
+        raise ValidationFailed(
+            _("An appointment cannot start before today (%(day)s).") % {"day": clock.today().strftime("%d/%m/%Y")},
+            code="appointment_backdated",
+            field="valid_from",
+        )
+    if not reason:
+        raise ValidationFailed(
+            _("Write why this appointment starts before today."),
+            code="backdate_reason_required",
+            field="backdate_reason",
+        )
+    return reason
+
+
 @transaction.atomic
 def move_student(
     *,
@@ -348,26 +394,23 @@ def appoint(
     class_group: ClassGroup | None = None,
     subject_code: str = "",
     unit: AdministrativeUnit | None = None,
+    backdate_reason: str = "",
     channel: str = "web",
 ) -> Appointment:
-    """Give a staff member a role on dates.
+    """Give a staff member a role on dates, recorded now by ``by``.
 
-    School managers appoint teachers, clerks and vice-principals at their own school;
-    principals and unit officers are appointed by operators (superusers).
+    Refused: appointing oneself (``self_appointment``); a principal, vice-principal or unit officer
+    by anyone but the operator (``operator_only``); a teacher or clerk by anyone but the principal
+    of the school, or the operator (``not_school_appointer``); a start before today
+    (``appointment_backdated``), unless the operator writes a reason (``backdate_reason_required``
+    without one). ``recorded_at`` and ``recorded_by`` are set here, never from input.
     """
+    if role not in Role.values:
+        raise ValidationFailed(_("Unknown role."), code="appointment_role", field="role")
     if class_group is not None:
         school = class_group.school
-    if role in (Role.PRINCIPAL, Role.UNIT_OFFICER):
-        if not getattr(by, "is_superuser", False):
-            raise PermissionRefused(
-                _("Only an operator may appoint principals and unit officers."), code="operator_only"
-            )
-    elif school is None:
-        raise ValidationFailed(
-            _("Choose the school or class for this role."), code="appointment_school_missing", field="class_group"
-        )
-    else:
-        _require_manager(by, school)
+    _check_appointer(by, staff, role, school)
+    reason = _check_start(by, valid_from, backdate_reason)
     if role in CLASS_ROLES and class_group is None:
         raise ValidationFailed(
             _("Choose the class for this role."), code="appointment_class_missing", field="class_group"
@@ -378,8 +421,6 @@ def appoint(
         )
     if role == Role.UNIT_OFFICER and unit is None:
         raise ValidationFailed(_("Choose the administrative unit."), code="appointment_unit_missing", field="unit")
-    if role not in Role.values:
-        raise ValidationFailed(_("Unknown role."), code="appointment_role", field="role")
     appointment = Appointment(
         staff=staff,
         role=role,
@@ -389,6 +430,9 @@ def appoint(
         unit=unit if role == Role.UNIT_OFFICER else None,
         valid_from=valid_from,
         valid_to=valid_to,
+        recorded_at=clock.now(),
+        recorded_by=by if getattr(by, "pk", None) else None,
+        backdate_reason=reason,
     )
     _save_checked(appointment)
     audit.record(
@@ -431,3 +475,29 @@ def add_prior_schooling(
         changes={"rows": [None, [[p.school_year, p.school_name] for p in created]], "source": [None, source]},
     )
     return created
+
+
+@transaction.atomic
+def end_appointment(
+    *, by: Any, appointment: Appointment, valid_to: dt.date, reason: str = "", channel: str = "web"
+) -> Appointment:
+    """End an appointment on ``valid_to``. The same people as for appointing may; never the person
+    appointed; an end before today needs the operator and a reason, like a backdated start."""
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    _check_appointer(by, appointment.staff, appointment.role, appointment.school)
+    reason = _check_start(by, valid_to, reason)
+    before = audit.snapshot(appointment, ["valid_to"])
+    appointment.valid_to = valid_to
+    _save_checked(appointment)
+    changes = audit.diff(before, audit.snapshot(appointment, ["valid_to"]))
+    if reason:
+        changes["reason"] = [None, reason]
+    audit.record(
+        by=by,
+        action="appointment.end",
+        obj=appointment,
+        school_id=appointment.school_id,
+        channel=channel,
+        changes=changes,
+    )
+    return appointment

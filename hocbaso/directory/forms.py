@@ -59,18 +59,17 @@ class AppointmentForm(forms.Form):
     staff = forms.ModelChoiceField(queryset=StaffMember.objects.none(), label=_("staff member"))
     role = forms.ChoiceField(
         label=_("role"),
-        choices=[
-            (r.value, r.label) for r in (Role.HOMEROOM_TEACHER, Role.SUBJECT_TEACHER, Role.VICE_PRINCIPAL, Role.CLERK)
-        ],
+        choices=[(r.value, r.label) for r in (Role.HOMEROOM_TEACHER, Role.SUBJECT_TEACHER, Role.CLERK)],
     )
     class_group = forms.ModelChoiceField(queryset=ClassGroup.objects.none(), label=_("class"), required=False)
     subject_code = forms.CharField(label=_("subject"), max_length=30, required=False)
     valid_from = forms.DateField(label=_("valid from"), widget=DATE_INPUT)
     valid_to = forms.DateField(label=_("valid to"), widget=DATE_INPUT, required=False)
 
-    def __init__(self, *args: Any, school: School, **kwargs: Any):
+    def __init__(self, *args: Any, school: School, by: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        _choices(self, "staff", StaffMember.objects.filter(school=school))
+        # Nobody appoints themselves: the action refuses it too (every channel).
+        _choices(self, "staff", StaffMember.objects.filter(school=school).exclude(user_id=getattr(by, "pk", 0) or 0))
         _choices(self, "class_group", ClassGroup.objects.filter(school=school).select_related("school_year"))
 
 

@@ -11,6 +11,7 @@ from hocbaso.core import clock
 from hocbaso.core.home import Link, Section
 from hocbaso.directory.models import AdministrativeUnit, Role
 from hocbaso.directory.permissions import appointments_of, can_read_school_audit, visible_schools
+from hocbaso.directory.roles import Permission, holds
 
 
 def sections(user: Any) -> list[Section]:
@@ -29,8 +30,11 @@ def sections(user: Any) -> list[Section]:
             links = [
                 Link(_("Classes and staff"), reverse("directory:school", args=[school.pk])),
                 Link(_("Add a student"), reverse("directory:student_create", args=[school.pk])),
-                Link(_("Appoint a teacher or clerk"), reverse("directory:appointment_create", args=[school.pk])),
             ]
+            if holds(user, Permission.APPOINT_STAFF, school=school):
+                links.append(
+                    Link(_("Appoint a teacher or clerk"), reverse("directory:appointment_create", args=[school.pk]))
+                )
             if can_read_school_audit(user, school):
                 links.append(Link(_("Audit log"), reverse("directory:school_audit", args=[school.pk])))
             found.append(Section(f"{appointment.get_role_display()} — {school.name}", links, order=10))

@@ -424,6 +424,8 @@ CLASS_ROLES = [Role.SUBJECT_TEACHER, Role.HOMEROOM_TEACHER]
 class Appointment(models.Model):
     """A role held on dates: "homeroom teacher of 3A", "principal of TH Nghĩa Chánh", ….
 
+    ``recorded_at``/``recorded_by`` say when and by whom it was written; ``valid_from`` is never
+    before the day recorded except by the operator with ``backdate_reason`` (``actions.appoint``).
     Shape per role (enforced by constraints): class roles name a class (and subject teachers
     a subject code); school roles name a school; unit officers name a unit.
     """
@@ -452,6 +454,19 @@ class Appointment(models.Model):
     )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    # Set by the server when the appointment is written (``actions.appoint``), never from input: the
+    # role-at-signing-date proof counts only appointments recorded before the signature.
+    recorded_at = models.DateTimeField(_("recorded at"), default=clock.now, editable=False, db_index=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("recorded by"),
+    )
+    backdate_reason = models.TextField(_("reason for starting before the day recorded"), blank=True)
 
     objects = ActiveOnQuerySet.as_manager()
 

@@ -1,13 +1,10 @@
-"""Who may see and change what in the directory.
+"""Who may see and change what in the directory — thin names over ``directory.roles``.
 
-Scope comes from appointments: a school role (principal, vice-principal, clerk) sees its whole
-school; a teacher sees the classes they teach or taught (any year, so past records stay
-reachable) and their students; a unit officer sees the schools attached, at any date, to their
-unit or a unit below it, and those schools' classes, but not children's personal data. A
-superuser sees everything. Everyone else sees nothing.
-
-Visibility uses appointments that have started (``valid_from <= today``), including ended ones;
-changing data needs an appointment active today.
+Scope comes from appointments through the one table in ``roles.py``: a school role (principal,
+vice-principal, clerk) sees its whole school; a teacher sees the classes they teach or taught and
+their students; a unit officer sees the schools linked to their unit or a unit below it and those
+schools' classes, never children's personal data; an ended appointment (or school–unit link)
+reaches only the school years it overlapped. The operator (superuser) reads everything.
 """
 
 from __future__ import annotations
@@ -15,33 +12,39 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from hocbaso.core import clock
-from hocbaso.directory.models import (
-    SCHOOL_ROLES,
-    AdministrativeUnit,
-    Appointment,
-    ClassGroup,
-    Role,
-    School,
-    StaffMember,
-    Student,
+from hocbaso.directory.models import Appointment, ClassGroup, School, Student
+from hocbaso.directory.roles import (
+    Permission,
+    classes_where,
+    holds,
+    is_operator,
+    rule,
+    schools_where,
+    staff_of,
+    students_where,
 )
 
-
-def staff_of(user: Any) -> StaffMember | None:
-    """The user's staff profile, or None (anonymous users and plain logins have none)."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    try:
-        return user.staff
-    except StaffMember.DoesNotExist:
-        return None
+__all__ = [
+    "appointments_of",
+    "can_manage_school",
+    "can_read_school_audit",
+    "is_school_manager",
+    "is_staff_member",
+    "managed_school_ids",
+    "may_appoint",
+    "staff_of",
+    "visible_classes",
+    "visible_schools",
+    "visible_students",
+]
 
 
 def appointments_of(user: Any, *, active_on: dt.date | None = None) -> QuerySet[Appointment]:
-    """The user's appointments: active on ``active_on``, or every one already started if None."""
+    """The user's appointments: active on ``active_on``, or every one already started if None
+    (for listing what a person holds; access questions go through ``roles.holds``)."""
     staff = staff_of(user)
     if staff is None:
         return Appointment.objects.none()
@@ -51,93 +54,44 @@ def appointments_of(user: Any, *, active_on: dt.date | None = None) -> QuerySet[
     return qs.filter(valid_from__lte=clock.today())
 
 
-def _unit_tree_ids(unit_ids: set[int]) -> set[int]:
-    found: set[int] = set()
-    for unit in AdministrativeUnit.objects.filter(pk__in=unit_ids):
-        found |= unit.descendant_ids()
-    return found
-
-
 def visible_schools(user: Any) -> QuerySet[School]:
     """Schools the user may open."""
-    if getattr(user, "is_superuser", False):
-        return School.objects.all()
-    appointments = appointments_of(user)
-    school_ids = set(appointments.exclude(school__isnull=True).values_list("school_id", flat=True))
-    unit_ids = set(appointments.filter(role=Role.UNIT_OFFICER).values_list("unit_id", flat=True))
-    condition = Q(pk__in=school_ids)
-    if unit_ids:
-        condition |= Q(unit_links__unit_id__in=_unit_tree_ids(unit_ids))
-    return School.objects.filter(condition).distinct()
-
-
-def managed_school_ids(user: Any, *, day: dt.date | None = None) -> set[int]:
-    """Schools where the user holds a school role (principal, vice-principal, clerk) on ``day``."""
-    appointments = appointments_of(user, active_on=day or clock.today()).filter(role__in=SCHOOL_ROLES)
-    return set(appointments.values_list("school_id", flat=True))
+    return schools_where(user, Permission.VIEW_SCHOOL)
 
 
 def visible_classes(user: Any) -> QuerySet[ClassGroup]:
-    """Classes the user may open."""
-    if getattr(user, "is_superuser", False):
-        return ClassGroup.objects.all()
-    appointments = appointments_of(user)
-    whole_schools = set(appointments.filter(role__in=SCHOOL_ROLES).values_list("school_id", flat=True))
-    taught = set(appointments.exclude(class_group__isnull=True).values_list("class_group_id", flat=True))
-    condition = Q(school_id__in=whole_schools) | Q(pk__in=taught)
-    if appointments.filter(role=Role.UNIT_OFFICER).exists():
-        condition |= Q(school__in=visible_schools(user))
-    return ClassGroup.objects.filter(condition).distinct()
+    """Classes the user may open (teachers and head count; no personal data)."""
+    return classes_where(user, Permission.VIEW_CLASS)
 
 
 def visible_students(user: Any) -> QuerySet[Student]:
     """Students whose personal data the user may see (never unit officers')."""
-    if getattr(user, "is_superuser", False):
-        return Student.objects.all()
-    appointments = appointments_of(user)
-    whole_schools = set(appointments.filter(role__in=SCHOOL_ROLES).values_list("school_id", flat=True))
-    taught = set(appointments.exclude(class_group__isnull=True).values_list("class_group_id", flat=True))
-    condition = (
-        Q(school_id__in=whole_schools)
-        | Q(enrolments__class_group__school_id__in=whole_schools)
-        | Q(enrolments__class_group_id__in=taught)
-    )
-    return Student.objects.filter(condition).distinct()
+    return students_where(user, Permission.VIEW_STUDENTS)
+
+
+def managed_school_ids(user: Any, *, day: dt.date | None = None) -> set[int]:
+    """Schools whose students and enrolments the user may change on ``day``."""
+    return set(schools_where(user, Permission.MANAGE_STUDENTS, on=day).values_list("pk", flat=True))
 
 
 # --- predicates used as URL rules -------------------------------------------------------------
 
 
 def is_staff_member(user: Any) -> bool:
-    """Has a staff profile, or is a superuser."""
-    return bool(getattr(user, "is_superuser", False) or staff_of(user) is not None)
+    """Has a staff profile, or is the operator."""
+    return bool(is_operator(user) or staff_of(user) is not None)
 
 
-def is_school_manager(user: Any) -> bool:
-    """Holds a school role somewhere today (may keep the directory), or is a superuser."""
-    return bool(getattr(user, "is_superuser", False) or managed_school_ids(user))
-
-
-def is_principal(user: Any) -> bool:
-    """Principal or vice-principal somewhere today, or a superuser."""
-    if getattr(user, "is_superuser", False):
-        return True
-    return (
-        appointments_of(user, active_on=clock.today()).filter(role__in=[Role.PRINCIPAL, Role.VICE_PRINCIPAL]).exists()
-    )
+is_school_manager = rule(Permission.MANAGE_STUDENTS)
+may_appoint = rule(Permission.APPOINT_STAFF, Permission.APPOINT_HEADS)
+may_read_audit = rule(Permission.READ_AUDIT)
 
 
 def can_manage_school(user: Any, school: School) -> bool:
-    """May change students, enrolments and appointments of ``school`` today."""
-    return bool(getattr(user, "is_superuser", False) or school.pk in managed_school_ids(user))
+    """May change students and enrolments of ``school`` today."""
+    return holds(user, Permission.MANAGE_STUDENTS, school=school)
 
 
 def can_read_school_audit(user: Any, school: School) -> bool:
-    """Principals and vice-principals read their school's audit events."""
-    if getattr(user, "is_superuser", False):
-        return True
-    return (
-        appointments_of(user, active_on=clock.today())
-        .filter(role__in=[Role.PRINCIPAL, Role.VICE_PRINCIPAL], school=school)
-        .exists()
-    )
+    """Principals and vice-principals read their school's audit events (and the operator)."""
+    return holds(user, Permission.READ_AUDIT, school=school)

@@ -26,13 +26,15 @@ from hocbaso.directory.models import Appointment, Enrolment, School, Student
 from hocbaso.directory.permissions import (
     can_manage_school,
     can_read_school_audit,
-    is_principal,
     is_school_manager,
     is_staff_member,
+    may_appoint,
+    may_read_audit,
     visible_classes,
     visible_schools,
     visible_students,
 )
+from hocbaso.directory.roles import Permission, holds
 
 
 def _school_or_404(request: HttpRequest, pk: int) -> School:
@@ -63,6 +65,7 @@ def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-school_year__code", "grade", "name")
     )
     manager = can_manage_school(request.user, school)
+    can_appoint = holds(request.user, Permission.APPOINT_STAFF, school=school)
     appointments = (
         Appointment.objects.filter(school=school)
         .select_related("staff", "class_group__school_year")
@@ -79,6 +82,7 @@ def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "units": school.managing_units(),
             "all_links": school.unit_links.select_related("unit").order_by("valid_from"),
             "can_manage": manager,
+            "can_appoint": can_appoint,
             "can_read_audit": can_read_school_audit(request.user, school),
             "appointments": appointments,
         },
@@ -167,10 +171,12 @@ def enrolment_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "directory/enrolment_form.html", {"form": form, "student": student})
 
 
-@requires(is_school_manager)
+@requires(may_appoint)
 def appointment_create(request: HttpRequest, school_pk: int) -> HttpResponse:
-    school = _managed_school_or_404(request, school_pk)
-    form = AppointmentForm(request.POST or None, school=school)
+    school = _school_or_404(request, school_pk)
+    if not holds(request.user, Permission.APPOINT_STAFF, school=school):
+        raise Http404
+    form = AppointmentForm(request.POST or None, school=school, by=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             actions.appoint(by=request.user, school=school, **form.cleaned_data)
@@ -182,7 +188,7 @@ def appointment_create(request: HttpRequest, school_pk: int) -> HttpResponse:
     return render(request, "directory/appointment_form.html", {"form": form, "school": school})
 
 
-@requires(is_principal)
+@requires(may_read_audit)
 def school_audit(request: HttpRequest, pk: int) -> HttpResponse:
     school = _school_or_404(request, pk)
     if not can_read_school_audit(request.user, school):

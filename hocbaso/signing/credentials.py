@@ -128,9 +128,9 @@ def _pem(certs: Sequence[x509.Certificate]) -> str:
 
 
 def _seal_allowed(by: Any, seal_for: Any) -> None:
-    from hocbaso.directory.permissions import managed_school_ids
+    from hocbaso.directory.roles import Permission, holds
 
-    if seal_for is not None and seal_for.pk not in managed_school_ids(by):
+    if seal_for is not None and not holds(by, Permission.APPLY_SCHOOL_SEAL, school=seal_for):
         raise CredentialRefused(
             _("Only the principal or the clerk of its school may apply the school seal."), code="seal_not_allowed"
         )

@@ -183,11 +183,10 @@ def register_certificate(request: HttpRequest) -> HttpResponse:
     service (CSC) or the certificate of their phone signing app; a principal or clerk may register
     the school's organisation certificate (the school seal) as a file or a CSC credential. The
     password only opens the file to read the certificate here; it is never stored."""
-    from hocbaso.directory.models import School
-    from hocbaso.directory.permissions import managed_school_ids, staff_of
+    from hocbaso.directory.roles import Permission, schools_where, staff_of
 
     staff = staff_of(request.user)
-    schools = School.objects.filter(pk__in=managed_school_ids(request.user))
+    schools = schools_where(request.user, Permission.APPLY_SCHOOL_SEAL)
     error = ""
     if request.method == "POST" and staff is not None:
         upload = request.FILES.get("file")

@@ -10,7 +10,10 @@ Order on every version (the transition table of ``records.models``):
   clerk; the PDF then gets validation data and an archive timestamp (PAdES B-LT + B-LTA) and the
   version is issued; ``ISSUED_CALLBACKS`` run in the same transaction (the ledger registers there).
 
-The signer's appointment must be valid on the signing date (``signer_not_appointed`` otherwise).
+The signer must hold the signature's permission (``directory.roles``: ``SIGN_AS_HOMEROOM``,
+``SIGN_AS_PRINCIPAL``, ``APPLY_SCHOOL_SEAL``) through an appointment valid on the signing date and
+recorded before the signature (``signer_not_appointed`` otherwise); one person gives at most one of
+the two personal signatures (homeroom, principal) on a version (``signer_two_roles``).
 Each version is signed (PDF with PAdES, XML with XAdES, in one go) outside any transaction and
 then committed in its own short transaction together with its batch item, its
 ``SignatureEvent`` and its audit event: a failure on one version leaves it exactly as it was and
@@ -68,7 +71,7 @@ from hocbaso.core import clock
 from hocbaso.core.collation import name_key
 from hocbaso.core.errors import Conflict, DomainError, NotFound, PermissionRefused, ValidationFailed
 from hocbaso.directory.models import Appointment, ClassGroup, Role, StaffMember
-from hocbaso.directory.permissions import staff_of
+from hocbaso.directory.roles import Permission, appointments_granting, roles_granting, schools_where, staff_of
 from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion, Status
 from hocbaso.signing import attempts, pades, paper_seal, xades
@@ -101,6 +104,12 @@ class SignerNotAppointed(PermissionRefused):
     code = "signer_not_appointed"
 
 
+class SignerInTwoRoles(Conflict):
+    """One person may not give two personal signatures (homeroom and principal) on one version."""
+
+    code = "signer_two_roles"
+
+
 class SigningOutOfOrder(Conflict):
     code = "signing_out_of_order"
 
@@ -131,12 +140,16 @@ NEXT_STATUS = {
     SignatureRole.PRINCIPAL: Status.SIGNED_PRINCIPAL,
     SignatureRole.SCHOOL: Status.ISSUED,
 }
-# Appointment roles allowed per signature role, the preferred one first.
-SIGNING_ROLES = {
-    SignatureRole.HOMEROOM: [Role.HOMEROOM_TEACHER],
-    SignatureRole.PRINCIPAL: [Role.PRINCIPAL, Role.VICE_PRINCIPAL],
-    SignatureRole.SCHOOL: [Role.PRINCIPAL, Role.CLERK],
+# The permission each signature needs (``directory.roles``), and the appointment roles granting it,
+# the preferred one first (principal before vice-principal).
+SIGNATURE_PERMISSIONS = {
+    SignatureRole.HOMEROOM: Permission.SIGN_AS_HOMEROOM,
+    SignatureRole.PRINCIPAL: Permission.SIGN_AS_PRINCIPAL,
+    SignatureRole.SCHOOL: Permission.APPLY_SCHOOL_SEAL,
 }
+SIGNING_ROLES = {role: roles_granting(permission) for role, permission in SIGNATURE_PERMISSIONS.items()}
+# Personal signatures: one person gives at most one of them on a version (the seal is the school's).
+PERSONAL_SIGNATURES = (SignatureRole.HOMEROOM, SignatureRole.PRINCIPAL)
 # Titles are document text (Vietnamese, not UI): shown in the PDF signature and XAdES ClaimedRole.
 TITLES = {
     Role.HOMEROOM_TEACHER: "Giáo viên chủ nhiệm",
@@ -177,26 +190,45 @@ def next_role(status: str) -> str | None:
     return None
 
 
-def appointment_for(signer: StaffMember, version: RecordVersion, role: str, *, on: dt.date) -> tuple[Appointment, str]:
+def appointment_for(
+    signer: StaffMember, version: RecordVersion, role: str, *, on: dt.date, at: dt.datetime | None = None
+) -> tuple[Appointment, str]:
     """The appointment that entitles ``signer`` to sign ``version`` as ``role`` on ``on``, and the title shown.
 
-    Raises ``SignerNotAppointed`` when no appointment valid on that date fits.
+    Only appointments recorded at or before ``at`` (now by default) count, the same rule the
+    verification applies. Raises ``SignerNotAppointed`` when no appointment fits, and
+    ``SignerInTwoRoles`` when ``signer`` already gave the version's other personal signature.
     """
     allowed = SIGNING_ROLES[SignatureRole(role)]
-    candidates = Appointment.objects.active_on(on).filter(staff=signer, role__in=allowed)
+    candidates = appointments_granting(
+        signer, SIGNATURE_PERMISSIONS[SignatureRole(role)], on=on, recorded_before=at or clock.now()
+    )
     if role == SignatureRole.HOMEROOM:
         candidates = candidates.filter(class_group_id=version.class_group_id)
     else:
         candidates = candidates.filter(school_id=version.school_id)
-    found = sorted(candidates, key=lambda a: allowed.index(a.role))
+    found = sorted(candidates, key=lambda a: allowed.index(Role(a.role)))
     if not found:
         raise SignerNotAppointed(
             _("%(name)s does not hold the role needed for this signature on %(day)s.")
             % {"name": signer.full_name, "day": on.strftime("%d/%m/%Y")}
         )
+    refuse_second_role(signer, version, role)
     appointment = found[0]
     title = SEAL_TITLE if role == SignatureRole.SCHOOL else TITLES[Role(appointment.role)]
     return appointment, title
+
+
+def refuse_second_role(signer: StaffMember, version: RecordVersion, role: str) -> None:
+    """Raise ``SignerInTwoRoles`` if ``signer`` already gave another personal signature on ``version``."""
+    if role not in PERSONAL_SIGNATURES:
+        return
+    others = [r for r in PERSONAL_SIGNATURES if r != role]
+    if SignatureEvent.objects.filter(version_id=version.pk, signer=signer, role__in=others).exists():
+        raise SignerInTwoRoles(
+            _("%(name)s already signed this record in another role; one person signs it in one role only.")
+            % {"name": signer.full_name}
+        )
 
 
 # --- what waits for whom ----------------------------------------------------------------------------
@@ -220,22 +252,28 @@ def pending_for(user: Any, *, on: dt.date | None = None) -> list[PendingGroup]:
     if staff is None:
         return []
     day = on or clock.today()
-    active = Appointment.objects.active_on(day).filter(staff=staff)
     conditions: dict[str, Q] = {}
-    homeroom_classes = list(active.filter(role=Role.HOMEROOM_TEACHER).values_list("class_group_id", flat=True))
+    homeroom_classes = list(
+        appointments_granting(staff, Permission.SIGN_AS_HOMEROOM, on=day).values_list("class_group_id", flat=True)
+    )
     if homeroom_classes:
         conditions[SignatureRole.HOMEROOM] = Q(class_group_id__in=homeroom_classes)
     for school_role in (SignatureRole.PRINCIPAL, SignatureRole.SCHOOL):
-        schools = list(active.filter(role__in=SIGNING_ROLES[school_role]).values_list("school_id", flat=True))
+        granting = appointments_granting(staff, SIGNATURE_PERMISSIONS[school_role], on=day)
+        schools = list(granting.values_list("school_id", flat=True))
         if schools:
             conditions[school_role] = Q(school_id__in=schools)
     groups: list[PendingGroup] = []
     for role, condition in conditions.items():
-        versions = (
-            RecordVersion.objects.filter(condition, status=REQUIRED_STATUS[SignatureRole(role)])
-            .exclude(signature_events__role=role)
-            .select_related("class_group__school_year", "record__student", "school")
-            .order_by("class_group__school_year__code", "class_group__name", "pk")
+        versions = RecordVersion.objects.filter(condition, status=REQUIRED_STATUS[SignatureRole(role)]).exclude(
+            signature_events__role=role
+        )
+        if role in PERSONAL_SIGNATURES:  # not what this person already signed in the other personal role
+            versions = versions.exclude(
+                pk__in=SignatureEvent.objects.filter(signer=staff, role__in=PERSONAL_SIGNATURES).values("version_id")
+            )
+        versions = versions.select_related("class_group__school_year", "record__student", "school").order_by(
+            "class_group__school_year__code", "class_group__name", "pk"
         )
         current: PendingGroup | None = None
         ordered = sorted(
@@ -263,10 +301,8 @@ def credentials_for(user: Any, role: str) -> QuerySet[SigningCredential]:
     now = clock.now()
     usable = SigningCredential.objects.filter(active=True, not_after__gt=now)
     if role == SignatureRole.SCHOOL:
-        schools = Appointment.objects.active_on(clock.today()).filter(
-            staff=staff, role__in=SIGNING_ROLES[SignatureRole.SCHOOL]
-        )
-        return usable.filter(for_organisation=True, school_id__in=schools.values("school_id")).order_by("label")
+        schools = schools_where(user, Permission.APPLY_SCHOOL_SEAL)
+        return usable.filter(for_organisation=True, school_id__in=schools.values("pk")).order_by("label")
     return usable.filter(staff=staff, for_organisation=False).order_by("label")
 
 
@@ -592,9 +628,7 @@ def _check_credential_for(staff: StaffMember, role: str, credential: SigningCred
             raise CredentialRefused(
                 _("The school seal needs the school's organisation certificate."), code="credential_not_organisation"
             )
-        allowed = Appointment.objects.active_on(clock.today()).filter(
-            staff=staff, role__in=SIGNING_ROLES[SignatureRole.SCHOOL], school_id=credential.school_id
-        )
+        allowed = appointments_granting(staff, Permission.APPLY_SCHOOL_SEAL).filter(school=credential.school)
         if not allowed.exists():
             raise SignerNotAppointed(_("Only the principal or the clerk of its school may apply the school seal."))
     else:
@@ -847,6 +881,7 @@ def commit_signature(
         if SignatureEvent.objects.filter(version=locked, role=role).exists():
             finish_item(item, ItemOutcome.SKIPPED, "already_signed", str(_("Already signed for this role.")))
             return ItemOutcome.SKIPPED
+        refuse_second_role(batch.signer, locked, role)  # again under the lock: two batches at once
         if locked.status != version.status or locked.signed_pdf_sha256 != version.signed_pdf_sha256:
             raise Conflict(_("The record changed while it was being signed."), code="signing_concurrent_change")
         before = {"pdf": locked.signed_pdf_sha256 or locked.pdf_sha256, "xml": locked.signed_xml_sha256}

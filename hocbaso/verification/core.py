@@ -298,14 +298,14 @@ class SealBinding:
 @dataclass(frozen=True)
 class SignerAnswer:
     """Who the registry says signed in ``role``: certificate fingerprint (SHA-256, upper hex), name,
-    title shown, and the periods (first day, last day or None) in which they held a role entitling
-    them to that signature."""
+    title shown, and the periods (first day, last day or None, when the appointment was recorded or
+    None if the registry did not say) in which they held a role entitling them to that signature."""
 
     role: str
     fingerprint: str
     name: str
     title: str
-    entitled: tuple[tuple[dt.date, dt.date | None], ...]
+    entitled: tuple[tuple[dt.date, dt.date | None, dt.datetime | None], ...]
 
 
 @dataclass(frozen=True)
@@ -316,6 +316,17 @@ class LedgerAnswer:
     leaf_input: str
     tree_size: int
     inclusion_path: tuple[bytes, ...]
+
+
+def _period(item: list[Any]) -> tuple[dt.date, dt.date | None, dt.datetime | None]:
+    """An entitled period from JSON: [first, last or null, recorded at or null] (older files: two items)."""
+    first, last, *rest = item
+    recorded = rest[0] if rest else None
+    return (
+        dt.date.fromisoformat(first),
+        dt.date.fromisoformat(last) if last else None,
+        dt.datetime.fromisoformat(recorded) if recorded else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -348,7 +359,13 @@ class RegistryAnswers:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["signers"] = [
-            {**asdict(s), "entitled": [[a.isoformat(), b.isoformat() if b else None] for a, b in s.entitled]}
+            {
+                **asdict(s),
+                "entitled": [
+                    [a.isoformat(), b.isoformat() if b else None, r.isoformat() if r else None]
+                    for a, b, r in s.entitled
+                ],
+            }
             for s in self.signers
         ]
         data["ledger"] = [{**asdict(e), "inclusion_path": [p.hex() for p in e.inclusion_path]} for e in self.ledger]
@@ -362,9 +379,7 @@ class RegistryAnswers:
                 fingerprint=s["fingerprint"],
                 name=s["name"],
                 title=s["title"],
-                entitled=tuple(
-                    (dt.date.fromisoformat(a), dt.date.fromisoformat(b) if b else None) for a, b in s["entitled"]
-                ),
+                entitled=tuple(_period(p) for p in s["entitled"]),
             )
             for s in data.get("signers", [])
         )
@@ -1191,7 +1206,14 @@ def _signer_checks(signatures: Sequence[SignatureInfo], registry: RegistryAnswer
             continue
         day = signature.signing_time.astimezone(VIETNAM).date()
         params = {"name": answer.name, "title": answer.title, "day": day.strftime("%d/%m/%Y")}
-        held = any(start <= day and (end is None or day <= end) for start, end in answer.entitled)
+        # A timestamp's time may be whole seconds: compare the recording instant at that precision.
+        moment = signature.signing_time
+        held = any(
+            start <= day
+            and (end is None or day <= end)
+            and (recorded is None or recorded.replace(microsecond=0) <= moment)
+            for start, end, recorded in answer.entitled
+        )
         checks.append(
             Check(name, "passed", "signer_ok", params)
             if held

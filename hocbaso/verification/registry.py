@@ -76,17 +76,20 @@ def trust_store() -> core.TrustStore:
 
 def entitled_periods(
     event: SignatureEvent, version: RecordVersion, appointments: list[Appointment]
-) -> tuple[tuple[Any, Any], ...]:
-    """The periods in which ``event``'s signer held a role entitling them to its signature on
-    ``version``: an appointment of theirs to one of the role's positions in the version's class
-    (homeroom) or school (the others). ``appointments`` are candidates in ``valid_from`` order."""
+) -> tuple[tuple[Any, Any, Any], ...]:
+    """The periods (first day, last day, recorded at) in which ``event``'s signer held a role
+    entitling them to its signature on ``version``: an appointment of theirs granting the
+    signature's permission (``directory.roles``) in the version's class (homeroom) or school (the
+    others), **recorded before the signature** — an appointment written afterwards, even backdated,
+    proves nothing. ``appointments`` are candidates in ``valid_from`` order."""
     allowed = set(workflow.SIGNING_ROLES[workflow.SignatureRole(event.role)])
     homeroom = event.role == workflow.SignatureRole.HOMEROOM
     return tuple(
-        (a.valid_from, a.valid_to)
+        (a.valid_from, a.valid_to, a.recorded_at)
         for a in appointments
         if a.staff_id == event.signer_id
         and a.role in allowed
+        and a.recorded_at <= event.signed_at
         and (a.class_group_id == version.class_group_id if homeroom else a.school_id == version.school_id)
     )
 

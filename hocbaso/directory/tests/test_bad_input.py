@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from hocbaso.audit.models import AuditEvent
+from hocbaso.core import clock
 from hocbaso.core.errors import DomainError
 from hocbaso.directory import actions
 from hocbaso.directory.models import AdministrativeUnit, Enrolment, Role, Student
@@ -114,7 +115,7 @@ def test_unknown_unit_is_refused(world, login) -> None:
     )
     with pytest.raises(DomainError) as caught:
         actions.appoint(
-            by=world.users["operator"], staff=staff, role=Role.UNIT_OFFICER, unit=ghost, valid_from=dt.date(2025, 7, 1)
+            by=world.users["operator"], staff=staff, role=Role.UNIT_OFFICER, unit=ghost, valid_from=clock.today()
         )
     assert "unit" in [e.field for e in getattr(caught.value, "errors", [caught.value])]
     with translation.override("vi"):
@@ -133,8 +134,8 @@ def test_appointment_end_before_start(world) -> None:
             staff=world.users["clerk"].staff,
             role=Role.HOMEROOM_TEACHER,
             class_group=world.class_3b,
-            valid_from=dt.date(2025, 9, 1),
-            valid_to=dt.date(2025, 8, 1),
+            valid_from=clock.today() + dt.timedelta(days=30),
+            valid_to=clock.today() + dt.timedelta(days=10),
         )
     assert counts() == before
 

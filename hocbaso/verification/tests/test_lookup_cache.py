@@ -120,7 +120,13 @@ def test_findings_that_could_not_be_checked_are_reused_briefly(statuses: tuple[s
 DAY = dt.date(2025, 1, 15)
 
 
-def _appointment(staff: int, role: str, *, school: int = 1, class_group: int | None = None, start: int = 0) -> Any:
+SIGNED_AT = dt.datetime(2025, 1, 20, 9, 0, tzinfo=dt.UTC)
+
+
+def _appointment(
+    staff: int, role: str, *, school: int = 1, class_group: int | None = None, start: int = 0, recorded: int = -1
+) -> Any:
+    """``recorded``: days from the signature's instant the appointment was written (negative: before)."""
     return SimpleNamespace(
         staff_id=staff,
         role=role,
@@ -128,6 +134,7 @@ def _appointment(staff: int, role: str, *, school: int = 1, class_group: int | N
         class_group_id=class_group,
         valid_from=DAY + dt.timedelta(days=start),
         valid_to=None,
+        recorded_at=SIGNED_AT + dt.timedelta(days=recorded),
     )
 
 
@@ -155,10 +162,13 @@ PRINCIPAL = sorted(SIGNING_ROLES[SignatureRole.PRINCIPAL])[0]
             [_appointment(7, HOMEROOM, class_group=3), _appointment(7, HOMEROOM, class_group=3, start=200)],
             [0, 200],
         ),
+        # recorded after the signature (e.g. backdated later): proves nothing
+        (SignatureRole.HOMEROOM, [_appointment(7, HOMEROOM, class_group=3, recorded=1)], []),
+        (SignatureRole.PRINCIPAL, [_appointment(7, PRINCIPAL, school=1, start=-2000, recorded=3)], []),
     ],
 )
 def test_entitled_periods(role: SignatureRole, appointments: list[Any], expected: list[int]) -> None:
-    event = SimpleNamespace(role=role, signer_id=7)
+    event = SimpleNamespace(role=role, signer_id=7, signed_at=SIGNED_AT)
     version = SimpleNamespace(school_id=1, class_group_id=3)
     periods = registry.entitled_periods(event, version, appointments)  # type: ignore[arg-type]
-    assert [(start - DAY).days for start, _end in periods] == expected
+    assert [(start - DAY).days for start, _end, _recorded in periods] == expected
