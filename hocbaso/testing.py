@@ -51,6 +51,14 @@ class World:
     users: dict[str, User] = field(default_factory=dict)
 
 
+def sign_in(client: Any, user: User) -> Any:
+    """Sign ``user`` in on a test ``client`` the way every test does: the ``login`` fixture of
+    conftest.py and the access matrix's module-wide clients both come here, so a second factor
+    is handled in one place."""
+    client.force_login(user)
+    return client
+
+
 def make_user(username: str, *, school: School | None = None, superuser: bool = False) -> User:
     user = User.objects.create_user(
         username=username, password=PASSWORD, display_name=username.title(), is_superuser=superuser, is_staff=superuser

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -272,6 +273,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def correction_create(request: HttpRequest, pk: int) -> HttpResponse:
     version = _version_or_404(request, pk)
+    if not permissions.can_request_correction(request.user, version):
+        raise PermissionDenied
     try:
         actions.request_correction(by=request.user, version=version, reason=request.POST.get("reason", ""))
     except DomainError as exc:
@@ -285,6 +288,8 @@ def correction_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def correction_decide(request: HttpRequest, pk: int) -> HttpResponse:
     correction = get_object_or_404(permissions.visible_corrections(request.user), pk=pk)
+    if not permissions.can_decide_correction(request.user, correction.version):
+        raise PermissionDenied
     decision = request.POST.get("decision")
     try:
         if decision == "approve":

@@ -11,7 +11,7 @@ import pytest
 from hocbaso.core import clock
 from hocbaso.core.errors import DomainError
 from hocbaso.directory import actions as directory
-from hocbaso.directory.models import Appointment, Role
+from hocbaso.directory.models import Role
 from hocbaso.records.models import Status
 from hocbaso.signing import workflow
 from hocbaso.signing.models import ItemOutcome, SignatureEvent, SignatureRole
@@ -19,7 +19,6 @@ from hocbaso.signing.pki import DemoPKI
 from hocbaso.signing.tests import factories
 from hocbaso.signing.tests.factories import make_frozen_version, register_credential
 from hocbaso.testing import World, appoint
-from hocbaso.verification import registry
 
 pytestmark = pytest.mark.django_db
 signing_env = factories.signing_env  # the fixture, shared
@@ -94,18 +93,3 @@ def test_one_person_does_not_sign_a_version_in_two_roles(world: World, pki: Demo
     vice_credential, vice_source = register_credential(pki, world.users["vice"])
     third = _sign(world, "vice", SignatureRole.PRINCIPAL, [version], vice_source, signing_env, vice_credential)
     assert third.items.get().outcome == ItemOutcome.OK
-
-
-def test_verification_ignores_an_appointment_recorded_after_the_signature(
-    world: World, pki: DemoPKI, signing_env
-) -> None:
-    version = make_frozen_version(world)
-    credential, source = register_credential(pki, world.users["homeroom"])
-    _sign(world, "homeroom", SignatureRole.HOMEROOM, [version], source, signing_env, credential)
-    event = SignatureEvent.objects.get(version=version)
-    answers = registry.answers_of(version, tree_size=None)
-    assert [len(s.entitled) for s in answers.signers] == [1]
-    # the only appointment turns out to have been written after the signature (a backdating insider)
-    Appointment.objects.filter(pk=event.appointment_id).update(recorded_at=event.signed_at + dt.timedelta(minutes=1))
-    answers = registry.answers_of(version, tree_size=None)
-    assert [s.entitled for s in answers.signers] == [()]

@@ -1,0 +1,159 @@
+# ruff: noqa: E501  (a data table: one row per line reads best)
+"""The access matrix's data: every persona's answer for every page and API operation.
+
+Read by ``tests/test_access_matrix.py`` (its docstring says how to add rows). Keys are
+``"METHOD route"``: pages as written in the URL conf (``classes/<int:pk>/``), API operations as in
+the OpenAPI document (``/api/v1/classes/{class_id}/assessments/{point}``); `` [past]`` after a key
+asks the same route about 2024-2025's objects. Values: ``"outcome: names | outcome: names"`` with
+outcomes ``ok``, ``403``, ``404``, ``405``, ``login`` and names being personas, groups or ``rest``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# The personas of hocbaso/testing.py (build_world + add_previous_year), and the anonymous visitor.
+PERSONAS = [
+    "anonymous",
+    "stranger",  # signed in, no appointment
+    "principal",  # school A
+    "vice",  # school A
+    "clerk",  # school A
+    "homeroom",  # 3A of school A, 2025-2026
+    "teacher",  # subject teacher (foreign language) of 3B, school A
+    "former_homeroom",  # homeroom of 2A (2024-2025) until 30/6/2025: an ended appointment
+    "principal_b",  # school B
+    "officer",  # commune 1 (school A since 1/7/2025)
+    "officer2",  # commune 2 (school B)
+    "district_officer",  # the district abolished on 30/6/2025 (school A until then)
+    "province_officer",
+    "operator",  # superuser
+]
+
+GROUPS = {
+    "heads": ["principal", "vice"],
+    "school_a": ["principal", "vice", "clerk"],
+    "teachers": ["homeroom", "teacher", "former_homeroom"],
+    "officers": ["officer", "officer2", "district_officer", "province_officer"],
+}
+
+# URL parameter → kind of object (values in test_access_matrix._objects). A key "route:param"
+# overrides for one route; a key ending in "/" names the kind of ``pk`` under that prefix.
+OBJECTS = {
+    "classes/": "class",
+    "schools/": "school",
+    "students/": "student",
+    "records/versions/": "version",
+    "records/corrections/": "correction",
+    "records/students/": "student",
+    "records/classes/": "class",
+    "records/schools/": "school",
+    "records/runs/": "run",
+    "signing/batches/": "batch",
+    "school_pk": "school",
+    "point": "point",
+    "code": "code",
+    "size": "size",
+    "index": "index",
+    "class_id": "class",
+    "approval_id": "approval",
+}
+
+ROWS: dict[str, str] = {
+    "GET ": "login: anonymous | ok: rest",
+    # children's ratings: never officers (the defect: province/commune/district officers read them here)
+    "GET /api/v1/classes/{class_id}/assessments/{point}": "ok: school_a homeroom operator | login: anonymous | 404: rest",
+    "PUT /api/v1/classes/{class_id}/assessments/{point}": "ok: school_a homeroom operator | login: anonymous | 404: rest",
+    "GET /api/v1/classes/{class_id}/assessments/{point} [3b]": "ok: school_a teacher operator | login: anonymous | 404: rest",
+    "GET /api/v1/classes/{class_id}/assessments/{point} [past]": "ok: school_a former_homeroom operator | login: anonymous | 404: rest",
+    "GET api/v1/openapi.json": "ok: rest",
+    "GET /api/v1/signing/approvals": "login: anonymous | ok: rest",
+    "POST /api/v1/signing/approvals/{approval_id}": "login: anonymous | 404: rest",
+    "POST /api/v1/signing/approvals/{approval_id}/refuse": "login: anonymous | 404: rest",
+    "GET /api/v1/verify/code/{code}": "ok: rest",
+    "POST /api/v1/verify/file": "ok: rest",
+    "GET /api/v1/verify/registry/{code}": "ok: rest",
+    # a class page (teachers, head count); the abolished district's officer no longer sees 2025-2026
+    "GET classes/<int:pk>/": "404: stranger teacher former_homeroom principal_b officer2 district_officer | login: anonymous | ok: rest",
+    "GET classes/<int:pk>/ [past]": "404: stranger homeroom teacher principal_b officer2 | login: anonymous | ok: rest",
+    "GET classes/<int:pk>/assessments/<str:point>/": "ok: school_a homeroom operator | 404: teacher former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET classes/<int:pk>/assessments/<str:point>/ [3b]": "ok: school_a teacher operator | 404: homeroom former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET classes/<int:pk>/assessments/<str:point>/cell/": "403: officers stranger | login: anonymous | 405: rest",
+    "POST classes/<int:pk>/assessments/<str:point>/cell/": "ok: school_a homeroom operator | 404: teacher former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET classes/<int:pk>/assessments/<str:point>/import/": "ok: school_a homeroom operator | 404: teacher former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET classes/<int:pk>/assessments/<str:point>/template.xlsx": "ok: school_a homeroom operator | 404: teacher former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET classes/<int:pk>/results/": "ok: school_a homeroom operator | 404: teacher former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET classes/<int:pk>/summary/<str:point>/": "ok: school_a homeroom operator | 404: teacher former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET classes/<int:pk>/summary/<str:point>/ [past]": "ok: school_a former_homeroom operator | 404: homeroom teacher principal_b | login: anonymous | 403: rest",
+    "GET classes/<int:pk>/year-page/": "ok: school_a homeroom operator | 404: teacher former_homeroom principal_b | login: anonymous | 403: rest",
+    "POST classes/<int:pk>/year-page/": "ok: school_a homeroom operator | 404: teacher former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET ledger/entries/<int:index>": "404: rest",
+    "GET ledger/proof/consistency": "ok: rest",
+    "GET ledger/proof/inclusion": "ok: rest",
+    "GET ledger/public-key": "ok: rest",
+    "GET ledger/tree-head": "404: rest",
+    "GET ledger/tree-head/<int:size>": "404: rest",
+    "GET login/": "ok: rest",
+    "GET logout/": "405: rest",
+    "GET records/classes/<int:pk>/": "ok: school_a homeroom operator | 404: former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET records/classes/<int:pk>/ [past]": "ok: school_a former_homeroom operator | 404: homeroom principal_b | login: anonymous | 403: rest",
+    "GET records/classes/<int:pk>/assemble/": "403: officers stranger teacher | login: anonymous | 405: rest",
+    "GET records/corrections/<int:pk>/decide/": "403: officers stranger teacher | login: anonymous | 405: rest",
+    "POST records/corrections/<int:pk>/decide/": "ok: principal vice | 404: former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET records/runs/<int:pk>/": "ok: school_a homeroom operator | 404: former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET records/schools/<int:pk>/": "ok: school_a operator | 404: homeroom former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET records/schools/<int:pk>/assemble/": "403: officers stranger teacher | login: anonymous | 405: rest",
+    "GET records/students/<int:pk>/": "ok: school_a homeroom operator | 404: former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET records/students/<int:pk>/ [past]": "ok: school_a former_homeroom operator | 404: homeroom principal_b | login: anonymous | 403: rest",
+    "GET records/students/<int:pk>/booklet.pdf": "ok: school_a homeroom operator | 404: former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET records/students/<int:pk>/booklet.pdf [3b]": "ok: school_a operator | 404: homeroom former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET records/versions/<int:pk>/": "ok: school_a homeroom operator | 404: former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET records/versions/<int:pk>/ [past]": "ok: school_a former_homeroom operator | 404: homeroom principal_b | login: anonymous | 403: rest",
+    "GET records/versions/<int:pk>/corrections/": "403: officers stranger teacher | login: anonymous | 405: rest",
+    "POST records/versions/<int:pk>/corrections/": "ok: clerk homeroom | 404: former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET records/versions/<int:pk>/document.pdf": "ok: school_a homeroom operator | 404: former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET records/versions/<int:pk>/document.pdf [3b]": "ok: school_a operator | 404: homeroom former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET records/versions/<int:pk>/document.pdf [past]": "ok: school_a former_homeroom operator | 404: homeroom principal_b | login: anonymous | 403: rest",
+    "GET records/versions/<int:pk>/pdf/": "ok: school_a homeroom operator | login: anonymous | 404: rest",
+    # the defect: a subject teacher of 3B downloaded the full record PDF the record page refuses
+    "GET records/versions/<int:pk>/pdf/ [3b]": "ok: school_a operator | login: anonymous | 404: rest",
+    "GET records/versions/<int:pk>/pdf/ [past]": "ok: school_a former_homeroom operator | login: anonymous | 404: rest",
+    "GET schools/": "login: anonymous | ok: rest",
+    "GET schools/<int:pk>/": "404: stranger principal_b officer2 | login: anonymous | ok: rest",
+    "GET schools/<int:pk>/audit/": "ok: principal vice operator | 404: principal_b | login: anonymous | 403: rest",
+    # only the principal (and the operator) appoints; the clerk's self-appointment is refused here
+    "GET schools/<int:school_pk>/appointments/new/": "ok: principal operator | 404: principal_b | login: anonymous | 403: rest",
+    "POST schools/<int:school_pk>/appointments/new/": "ok: principal operator | 404: principal_b | login: anonymous | 403: rest",
+    "GET schools/<int:school_pk>/comment-bank/": "403: officers stranger | 404: principal_b | login: anonymous | ok: rest",
+    "GET schools/<int:school_pk>/entry-windows/": "ok: principal vice | 403: officers stranger | login: anonymous | 404: rest",
+    "POST schools/<int:school_pk>/entry-windows/": "ok: principal vice | 403: officers stranger | login: anonymous | 404: rest",
+    "GET schools/<int:school_pk>/students/new/": "ok: school_a operator | 404: principal_b | login: anonymous | 403: rest",
+    "POST schools/<int:school_pk>/students/new/": "ok: school_a operator | 404: principal_b | login: anonymous | 403: rest",
+    "GET signing/app/": "ok: school_a homeroom principal_b | login: anonymous | 403: rest",
+    "GET signing/batches/<int:pk>/": "ok: homeroom operator | login: anonymous | 404: rest",
+    "GET signing/certificates/expiring/": "ok: principal vice principal_b | login: anonymous | 403: rest",
+    "GET signing/certificates/new/": "ok: school_a homeroom principal_b | login: anonymous | 403: rest",
+    "GET signing/pending/": "ok: school_a homeroom principal_b | login: anonymous | 403: rest",
+    "POST signing/pending/": "ok: school_a homeroom principal_b | login: anonymous | 403: rest",
+    "GET students/<int:pk>/": "ok: school_a homeroom operator | login: anonymous | 404: rest",
+    "GET students/<int:pk>/ [3b]": "ok: school_a teacher operator | login: anonymous | 404: rest",
+    "GET students/<int:pk>/ [past]": "ok: school_a former_homeroom operator | login: anonymous | 404: rest",
+    "GET students/<int:pk>/assessment-history/": "ok: school_a homeroom operator | 404: teacher former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET students/<int:pk>/edit/": "ok: school_a operator | 404: principal_b | login: anonymous | 403: rest",
+    "POST students/<int:pk>/edit/": "ok: school_a operator | 404: principal_b | login: anonymous | 403: rest",
+    "GET students/<int:pk>/enrol/": "ok: school_a operator | 404: principal_b | login: anonymous | 403: rest",
+    "POST students/<int:pk>/enrol/": "ok: school_a operator | 404: principal_b | login: anonymous | 403: rest",
+    "GET verify": "ok: rest",
+    "GET verify/": "ok: rest",
+    "GET verify/<str:code>": "ok: rest",
+    "GET verify/tree-head.json": "404: rest",
+    "GET verify/trust-bundle.json": "ok: rest",
+}
+
+# Request bodies (form fields, or the JSON object of an API operation) for rows whose view reads its
+# input before deciding; ``{kind}`` is replaced by that object's value (see OBJECTS).
+BODIES: dict[str, dict[str, Any]] = {
+    "PUT /api/v1/classes/{class_id}/assessments/{point}": {"cells": []},
+    "POST /api/v1/signing/approvals/{approval_id}": {"pdf_signature": "", "xml_signature": ""},
+    "POST schools/<int:school_pk>/entry-windows/": {"year": "{year}", "point": "mid1", "open": "1", "reason": "x"},
+}
