@@ -126,7 +126,7 @@ def test_web_request_approve_and_reject(version, world, login) -> None:
     request = CorrectionRequest.objects.get()
     assert request.requested_by == world.users["homeroom"]
     denied = client.post(reverse("records:correction_decide", args=[request.pk]), {"decision": "approve"})
-    assert denied.status_code == 302 and CorrectionRequest.objects.get().state == "pending"
+    assert denied.status_code == 403 and CorrectionRequest.objects.get().state == "pending"
 
     client = login("principal")
     school_page = client.get(reverse("records:school", args=[world.school_a.pk])).content.decode()
