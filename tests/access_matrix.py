@@ -50,6 +50,8 @@ OBJECTS = {
     "records/schools/": "school",
     "records/runs/": "run",
     "signing/batches/": "batch",
+    "transfers/": "transfer",  # a request from school A (student An) to school B
+    "student_pk": "student",
     "school_pk": "school",
     "point": "point",
     "code": "code",
@@ -87,6 +89,7 @@ ROWS: dict[str, str] = {
     "GET classes/<int:pk>/summary/<str:point>/ [past]": "ok: school_a former_homeroom operator | 404: homeroom teacher principal_b | login: anonymous | 403: rest",
     "GET classes/<int:pk>/year-page/": "ok: school_a homeroom operator | 404: teacher former_homeroom principal_b | login: anonymous | 403: rest",
     "POST classes/<int:pk>/year-page/": "ok: school_a homeroom operator | 404: teacher former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET admin/login/": "login: rest",  # the admin's login is the project's sign-in page
     "GET ledger/entries/<int:index>": "404: rest",
     "GET ledger/proof/consistency": "ok: rest",
     "GET ledger/proof/inclusion": "ok: rest",
@@ -131,6 +134,9 @@ ROWS: dict[str, str] = {
     "POST schools/<int:school_pk>/students/new/": "ok: school_a operator | 404: principal_b | login: anonymous | 403: rest",
     "GET signing/app/": "ok: school_a homeroom principal_b | login: anonymous | 403: rest",
     "GET signing/batches/<int:pk>/": "ok: homeroom operator | login: anonymous | 404: rest",
+    "GET signing/batches/<int:pk>/continue/": "login: anonymous | 405: rest",
+    # only the batch's own signer continues it; the operator sees it but may not
+    "POST signing/batches/<int:pk>/continue/": "ok: homeroom | 403: operator | login: anonymous | 404: rest",
     "GET signing/certificates/expiring/": "ok: principal vice principal_b | login: anonymous | 403: rest",
     "GET signing/certificates/new/": "ok: school_a homeroom principal_b | login: anonymous | 403: rest",
     "GET signing/pending/": "ok: school_a homeroom principal_b | login: anonymous | 403: rest",
@@ -143,6 +149,10 @@ ROWS: dict[str, str] = {
     "POST students/<int:pk>/edit/": "ok: school_a operator | 404: principal_b | login: anonymous | 403: rest",
     "GET students/<int:pk>/enrol/": "ok: school_a operator | 404: principal_b | login: anonymous | 403: rest",
     "POST students/<int:pk>/enrol/": "ok: school_a operator | 404: principal_b | login: anonymous | 403: rest",
+    "GET transfers/": "ok: school_a principal_b operator | login: anonymous | 403: rest",
+    "GET transfers/<int:pk>/": "ok: school_a principal_b operator | login: anonymous | 403: rest",
+    "GET transfers/<int:pk>/decision.xml": "404: school_a principal_b operator | login: anonymous | 403: rest",  # no decision signed yet
+    "GET transfers/new/<int:student_pk>/": "ok: school_a operator | 404: principal_b | login: anonymous | 403: rest",
     "GET verify": "ok: rest",
     "GET verify/": "ok: rest",
     "GET verify/<str:code>": "ok: rest",

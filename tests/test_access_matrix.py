@@ -177,7 +177,24 @@ def _objects(world: Any, past: Any) -> dict[str, dict[str, str]]:
     batch = SigningBatch.objects.create(
         idempotency_key="matrix", created_by=homeroom, signer=homeroom.staff, role="homeroom", credential=credential
     )
+    from hocbaso.directory.models import Enrolment
+    from hocbaso.transfers.models import Transfer, TransferKind
+
+    transfer = Transfer.objects.create(
+        kind=TransferKind.values[0],
+        student=world.students["an"],
+        from_school=world.school_a,
+        from_enrolment=Enrolment.objects.get(student=world.students["an"]),
+        to_school=world.school_b,
+        school_year=world.year,
+        desired_date=clock.today(),
+        reason="Chuyển nhà",
+        requested_by_family="Nguyễn Văn Ba",
+        requested_by=world.users["clerk"],
+        requested_at=clock.now(),
+    )
     common = {
+        "transfer": str(transfer.pk),
         "school": str(world.school_a.pk),
         "version": str(version.pk),
         "correction": str(correction.pk),
