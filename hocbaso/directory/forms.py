@@ -13,6 +13,7 @@ from hocbaso.core.errors import ValidationFailed
 from hocbaso.directory import personal_id as pid
 from hocbaso.directory.actions import STUDENT_FIELDS
 from hocbaso.directory.models import NAME_FIELDS, Appointment, ClassGroup, Role, School, StaffMember, Student
+from hocbaso.directory.roles import Permission, holds
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -55,19 +56,34 @@ class EnrolmentForm(forms.Form):
         _choices(self, "class_group", ClassGroup.objects.filter(school=school).select_related("school_year"))
 
 
+STAFF_ROLES = (Role.HOMEROOM_TEACHER, Role.SUBJECT_TEACHER, Role.CLERK)
+SCHOOL_HEAD_ROLES = (Role.PRINCIPAL, Role.VICE_PRINCIPAL)
+
+
 class AppointmentForm(forms.Form):
+    """The school's appointments. The principal chooses among teachers and the clerk; the operator
+    also among principal and vice-principal, and may give a reason to start before today."""
+
     staff = forms.ModelChoiceField(queryset=StaffMember.objects.none(), label=_("staff member"))
-    role = forms.ChoiceField(
-        label=_("role"),
-        choices=[(r.value, r.label) for r in (Role.HOMEROOM_TEACHER, Role.SUBJECT_TEACHER, Role.CLERK)],
-    )
+    role = forms.ChoiceField(label=_("role"), choices=[(r.value, r.label) for r in STAFF_ROLES])
     class_group = forms.ModelChoiceField(queryset=ClassGroup.objects.none(), label=_("class"), required=False)
     subject_code = forms.CharField(label=_("subject"), max_length=30, required=False)
     valid_from = forms.DateField(label=_("valid from"), widget=DATE_INPUT)
     valid_to = forms.DateField(label=_("valid to"), widget=DATE_INPUT, required=False)
+    backdate_reason = forms.CharField(
+        label=_("reason for starting before the day recorded"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
 
     def __init__(self, *args: Any, school: School, by: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        if holds(by, Permission.APPOINT_HEADS):
+            role = self.fields["role"]
+            assert isinstance(role, forms.ChoiceField)
+            role.choices = [(r.value, r.label) for r in (*SCHOOL_HEAD_ROLES, *STAFF_ROLES)]
+        if not holds(by, Permission.BACKDATE_APPOINTMENT):
+            del self.fields["backdate_reason"]
         # Nobody appoints themselves: the action refuses it too (every channel).
         _choices(self, "staff", StaffMember.objects.filter(school=school).exclude(user_id=getattr(by, "pk", 0) or 0))
         _choices(self, "class_group", ClassGroup.objects.filter(school=school).select_related("school_year"))

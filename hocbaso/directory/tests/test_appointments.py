@@ -181,3 +181,17 @@ def test_nobody_ends_their_own_appointment(world) -> None:
     assert _refusal(
         lambda: actions.end_appointment(by=principal, appointment=teacher, valid_to=dt.date(2025, 1, 1))
     ) == ("appointment_backdated")
+
+
+def test_operator_appoints_a_principal_backdated_with_a_reason_through_the_page(world, login) -> None:
+    client = login("operator")
+    url = reverse("directory:appointment_create", args=[world.school_b.pk])
+    form = client.get(url).context["form"]
+    assert "principal" in {value for value, _label in form.fields["role"].choices}
+    staff = world.users["principal_b"].staff
+    posted = {"staff": staff.pk, "role": "vice_principal", "valid_from": "2025-09-01"}
+    refused = client.post(url, posted)
+    assert refused.status_code == 200 and "backdate_reason" in refused.context["form"].errors
+    assert client.post(url, {**posted, "backdate_reason": "Quyết định 7/QĐ ngày 1/9/2025"}).status_code == 302
+    appointment = Appointment.objects.get(staff=staff, role=Role.VICE_PRINCIPAL)
+    assert appointment.backdate_reason == "Quyết định 7/QĐ ngày 1/9/2025"
