@@ -193,8 +193,33 @@ def _objects(world: Any, past: Any) -> dict[str, dict[str, str]]:
         requested_by=world.users["clerk"],
         requested_at=clock.now(),
     )
+    from hocbaso.directory.models import ConsentRequest
+    from hocbaso.portal import codes
+    from hocbaso.portal.models import GuardianAccess, ShareLink
+    from hocbaso.portal.tests.helpers import activate
+
+    parent = activate(world, world.students["an"], "parent")  # through a letter, as a family does
+    world.users["parent"] = parent
+    share = ShareLink.objects.create(
+        student=world.students["an"],
+        token_hash=codes.token_hash("matrix-share-token"),
+        created_by=parent,
+        created_at=clock.now(),
+        expires_at=clock.now() + dt.timedelta(days=30),
+    )
+    consent = ConsentRequest.objects.create(
+        student=world.students["an"],
+        requesting_school=world.school_b,
+        kind=ConsentRequest._meta.get_field("kind").choices[0][0],
+        requested_by=world.users["principal_b"],
+        requested_at=clock.now(),
+    )
     common = {
         "transfer": str(transfer.pk),
+        "share": str(share.pk),
+        "token": "matrix-share-token",
+        "consent": str(consent.pk),
+        "access": str(GuardianAccess.objects.get(user=parent).pk),
         "school": str(world.school_a.pk),
         "version": str(version.pk),
         "correction": str(correction.pk),
