@@ -19,9 +19,9 @@ vice-principal, clerk) reaches its school and all its classes; a unit officer re
 linked (at dates overlapping the appointment) to the unit or a unit below it.
 
 The superuser rule, the same on every channel: the operator holds exactly ``OPERATOR`` — every
-reading permission and the operator's own duties (appointing heads and officers, backdating with
-a reason) — and none of the acts that carry a school person's professional judgement or
-signature (entering assessments, deciding, assembling, signing).
+reading permission and the operator's own duties (appointments, including heads and officers,
+backdating with a reason) — and none of the acts of a school person (keeping students, entering
+assessments, deciding, assembling, signing).
 
 Officers are never granted anything that shows children's personal data (names, IDs, ratings,
 scores, comments, records): see ``PERSONAL_DATA``.
@@ -145,10 +145,10 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.UNIT_OFFICER: frozenset({P.VIEW_SCHOOL, P.VIEW_CLASS}),
 }
 
-# The operator (superuser): every reading permission and the operator's own duties; never the
-# acts of a school person (entering assessments, deciding, assembling, signing).
+# The operator (superuser): every reading permission and the operator's own duties (appointments);
+# never the acts of a school person (keeping students, entering assessments, deciding, assembling,
+# signing, issuing family letters).
 OPERATOR: frozenset[Permission] = READING | {
-    P.MANAGE_STUDENTS,
     P.APPOINT_STAFF,
     P.APPOINT_HEADS,
     P.BACKDATE_APPOINTMENT,
