@@ -231,6 +231,8 @@ def _objects(world: Any, past: Any) -> dict[str, dict[str, str]]:
         "index": "0",
         "approval": "999999",  # no approval exists: everyone gets the same 404 (the operation is scoped)
         "year": str(world.year.pk),
+        "received": "999999",
+        "kind": "pdf",
     }
     return {
         "default": {**common, "class": str(world.class_3a.pk), "student": str(world.students["an"].pk)},
@@ -317,10 +319,9 @@ def concrete(key: str, objects: dict[str, dict[str, str]]) -> tuple[str, str]:
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         kind = OBJECTS.get(f"{route}:{name}") or OBJECTS.get(name)
-        if kind is None:
-            for prefix, prefix_kind in OBJECTS.items():
-                if prefix.endswith("/") and path.lstrip("/").startswith(prefix) and name == "pk":
-                    kind = prefix_kind
+        if kind is None and name == "pk":  # the longest prefix of the route naming a kind
+            prefixes = [p for p in OBJECTS if p.endswith("/") and path.lstrip("/").startswith(p)]
+            kind = OBJECTS[max(prefixes, key=len)] if prefixes else None
         assert kind is not None, f"add the kind of parameter {name!r} of {route} to OBJECTS in tests/access_matrix.py"
         return values[kind]
 
