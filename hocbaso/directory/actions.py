@@ -16,9 +16,8 @@ from hocbaso.audit import actions as audit
 from hocbaso.core import clock
 from hocbaso.core.errors import Conflict, InvalidInput, PermissionRefused, ValidationFailed, validated
 from hocbaso.core.text import collapse_spaces, nfc
-from hocbaso.directory import birth_dates, codes
+from hocbaso.directory import birth_dates, codes, roles
 from hocbaso.directory import personal_id as pid
-from hocbaso.directory import roles
 from hocbaso.directory.models import (
     CLASS_ROLES,
     NAME_FIELDS,
