@@ -128,6 +128,10 @@ ROWS: dict[str, str] = {
     "POST /api/v1/transfers/{transfer_id}/receipt": "login: anonymous | ok: rest",
     "POST /api/v1/transfers/{transfer_id}/refuse": "login: anonymous | ok: rest",
     "POST /api/v1/verify/paper": "ok: rest",
+    "GET account/password/": "login: anonymous | ok: rest",
+    "GET account/second-factor/": "login: anonymous | ok: rest",
+    "GET login/second-factor/": "login: anonymous | ok: rest",
+    "GET staff/passwords/": "ok: principal principal_b operator | login: anonymous | 403: rest",
     "GET admin/login/": "login: rest",  # the admin's login is the project's sign-in page
     "GET family/": "ok: parent | login: anonymous | 403: rest",
     "GET family/activate/": "ok: rest",
