@@ -101,15 +101,14 @@ ROWS: dict[str, str] = {
     "GET classes/<int:pk>/year-page/": "ok: school_a homeroom operator | 404: teacher former_homeroom principal_b | login: anonymous | 403: rest",
     "POST classes/<int:pk>/year-page/": "ok: school_a homeroom operator | 404: teacher former_homeroom principal_b | login: anonymous | 403: rest",
     "GET /api/v1/transfers/": "login: anonymous | ok: rest",
-    "GET /api/v1/transfers/admissions": "login: anonymous | ok: rest",  # scoped list; see the CONFLICT at transfers/admissions/
+    "GET /api/v1/transfers/admissions": "login: anonymous | ok: rest",  # named only for the caller's own schools
+    "GET /api/v1/transfers/admissions/figures": "login: anonymous | ok: rest",  # figures per school, no child named
     "GET /api/v1/transfers/{transfer_id}": "ok: school_a principal_b operator | login: anonymous | 404: rest",
     "GET /api/v1/transfers/{transfer_id}/decision.xml": "login: anonymous | 404: rest",
     "GET /api/v1/verify/packet/{code}": "ok: rest",
     "GET transfers/<int:pk>/bundle/": "ok: school_a principal_b operator | login: anonymous | 403: rest",
     "GET transfers/<int:pk>/receipt/": "ok: school_a principal_b operator | login: anonymous | 403: rest",
-    # CONFLICT to settle: commune/province officers receive the grade-6 admission list (children's
-    # names and completion) here and in its .xlsx — against "officers never receive children's
-    # personal data" (docs/security.md); recorded as it is, not as it should be
+    # officers read figures per school there, never a child's name (hocbaso/transfers/tests/test_admission.py)
     "GET transfers/admissions/": "403: stranger homeroom teacher former_homeroom parent | login: anonymous | ok: rest",
     "GET transfers/admissions/<int:school_pk>/export/": "ok: school_a | login: anonymous | 403: rest",
     "GET transfers/import/": "ok: principal vice principal_b | login: anonymous | 403: rest",

@@ -70,6 +70,15 @@ class ReasonIn(Schema):
     reason: str
 
 
+class AdmissionFiguresOut(Schema):
+    school_id: int
+    school: str
+    completers: int
+    issued: int
+    signing: int
+    missing: int
+
+
 class CandidateOut(Schema):
     student_id: int
     student_name: str
@@ -161,13 +170,19 @@ def request_transfer(request: HttpRequest, body: RequestIn) -> Status[dict[str, 
     return Status(201, _out(transfer))
 
 
-@router.get("/admissions", response=list[CandidateOut])
-def admissions(request: HttpRequest, year: str, school_id: int | None = None) -> list[dict[str, Any]]:
-    """Grade-5 completers of the schools the caller may read (their school, or their unit's)."""
+def _school_year(year: str) -> SchoolYear:
     school_year = SchoolYear.objects.filter(code=year).first()
     if school_year is None:
         raise NotFound("The school year does not exist.", code="school_year_unknown", field="year")
-    schools = permissions.admission_schools(request.user)
+    return school_year
+
+
+@router.get("/admissions", response=list[CandidateOut])
+def admissions(request: HttpRequest, year: str, school_id: int | None = None) -> list[dict[str, Any]]:
+    """Grade-5 completers, named, of the caller's own schools (a unit officer gets none: see
+    ``/admissions/figures``)."""
+    school_year = _school_year(year)
+    schools = permissions.admission_schools(request.user, school_year)
     if school_id is not None:
         schools = schools.filter(pk=school_id)
     return [
@@ -182,6 +197,25 @@ def admissions(request: HttpRequest, year: str, school_id: int | None = None) ->
             "consented": c.consented,
         }
         for c in admission.completers(schools, school_year)
+    ]
+
+
+@router.get("/admissions/figures", response=list[AdmissionFiguresOut])
+def admission_figures(request: HttpRequest, year: str) -> list[dict[str, Any]]:
+    """Per school, how many grade-5 students completed and how far their records are; no child is
+    named (what a commune or province officer reads)."""
+    school_year = _school_year(year)
+    schools = permissions.admission_count_schools(request.user, school_year)
+    return [
+        {
+            "school_id": t.school.pk,
+            "school": t.school.name,
+            "completers": t.completers,
+            "issued": t.issued,
+            "signing": t.signing,
+            "missing": t.missing,
+        }
+        for t in admission.tally(admission.completers(schools, school_year))
     ]
 
 

@@ -114,6 +114,12 @@ def withdraw(*, by: Any, consent: ConsentRequest, note: str = "") -> ConsentRequ
     return _decide(by=by, consent=consent, state=ConsentState.WITHDRAWN, note=note, action="consent.withdraw")
 
 
+def granted_pairs(*, student_ids: list[int], kind: str) -> set[tuple[int, int]]:
+    """(student id, requesting school id) of every accepted request of this kind, in one query."""
+    accepted = ConsentRequest.objects.filter(student_id__in=student_ids, kind=kind, state=ConsentState.ACCEPTED)
+    return set(accepted.values_list("student_id", "requesting_school_id"))
+
+
 def granted(*, student: Student, requesting_school: School, kind: str) -> bool:
     """True when the family has accepted a request of ``requesting_school`` of this kind for ``student``."""
     return ConsentRequest.objects.filter(

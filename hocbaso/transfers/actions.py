@@ -796,7 +796,9 @@ def export_admission(
         ) as (kit, title),
         zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive,
     ):
-        archive.writestr("danh-sach-tuyen-sinh-lop-6.xlsx", admission.workbook(candidates, school_year))
+        archive.writestr(
+            "danh-sach-tuyen-sinh-lop-6.xlsx", admission.workbook(candidates, admission.tally(candidates), school_year)
+        )
         for candidate in sent:
             versions = issued_versions(candidate.student)
             files = _record_files(versions)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -42,6 +43,17 @@ class Candidate:
         return "issued" if self.version.status == Status.ISSUED else "signing"
 
 
+@dataclass(frozen=True)
+class Tally:
+    """One school's admission figures, naming no child: what a unit officer plans admissions with."""
+
+    school: School
+    completers: int
+    issued: int
+    signing: int
+    missing: int
+
+
 STATUS_LABELS = {
     "issued": gettext_lazy("Issued, fully signed"),
     "signing": gettext_lazy("Waiting for signatures"),
@@ -67,6 +79,7 @@ def completers(schools: QuerySet[School], school_year: SchoolYear) -> list[Candi
             school_year=school_year, status__in=CURRENT_STATUSES, record__student_id__in=[y.student_id for y in rows]
         ).select_related("record")
     }
+    consented = consent.granted_pairs(student_ids=[y.student_id for y in rows], kind=ConsentKind.ADMISSION)
     return [
         Candidate(
             student=y.student,
@@ -74,22 +87,62 @@ def completers(schools: QuerySet[School], school_year: SchoolYear) -> list[Candi
             class_name=y.class_group.name,
             result=y.get_result_display(),
             version=versions.get(y.student_id),
-            consented=consent.granted(
-                student=y.student, requesting_school=y.class_group.school, kind=ConsentKind.ADMISSION
-            ),
+            consented=(y.student_id, y.class_group.school_id) in consented,
         )
         for y in rows
     ]
 
 
-def workbook(candidates: list[Candidate], school_year: SchoolYear, *, personal: bool = True) -> bytes:
-    """The admission list as ``.xlsx`` (one row per student). ``personal=False`` (a unit officer's
-    copy) leaves out the birth date and the personal ID: officers plan admissions, they do not
-    receive children's personal data."""
+def tally(candidates: list[Candidate]) -> list[Tally]:
+    """Per school, how many completers and how far their records are (school order kept)."""
+    by_school: dict[int, list[Candidate]] = {}
+    for c in candidates:
+        by_school.setdefault(c.school.pk, []).append(c)
+    return [
+        Tally(
+            school=rows[0].school,
+            completers=len(rows),
+            issued=sum(c.record_status == "issued" for c in rows),
+            signing=sum(c.record_status == "signing" for c in rows),
+            missing=sum(c.record_status == "missing" for c in rows),
+        )
+        for rows in by_school.values()
+    ]
+
+
+def workbook(candidates: list[Candidate], tallies: list[Tally], school_year: SchoolYear) -> bytes:
+    """The admission list as ``.xlsx``: a sheet of figures per school, and a sheet with one row per
+    student of ``candidates`` — which the caller fills only for schools whose children the reader may
+    see (a unit officer's copy names no child)."""
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Tuyen sinh lop 6"
+    figures = book.active
+    assert figures is not None
+    figures.title = "So lieu"
+    put(figures, 1, 1, _("Grade-5 completers, school year %(year)s") % {"year": school_year.code}).font = Font(
+        bold=True
+    )
+    for column, head in enumerate(
+        [
+            _("School"),
+            _("Completers"),
+            str(STATUS_LABELS["issued"]),
+            str(STATUS_LABELS["signing"]),
+            str(STATUS_LABELS["missing"]),
+        ],
+        start=1,
+    ):
+        put(figures, 3, column, head).font = Font(bold=True)
+    for row, t in enumerate(tallies, start=4):
+        for column, value in enumerate([t.school.name, t.completers, t.issued, t.signing, t.missing], start=1):
+            put(figures, row, column, value)
+    if candidates:
+        _students_sheet(book.create_sheet("Tuyen sinh lop 6"), candidates, school_year)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _students_sheet(sheet: Any, candidates: list[Candidate], school_year: SchoolYear) -> None:
     heads = [
         _("School"),
         _("Class"),
@@ -116,12 +169,7 @@ def workbook(candidates: list[Candidate], school_year: SchoolYear, *, personal: 
             str(STATUS_LABELS[c.record_status]),
             _("Yes") if c.consented else _("No"),
         ]
-        if not personal:
-            values[3] = values[4] = ""
         for column, value in enumerate(values, start=1):
             cell = put(sheet, row, column, value)
             if column == 4:
                 cell.number_format = "DD/MM/YYYY"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

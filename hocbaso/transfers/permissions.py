@@ -6,7 +6,8 @@
 - sign the decision: the sending school's principal or vice-principal today;
 - accept or refuse: the receiving school's principal or vice-principal today;
 - import a bundle from another deployment: a school head of the receiving school today;
-- admission lists: a school role at the school, or a unit officer over it;
+- admission lists naming children: a school role at the school in that year; figures per school
+  (no child named): also a unit officer over it that year;
 - import another deployment's trust bundle: operators (superusers) only.
 """
 
@@ -17,8 +18,10 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from hocbaso.core import clock
-from hocbaso.directory.models import SCHOOL_ROLES, Role, School
-from hocbaso.directory.permissions import appointments_of, visible_schools
+from hocbaso.directory import roles
+from hocbaso.directory.models import SCHOOL_ROLES, Role, School, SchoolYear
+from hocbaso.directory.permissions import appointments_of
+from hocbaso.directory.roles import Permission
 from hocbaso.transfers.models import ReceivedBundle, Transfer
 
 HEAD_ROLES = [Role.PRINCIPAL, Role.VICE_PRINCIPAL]
@@ -69,18 +72,21 @@ def can_answer(user: Any, transfer: Transfer) -> bool:
     return heads(user, transfer.to_school)
 
 
-def admission_schools(user: Any) -> QuerySet[School]:
-    """Schools whose admission list the user may read: their own, or those under their unit."""
-    if _is_operator(user):
-        return School.objects.all()
-    own = _school_ids(user, SCHOOL_ROLES, today=False)
-    return School.objects.filter(Q(pk__in=own) | Q(pk__in=_officer_schools(user).values("pk")))
+def admission_schools(user: Any, school_year: SchoolYear) -> QuerySet[School]:
+    """Schools whose admission list, naming the children, the user may read for ``school_year``:
+    children's data on the whole school (a school role; the operator), in that year (dated scope).
+    Unit officers never get here: they read :func:`admission_count_schools`."""
+    named = roles.schools_where(user, Permission.VIEW_STUDENTS)
+    in_year = roles.classes_where(user, Permission.VIEW_STUDENTS).filter(school_year=school_year)
+    return named.filter(pk__in=in_year.values("school_id"))
 
 
-def _officer_schools(user: Any) -> QuerySet[School]:
-    if not appointments_of(user).filter(role=Role.UNIT_OFFICER).exists():
-        return School.objects.none()
-    return visible_schools(user)
+def admission_count_schools(user: Any, school_year: SchoolYear) -> QuerySet[School]:
+    """Schools whose admission figures (no child named) the user may read for ``school_year``: their
+    own, or those their unit oversaw that year."""
+    return roles.schools_where(user, Permission.VIEW_SCHOOL).filter(
+        pk__in=roles.classes_where(user, Permission.VIEW_CLASS).filter(school_year=school_year).values("school_id")
+    )
 
 
 # --- URL rules -------------------------------------------------------------------------------------

@@ -284,41 +284,35 @@ def trust_page(request: HttpRequest) -> HttpResponse:
 # --- admission to grade 6 --------------------------------------------------------------------------
 
 
-def _admission_scope(request: HttpRequest) -> tuple[Any, SchoolYear | None, list[Any]]:
-    schools = permissions.admission_schools(request.user)
+def _chosen(schools: Any, request: HttpRequest) -> Any:
     chosen = request.GET.get("school", "")
-    if chosen.isdigit():
-        schools = schools.filter(pk=int(chosen))
-    years = SchoolYear.objects.all()
-    year = years.filter(code=request.GET.get("year", "")).first() or years.first()
-    return schools, year, list(years)
+    return schools.filter(pk=int(chosen)) if chosen.isdigit() else schools
 
 
 @requires(permissions.is_admission_reader)
 def admissions(request: HttpRequest) -> HttpResponse:
-    """Grade-5 completers per school (school staff) or per commune (unit officers), with their records' status."""
-    schools, year, years = _admission_scope(request)
-    candidates = admission.completers(schools, year) if year else []
-    if request.GET.get("format") == "xlsx" and year is not None:
-        personal = all(permissions.can_manage(request.user, c.school) for c in candidates)
+    """Grade-5 completers: named for the reader's own schools, figures per school for the schools
+    a unit oversees (an officer never receives a child's name)."""
+    years = list(SchoolYear.objects.all())
+    year = next((y for y in years if y.code == request.GET.get("year", "")), years[0] if years else None)
+    if year is None:
+        return render(request, "transfers/admissions.html", {"years": years, "schools": []})
+    counted = permissions.admission_count_schools(request.user, year)
+    named = permissions.admission_schools(request.user, year)
+    everyone = admission.completers(_chosen(counted, request), year)
+    named_ids = set(named.values_list("pk", flat=True))
+    candidates = [c for c in everyone if c.school.pk in named_ids]
+    tallies = admission.tally(everyone)
+    if request.GET.get("format") == "xlsx":
         return _file(
-            admission.workbook(candidates, year, personal=personal),
+            admission.workbook(candidates, tallies, year),
             f"tuyen-sinh-lop-6-{year.code}.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-    managed = [s for s in permissions.admission_schools(request.user) if permissions.can_manage(request.user, s)]
-    return render(
-        request,
-        "transfers/admissions.html",
-        {
-            "candidates": candidates,
-            "year": year,
-            "years": years,
-            "schools": permissions.admission_schools(request.user),
-            "labels": admission.STATUS_LABELS,
-            "managed": managed,
-        },
-    )
+    managed = [s for s in named if permissions.can_manage(request.user, s)]
+    context = {"candidates": candidates, "tallies": tallies, "year": year, "years": years, "schools": counted}
+    context |= {"labels": admission.STATUS_LABELS, "managed": managed, "names_shown": bool(named_ids)}
+    return render(request, "transfers/admissions.html", context)
 
 
 @requires(permissions.is_transfer_staff)

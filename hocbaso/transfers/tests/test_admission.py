@@ -69,17 +69,39 @@ def test_who_is_admissible_to_grade_6(world: World, grade5, result, plan_complet
     assert rows == ([student, grade5["done"]] if listed else [grade5["done"]])  # Hân before Lan
 
 
-def test_the_page_and_xlsx_for_the_school_and_the_commune(world: World, grade5, login) -> None:  # type: ignore[no-untyped-def]
-    page = login("principal").get(reverse("transfers:admissions"), {"year": "2025-2026"})
-    assert "Võ Thị Lan" in page.content.decode() and "Đặng Văn Hải" not in page.content.decode()
-    response = login("officer").get(reverse("transfers:admissions"), {"year": "2025-2026", "format": "xlsx"})
-    sheet = load_workbook(io.BytesIO(response.content)).active
-    row = [c.value for c in sheet[4]]
-    assert "Võ Thị Lan" in row and row[3] is None and row[4] is None  # no birth date or ID for officers
-    own = login("principal").get(reverse("transfers:admissions"), {"year": "2025-2026", "format": "xlsx"})
-    assert load_workbook(io.BytesIO(own.content)).active["D4"].value is not None
-    other = login("officer2").get(reverse("transfers:admissions"), {"year": "2025-2026"})
-    assert "Võ Thị Lan" not in other.content.decode()  # commune 2 does not oversee school A
+def test_the_school_sees_its_children_and_the_commune_only_figures(world: World, grade5, login) -> None:  # type: ignore[no-untyped-def]
+    query = {"year": "2025-2026"}
+    page = login("principal").get(reverse("transfers:admissions"), query).content.decode()
+    assert "Võ Thị Lan" in page and "Đặng Văn Hải" not in page
+    own = load_workbook(
+        io.BytesIO(login("principal").get(reverse("transfers:admissions"), query | {"format": "xlsx"}).content)
+    )
+    assert own["Tuyen sinh lop 6"]["C4"].value == "Võ Thị Lan" and own["Tuyen sinh lop 6"]["D4"].value is not None
+
+    # An officer plans admissions from figures: no child's name on the page, in the .xlsx or the API.
+    officer = login("officer")
+    page = officer.get(reverse("transfers:admissions"), query).content.decode()
+    assert "Võ Thị Lan" not in page and world.school_a.name in page
+    book = load_workbook(io.BytesIO(officer.get(reverse("transfers:admissions"), query | {"format": "xlsx"}).content))
+    assert book.sheetnames == ["So lieu"]
+    assert [c.value for c in book["So lieu"][4]] == [world.school_a.name, 1, 0, 0, 1]
+    assert "Võ Thị Lan" not in str([[c.value for c in row] for row in book["So lieu"].iter_rows()])
+    assert officer.get("/api/v1/transfers/admissions", query).json() == []
+    figures = officer.get("/api/v1/transfers/admissions/figures", query).json()
+    assert figures == [
+        {
+            "school_id": world.school_a.pk,
+            "school": world.school_a.name,
+            "completers": 1,
+            "issued": 0,
+            "signing": 0,
+            "missing": 1,
+        }
+    ]
+
+    other = login("officer2").get(reverse("transfers:admissions"), query).content.decode()
+    assert world.school_a.name not in other  # commune 2 does not oversee school A
+    assert login("officer2").get("/api/v1/transfers/admissions/figures", query).json() == []
     assert login("teacher").get(reverse("transfers:admissions")).status_code == 403
 
 
