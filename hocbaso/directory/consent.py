@@ -9,6 +9,9 @@ same import layer and may not import each other, both build on it:
 - :func:`record_family_answer` — the family's accept or refuse (``consent.accept`` /
   ``consent.refuse``). Who may answer for a child is the portal's knowledge (guardian access), so
   the only caller is ``portal.actions.answer_consent``, which checks it first;
+- :func:`revoke_family_consent` — the family takes back a consent it gave (``consent.revoke``);
+  from then on :func:`granted` is false, so nothing more is sent; what was sent stays sent.
+  The only caller is ``portal.actions.revoke_consent``, which checks guardianship first;
 - :func:`granted` — what a procedure asks before it moves a record.
 
 Every write is keyword-only, ``by=`` first, atomic and audited in its transaction. A decided
@@ -112,6 +115,26 @@ def withdraw(*, by: Any, consent: ConsentRequest, note: str = "") -> ConsentRequ
     if not can_manage_school(by, consent.requesting_school):
         raise PermissionRefused(_("You do not manage this school."), code="not_school_manager")
     return _decide(by=by, consent=consent, state=ConsentState.WITHDRAWN, note=note, action="consent.withdraw")
+
+
+def revoke_family_consent(*, by: Any, consent: ConsentRequest) -> ConsentRequest:
+    """Revoke an accepted consent (the caller has established that ``by`` answers for the family).
+    Anything but an accepted request refuses (``consent_not_accepted``); nothing changes then."""
+    with transaction.atomic():
+        locked = ConsentRequest.objects.select_for_update().get(pk=consent.pk)
+        if locked.state != ConsentState.ACCEPTED:
+            raise Conflict(_("Only a consent you gave can be revoked."), code="consent_not_accepted")
+        locked.state = ConsentState.REVOKED
+        locked.revoked_at = clock.now()
+        locked.save(update_fields=["state", "revoked_at"])
+        audit.record(
+            by=by,
+            action="consent.revoke",
+            obj=locked,
+            school_id=locked.student.school_id,
+            changes={"state": [ConsentState.ACCEPTED, ConsentState.REVOKED]},
+        )
+    return locked
 
 
 def granted_pairs(*, student_ids: list[int], kind: str) -> set[tuple[int, int]]:

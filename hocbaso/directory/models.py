@@ -521,6 +521,7 @@ class ConsentState(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted by the family")
     REFUSED = "refused", _("Refused by the family")
     WITHDRAWN = "withdrawn", _("Withdrawn by the school")
+    REVOKED = "revoked", _("Consent revoked by the family")
 
 
 class ConsentRequest(models.Model):
@@ -529,7 +530,8 @@ class ConsentRequest(models.Model):
     It sits in the directory, below both the procedures that ask (``transfers``) and the family
     pages that answer (``portal``), so neither has to import the other. ``reference`` is an opaque
     pointer the asking procedure may keep (e.g. ``"transfer:12"``). Writes go through
-    ``directory/consent.py``; a decided request never changes again (its state is final).
+    ``directory/consent.py``; a decided request never changes again, except that the family may
+    revoke a consent it gave (``revoked``, with ``revoked_at``; what was already sent stays sent).
     """
 
     student = models.ForeignKey(
@@ -549,6 +551,7 @@ class ConsentRequest(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("note"), blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at"]
@@ -564,6 +567,11 @@ class ConsentRequest(models.Model):
                 condition=Q(state="pending", decided_by__isnull=True, decided_at__isnull=True)
                 | (~Q(state="pending") & Q(decided_at__isnull=False)),
                 name="consent_decision_paired",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="revoked", revoked_at__isnull=False)
+                | (~Q(state="revoked") & Q(revoked_at__isnull=True)),
+                name="consent_revocation_paired",
             ),
         ]
 

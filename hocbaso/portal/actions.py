@@ -480,3 +480,10 @@ def answer_consent(*, by: Any, consent: ConsentRequest, accepted: bool, note: st
     if not visible_consents(by).filter(pk=consent.pk).exists():
         raise PermissionRefused(_("You are not a guardian of this child."), code="not_guardian")
     return consents.record_family_answer(by=by, consent=consent, accepted=accepted, note=note)
+
+
+def revoke_consent(*, by: Any, consent: ConsentRequest) -> ConsentRequest:
+    """A guardian of the child revokes a consent the family gave (recorded by the directory)."""
+    if not visible_consents(by).filter(pk=consent.pk).exists():
+        raise PermissionRefused(_("You are not a guardian of this child."), code="not_guardian")
+    return consents.revoke_family_consent(by=by, consent=consent)

@@ -271,17 +271,21 @@ def share_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 def consent_answer(request: HttpRequest, pk: int) -> HttpResponse:
     consent = get_object_or_404(permissions.visible_consents(request.user), pk=pk)
     answer = request.POST.get("answer")
-    if answer not in ("accept", "refuse"):
+    if answer not in ("accept", "refuse", "revoke"):
         messages.error(request, _("Choose to accept or to refuse."))
-    else:
-        try:
+        return redirect(f"{reverse('portal:child', args=[consent.student_id])}#consent")
+    try:
+        if answer == "revoke":
+            actions.revoke_consent(by=request.user, consent=consent)
+        else:
             actions.answer_consent(
                 by=request.user, consent=consent, accepted=answer == "accept", note=request.POST.get("note", "")
             )
-        except DomainError as exc:
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(request, _("Your answer is recorded and sent to the school."))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        done = _("Your consent is revoked: nothing more will be sent.") if answer == "revoke" else None
+        messages.success(request, done or _("Your answer is recorded and sent to the school."))
     return redirect(f"{reverse('portal:child', args=[consent.student_id])}#consent")
 
 

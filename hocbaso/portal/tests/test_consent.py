@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from hocbaso.core.errors import PermissionRefused
+from hocbaso.audit.models import AuditEvent
+from hocbaso.core.errors import Conflict, PermissionRefused
 from hocbaso.directory import consent
 from hocbaso.directory.models import ConsentRequest
 from hocbaso.portal import actions
@@ -60,3 +61,36 @@ def test_a_missing_answer_changes_nothing(client: Client, world: World, login: A
     client.post(f"/family/consents/{request.pk}/answer/", {"answer": "maybe"})
     request.refresh_from_db()
     assert request.state == "pending"
+
+
+def test_the_family_revokes_a_consent_it_gave_and_nothing_more_is_sent(client: Client, world: World) -> None:
+    request = _request(world)
+    signed_in(client, activate(world, world.students["an"], "me.an"))
+    client.post(f"/family/consents/{request.pk}/answer/", {"answer": "accept"})
+    page = client.get(f"/family/children/{world.students['an'].pk}/").content.decode()
+    assert 'value="revoke"' in page
+    assert client.post(f"/family/consents/{request.pk}/answer/", {"answer": "revoke"}).status_code == 302
+    request.refresh_from_db()
+    assert request.state == "revoked" and request.revoked_at is not None and request.decided_at is not None
+    assert not consent.granted(student=world.students["an"], requesting_school=world.school_b, kind="transfer")
+    assert AuditEvent.objects.filter(action="consent.revoke", object_id=str(request.pk)).count() == 1
+    # A double click, or revoking what was refused or is still pending, changes nothing.
+    client.post(f"/family/consents/{request.pk}/answer/", {"answer": "revoke"})
+    assert AuditEvent.objects.filter(action="consent.revoke").count() == 1
+    pending = _request(world)
+    with pytest.raises(Conflict):
+        consent.revoke_family_consent(by=world.users["stranger"], consent=pending)
+    pending.refresh_from_db()
+    assert pending.state == "pending"
+
+
+def test_nobody_but_a_guardian_revokes(world: World) -> None:
+    request = _request(world)
+    guardian = activate(world, world.students["an"], "me.an")
+    actions.answer_consent(by=guardian, consent=request, accepted=True)
+    other = activate(world, world.students["binh"], "me.binh")
+    for intruder in (other, world.users["principal"], world.users["principal_b"], world.users["operator"]):
+        with pytest.raises(PermissionRefused):
+            actions.revoke_consent(by=intruder, consent=request)
+    request.refresh_from_db()
+    assert request.state == "accepted"

@@ -130,6 +130,8 @@ def test_the_export_sends_nothing_without_the_familys_consent(world: World, grad
     # consented, but no issued record yet: listed, not sent
     assert zipfile.ZipFile(io.BytesIO(export())).namelist() == ["danh-sach-tuyen-sinh-lop-6.xlsx"]
     assert AuditEvent.objects.filter(action="admission.export").count() == 2
+    consent.revoke_family_consent(by=None, consent=asked)  # the family changed its mind
+    assert not admission.completers(world.school_a.__class__.objects.all(), world.year)[0].consented
 
 
 def test_the_export_needs_a_recipient_and_the_school(world: World, grade5, credentials) -> None:  # type: ignore[no-untyped-def]
