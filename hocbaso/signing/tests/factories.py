@@ -91,6 +91,13 @@ def make_frozen_version(
         xml = _small_xml(code, student)
         pdf = pades.add_signature_fields(blank_pdf_without_fields())
         data = {"issuance_code": code, "student": {"full_name": student.full_name}}
+    return store_frozen(record, class_group, number=number, code=code, xml=xml, pdf=pdf, data=data)
+
+
+def store_frozen(
+    record: Record, class_group: ClassGroup, *, number: int, code: str, xml: bytes, pdf: bytes, data: dict[str, Any]
+) -> RecordVersion:
+    """Store ``xml`` and ``pdf`` and make version ``number`` of ``record`` in ``class_group``, frozen."""
     xml_name, xml_sha = storage.put(xml, ".xml")
     pdf_name, pdf_sha = storage.put(pdf, ".pdf")
     version = RecordVersion.objects.create(

@@ -7,18 +7,17 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from hocbaso.core import clock
 from hocbaso.directory.models import ClassGroup, SchoolYear, Student
 from hocbaso.ledger import actions as ledger
-from hocbaso.records import issuance, storage
-from hocbaso.records.models import Level, Record, RecordVersion, Status
+from hocbaso.records import issuance
+from hocbaso.records.models import Level, Record, RecordVersion
 from hocbaso.records.rendering import render_pdf
 from hocbaso.records.samples import sample_record_data
 from hocbaso.records.xml import build_xml
 from hocbaso.signing import workflow
 from hocbaso.signing.models import SignatureRole
 from hocbaso.signing.pki import DemoPKI
-from hocbaso.signing.tests.factories import register_credential
+from hocbaso.signing.tests.factories import register_credential, store_frozen
 from hocbaso.testing import World, enrol, make_student
 
 
@@ -48,27 +47,9 @@ def _frozen(record: Record, class_group: ClassGroup, grade: int, number: int) ->
     data["year"]["class_name"] = class_group.name
     data["history"] = [row for row in data["history"] if row["school_year"] <= class_group.school_year.code]
     xml = build_xml(data)
-    pdf = render_pdf(xml, draft=False)
-    xml_name, xml_sha = storage.put(xml, ".xml")
-    pdf_name, pdf_sha = storage.put(pdf, ".pdf")
-    version = RecordVersion.objects.create(
-        record=record,
-        school_year=class_group.school_year,
-        class_group=class_group,
-        school=class_group.school,
-        number=number,
-        status=Status.DRAFT,
-        issuance_code=code,
-        data=data,
-        xml_name=xml_name,
-        xml_sha256=xml_sha,
-        pdf_name=pdf_name,
-        pdf_sha256=pdf_sha,
-        assembled_at=clock.now(),
+    return store_frozen(
+        record, class_group, number=number, code=code, xml=xml, pdf=render_pdf(xml, draft=False), data=data
     )
-    version.transition_to(Status.FROZEN)
-    version.save(update_fields=["status", "status_changed_at"])
-    return version
 
 
 def issued_years(
