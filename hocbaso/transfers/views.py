@@ -312,6 +312,7 @@ def admissions(request: HttpRequest) -> HttpResponse:
     managed = [s for s in named if permissions.can_manage(request.user, s)]
     context = {"candidates": candidates, "tallies": tallies, "year": year, "years": years, "schools": counted}
     context |= {"labels": admission.STATUS_LABELS, "managed": managed, "names_shown": bool(named_ids)}
+    context["one_school"] = len({c.school.pk for c in candidates}) <= 1  # no school column repeated on a phone
     return render(request, "transfers/admissions.html", context)
 
 
