@@ -112,8 +112,9 @@ class Extent:
 def check_archive(content: bytes, limits: Limits) -> list[zipfile.ZipInfo]:
     """Check the zip directory only (nothing is inflated); returns the parts.
 
-    Codes: ``import_empty``, ``import_too_large`` (the file's bytes), ``import_inflates`` (a part's
-    or all parts' declared uncompressed size), ``import_not_xlsx`` (not a zip, or a zip that is not an .xlsx workbook),
+    Codes (stable: a zip bomb was ``import_too_large`` before these checks and stays so):
+    ``import_empty``, ``import_too_large`` (the file's bytes; with ``unpacked=1``, a part's or all
+    parts' declared uncompressed size), ``import_not_xlsx`` (not a zip, or a zip that is not an .xlsx workbook),
     ``import_too_many_parts``, ``import_compression_ratio``.
     """
     if not content:
@@ -132,14 +133,14 @@ def check_archive(content: bytes, limits: Limits) -> list[zipfile.ZipInfo]:
     total = 0
     for part in parts:
         if part.file_size > limits.max_part_bytes:
-            raise Refusal("import_inflates", size=part.file_size, limit=limits.max_part_bytes)
+            raise Refusal("import_too_large", size=part.file_size, limit=limits.max_part_bytes, unpacked=1)
         total += part.file_size
         if part.file_size >= RATIO_FLOOR_BYTES and part.file_size > limits.max_ratio * max(part.compress_size, 1):
             raise Refusal(
                 "import_compression_ratio", ratio=part.file_size // max(part.compress_size, 1), limit=limits.max_ratio
             )
     if total > limits.max_total_bytes:
-        raise Refusal("import_inflates", size=total, limit=limits.max_total_bytes)
+        raise Refusal("import_too_large", size=total, limit=limits.max_total_bytes, unpacked=1)
     names = {part.filename for part in parts}
     # calamine guesses the format from the contents: only an .xlsx workbook may reach it.
     if "xl/workbook.xml" not in names or "xl/workbook.bin" in names or "mimetype" in names:

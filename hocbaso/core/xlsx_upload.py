@@ -35,10 +35,10 @@ def message_for(code: str, params: dict[str, Any], filename: str) -> Any:
     """The translated sentence for a refusal, naming the limit that was passed."""
     if code == "import_empty":
         return _("The file is empty.")
+    if code == "import_too_large" and params.get("unpacked"):
+        return _("Unpacked, the file would be larger than %(mb)s MB, the most accepted.") % {"mb": _mb(params["limit"])}
     if code == "import_too_large":
         return _("The file is larger than %(mb)d MB.") % {"mb": params["limit"] // MiB}
-    if code == "import_inflates":
-        return _("Unpacked, the file would be larger than %(mb)s MB, the most accepted.") % {"mb": _mb(params["limit"])}
     if code == "import_too_many_parts":
         return _("The file has %(count)d parts; a spreadsheet may have at most %(limit)d.") % params
     if code == "import_compression_ratio":
