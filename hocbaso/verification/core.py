@@ -165,6 +165,7 @@ MESSAGES: dict[str, str] = {
     "photo_too_large": _("The photo is too large."),
     "photo_no_code": _("No QR code of a digital school record was found in the photo; take it closer and sharper."),
     "input_unreadable": _("An input file cannot be read (%(detail)s)."),
+    "not_a_transfer_document": _("The file is not a transfer document of the expected kind (%(detail)s)."),
     "bundle_invalid": _("The trust bundle cannot be used (%(detail)s)."),
     "fetch_failed": _("The deployment named in the file could not be asked (%(detail)s)."),
     "no_input": _("Give a record file, or the text of a printed copy's seal (--paper)."),
