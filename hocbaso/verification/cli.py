@@ -136,20 +136,36 @@ def _evidence(
     where: Callable[[int | None], str | None],
     held: core.SignedTreeHead | None,
     fetch: Fetch,
+    deployment: str = "",
 ) -> core.Evidence | None:
     """What the deployment vouches for: the ``--packet`` file, else the packet fetched from
-    ``where(since)`` (unless ``--offline``); None when there is none to ask."""
+    ``where(since)`` (unless ``--offline``) — only when that address is under ``deployment`` (the
+    trust bundle's ``deployment_url``, when it names one); None when there is none to ask."""
     if args.packet:
         return core.open_packet(_read(args.packet, MAX_SIDE_FILE_BYTES), trust)
     url = None if args.offline else where(held.size if held else None)
     if url is None:
         return None
+    if deployment and not _under(url, deployment):
+        # A file may name any address: only the deployment the trust bundle names is asked, so a
+        # forged file cannot make the verifier's machine call an address of the forger's choosing.
+        check = core.Check("registry", "not_checked", "fetch_other_deployment", {"url": url[:120]})
+        return core.Evidence(None, None, checks=(check,))
     try:
         raw = fetch(url)
     except Exception as exc:  # network errors of every kind: the registry could not be asked
         check = core.Check("registry", "not_checked", "fetch_failed", {"detail": _short(exc)})
         return core.Evidence(None, None, checks=(check,))
     return core.open_packet(raw, trust)
+
+
+def _under(url: str, base: str) -> bool:
+    """Whether ``url`` has the scheme, host and port of ``base`` and lies below its path."""
+    from urllib.parse import urlsplit
+
+    target, root = urlsplit(url), urlsplit(base.rstrip("/") + "/")
+    same_origin = (target.scheme, target.netloc.lower()) == (root.scheme, root.netloc.lower())
+    return same_origin and target.path.startswith(root.path)
 
 
 def _short(exc: BaseException) -> str:
@@ -223,6 +239,7 @@ def verify(
         ),
         held=held,
         fetch=fetch,
+        deployment=bundle.deployment_url,
     )
     if evidence is None:
         return core.judge(findings, trust=trust, registry=None, tree_head=held)

@@ -168,6 +168,9 @@ MESSAGES: dict[str, str] = {
     "not_a_transfer_document": _("The file is not a transfer document of the expected kind (%(detail)s)."),
     "bundle_invalid": _("The trust bundle cannot be used (%(detail)s)."),
     "fetch_failed": _("The deployment named in the file could not be asked (%(detail)s)."),
+    "fetch_other_deployment": _(
+        "The file names another deployment (%(url)s) than the trust bundle's: it was not asked."
+    ),
     "no_input": _("Give a record file, or the text of a printed copy's seal (--paper)."),
     "rate_limited": _("Too many verifications; wait a minute."),
     # Displayed facts: the values a forger would change, shown next to the verdict on every channel.

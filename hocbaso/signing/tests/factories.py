@@ -51,15 +51,18 @@ def _small_xml(version_code: str, student: Student) -> bytes:
 def _realistic_files(
     code: str, record: Record, class_group: ClassGroup, format_version: str = "", number: int = 1
 ) -> tuple[bytes, bytes, dict[str, Any]]:
-    """The sample record's files, naming the version's own school (by code), school year and
-    version number, as a real assembly does (the paper seal binds the school seal to the first
-    two; the log's entry names the number); ``format_version="1.0"``: in the previous XML format."""
+    """The sample record's files, naming the version's own school (by code), school year, version
+    number and this deployment's verify address, as a real assembly does (the paper seal binds the
+    school seal to the first two; the log's entry names the number; the command asks the last);
+    ``format_version="1.0"``: in the previous XML format."""
+    from hocbaso.records.assembly import verify_url
     from hocbaso.records.rendering import render_pdf
     from hocbaso.records.samples import as_format_1_0, sample_record_data
     from hocbaso.records.xml import build_xml
 
     data = sample_record_data(issuance_code=code, record_id=str(record.public_id), version=number)
     data["school"]["code"] = class_group.school.code
+    data["verify_url"] = verify_url(code)  # this deployment's address, as the assembly writes it
     data["year"]["school_year"] = class_group.school_year.code
     if format_version == "1.0":  # a record issued before format 1.1
         data = as_format_1_0(data)

@@ -216,3 +216,26 @@ def test_command_asks_the_deployment_over_real_http(issued: RecordVersion, tmp_p
         server.server_close()
     with pytest.raises(ValueError):
         cli.fetch_url("file:///etc/passwd")
+
+
+def test_command_asks_only_the_deployment_its_trust_bundle_names(issued: RecordVersion, tmp_path: Path) -> None:
+    """A file names its verify address itself: a forged one must not make the verifier's machine
+    call an address of the forger's choosing (another host, another port, a look-alike path)."""
+    bundle = json.loads(Client().get("/verify/trust-bundle.json").content)
+    pdf = save(tmp_path, "hocba.pdf", signed_pdf(issued))
+    for elsewhere in ("http://10.0.0.1", "http://127.0.0.1:1", f"{bundle['deployment_url']}.evil.example"):
+        asked: list[str] = []
+
+        def fetch(url: str, asked: list[str] = asked) -> bytes:
+            asked.append(url)
+            raise OSError("not reached")
+
+        bundle["deployment_url"] = elsewhere
+        out = io.StringIO()
+        status = cli.run([pdf, "--trust", save(tmp_path, "b.json", json.dumps(bundle)), "--json"], out=out, fetch=fetch)
+        report = json.loads(out.getvalue())
+        assert asked == [] and status != 0
+        assert any(c["code"] == "fetch_other_deployment" for c in report["checks"]), report["checks"]
+    assert cli._under("https://a.vn/api/v1/verify/packet/X", "https://a.vn")
+    assert not cli._under("https://a.vn.evil/api/v1/verify/packet/X", "https://a.vn")
+    assert not cli._under("http://a.vn/x", "https://a.vn")
