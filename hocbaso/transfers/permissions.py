@@ -1,67 +1,69 @@
-"""Who may see and act on transfers, admissions and the trust in other deployments.
+"""Who may see and act on transfers, admissions and the trust in other deployments — every answer
+asked of ``directory.roles`` (one table, one superuser rule, dated scope), none read from
+appointments here:
 
-- see a transfer: staff holding (or having held) a school role at its sending or receiving school;
-- record the family's request, cancel, export the bundle, import a receipt: a school role
-  (principal, vice-principal, clerk) at the sending school today;
-- sign the decision: the sending school's principal or vice-principal today;
-- accept or refuse: the receiving school's principal or vice-principal today;
-- import a bundle from another deployment: a school head of the receiving school today;
-- admission lists naming children: a school role at the school in that year; figures per school
-  (no child named): also a unit officer over it that year;
-- import another deployment's trust bundle: operators (superusers) only.
+- see a transfer: reads children's data (``view_students``) at its sending or receiving school in
+  the transfer's school year — a former principal sees the transfers of the years they served,
+  never later ones;
+- see a bundle received from another system: reads the child (``view_students``);
+- record the family's request, cancel, export the bundle, import a receipt or a bundle, export
+  for admission: keeps the school's students today (``manage_students``: principal,
+  vice-principal, clerk);
+- sign the sending decision, accept or refuse on the receiving side: signs as the school's head
+  today (``sign_as_principal``: principal or vice-principal);
+- admission lists naming children: ``view_students`` on the whole school in that year; figures
+  per school (no child named): ``view_class`` there that year (also a unit officer over it);
+- import another deployment's trust bundle: the operator only.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from hocbaso.core import clock
 from hocbaso.directory import roles
-from hocbaso.directory.models import SCHOOL_ROLES, Role, School, SchoolYear
-from hocbaso.directory.permissions import appointments_of
+from hocbaso.directory.models import Role, School, SchoolYear
 from hocbaso.directory.roles import Permission
 from hocbaso.transfers.models import ReceivedBundle, Transfer
 
-HEAD_ROLES = [Role.PRINCIPAL, Role.VICE_PRINCIPAL]
-
-
-def _is_operator(user: Any) -> bool:
-    return bool(getattr(user, "is_superuser", False))
-
-
-def _school_ids(user: Any, roles: list[Role] | list[str], *, today: bool) -> set[int]:
-    appointments = appointments_of(user, active_on=clock.today() if today else None)
-    return set(appointments.filter(role__in=roles).exclude(school__isnull=True).values_list("school_id", flat=True))
-
 
 def visible_transfers(user: Any) -> QuerySet[Transfer]:
-    if _is_operator(user):
+    """Transfers whose sending or receiving school the user reads children of, in the transfer's year."""
+    if roles.is_operator(user):
         return Transfer.objects.all()
-    schools = _school_ids(user, SCHOOL_ROLES, today=False)
-    return Transfer.objects.filter(Q(from_school_id__in=schools) | Q(to_school_id__in=schools))
+    classes = roles.classes_where(user, Permission.VIEW_STUDENTS)
+    sending = classes.filter(school_id=OuterRef("from_school_id"), school_year_id=OuterRef("school_year_id"))
+    receiving = classes.filter(school_id=OuterRef("to_school_id"), school_year_id=OuterRef("school_year_id"))
+    schools = roles.schools_where(user, Permission.VIEW_STUDENTS)
+    return Transfer.objects.filter(
+        Q(from_school__in=schools) | Q(to_school__in=schools), Exists(sending) | Exists(receiving)
+    )
 
 
 def visible_received(user: Any) -> QuerySet[ReceivedBundle]:
-    if _is_operator(user):
+    """Bundles received for children the user reads."""
+    if roles.is_operator(user):
         return ReceivedBundle.objects.all()
-    return ReceivedBundle.objects.filter(school_id__in=_school_ids(user, SCHOOL_ROLES, today=False))
+    return ReceivedBundle.objects.filter(
+        school__in=roles.schools_where(user, Permission.VIEW_STUDENTS),
+        student__in=roles.students_where(user, Permission.VIEW_STUDENTS),
+    )
 
 
 def can_manage(user: Any, school: School) -> bool:
-    """A school role at ``school`` today."""
-    return school.pk in _school_ids(user, SCHOOL_ROLES, today=True)
+    """Keeps ``school``'s students today (principal, vice-principal, clerk)."""
+    return roles.holds(user, Permission.MANAGE_STUDENTS, school=school)
 
 
 def heads(user: Any, school: School | None) -> bool:
-    """Principal or vice-principal of ``school`` today."""
-    return school is not None and school.pk in _school_ids(user, HEAD_ROLES, today=True)
+    """Signs as ``school``'s head today (principal or vice-principal)."""
+    return school is not None and roles.holds(user, Permission.SIGN_AS_PRINCIPAL, school=school)
 
 
 def head_school_ids(user: Any) -> set[int]:
-    """Schools the user heads (principal or vice-principal) today."""
-    return _school_ids(user, HEAD_ROLES, today=True)
+    """Schools the user signs for as head today."""
+    return set(roles.schools_where(user, Permission.SIGN_AS_PRINCIPAL).values_list("pk", flat=True))
 
 
 def can_decide(user: Any, transfer: Transfer) -> bool:
@@ -93,15 +95,16 @@ def admission_count_schools(user: Any, school_year: SchoolYear) -> QuerySet[Scho
 
 
 def is_transfer_staff(user: Any) -> bool:
-    """Holds (or held) a school role somewhere: sees transfers of that school."""
-    return _is_operator(user) or bool(_school_ids(user, SCHOOL_ROLES, today=False))
+    """Reads (or read) children's data of a whole school: sees that school's transfers."""
+    return roles.is_operator(user) or roles.schools_where(user, Permission.VIEW_STUDENTS).exists()
 
 
 def is_admission_reader(user: Any) -> bool:
-    """A school role or a unit officer's appointment (admission lists), or an operator."""
-    return is_transfer_staff(user) or appointments_of(user).filter(role=Role.UNIT_OFFICER).exists()
+    """School staff of a whole school, a unit officer (figures only), or the operator."""
+    officer = roles.appointments_granting(user, Permission.VIEW_CLASS).filter(role=Role.UNIT_OFFICER)
+    return is_transfer_staff(user) or officer.exists()
 
 
 def is_operator(user: Any) -> bool:
     """Operators manage the trust in other deployments."""
-    return _is_operator(user)
+    return roles.is_operator(user)

@@ -70,3 +70,23 @@ def test_the_receiving_school_sees_an_incoming_transfer(world: World, login) -> 
     transfer = requested(world)
     assert "Nguyễn Văn An" in login("principal_b").get(reverse("transfers:list")).content.decode()
     assert login("principal_b").get(reverse("transfers:detail", args=[transfer.pk])).status_code == 200
+
+
+def test_a_principal_who_left_sees_only_the_transfers_of_the_years_served(world: World, login) -> None:  # type: ignore[no-untyped-def]
+    """An ended appointment reads only the school years it overlapped (roles' dated scope)."""
+    import datetime as dt
+
+    from hocbaso.directory.models import Role
+    from hocbaso.testing import appoint, make_user
+
+    transfer = requested(world)  # 2025-2026, school A → school B
+    left = make_user("left_2025", school=world.school_a)
+    appoint(left, Role.PRINCIPAL, school=world.school_a, valid_from=dt.date(2020, 1, 1), valid_to=dt.date(2025, 6, 30))
+    stayed = make_user("stayed", school=world.school_a)
+    appoint(
+        stayed, Role.PRINCIPAL, school=world.school_a, valid_from=dt.date(2020, 1, 1), valid_to=dt.date(2025, 12, 31)
+    )
+    gone = login(left)
+    assert gone.get(reverse("transfers:detail", args=[transfer.pk])).status_code == 404
+    assert "Nguyễn Văn An" not in gone.get(reverse("transfers:list")).content.decode()
+    assert login(stayed).get(reverse("transfers:detail", args=[transfer.pk])).status_code == 200
