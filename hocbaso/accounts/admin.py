@@ -4,10 +4,14 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hocbaso.accounts.models import User
+from hocbaso.core.admin import ReadOnly
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ReadOnly, BaseUserAdmin):
+    """Shown, never changed here: passwords are reset on /staff/passwords/ (audited, shown once),
+    accounts are made with their appointments, and nobody becomes operator through a form."""
+
     fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Học bạ số", {"fields": ("display_name",)}))
     list_display = ("username", "display_name", "is_active", "is_staff")
 

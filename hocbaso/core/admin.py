@@ -8,8 +8,9 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Lists and shows objects; adding, changing and deleting are refused (use the app's pages)."""
+class ReadOnly:
+    """Mixed into a ``ModelAdmin``: lists and shows objects; adding, changing and deleting are
+    refused (use the app's pages, which go through actions and the audit trail)."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -19,3 +20,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    """A read-only ``ModelAdmin``."""
