@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "hocbaso.verification",
     "hocbaso.transfers",
     "hocbaso.portal",
+    "hocbaso.reporting",
     "hocbaso.api",
     "hocbaso.demo",
 ]

@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("hocbaso.verification.urls")),
     path("", include("hocbaso.transfers.urls")),
     path("", include("hocbaso.portal.urls")),
+    path("", include("hocbaso.reporting.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Reporting up the unit tree: dashboards, periodic reports, readiness, the Ministry export."""
