@@ -115,17 +115,18 @@ ROWS: dict[str, str] = {
     "GET transfers/received/<int:pk>/": "404: school_a principal_b operator | login: anonymous | 403: rest",
     "GET transfers/received/<int:pk>/<str:kind>/": "404: school_a principal_b operator | login: anonymous | 403: rest",
     "GET transfers/trust/": "ok: operator | login: anonymous | 403: rest",
-    # the transfer operations' bodies are refused by validation before the operation (422): these
-    # rows check sign-in only; the actions' refusals are in hocbaso/transfers/tests
-    "POST /api/v1/transfers/": "login: anonymous | ok: rest",
-    "POST /api/v1/transfers/import": "login: anonymous | ok: rest",
-    "POST /api/v1/transfers/trust": "login: anonymous | ok: rest",
-    "POST /api/v1/transfers/{transfer_id}/accept": "login: anonymous | ok: rest",
-    "POST /api/v1/transfers/{transfer_id}/bundle": "login: anonymous | ok: rest",
-    "POST /api/v1/transfers/{transfer_id}/cancel": "login: anonymous | ok: rest",
-    "POST /api/v1/transfers/{transfer_id}/decision": "login: anonymous | ok: rest",
-    "POST /api/v1/transfers/{transfer_id}/receipt": "login: anonymous | ok: rest",
-    "POST /api/v1/transfers/{transfer_id}/refuse": "login: anonymous | ok: rest",
+    # the transfer operations, with bodies that pass validation (BODIES) so the operation decides:
+    # the sending school requests, cancels, seals the bundle, imports the receipt; its principal
+    # decides; the receiving school accepts, refuses, imports a bundle; the operator only trusts
+    "POST /api/v1/transfers/": "ok: school_a | 403: homeroom operator | login: anonymous | 404: rest",
+    "POST /api/v1/transfers/import": "ok: principal_b | login: anonymous | 404: rest",
+    "POST /api/v1/transfers/trust": "ok: operator | login: anonymous | 403: rest",
+    "POST /api/v1/transfers/{transfer_id}/accept": "ok: principal_b | 403: school_a operator | login: anonymous | 404: rest",
+    "POST /api/v1/transfers/{transfer_id}/bundle": "ok: principal clerk | login: anonymous | 404: rest",
+    "POST /api/v1/transfers/{transfer_id}/cancel": "ok: school_a | 403: principal_b operator | login: anonymous | 404: rest",
+    "POST /api/v1/transfers/{transfer_id}/decision": "ok: principal | login: anonymous | 404: rest",
+    "POST /api/v1/transfers/{transfer_id}/receipt": "ok: school_a | 403: principal_b operator | login: anonymous | 404: rest",
+    "POST /api/v1/transfers/{transfer_id}/refuse": "ok: principal_b | 403: school_a operator | login: anonymous | 404: rest",
     "POST /api/v1/verify/paper": "ok: rest",
     "GET account/password/": "login: anonymous | ok: rest",
     "GET account/second-factor/": "login: anonymous | ok: rest",
@@ -227,4 +228,27 @@ BODIES: dict[str, dict[str, Any]] = {
     "PUT /api/v1/classes/{class_id}/assessments/{point}": {"cells": []},
     "POST /api/v1/signing/approvals/{approval_id}": {"pdf_signature": "", "xml_signature": ""},
     "POST schools/<int:school_pk>/entry-windows/": {"year": "{year}", "point": "mid1", "open": "1", "reason": "x"},
+    # the transfer operations, with bodies that pass validation so the operation itself decides
+    "POST /api/v1/transfers/": {
+        "student_id": "{student}",
+        "school_year": "{year_code}",
+        "desired_date": "{today}",
+        "reason": "Chuyển nhà",
+        "requested_by_family": "Nguyễn Văn Ba",
+        "to_school_id": "{school_b}",
+    },
+    "POST /api/v1/transfers/{transfer_id}/accept": {"class_id": "{class_b}"},
+    "POST /api/v1/transfers/{transfer_id}/refuse": {"reason": "Hết chỗ"},
+    "POST /api/v1/transfers/{transfer_id}/cancel": {"reason": "Gia đình đổi ý"},
+    "POST /api/v1/transfers/{transfer_id}/decision": {"credential_id": "{principal_credential}", "authorisation": "x"},
+    "POST /api/v1/transfers/{transfer_id}/bundle": {"credential_id": "{seal_a}", "authorisation": "x"},
+    # multipart operations: a value of bytes is sent as a file
+    "POST /api/v1/transfers/import": {
+        "bundle": b"not a bundle",
+        "school_id": "{school_b}",
+        "credential_id": "{seal_b}",
+        "authorisation": "x",
+    },
+    "POST /api/v1/transfers/trust": {"file": b"not a trust bundle", "name": "Sở khác"},
+    "POST /api/v1/transfers/{transfer_id}/receipt": {"file": b"not a receipt"},
 }

@@ -20,7 +20,8 @@ How to add rows (e.g. for a new app's URLs, after rebasing onto this):
    `` [past]`` (2024-2025: class 2A, its student, her record) or `` [3b]`` (class 3B, where the
    subject teacher teaches) after a key for a second row on other objects.
 4. Pages only need a GET row; add ``POST`` rows for the forms a hostile user would post to, and a
-   body in ``BODIES`` when the view reads one before deciding (``{kind}`` placeholders allowed).
+   body in ``BODIES`` when the view reads one before deciding (``{kind}`` placeholders allowed;
+   a ``bytes`` value is sent as a file, the body then as multipart form data).
 
 The world is built once for the module (``build_world`` + ``add_previous_year`` + a record
 version, a correction, an assembly run and a signing batch); each request runs in a rolled-back
@@ -35,6 +36,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.test.utils import override_settings
@@ -174,6 +176,27 @@ def _objects(world: Any, past: Any) -> dict[str, dict[str, str]]:
         not_before=clock.now() - dt.timedelta(days=1),
         not_after=clock.now() + dt.timedelta(days=365),
     )
+
+    def credential_of(label: str, **holder: Any) -> SigningCredential:
+        """A credential row (no key behind it): enough for an operation to find it and decide."""
+        return SigningCredential.objects.create(
+            kind=CredentialKind.PKCS12,
+            label=label,
+            certificate_pem="-",
+            fingerprint=label.encode().hex().ljust(64, "0")[:64],
+            subject_name=label,
+            not_before=clock.now() - dt.timedelta(days=1),
+            not_after=clock.now() + dt.timedelta(days=365),
+            **holder,
+        )
+
+    principal_credential = credential_of("Hiệu trưởng A", staff=world.users["principal"].staff)
+    seal_a = credential_of(
+        "Dấu trường A", staff=world.users["clerk"].staff, for_organisation=True, school=world.school_a
+    )
+    seal_b = credential_of(
+        "Dấu trường B", staff=world.users["principal_b"].staff, for_organisation=True, school=world.school_b
+    )
     batch = SigningBatch.objects.create(
         idempotency_key="matrix", created_by=homeroom, signer=homeroom.staff, role="homeroom", credential=credential
     )
@@ -233,6 +256,13 @@ def _objects(world: Any, past: Any) -> dict[str, dict[str, str]]:
         "year": str(world.year.pk),
         "received": "999999",
         "kind": "pdf",
+        "year_code": world.year.code,
+        "today": clock.today().isoformat(),
+        "school_b": str(world.school_b.pk),
+        "class_b": str(world.class_b_3a.pk),
+        "principal_credential": str(principal_credential.pk),
+        "seal_a": str(seal_a.pk),
+        "seal_b": str(seal_b.pk),
     }
     return {
         "default": {**common, "class": str(world.class_3a.pk), "student": str(world.students["an"].pk)},
@@ -349,6 +379,11 @@ def ask(client: Client, key: str, method: str, path: str, values: dict[str, str]
     }
     if method == "GET":
         response = client.get(path)
+    elif any(isinstance(value, bytes) for value in body.values()):  # multipart: bytes travel as files
+        files = {
+            name: SimpleUploadedFile(name, value) if isinstance(value, bytes) else value for name, value in body.items()
+        }
+        response = client.post(path, files)
     elif path.startswith("/api/"):
         response = client.generic(method, path, json.dumps(body), content_type="application/json")
     else:
