@@ -8,22 +8,28 @@ docs/ministry-export.md; ADR 0011 says why XML).
       <Content Id="content">
         <Header> BatchId, DepartmentCode, DepartmentName, SchoolYear, Kind, MappingVersion, CreatedAt, RowCount
         <Manifest> <Entry Ref RecordId Version RecordXmlSha256 RowSha256/> … one per row
-        <Rows> <thongtinsohocbasotieuhoc Ref="r1"> columns…, <dsbangdiem>, <quatrinhhoctap> … </Rows>
       </Content>
+      <Rows> <thongtinsohocbasotieuhoc Ref="r1"> columns…, <dsbangdiem>, <quatrinhhoctap> … </Rows>
       <ds:Signature …/>     the Sở's seal (XAdES, claimed role ``DEPARTMENT_TITLE``), over Content
     </MinistryBatch>
+
+The seal covers the header and the manifest; the manifest binds every row by its SHA-256, and the
+receiving side checks every row against it (as an ASiC manifest binds its files): a changed row no
+longer matches its hash, a changed hash breaks the seal. Signing the manifest rather than the rows
+keeps the seal's canonicalisation small (a province-year's rows are hundreds of megabytes).
 
 Pure: no ORM. ``entry_for`` maps one record version's data (``records.ministry``); ``build`` makes
 the unsigned document deterministically from a header and entries; ``check`` is what the receiving
 side does first — parse safely, validate against the schema kept in ``schema/``, and check every
 row against the manifest — and names the row (its ``Ref``, record id and version) of every problem.
-A row's hash is the SHA-256 of its exclusive C14N: the same record version mapped the same way
-always has the same hash, which is what makes re-sending idempotent.
+A row's hash is the SHA-256 of its values (``row_sha256``): the same record version mapped the same
+way always has the same hash, in any batch and at any position, which makes re-sending idempotent.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -184,16 +190,26 @@ def row_element(entry: Entry) -> etree._Element:
     return element
 
 
+def _values(element: etree._Element) -> list[Any]:
+    """The row's content as nested lists: [name, text] per column, [name, [item values…]] per child
+    table. Layout (white space between elements) and the batch-local ``Ref`` are not content."""
+    found: list[Any] = []
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        name = etree.QName(child).localname
+        if len(child):
+            found.append([name, [_values(item) for item in child if isinstance(item.tag, str)]])
+        else:
+            found.append([name, child.text or ""])
+    return found
+
+
 def row_sha256(element: etree._Element) -> str:
-    """SHA-256 of the row's exclusive canonical form, without its ``Ref`` (which only numbers it in
-    one batch): the same version mapped the same way hashes the same in every batch."""
-    copy = etree.fromstring(etree.tostring(element))
-    copy.attrib.pop("Ref", None)
-    for node in copy.iter():
-        node.tail = None
-        if len(node):
-            node.text = None
-    return hashlib.sha256(etree.tostring(copy, method="c14n", exclusive=True)).hexdigest()
+    """SHA-256 of the row's values (UTF-8 JSON of ``_values``, no white space): the same version
+    mapped the same way hashes the same in every batch, whatever its position or the layout."""
+    content = json.dumps(_values(element), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(content.encode()).hexdigest()
 
 
 def entry_sha256(entry: Entry) -> str:
@@ -210,7 +226,7 @@ def build(header: dict[str, Any], entries: list[Entry]) -> bytes:
     for name in HEADER_FIELDS:
         etree.SubElement(head, f"{_NS}{name}").text = _text(values[name])
     manifest = etree.SubElement(content, f"{_NS}Manifest")
-    rows = etree.SubElement(content, f"{_NS}Rows")
+    rows = etree.SubElement(root, f"{_NS}Rows")
     for entry in entries:
         element = row_element(entry)
         etree.SubElement(
