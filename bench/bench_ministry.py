@@ -59,14 +59,27 @@ def main() -> None:
     built = batch.build(header, mapped)
     sealed = xades.sign_xml(built, key=key, cert_chain=[cert, *pki.chain()], role=batch.DEPARTMENT_TITLE)
     trust = core.TrustStore(roots=tuple(pki.roots()), allow_fetching=False, revocation_mode="soft-fail")
-    print(f"rows per batch: {args.rows}; batch size {len(sealed) / 1e6:.1f} MB ({len(sealed) / args.rows / 1024:.1f} KB a row)")
+    size = len(sealed)
+    print(f"rows per batch: {args.rows}; batch size {size / 1e6:.1f} MB ({size / args.rows / 1024:.1f} KB a row)")
     t_map = timed(f"map {args.rows} records (entry_for)", entries, repeat=args.repeat)
-    t_build = timed(f"build the batch XML with its manifest ({args.rows} rows)", lambda: batch.build(header, mapped), repeat=args.repeat)
-    t_seal = timed("seal it (XAdES over the whole batch)", lambda: xades.sign_xml(built, key=key, cert_chain=[cert, *pki.chain()], role=batch.DEPARTMENT_TITLE), repeat=args.repeat)
+    t_build = timed(
+        f"build the batch XML with its manifest ({args.rows} rows)",
+        lambda: batch.build(header, mapped),
+        repeat=args.repeat,
+    )
+    t_seal = timed(
+        "seal it (XAdES over the whole batch)",
+        lambda: xades.sign_xml(built, key=key, cert_chain=[cert, *pki.chain()], role=batch.DEPARTMENT_TITLE),
+        repeat=args.repeat,
+    )
     t_check = timed("receiving side: schema + manifest (batch.check)", lambda: batch.check(sealed), repeat=args.repeat)
-    t_verify = timed("receiving side: verify the seal", lambda: core.signed_xml_checks(sealed, trust), repeat=args.repeat)
+    t_verify = timed(
+        "receiving side: verify the seal", lambda: core.signed_xml_checks(sealed, trust), repeat=args.repeat
+    )
     per_row = (t_map + t_build + t_seal) / args.rows
-    print(f"sending side: {1 / per_row:,.0f} rows/s → ~{100_000 * per_row:,.0f} s for a province-year of 100 000 records")
+    print(
+        f"sending side: {1 / per_row:,.0f} rows/s → ~{100_000 * per_row:,.0f} s for a province-year of 100 000 records"
+    )
     per_row_in = (t_check + t_verify) / args.rows
     print(f"receiving side: {1 / per_row_in:,.0f} rows/s → ~{100_000 * per_row_in:,.0f} s for 100 000 records")
 

@@ -220,9 +220,11 @@ def prepare(
     versions = candidates(department, school_year)
     if not full:
         versions = versions.exclude(pk__in=held_version_ids(department, school_year))
-    chosen = list(versions.order_by("school__code", "record__public_id", "number").values_list(
-        "pk", "school_id", "xml_sha256", "data"
-    ))
+    chosen = list(
+        versions.order_by("school__code", "record__public_id", "number").values_list(
+            "pk", "school_id", "xml_sha256", "data"
+        )
+    )
     if not chosen:
         raise Conflict(
             _("Nothing to send: every issued record of %(year)s is already held by the Ministry.")
@@ -388,7 +390,11 @@ def record_answer(*, submission: Submission, status: int, answer: dict[str, Any]
             submission.attempt_log = _attempt(submission, "refused", "endpoint_refused_credentials")
             submission.save(update_fields=["state", "attempt_log"])
             audit.record(
-                by=by, action="ministry.batch_not_reached", obj=submission, changes={"http": status}, channel=Channel.TASK
+                by=by,
+                action="ministry.batch_not_reached",
+                obj=submission,
+                changes={"http": status},
+                channel=Channel.TASK,
             )
             return submission
         if status == 200:

@@ -42,7 +42,9 @@ REASONS = {
     # preview warnings (the record lacks a code the Ministry's tables carry)
     "ethnicity_code_unknown": gettext_lazy("Ethnicity without a code"),
     "nationality_code_unknown": gettext_lazy("Nationality without a code"),
-    "department_code_missing": gettext_lazy("Record without the department's code (format 1.0: filled in by the batch)"),
+    "department_code_missing": gettext_lazy(
+        "Record without the department's code (format 1.0: filled in by the batch)"
+    ),
     "level_code_unknown": gettext_lazy("Unknown school level code"),
 }
 

@@ -271,7 +271,12 @@ def _row_lines(root: etree._Element) -> list[tuple[int, str, str, int | None]]:
     for entry in root.iter(f"{_NS}Entry"):
         version = entry.get("Version", "")
         found.append(
-            (entry.sourceline or 0, entry.get("Ref", ""), entry.get("RecordId", ""), int(version) if version.isdigit() else None)
+            (
+                entry.sourceline or 0,
+                entry.get("Ref", ""),
+                entry.get("RecordId", ""),
+                int(version) if version.isdigit() else None,
+            )
         )
     for row in root.iter(f"{_NS}thongtinsohocbasotieuhoc"):
         version = row.findtext(f"{_NS}phienban", "")
@@ -328,7 +333,11 @@ def check(xml: bytes) -> Checked:
             checked.problems.append(Problem("row_ref_repeated", "", **where))
         elif listed is None:
             checked.problems.append(Problem("row_not_in_manifest", "", **where))
-        elif (listed.get("RecordId"), listed.get("Version"), listed.get("RowSha256")) != (record_id, str(version), digest):
+        elif (listed.get("RecordId"), listed.get("Version"), listed.get("RowSha256")) != (
+            record_id,
+            str(version),
+            digest,
+        ):
             checked.problems.append(Problem("row_hash_mismatch", "", **where))
         elif (record_id, version) in seen:
             checked.problems.append(Problem("row_repeated", "", **where))

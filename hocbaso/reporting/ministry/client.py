@@ -38,7 +38,9 @@ def endpoint() -> tuple[str, str]:
 
 def post(url: str, token: str, body: bytes, *, timeout: float = 120.0) -> tuple[int, dict[str, Any]]:
     """POST ``body`` (a signed batch) to ``url``; see the module's docstring for what comes back."""
-    request = urllib.request.Request(
+    if not url.startswith(("https://", "http://")):
+        raise EndpointUnavailable("ministry_not_configured")
+    request = urllib.request.Request(  # noqa: S310  (the scheme is checked just above)
         url,
         data=body,
         method="POST",

@@ -22,6 +22,8 @@ class PrepareForm(forms.Form):
 class SealForm(forms.Form):
     file = forms.FileField(label=_("Certificate file of the department (PKCS#12, .p12 or .pfx)"))
     password = forms.CharField(
-        label=_("Password of the certificate file"), widget=forms.PasswordInput(attrs={"autocomplete": "off"}), strip=False
+        label=_("Password of the certificate file"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        strip=False,
     )
     label = forms.CharField(max_length=200, label=_("Label"))

@@ -82,9 +82,7 @@ class Submission(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=SubmissionKind.choices)
     mapping_version = models.CharField(max_length=40)
     batch_id = models.CharField(_("batch identifier"), max_length=64, unique=True)
-    state = models.CharField(
-        _("state"), max_length=10, choices=SubmissionState.choices, default=SubmissionState.QUEUED
-    )
+    state = models.CharField(_("state"), max_length=10, choices=SubmissionState.choices, default=SubmissionState.QUEUED)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("prepared at"))
     body_name = models.CharField(max_length=200)

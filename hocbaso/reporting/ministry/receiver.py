@@ -149,7 +149,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(raw)
 
-    def do_POST(self) -> None:  # noqa: N802  (http.server's name)
+    def do_POST(self) -> None:
         if self.path.rstrip("/") != "/batches":
             return self._answer(404, {"code": "not_found"})
         if self.headers.get("Authorization", "") != f"Bearer {self.server.token}":

@@ -46,7 +46,9 @@ def issue(
         student = make_student(class_group.school, f"Học Sinh {uuid.uuid4().hex[:6]}")
         enrol(student, class_group)
     record, _created = Record.objects.get_or_create(student=student, level=Level.PRIMARY)
-    previous = RecordVersion.objects.filter(record=record, school_year=class_group.school_year, status=Status.ISSUED).first()
+    previous = RecordVersion.objects.filter(
+        record=record, school_year=class_group.school_year, status=Status.ISSUED
+    ).first()
     number = RecordVersion.objects.filter(record=record).count() + 1
     code = issuance.new_code()
     data = copy.deepcopy(sample_record_data(issuance_code=code, record_id=str(record.public_id), version=number))
@@ -83,9 +85,7 @@ def issue(
 @pytest.fixture
 def department(world: World, pki: DemoPKI, signing_env: dict[str, Any]) -> Department:  # noqa: F811
     """The province's Sở, set up by the operator, its seal registered by the province officer."""
-    found = actions.configure_department(
-        by=world.users["operator"], unit=world.province, code="51", name=SEAL_NAME
-    )
+    found = actions.configure_department(by=world.users["operator"], unit=world.province, code="51", name=SEAL_NAME)
     key, cert = pki.issue_organisation(SEAL_NAME, locality="Tỉnh Quảng Ngãi")
     return actions.register_seal(
         by=world.users["province_officer"],

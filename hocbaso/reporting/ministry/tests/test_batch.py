@@ -29,7 +29,12 @@ HEADER = {
 
 
 def _data() -> list[dict]:
-    found = [sample_record_data(), sample_remediated_data(), sample_individual_plan_data(), as_format_1_0(sample_record_data())]
+    found = [
+        sample_record_data(),
+        sample_remediated_data(),
+        sample_individual_plan_data(),
+        as_format_1_0(sample_record_data()),
+    ]
     for data in found:
         data["record_id"] = str(uuid.uuid4())
         data["status"] = "final"  # only issued versions are sent (a draft is refused: see below)
@@ -99,7 +104,9 @@ def test_a_rows_hash_depends_on_its_content_only() -> None:
 
 
 def test_hostile_documents_are_refused_before_reading() -> None:
-    doctype = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "x">]><MinistryBatch xmlns="urn:hocbaso:ministry-batch:1"/>'
+    doctype = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "x">]><MinistryBatch xmlns="urn:hocbaso:ministry-batch:1"/>'
+    )
     assert [p.code for p in batch.check(doctype).problems] == ["doctype_refused"]
     assert [p.code for p in batch.check(b"<MinistryBatch").problems] == ["not_well_formed"]
     other = b'<MinistryBatch xmlns="urn:other" FormatVersion="1.0"/>'

@@ -83,7 +83,9 @@ def test_a_full_1_1_record_maps_field_by_field() -> None:
         "phienbananhxa": ministry.MAPPING_VERSION,
     }
     assert row["chucvugiamhieu"] in ("Hiệu trưởng", "KT. Hiệu trưởng Phó Hiệu trưởng")
-    assert [s["mamonhoc"] for s in entry.scores] == [ministry.SUBJECT_CODES[s["code"]] for s in data["year"]["subjects"]]
+    assert [s["mamonhoc"] for s in entry.scores] == [
+        ministry.SUBJECT_CODES[s["code"]] for s in data["year"]["subjects"]
+    ]
     assert entry.history[0] == {
         "namhoc": "2020-2021",
         "lop": "1A",

@@ -17,7 +17,17 @@ from hocbaso.reporting.ministry.models import Department, Submission, Submission
 from hocbaso.reporting.ministry.tests.conftest import PASSWORD, issue
 from hocbaso.testing import World, appoint, make_user
 
-OUTSIDERS = ["officer", "officer2", "district_officer", "principal", "vice", "clerk", "homeroom", "stranger", "operator"]
+OUTSIDERS = [
+    "officer",
+    "officer2",
+    "district_officer",
+    "principal",
+    "vice",
+    "clerk",
+    "homeroom",
+    "stranger",
+    "operator",
+]
 
 
 @pytest.fixture
@@ -58,7 +68,9 @@ def test_another_provinces_department_cannot_send_ours(world: World, department,
 
 def test_an_ended_appointment_sends_nothing(world: World, department) -> None:  # type: ignore[no-untyped-def]
     former = make_user("former_province_officer")
-    appoint(former, Role.UNIT_OFFICER, unit=world.province, valid_from=dt.date(2020, 1, 1), valid_to=dt.date(2025, 6, 30))
+    appoint(
+        former, Role.UNIT_OFFICER, unit=world.province, valid_from=dt.date(2020, 1, 1), valid_to=dt.date(2025, 6, 30)
+    )
     assert permissions.departments_for(former) == []
 
 
@@ -119,7 +131,15 @@ def test_the_api_prepares_and_lists_for_the_officer(
     issue(world)
     client = login("province_officer")
     listed = client.get("/api/v1/reports/ministry/departments").json()
-    assert listed == [{"id": department.pk, "code": "51", "name": department.name, "province": "Tỉnh Quảng Ngãi", "seal_registered": True}]
+    assert listed == [
+        {
+            "id": department.pk,
+            "code": "51",
+            "name": department.name,
+            "province": "Tỉnh Quảng Ngãi",
+            "seal_registered": True,
+        }
+    ]
     shown = client.get(f"/api/v1/reports/ministry/departments/{department.pk}/preview?year={world.year.code}").json()
     assert (shown["issued"], shown["to_send"], shown["held"]) == (1, 1, 0)
     body = {"department_id": department.pk, "school_year": world.year.code, "authorisation": PASSWORD}

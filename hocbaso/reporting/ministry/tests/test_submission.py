@@ -60,7 +60,11 @@ def test_the_first_batch_is_accepted_row_by_row(
     assert submission.http_status == 200 and submission.receipt
     assert [a["status"] for a in submission.attempt_log] == ["answered"]
     assert submission.created_by == world.users["province_officer"]
-    actions_logged = list(AuditEvent.objects.filter(object_type="ministry.submission", object_id=str(submission.pk)).values_list("action", flat=True))
+    actions_logged = list(
+        AuditEvent.objects.filter(object_type="ministry.submission", object_id=str(submission.pk)).values_list(
+            "action", flat=True
+        )
+    )
     assert actions_logged == ["ministry.batch_prepared", "ministry.batch_answered"]
 
 
@@ -115,7 +119,7 @@ def test_a_correction_is_sent_as_a_new_version(
     assert store.rows[(record_id, 1)].superseded is True
     # the old version sent again is refused: the store holds a later one
     status, answer = client.post(endpoint.url, TOKEN, storage.get(delta.body_name))
-    assert {r["result"] for r in answer["rows"]} == {"accepted"}  # same batch, same answer
+    assert status == 200 and {r["result"] for r in answer["rows"]} == {"accepted"}  # same batch, same answer
     full = _send(world, department, django_capture_on_commit_callbacks, full=True)
     assert full.rows.filter(version=original).count() == 0  # a superseded version is not current: never sent
 
@@ -167,7 +171,13 @@ def test_a_tampered_batch_is_refused(
 
 
 def test_a_batch_sealed_by_anyone_but_the_department_is_refused(
-    world: World, department, endpoint, store: MinistryStore, issued, pki: DemoPKI, settings,
+    world: World,
+    department,
+    endpoint,
+    store: MinistryStore,
+    issued,
+    pki: DemoPKI,
+    settings,
     django_capture_on_commit_callbacks,
 ) -> None:  # type: ignore[no-untyped-def]
     settings.HOCBASO_MINISTRY_URL = "http://127.0.0.1:9/batches"
@@ -176,7 +186,9 @@ def test_a_batch_sealed_by_anyone_but_the_department_is_refused(
     for signature in unsigned.findall("{http://www.w3.org/2000/09/xmldsig#}Signature"):
         unsigned.remove(signature)
     key, cert = pki.issue_organisation("Trường Tiểu học A")  # a school's seal, trusted, but not the Sở's
-    forged = xades.sign_xml(etree.tostring(unsigned), key=key, cert_chain=[cert, *pki.chain()], role=batch.DEPARTMENT_TITLE)
+    forged = xades.sign_xml(
+        etree.tostring(unsigned), key=key, cert_chain=[cert, *pki.chain()], role=batch.DEPARTMENT_TITLE
+    )
     status, answer = client.post(endpoint.url, TOKEN, forged)
     assert (status, answer["errors"][0]["code"]) == (422, "seal_not_department")
     other = batch.check(forged).header
@@ -198,7 +210,7 @@ def test_an_unreachable_store_is_retried_without_duplicates(
     assert [a["status"] for a in submission.attempt_log] == ["unavailable", "answered"]
     # a late duplicate delivery of the same bytes (the first attempt finally arriving) changes nothing
     status, answer = client.post(endpoint.url, TOKEN, storage.get(submission.body_name))
-    assert {r["result"] for r in answer["rows"]} == {"accepted"} and len(store.rows) == 4
+    assert status == 200 and {r["result"] for r in answer["rows"]} == {"accepted"} and len(store.rows) == 4
     assert store.posts == 3
     assert actions.send(submission_id=submission.pk).attempts == 2  # answered: not sent again
     with pytest.raises(Conflict):

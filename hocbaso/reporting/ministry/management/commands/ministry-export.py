@@ -153,7 +153,9 @@ class Command(BaseCommand):
             f"unchanged {submission.unchanged}  refused {submission.rejected}"
         )
         for error in submission.errors:
-            self.stdout.write(f"  {error.get('ref') or '-'}: {error.get('code')} {answers.reason(str(error.get('code')))}")
+            self.stdout.write(
+                f"  {error.get('ref') or '-'}: {error.get('code')} {answers.reason(str(error.get('code')))}"
+            )
 
     def _log(self, options: dict[str, Any]) -> None:
         for s in _department(options["department"]).submissions.select_related("school_year", "created_by"):
