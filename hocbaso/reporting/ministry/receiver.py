@@ -170,9 +170,9 @@ class _Server(ThreadingHTTPServer):
 class MinistryTestServer:
     """``with MinistryTestServer(store, token="…") as server:`` then post to ``server.url``."""
 
-    def __init__(self, store: MinistryStore, *, token: str):
+    def __init__(self, store: MinistryStore, *, token: str, port: int = 0):
         self.store = store
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.store = store
         self._server.token = token
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

@@ -9,7 +9,10 @@
   printing each step;
 - ``send (--pending | --id N)`` — send batches not answered yet (cron: ``--pending`` every few
   minutes retries those the store could not be reached for; the same bytes, never a duplicate);
-- ``log --department MASOGD`` — the batches and their answers (counts and codes only).
+- ``log --department MASOGD`` — the batches and their answers (counts and codes only);
+- demo mode only: ``demo-seal --department MASOGD --user U`` issues the Sở's seal from the demo PKI
+  and registers it; ``serve [--port 8790]`` runs the simulated Ministry store on loopback (the
+  demo root trusted, each Sở's registered seal expected; token ``HOCBASO_MINISTRY_TOKEN``).
 
 ``--user`` names the person acting (their appointments decide, as on the web). A refusal exits with
 status 1 and prints its stable code and Vietnamese message; nothing is written then.
@@ -87,11 +90,16 @@ class Command(BaseCommand):
         which.add_argument("--id", type=int)
         log = sub.add_parser("log")
         log.add_argument("--department", required=True)
+        demo_seal = sub.add_parser("demo-seal")
+        demo_seal.add_argument("--department", required=True)
+        demo_seal.add_argument("--user", required=True)
+        serve = sub.add_parser("serve")
+        serve.add_argument("--port", type=int, default=8790)
 
     def handle(self, *args: Any, **options: Any) -> None:
         translation.activate("vi")
         try:
-            getattr(self, "_" + options["operation"])(options)
+            getattr(self, "_" + options["operation"].replace("-", "_"))(options)
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from None
 
@@ -164,3 +172,37 @@ class Command(BaseCommand):
                 f"{s.row_count} rows  {s.state}  accepted {s.accepted}  unchanged {s.unchanged}  "
                 f"refused {s.rejected}  attempts {s.attempts}  {s.body_sha256}"
             )
+
+    def _demo_seal(self, options: dict[str, Any]) -> None:
+        department = _department(options["department"])
+        pki = workflow.demo_pki()  # refuses outside demo mode
+        key, cert = pki.issue_organisation(department.name, locality=department.unit.name)
+        found = actions.register_seal(
+            by=_user(options["user"]),
+            department=department,
+            pkcs12=pki.export_pkcs12(key, cert, workflow.demo_pkcs12_password()),
+            password=workflow.demo_pkcs12_password(),
+            label="Con dấu số của Sở (demo)",
+            channel=Channel.CLI,
+        )
+        assert found.seal is not None
+        self.stdout.write(f"seal {found.seal.fingerprint}")
+
+    def _serve(self, options: dict[str, Any]) -> None:
+        import time
+
+        from hocbaso.reporting.ministry import client
+        from hocbaso.reporting.ministry.receiver import MinistryStore, MinistryTestServer
+        from hocbaso.verification import core
+
+        pki = workflow.demo_pki()  # the demo only: a stand-in for the Ministry's store
+        seals = {d.code: d.seal.fingerprint for d in Department.objects.select_related("seal") if d.seal}
+        store = MinistryStore(trust=core.TrustStore(roots=tuple(pki.roots()), demo=True), seals=seals)
+        token = client.configured("HOCBASO_MINISTRY_TOKEN") or "demo"
+        with MinistryTestServer(store, token=token, port=options["port"]) as server:
+            self.stdout.write(f"simulated Ministry store at {server.url} (token {token!r}); Ctrl-C stops it")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
