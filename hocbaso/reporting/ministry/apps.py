@@ -8,3 +8,9 @@ class MinistryConfig(AppConfig):
     name = "hocbaso.reporting.ministry"
     label = "ministry"
     verbose_name = "Ministry export"
+
+    def ready(self) -> None:
+        from hocbaso.core import home
+        from hocbaso.reporting.ministry.home import sections
+
+        home.register(sections)

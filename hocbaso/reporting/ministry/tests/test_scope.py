@@ -149,3 +149,9 @@ def test_the_api_prepares_and_lists_for_the_officer(
     again = client.post("/api/v1/reports/ministry/submissions", json.dumps(body), content_type="application/json")
     assert (again.status_code, again.json()["code"]) == (409, "nothing_to_send")
     assert [s["state"] for s in client.get("/api/v1/reports/ministry/submissions").json()] == ["accepted"]
+
+
+def test_the_home_page_links_the_provinces_officer_only(world: World, department, login) -> None:  # type: ignore[no-untyped-def]
+    assert "/reports/ministry/" in login("province_officer").get("/").content.decode()
+    for persona in ("officer", "principal", "operator"):
+        assert "/reports/ministry/" not in login(persona).get("/").content.decode()
