@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from hocbaso.core import clock
 from hocbaso.directory.models import ClassGroup, Student
-from hocbaso.records import issuance, storage
+from hocbaso.records import issuance
 from hocbaso.records.models import Level, Record, RecordVersion, Status
 from hocbaso.records.samples import as_format_1_0, sample_record_data
 from hocbaso.records.xml import build_xml
@@ -22,7 +21,7 @@ from hocbaso.reporting.ministry.models import Department
 from hocbaso.reporting.ministry.receiver import MinistryStore, MinistryTestServer
 from hocbaso.signing.pki import DemoPKI
 from hocbaso.signing.tests.conftest import pki, services, trust  # noqa: F401  (shared session fixtures)
-from hocbaso.signing.tests.factories import PASSWORD, signing_env  # noqa: F401
+from hocbaso.signing.tests.factories import PASSWORD, signing_env, store_frozen  # noqa: F401
 from hocbaso.testing import World, enrol, make_student
 from hocbaso.verification import core
 
@@ -60,26 +59,14 @@ def issue(
     if format_version == "1.0":
         data = as_format_1_0(data)
     xml = build_xml(data)
-    xml_name, xml_sha = storage.put(xml, ".xml")
     if previous is not None:
         previous.transition_to(Status.SUPERSEDED, reason="Đính chính")
         previous.save(update_fields=["status", "status_changed_at", "status_reason"])
-    return RecordVersion.objects.create(
-        record=record,
-        school_year=class_group.school_year,
-        class_group=class_group,
-        school=class_group.school,
-        number=number,
-        status=Status.ISSUED,
-        issuance_code=code,
-        data=data,
-        xml_name=xml_name,
-        xml_sha256=xml_sha,
-        pdf_name="-",
-        pdf_sha256="-",
-        supersedes=previous,
-        assembled_at=clock.now(),
-    )
+    version = store_frozen(record, class_group, number=number, code=code, xml=xml, pdf=b"-", data=data)
+    for status in (Status.SIGNED_HOMEROOM, Status.SIGNED_PRINCIPAL, Status.ISSUED):
+        version.transition_to(status)
+        version.save(update_fields=["status", "status_changed_at"])
+    return version
 
 
 @pytest.fixture
