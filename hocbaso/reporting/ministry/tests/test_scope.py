@@ -155,3 +155,25 @@ def test_the_home_page_links_the_provinces_officer_only(world: World, department
     assert "/reports/ministry/" in login("province_officer").get("/").content.decode()
     for persona in ("officer", "principal", "operator"):
         assert "/reports/ministry/" not in login(persona).get("/").content.decode()
+
+
+def test_the_officer_registers_the_seal_on_its_page(world: World, department, login, pki) -> None:  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    key, cert = pki.issue_organisation("Sở Giáo dục và Đào tạo tỉnh Quảng Ngãi", locality="Tỉnh Quảng Ngãi")
+    upload = SimpleUploadedFile("so.p12", pki.export_pkcs12(key, cert, PASSWORD), "application/x-pkcs12")
+    client = login("province_officer")
+    wrong = client.post(
+        f"/reports/ministry/{department.pk}/seal/", {"file": upload, "password": "sai", "label": "Dấu mới"}
+    )
+    assert wrong.status_code == 200 and "mật khẩu" in wrong.content.decode()
+    upload.seek(0)
+    done = client.post(
+        f"/reports/ministry/{department.pk}/seal/", {"file": upload, "password": PASSWORD, "label": "Dấu mới"}
+    )
+    assert done.status_code == 302
+    department.refresh_from_db()
+    assert department.seal.label == "Dấu mới" and department.seal.staff == world.users["province_officer"].staff
+    big = SimpleUploadedFile("big.p12", b"0" * (400 * 1024), "application/x-pkcs12")
+    too_big = client.post(f"/reports/ministry/{department.pk}/seal/", {"file": big, "password": "x", "label": "x"})
+    assert too_big.status_code == 413
