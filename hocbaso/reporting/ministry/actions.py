@@ -245,7 +245,7 @@ def prepare(
         "MappingVersion": ministry.MAPPING_VERSION,
         "CreatedAt": clock.now().replace(microsecond=0).isoformat(),
     }
-    unsigned = batch.build(header, entries)
+    unsigned, hashes = batch.build_hashed(header, entries)
     with attempts.counted(by=by, credential=seal):  # wrong secrets counted and locked out
         source = workflow.source_for(seal, authorisation)
         with workflow.open_kit(source) as kit:
@@ -279,9 +279,9 @@ def prepare(
                     school_id=school,
                     record_public_id=entry.record_id,
                     number=entry.version,
-                    row_sha256=batch.entry_sha256(entry),
+                    row_sha256=digest,
                 )
-                for entry, (pk, school, _x, _d) in zip(entries, chosen, strict=True)
+                for entry, digest, (pk, school, _x, _d) in zip(entries, hashes, chosen, strict=True)
             ],
             batch_size=1000,
         )

@@ -46,6 +46,7 @@ SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "ministry-batch-1.xsd
 DEPARTMENT_TITLE = "Sở Giáo dục và Đào tạo"
 MAX_BATCH_BYTES = 256 * 1024 * 1024
 _NS = f"{{{NAMESPACE}}}"
+_NS_LENGTH = len(_NS)
 
 # Column order of each table, as the schema fixes it (a test holds both together).
 MAIN_COLUMNS = (
@@ -194,12 +195,11 @@ def _values(element: etree._Element) -> list[Any]:
     """The row's content as nested lists: [name, text] per column, [name, [item values…]] per child
     table. Layout (white space between elements) and the batch-local ``Ref`` are not content."""
     found: list[Any] = []
-    for child in element:
-        if not isinstance(child.tag, str):
-            continue
-        name = etree.QName(child).localname
+    for child in element.iterchildren(etree.Element):
+        tag = child.tag
+        name = tag[_NS_LENGTH:] if tag.startswith(_NS) else tag
         if len(child):
-            found.append([name, [_values(item) for item in child if isinstance(item.tag, str)]])
+            found.append([name, [_values(item) for item in child.iterchildren(etree.Element)]])
         else:
             found.append([name, child.text or ""])
     return found
@@ -219,6 +219,11 @@ def entry_sha256(entry: Entry) -> str:
 
 def build(header: dict[str, Any], entries: list[Entry]) -> bytes:
     """The unsigned batch document. ``header`` has ``HEADER_FIELDS`` but ``RowCount``."""
+    return build_hashed(header, entries)[0]
+
+
+def build_hashed(header: dict[str, Any], entries: list[Entry]) -> tuple[bytes, list[str]]:
+    """``build``, and the row hash of each entry (in order), computed once."""
     root = etree.Element(f"{_NS}MinistryBatch", nsmap={None: NAMESPACE}, FormatVersion=FORMAT_VERSION)
     content = etree.SubElement(root, f"{_NS}Content", Id=CONTENT_ID)
     head = etree.SubElement(content, f"{_NS}Header")
@@ -227,8 +232,10 @@ def build(header: dict[str, Any], entries: list[Entry]) -> bytes:
         etree.SubElement(head, f"{_NS}{name}").text = _text(values[name])
     manifest = etree.SubElement(content, f"{_NS}Manifest")
     rows = etree.SubElement(root, f"{_NS}Rows")
+    hashes = []
     for entry in entries:
         element = row_element(entry)
+        hashes.append(row_sha256(element))
         etree.SubElement(
             manifest,
             f"{_NS}Entry",
@@ -236,11 +243,11 @@ def build(header: dict[str, Any], entries: list[Entry]) -> bytes:
             RecordId=entry.record_id,
             Version=str(entry.version),
             RecordXmlSha256=entry.record_xml_sha256,
-            RowSha256=row_sha256(element),
+            RowSha256=hashes[-1],
         )
         rows.append(element)
     etree.indent(root, space="  ")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n", hashes
 
 
 @lru_cache(maxsize=1)
