@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "hocbaso.transfers",
     "hocbaso.portal",
     "hocbaso.reporting",
+    "hocbaso.reporting.ministry",
     "hocbaso.api",
     "hocbaso.demo",
 ]

@@ -70,6 +70,10 @@ OBJECTS = {
     "approval_id": "approval",
     "transfer_id": "transfer",
     "kind": "kind",
+    "reports/ministry/submissions/": "submission",  # a batch of the province's Sở
+    "reports/ministry/": "department",  # the province's Sở
+    "department_id": "department",
+    "submission_id": "submission",
 }
 
 ROWS: dict[str, str] = {
@@ -220,6 +224,22 @@ ROWS: dict[str, str] = {
     "GET verify/<str:code>": "ok: rest",
     "GET verify/tree-head.json": "404: rest",
     "GET verify/trust-bundle.json": "ok: rest",
+    # the Ministry export: the province's own officer only (never a commune's, a district's, the
+    # operator or school staff); counts and codes, no child named (hocbaso/reporting/ministry/tests)
+    "GET reports/ministry/": "ok: province_officer | login: anonymous | 403: rest",
+    "GET reports/ministry/<int:pk>/": "ok: province_officer | login: anonymous | 403: rest",
+    "POST reports/ministry/<int:pk>/": "ok: province_officer | login: anonymous | 403: rest",
+    "GET reports/ministry/<int:pk>/seal/": "ok: province_officer | login: anonymous | 403: rest",
+    "POST reports/ministry/<int:pk>/seal/": "ok: province_officer | login: anonymous | 403: rest",
+    "GET reports/ministry/submissions/<int:pk>/": "ok: province_officer | login: anonymous | 403: rest",
+    "GET reports/ministry/submissions/<int:pk>/retry/": "405: province_officer | login: anonymous | 403: rest",
+    "POST reports/ministry/submissions/<int:pk>/retry/": "ok: province_officer | login: anonymous | 403: rest",
+    "GET /api/v1/reports/ministry/departments": "login: anonymous | ok: rest",  # empty but for the province's officer
+    "GET /api/v1/reports/ministry/departments/{department_id}/preview": "ok: province_officer | login: anonymous | 404: rest",
+    "GET /api/v1/reports/ministry/submissions": "login: anonymous | ok: rest",  # empty but for the province's officer
+    "POST /api/v1/reports/ministry/submissions": "ok: province_officer | login: anonymous | 404: rest",
+    "GET /api/v1/reports/ministry/submissions/{submission_id}": "ok: province_officer | login: anonymous | 404: rest",
+    "POST /api/v1/reports/ministry/submissions/{submission_id}/retry": "ok: province_officer | login: anonymous | 404: rest",
 }
 
 # Request bodies (form fields, or the JSON object of an API operation) for rows whose view reads its
@@ -251,4 +271,9 @@ BODIES: dict[str, dict[str, Any]] = {
     },
     "POST /api/v1/transfers/trust": {"file": b"not a trust bundle", "name": "Sở khác"},
     "POST /api/v1/transfers/{transfer_id}/receipt": {"file": b"not a receipt"},
+    "POST /api/v1/reports/ministry/submissions": {
+        "department_id": "{department}",
+        "school_year": "2025-2026",
+        "authorisation": "x",
+    },
 }

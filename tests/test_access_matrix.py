@@ -237,7 +237,24 @@ def _objects(world: Any, past: Any) -> dict[str, dict[str, str]]:
         requested_by=world.users["principal_b"],
         requested_at=clock.now(),
     )
+    from hocbaso.reporting.ministry.models import Department, Submission
+
+    department = Department.objects.create(unit=world.province, code="51", name="Sở GDĐT tỉnh Quảng Ngãi")
+    submission = Submission.objects.create(
+        department=department,
+        school_year=world.year,
+        kind="delta",
+        mapping_version="2025.1-reconstructed",
+        batch_id="51-matrix",
+        created_by=world.users["province_officer"],
+        created_at=clock.now(),
+        body_name="-",
+        body_sha256="0" * 64,
+        seal_fingerprint="0" * 64,
+    )
     common = {
+        "department": str(department.pk),
+        "submission": str(submission.pk),
         "transfer": str(transfer.pk),
         "share": str(share.pk),
         "token": "matrix-share-token",

@@ -6,6 +6,9 @@
 - ``NATIONALITIES``: ISO 3166-1 alpha-2 codes of the nationalities met in the province's schools
   (Việt Nam and its neighbours first); extend as needed, codes are ISO's.
 
+- ``SCHOOL_LEVELS``: the school levels (cấp học) with the code the sector database gives them
+  (``School.level_code``, ``School/LevelCode`` in the record, ``macaphoc`` in the exchange table).
+
 ``ethnicity_code(name)`` and ``nationality_code(name)`` read a name as written on a birth
 certificate (case, hyphens and common variants such as "H'Mông" tolerated) and return the code,
 or "" when the name is not in the table (a warning to correct, never a block).
@@ -84,6 +87,12 @@ NATIONALITIES: dict[str, str] = {
     "US": "Hoa Kỳ",
     "FR": "Pháp",
     "AU": "Úc",
+}
+
+SCHOOL_LEVELS: dict[str, str] = {
+    "1": "Tiểu học",
+    "2": "Trung học cơ sở",
+    "3": "Trung học phổ thông",
 }
 
 # Other spellings met on documents → the table's name.

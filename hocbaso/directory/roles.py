@@ -81,6 +81,8 @@ class Permission(StrEnum):
     SIGN_AS_HOMEROOM = "sign_as_homeroom"
     SIGN_AS_PRINCIPAL = "sign_as_principal"
     APPLY_SCHOOL_SEAL = "apply_school_seal"
+    # a unit officer asked about a province: prepare, seal and send its batch to the Ministry's store
+    SUBMIT_TO_MINISTRY = "submit_to_ministry"
 
     @property
     def reads(self) -> bool:
@@ -142,7 +144,9 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.SUBJECT_TEACHER: frozenset(
         {P.VIEW_SCHOOL, P.VIEW_CLASS, P.VIEW_STUDENTS, P.VIEW_ASSESSMENTS, P.ENTER_SUBJECT_ASSESSMENTS}
     ),
-    Role.UNIT_OFFICER: frozenset({P.VIEW_SCHOOL, P.VIEW_CLASS}),
+    # SUBMIT_TO_MINISTRY is asked with unit= the province (hocbaso/reporting/ministry): only an
+    # officer of the province itself reaches it, never a commune's or a district's.
+    Role.UNIT_OFFICER: frozenset({P.VIEW_SCHOOL, P.VIEW_CLASS, P.SUBMIT_TO_MINISTRY}),
 }
 
 # The operator (superuser): every reading permission and the operator's own duties (appointments);
