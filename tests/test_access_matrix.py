@@ -182,7 +182,7 @@ def _objects(world: Any, past: Any) -> dict[str, dict[str, str]]:
         return SigningCredential.objects.create(
             kind=CredentialKind.PKCS12,
             label=label,
-            certificate_pem="-",
+            certificate_pem=_self_signed(label),  # seals are published in the trust bundle
             fingerprint=label.encode().hex().ljust(64, "0")[:64],
             subject_name=label,
             not_before=clock.now() - dt.timedelta(days=1),
@@ -300,8 +300,8 @@ def _objects(world: Any, past: Any) -> dict[str, dict[str, str]]:
     }
 
 
-def _trusted_root(directory: Any) -> Any:
-    """A throwaway self-signed root for the public verification pages (no demo PKI needed)."""
+def _self_signed(common_name: str) -> str:
+    """A throwaway self-signed CA certificate (PEM): the public pages' root, the seals' certificates."""
     import datetime as dt
 
     from cryptography import x509
@@ -310,7 +310,7 @@ def _trusted_root(directory: Any) -> Any:
     from cryptography.x509.oid import NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Access matrix root")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
@@ -323,8 +323,13 @@ def _trusted_root(directory: Any) -> Any:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _trusted_root(directory: Any) -> Any:
+    """A throwaway self-signed root for the public verification pages (no demo PKI needed)."""
     path = directory / "roots.pem"
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    path.write_text(_self_signed("Access matrix root"))
     return path
 
 
