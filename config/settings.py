@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "hocbaso.transfers",
     "hocbaso.portal",
     "hocbaso.reporting",
+    "hocbaso.reporting.readiness",  # readiness, supervision, training guides
     "hocbaso.api",
     "hocbaso.demo",
 ]

@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("hocbaso.transfers.urls")),
     path("", include("hocbaso.portal.urls")),
     path("", include("hocbaso.reporting.urls")),
+    path("", include("hocbaso.reporting.readiness.urls")),
 ]
