@@ -49,6 +49,8 @@ def declaration_problems(values: Mapping[str, int], *, year_end: dt.date, today:
         if value < 0 or value > MAX_COUNT:
             found.append(Problem(name, "readiness_count_range"))
     staff = values["staff_total"]
+    if not 0 <= staff <= MAX_COUNT:  # already refused: comparing with it would only repeat that
+        return found
     for name in ("certified_staff", "trained_staff"):
         if 0 <= values[name] <= MAX_COUNT and values[name] > staff:
             found.append(Problem(name, "readiness_more_than_staff"))
