@@ -99,7 +99,9 @@ def declare(
     if before == values:
         raise ValidationFailed(MESSAGES["readiness_unchanged"], code="readiness_unchanged")
     revision = (
-        ReadinessDeclaration.objects.filter(school=school, school_year=school_year).aggregate(top=Max("revision"))["top"]
+        ReadinessDeclaration.objects.filter(school=school, school_year=school_year).aggregate(top=Max("revision"))[
+            "top"
+        ]
         or 0
     ) + 1
     try:
@@ -113,7 +115,9 @@ def declare(
                 **values,
             )
     except IntegrityError:
-        raise Conflict(_("Someone else declared at the same moment; open the page again."), code="readiness_race")
+        raise Conflict(
+            _("Someone else declared at the same moment; open the page again."), code="readiness_race"
+        ) from None
     changes = {name: [before.get(name), values[name]] for name in DECLARED_FIELDS if before.get(name) != values[name]}
     record(
         by=by,
@@ -129,7 +133,11 @@ def _follow_up_problems(follow_ups: list[tuple[str, dt.date]], today: dt.date) -
     found: list[DomainError] = []
     for index, (text, due_on) in enumerate(follow_ups, start=1):
         if not nfc(text).strip():
-            found.append(ValidationFailed(MESSAGES["follow_up_text_required"], code="follow_up_text_required", field=f"follow_up_{index}"))
+            found.append(
+                ValidationFailed(
+                    MESSAGES["follow_up_text_required"], code="follow_up_text_required", field=f"follow_up_{index}"
+                )
+            )
         problem = rules.due_date_problem(due_on, today=today)
         if problem is not None:
             found.append(ValidationFailed(MESSAGES[problem.code], code=problem.code, field=f"due_{index}"))
@@ -153,12 +161,18 @@ def record_visit(
     problem = rules.visit_date_problem(visited_on, today=today)
     if problem is not None:
         errors.append(_problem(problem))
-    unit = scope.supervising_unit(by, school, visited_on) if problem is None else scope.supervising_unit(by, school, today)
+    unit = (
+        scope.supervising_unit(by, school, visited_on) if problem is None else scope.supervising_unit(by, school, today)
+    )
     if unit is None:
-        raise PermissionRefused(_("This school is not within your unit's scope."), code="visit_out_of_scope", field="school")
+        raise PermissionRefused(
+            _("This school is not within your unit's scope."), code="visit_out_of_scope", field="school"
+        )
     findings = nfc(findings).strip()
     if not findings:
-        errors.append(ValidationFailed(MESSAGES["visit_findings_required"], code="visit_findings_required", field="findings"))
+        errors.append(
+            ValidationFailed(MESSAGES["visit_findings_required"], code="visit_findings_required", field="findings")
+        )
     errors += _follow_up_problems(list(follow_ups), today)
     if errors:
         raise InvalidInput(errors)
@@ -166,7 +180,8 @@ def record_visit(
         school=school, unit=unit, visited_on=visited_on, findings=findings, recorded_by=by, recorded_at=clock.now()
     )
     made = [
-        FollowUp.objects.create(visit=visit, description=nfc(text).strip(), due_on=due_on) for text, due_on in follow_ups
+        FollowUp.objects.create(visit=visit, description=nfc(text).strip(), due_on=due_on)
+        for text, due_on in follow_ups
     ]
     record(
         by=by,
@@ -193,11 +208,15 @@ def correct_findings(*, by: Any, visit: SupervisionVisit, findings: str, reason:
     findings, reason = nfc(findings).strip(), nfc(reason).strip()
     errors: list[DomainError] = []
     if not findings:
-        errors.append(ValidationFailed(MESSAGES["visit_findings_required"], code="visit_findings_required", field="findings"))
+        errors.append(
+            ValidationFailed(MESSAGES["visit_findings_required"], code="visit_findings_required", field="findings")
+        )
     elif findings == visit.findings:
         errors.append(ValidationFailed(MESSAGES["correction_unchanged"], code="correction_unchanged", field="findings"))
     if not reason:
-        errors.append(ValidationFailed(MESSAGES["correction_reason_required"], code="correction_reason_required", field="reason"))
+        errors.append(
+            ValidationFailed(MESSAGES["correction_reason_required"], code="correction_reason_required", field="reason")
+        )
     if errors:
         raise InvalidInput(errors)
     correction = VisitCorrection.objects.create(

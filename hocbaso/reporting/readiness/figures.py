@@ -13,8 +13,8 @@ from typing import Any
 
 from django.db.models import Count, Max, Q
 
-from hocbaso.directory.models import Appointment, School, SchoolUnitLink, SchoolYear, SchoolYearSetting
 from hocbaso.directory.models import AdministrativeUnit as Unit
+from hocbaso.directory.models import Appointment, School, SchoolUnitLink, SchoolYear, SchoolYearSetting
 from hocbaso.reporting.readiness import rules
 from hocbaso.reporting.readiness.models import ReadinessDeclaration
 from hocbaso.reporting.readiness.rules import Counts, SchoolFigures
@@ -81,27 +81,21 @@ def school_figures(
     found = []
     for school in schools:
         d = declarations.get(school.pk)
-        common = {
-            "school_id": school.pk,
-            "unit_id": units.get(school.pk),
-            "paper_mode": school.pk in paper,
-            "certified_computed": certified.get(school.pk, 0),
-        }
-        if d is None:
-            found.append(SchoolFigures(declared=False, **common))
-        else:
-            found.append(
-                SchoolFigures(
-                    declared=True,
-                    intention=d.intention,
-                    computers=d.computers,
-                    internet=d.internet,
-                    staff_total=d.staff_total,
-                    certified_staff=d.certified_staff,
-                    trained_staff=d.trained_staff,
-                    **common,
-                )
+        found.append(
+            SchoolFigures(
+                school_id=school.pk,
+                unit_id=units.get(school.pk),
+                declared=d is not None,
+                intention=d.intention if d else "",
+                paper_mode=school.pk in paper,
+                computers=d.computers if d else 0,
+                internet=d.internet if d else "",
+                staff_total=d.staff_total if d else 0,
+                certified_staff=d.certified_staff if d else 0,
+                certified_computed=certified.get(school.pk, 0),
+                trained_staff=d.trained_staff if d else 0,
             )
+        )
     return found
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hocbaso.directory.models import School
 from hocbaso.reporting.readiness.models import Intention, Internet
 from hocbaso.reporting.readiness.rules import MAX_COUNT
 
@@ -12,7 +13,9 @@ FOLLOW_UP_LINES = 3
 
 
 class DeclarationForm(forms.Form):
-    computers = forms.IntegerField(label=_("computers usable for entering and signing"), min_value=0, max_value=MAX_COUNT)
+    computers = forms.IntegerField(
+        label=_("computers usable for entering and signing"), min_value=0, max_value=MAX_COUNT
+    )
     internet = forms.ChoiceField(label=_("internet connection"), choices=Internet.choices)
     staff_total = forms.IntegerField(label=_("teachers and managers"), min_value=0, max_value=MAX_COUNT)
     certified_staff = forms.IntegerField(
@@ -24,7 +27,7 @@ class DeclarationForm(forms.Form):
 
 
 class VisitForm(forms.Form):
-    school = forms.ModelChoiceField(label=_("school"), queryset=None)  # type: ignore[arg-type]
+    school: forms.ModelChoiceField = forms.ModelChoiceField(label=_("school"), queryset=School.objects.none())
     visited_on = forms.DateField(label=_("date of the visit"), widget=forms.DateInput(attrs={"type": "date"}))
     findings = forms.CharField(label=_("findings"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
 

@@ -221,7 +221,14 @@ _BY_ROLE = {
     Role.SUBJECT_TEACHER: "teacher",
     Role.UNIT_OFFICER: "officer",
 }
-_ORDER = [Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.UNIT_OFFICER, Role.CLERK, Role.HOMEROOM_TEACHER, Role.SUBJECT_TEACHER]
+_ORDER = [
+    Role.PRINCIPAL,
+    Role.VICE_PRINCIPAL,
+    Role.UNIT_OFFICER,
+    Role.CLERK,
+    Role.HOMEROOM_TEACHER,
+    Role.SUBJECT_TEACHER,
+]
 
 
 def role_of(user: Any) -> str:

@@ -50,7 +50,9 @@ class ReadinessDeclaration(AppendOnly):
     """A school's conditions for a school year, as its principal (or vice-principal) declared them."""
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="readiness", verbose_name=_("school"))
-    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+", verbose_name=_("school year"))
+    school_year = models.ForeignKey(
+        SchoolYear, on_delete=models.PROTECT, related_name="+", verbose_name=_("school year")
+    )
     revision = models.PositiveIntegerField(_("revision"))
     computers = models.PositiveIntegerField(_("computers usable for entering and signing"))
     internet = models.CharField(_("internet connection"), max_length=10, choices=Internet.choices)
@@ -68,7 +70,8 @@ class ReadinessDeclaration(AppendOnly):
         constraints = [
             models.UniqueConstraint(fields=["school", "school_year", "revision"], name="readiness_one_revision"),
             models.CheckConstraint(
-                condition=Q(certified_staff__lte=models.F("staff_total")) & Q(trained_staff__lte=models.F("staff_total")),
+                condition=Q(certified_staff__lte=models.F("staff_total"))
+                & Q(trained_staff__lte=models.F("staff_total")),
                 name="readiness_staff_counts",
             ),
         ]
@@ -108,6 +111,9 @@ class VisitCorrection(AppendOnly):
 
     class Meta:
         ordering = ["corrected_at"]
+
+    def __str__(self) -> str:
+        return f"{self.visit} ({self.corrected_at:%d/%m/%Y})"
 
 
 class FollowUp(models.Model):
@@ -153,3 +159,6 @@ class FollowUpEvent(AppendOnly):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.follow_up} {self.move}"

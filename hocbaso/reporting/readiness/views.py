@@ -241,4 +241,3 @@ def guide_pdf(request: HttpRequest, role: str) -> HttpResponse:
 @login_required
 def my_guide(request: HttpRequest) -> HttpResponse:
     return redirect("readiness:guide", role=guides.role_of(request.user))
-

@@ -67,7 +67,17 @@ def test_a_declaration_is_never_edited_nor_deleted(world: World) -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "persona",
-    ["clerk", "homeroom", "teacher", "principal_b", "officer", "province_officer", "district_officer", "stranger", "operator"],
+    [
+        "clerk",
+        "homeroom",
+        "teacher",
+        "principal_b",
+        "officer",
+        "province_officer",
+        "district_officer",
+        "stranger",
+        "operator",
+    ],
 )
 def test_only_the_schools_heads_declare(world: World, persona: str) -> None:
     with pytest.raises(PermissionRefused):

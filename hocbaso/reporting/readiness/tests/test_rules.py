@@ -33,7 +33,11 @@ FINE = {"computers": 12, "staff_total": 20, "certified_staff": 15, "trained_staf
             dt.date(2026, 5, 31),
             [("staff_total", "readiness_count_range")],
         ),
-        ({"staff_total": 3}, dt.date(2026, 5, 31), [("certified_staff", "readiness_more_than_staff"), ("trained_staff", "readiness_more_than_staff")]),
+        (
+            {"staff_total": 3},
+            dt.date(2026, 5, 31),
+            [("certified_staff", "readiness_more_than_staff"), ("trained_staff", "readiness_more_than_staff")],
+        ),
         ({"trained_staff": 99_999}, dt.date(2026, 5, 31), [("trained_staff", "readiness_count_range")]),
     ],
 )
