@@ -139,7 +139,8 @@ def table(user: Any, year: Any) -> dict[str, tuple[int, ...]]:
 def test_the_province_officer_sees_the_hand_counted_tree(world: World, province: dict[str, Any]) -> None:
     rows = table(world.users["province_officer"], world.year)
     # commune 1: A (rev. 2: 8 computers, 4/20 certified, 12 trained, 2 credentials: homeroom and principal;
-    # the teacher's expired in March 2025), C (paper, 1, no internet, 0/6, 2), D (nothing), E (12, 15/15, 15, 1 credential)
+    # the teacher's expired in March 2025), C (paper, 1, no internet, 0/6, 2), D (nothing),
+    # E (12, 15/15, 15, 1 credential)
     assert rows["Xã Bình Sơn"] == (4, 3, 1, 2, 1, 2, 21, 1, 19, 3, 29, 41)
     assert rows["Phường Cẩm Thành"] == (1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     assert rows["Tỉnh Quảng Ngãi"] == (5, 3, 2, 2, 1, 2, 21, 1, 19, 3, 29, 41)
