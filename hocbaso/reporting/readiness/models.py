@@ -127,7 +127,7 @@ class FollowUp(models.Model):
         max_length=10,
         default=FollowUpState.OPEN,
         choices=[
-            (FollowUpState.OPEN, _("Open")),
+            (FollowUpState.OPEN, _("Not done yet")),
             (FollowUpState.DONE, _("Done, waiting for the officer")),
             (FollowUpState.CONFIRMED, _("Done, confirmed")),
         ],

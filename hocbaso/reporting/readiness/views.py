@@ -167,7 +167,6 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "corrections": visit.corrections.select_related("corrected_by"),
             "may_supervise": scope.may_supervise(request.user, visit),
             "may_answer": roles.holds(request.user, P.ANSWER_FOLLOW_UP, school=visit.school),
-            "states": rules.FollowUpState,
         },
     )
 
