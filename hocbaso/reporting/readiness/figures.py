@@ -8,10 +8,12 @@ whatever the number of schools: declarations, settings, credentials and links ar
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 
 from hocbaso.directory.models import AdministrativeUnit as Unit
 from hocbaso.directory.models import Appointment, School, SchoolUnitLink, SchoolYear, SchoolYearSetting
@@ -20,6 +22,8 @@ from hocbaso.reporting.readiness.models import ReadinessDeclaration
 from hocbaso.reporting.readiness.rules import Counts, SchoolFigures
 from hocbaso.reporting.readiness.scope import readiness_schools
 from hocbaso.signing.models import SigningCredential
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # a credential valid on a Vietnamese day of the year counts
 
 
 def unit_of_schools(school_ids: list[int], school_year: SchoolYear) -> dict[int, int]:
@@ -39,11 +43,11 @@ def unit_of_schools(school_ids: list[int], school_year: SchoolYear) -> dict[int,
 def certified_staff_counts(school_ids: list[int], school_year: SchoolYear) -> dict[int, int]:
     """{school: staff who held a role there during ``school_year`` and a personal signing credential
     (active, valid on some day of the year)} — what the system knows, beside what was declared."""
+    # instants, not ``__date`` lookups: the database compares them without parsing every row
+    first = dt.datetime.combine(school_year.start_date, dt.time.min, tzinfo=VIETNAM)
+    after_last = dt.datetime.combine(school_year.end_date + dt.timedelta(days=1), dt.time.min, tzinfo=VIETNAM)
     credentials = SigningCredential.objects.filter(
-        for_organisation=False,
-        active=True,
-        not_before__date__lte=school_year.end_date,
-        not_after__date__gte=school_year.start_date,
+        for_organisation=False, active=True, not_before__lt=after_last, not_after__gte=first
     )
     appointments = (
         Appointment.objects.filter(school_id__in=school_ids, valid_from__lte=school_year.end_date)
@@ -55,16 +59,14 @@ def certified_staff_counts(school_ids: list[int], school_year: SchoolYear) -> di
 
 
 def latest_declarations(ids: list[int], school_year: SchoolYear) -> dict[int, ReadinessDeclaration]:
-    """{school: its current declaration of ``school_year``} (the highest revision)."""
-    tops = (
-        ReadinessDeclaration.objects.filter(school_id__in=ids, school_year=school_year)
-        .values("school_id")
-        .annotate(top=Max("revision"))
-    )
-    condition = Q(pk__in=[])
-    for row in tops:
-        condition |= Q(school_id=row["school_id"], revision=row["top"])
-    return {d.school_id: d for d in ReadinessDeclaration.objects.filter(condition, school_year=school_year)}
+    """{school: its current declaration of ``school_year``} (the highest revision). One query; the
+    few earlier revisions are read and dropped, cheaper than asking the database for each maximum."""
+    found: dict[int, ReadinessDeclaration] = {}
+    for declaration in ReadinessDeclaration.objects.filter(school_id__in=ids, school_year=school_year).order_by(
+        "revision"
+    ):
+        found[declaration.school_id] = declaration
+    return found
 
 
 def school_figures(
