@@ -232,6 +232,8 @@ def test_pages(world: World, login: Any) -> None:
     made = visit(world)
     follow_up = made.follow_ups.get()
     officer = login("officer")
+    home = officer.get("/").content.decode()
+    assert "Sẵn sàng triển khai" in home and "Kiểm tra, hỗ trợ" in home
     assert officer.get("/supervision/").status_code == 200
     assert officer.get("/supervision/visits/new/").status_code == 200
     assert "Đăng ký chứng thư số" in officer.get(f"/supervision/visits/{made.pk}/").content.decode()
@@ -239,9 +241,13 @@ def test_pages(world: World, login: Any) -> None:
     assert other.get(f"/supervision/visits/{made.pk}/").status_code == 404
     assert other.post(f"/supervision/follow-ups/{follow_up.pk}/mark_done/", {"note": "x"}).status_code == 404
     principal = login("principal", on=Client())
+    assert "Đã thực hiện</button>" in principal.get(f"/supervision/visits/{made.pk}/").content.decode()
+    assert "Đã thực hiện</button>" not in officer.get(f"/supervision/visits/{made.pk}/").content.decode()
     done = principal.post(f"/supervision/follow-ups/{follow_up.pk}/mark_done/", {"note": "Đã làm"})
     assert done.status_code == 302
     assert FollowUp.objects.get().state == "done"
+    assert "Xác nhận</button>" in officer.get(f"/supervision/visits/{made.pk}/").content.decode()
+    assert "Xác nhận</button>" not in principal.get(f"/supervision/visits/{made.pk}/").content.decode()
     assert principal.post(f"/supervision/follow-ups/{follow_up.pk}/confirm/").status_code == 403
     assert principal.post(f"/supervision/follow-ups/{follow_up.pk}/erase/").status_code == 404
     assert principal.get(f"/supervision/follow-ups/{follow_up.pk}/confirm/").status_code == 405
@@ -272,3 +278,14 @@ def test_the_visit_form_refuses_on_the_field(world: World, login: Any) -> None:
     )
     assert page.status_code == 200  # school B is not offered to commune 1's officer: refused by the form
     assert not SupervisionVisit.objects.exists()
+
+
+@pytest.mark.django_db
+def test_overdue_follow_ups_are_counted_per_school(world: World, login: Any) -> None:
+    made = visit(world, follow_ups=[("Việc A", DUE), ("Việc B", DUE)])
+    late = made.follow_ups.first()
+    FollowUp.objects.filter(pk=late.pk).update(due_on=DAY - dt.timedelta(days=2))  # as if time had passed
+    body = login("officer").get("/supervision/").content.decode()
+    assert 'class="num overdue">1<' in body
+    assert "Việc A" in body or "Việc B" in body
+    assert "1 việc quá hạn" in login("principal", on=Client()).get("/").content.decode()
