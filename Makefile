@@ -56,7 +56,10 @@ check: install system ## Lint, format, types, import layers, Django checks, migr
 bench: install ## Run the benchmarks; they print figures
 	@for b in bench/bench_*.py; do echo "== $$b"; HOCBASO_DEMO=1 $(BIN)/python $$b || exit 1; done
 
+guides: install system ## Retake the training guides' screenshots from the test pages (static/guides of the readiness app)
+	HOCBASO_GUIDE_SCREENSHOTS=$(CURDIR)/hocbaso/reporting/readiness/static/guides $(BIN)/pytest -p no:cacheprovider -q tests/e2e/test_guide_screenshots.py
+
 worker: install ## Run a background task worker (with HOCBASO_TASKS=database)
 	HOCBASO_TASKS=database $(BIN)/hocbaso db_worker
 
-.PHONY: help install system messages messages-compile demo test check bench worker
+.PHONY: help install system messages messages-compile demo test check bench guides worker

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "hocbaso.portal",
     "hocbaso.reporting",
     "hocbaso.reporting.ministry",
+    "hocbaso.reporting.readiness",  # readiness, supervision, training guides
     "hocbaso.api",
     "hocbaso.demo",
 ]

@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("hocbaso.portal.urls")),
     path("", include("hocbaso.reporting.urls")),
     path("", include("hocbaso.reporting.ministry.urls")),
+    path("", include("hocbaso.reporting.readiness.urls")),
 ]

@@ -74,6 +74,11 @@ OBJECTS = {
     "reports/ministry/": "department",  # the province's Sở
     "department_id": "department",
     "submission_id": "submission",
+    "readiness/schools/": "school",
+    "supervision/visits/": "visit",  # a visit to school A recorded today by commune 1's officer
+    "supervision/follow-ups/": "follow_up",  # its open follow-up
+    "move": "move",  # mark_done
+    "role": "guide",  # the homeroom teacher's guide
 }
 
 ROWS: dict[str, str] = {
@@ -240,11 +245,31 @@ ROWS: dict[str, str] = {
     "POST /api/v1/reports/ministry/submissions": "ok: province_officer | login: anonymous | 404: rest",
     "GET /api/v1/reports/ministry/submissions/{submission_id}": "ok: province_officer | login: anonymous | 404: rest",
     "POST /api/v1/reports/ministry/submissions/{submission_id}/retry": "ok: province_officer | login: anonymous | 404: rest",
+    # readiness and supervision (hocbaso/reporting/readiness): the heads declare and answer, officers
+    # read their units' schools and record visits; the abolished district reads only before 1/7/2025
+    "GET readiness/": "ok: heads principal_b officers operator | login: anonymous | 403: rest",
+    "GET readiness/schools/<int:pk>/": "ok: heads officer province_officer operator | 404: principal_b officer2 district_officer | login: anonymous | 403: rest",
+    "GET readiness/schools/<int:pk>/declare/": "ok: heads | 404: principal_b | login: anonymous | 403: rest",
+    "POST readiness/schools/<int:pk>/declare/": "ok: heads | 404: principal_b | login: anonymous | 403: rest",
+    "GET supervision/": "ok: heads principal_b officers operator | login: anonymous | 403: rest",
+    "GET supervision/visits/new/": "ok: officer officer2 province_officer | login: anonymous | 403: rest",
+    "POST supervision/visits/new/": "ok: officer officer2 province_officer | login: anonymous | 403: rest",
+    "GET supervision/visits/<int:pk>/": "ok: heads officer province_officer operator | 404: principal_b officer2 district_officer | login: anonymous | 403: rest",
+    "GET supervision/visits/<int:pk>/correct/": "ok: officer province_officer | 404: officer2 | login: anonymous | 403: rest",
+    "POST supervision/visits/<int:pk>/correct/": "ok: officer province_officer | 404: officer2 | login: anonymous | 403: rest",
+    "GET supervision/follow-ups/<int:pk>/<str:move>/": "405: heads principal_b officer officer2 province_officer | login: anonymous | 403: rest",
+    # marking done is the school heads'; an officer who reads the visit is refused by the action
+    "POST supervision/follow-ups/<int:pk>/<str:move>/": "ok: heads | 404: principal_b officer2 | login: anonymous | 403: rest",
+    "GET guides/": "ok: rest",
+    "GET guides/mine/": "login: anonymous | ok: rest",
+    "GET guides/<slug:role>/": "ok: rest",
+    "GET guides/<slug:role>/pdf/": "ok: rest",
 }
 
 # Request bodies (form fields, or the JSON object of an API operation) for rows whose view reads its
 # input before deciding; ``{kind}`` is replaced by that object's value (see OBJECTS).
 BODIES: dict[str, dict[str, Any]] = {
+    "POST supervision/follow-ups/<int:pk>/<str:move>/": {"note": "Đã làm"},
     "PUT /api/v1/classes/{class_id}/assessments/{point}": {"cells": []},
     "POST /api/v1/signing/approvals/{approval_id}": {"pdf_signature": "", "xml_signature": ""},
     "POST schools/<int:school_pk>/entry-windows/": {"year": "{year}", "point": "mid1", "open": "1", "reason": "x"},

@@ -252,9 +252,24 @@ def _objects(world: Any, past: Any) -> dict[str, dict[str, str]]:
         body_sha256="0" * 64,
         seal_fingerprint="0" * 64,
     )
+    from hocbaso.reporting.readiness.models import FollowUp, SupervisionVisit
+
+    visit = SupervisionVisit.objects.create(
+        school=world.school_a,
+        unit=world.commune1,
+        visited_on=clock.today(),
+        findings="Kiểm tra",
+        recorded_by=world.users["officer"],
+        recorded_at=clock.now(),
+    )
+    follow_up = FollowUp.objects.create(visit=visit, description="Tập huấn", due_on=clock.today())
     common = {
         "department": str(department.pk),
         "submission": str(submission.pk),
+        "visit": str(visit.pk),
+        "follow_up": str(follow_up.pk),
+        "move": "mark_done",
+        "guide": "homeroom",
         "transfer": str(transfer.pk),
         "share": str(share.pk),
         "token": "matrix-share-token",

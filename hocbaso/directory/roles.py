@@ -65,6 +65,8 @@ class Permission(StrEnum):
     VIEW_ASSESSMENTS = "view_assessments"  # ratings, scores, comments, summaries, year results
     VIEW_RECORDS = "view_records"  # record versions and their PDF/XML files
     READ_AUDIT = "read_audit"  # the school's audit log
+    VIEW_READINESS = "view_readiness"  # a school's declared conditions (computers, certificates, training)
+    VIEW_SUPERVISION = "view_supervision"  # supervision visits about a school and their follow-ups
     # acting
     MANAGE_STUDENTS = "manage_students"  # add and change students, enrol them
     APPOINT_STAFF = "appoint_staff"  # appoint the school's teachers and clerk
@@ -83,6 +85,9 @@ class Permission(StrEnum):
     APPLY_SCHOOL_SEAL = "apply_school_seal"
     # a unit officer asked about a province: prepare, seal and send its batch to the Ministry's store
     SUBMIT_TO_MINISTRY = "submit_to_ministry"
+    DECLARE_READINESS = "declare_readiness"  # the school's conditions for a school year
+    RECORD_SUPERVISION = "record_supervision"  # a supervision visit, its follow-ups; confirm or reopen them
+    ANSWER_FOLLOW_UP = "answer_follow_up"  # mark a follow-up about one's school done, with a note
 
     @property
     def reads(self) -> bool:
@@ -96,7 +101,18 @@ class Permission(StrEnum):
 
 P = Permission
 
-READING = frozenset({P.VIEW_SCHOOL, P.VIEW_CLASS, P.VIEW_STUDENTS, P.VIEW_ASSESSMENTS, P.VIEW_RECORDS, P.READ_AUDIT})
+READING = frozenset(
+    {
+        P.VIEW_SCHOOL,
+        P.VIEW_CLASS,
+        P.VIEW_STUDENTS,
+        P.VIEW_ASSESSMENTS,
+        P.VIEW_RECORDS,
+        P.READ_AUDIT,
+        P.VIEW_READINESS,
+        P.VIEW_SUPERVISION,
+    }
+)
 SCHOOL_LEVEL = frozenset(
     {
         P.VIEW_SCHOOL,
@@ -107,6 +123,11 @@ SCHOOL_LEVEL = frozenset(
         P.ASSEMBLE_SCHOOL,
         P.MANAGE_CERTIFICATES,
         P.APPLY_SCHOOL_SEAL,
+        P.VIEW_READINESS,
+        P.VIEW_SUPERVISION,
+        P.DECLARE_READINESS,
+        P.RECORD_SUPERVISION,
+        P.ANSWER_FOLLOW_UP,
     }
 )
 PERSONAL_DATA = frozenset({P.VIEW_STUDENTS, P.VIEW_ASSESSMENTS, P.VIEW_RECORDS})
@@ -121,6 +142,11 @@ _HEAD = _SCHOOL_READING | {
     P.DECIDE_CORRECTION,
     P.MANAGE_CERTIFICATES,
     P.SIGN_AS_PRINCIPAL,
+    # readiness and supervision (hocbaso/reporting): the heads declare and answer, never a teacher
+    P.VIEW_READINESS,
+    P.VIEW_SUPERVISION,
+    P.DECLARE_READINESS,
+    P.ANSWER_FOLLOW_UP,
 }
 
 # The table: which permissions each role grants. docs/security.md shows it; keep them together.
@@ -146,7 +172,16 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     ),
     # SUBMIT_TO_MINISTRY is asked with unit= the province (hocbaso/reporting/ministry): only an
     # officer of the province itself reaches it, never a commune's or a district's.
-    Role.UNIT_OFFICER: frozenset({P.VIEW_SCHOOL, P.VIEW_CLASS, P.SUBMIT_TO_MINISTRY}),
+    Role.UNIT_OFFICER: frozenset(
+        {
+            P.VIEW_SCHOOL,
+            P.VIEW_CLASS,
+            P.VIEW_READINESS,
+            P.VIEW_SUPERVISION,
+            P.RECORD_SUPERVISION,
+            P.SUBMIT_TO_MINISTRY,
+        }
+    ),
 }
 
 # The operator (superuser): every reading permission and the operator's own duties (appointments);
@@ -233,6 +268,10 @@ class Window:
     @property
     def empty(self) -> bool:
         return self.first is not None and self.last is not None and self.last < self.first
+
+    def overlaps(self, start: dt.date, end: dt.date) -> bool:
+        """Whether [start, end] (a school year's dates, or one day twice) overlaps this window."""
+        return (self.last is None or start <= self.last) and (self.first is None or end >= self.first)
 
     def years(self, prefix: str = "school_year__") -> Q:
         """Condition on a model with a school year: the year overlaps this window."""
@@ -322,6 +361,28 @@ def students_where(user: Any, permission: Permission, *, on: dt.date | None = No
     condition = Q(pk__in=Student.objects.filter(enrolments__class_group__in=classes).values("pk"))
     condition |= Q(school_id__in=held.values("school_id"))
     return Student.objects.filter(condition)
+
+
+def school_windows(user: Any, permission: Permission, *, on: dt.date | None = None) -> dict[int, list[Window]] | None:
+    """{school id: the windows of dates reached} for a school-level ``permission`` held through a
+    school or unit role (dated scope: an ended appointment or link reaches only its own dates);
+    None for the operator when ``OPERATOR`` grants it (every school, every date). Pages that show a
+    school's figures for one school year, or its dated events, ask this rather than
+    :func:`schools_where`, which forgets the dates."""
+    if is_operator(user):
+        return None if permission in OPERATOR else {}
+    found: dict[int, list[Window]] = {}
+    schools, _classes = _reach(user, permission, on or clock.today())
+    for school_id, window in schools:
+        found.setdefault(school_id, []).append(window)
+    return found
+
+
+def reaches(windows: dict[int, list[Window]] | None, school_id: int, start: dt.date, end: dt.date) -> bool:
+    """Whether ``windows`` (from :func:`school_windows`) reach ``school_id`` on some day of [start, end]."""
+    if windows is None:
+        return True
+    return any(window.overlaps(start, end) for window in windows.get(school_id, []))
 
 
 # --- the question -------------------------------------------------------------------------------
