@@ -81,6 +81,10 @@ class Permission(StrEnum):
     SIGN_AS_HOMEROOM = "sign_as_homeroom"
     SIGN_AS_PRINCIPAL = "sign_as_principal"
     APPLY_SCHOOL_SEAL = "apply_school_seal"
+    # paper mode (docs/paper-and-digitising.md)
+    SET_PAPER_MODE = "set_paper_mode"  # a school-year on paper or digital: the unit officer over the school
+    PRINT_PAPER_BOOKS = "print_paper_books"  # the paper book's pages of a paper year
+    RECORD_PAPER_BOOKS = "record_paper_books"  # that a paper book was signed and stamped
 
     @property
     def reads(self) -> bool:
@@ -105,9 +109,11 @@ SCHOOL_LEVEL = frozenset(
         P.ASSEMBLE_SCHOOL,
         P.MANAGE_CERTIFICATES,
         P.APPLY_SCHOOL_SEAL,
+        P.SET_PAPER_MODE,
+        P.RECORD_PAPER_BOOKS,
     }
 )
-PERSONAL_DATA = frozenset({P.VIEW_STUDENTS, P.VIEW_ASSESSMENTS, P.VIEW_RECORDS})
+PERSONAL_DATA = frozenset({P.VIEW_STUDENTS, P.VIEW_ASSESSMENTS, P.VIEW_RECORDS, P.PRINT_PAPER_BOOKS})
 
 _SCHOOL_READING = frozenset({P.VIEW_SCHOOL, P.VIEW_CLASS, P.VIEW_STUDENTS, P.VIEW_ASSESSMENTS, P.VIEW_RECORDS})
 _HEAD = _SCHOOL_READING | {
@@ -119,13 +125,17 @@ _HEAD = _SCHOOL_READING | {
     P.DECIDE_CORRECTION,
     P.MANAGE_CERTIFICATES,
     P.SIGN_AS_PRINCIPAL,
+    P.PRINT_PAPER_BOOKS,
 }
 
 # The table: which permissions each role grants. docs/security.md shows it; keep them together.
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.PRINCIPAL: frozenset(_HEAD | {P.APPOINT_STAFF, P.APPLY_SCHOOL_SEAL}),
+    Role.PRINCIPAL: frozenset(_HEAD | {P.APPOINT_STAFF, P.APPLY_SCHOOL_SEAL, P.RECORD_PAPER_BOOKS}),
     Role.VICE_PRINCIPAL: frozenset(_HEAD),
-    Role.CLERK: frozenset(_SCHOOL_READING | {P.MANAGE_STUDENTS, P.REQUEST_CORRECTION, P.APPLY_SCHOOL_SEAL}),
+    Role.CLERK: frozenset(
+        _SCHOOL_READING
+        | {P.MANAGE_STUDENTS, P.REQUEST_CORRECTION, P.APPLY_SCHOOL_SEAL, P.PRINT_PAPER_BOOKS, P.RECORD_PAPER_BOOKS}
+    ),
     Role.HOMEROOM_TEACHER: frozenset(
         {
             P.VIEW_SCHOOL,
@@ -137,12 +147,14 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.ASSEMBLE_CLASS,
             P.REQUEST_CORRECTION,
             P.SIGN_AS_HOMEROOM,
+            P.PRINT_PAPER_BOOKS,
         }
     ),
     Role.SUBJECT_TEACHER: frozenset(
         {P.VIEW_SCHOOL, P.VIEW_CLASS, P.VIEW_STUDENTS, P.VIEW_ASSESSMENTS, P.ENTER_SUBJECT_ASSESSMENTS}
     ),
-    Role.UNIT_OFFICER: frozenset({P.VIEW_SCHOOL, P.VIEW_CLASS}),
+    # Officers read schools and classes, and put a school-year on paper or back (never children's data).
+    Role.UNIT_OFFICER: frozenset({P.VIEW_SCHOOL, P.VIEW_CLASS, P.SET_PAPER_MODE}),
 }
 
 # The operator (superuser): every reading permission and the operator's own duties (appointments);
@@ -256,6 +268,8 @@ def _unit_schools(appointment: Appointment, permission: Permission, day: dt.date
     links = links.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=appointment.valid_from))
     found = []
     for link in links:
+        if not permission.reads and not (link.valid_from <= day and (link.valid_to is None or link.valid_to >= day)):
+            continue  # an act (setting paper mode) needs the school under the unit today
         window = _window(appointment, permission, day)
         if permission.reads and link.valid_to is not None and link.valid_to < day:
             window = window.narrowed(link.valid_from, link.valid_to)

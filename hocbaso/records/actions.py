@@ -18,6 +18,7 @@ from hocbaso.audit import actions as audit
 from hocbaso.core import clock
 from hocbaso.core.errors import Conflict, PermissionRefused, ValidationFailed
 from hocbaso.core.text import nfc
+from hocbaso.directory import paper
 from hocbaso.directory.models import ClassGroup, School, SchoolYear
 from hocbaso.records import assembly, permissions
 from hocbaso.records.models import AssemblyRun, CorrectionRequest, RecordVersion, Status
@@ -39,7 +40,7 @@ def start_assembly(
     """Create an assembly run for a class (or the whole school) and hand it to the task queue.
 
     Refused (``not_allowed``) unless ``by`` may assemble that class or school; ``by=None`` is the
-    operator's command line. The run is committed before it is enqueued, so a database worker
+    operator's command line; refused for a school-year kept on paper (``paper_year_assembly``). The run is committed before it is enqueued, so a database worker
     always finds it; with the embedded (immediate) backend it has finished when this returns.
     """
     if by is not None:
@@ -54,6 +55,7 @@ def start_assembly(
             )
     if class_group is not None and (class_group.school_id != school.pk or class_group.school_year_id != school_year.pk):
         raise ValidationFailed(_("The class does not belong to this school and year."), code="class_mismatch")
+    paper.refuse_if_paper(school, school_year, act="assembly")
     with transaction.atomic():
         run = AssemblyRun.objects.create(
             school=school, class_group=class_group, school_year=school_year, requested_by=_actor(by)
