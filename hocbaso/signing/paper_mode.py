@@ -22,7 +22,7 @@ from hocbaso.audit import actions as audit
 from hocbaso.audit.models import Channel
 from hocbaso.core import clock
 from hocbaso.core.errors import Conflict, PermissionRefused, ValidationFailed
-from hocbaso.core.text import nfc
+from hocbaso.core.text import visible_text
 from hocbaso.directory.models import School, SchoolYear, SchoolYearSetting
 from hocbaso.directory.roles import Permission, holds
 from hocbaso.signing.models import SignatureEvent
@@ -61,7 +61,7 @@ def set_paper_mode(
             _("Only the education officer of the commune or province managing the school sets paper mode."),
             code="paper_mode_not_allowed",
         )
-    reason = " ".join(nfc(reason or "").split())[:REASON_MAX]
+    reason = visible_text(reason, REASON_MAX)
     if not reason:
         raise ValidationFailed(_("Give the reason for this change."), code="paper_mode_reason_required", field="reason")
     # The row exists (and is committed) before it is locked, so a concurrent signature commit
