@@ -165,7 +165,7 @@ def test_a_phone_app_answer_after_the_switch_is_refused(
     from hocbaso.accounts.tokens import create_token
 
     homeroom = world.users["homeroom"]
-    key, batch, (version,) = _app_batch(world, pki, django_capture_on_commit_callbacks, 1)
+    key, _batch, (version,) = _app_batch(world, pki, django_capture_on_commit_callbacks, 1)
     approval = RemoteApproval.objects.get(version=version)
     _set(world, "officer")  # prepared, not signed: the switch is allowed
 
