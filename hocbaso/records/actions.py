@@ -299,7 +299,7 @@ def record_paper_books(
             .filter(student_id=student_id, school_year=class_group.school_year)
             .first()
         )
-        values = {"book_number": number, **names, "signed_on": signed_on}
+        values: dict[str, Any] = {"book_number": number, **names, "signed_on": signed_on}
         if existing is not None:
             before = {field: getattr(existing, field) for field in values}
             if before == values:
@@ -311,8 +311,8 @@ def record_paper_books(
                     code="paper_book_reason_required",
                     field="reason",
                 )
-            for field, value in values.items():
-                setattr(existing, field, value)
+            for field, new in values.items():
+                setattr(existing, field, new)
             existing.class_group = class_group
             existing.recorded_by, existing.recorded_at, existing.change_reason = by, now, reason
             existing.save()

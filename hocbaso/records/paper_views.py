@@ -15,7 +15,8 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -85,12 +86,12 @@ def paper_class(request: HttpRequest, pk: int) -> HttpResponse:
         if not may_record:
             return HttpResponse(status=403)
         if form.is_valid():
-            books = {pk: number for pk, number in numbers.items() if number.strip()}
+            entered = {pk: number for pk, number in numbers.items() if number.strip()}
             try:
                 written = actions.record_paper_books(
                     by=request.user,
                     class_group=class_group,
-                    books=books,
+                    books=entered,
                     **form.cleaned_data,
                 )
             except DomainError as exc:
@@ -136,7 +137,7 @@ def _audit_print(request: HttpRequest, class_group: ClassGroup, students: list[A
 
 @requires(is_paper_staff)
 @require_GET
-def class_pages(request: HttpRequest, pk: int) -> HttpResponse:
+def class_pages(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The whole class's paper pages in one PDF, roll order."""
     class_group = _class_or_404(request, pk)
     if not holds(request.user, Permission.PRINT_PAPER_BOOKS, class_group=class_group):
@@ -153,7 +154,7 @@ def class_pages(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(is_paper_staff)
 @require_GET
-def student_pages(request: HttpRequest, pk: int, student_pk: int) -> HttpResponse | FileResponse:
+def student_pages(request: HttpRequest, pk: int, student_pk: int) -> HttpResponseBase:
     """One student's paper pages."""
     class_group = _class_or_404(request, pk)
     if not holds(request.user, Permission.PRINT_PAPER_BOOKS, class_group=class_group):
