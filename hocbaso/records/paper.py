@@ -21,13 +21,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import typst
 from django.utils.translation import gettext_lazy as _
 
-from hocbaso.assessments.catalogue import catalogue_for_class
+from hocbaso.assessments.catalogue import GradeCatalogue, catalogue_for_class
 from hocbaso.assessments.models import StudentYear
 from hocbaso.core import clock
 from hocbaso.core.collation import sort_students
@@ -59,16 +60,37 @@ def printed_on(class_group: ClassGroup) -> dt.date:
     return min(clock.today(), class_group.school_year.end_date)
 
 
-def page_data(student: Student, class_group: ClassGroup, *, on: dt.date | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Shared:
+    """What every page of one class shares: the date printed, the school as on it, the expected
+    signers, the grade's catalogue (computed once for a class print)."""
+
+    on: dt.date
+    school: dict[str, Any]
+    signers: dict[str, dict[str, str]]
+    catalogue: GradeCatalogue
+
+
+def shared_of(class_group: ClassGroup, on: dt.date | None = None) -> Shared:
+    on = on or printed_on(class_group)
+    return Shared(
+        on,
+        assembly_parts.school_as_on(class_group.school, on),
+        assembly_parts.expected_signers(class_group, on=on),
+        catalogue_for_class(class_group),
+    )
+
+
+def page_data(student: Student, class_group: ClassGroup, *, shared: Shared | None = None) -> dict[str, Any]:
     """The data the template prints for ``student``'s year in ``class_group`` (the digital record's
     shape, without identifiers): what is entered so far, blanks where nothing is."""
-    on = on or printed_on(class_group)
+    shared = shared or shared_of(class_group)
     student_year = (
         StudentYear.objects.filter(student=student, school_year=class_group.school_year)
         .select_related("school_year", "class_group", "decided_by")
         .first()
     ) or StudentYear(student=student, school_year=class_group.school_year, class_group=class_group)
-    year = year_section(student_year, catalogue_for_class(class_group))
+    year = year_section(student_year, shared.catalogue)
     if not student_year.result:  # nothing computed: section 6 is left for the pen
         year["completion"] = {**year["completion"], "text": "", "promoted": None}
     if year["days_absent"] is None:
@@ -79,14 +101,14 @@ def page_data(student: Student, class_group: ClassGroup, *, on: dt.date | None =
         "version": 0,
         "issuance_code": "",
         "status": "paper",
-        "assembled_on": on.isoformat(),
+        "assembled_on": shared.on.isoformat(),
         "previous_version_sha256": "",
         "verify_url": "",
-        "school": assembly_parts.school_as_on(class_group.school, on),
+        "school": shared.school,
         "student": assembly_parts.student_page(student),
         "history": assembly_parts.learning_history(student, up_to=class_group.school_year.end_date),
         "year": year,
-        "signers": assembly_parts.expected_signers(class_group, on=on),
+        "signers": shared.signers,
     }
 
 
@@ -134,12 +156,13 @@ def class_pages(class_group: ClassGroup) -> tuple[bytes, list[Student]]:
     if not students:
         raise ValidationFailed(_("The class has no students to print."), code="paper_print_empty")
     numbers = _book_numbers(class_group)
-    on = printed_on(class_group)
+    shared = shared_of(class_group)
+    on = shared.on
     with tempfile.TemporaryDirectory(prefix="hocba-paper-") as tmp:
         root = Path(tmp)
         files = []
         for index, student in enumerate(students):
-            pdf = render_pages(page_data(student, class_group, on=on), book_number=numbers.get(student.pk, ""))
+            pdf = render_pages(page_data(student, class_group, shared=shared), book_number=numbers.get(student.pk, ""))
             path = root / f"student-{index}.pdf"
             path.write_bytes(pdf)
             files.append({"path": path.name, "pages": page_count(pdf)})
