@@ -48,6 +48,7 @@ OBJECTS = {
     "records/corrections/": "correction",
     "records/students/": "student",
     "records/classes/": "class",
+    "records/paper/classes/": "class",
     "records/schools/": "school",
     "records/runs/": "run",
     "signing/batches/": "batch",
@@ -169,6 +170,17 @@ ROWS: dict[str, str] = {
     "GET ledger/tree-head/<int:size>": "404: rest",
     "GET login/": "ok: rest",
     "GET logout/": "405: rest",
+    # paper mode: only the officer over the school sets it (another commune's officer: 404, the
+    # abolished district's officer and the school's own staff: 403); the paper book pages print for
+    # the class's homeroom teacher and the school's heads and clerk; books are recorded by the clerk
+    # or principal (the world's year is digital: the pages answer with the refusal)
+    "GET paper-mode/": "ok: officer officer2 province_officer | login: anonymous | 403: rest",
+    "POST paper-mode/": "ok: officer province_officer | 404: officer2 | login: anonymous | 403: rest",
+    "GET records/paper/classes/<int:pk>/": "ok: school_a homeroom | 404: principal_b | login: anonymous | 403: rest",
+    "POST records/paper/classes/<int:pk>/": "ok: principal clerk | 404: principal_b | login: anonymous | 403: rest",
+    "GET records/paper/classes/<int:pk>/ [past]": "ok: school_a | 404: homeroom principal_b | login: anonymous | 403: rest",
+    "GET records/paper/classes/<int:pk>/pages.pdf": "ok: school_a homeroom | 404: principal_b | login: anonymous | 403: rest",
+    "GET records/paper/classes/<int:pk>/students/<int:student_pk>/pages.pdf": "ok: school_a homeroom | 404: principal_b | login: anonymous | 403: rest",
     "GET records/classes/<int:pk>/": "ok: school_a homeroom operator | 404: former_homeroom principal_b | login: anonymous | 403: rest",
     "GET records/classes/<int:pk>/ [past]": "ok: school_a former_homeroom operator | 404: homeroom principal_b | login: anonymous | 403: rest",
     "GET records/classes/<int:pk>/assemble/": "403: officers stranger teacher | login: anonymous | 405: rest | 403: parent",
@@ -301,4 +313,5 @@ BODIES: dict[str, dict[str, Any]] = {
         "school_year": "2025-2026",
         "authorisation": "x",
     },
+    "POST paper-mode/": {"school": "{school}", "year": "{year}", "paper_mode": "1", "reason": "Thiếu thiết bị"},
 }

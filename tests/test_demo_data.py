@@ -17,6 +17,7 @@ from hocbaso.directory.models import (
     Student,
     UnitKind,
 )
+from tests.demo_paper_checks import an_vinh_has_a_paper_year_with_its_books_recorded
 
 
 @pytest.mark.django_db
@@ -65,6 +66,7 @@ def test_demo_province(capsys: pytest.CaptureFixture[str]) -> None:
     assert not [row for row in enrolled if birth_dates.age_problem(row[3], row[4].year)]
 
     _demo_records_keep_the_names_of_their_assembly_day()
+    an_vinh_has_a_paper_year_with_its_books_recorded(out)  # paper mode (tests/demo_paper_checks.py)
 
     cells = AssessmentEntry.objects.count()
     call_command("demo-data", "--seed", "1")

@@ -7,7 +7,8 @@ attributes of the PAdES signature) and ``xml_to_be_signed`` (the canonical XAdES
 The app signs both with SHA-256 and the certificate's key (ECDSA values DER-encoded, RSA PKCS#1
 v1.5) and posts them back. Refusals: ``approval_not_found`` (404), ``signature_value_invalid``
 (400, the approval keeps waiting), ``approval_expired`` / ``signing_concurrent_change`` /
-``approval_answered`` (409).
+``approval_answered`` (409), ``paper_year_signing`` (409: the school year went on paper after the
+signature was prepared; the approval is closed, docs/paper-and-digitising.md).
 """
 
 from __future__ import annotations

@@ -36,3 +36,11 @@ def hidden_character(value: str | None) -> str | None:
         if unicodedata.category(char) in _REFUSED_IN_NAMES:
             return f"U+{ord(char):04X}"
     return None
+
+
+def visible_text(value: str | None, limit: int | None = None) -> str:
+    """``value`` with the invisible characters above removed and white space folded (reasons,
+    numbers and names written by staff): text that is only invisible characters becomes ''."""
+    kept = "".join(c if unicodedata.category(c) not in _REFUSED_IN_NAMES else " " for c in nfc(value))
+    folded = collapse_spaces(kept)
+    return folded[:limit] if limit is not None else folded

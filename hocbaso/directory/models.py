@@ -196,11 +196,21 @@ class SchoolYear(models.Model):
 
 
 class SchoolYearSetting(models.Model):
-    """Per school and year settings; ``paper_mode`` means the school keeps paper records that year."""
+    """Per school and year settings; ``paper_mode`` means the school keeps paper records that year.
+
+    Paper mode is set (and unset) only by ``signing.actions.set_paper_mode`` (the unit officer over
+    the school, with a reason, audited; refused once anything of the school-year is signed); the
+    last change's reason, author and time are kept here, every change in the audit trail.
+    """
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="year_settings")
     school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
     paper_mode = models.BooleanField(_("paper records"), default=False)
+    paper_mode_reason = models.TextField(_("reason for the paper mode change"), blank=True)
+    paper_mode_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    paper_mode_changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["school", "school_year"], name="one_setting_per_school_year")]

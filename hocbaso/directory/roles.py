@@ -88,6 +88,10 @@ class Permission(StrEnum):
     DECLARE_READINESS = "declare_readiness"  # the school's conditions for a school year
     RECORD_SUPERVISION = "record_supervision"  # a supervision visit, its follow-ups; confirm or reopen them
     ANSWER_FOLLOW_UP = "answer_follow_up"  # mark a follow-up about one's school done, with a note
+    # paper mode (docs/paper-and-digitising.md)
+    SET_PAPER_MODE = "set_paper_mode"  # a school-year on paper or digital: the unit officer over the school
+    PRINT_PAPER_BOOKS = "print_paper_books"  # the paper book's pages of a paper year
+    RECORD_PAPER_BOOKS = "record_paper_books"  # that a paper book was signed and stamped
 
     @property
     def reads(self) -> bool:
@@ -128,9 +132,11 @@ SCHOOL_LEVEL = frozenset(
         P.DECLARE_READINESS,
         P.RECORD_SUPERVISION,
         P.ANSWER_FOLLOW_UP,
+        P.SET_PAPER_MODE,
+        P.RECORD_PAPER_BOOKS,
     }
 )
-PERSONAL_DATA = frozenset({P.VIEW_STUDENTS, P.VIEW_ASSESSMENTS, P.VIEW_RECORDS})
+PERSONAL_DATA = frozenset({P.VIEW_STUDENTS, P.VIEW_ASSESSMENTS, P.VIEW_RECORDS, P.PRINT_PAPER_BOOKS})
 
 _SCHOOL_READING = frozenset({P.VIEW_SCHOOL, P.VIEW_CLASS, P.VIEW_STUDENTS, P.VIEW_ASSESSMENTS, P.VIEW_RECORDS})
 _HEAD = _SCHOOL_READING | {
@@ -147,13 +153,17 @@ _HEAD = _SCHOOL_READING | {
     P.VIEW_SUPERVISION,
     P.DECLARE_READINESS,
     P.ANSWER_FOLLOW_UP,
+    P.PRINT_PAPER_BOOKS,
 }
 
 # The table: which permissions each role grants. docs/security.md shows it; keep them together.
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.PRINCIPAL: frozenset(_HEAD | {P.APPOINT_STAFF, P.APPLY_SCHOOL_SEAL}),
+    Role.PRINCIPAL: frozenset(_HEAD | {P.APPOINT_STAFF, P.APPLY_SCHOOL_SEAL, P.RECORD_PAPER_BOOKS}),
     Role.VICE_PRINCIPAL: frozenset(_HEAD),
-    Role.CLERK: frozenset(_SCHOOL_READING | {P.MANAGE_STUDENTS, P.REQUEST_CORRECTION, P.APPLY_SCHOOL_SEAL}),
+    Role.CLERK: frozenset(
+        _SCHOOL_READING
+        | {P.MANAGE_STUDENTS, P.REQUEST_CORRECTION, P.APPLY_SCHOOL_SEAL, P.PRINT_PAPER_BOOKS, P.RECORD_PAPER_BOOKS}
+    ),
     Role.HOMEROOM_TEACHER: frozenset(
         {
             P.VIEW_SCHOOL,
@@ -165,12 +175,14 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.ASSEMBLE_CLASS,
             P.REQUEST_CORRECTION,
             P.SIGN_AS_HOMEROOM,
+            P.PRINT_PAPER_BOOKS,
         }
     ),
     Role.SUBJECT_TEACHER: frozenset(
         {P.VIEW_SCHOOL, P.VIEW_CLASS, P.VIEW_STUDENTS, P.VIEW_ASSESSMENTS, P.ENTER_SUBJECT_ASSESSMENTS}
     ),
-    # SUBMIT_TO_MINISTRY is asked with unit= the province (hocbaso/reporting/ministry): only an
+    # Officers read schools and classes (never children's data) and their schools' readiness and
+    # supervision. SUBMIT_TO_MINISTRY is asked with unit= the province (hocbaso/reporting/ministry): only an
     # officer of the province itself reaches it, never a commune's or a district's.
     Role.UNIT_OFFICER: frozenset(
         {
@@ -180,6 +192,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.VIEW_SUPERVISION,
             P.RECORD_SUPERVISION,
             P.SUBMIT_TO_MINISTRY,
+            P.SET_PAPER_MODE,  # a school-year on paper or back (schools linked to the unit today)
         }
     ),
 }
@@ -299,6 +312,8 @@ def _unit_schools(appointment: Appointment, permission: Permission, day: dt.date
     links = links.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=appointment.valid_from))
     found = []
     for link in links:
+        if not permission.reads and not (link.valid_from <= day and (link.valid_to is None or link.valid_to >= day)):
+            continue  # an act (setting paper mode) needs the school under the unit today
         window = _window(appointment, permission, day)
         if permission.reads and link.valid_to is not None and link.valid_to < day:
             window = window.narrowed(link.valid_from, link.valid_to)

@@ -1,4 +1,5 @@
-"""Record actions: bulk assembly runs and corrections. Every write here is audited.
+"""Record actions: bulk assembly runs, corrections, and the paper books of a paper year
+(``record_paper_books``). Every write here is audited.
 
 Corrections follow TT27: the homeroom teacher or a clerk requests one with a reason; the
 principal (or vice-principal) approves — never their own request, never for a version already
@@ -9,6 +10,8 @@ which stays stored and verifiable as "superseded by <code>". Approval opens no w
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -17,10 +20,12 @@ from django.utils.translation import gettext_lazy as _
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
 from hocbaso.core.errors import Conflict, PermissionRefused, ValidationFailed
-from hocbaso.core.text import nfc
-from hocbaso.directory.models import ClassGroup, School, SchoolYear
+from hocbaso.core.text import nfc, visible_text
+from hocbaso.directory import paper
+from hocbaso.directory.models import ClassGroup, Enrolment, School, SchoolYear
+from hocbaso.directory.roles import Permission, holds
 from hocbaso.records import assembly, permissions
-from hocbaso.records.models import AssemblyRun, CorrectionRequest, RecordVersion, Status
+from hocbaso.records.models import AssemblyRun, CorrectionRequest, PaperBook, RecordVersion, Status
 
 
 def _actor(by: Any) -> Any:
@@ -39,7 +44,8 @@ def start_assembly(
     """Create an assembly run for a class (or the whole school) and hand it to the task queue.
 
     Refused (``not_allowed``) unless ``by`` may assemble that class or school; ``by=None`` is the
-    operator's command line. The run is committed before it is enqueued, so a database worker
+    operator's command line; refused for a school-year kept on paper (``paper_year_assembly``).
+    The run is committed before it is enqueued, so a database worker
     always finds it; with the embedded (immediate) backend it has finished when this returns.
     """
     if by is not None:
@@ -54,6 +60,7 @@ def start_assembly(
             )
     if class_group is not None and (class_group.school_id != school.pk or class_group.school_year_id != school_year.pk):
         raise ValidationFailed(_("The class does not belong to this school and year."), code="class_mismatch")
+    paper.refuse_if_paper(school, school_year, act="assembly")
     with transaction.atomic():
         run = AssemblyRun.objects.create(
             school=school, class_group=class_group, school_year=school_year, requested_by=_actor(by)
@@ -192,3 +199,142 @@ def superseding_code(version: RecordVersion) -> str:
         return ""
     successor = RecordVersion.objects.filter(supersedes=version).values_list("issuance_code", flat=True).first()
     return successor or ""
+
+
+BOOK_NUMBER_MAX = 40
+SIGNER_NAME_MAX = 200
+
+
+def _clean(value: str | None, limit: int) -> str:
+    return visible_text(value, limit)
+
+
+@transaction.atomic
+def record_paper_books(
+    *,
+    by: Any,
+    class_group: ClassGroup,
+    signed_on: dt.date,
+    homeroom_name: str,
+    principal_name: str,
+    principal_title: str,
+    books: Mapping[int, str],
+    reason: str = "",
+    channel: str = "web",
+) -> list[PaperBook]:
+    """Record that the paper books of ``books`` (student id → book number) were signed by hand and
+    stamped on ``signed_on`` by the signers named as printed. All or nothing, audited per book
+    (``record.paper_book``).
+
+    Refused: not the clerk or principal of the school today (``paper_book_not_allowed``), a digital
+    school-year (``paper_book_not_paper_year``), nothing to record (``paper_book_nothing``), a date in
+    the future (``paper_book_future_date``) or before the school year (``paper_book_date_out_of_year``),
+    a signer's name missing (``paper_book_signer_required``), a student not in the class
+    (``paper_book_student_not_in_class``), an empty number (``paper_book_number_required``), a number
+    already another student's in the school (``paper_book_number_taken``), a change of a book already
+    recorded without a reason (``paper_book_reason_required``).
+    """
+    school = class_group.school
+    if not holds(by, Permission.RECORD_PAPER_BOOKS, school=school):
+        raise PermissionRefused(
+            _("Only the school's clerk or principal records the signed paper books."), code="paper_book_not_allowed"
+        )
+    if not paper.is_paper_year(school, class_group.school_year):
+        raise Conflict(
+            _("This school year is kept digitally: there is no paper book to record."),
+            code="paper_book_not_paper_year",
+        )
+    if not books:
+        raise ValidationFailed(_("Choose at least one student's book."), code="paper_book_nothing")
+    if signed_on > clock.today():
+        raise ValidationFailed(
+            _("The signing date cannot be in the future."), code="paper_book_future_date", field="signed_on"
+        )
+    if signed_on < class_group.school_year.start_date:
+        raise ValidationFailed(
+            _("The signing date is before the school year."), code="paper_book_date_out_of_year", field="signed_on"
+        )
+    names = {
+        "homeroom_name": _clean(homeroom_name, SIGNER_NAME_MAX),
+        "principal_name": _clean(principal_name, SIGNER_NAME_MAX),
+        "principal_title": _clean(principal_title, 100),
+    }
+    for field, value in names.items():
+        if not value:
+            raise ValidationFailed(
+                _("Write the name and title of each signer as printed in the book."),
+                code="paper_book_signer_required",
+                field=field,
+            )
+    members = set(Enrolment.objects.filter(class_group=class_group).values_list("student_id", flat=True))
+    numbers: dict[int, str] = {}
+    for student_id, number in books.items():
+        if int(student_id) not in members:
+            raise ValidationFailed(
+                _("A student chosen is not in this class."), code="paper_book_student_not_in_class", field="books"
+            )
+        cleaned = _clean(number, BOOK_NUMBER_MAX)
+        if not cleaned:
+            raise ValidationFailed(
+                _("Write the number of each book."), code="paper_book_number_required", field="books"
+            )
+        numbers[int(student_id)] = cleaned
+    reason = _clean(reason, 1000)
+    taken = PaperBook.objects.filter(school=school, book_number__in=numbers.values()).values_list(
+        "book_number", "student_id"
+    )
+    owners: dict[str, int] = {}
+    for number, student_id in [*taken, *((n, s) for s, n in numbers.items())]:
+        if owners.setdefault(number, student_id) != student_id:
+            raise ValidationFailed(
+                _("Book number %(number)s is already another student's in this school.") % {"number": number},
+                code="paper_book_number_taken",
+                field="books",
+            )
+    written = []
+    now = clock.now()
+    for student_id, number in numbers.items():
+        existing = (
+            PaperBook.objects.select_for_update()
+            .filter(student_id=student_id, school_year=class_group.school_year)
+            .first()
+        )
+        values: dict[str, Any] = {"book_number": number, **names, "signed_on": signed_on}
+        if existing is not None:
+            before = {field: getattr(existing, field) for field in values}
+            if before == values:
+                written.append(existing)
+                continue
+            if not reason:
+                raise ValidationFailed(
+                    _("A book already recorded is changed only with a reason."),
+                    code="paper_book_reason_required",
+                    field="reason",
+                )
+            for field, new in values.items():
+                setattr(existing, field, new)
+            existing.class_group = class_group
+            existing.recorded_by, existing.recorded_at, existing.change_reason = by, now, reason
+            existing.save()
+            book = existing
+        else:
+            before = dict.fromkeys(values)
+            book = PaperBook.objects.create(
+                student_id=student_id,
+                school=school,
+                school_year=class_group.school_year,
+                class_group=class_group,
+                recorded_by=by,
+                recorded_at=now,
+                **values,
+            )
+        changes: dict[str, Any] = {
+            field: [str(before[field]) if before[field] is not None else None, str(value)]
+            for field, value in values.items()
+            if before[field] != value
+        }
+        if reason and existing is not None:
+            changes["reason"] = [None, reason]
+        audit.record(by=by, action="record.paper_book", obj=book, school_id=school.pk, changes=changes, channel=channel)
+        written.append(book)
+    return written

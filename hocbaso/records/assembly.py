@@ -31,6 +31,7 @@ from hocbaso.assessments.models import (
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
 from hocbaso.core.errors import Conflict, ValidationFailed
+from hocbaso.directory import paper
 from hocbaso.directory.models import ClassGroup, Student
 from hocbaso.records import assembly_parts, issuance, storage
 from hocbaso.records.models import CURRENT_STATUSES, Level, Record, RecordVersion, Status
@@ -196,7 +197,12 @@ def assemble(
     on: dt.date | None = None,
     supersedes: RecordVersion | None = None,
 ) -> Assembled:
-    """Freeze one student's year of ``class_group`` into a new version (status frozen)."""
+    """Freeze one student's year of ``class_group`` into a new version (status frozen).
+
+    Refused for a school-year kept on paper (``paper_year_assembly``): its pages are printed
+    (``records.paper``), never frozen into a digital record.
+    """
+    paper.refuse_if_paper(class_group.school_id, class_group.school_year_id, act="assembly")
     on = on or clock.today()
     student_year = (
         StudentYear.objects.filter(student=student, school_year=class_group.school_year)

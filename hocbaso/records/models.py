@@ -236,3 +236,37 @@ class CorrectionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} ({self.state})"
+
+
+class PaperBook(models.Model):
+    """That a student's paper book (sổ học bạ giấy) was signed by hand and stamped for a school-year
+    kept on paper (docs/paper-and-digitising.md, *Paper mode*).
+
+    One row per student and year, written by ``records.actions.record_paper_books`` (the school's
+    clerk or principal, audited): the book's number, who signed as printed on the page (homeroom
+    teacher, principal with the title printed), the signing day (never in the future). A later
+    change of the row needs a reason, kept here and in the audit trail.
+    """
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="paper_books")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="paper_books")
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    class_group = models.ForeignKey(ClassGroup, on_delete=models.PROTECT, related_name="paper_books")
+    book_number = models.CharField(_("book number"), max_length=40)
+    homeroom_name = models.CharField(_("homeroom teacher (as printed)"), max_length=200)
+    principal_name = models.CharField(_("principal (as printed)"), max_length=200)
+    principal_title = models.CharField(_("principal's title (as printed)"), max_length=100)
+    signed_on = models.DateField(_("signed and stamped on"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+    change_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["school_year", "class_group", "book_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "school_year"], name="one_paper_book_per_student_year"),
+            models.CheckConstraint(condition=~Q(book_number=""), name="paper_book_number_present"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.book_number} ({self.school_year_id})"

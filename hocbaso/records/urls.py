@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from hocbaso.records import views
+from hocbaso.records import paper_views, views
 
 app_name = "records"
 urlpatterns = [
@@ -17,4 +17,11 @@ urlpatterns = [
     path("records/schools/<int:pk>/", views.school_records, name="school"),
     path("records/schools/<int:pk>/assemble/", views.school_assemble, name="school_assemble"),
     path("records/runs/<int:pk>/", views.run_detail, name="run"),
+    path("records/paper/classes/<int:pk>/", paper_views.paper_class, name="paper_class"),
+    path("records/paper/classes/<int:pk>/pages.pdf", paper_views.class_pages, name="paper_class_pages"),
+    path(
+        "records/paper/classes/<int:pk>/students/<int:student_pk>/pages.pdf",
+        paper_views.student_pages,
+        name="paper_student_pages",
+    ),
 ]

@@ -27,6 +27,7 @@ from hocbaso.core.collation import sort_students
 from hocbaso.core.errors import DomainError
 from hocbaso.core.permissions import requires
 from hocbaso.directory.models import Enrolment, SchoolYear
+from hocbaso.directory.paper import is_paper_year
 from hocbaso.records import actions, permissions, storage
 from hocbaso.records.models import CURRENT_STATUSES, CorrectionRequest, Record, RecordVersion
 from hocbaso.records.permissions import is_records_staff
@@ -188,6 +189,7 @@ def class_records(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": _class_rows(request, class_group),
             "runs": runs,
             "can_assemble": permissions.can_assemble_class(request.user, class_group),
+            "paper_year": is_paper_year(class_group.school_id, class_group.school_year_id),
         },
     )
 

@@ -13,7 +13,9 @@ The implementations live in modules named for what they do, and each is keyword-
   :func:`refuse_approval`, :func:`expire_approvals`;
 - credentials (``credentials``): :func:`register_certificate_file`, :func:`register_pkcs12`,
   :func:`register_csc_credential`, :func:`register_app_certificate`;
-- long-term validity (``archive``): :func:`renew_archive`, :func:`renew_archives`.
+- long-term validity (``archive``): :func:`renew_archive`, :func:`renew_archives`;
+- paper mode (``paper_mode``): :func:`set_paper_mode` (a school-year on paper or back, refused once
+  anything of it is signed).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from hocbaso.signing.credentials import (
     register_csc_credential,
     register_pkcs12,
 )
+from hocbaso.signing.paper_mode import set_paper_mode
 from hocbaso.signing.recovery import continue_batch
 from hocbaso.signing.recovery import sweep as sweep_batches
 from hocbaso.signing.remote import answer as answer_approval
@@ -48,6 +51,7 @@ __all__ = [
     "renew_archive",
     "renew_archives",
     "resume_batch",
+    "set_paper_mode",
     "sign_batch",
     "submit_batch",
     "sweep_batches",

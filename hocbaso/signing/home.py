@@ -9,15 +9,23 @@ from django.utils.translation import gettext as _
 
 from hocbaso.core.home import Link, Section
 from hocbaso.signing import workflow
+from hocbaso.signing.paper_mode_views import may_set_paper_mode
 from hocbaso.signing.permissions import is_school_head, is_signer
 
 
 def sections(user: Any) -> list[Section]:
+    found = []
+    if may_set_paper_mode(user):  # commune and province officers
+        found.append(
+            Section(
+                _("Paper records"), [Link(_("Schools keeping paper records"), reverse("signing:paper_mode"))], order=16
+            )
+        )
     if not is_signer(user):
-        return []
+        return found
     waiting = sum(len(g.versions) for g in workflow.pending_for(user))
     links = [Link(_("Waiting for my signature (%(count)d)") % {"count": waiting}, reverse("signing:pending"))]
     links.append(Link(_("Register a certificate"), reverse("signing:register")))
     if is_school_head(user):
         links.append(Link(_("Certificates expiring soon"), reverse("signing:expiring")))
-    return [Section(_("Digital signatures"), links, order=15)]
+    return [Section(_("Digital signatures"), links, order=15), *found]

@@ -35,6 +35,7 @@ from lxml import etree
 from hocbaso.audit.models import Channel
 from hocbaso.core import clock
 from hocbaso.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from hocbaso.directory import paper
 from hocbaso.directory.permissions import staff_of
 from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion
@@ -285,9 +286,14 @@ def answer(
             _close(approval, RemoteApproval.State.REFUSED, "approval_expired", str(_("The app answered too late.")))
         _settle(batch.pk)
         raise Conflict(_("This signature request has expired; sign the record again."), code="approval_expired")
+    version = RecordVersion.objects.select_related("school", "class_group").get(pk=approval.version_id)
+    if paper.is_paper_year(version.school_id, version.school_year_id):  # switched to paper after preparation
+        with transaction.atomic():
+            _close(approval, RemoteApproval.State.REFUSED, "paper_year_signing")
+        _settle(batch.pk)
+        paper.refuse_if_paper(version.school_id, version.school_year_id, act="signing")
     certificate, _chain = batch.credential.certificate_and_chain()
     check_signature_value(certificate, bytes(approval.pdf_to_be_signed), pdf_signature)
-    version = RecordVersion.objects.select_related("school", "class_group").get(pk=approval.version_id)
     if (version.signed_pdf_sha256 or version.pdf_sha256) != approval.base_pdf_sha256:
         with transaction.atomic():
             _close(approval, RemoteApproval.State.REFUSED, "signing_concurrent_change")

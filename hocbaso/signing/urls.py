@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hocbaso.signing import views
+from hocbaso.signing import paper_mode_views, views
 
 app_name = "signing"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("signing/certificates/new/", views.register_certificate, name="register"),
     path("signing/app/", views.app_connection, name="app"),
     path("records/versions/<int:pk>/pdf/", views.version_pdf, name="version_pdf"),
+    path("paper-mode/", paper_mode_views.paper_mode, name="paper_mode"),
 ]

@@ -51,7 +51,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from pyhanko.sign.signers import Signer
 from pyhanko.sign.timestamps import TimeStamper
@@ -70,7 +70,8 @@ from hocbaso.audit.models import Channel
 from hocbaso.core import clock
 from hocbaso.core.collation import name_key
 from hocbaso.core.errors import Conflict, DomainError, NotFound, PermissionRefused, ValidationFailed
-from hocbaso.directory.models import Appointment, ClassGroup, Role, StaffMember
+from hocbaso.directory import paper
+from hocbaso.directory.models import Appointment, ClassGroup, Role, SchoolYearSetting, StaffMember
 from hocbaso.directory.roles import Permission, appointments_granting, roles_granting, schools_where, staff_of
 from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion, Status
@@ -268,6 +269,10 @@ def pending_for(user: Any, *, on: dt.date | None = None) -> list[PendingGroup]:
         versions = RecordVersion.objects.filter(condition, status=REQUIRED_STATUS[SignatureRole(role)]).exclude(
             signature_events__role=role
         )
+        paper_years = SchoolYearSetting.objects.filter(
+            paper_mode=True, school_id=OuterRef("school_id"), school_year_id=OuterRef("school_year_id")
+        )
+        versions = versions.exclude(Exists(paper_years))  # a paper year is signed by hand, never here
         if role in PERSONAL_SIGNATURES:  # not what this person already signed in the other personal role
             versions = versions.exclude(
                 pk__in=SignatureEvent.objects.filter(signer=staff, role__in=PERSONAL_SIGNATURES).values("version_id")
@@ -691,6 +696,10 @@ def create_batch(
     known = set(RecordVersion.objects.filter(pk__in=ids).values_list("pk", flat=True))
     if len(known) != len(ids):
         raise NotFound(_("Some of the chosen records do not exist."), code="version_not_found")
+    for school_id, year_id in (
+        RecordVersion.objects.filter(pk__in=ids).values_list("school_id", "school_year_id").distinct()
+    ):
+        paper.refuse_if_paper(school_id, year_id, act="signing")
     try:
         with transaction.atomic():
             batch = SigningBatch.objects.create(
@@ -839,6 +848,7 @@ def ready_to_sign(item: SigningBatchItem, batch: SigningBatch) -> tuple[RecordVe
         with transaction.atomic():
             finish_item(item, ItemOutcome.SKIPPED, "already_signed", str(_("Already signed for this role.")))
         return None
+    paper.refuse_if_paper(version.school_id, version.school_year_id, act="signing")
     required = REQUIRED_STATUS[SignatureRole(role)]
     if version.status != required:
         raise SigningOutOfOrder(
@@ -878,6 +888,7 @@ def commit_signature(
         if not SigningBatchItem.objects.select_for_update().filter(pk=item.pk, outcome__in=OPEN_OUTCOMES).exists():
             return ItemOutcome.SKIPPED  # another worker of the same batch finished it meanwhile
         locked = RecordVersion.objects.select_for_update().get(pk=version.pk)
+        refuse_paper_year_locked(locked)
         if SignatureEvent.objects.filter(version=locked, role=role).exists():
             finish_item(item, ItemOutcome.SKIPPED, "already_signed", str(_("Already signed for this role.")))
             return ItemOutcome.SKIPPED
@@ -932,6 +943,20 @@ def commit_signature(
         if locked.status == Status.ISSUED:
             on_issued(locked, by=by)
     return ItemOutcome.OK
+
+
+def refuse_paper_year_locked(version: RecordVersion) -> None:
+    """``paper_year_signing`` when the version's school-year is on paper, asked under a lock of its
+    setting row (``signing.paper_mode`` locks it too), so no signature lands in a year switched to
+    paper meanwhile. A year without a setting row is digital and has nothing to race with: the
+    switch creates and commits the row before it locks it."""
+    setting = (
+        SchoolYearSetting.objects.select_for_update()
+        .filter(school_id=version.school_id, school_year_id=version.school_year_id)
+        .first()
+    )
+    if setting is not None and setting.paper_mode:
+        paper.refuse_if_paper(version.school_id, version.school_year_id, act="signing")
 
 
 ItemHook = Callable[[SigningBatchItem], None]

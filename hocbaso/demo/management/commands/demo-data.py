@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from hocbaso.audit import actions as audit
-from hocbaso.demo import assessments_data, directory_data, portal_data
+from hocbaso.demo import assessments_data, directory_data, paper_books, portal_data
 from hocbaso.demo.second_factor import DEMO_KEY_BASE32, give_demo_devices
 from hocbaso.directory.models import School
 
@@ -29,6 +29,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 accounts = directory_data.load(seed)
                 counts = assessments_data.load(seed)
+                paper = paper_books.load(seed)
                 audit.record(
                     by=None,
                     action="demo.load",
@@ -43,6 +44,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 "2024-2025 results: {htxs} HTXS, {htt} HTT, {ht} HT, {cht} CHT after remediation "
                 "({remediated} remediated); {entries} assessment cells.".format(**{"cht": 0, **counts})
+            )
+            self.stdout.write(
+                f"Paper records (An Vĩnh, {paper_books.YEAR}): {paper['students']} summaries entered, "
+                f"{paper['books']} paper books recorded as signed and stamped."
             )
         give_demo_devices()  # also for a demo database loaded before the second factor existed
         self.stdout.write("")
