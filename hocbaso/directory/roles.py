@@ -81,6 +81,8 @@ class Permission(StrEnum):
     SIGN_AS_HOMEROOM = "sign_as_homeroom"
     SIGN_AS_PRINCIPAL = "sign_as_principal"
     APPLY_SCHOOL_SEAL = "apply_school_seal"
+    # scan, transcribe and compare old paper books (docs/digitising.md); the comparer is never the transcriber
+    DIGITISE_RECORDS = "digitise_records"
 
     @property
     def reads(self) -> bool:
@@ -105,6 +107,7 @@ SCHOOL_LEVEL = frozenset(
         P.ASSEMBLE_SCHOOL,
         P.MANAGE_CERTIFICATES,
         P.APPLY_SCHOOL_SEAL,
+        P.DIGITISE_RECORDS,
     }
 )
 PERSONAL_DATA = frozenset({P.VIEW_STUDENTS, P.VIEW_ASSESSMENTS, P.VIEW_RECORDS})
@@ -119,13 +122,16 @@ _HEAD = _SCHOOL_READING | {
     P.DECIDE_CORRECTION,
     P.MANAGE_CERTIFICATES,
     P.SIGN_AS_PRINCIPAL,
+    P.DIGITISE_RECORDS,
 }
 
 # The table: which permissions each role grants. docs/security.md shows it; keep them together.
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.PRINCIPAL: frozenset(_HEAD | {P.APPOINT_STAFF, P.APPLY_SCHOOL_SEAL}),
     Role.VICE_PRINCIPAL: frozenset(_HEAD),
-    Role.CLERK: frozenset(_SCHOOL_READING | {P.MANAGE_STUDENTS, P.REQUEST_CORRECTION, P.APPLY_SCHOOL_SEAL}),
+    Role.CLERK: frozenset(
+        _SCHOOL_READING | {P.MANAGE_STUDENTS, P.REQUEST_CORRECTION, P.APPLY_SCHOOL_SEAL, P.DIGITISE_RECORDS}
+    ),
     Role.HOMEROOM_TEACHER: frozenset(
         {
             P.VIEW_SCHOOL,
