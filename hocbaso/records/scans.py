@@ -27,6 +27,7 @@ import os
 import resource
 import subprocess
 import tempfile
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,14 +108,24 @@ def _image_page(content: bytes) -> bytes:
     """One page image, measured from its header, then decoded, upright, re-encoded as JPEG."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
+    too_many_pixels = ScanRefused(
+        _("A scanned page has more than %(mp)s million pixels.") % {"mp": MAX_PIXELS // 1_000_000},
+        code="scan_too_many_pixels",
+        field="scan",
+    )
     try:
-        with Image.open(io.BytesIO(content), formats=FORMATS) as image:
+        with warnings.catch_warnings():
+            # Pillow's own bomb check (a warning, then an error, far above our limit) refuses too
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            opened = Image.open(io.BytesIO(content), formats=FORMATS)
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise too_many_pixels from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise ScanRefused(_("A scanned page cannot be read as an image."), field="scan") from None
+    try:
+        with opened as image:
             if image.width * image.height > MAX_PIXELS:
-                raise ScanRefused(
-                    _("A scanned page has more than %(mp)s million pixels.") % {"mp": MAX_PIXELS // 1_000_000},
-                    code="scan_too_many_pixels",
-                    field="scan",
-                )
+                raise too_many_pixels
             if getattr(image, "n_frames", 1) > 1:
                 raise _too_many_pages()
             upright = ImageOps.exif_transpose(image)

@@ -51,3 +51,65 @@ def test_the_uploaded_digitised_pdf_verifies_with_its_scan_attached(certified: A
     from hocbaso.records.rendering import extract_embedded_xml
 
     assert extract_embedded_xml(pdf, name="ban-quet.pdf") == storage.get(book.scan_name, book.scan_sha256)
+
+
+def test_the_signed_xml_of_a_digitised_copy_verifies_too(certified: Any) -> None:
+    from hocbaso.verification.tests.helpers import signed_xml
+
+    report = registry.verify_document(signed_xml(certified))
+    assert report.outcome == "valid", report.reason
+    assert report.document is not None and report.document.digitised
+
+
+def test_a_tampered_digitised_pdf_is_invalid(certified: Any) -> None:
+    from hocbaso.verification.tests.helpers import tampered
+
+    report = registry.verify_document(tampered(signed_pdf(certified)))
+    assert report.outcome == "invalid"
+
+
+def test_a_digitised_copy_sealed_by_another_schools_seal_is_invalid(
+    certified: Any, world: World, pki: DemoPKI, signing_env: dict[str, Any]
+) -> None:
+    """A forger holding school B's real seal signs school A's digitised copy outside the system."""
+    from hocbaso.signing import pades
+    from hocbaso.signing.tests.factories import register_credential
+
+    _credential, seal_b = register_credential(pki, world.users["principal_b"], organisation_of=world.school_b)
+    unsigned = storage.get(certified.pdf_name, certified.pdf_sha256)
+    from hocbaso.signing.workflow import open_kit
+
+    with open_kit(seal_b) as kit:
+        forged = pades.sign_pdf(
+            unsigned, field_name="school", signer=kit.pdf_signer, certify=True, reason="Xác nhận của nhà trường",
+            location="Trường Tiểu học A", timestamp_url=signing_env["tsa_url"],
+        )
+    report = registry.verify_document(forged)
+    assert report.outcome == "invalid"
+    failed = {c.code for c in report.checks if c.status == "failed"}
+    assert {"hash_mismatch", "signer_unexpected"} <= failed
+
+
+def test_the_workflow_refuses_another_schools_seal_and_personal_signatures(
+    world: World, pki: DemoPKI, signing_env: dict[str, Any]
+) -> None:
+    from hocbaso.signing.tests.factories import register_credential
+    from hocbaso.verification.tests.helpers import sign_as
+
+    version = digitise(world)
+    item = certify(world, pki, signing_env, version, user="principal_b", school=world.school_b)
+    assert item.outcome == "failed" and item.code == "credential_wrong_school"
+    _c, homeroom = register_credential(pki, world.users["homeroom"])
+    with pytest.raises(AssertionError, match="school seal only"):
+        sign_as(world, "homeroom", "homeroom", version, homeroom, signing_env)
+    version.refresh_from_db()
+    assert version.status == Status.FROZEN and not version.signed_pdf_name
+
+
+def test_the_seal_waits_for_digitised_copies_on_the_signing_list(world: World) -> None:
+    from hocbaso.signing import workflow
+
+    version = digitise(world)
+    groups = workflow.pending_for(world.users["clerk"])
+    assert [(g.role, [v.pk for v in g.versions]) for g in groups] == [("school", [version.pk])]
+    assert workflow.pending_for(world.users["homeroom"]) == []
