@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from hocbaso.records import views
+from hocbaso.records import digitising_views, views
 
 app_name = "records"
 urlpatterns = [
@@ -17,4 +17,12 @@ urlpatterns = [
     path("records/schools/<int:pk>/", views.school_records, name="school"),
     path("records/schools/<int:pk>/assemble/", views.school_assemble, name="school_assemble"),
     path("records/runs/<int:pk>/", views.run_detail, name="run"),
+    # digitising paper books (docs/digitising.md)
+    path("records/schools/<int:pk>/digitising/", digitising_views.school_books, name="digitising"),
+    path("records/schools/<int:pk>/digitising/scan/", digitising_views.scan_upload, name="digitising_scan"),
+    path("records/digitising/<int:pk>/", digitising_views.book_detail, name="digitised_book"),
+    path("records/digitising/<int:pk>/scan.pdf", digitising_views.book_scan, name="digitised_scan"),
+    path("records/digitising/<int:pk>/transcribe/", digitising_views.book_transcribe, name="digitised_transcribe"),
+    path("records/digitising/<int:pk>/compare/", digitising_views.book_compare, name="digitised_compare"),
+    path("records/digitising/runs/<int:pk>/", digitising_views.run_detail, name="digitising_run"),
 ]
