@@ -113,3 +113,26 @@ def test_the_seal_waits_for_digitised_copies_on_the_signing_list(world: World) -
     groups = workflow.pending_for(world.users["clerk"])
     assert [(g.role, [v.pk for v in g.versions]) for g in groups] == [("school", [version.pk])]
     assert workflow.pending_for(world.users["homeroom"]) == []
+
+
+def test_whoever_presents_the_code_sees_a_digitised_copy_and_its_scan(certified: Any, client: Any) -> None:
+    code = certified.issuance_code
+    page = client.get(f"/verify/{code}").content.decode()
+    assert 'data-outcome="valid"' in page
+    assert "125/2026" in page and 'id="scan-download"' in page
+    scan = client.get(f"/verify/{code}/scan.pdf")
+    book = certified.digitised_book
+    assert scan.status_code == 200 and scan["Content-Type"] == "application/pdf"
+    assert scan.content == storage.get(book.scan_name, book.scan_sha256)
+    body = client.get(f"/api/v1/verify/code/{code}").json()
+    assert body["outcome"] == "valid" and body["document"]["digitised"] is True
+    assert body["document"]["book_number"] == "125/2026"
+    assert any("125/2026" in fact["value"] for fact in body["facts"])
+    assert client.get(f"/api/v1/verify/code/{code}/scan").content == scan.content
+
+
+def test_no_scan_for_a_digitally_born_record_or_an_uncertified_copy(world: World, client: Any) -> None:
+    version = digitise(world, student="binh")
+    assert client.get(f"/verify/{version.issuance_code}/scan.pdf").status_code == 404
+    assert client.get("/verify/HB-0000-0000-0000-0/scan.pdf").status_code == 404
+    assert client.get("/verify/not-a-code/scan.pdf").status_code == 404
