@@ -298,6 +298,31 @@ def year_section(
     return section
 
 
+def transcription_template(class_group: ClassGroup, *, variant: int = 0) -> dict[str, Any]:
+    """A complete transcription of the class's grade (every item rated; the demo and tests use it,
+    the form starts empty): ``variant`` varies the scores and the result deterministically."""
+    catalogue = catalogue_for_class(class_group)
+    subjects = {
+        item.code: {
+            "rating": "T",
+            "score": 8 + (variant + index) % 3 if catalogue.has_test(item.code, Point.YEAR_END) else None,
+            "comment": "",
+        }
+        for index, item in enumerate(catalogue.subjects)
+        if not item.optional
+    }
+    competencies = {item.code: {"rating": "T" if variant % 2 else "Đ", "comment": ""} for item in catalogue.competencies}
+    return {
+        "subjects": subjects,
+        "competencies": competencies,
+        "result": "htxs" if variant % 2 else "htt",
+        "decision": "",
+        "general_comment": "",
+        "days_absent": variant % 4,
+        "awards": [],
+    }
+
+
 def _measure(value: Any, field: str) -> float | None:
     if value in (None, ""):
         return None
