@@ -14,7 +14,7 @@ import datetime as dt
 import io
 import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from hocbaso.core import clock
@@ -47,7 +47,7 @@ Kết quả: *#d.result* \\ #d.completion
 """
 
 
-def _scan_page(data: dict[str, object]) -> bytes:
+def _scan_page(data: Mapping[str, object]) -> bytes:
     """The page as printed (Typst, PNG), then made a scan with Pillow (grey, askew, JPEG)."""
     import typst
     from PIL import Image, ImageFilter
@@ -55,7 +55,9 @@ def _scan_page(data: dict[str, object]) -> bytes:
     with tempfile.TemporaryDirectory(prefix="hocba-demo-scan-") as tmp:
         source = Path(tmp) / "page.typ"
         source.write_text(_PAGE, encoding="utf-8")
-        png = typst.compile(str(source), format="png", ppi=110, sys_inputs={"data": json.dumps(data, ensure_ascii=False)})
+        png = typst.compile(
+            str(source), format="png", ppi=110, sys_inputs={"data": json.dumps(data, ensure_ascii=False)}
+        )
     assert isinstance(png, bytes)
     with Image.open(io.BytesIO(png)) as page:
         scanned = page.convert("L").rotate(0.7, expand=True, fillcolor=235).filter(ImageFilter.GaussianBlur(0.4))
@@ -81,7 +83,9 @@ def load(*, say: Callable[[str], None] = print) -> int:
     if school is None or clerk is None or principal is None or class_group is None:
         say("An Vĩnh: no paper school to digitise.")
         return 0
-    enrolments = Enrolment.objects.filter(class_group=class_group).select_related("student").order_by("student__full_name")
+    enrolments = (
+        Enrolment.objects.filter(class_group=class_group).select_related("student").order_by("student__full_name")
+    )
     from hocbaso.records.digitising import transcription_template
 
     for index, enrolment in enumerate(list(enrolments)[:BOOKS], start=1):

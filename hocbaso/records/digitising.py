@@ -181,9 +181,7 @@ def _refuse_existing(student: Student, class_group: ClassGroup) -> None:
             _("This pupil's paper book for %(year)s is already being digitised.") % {"year": year.code},
             code="digitised_book_exists",
         )
-    if RecordVersion.objects.filter(
-        record__student=student, school_year=year, status__in=CURRENT_STATUSES
-    ).exists():
+    if RecordVersion.objects.filter(record__student=student, school_year=year, status__in=CURRENT_STATUSES).exists():
         raise Conflict(_("This year already has a version; request a correction instead."), code="version_exists")
 
 
@@ -207,13 +205,17 @@ def _score(value: Any, field: str, *, tested: bool) -> int | None:
     if value in (None, ""):
         return None
     if not tested:
-        raise ValidationFailed(_("This subject has no year-end test score."), code="transcription_score_invalid", field=field)
+        raise ValidationFailed(
+            _("This subject has no year-end test score."), code="transcription_score_invalid", field=field
+        )
     try:
         score = int(value)
     except (TypeError, ValueError):
         score = -1
     if not 1 <= score <= 10:
-        raise ValidationFailed(_("A score is a whole number from 1 to 10."), code="transcription_score_invalid", field=field)
+        raise ValidationFailed(
+            _("A score is a whole number from 1 to 10."), code="transcription_score_invalid", field=field
+        )
     return score
 
 
@@ -232,16 +234,22 @@ def year_section(
     competencies = values.get("competencies") or {}
     result = nfc(str(values.get("result") or ""))
     if result not in RESULTS:
-        raise ValidationFailed(_("Choose the year result the paper book shows."), code="transcription_result_invalid", field="result")
+        raise ValidationFailed(
+            _("Choose the year result the paper book shows."), code="transcription_result_invalid", field="result"
+        )
     decision = nfc(str(values.get("decision") or ""))
     if decision not in DECISIONS:
-        raise ValidationFailed(_("Unknown promotion decision."), code="transcription_decision_invalid", field="decision")
+        raise ValidationFailed(
+            _("Unknown promotion decision."), code="transcription_decision_invalid", field="decision"
+        )
     try:
         days_absent = int(values.get("days_absent") or 0)
     except (TypeError, ValueError):
         days_absent = -1
     if not 0 <= days_absent <= 366:
-        raise ValidationFailed(_("Days absent is a whole number from 0 to 366."), code="transcription_days_invalid", field="days_absent")
+        raise ValidationFailed(
+            _("Days absent is a whole number from 0 to 366."), code="transcription_days_invalid", field="days_absent"
+        )
     section: dict[str, Any] = {
         "school_year": class_group.school_year.code,
         "class_name": class_group.name,
@@ -272,7 +280,9 @@ def year_section(
                 "code": item.code,
                 "name": item.name,
                 "rating": rating,
-                "score": _score(typed.get("score"), f"score_{item.code}", tested=catalogue.has_test(item.code, Point.YEAR_END)),
+                "score": _score(
+                    typed.get("score"), f"score_{item.code}", tested=catalogue.has_test(item.code, Point.YEAR_END)
+                ),
                 "comment": nfc(typed.get("comment")),
                 "summer": None,
             }
@@ -311,7 +321,9 @@ def transcription_template(class_group: ClassGroup, *, variant: int = 0) -> dict
         for index, item in enumerate(catalogue.subjects)
         if not item.optional
     }
-    competencies = {item.code: {"rating": "T" if variant % 2 else "Đ", "comment": ""} for item in catalogue.competencies}
+    competencies = {
+        item.code: {"rating": "T" if variant % 2 else "Đ", "comment": ""} for item in catalogue.competencies
+    }
     return {
         "subjects": subjects,
         "competencies": competencies,
@@ -376,7 +388,9 @@ def transcribe(*, by: Any, book: DigitisedBook, values: Mapping[str, Any], chann
     _refuse_unless_allowed(by, book.school)
     section = year_section(catalogue_for_class(book.class_group), book.class_group, values, dated_on=book.original_date)
     with transaction.atomic():
-        locked = DigitisedBook.objects.select_for_update().select_related("school", "school_year", "student").get(pk=book.pk)
+        locked = (
+            DigitisedBook.objects.select_for_update().select_related("school", "school_year", "student").get(pk=book.pk)
+        )
         locked.transition_to(BookState.TRANSCRIBED)
         before = locked.transcription
         locked.transcription = section
@@ -415,9 +429,11 @@ def compare(*, by: Any, book: DigitisedBook, channel: str = "web") -> RecordVers
                 code="comparer_is_transcriber",
             )
         record, _created = Record.objects.get_or_create(student=locked.student, level=Level.PRIMARY)
-        if RecordVersion.objects.select_for_update().filter(
-            record=record, school_year=locked.school_year, status__in=CURRENT_STATUSES
-        ).exists():
+        if (
+            RecordVersion.objects.select_for_update()
+            .filter(record=record, school_year=locked.school_year, status__in=CURRENT_STATUSES)
+            .exists()
+        ):
             raise Conflict(_("This year already has a version; request a correction instead."), code="version_exists")
         previous = (
             RecordVersion.objects.filter(

@@ -17,10 +17,15 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class ClassChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} — {obj.school_year.code}"
+
+
 class ScanForm(forms.Form):
     """One pupil's year page: who, the paper book's details as printed, the scanned pages."""
 
-    class_group = forms.ModelChoiceField(queryset=ClassGroup.objects.none(), label=_("Class"))
+    class_group = ClassChoiceField(queryset=ClassGroup.objects.none(), label=_("Class"))
     student = forms.ModelChoiceField(queryset=Student.objects.none(), label=_("Pupil"))
     book_number = forms.CharField(label=_("Book number"), max_length=40)
     original_pages = forms.CharField(label=_("Pages of the paper book"), max_length=40)
@@ -39,9 +44,11 @@ class ScanForm(forms.Form):
 
     def __init__(self, *args: Any, classes: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["class_group"].queryset = classes
-        self.fields["class_group"].label_from_instance = lambda c: f"{c.name} — {c.school_year.code}"
-        self.fields["student"].queryset = Student.objects.filter(
+        class_field = self.fields["class_group"]
+        student_field = self.fields["student"]
+        assert isinstance(class_field, forms.ModelChoiceField) and isinstance(student_field, forms.ModelChoiceField)
+        class_field.queryset = classes
+        student_field.queryset = Student.objects.filter(
             pk__in=Enrolment.objects.filter(class_group__in=classes).values("student_id")
         ).order_by("full_name")
 
@@ -49,7 +56,9 @@ class ScanForm(forms.Form):
 class TranscriptionForm(forms.Form):
     """The year's results typed from the scan: one rating (and score) per item of the grade."""
 
-    def __init__(self, *args: Any, catalogue: GradeCatalogue, initial_values: dict[str, Any] | None = None, **kwargs: Any):
+    def __init__(
+        self, *args: Any, catalogue: GradeCatalogue, initial_values: dict[str, Any] | None = None, **kwargs: Any
+    ):
         super().__init__(*args, **kwargs)
         blank = [("", "—")]
         self.subject_rows: list[tuple[Any, str, str | None, str]] = []
@@ -57,7 +66,7 @@ class TranscriptionForm(forms.Form):
         for item in catalogue.subjects:
             rating = f"subject_{item.code}"
             self.fields[rating] = forms.ChoiceField(
-                label=item.name, required=False, choices=blank + [(r, r) for r in SUBJECT_RATINGS]
+                label=item.name, required=False, choices=[*blank, *((r, r) for r in SUBJECT_RATINGS)]
             )
             score = None
             if catalogue.has_test(item.code, Point.YEAR_END):
@@ -68,14 +77,14 @@ class TranscriptionForm(forms.Form):
         for item in catalogue.competencies:
             rating = f"competency_{item.code}"
             self.fields[rating] = forms.ChoiceField(
-                label=item.name, required=False, choices=blank + [(r, r) for r in COMPETENCY_RATINGS]
+                label=item.name, required=False, choices=[*blank, *((r, r) for r in COMPETENCY_RATINGS)]
             )
             self.fields[f"ccomment_{item.code}"] = forms.CharField(label=_("Comment"), required=False)
             self.competency_rows.append((item, rating, f"ccomment_{item.code}"))
         self.fields["result"] = forms.ChoiceField(
             label=_("Year result"),
-            choices=blank
-            + [
+            choices=[
+                *blank,
                 ("htxs", _("Completed excellently")),
                 ("htt", _("Completed well")),
                 ("ht", _("Completed")),
@@ -90,9 +99,13 @@ class TranscriptionForm(forms.Form):
         self.fields["days_absent"] = forms.IntegerField(label=_("Days absent"), min_value=0, max_value=366)
         self.fields["height_cm"] = forms.CharField(label=_("Height (cm)"), required=False, max_length=10)
         self.fields["weight_kg"] = forms.CharField(label=_("Weight (kg)"), required=False, max_length=10)
-        self.fields["general_comment"] = forms.CharField(label=_("General comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+        self.fields["general_comment"] = forms.CharField(
+            label=_("General comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        )
         self.fields["award_title"] = forms.CharField(label=_("Award"), required=False, max_length=300)
-        self.fields["award_date"] = forms.DateField(label=_("Award date"), required=False, input_formats=["%d/%m/%Y", "%Y-%m-%d"])
+        self.fields["award_date"] = forms.DateField(
+            label=_("Award date"), required=False, input_formats=["%d/%m/%Y", "%Y-%m-%d"]
+        )
         if initial_values and not self.is_bound:
             self.initial.update(self.flatten(initial_values))
 
@@ -107,13 +120,24 @@ class TranscriptionForm(forms.Form):
         return [(item, self[rating], self[comment]) for item, rating, comment in self.competency_rows]
 
     def summary_fields(self) -> list[Any]:
-        names = ("result", "decision", "days_absent", "height_cm", "weight_kg", "general_comment", "award_title", "award_date")
+        names = (
+            "result",
+            "decision",
+            "days_absent",
+            "height_cm",
+            "weight_kg",
+            "general_comment",
+            "award_title",
+            "award_date",
+        )
         return [self[name] for name in names]
 
     @staticmethod
     def flatten(year: dict[str, Any]) -> dict[str, Any]:
         """A stored year section as this form's initial values (typing it again)."""
-        out: dict[str, Any] = {key: year.get(key) for key in ("result", "days_absent", "height_cm", "weight_kg", "general_comment")}
+        out: dict[str, Any] = {
+            key: year.get(key) for key in ("result", "days_absent", "height_cm", "weight_kg", "general_comment")
+        }
         out["decision"] = (year.get("completion") or {}).get("decision", "")
         for item in year.get("subjects", []):
             out[f"subject_{item['code']}"] = item["rating"]

@@ -71,7 +71,12 @@ def start_batch(
     with transaction.atomic():
         run = DigitisationRun.objects.create(school=school, requested_by=by, items=items, total=len(items))
         audit.record(
-            by=by, action="digitising.batch_start", obj=run, school_id=school.pk, changes={"books": len(items)}, channel=channel
+            by=by,
+            action="digitising.batch_start",
+            obj=run,
+            school_id=school.pk,
+            changes={"books": len(items)},
+            channel=channel,
         )
         if enqueue:
             transaction.on_commit(lambda: process_run.enqueue(run.pk))
@@ -115,7 +120,11 @@ def execute(run_id: int, *, progress: Callable[[int, int], None] | None = None) 
 
 def _one(run: DigitisationRun, item: dict[str, Any], skipped: list[dict[str, Any]]) -> None:
     student = Student.objects.filter(pk=item["student_id"]).first()
-    class_group = ClassGroup.objects.filter(pk=item["class_group_id"], school=run.school).select_related("school", "school_year").first()
+    class_group = (
+        ClassGroup.objects.filter(pk=item["class_group_id"], school=run.school)
+        .select_related("school", "school_year")
+        .first()
+    )
     name = student.full_name if student else "?"
     reason = ""
     if student is None or class_group is None:
@@ -160,5 +169,3 @@ def _one(run: DigitisationRun, item: dict[str, Any], skipped: list[dict[str, Any
 def process_run(run_id: int) -> None:
     """Task entry point (in-process in the embedded default, a db_worker at scale)."""
     execute(run_id)
-
-

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -54,7 +54,9 @@ def _book_or_404(request: HttpRequest, pk: int) -> DigitisedBook:
 @require_GET
 def school_books(request: HttpRequest, pk: int) -> HttpResponse:
     school = get_object_or_404(_schools(request), pk=pk)
-    books = DigitisedBook.objects.filter(school=school).select_related("student", "class_group", "school_year", "version")
+    books = DigitisedBook.objects.filter(school=school).select_related(
+        "student", "class_group", "school_year", "version"
+    )
     runs = DigitisationRun.objects.filter(school=school).order_by("-created_at")[:10]
     return render(request, "digitising/school_books.html", {"school": school, "books": books, "runs": runs})
 
@@ -68,7 +70,9 @@ def _scan_limit() -> int:
 @accepts_upload(_scan_limit, field="scan")
 def scan_upload(request: HttpRequest, pk: int) -> HttpResponse:
     school: School = get_object_or_404(_schools(request), pk=pk)
-    classes = ClassGroup.objects.filter(school=school).select_related("school_year").order_by("-school_year__code", "name")
+    classes = (
+        ClassGroup.objects.filter(school=school).select_related("school_year").order_by("-school_year__code", "name")
+    )
     form = ScanForm(request.POST or None, request.FILES or None, classes=classes)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -91,10 +95,17 @@ def scan_upload(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The scan is stored. Type the year's results from it."))
             return redirect("records:digitised_book", pk=book.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "digitising/scan_upload.html", {"school": school, "form": form, "max_mb": scans.MAX_BYTES // (1024 * 1024), "max_pages": scans.MAX_PAGES}, status=status)
+    return render(
+        request,
+        "digitising/scan_upload.html",
+        {"school": school, "form": form, "max_mb": scans.MAX_BYTES // (1024 * 1024), "max_pages": scans.MAX_PAGES},
+        status=status,
+    )
 
 
-def _book_page(request: HttpRequest, book: DigitisedBook, form: TranscriptionForm | None = None, status: int = 200) -> HttpResponse:
+def _book_page(
+    request: HttpRequest, book: DigitisedBook, form: TranscriptionForm | None = None, status: int = 200
+) -> HttpResponse:
     editable = book.state in (BookState.SCANNED, BookState.TRANSCRIBED)
     if form is None and editable:
         form = TranscriptionForm(catalogue=catalogue_for_class(book.class_group), initial_values=book.transcription)
@@ -122,7 +133,7 @@ def book_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(is_digitising_staff)
 @require_GET
-def book_scan(request: HttpRequest, pk: int) -> HttpResponse:
+def book_scan(request: HttpRequest, pk: int) -> FileResponse:
     book = _book_or_404(request, pk)
     audit.record(by=request.user, action="digitising.read_scan", obj=book, school_id=book.school_id)
     return _pdf_response(storage.get(book.scan_name, book.scan_sha256), "ban-quet.pdf", inline=True)
@@ -155,7 +166,8 @@ def book_compare(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("records:digitised_book", pk=book.pk)
     messages.success(
         request,
-        _("Compared. The digitised copy %(code)s now waits for the school seal (Signing).") % {"code": version.issuance_code},
+        _("Compared. The digitised copy %(code)s now waits for the school seal (Signing).")
+        % {"code": version.issuance_code},
     )
     return redirect("records:digitised_book", pk=book.pk)
 
@@ -164,7 +176,9 @@ def book_compare(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Progress of a batch of paper books; the htmx partial polls every 2 s until it ends."""
-    run = get_object_or_404(DigitisationRun.objects.filter(school__in=_schools(request)).select_related("school"), pk=pk)
+    run = get_object_or_404(
+        DigitisationRun.objects.filter(school__in=_schools(request)).select_related("school"), pk=pk
+    )
     running = run.state in (run.State.QUEUED, run.State.RUNNING)
     template = "digitising/_run_progress.html" if getattr(request, "htmx", False) else "digitising/run_detail.html"
     return render(request, template, {"run": run, "running": running})

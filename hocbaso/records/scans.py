@@ -97,9 +97,7 @@ def measure(files: Sequence[bytes]) -> list[str]:
     for content in files:
         kind = kind_of(content)
         if kind is None:
-            raise ScanRefused(
-                _("A scan is a PDF, or photos in JPEG or PNG."), code="scan_unsupported", field="scan"
-            )
+            raise ScanRefused(_("A scan is a PDF, or photos in JPEG or PNG."), code="scan_unsupported", field="scan")
         kinds.append(kind)
     return kinds
 
@@ -155,9 +153,7 @@ def _pdf_page_count(content: bytes) -> int:
         for index in range(count):
             box = [float(v) for v in _media_box(reader.find_page_for_modification(index)[0].get_object())]
             if abs(box[2] - box[0]) > MAX_PAGE_POINTS or abs(box[3] - box[1]) > MAX_PAGE_POINTS:
-                raise ScanRefused(
-                    _("A page of the PDF is larger than A3."), code="scan_too_many_pixels", field="scan"
-                )
+                raise ScanRefused(_("A page of the PDF is larger than A3."), code="scan_too_many_pixels", field="scan")
     except ScanRefused:
         raise
     except Exception:  # pyHanko raises many kinds on damaged input
@@ -189,11 +185,11 @@ def _raster(content: bytes, pages: int) -> list[bytes]:
         source.write_bytes(content)
         command = ["pdftoppm", "-r", str(RASTER_DPI), "-jpeg", "-l", str(pages), str(source), str(Path(tmp) / "p")]
         try:
-            done = subprocess.run(  # noqa: S603 — fixed command, no shell
+            done = subprocess.run(  # a fixed command, no shell
                 command,
                 capture_output=True,
                 timeout=RASTER_WALL_SECONDS,
-                preexec_fn=_cap_child,  # noqa: PLW1509 — only setrlimit, no locks taken
+                preexec_fn=_cap_child,  # only setrlimit between fork and exec: no locks taken
                 check=False,
                 env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
             )

@@ -20,8 +20,8 @@ The offline checks of a file also cover the order of the signatures (homeroom â†
 school) and the homeroom teacher's certification signature. A digitised copy of a paper book (XML
 format 1.2 with its Digitisation element) needs instead the school seal alone, as the certification
 signature (the conversion certification), and the attached scan whose SHA-256 the XML names
-(:func:`digitised_checks`); its facts say it is a digitised copy, of which book, compared by whom. Registry answers used offline come
-in a *verification packet* signed by the deployment's log key (:func:`open_packet`).
+(:func:`digitised_checks`); its facts say it is a digitised copy, of which book, compared by whom.
+Registry answers used offline come in a *verification packet* signed by the deployment's log key (:func:`open_packet`).
 
 This module imports ``hocbaso.signing.pades``/``xades`` and ``hocbaso.records.xml``/``rendering``,
 which import pyHanko, signxml, lxml, typst and only ``django.utils`` helpers that need no

@@ -66,7 +66,9 @@ def transcription(class_group: ClassGroup, *, result: str = "htt", missing: str 
     }
 
 
-def upload(world: World, *, by: str = "clerk", student: str = "an", class_group: ClassGroup | None = None) -> DigitisedBook:
+def upload(
+    world: World, *, by: str = "clerk", student: str = "an", class_group: ClassGroup | None = None
+) -> DigitisedBook:
     return digitising.upload_scan(
         by=world.users[by],
         student=world.students[student],
@@ -80,14 +82,18 @@ def upload(world: World, *, by: str = "clerk", student: str = "an", class_group:
     )
 
 
-def digitise(world: World, *, student: str = "an", transcriber: str = "clerk", comparer: str = "principal") -> RecordVersion:
+def digitise(
+    world: World, *, student: str = "an", transcriber: str = "clerk", comparer: str = "principal"
+) -> RecordVersion:
     """A book uploaded and transcribed by the clerk, compared by the principal: its frozen version."""
     book = upload(world, by=transcriber, student=student)
     digitising.transcribe(by=world.users[transcriber], book=book, values=transcription(book.class_group))
     return digitising.compare(by=world.users[comparer], book=book)
 
 
-def certify(world: World, pki: DemoPKI, env: dict[str, Any], version: RecordVersion, *, user: str = "clerk", school: Any = None) -> Any:
+def certify(
+    world: World, pki: DemoPKI, env: dict[str, Any], version: RecordVersion, *, user: str = "clerk", school: Any = None
+) -> Any:
     """Apply ``school``'s seal (school A by default) to ``version`` through the signing workflow; the batch item."""
     _credential, seal = register_credential(pki, world.users[user], organisation_of=school or world.school_a)
     batch = workflow.sign_batch(

@@ -81,8 +81,13 @@ def test_a_digitised_copy_sealed_by_another_schools_seal_is_invalid(
 
     with open_kit(seal_b) as kit:
         forged = pades.sign_pdf(
-            unsigned, field_name="school", signer=kit.pdf_signer, certify=True, reason="Xác nhận của nhà trường",
-            location="Trường Tiểu học A", timestamper_url=signing_env["tsa_url"],
+            unsigned,
+            field_name="school",
+            signer=kit.pdf_signer,
+            certify=True,
+            reason="Xác nhận của nhà trường",
+            location="Trường Tiểu học A",
+            timestamper_url=signing_env["tsa_url"],
         )
     report = registry.verify_document(forged)
     assert report.outcome == "invalid"

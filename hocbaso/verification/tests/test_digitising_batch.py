@@ -77,7 +77,8 @@ def test_the_command_reads_a_manifest(world: World, tmp_path: Path) -> None:
     manifest = tmp_path / "books.csv"
     manifest.write_text(
         "class,year,student,book_number,pages,original_date,homeroom,principal,files\n"
-        f"3A,2025-2026,{world.students['an'].pk},17/2026,5-6,25/05/2026,Nguyễn Thị Hoa,Trần Văn Bảy,an-1.png;an-2.jpg\n",
+        f"3A,2025-2026,{world.students['an'].pk},17/2026,5-6,25/05/2026,"
+        "Nguyễn Thị Hoa,Trần Văn Bảy,an-1.png;an-2.jpg\n",
         encoding="utf-8",
     )
     out = StringIO()

@@ -52,7 +52,9 @@ def test_a_clerk_of_another_school_is_refused(world: World) -> None:
     assert _code(lambda: upload(world, by="principal_b")) == "not_allowed"
     book = upload(world)
     values = transcription(book.class_group)
-    assert _code(lambda: digitising.transcribe(by=world.users["principal_b"], book=book, values=values)) == "not_allowed"
+    assert (
+        _code(lambda: digitising.transcribe(by=world.users["principal_b"], book=book, values=values)) == "not_allowed"
+    )
     digitising.transcribe(by=world.users["clerk"], book=book, values=values)
     assert _code(lambda: digitising.compare(by=world.users["principal_b"], book=book)) == "not_allowed"
 
@@ -98,7 +100,10 @@ def test_a_compared_book_is_never_transcribed_again(world: World) -> None:
     version = digitise(world)
     book = DigitisedBook.objects.get(version=version)
     values = transcription(book.class_group)
-    assert _code(lambda: digitising.transcribe(by=world.users["clerk"], book=book, values=values)) == "digitised_book_state"
+    assert (
+        _code(lambda: digitising.transcribe(by=world.users["clerk"], book=book, values=values))
+        == "digitised_book_state"
+    )
 
 
 def test_every_step_is_audited(world: World) -> None:
