@@ -17,6 +17,20 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern); the view reads them all."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data] or single(None, initial)
+        return [single(data, initial)]
+
+
 class ClassChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name} — {obj.school_year.code}"
@@ -37,7 +51,7 @@ class ScanForm(forms.Form):
     printed_principal_title = forms.CharField(
         label=_("Principal's title (as printed)"), max_length=60, initial="Hiệu trưởng"
     )
-    scan = forms.FileField(
+    scan = MultipleFileField(
         label=_("Scanned pages (PDF, or JPEG/PNG photos)"),
         widget=MultipleFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
     )
