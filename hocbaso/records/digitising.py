@@ -28,7 +28,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.assessments.catalogue import GradeCatalogue, catalogue_for_class
@@ -435,14 +434,7 @@ def compare(*, by: Any, book: DigitisedBook, channel: str = "web") -> RecordVers
             .exists()
         ):
             raise Conflict(_("This year already has a version; request a correction instead."), code="version_exists")
-        previous = (
-            RecordVersion.objects.filter(
-                record=record, status__in=CURRENT_STATUSES, school_year__code__lt=locked.school_year.code
-            )
-            .order_by("-school_year__code")
-            .first()
-        )
-        number = (RecordVersion.objects.filter(record=record).aggregate(n=Max("number"))["n"] or 0) + 1
+        previous, number = assembly.chain_position(record, locked.school_year)
         code = issuance.new_code()
         locked.compared_by = by
         locked.compared_at = clock.now()

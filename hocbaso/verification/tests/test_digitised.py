@@ -141,3 +141,21 @@ def test_no_scan_for_a_digitally_born_record_or_an_uncertified_copy(world: World
     assert client.get(f"/verify/{version.issuance_code}/scan.pdf").status_code == 404
     assert client.get("/verify/HB-0000-0000-0000-0/scan.pdf").status_code == 404
     assert client.get("/verify/not-a-code/scan.pdf").status_code == 404
+
+
+def test_page_api_and_offline_command_say_the_same_about_a_digitised_copy(certified: Any, tmp_path: Any) -> None:
+    from django.test import Client
+
+    from hocbaso.verification.tests.helpers import api_sees, command_sees, page_sees, save
+
+    client = Client()
+    pdf = signed_pdf(certified)
+    bundle = save(tmp_path, "bundle.json", client.get("/verify/trust-bundle.json").content)
+    packet = save(tmp_path, "packet.json", client.get(f"/api/v1/verify/packet/{certified.issuance_code}").content)
+    page = page_sees(client, document=pdf)
+    assert page.outcome == "valid"
+    assert api_sees(client, document=pdf) == page
+    offline, status = command_sees([save(tmp_path, "copy.pdf", pdf), "--trust", bundle, "--packet", packet], client)
+    assert (offline, status) == (page, 0)
+    kind = dict(page.facts)["Loại văn bản"]
+    assert kind.startswith("Bản số hóa từ học bạ giấy số 125/2026 ngày 25/05/2026") and "Principal" in kind

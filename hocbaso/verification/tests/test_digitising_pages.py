@@ -85,7 +85,11 @@ def test_a_bomb_upload_is_refused_on_the_field(world: World, login: Any) -> None
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    bomb = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 90_000, 90_000, 8, 0, 0, 0, 0)) + chunk(b"IEND", b"")
+    bomb = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 90_000, 90_000, 8, 0, 0, 0, 0))
+        + chunk(b"IEND", b"")
+    )
     clerk = login("clerk")
     response = clerk.post(
         f"/records/schools/{world.school_a.pk}/digitising/scan/",
