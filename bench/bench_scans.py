@@ -69,9 +69,8 @@ def main() -> None:
                 what = f"refused ({exc.code})"
             times.append(time.perf_counter() - started)
         size = sum(len(f) for f in files) // 1024
-        print(
-            f"{label:<34} {size:>6} KB in  best {min(times) * 1000:7.0f} ms  worst {max(times) * 1000:7.0f} ms  → {what}"
-        )
+        best, worst = min(times) * 1000, max(times) * 1000
+        print(f"{label:<34} {size:>6} KB in  best {best:7.0f} ms  worst {worst:7.0f} ms  → {what}")
 
     timed("two photos (JPEG + PNG, 150 dpi)", photos)
     timed("a scanner's two-page PDF", [pdf])
