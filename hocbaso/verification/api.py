@@ -140,7 +140,6 @@ def verify_code(request: HttpRequest, code: str) -> dict[str, Any]:
 
 
 @public
-@public
 @router.get(
     "/code/{code}/scan",
     auth=None,
@@ -154,6 +153,7 @@ def verify_scan(request: HttpRequest, code: str) -> HttpResponse:
     return views.scan_response(code)
 
 
+@public
 @router.post("/file", auth=None, response=ReportOut, summary="Verify an uploaded record PDF or XML")
 @accepts_upload(views.max_upload_bytes, field="document")
 def verify_file(request: HttpRequest, document: UploadedFile = File(...)) -> dict[str, Any]:  # noqa: B008
