@@ -98,15 +98,24 @@ def test_a_digitised_copy_sealed_by_another_schools_seal_is_invalid(
 def test_the_workflow_refuses_another_schools_seal_and_personal_signatures(
     world: World, pki: DemoPKI, signing_env: dict[str, Any]
 ) -> None:
+    from hocbaso.signing import workflow
     from hocbaso.signing.tests.factories import register_credential
-    from hocbaso.verification.tests.helpers import sign_as
 
     version = digitise(world)
     item = certify(world, pki, signing_env, version, user="principal_b", school=world.school_b)
     assert item.outcome == "failed" and item.code == "signer_not_appointed"
     _c, homeroom = register_credential(pki, world.users["homeroom"])
-    with pytest.raises(AssertionError, match="school seal only"):
-        sign_as(world, "homeroom", "homeroom", version, homeroom, signing_env)
+    batch = workflow.sign_batch(
+        by=world.users["homeroom"],
+        version_ids=[version.pk],
+        role="homeroom",
+        signer_source=homeroom,
+        idempotency_key="digitised-homeroom",
+        timestamper_url=signing_env["tsa_url"],
+        trust=signing_env["trust"],
+    )
+    refused = batch.items.get()
+    assert (refused.outcome, refused.code) == ("failed", "digitised_seal_only")
     version.refresh_from_db()
     assert version.status == Status.FROZEN and not version.signed_pdf_name
 
