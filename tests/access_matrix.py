@@ -51,6 +51,8 @@ OBJECTS = {
     "records/paper/classes/": "class",
     "records/schools/": "school",
     "records/runs/": "run",
+    "records/digitising/": "book",  # a paper book of school A being digitised (Bình, 3A)
+    "records/digitising/runs/": "digitising_run",
     "signing/batches/": "batch",
     "transfers/received/": "received",  # no bundle received: the same 404 for everyone allowed
     "transfers/": "transfer",  # a request from school A (student An) to school B
@@ -186,6 +188,20 @@ ROWS: dict[str, str] = {
     "GET records/classes/<int:pk>/assemble/": "403: officers stranger teacher | login: anonymous | 405: rest | 403: parent",
     "GET records/corrections/<int:pk>/decide/": "403: officers stranger teacher | login: anonymous | 405: rest | 403: parent",
     "POST records/corrections/<int:pk>/decide/": "ok: principal vice | 404: former_homeroom principal_b | login: anonymous | 403: rest",
+    # digitising paper books: the school's principal, vice-principal and clerk (digitise_records)
+    "GET records/schools/<int:pk>/digitising/": "ok: school_a | 404: principal_b | login: anonymous | 403: rest",
+    "GET records/schools/<int:pk>/digitising/scan/": "ok: school_a | 404: principal_b | login: anonymous | 403: rest",
+    "POST records/schools/<int:pk>/digitising/scan/": "ok: school_a | 404: principal_b | login: anonymous | 403: rest",
+    "GET records/digitising/<int:pk>/": "ok: school_a | 404: principal_b | login: anonymous | 403: rest",
+    "GET records/digitising/<int:pk>/scan.pdf": "ok: school_a | 404: principal_b | login: anonymous | 403: rest",
+    "GET records/digitising/<int:pk>/transcribe/": "405: school_a principal_b | login: anonymous | 403: rest",
+    "POST records/digitising/<int:pk>/transcribe/": "ok: school_a | 404: principal_b | login: anonymous | 403: rest",
+    "GET records/digitising/<int:pk>/compare/": "405: school_a principal_b | login: anonymous | 403: rest",
+    "POST records/digitising/<int:pk>/compare/": "ok: school_a | 404: principal_b | login: anonymous | 403: rest",
+    "GET records/digitising/runs/<int:pk>/": "ok: school_a | 404: principal_b | login: anonymous | 403: rest",
+    # a digitised copy's scan, for whoever presents its code (the matrix's code is a born-digital version: none)
+    "GET verify/<str:code>/scan.pdf": "404: rest",
+    "GET /api/v1/verify/code/{code}/scan": "404: rest",
     "GET records/runs/<int:pk>/": "ok: school_a homeroom operator | 404: former_homeroom principal_b | login: anonymous | 403: rest",
     "GET records/schools/<int:pk>/": "ok: school_a operator | 404: homeroom former_homeroom principal_b | login: anonymous | 403: rest",
     "GET records/schools/<int:pk>/assemble/": "403: officers stranger teacher | login: anonymous | 405: rest | 403: parent",

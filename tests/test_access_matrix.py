@@ -263,7 +263,30 @@ def _objects(world: Any, past: Any) -> dict[str, dict[str, str]]:
         recorded_at=clock.now(),
     )
     follow_up = FollowUp.objects.create(visit=visit, description="Tập huấn", due_on=clock.today())
+    from hocbaso.records import storage
+    from hocbaso.records.digitising_models import DigitisationRun, DigitisedBook
+
+    scan_name, scan_sha = storage.put(b"%PDF-1.7 matrix scan", ".pdf")
+    book = DigitisedBook.objects.create(
+        school=world.school_a,
+        school_year=world.year,
+        class_group=world.class_3a,
+        student=world.students["binh"],
+        book_number="1/2026",
+        original_pages="5-6",
+        original_date=world.year.start_date,
+        printed_homeroom="Nguyễn Thị Hoa",
+        printed_principal="Trần Văn Bảy",
+        scan_name=scan_name,
+        scan_sha256=scan_sha,
+        scan_pages=1,
+        uploaded_by=world.users["clerk"],
+        uploaded_at=clock.now(),
+    )
+    digitising_run = DigitisationRun.objects.create(school=world.school_a, requested_by=world.users["clerk"])
     common = {
+        "book": str(book.pk),
+        "digitising_run": str(digitising_run.pk),
         "department": str(department.pk),
         "submission": str(submission.pk),
         "visit": str(visit.pk),

@@ -92,6 +92,8 @@ class Permission(StrEnum):
     SET_PAPER_MODE = "set_paper_mode"  # a school-year on paper or digital: the unit officer over the school
     PRINT_PAPER_BOOKS = "print_paper_books"  # the paper book's pages of a paper year
     RECORD_PAPER_BOOKS = "record_paper_books"  # that a paper book was signed and stamped
+    # scan, transcribe and compare old paper books (docs/digitising.md); the comparer is never the transcriber
+    DIGITISE_RECORDS = "digitise_records"
 
     @property
     def reads(self) -> bool:
@@ -134,6 +136,7 @@ SCHOOL_LEVEL = frozenset(
         P.ANSWER_FOLLOW_UP,
         P.SET_PAPER_MODE,
         P.RECORD_PAPER_BOOKS,
+        P.DIGITISE_RECORDS,
     }
 )
 PERSONAL_DATA = frozenset({P.VIEW_STUDENTS, P.VIEW_ASSESSMENTS, P.VIEW_RECORDS, P.PRINT_PAPER_BOOKS})
@@ -154,6 +157,7 @@ _HEAD = _SCHOOL_READING | {
     P.DECLARE_READINESS,
     P.ANSWER_FOLLOW_UP,
     P.PRINT_PAPER_BOOKS,
+    P.DIGITISE_RECORDS,
 }
 
 # The table: which permissions each role grants. docs/security.md shows it; keep them together.
@@ -162,7 +166,14 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.VICE_PRINCIPAL: frozenset(_HEAD),
     Role.CLERK: frozenset(
         _SCHOOL_READING
-        | {P.MANAGE_STUDENTS, P.REQUEST_CORRECTION, P.APPLY_SCHOOL_SEAL, P.PRINT_PAPER_BOOKS, P.RECORD_PAPER_BOOKS}
+        | {
+            P.MANAGE_STUDENTS,
+            P.REQUEST_CORRECTION,
+            P.APPLY_SCHOOL_SEAL,
+            P.PRINT_PAPER_BOOKS,
+            P.RECORD_PAPER_BOOKS,
+            P.DIGITISE_RECORDS,
+        }
     ),
     Role.HOMEROOM_TEACHER: frozenset(
         {

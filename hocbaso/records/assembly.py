@@ -188,6 +188,18 @@ def readiness(student_year: StudentYear | None, on: dt.date | None = None) -> st
     return ""
 
 
+def chain_position(record: Record, school_year: Any) -> tuple[RecordVersion | None, int]:
+    """The current version of the latest earlier year (its XML hash chains the new version) and the
+    new version's number within the record."""
+    previous = (
+        RecordVersion.objects.filter(record=record, status__in=CURRENT_STATUSES, school_year__code__lt=school_year.code)
+        .order_by("-school_year__code")
+        .first()
+    )
+    number = (RecordVersion.objects.filter(record=record).aggregate(n=Max("number"))["n"] or 0) + 1
+    return previous, number
+
+
 @transaction.atomic
 def assemble(
     *,
@@ -219,14 +231,7 @@ def assemble(
     )
     if current.exists() and supersedes is None:
         raise Conflict(_("This year already has a version; request a correction instead."), code="version_exists")
-    previous = (
-        RecordVersion.objects.filter(
-            record=record, status__in=CURRENT_STATUSES, school_year__code__lt=class_group.school_year.code
-        )
-        .order_by("-school_year__code")
-        .first()
-    )
-    number = (RecordVersion.objects.filter(record=record).aggregate(n=Max("number"))["n"] or 0) + 1
+    previous, number = chain_position(record, class_group.school_year)
     code = issuance.new_code()
     data = {
         "format_version": FORMAT_VERSION,

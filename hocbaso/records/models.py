@@ -64,6 +64,25 @@ TRANSITIONS: dict[str, set[str]] = {
 CURRENT_STATUSES = [Status.FROZEN, Status.SIGNED_HOMEROOM, Status.SIGNED_PRINCIPAL, Status.ISSUED]
 
 
+class Origin(models.TextChoices):
+    """How a version came to be: assembled from the assessments entered in the system (born
+    digital), or transcribed from a paper book and certified by the school seal (digitised,
+    docs/digitising.md)."""
+
+    DIGITAL = "digital", _("Digital record")
+    DIGITISED = "digitised", _("Digitised from a paper book")
+
+
+# A digitised copy takes one signature, the school seal's conversion certification.
+DIGITISED_TRANSITIONS: dict[str, set[str]] = {
+    Status.DRAFT: {Status.FROZEN},
+    Status.FROZEN: {Status.ISSUED, Status.SUPERSEDED, Status.REVOKED},
+    Status.ISSUED: {Status.SUPERSEDED, Status.REVOKED},
+    Status.SUPERSEDED: set(),
+    Status.REVOKED: set(),
+}
+
+
 class RecordVersion(models.Model):
     """One school year's document of a record. Content is frozen once it leaves draft."""
 
@@ -83,6 +102,7 @@ class RecordVersion(models.Model):
         "data",
         "assembled_at",
         "assembled_by_id",
+        "origin",
     )
 
     record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="versions")
@@ -113,6 +133,7 @@ class RecordVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.DIGITAL)
 
     class Meta:
         ordering = ["record", "number"]
@@ -129,12 +150,17 @@ class RecordVersion(models.Model):
         return f"{self.issuance_code} v{self.number}"
 
     @property
+    def is_digitised(self) -> bool:
+        return self.origin == Origin.DIGITISED
+
+    @property
     def is_current(self) -> bool:
         return self.status in CURRENT_STATUSES
 
     def transition_to(self, status: str, *, reason: str = "") -> None:
-        """Move to ``status`` if the transition table allows it (the caller saves)."""
-        if status not in TRANSITIONS[self.status]:
+        """Move to ``status`` if the transition table of the version's origin allows it (the caller saves)."""
+        table = DIGITISED_TRANSITIONS if self.origin == Origin.DIGITISED else TRANSITIONS
+        if status not in table.get(self.status, set()):
             raise Conflict(
                 _("A version that is %(current)s cannot become %(target)s.")
                 % {"current": Status(self.status).label, "target": Status(status).label},
@@ -270,3 +296,5 @@ class PaperBook(models.Model):
 
     def __str__(self) -> str:
         return f"{self.book_number} ({self.school_year_id})"
+# The digitisation of paper books (docs/digitising.md) keeps its models in their own module.
+from hocbaso.records.digitising_models import DigitisationRun, DigitisedBook  # noqa: E402, F401

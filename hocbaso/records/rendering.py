@@ -26,6 +26,7 @@ Contracts:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import logging
@@ -54,10 +55,14 @@ RECORD_TEMPLATE = TEMPLATE_DIR / "record.typ"
 # The template of each format, frozen with it: verification re-renders a record's XML and compares
 # it byte for byte with the signed first revision, so a published format's layout never changes
 # (a layout change is a new format). Format 1.0 keeps the template it was issued with.
-TEMPLATES = {"1.0": TEMPLATE_DIR / "record-1.0.typ", "1.1": RECORD_TEMPLATE}
+# Format 1.2 (1.1 with the Digitisation element) shares the current template, whose digitised parts
+# appear only when that element is there (a 1.1 record renders byte for byte as before).
+TEMPLATES = {"1.0": TEMPLATE_DIR / "record-1.0.typ", "1.1": RECORD_TEMPLATE, "1.2": RECORD_TEMPLATE}
 BOOKLET_TEMPLATE = TEMPLATE_DIR / "booklet.typ"
 EMBEDDED_XML_NAME = "hocba.xml"
 SIGNATURE_FIELDS = ("homeroom", "principal", "school")
+DIGITISED_SIGNATURE_FIELDS = ("school",)  # a digitised copy: the school seal's conversion certification
+SCAN_NAME = "ban-quet.pdf"  # the scan of the paper book, attached to a digitised copy
 FIELD_LABELS = {
     "homeroom": "Chữ ký số của giáo viên chủ nhiệm",
     "principal": "Chữ ký số của hiệu trưởng",
@@ -161,6 +166,20 @@ def display_values(data: dict[str, Any]) -> dict[str, Any]:
         "units_line": naming.address_line([u["name"] for u in data["school"]["units"]] + [data["school"]["province"]]),
         "assembled_on_long": _long_date(data["assembled_on"]),
         "dated_on_long": _long_date(year["dated_on"] or data["assembled_on"]),
+        **_digitisation_display(data),
+    }
+
+
+def _digitisation_display(data: dict[str, Any]) -> dict[str, Any]:
+    """The dates of a digitised copy's details, formatted (nothing for other records)."""
+    digitisation = data.get("digitisation")
+    if not digitisation:
+        return {}
+    return {
+        "digitisation": {
+            "original_date": _date(digitisation["original_date"]),
+            "compared_on": _date(digitisation["compared_on"]),
+        }
     }
 
 
@@ -200,7 +219,7 @@ def typst_revision(xml_bytes: bytes, data: dict[str, Any] | None = None) -> tupl
     if data is None:
         data = parse_xml(xml_bytes)
     version = data["format_version"]
-    payload = data if version != "1.1" else upgrade(data)
+    payload = data if version == "1.0" else upgrade(data)
     inputs = {
         "data": json.dumps({**payload, "display": display_values(data)}, ensure_ascii=False),
         "xml": xml_bytes.decode("utf-8"),
@@ -213,8 +232,11 @@ def typst_revision(xml_bytes: bytes, data: dict[str, Any] | None = None) -> tupl
     return pdf, compiler
 
 
-def render_pdf(xml_bytes: bytes, *, draft: bool) -> bytes:
-    """The record PDF of ``xml_bytes`` (see the module docstring)."""
+def render_pdf(xml_bytes: bytes, *, draft: bool, scan: bytes | None = None) -> bytes:
+    """The record PDF of ``xml_bytes`` (see the module docstring). A digitised copy (format 1.2
+    with its Digitisation element) needs ``scan``, the paper book's scan whose SHA-256 the XML
+    names: it is attached (``ban-quet.pdf``, AFRelationship /Source) in the update that adds the
+    one signature field, so the seal's signature covers it (``scan_mismatch`` otherwise)."""
     data = parse_xml(xml_bytes)
     if (data["status"] == "draft") != draft:
         raise RenderError(
@@ -226,21 +248,49 @@ def render_pdf(xml_bytes: bytes, *, draft: bool) -> bytes:
     if draft:
         return pdf
     boxes = json.loads(compiler.query("<sigfield>", field="value", format="json"))
-    return add_signature_fields(pdf, boxes)
+    digitisation = data.get("digitisation")
+    if digitisation is None:
+        return add_signature_fields(pdf, boxes)
+    if scan is None or hashlib.sha256(scan).hexdigest() != digitisation["scan_sha256"]:
+        raise RenderError(_("The scan is not the one the digitised record names."), code="scan_mismatch")
+    return add_signature_fields(pdf, boxes, expected=DIGITISED_SIGNATURE_FIELDS, scan=scan)
 
 
-def add_signature_fields(pdf: bytes, boxes: list[dict[str, Any]]) -> bytes:
-    """Append empty signature fields in one incremental update.
+def _attach_scan(writer: PdfA3IncrementalWriter, scan: bytes) -> None:
+    """The scan as an associated file of the document (PDF/A-3: /AF, AFRelationship /Source)."""
+    from pyhanko.pdf_utils import embed
+
+    stream = embed.EmbeddedFileObject.from_file_data(writer, scan, mime_type="application/pdf")
+    spec = embed.FileSpec(
+        file_spec_string=SCAN_NAME,
+        file_name=SCAN_NAME,
+        embedded_data=stream,
+        description="Bản quét học bạ giấy (PDF/A)",
+        af_relationship=generic.NameObject("/Source"),
+    )
+    embed.embed_file(writer, spec)
+
+
+def add_signature_fields(
+    pdf: bytes,
+    boxes: list[dict[str, Any]],
+    *,
+    expected: tuple[str, ...] = SIGNATURE_FIELDS,
+    scan: bytes | None = None,
+) -> bytes:
+    """Append empty signature fields (and a digitised copy's ``scan``) in one incremental update.
 
     ``boxes`` are ``{"name", "page" (1-based), "x", "y", "w", "h"}`` in pt from the page's top-left
     corner, as the template publishes them; PDF coordinates start bottom-left.
     """
     names = sorted(box["name"] for box in boxes)
-    if names != sorted(SIGNATURE_FIELDS):
+    if names != sorted(expected):
         raise RenderError(
             _("The template placed signature boxes %(names)s.") % {"names": ", ".join(names)}, code="render_failed"
         )
     writer = PdfA3IncrementalWriter(io.BytesIO(pdf))
+    if scan is not None:
+        _attach_scan(writer, scan)
     for box in boxes:
         page_index = box["page"] - 1
         page = writer.find_page_for_modification(page_index)[0].get_object()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from hocbaso.records import paper_views, views
+from hocbaso.records import digitising_views, paper_views, views
 
 app_name = "records"
 urlpatterns = [
@@ -24,4 +24,12 @@ urlpatterns = [
         paper_views.student_pages,
         name="paper_student_pages",
     ),
+    # digitising paper books (docs/digitising.md)
+    path("records/schools/<int:pk>/digitising/", digitising_views.school_books, name="digitising"),
+    path("records/schools/<int:pk>/digitising/scan/", digitising_views.scan_upload, name="digitising_scan"),
+    path("records/digitising/<int:pk>/", digitising_views.book_detail, name="digitised_book"),
+    path("records/digitising/<int:pk>/scan.pdf", digitising_views.book_scan, name="digitised_scan"),
+    path("records/digitising/<int:pk>/transcribe/", digitising_views.book_transcribe, name="digitised_transcribe"),
+    path("records/digitising/<int:pk>/compare/", digitising_views.book_compare, name="digitised_compare"),
+    path("records/digitising/runs/<int:pk>/", digitising_views.run_detail, name="digitising_run"),
 ]

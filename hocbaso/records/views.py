@@ -28,6 +28,7 @@ from hocbaso.core.errors import DomainError
 from hocbaso.core.permissions import requires
 from hocbaso.directory.models import Enrolment, SchoolYear
 from hocbaso.directory.paper import is_paper_year
+from hocbaso.directory.roles import Permission, holds
 from hocbaso.records import actions, permissions, storage
 from hocbaso.records.models import CURRENT_STATUSES, CorrectionRequest, Record, RecordVersion
 from hocbaso.records.permissions import is_records_staff
@@ -239,6 +240,7 @@ def school_records(request: HttpRequest, pk: int) -> HttpResponse:
             "pending": pending,
             "runs": permissions.visible_runs(request.user).filter(school=school).order_by("-created_at")[:5],
             "can_assemble": permissions.can_assemble_school(request.user, school),
+            "can_digitise": holds(request.user, Permission.DIGITISE_RECORDS, school=school),
         },
     )
 

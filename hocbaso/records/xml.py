@@ -37,7 +37,10 @@ from lxml import etree
 from hocbaso.core.errors import ValidationFailed
 
 FORMAT_VERSION = "1.1"
-FORMAT_VERSIONS = ("1.0", "1.1")
+FORMAT_VERSIONS = ("1.0", "1.1", "1.2")
+# Format 1.2 adds the optional Digitisation element; it is written for digitised copies of paper
+# books (records.digitising) — born-digital records stay in FORMAT_VERSION.
+DIGITISED_FORMAT_VERSION = "1.2"
 NAMESPACE = f"urn:hocbaso:record:{FORMAT_VERSION}"
 SCHEMA_DIR = Path(__file__).parent / "schema"
 SCHEMA_PATH = SCHEMA_DIR / f"hocbaso-record-{FORMAT_VERSION}.xsd"
@@ -253,7 +256,25 @@ for _path, _change in [
     (["year", "completion", "promoted"], _after(("decision", "Decision", "str"))),
 ]:
     _CONTENT_1_1 = _replace(_CONTENT_1_1, _path, _change)
-_CONTENT = {"1.0": _CONTENT_1_0, "1.1": _CONTENT_1_1}
+_DIGITISATION = (
+    "digitisation",
+    "Digitisation",
+    (
+        "obj?",
+        [
+            ("book_number", "BookNumber", "str"),
+            ("original_pages", "OriginalPages", "str"),
+            ("original_date", "OriginalDate", "str"),
+            ("scan_sha256", "ScanSha256", "str"),
+            ("scan_pages", "ScanPages", "int"),
+            ("transcribed_by", "TranscribedBy", "str"),
+            ("compared_by", "ComparedBy", "str"),
+            ("compared_on", "ComparedOn", "str"),
+        ],
+    ),
+)
+_CONTENT_1_2 = _replace(_CONTENT_1_1, ["signers"], _after(_DIGITISATION))
+_CONTENT = {"1.0": _CONTENT_1_0, "1.1": _CONTENT_1_1, "1.2": _CONTENT_1_2}
 
 
 def namespace_of(version: str) -> str:
@@ -411,8 +432,8 @@ def parse_xml(xml_bytes: bytes) -> dict[str, Any]:
 def upgrade(data: dict[str, Any]) -> dict[str, Any]:
     """Parsed data of any format in the current (1.1) shape, for display: 1.0 data gets the new
     fields empty (no codes, no summer values, no plan, dated on its assembly day). The stored
-    XML is never rewritten."""
-    if data.get("format_version") == FORMAT_VERSION:
+    XML is never rewritten. Format 1.2 is 1.1 with an optional element more: returned as it is."""
+    if data.get("format_version") in (FORMAT_VERSION, DIGITISED_FORMAT_VERSION):
         return data
     out = copy.deepcopy(data)
     out["school"] = {**out["school"], "department_code": "", "level_code": ""}

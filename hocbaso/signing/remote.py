@@ -169,7 +169,7 @@ def _prepare_item(
         field_name=batch.role,
         certificate=certificate,
         chain=chain,
-        certify=batch.role == SignatureRole.HOMEROOM,
+        certify=workflow.certifies(version, batch.role),
         reason=title,
         **timestamping.kwargs(),
     )

@@ -2,6 +2,9 @@
 
 Order on every version (the transition table of ``records.models``):
 ``frozen`` --homeroom--> ``signed_homeroom`` --principal--> ``signed_principal`` --school--> ``issued``.
+A digitised copy of a paper book (``records.digitising``, origin ``digitised``) takes the school
+seal alone, on ``frozen``: that certification signature is the conversion certification
+(:func:`required_status`; the homeroom teacher and principal signed the paper original).
 
 - ``homeroom``: the homeroom teacher of the version's class, with a personal certificate; the
   PDF signature is the certification signature (DocMDP "fill forms").
@@ -74,7 +77,7 @@ from hocbaso.directory import paper
 from hocbaso.directory.models import Appointment, ClassGroup, Role, SchoolYearSetting, StaffMember
 from hocbaso.directory.roles import Permission, appointments_granting, roles_granting, schools_where, staff_of
 from hocbaso.records import storage
-from hocbaso.records.models import RecordVersion, Status
+from hocbaso.records.models import Origin, RecordVersion, Status
 from hocbaso.signing import attempts, pades, paper_seal, xades
 from hocbaso.signing.backends import (
     CscSource,
@@ -183,6 +186,22 @@ def on_issued(version: RecordVersion, *, by: Any = None) -> None:
         callback(version, by)
 
 
+def required_status(version: RecordVersion, role: str) -> str | None:
+    """The status ``version`` must have to take ``role``'s signature; None when it never takes it
+    (a digitised copy takes only the school seal, on ``frozen``)."""
+    if version.origin == Origin.DIGITISED:
+        return Status.FROZEN if role == SignatureRole.SCHOOL else None
+    return REQUIRED_STATUS[SignatureRole(role)]
+
+
+def certifies(version: RecordVersion, role: str) -> bool:
+    """Whether ``role``'s PDF signature is the certification signature (DocMDP "fill forms"): the
+    homeroom teacher's on a born-digital record, the school seal's on a digitised copy."""
+    if version.origin == Origin.DIGITISED:
+        return role == SignatureRole.SCHOOL
+    return role == SignatureRole.HOMEROOM
+
+
 def next_role(status: str) -> str | None:
     """The signature role a version in ``status`` waits for, or None."""
     for role, required in REQUIRED_STATUS.items():
@@ -266,13 +285,16 @@ def pending_for(user: Any, *, on: dt.date | None = None) -> list[PendingGroup]:
             conditions[school_role] = Q(school_id__in=schools)
     groups: list[PendingGroup] = []
     for role, condition in conditions.items():
-        versions = RecordVersion.objects.filter(condition, status=REQUIRED_STATUS[SignatureRole(role)]).exclude(
-            signature_events__role=role
-        )
+        waiting = Q(status=REQUIRED_STATUS[SignatureRole(role)], origin=Origin.DIGITAL)
+        if role == SignatureRole.SCHOOL:  # digitised copies wait for the seal alone
+            waiting |= Q(status=Status.FROZEN, origin=Origin.DIGITISED)
+        versions = RecordVersion.objects.filter(condition, waiting).exclude(signature_events__role=role)
         paper_years = SchoolYearSetting.objects.filter(
             paper_mode=True, school_id=OuterRef("school_id"), school_year_id=OuterRef("school_year_id")
         )
-        versions = versions.exclude(Exists(paper_years))  # a paper year is signed by hand, never here
+        # a paper year's record is signed by hand, never here; the copies digitised from its paper
+        # books are what the seal certifies here
+        versions = versions.exclude(Exists(paper_years), origin=Origin.DIGITAL)
         if role in PERSONAL_SIGNATURES:  # not what this person already signed in the other personal role
             versions = versions.exclude(
                 pk__in=SignatureEvent.objects.filter(signer=staff, role__in=PERSONAL_SIGNATURES).values("version_id")
@@ -697,7 +719,9 @@ def create_batch(
     if len(known) != len(ids):
         raise NotFound(_("Some of the chosen records do not exist."), code="version_not_found")
     for school_id, year_id in (
-        RecordVersion.objects.filter(pk__in=ids).values_list("school_id", "school_year_id").distinct()
+        RecordVersion.objects.filter(pk__in=ids, origin=Origin.DIGITAL)  # digitised copies: the seal's
+        .values_list("school_id", "school_year_id")
+        .distinct()
     ):
         paper.refuse_if_paper(school_id, year_id, act="signing")
     try:
@@ -790,7 +814,7 @@ def sign_item(
         pdf_in,
         field_name=role,
         signer=kit.pdf_signer,
-        certify=role == SignatureRole.HOMEROOM,
+        certify=certifies(version, role),
         reason=title,
         location=version.school.name,
         qr_text=paper_text(version, kit) if role == SignatureRole.SCHOOL else None,
@@ -848,8 +872,14 @@ def ready_to_sign(item: SigningBatchItem, batch: SigningBatch) -> tuple[RecordVe
         with transaction.atomic():
             finish_item(item, ItemOutcome.SKIPPED, "already_signed", str(_("Already signed for this role.")))
         return None
-    paper.refuse_if_paper(version.school_id, version.school_year_id, act="signing")
-    required = REQUIRED_STATUS[SignatureRole(role)]
+    if version.origin == Origin.DIGITAL:  # a digitised copy of a paper year is sealed here
+        paper.refuse_if_paper(version.school_id, version.school_year_id, act="signing")
+    required = required_status(version, role)
+    if required is None:
+        raise SigningOutOfOrder(
+            _("A copy digitised from a paper book is certified by the school seal only."),
+            code="digitised_seal_only",
+        )
     if version.status != required:
         raise SigningOutOfOrder(
             _("This record is “%(status)s”; it cannot take the %(role)s signature now.")
@@ -955,7 +985,7 @@ def refuse_paper_year_locked(version: RecordVersion) -> None:
         .filter(school_id=version.school_id, school_year_id=version.school_year_id)
         .first()
     )
-    if setting is not None and setting.paper_mode:
+    if setting is not None and setting.paper_mode and version.origin == Origin.DIGITAL:
         paper.refuse_if_paper(version.school_id, version.school_year_id, act="signing")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
@@ -72,6 +72,11 @@ class DocumentOut(Schema):
     completion: str | None = None
     school_code: str | None = None
     sealed_on: str | None = None
+    digitised: bool = False
+    book_number: str | None = None
+    original_date: str | None = None
+    compared_by: str | None = None
+    scan_sha256: str | None = None
 
 
 class ReportOut(Schema):
@@ -132,6 +137,20 @@ def verify_code(request: HttpRequest, code: str) -> dict[str, Any]:
         return _answer(registry.verify_code(code), VerificationChannel.API)
     except DomainError as exc:
         raise _worded_error(exc) from None
+
+
+@public
+@router.get(
+    "/code/{code}/scan",
+    auth=None,
+    summary="The paper book's scan (PDF/A) of a digitised copy",
+    response={200: None, 404: None},
+    openapi_extra={"responses": {200: {"description": "The scan", "content": {"application/pdf": {}}}}},
+)
+def verify_scan(request: HttpRequest, code: str) -> HttpResponse:
+    """The scan attached to the digitised copy issued under ``code``; 404 for any other code."""
+    _limit(request)
+    return views.scan_response(code)
 
 
 @public

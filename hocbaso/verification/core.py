@@ -17,8 +17,11 @@ The work is split in two so the server can cache the expensive half:
   log (inclusion against a signed tree head); it is cheap.
 
 The offline checks of a file also cover the order of the signatures (homeroom → principal →
-school) and the homeroom teacher's certification signature. Registry answers used offline come
-in a *verification packet* signed by the deployment's log key (:func:`open_packet`).
+school) and the homeroom teacher's certification signature. A digitised copy of a paper book (XML
+format 1.2 with its Digitisation element) needs instead the school seal alone, as the certification
+signature (the conversion certification), and the attached scan whose SHA-256 the XML names
+(:func:`digitised_checks`); its facts say it is a digitised copy, of which book, compared by whom.
+Registry answers used offline come in a *verification packet* signed by the deployment's log key (:func:`open_packet`).
 
 This module imports ``hocbaso.signing.pades``/``xades`` and ``hocbaso.records.xml``/``rendering``,
 which import pyHanko, signxml, lxml, typst and only ``django.utils`` helpers that need no
@@ -46,6 +49,8 @@ Outcome = Literal["valid", "invalid", "cannot_determine"]
 CheckStatus = Literal["passed", "failed", "not_checked"]
 
 ROLES = ("homeroom", "principal", "school")
+DIGITISED_ROLES = ("school",)  # a digitised copy: the school seal's conversion certification only
+SCAN_NAME = "ban-quet.pdf"  # the paper book's scan attached to a digitised copy (records.rendering)
 # Appointments are dated in Vietnam's local time (UTC+7, no daylight saving).
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 # pyHanko modification levels that a later signature or archive timestamp may legitimately cause.
@@ -173,6 +178,19 @@ MESSAGES: dict[str, str] = {
     ),
     "no_input": _("Give a record file, or the text of a printed copy's seal (--paper)."),
     "rate_limited": _("Too many verifications; wait a minute."),
+    "digitised_certified": _(
+        "A copy digitised from a paper book: the school's seal alone certifies the conversion, "
+        "and nothing but signatures may follow it."
+    ),
+    "digitised_certification_missing": _(
+        "The school's seal is not the certification signature a digitised copy requires."
+    ),
+    "digitised_extra_signature": _(
+        "A digitised copy carries only the school's seal, yet it has other signatures (%(roles)s)."
+    ),
+    "scan_attached": _("The scan of the paper book is attached and is the one the data names."),
+    "scan_missing": _("The scan of the paper book the data names is not attached."),
+    "scan_mismatch": _("The attached scan is not the one the data names (it was replaced)."),
     # Displayed facts: the values a forger would change, shown next to the verdict on every channel.
     "fact_result": _("Year result"),
     "fact_completion": _("Completion"),
@@ -184,6 +202,11 @@ MESSAGES: dict[str, str] = {
     "completion_primary": _("Completed primary school"),
     "completion_grade": _("Completed the grade"),
     "completion_none": _("Not completed"),
+    "fact_kind": _("Kind of document"),
+    "fact_digitised": _(
+        "Digitised copy of the paper book no. %(book)s dated %(date)s (not a digitally born record); "
+        "compared with the scan by %(by)s, certified by the school's seal"
+    ),
 }
 
 
@@ -227,6 +250,12 @@ def facts_shown(facts: DocumentFacts | None, translate: Callable[[str], str] = _
                 text_of(f"completion_{facts.completion}", translate=translate),
             )
         )
+    if facts.digitised:
+        day = facts.original_date or ""
+        with contextlib.suppress(ValueError):
+            day = dt.date.fromisoformat(day).strftime("%d/%m/%Y")
+        params = {"book": facts.book_number or "?", "date": day, "by": facts.compared_by or "?"}
+        shown.append((text_of("fact_kind", translate=translate), text_of("fact_digitised", params, translate)))
     return shown
 
 
@@ -594,6 +623,11 @@ class DocumentFacts:
     school_code: str | None = None
     sealed_on: str | None = None  # a paper seal's sealing day (YYYY-MM-DD)
     verify_url: str | None = None  # where the record says it is verified (its deployment)
+    digitised: bool = False  # a copy digitised from a paper book (not a digitally born record)
+    book_number: str | None = None  # the paper book's number (digitised copies)
+    original_date: str | None = None  # the paper original's date (YYYY-MM-DD)
+    compared_by: str | None = None  # who compared scan and transcription
+    scan_sha256: str | None = None  # the attached scan the data names
 
 
 @dataclass(frozen=True)
@@ -723,6 +757,7 @@ def _facts(
     student = data.get("student") or {}
     year = data.get("year") or {}
     school = data.get("school") or {}
+    digitisation = data.get("digitisation") or {}
     return DocumentFacts(
         kind=kind,
         sha256=sha,
@@ -739,6 +774,11 @@ def _facts(
         completion=completion_of(year.get("completion")),
         school_code=school.get("code"),
         verify_url=data.get("verify_url"),
+        digitised=bool(digitisation),
+        book_number=digitisation.get("book_number"),
+        original_date=digitisation.get("original_date"),
+        compared_by=digitisation.get("compared_by"),
+        scan_sha256=digitisation.get("scan_sha256"),
     )
 
 
@@ -909,25 +949,67 @@ def _examine_pdf(document: bytes, trust: TrustStore) -> Findings:
                     reasons=tuple(report.reasons),
                 )
             )
-    signed_roles = {s.role for s in signatures}  # plain str: findings are pickled into the cache
-    missing = [role for role in ROLES if role not in signed_roles]
-    checks.append(
-        Check("signatures_complete", "failed", "signature_missing", {"roles": ", ".join(missing)})
-        if missing
-        else Check("signatures_complete", "passed", "signatures_complete")
-    )
-    checks.extend(order_checks(order))
     xml = _embedded_xml(document, reader)
+    data = _parsed(xml) if xml is not None else None
+    digitisation = (data or {}).get("digitisation")
+    if digitisation:
+        checks.extend(digitised_checks(signatures, order))
+        checks.append(_scan_check(document, digitisation))
+    else:
+        checks.append(_complete_check(signatures, ROLES))
+        checks.extend(order_checks(order))
     if xml is None:
         checks.append(Check("embedded_xml", "failed", "xml_missing"))
         return Findings(_facts("pdf", document, None), tuple(checks), tuple(signatures))
     checks.append(Check("embedded_xml", "passed", "xml_present"))
     schema = _xml_schema_check(xml)
     checks.append(schema)
-    data = _parsed(xml)
     if schema.status == "passed":
         checks.append(_shows_xml_check(document, xml, data))
     return Findings(_facts("pdf", document, xml, data), tuple(checks), tuple(signatures))
+
+
+def _complete_check(signatures: Sequence[SignatureInfo], roles: Sequence[str]) -> Check:
+    signed_roles = {s.role for s in signatures}  # plain str: findings are pickled into the cache
+    missing = [role for role in roles if role not in signed_roles]
+    if missing:
+        return Check("signatures_complete", "failed", "signature_missing", {"roles": ", ".join(missing)})
+    return Check("signatures_complete", "passed", "signatures_complete")
+
+
+def digitised_checks(signatures: Sequence[SignatureInfo], order: Sequence[tuple[str, int, Any]]) -> list[Check]:
+    """A digitised copy carries the school seal and no personal signature (the homeroom teacher and
+    the principal signed the paper original); the seal is the certification signature (DocMDP: only
+    signatures and archive timestamps may follow). ``order``: as for :func:`order_checks`; empty for
+    an XML file (XAdES has no certification level)."""
+    signed = {s.role for s in signatures}
+    if "school" not in signed:
+        return [Check("signatures_complete", "failed", "signature_missing", {"roles": "school"})]
+    extra = sorted(role for role in signed if role != "school")
+    if extra:
+        return [Check("signatures_complete", "failed", "digitised_extra_signature", {"roles": ", ".join(extra)})]
+    if not order:
+        return [Check("signatures_complete", "passed", "digitised_certified")]
+    levels = {role: level for role, _revision, level in order}
+    certified = getattr(levels.get("school"), "value", None) == 2  # MDPPerm.FILL_FORMS
+    return [
+        Check("signatures_complete", "passed", "digitised_certified")
+        if certified
+        else Check("certification", "failed", "digitised_certification_missing")
+    ]
+
+
+def _scan_check(document: bytes, digitisation: dict[str, Any]) -> Check:
+    """The scan the XML names (by SHA-256) is attached to the PDF (``SCAN_NAME``)."""
+    from hocbaso.records import rendering
+
+    try:
+        scan = rendering.extract_embedded_xml(document, name=SCAN_NAME)
+    except Exception:  # EmbeddedXmlMissing: no such attachment, or an unreadable file
+        return Check("scan", "failed", "scan_missing")
+    if hashlib.sha256(scan).hexdigest() != digitisation.get("scan_sha256"):
+        return Check("scan", "failed", "scan_mismatch")
+    return Check("scan", "passed", "scan_attached")
 
 
 def _embedded_xml(document: bytes, reader: Any = None) -> bytes | None:
@@ -990,13 +1072,11 @@ def _examine_xml(document: bytes, trust: TrustStore) -> Findings:
     if schema.status == "passed":
         xml_checks, signatures = signed_xml_checks(document, trust)
         checks.extend(xml_checks)
-        missing = [role for role in ROLES if role not in {s.role for s in signatures}]
-        checks.append(
-            Check("signatures_complete", "failed", "signature_missing", {"roles": ", ".join(missing)})
-            if missing
-            else Check("signatures_complete", "passed", "signatures_complete")
-        )
-        checks.extend(order_checks([(s.role, i, None) for i, s in enumerate(signatures)], certification=False))
+        if (_parsed(document) or {}).get("digitisation"):
+            checks.extend(digitised_checks(signatures, ()))
+        else:
+            checks.append(_complete_check(signatures, ROLES))
+            checks.extend(order_checks([(s.role, i, None) for i, s in enumerate(signatures)], certification=False))
     return Findings(
         _facts("xml", document, document if schema.status == "passed" else None), tuple(checks), tuple(signatures)
     )

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from hocbaso.directory.models import Appointment
 from hocbaso.records import issuance, storage
-from hocbaso.records.models import RecordVersion, Status
+from hocbaso.records.models import Origin, RecordVersion, Status
 from hocbaso.signing import workflow
 from hocbaso.signing.models import SignatureEvent, SigningCredential
 from hocbaso.verification import core
@@ -305,6 +305,23 @@ def document_for_code(code: str) -> bytes | None:
     if version is None:
         return None
     return storage.get(version.signed_pdf_name, version.signed_pdf_sha256)
+
+
+def scan_for_code(code: str) -> bytes | None:
+    """The paper book's scan attached to the digitised copy issued under ``code`` (None for any
+    other code, or a copy not yet certified): whoever presents the code may view it, as they may
+    view the copy that carries it."""
+    version = (
+        RecordVersion.objects.filter(issuance_code=code, origin=Origin.DIGITISED)
+        .exclude(signed_pdf_name="")
+        .exclude(status__in=(Status.DRAFT, Status.FROZEN))
+        .select_related("digitised_book")
+        .first()
+    )
+    book = getattr(version, "digitised_book", None) if version is not None else None
+    if book is None:
+        return None
+    return storage.get(book.scan_name, book.scan_sha256)
 
 
 def log(report: core.Report, *, channel: str) -> None:

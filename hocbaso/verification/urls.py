@@ -11,4 +11,5 @@ urlpatterns = [
     path("verify/trust-bundle.json", views.trust_bundle, name="trust-bundle"),
     path("verify/tree-head.json", views.tree_head, name="tree-head"),
     path("verify/<str:code>", views.verify_code, name="code"),
+    path("verify/<str:code>/scan.pdf", views.verify_scan, name="scan"),
 ]

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -166,6 +166,28 @@ def verify_code(request: HttpRequest, code: str) -> HttpResponse:
         return _form(request, error=str(messages.text(exc.code)), error_code=exc.code, code=code, status=400)
     channel = VerificationChannel.QR if request.GET.get("src") != "form" else VerificationChannel.CODE
     return _result(request, report, channel=channel)
+
+
+@public
+@require_GET
+@rate_limited
+def verify_scan(request: HttpRequest, code: str) -> HttpResponse:
+    """``/verify/<code>/scan.pdf``: the paper book's scan of a digitised copy, for whoever holds its code."""
+    return scan_response(code)
+
+
+def scan_response(code: str) -> HttpResponse:
+    """The scan of the digitised copy issued under ``code`` as an inline PDF; 404 for any other code."""
+    try:
+        canonical = issuance.check_code(code)
+    except DomainError:
+        raise Http404 from None
+    scan = registry.scan_for_code(canonical)
+    if scan is None:
+        raise Http404
+    response = HttpResponse(scan, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="ban-quet-{canonical}.pdf"'
+    return response
 
 
 @public

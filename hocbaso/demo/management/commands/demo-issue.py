@@ -22,6 +22,9 @@ class Command(BaseCommand):
         from hocbaso.demo import transfers
 
         transfers.make(issuing.digital_schools(), say=self.stdout.write)
+        from hocbaso.demo import digitising
+
+        digitising.load(say=self.stdout.write)  # An Vĩnh's two digitised paper books
         self.stdout.write(
             f"Demo records {issuing.YEAR}: {result.frozen} frozen, {result.issued} issued "
             f"of {result.students} students, in {time.monotonic() - started:.0f} s."
