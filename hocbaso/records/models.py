@@ -296,5 +296,7 @@ class PaperBook(models.Model):
 
     def __str__(self) -> str:
         return f"{self.book_number} ({self.school_year_id})"
+
+
 # The digitisation of paper books (docs/digitising.md) keeps its models in their own module.
 from hocbaso.records.digitising_models import DigitisationRun, DigitisedBook  # noqa: E402, F401
