@@ -63,3 +63,7 @@ api.add_router("/signing", signing_router)
 from hocbaso.api.transfers import router as transfers_router  # noqa: E402
 
 api.add_router("/transfers", transfers_router)
+
+from hocbaso.api.reports import router as reports_router  # noqa: E402
+
+api.add_router("/reports", reports_router)

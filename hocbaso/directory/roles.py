@@ -65,6 +65,7 @@ class Permission(StrEnum):
     VIEW_ASSESSMENTS = "view_assessments"  # ratings, scores, comments, summaries, year results
     VIEW_RECORDS = "view_records"  # record versions and their PDF/XML files
     READ_AUDIT = "read_audit"  # the school's audit log
+    VIEW_REPORTS = "view_reports"  # the reporting dashboards and periodic reports: counts only
     # acting
     MANAGE_STUDENTS = "manage_students"  # add and change students, enrol them
     APPOINT_STAFF = "appoint_staff"  # appoint the school's teachers and clerk
@@ -94,11 +95,14 @@ class Permission(StrEnum):
 
 P = Permission
 
-READING = frozenset({P.VIEW_SCHOOL, P.VIEW_CLASS, P.VIEW_STUDENTS, P.VIEW_ASSESSMENTS, P.VIEW_RECORDS, P.READ_AUDIT})
+READING = frozenset(
+    {P.VIEW_SCHOOL, P.VIEW_CLASS, P.VIEW_STUDENTS, P.VIEW_ASSESSMENTS, P.VIEW_RECORDS, P.READ_AUDIT, P.VIEW_REPORTS}
+)
 SCHOOL_LEVEL = frozenset(
     {
         P.VIEW_SCHOOL,
         P.READ_AUDIT,
+        P.VIEW_REPORTS,
         P.MANAGE_STUDENTS,
         P.APPOINT_STAFF,
         P.MANAGE_ENTRY,
@@ -112,6 +116,7 @@ PERSONAL_DATA = frozenset({P.VIEW_STUDENTS, P.VIEW_ASSESSMENTS, P.VIEW_RECORDS})
 _SCHOOL_READING = frozenset({P.VIEW_SCHOOL, P.VIEW_CLASS, P.VIEW_STUDENTS, P.VIEW_ASSESSMENTS, P.VIEW_RECORDS})
 _HEAD = _SCHOOL_READING | {
     P.READ_AUDIT,
+    P.VIEW_REPORTS,
     P.MANAGE_STUDENTS,
     P.MANAGE_ENTRY,
     P.ASSEMBLE_CLASS,
@@ -142,7 +147,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.SUBJECT_TEACHER: frozenset(
         {P.VIEW_SCHOOL, P.VIEW_CLASS, P.VIEW_STUDENTS, P.VIEW_ASSESSMENTS, P.ENTER_SUBJECT_ASSESSMENTS}
     ),
-    Role.UNIT_OFFICER: frozenset({P.VIEW_SCHOOL, P.VIEW_CLASS}),
+    Role.UNIT_OFFICER: frozenset({P.VIEW_SCHOOL, P.VIEW_CLASS, P.VIEW_REPORTS}),
 }
 
 # The operator (superuser): every reading permission and the operator's own duties (appointments);
@@ -305,6 +310,24 @@ def classes_where(user: Any, permission: Permission, *, on: dt.date | None = Non
     for school_id, window in schools:
         condition |= Q(school_id=school_id) & window.years()
     return ClassGroup.objects.filter(condition)
+
+
+def schools_in_year(user: Any, permission: Permission, school_year: Any, *, on: dt.date | None = None) -> QuerySet[School]:
+    """Schools whose ``school_year`` ``user`` may read with the school-level ``permission``: the
+    dated scope of :func:`classes_where`, asked of whole schools (so a school with no class yet
+    counts too). An officer of a district abolished on 30/6/2025 gets its schools for 2024-2025
+    and none for 2025-2026."""
+    if is_operator(user):
+        return School.objects.all() if permission in OPERATOR else School.objects.none()
+    day = on or clock.today()
+    schools, _classes = _reach(user, permission, day)
+    ids = {
+        school
+        for school, window in schools
+        if (window.last is None or school_year.start_date <= window.last)
+        and (window.first is None or school_year.end_date >= window.first)
+    }
+    return School.objects.filter(pk__in=ids)
 
 
 def students_where(user: Any, permission: Permission, *, on: dt.date | None = None) -> QuerySet[Student]:
