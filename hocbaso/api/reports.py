@@ -15,6 +15,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from hocbaso.core.errors import NotFound, PermissionRefused, ValidationFailed
@@ -115,20 +116,20 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 def _reader(request: HttpRequest) -> None:
     if not holds(request.user, Permission.VIEW_REPORTS):
-        raise PermissionRefused("You do not read reports.", code="forbidden")
+        raise PermissionRefused(_("You do not read reports."), code="forbidden")
 
 
 def _year(request: HttpRequest, code: str | None) -> SchoolYear:
     years = permissions.years_for(request.user)
     found = years[0] if years and not code else next((y for y in years if y.code == code), None)
     if found is None:
-        raise NotFound("No school year with this code is visible to you.", code="year_unknown", field="year")
+        raise NotFound(_("No school year with this code is visible to you."), code="year_unknown", field="year")
     return found
 
 
 def _point(point: str) -> str:
     if point not in figures.POINTS:
-        raise ValidationFailed("Unknown assessment point.", code="point_unknown", field="point")
+        raise ValidationFailed(_("Unknown assessment point."), code="point_unknown", field="point")
     return point
 
 
@@ -139,7 +140,7 @@ def unit_figures(request: HttpRequest, unit_id: int, year: str | None = None, po
     school_year, point = _year(request, year), _point(point)
     unit = AdministrativeUnit.objects.filter(pk=unit_id).first()
     if unit is None or not permissions.can_view_unit(request.user, unit, school_year):
-        raise NotFound("No unit with this id is visible to you.", code="not_found", field="unit_id")
+        raise NotFound(_("No unit with this id is visible to you."), code="not_found", field="unit_id")
     report = figures.unit_report(unit, school_year, point, scope=permissions.schools_in_scope(request.user, school_year))
     return {
         "unit_id": unit.pk,
@@ -176,7 +177,7 @@ def school_figures(
     school_year, point = _year(request, year), _point(point)
     school = School.objects.filter(pk=school_id).first()
     if school is None or not permissions.can_view_school(request.user, school, school_year):
-        raise NotFound("No school with this id is visible to you.", code="not_found", field="school_id")
+        raise NotFound(_("No school with this id is visible to you."), code="not_found", field="school_id")
     report = figures.school_report(school, school_year, point)
     return {
         "school_id": school.pk,
@@ -201,7 +202,7 @@ def class_figures(request: HttpRequest, class_id: int, point: str = "year_end") 
     point = _point(point)
     found = ClassGroup.objects.select_related("school", "school_year").filter(pk=class_id).first()
     if found is None or not permissions.can_view_class(request.user, found):
-        raise NotFound("No class with this id is visible to you.", code="not_found", field="class_id")
+        raise NotFound(_("No class with this id is visible to you."), code="not_found", field="class_id")
     row = figures.class_counts(found, point)
     return {
         "class_id": found.pk,
