@@ -134,14 +134,18 @@ def _point(point: str) -> str:
 
 
 @router.get("/units/{unit_id}", response={200: UnitFiguresOut, **ERRORS})
-def unit_figures(request: HttpRequest, unit_id: int, year: str | None = None, point: str = "year_end") -> dict[str, Any]:
+def unit_figures(
+    request: HttpRequest, unit_id: int, year: str | None = None, point: str = "year_end"
+) -> dict[str, Any]:
     """A unit's figures: its total, each unit directly below it, each school below it in the caller's scope."""
     _reader(request)
     school_year, point = _year(request, year), _point(point)
     unit = AdministrativeUnit.objects.filter(pk=unit_id).first()
     if unit is None or not permissions.can_view_unit(request.user, unit, school_year):
         raise NotFound(_("No unit with this id is visible to you."), code="not_found", field="unit_id")
-    report = figures.unit_report(unit, school_year, point, scope=permissions.schools_in_scope(request.user, school_year))
+    report = figures.unit_report(
+        unit, school_year, point, scope=permissions.schools_in_scope(request.user, school_year)
+    )
     return {
         "unit_id": unit.pk,
         "unit": unit.name,

@@ -312,7 +312,9 @@ def classes_where(user: Any, permission: Permission, *, on: dt.date | None = Non
     return ClassGroup.objects.filter(condition)
 
 
-def schools_in_year(user: Any, permission: Permission, school_year: Any, *, on: dt.date | None = None) -> QuerySet[School]:
+def schools_in_year(
+    user: Any, permission: Permission, school_year: Any, *, on: dt.date | None = None
+) -> QuerySet[School]:
     """Schools whose ``school_year`` ``user`` may read with the school-level ``permission``: the
     dated scope of :func:`classes_where`, asked of whole schools (so a school with no class yet
     counts too). An officer of a district abolished on 30/6/2025 gets its schools for 2024-2025

@@ -50,15 +50,17 @@ def progress_bars(title: str, rows: Sequence[tuple[str, int, int]], legend: tupl
     return _svg(24 + max(1, len(rows)) * row_h + 4, title, "".join(parts))
 
 
-def stacked_results(title: str, rows: Sequence[tuple[int, Sequence[int]]], labels: Sequence[str], grade_label: str) -> SafeString:
+def stacked_results(
+    title: str, rows: Sequence[tuple[int, Sequence[int]]], labels: Sequence[str], grade_label: str
+) -> SafeString:
     """One stacked bar per grade (HTXS, HTT, HT, CHT), each segment labelled with its count."""
     label_w, bar_w, row_h = 80, WIDTH - 80 - 10, 30
     parts = []
     for index, label in enumerate(labels):
-        x = label_w + index * 110
+        left = label_w + index * 110
         parts.append(
-            f'<rect x="{x}" y="4" width="12" height="10" fill="{RESULT_COLOURS[index]}" stroke="#333"/>'
-            f'<text x="{x + 16}" y="13">{escape(label)}</text>'
+            f'<rect x="{left}" y="4" width="12" height="10" fill="{RESULT_COLOURS[index]}" stroke="#333"/>'
+            f'<text x="{left + 16}" y="13">{escape(label)}</text>'
         )
     for row, (grade, values) in enumerate(rows):
         y = 24 + row * row_h
@@ -74,8 +76,9 @@ def stacked_results(title: str, rows: Sequence[tuple[int, Sequence[int]]], label
                     f'<rect x="{x:.1f}" y="{y + 2}" width="{width:.1f}" height="24" fill="{colour}" stroke="#333"/>'
                 )
                 if width >= 18:
+                    centre = x + width / 2
                     parts.append(
-                        f'<text x="{x + width / 2:.1f}" y="{y + 18}" text-anchor="middle" fill="{text_colour}">{value}</text>'
+                        f'<text x="{centre:.1f}" y="{y + 18}" text-anchor="middle" fill="{text_colour}">{value}</text>'
                     )
             x += width
     return _svg(24 + max(1, len(rows)) * row_h + 4, title, "".join(parts))
@@ -112,5 +115,7 @@ def backlog_line(title: str, series: Sequence[tuple[dt.date, int]], empty: str) 
         f'<polyline points="{" ".join(points)}" fill="none" stroke="{ENTERED}" stroke-width="2.5"/>',
     ]
     end_x, end_y = xy(last, series[-1][1])
-    parts.append(f'<text x="{end_x - 4:.1f}" y="{max(top + 10, end_y - 6):.1f}" text-anchor="end">{series[-1][1]}</text>')
+    parts.append(
+        f'<text x="{end_x - 4:.1f}" y="{max(top + 10, end_y - 6):.1f}" text-anchor="end">{series[-1][1]}</text>'
+    )
     return _svg(height, title, "".join(parts))

@@ -72,7 +72,9 @@ def lines_of(report: Report, *, school: bool) -> list[Line]:
             grades.setdefault(row.grade, Counts()).add(row.counts)
         for grade in sorted(grades):
             found.append(Line(_("Grade %(grade)d") % {"grade": grade}, grades[grade], 1))
-            found += [Line(_("Class %(name)s") % {"name": r.name}, r.counts, 2) for r in report.rows if r.grade == grade]
+            found += [
+                Line(_("Class %(name)s") % {"name": r.name}, r.counts, 2) for r in report.rows if r.grade == grade
+            ]
         return found
     for unit, counts in report.children:
         found.append(Line(unit.name if unit is not None else _("Linked to the unit itself"), counts, 1))
@@ -161,4 +163,3 @@ def to_pdf(report: Report, subject: str, *, school: bool) -> bytes:
     pdf = compiler.compile(format="pdf", sys_inputs={"data": json.dumps(data, ensure_ascii=False)})
     assert isinstance(pdf, bytes)
     return pdf
-

@@ -112,7 +112,8 @@ class Counts:
     def as_dict(self) -> dict[str, Any]:
         found: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "results"}
         found["results"] = {
-            str(grade): {result: counter.get(result, 0) for result in RESULTS} for grade, counter in sorted(self.results.items())
+            str(grade): {result: counter.get(result, 0) for result in RESULTS}
+            for grade, counter in sorted(self.results.items())
         }
         return found
 
@@ -202,7 +203,7 @@ def compute(
     classes = ClassGroup.objects.filter(school_id__in=ids, school_year=school_year)
     rows: dict[int, Row] = {}
     if by_class:
-        for pk, name, grade, school_id in classes.values_list("pk", "name", "grade", "school_id"):
+        for pk, name, grade in classes.values_list("pk", "name", "grade"):
             rows[pk] = Row(pk, name, grade=grade)
     else:
         for pk, name, code in School.objects.filter(pk__in=ids).values_list("pk", "name", "code"):
@@ -280,7 +281,12 @@ def compute(
         .values_list(version_key, "f", "h", "p", "i")
     ):
         counts = row(pk)
-        counts.frozen, counts.signed_homeroom, counts.signed_principal, counts.issued = frozen, homeroom, principal, issued
+        counts.frozen, counts.signed_homeroom, counts.signed_principal, counts.issued = (
+            frozen,
+            homeroom,
+            principal,
+            issued,
+        )
 
     # blocked: results missing / year page missing, for children still in the class without a version
     still_in = Exists(
@@ -314,9 +320,7 @@ def compute(
 
     day = min(today, school_year.end_date)
     on_day = Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-    homeroom = Exists(
-        Appointment.objects.filter(on_day, class_group_id=OuterRef("pk"), role=Role.HOMEROOM_TEACHER)
-    )
+    homeroom = Exists(Appointment.objects.filter(on_day, class_group_id=OuterRef("pk"), role=Role.HOMEROOM_TEACHER))
     for pk, n in (
         classes.annotate(has=homeroom)
         .values(class_key)
@@ -326,9 +330,7 @@ def compute(
         row(pk).missing_appointment += n
     if not by_class:
         head = Exists(
-            Appointment.objects.filter(
-                on_day, school_id=OuterRef("pk"), role__in=[Role.PRINCIPAL, Role.VICE_PRINCIPAL]
-            )
+            Appointment.objects.filter(on_day, school_id=OuterRef("pk"), role__in=[Role.PRINCIPAL, Role.VICE_PRINCIPAL])
         )
         for pk in School.objects.filter(pk__in=ids).annotate(has=head).filter(has=False).values_list("pk", flat=True):
             row(pk).missing_appointment += 1
@@ -459,18 +461,20 @@ def backlog(school_ids: QuerySet[School] | Iterable[int], school_year: SchoolYea
     ids: Any = school_ids.values("pk") if isinstance(school_ids, QuerySet) else list(school_ids)
     versions = RecordVersion.objects.filter(school_id__in=ids, school_year=school_year).exclude(status=Status.DRAFT)
     delta: Counter[dt.date] = Counter()
-    for day, n in versions.annotate(d=TruncDate("assembled_at")).values("d").annotate(n=Count("pk")).values_list("d", "n"):
+    for day, n in (
+        versions.annotate(d=TruncDate("assembled_at")).values("d").annotate(n=Count("pk")).values_list("d", "n")
+    ):
         delta[day] += n
     sealed = SignatureEvent.objects.filter(
         version__school_id__in=ids, version__school_year=school_year, role=SignatureRole.SCHOOL
     )
     for day, n in sealed.annotate(d=TruncDate("signed_at")).values("d").annotate(n=Count("pk")).values_list("d", "n"):
         delta[day] -= n
-    withdrawn = versions.filter(status__in=[Status.SUPERSEDED, Status.REVOKED], status_changed_at__isnull=False).exclude(
-        signature_events__role=SignatureRole.SCHOOL
-    )
-    for day, n in withdrawn.annotate(d=TruncDate("status_changed_at")).values("d").annotate(n=Count("pk")).values_list(
-        "d", "n"
+    withdrawn = versions.filter(
+        status__in=[Status.SUPERSEDED, Status.REVOKED], status_changed_at__isnull=False
+    ).exclude(signature_events__role=SignatureRole.SCHOOL)
+    for day, n in (
+        withdrawn.annotate(d=TruncDate("status_changed_at")).values("d").annotate(n=Count("pk")).values_list("d", "n")
     ):
         delta[day] -= n
     series: list[tuple[dt.date, int]] = []

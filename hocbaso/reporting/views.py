@@ -97,7 +97,11 @@ def index(request: HttpRequest) -> HttpResponse:
     units = permissions.home_units(request.user)
     schools = list(permissions.home_schools(request.user))
     if len(units) + len(schools) == 1:
-        target = reverse("reporting:unit", args=[units[0].pk]) if units else reverse("reporting:school", args=[schools[0].pk])
+        target = (
+            reverse("reporting:unit", args=[units[0].pk])
+            if units
+            else reverse("reporting:school", args=[schools[0].pk])
+        )
         return redirect(target)
     return render(request, "reporting/index.html", {"units": units, "schools": schools})
 
@@ -137,7 +141,9 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
         "child_lines": child_lines,
         "school_lines": school_lines,
         "columns": columns(),
-        "parent": found.parent if found.parent and permissions.can_view_unit(request.user, found.parent, year) else None,
+        "parent": found.parent
+        if found.parent and permissions.can_view_unit(request.user, found.parent, year)
+        else None,
         "runs": ReportRun.objects.filter(unit=found, school_year=year)[:5],
         **_selectors(permissions.years_for(request.user), year, point),
         **_charts(report, series, rows_label=_("school")),
@@ -199,7 +205,9 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reporting/class.html", context)
 
 
-def _start(request: HttpRequest, *, unit: AdministrativeUnit | None = None, school: School | None = None) -> HttpResponse:
+def _start(
+    request: HttpRequest, *, unit: AdministrativeUnit | None = None, school: School | None = None
+) -> HttpResponse:
     years = permissions.years_for(request.user)
     year = next((y for y in years if y.code == request.POST.get("year")), None)
     subject: Any = unit if unit is not None else school

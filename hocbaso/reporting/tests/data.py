@@ -67,7 +67,9 @@ def _version(student: Any, class_group: ClassGroup, status: str, *, number: int 
     )
 
 
-def _cell(student: Any, class_group: ClassGroup, point: str, kind: str, code: str, rating: str = "", score: Any = None) -> None:
+def _cell(
+    student: Any, class_group: ClassGroup, point: str, kind: str, code: str, rating: str = "", score: Any = None
+) -> None:
     AssessmentEntry.objects.create(
         student=student,
         school_year=class_group.school_year,
@@ -83,11 +85,17 @@ def _cell(student: Any, class_group: ClassGroup, point: str, kind: str, code: st
 
 def _year(student: Any, class_group: ClassGroup, result: str, days_absent: int | None) -> None:
     StudentYear.objects.create(
-        student=student, school_year=class_group.school_year, class_group=class_group, result=result, days_absent=days_absent
+        student=student,
+        school_year=class_group.school_year,
+        class_group=class_group,
+        result=result,
+        days_absent=days_absent,
     )
 
 
-def _credential(staff: Any, label: str, not_after: dt.datetime, *, active: bool = True, school: School | None = None) -> SigningCredential:
+def _credential(
+    staff: Any, label: str, not_after: dt.datetime, *, active: bool = True, school: School | None = None
+) -> SigningCredential:
     return SigningCredential.objects.create(
         staff=staff,
         kind=CredentialKind.PKCS12,

@@ -143,7 +143,9 @@ def test_legacy_district_year(data: Data) -> None:
 
 def test_scope_narrows_a_unit_report(data: Data) -> None:
     w = data.world
-    report = figures.unit_report(w.province, w.year, "mid1", scope=w.school_b.__class__.objects.filter(pk=w.school_b.pk))
+    report = figures.unit_report(
+        w.province, w.year, "mid1", scope=w.school_b.__class__.objects.filter(pk=w.school_b.pk)
+    )
     assert [r.pk for r in report.rows] == [w.school_b.pk]
     assert report.total.schools == 1
 

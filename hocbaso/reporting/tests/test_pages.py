@@ -18,7 +18,16 @@ from hocbaso.testing import World
 
 pytestmark = pytest.mark.django_db
 
-CHILDREN = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Đỗ Thị Giang", "Phạm Văn Dũng", "Vũ Thị Hoa", "Ngô Văn Lan", "Võ Thị Em"]
+CHILDREN = [
+    "Nguyễn Văn An",
+    "Trần Thị Bình",
+    "Lê Văn Cường",
+    "Đỗ Thị Giang",
+    "Phạm Văn Dũng",
+    "Vũ Thị Hoa",
+    "Ngô Văn Lan",
+    "Võ Thị Em",
+]
 
 
 @pytest.fixture
