@@ -119,8 +119,8 @@ def _reader(request: HttpRequest) -> None:
         raise PermissionRefused(_("You do not read reports."), code="forbidden")
 
 
-def _year(request: HttpRequest, code: str | None) -> SchoolYear:
-    years = permissions.years_for(request.user)
+def _year(scope: permissions.Scope, code: str | None) -> SchoolYear:
+    years = scope.years
     found = years[0] if years and not code else next((y for y in years if y.code == code), None)
     if found is None:
         raise NotFound(_("No school year with this code is visible to you."), code="year_unknown", field="year")
@@ -139,13 +139,12 @@ def unit_figures(
 ) -> dict[str, Any]:
     """A unit's figures: its total, each unit directly below it, each school below it in the caller's scope."""
     _reader(request)
-    school_year, point = _year(request, year), _point(point)
+    scope = permissions.Scope(request.user)
+    school_year, point = _year(scope, year), _point(point)
     unit = AdministrativeUnit.objects.filter(pk=unit_id).first()
-    if unit is None or not permissions.can_view_unit(request.user, unit, school_year):
+    if unit is None or not scope.can_view_unit(unit, school_year):
         raise NotFound(_("No unit with this id is visible to you."), code="not_found", field="unit_id")
-    report = figures.unit_report(
-        unit, school_year, point, scope=permissions.schools_in_scope(request.user, school_year)
-    )
+    report = figures.unit_report(unit, school_year, point, scope=scope.schools(school_year))
     return {
         "unit_id": unit.pk,
         "unit": unit.name,
@@ -178,9 +177,10 @@ def school_figures(
 ) -> dict[str, Any]:
     """A school's figures and its classes'."""
     _reader(request)
-    school_year, point = _year(request, year), _point(point)
+    scope = permissions.Scope(request.user)
+    school_year, point = _year(scope, year), _point(point)
     school = School.objects.filter(pk=school_id).first()
-    if school is None or not permissions.can_view_school(request.user, school, school_year):
+    if school is None or not scope.has_school(school, school_year):
         raise NotFound(_("No school with this id is visible to you."), code="not_found", field="school_id")
     report = figures.school_report(school, school_year, point)
     return {

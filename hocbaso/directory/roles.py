@@ -312,23 +312,39 @@ def classes_where(user: Any, permission: Permission, *, on: dt.date | None = Non
     return ClassGroup.objects.filter(condition)
 
 
+def school_windows(user: Any, permission: Permission, *, on: dt.date | None = None) -> dict[int, list[Window]] | None:
+    """School → the windows of school years through which ``user`` holds the school-level
+    ``permission`` (the dated scope of :func:`classes_where`, asked of whole schools, so a school
+    with no class yet counts too); None for the operator holding it everywhere. One pass over the
+    appointments: callers asking about several years (reporting) ask this once."""
+    if is_operator(user):
+        return None if permission in OPERATOR else {}
+    found: dict[int, list[Window]] = {}
+    schools, _classes = _reach(user, permission, on or clock.today())
+    for school, window in schools:
+        found.setdefault(school, []).append(window)
+    return found
+
+
+def window_reaches(window: Window, start: dt.date, end: dt.date) -> bool:
+    """Whether ``window`` overlaps the school year [start, end]."""
+    return (window.last is None or start <= window.last) and (window.first is None or end >= window.first)
+
+
 def schools_in_year(
     user: Any, permission: Permission, school_year: Any, *, on: dt.date | None = None
 ) -> QuerySet[School]:
-    """Schools whose ``school_year`` ``user`` may read with the school-level ``permission``: the
-    dated scope of :func:`classes_where`, asked of whole schools (so a school with no class yet
-    counts too). An officer of a district abolished on 30/6/2025 gets its schools for 2024-2025
-    and none for 2025-2026."""
-    if is_operator(user):
-        return School.objects.all() if permission in OPERATOR else School.objects.none()
-    day = on or clock.today()
-    schools, _classes = _reach(user, permission, day)
-    ids = {
+    """Schools whose ``school_year`` ``user`` may read with the school-level ``permission``. An
+    officer of a district abolished on 30/6/2025 gets its schools for 2024-2025 and none for
+    2025-2026."""
+    windows = school_windows(user, permission, on=on)
+    if windows is None:
+        return School.objects.all()
+    ids = [
         school
-        for school, window in schools
-        if (window.last is None or school_year.start_date <= window.last)
-        and (window.first is None or school_year.end_date >= window.first)
-    }
+        for school, found in windows.items()
+        if any(window_reaches(w, school_year.start_date, school_year.end_date) for w in found)
+    ]
     return School.objects.filter(pk__in=ids)
 
 

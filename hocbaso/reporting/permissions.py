@@ -2,25 +2,84 @@
 vice-principals for their school, unit officers for the schools linked to their unit or a unit
 below it (dated: an ended appointment or link reaches only the years it overlapped), the operator
 for all. Teachers, clerks and families never. Everything here is counts: no page, file or API
-answer of this app names a child."""
+answer of this app names a child.
+
+:class:`Scope` reads the person's appointments once and answers for every year, so a page asking
+about several years and schools does not walk the unit tree again for each.
+"""
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from django.db.models import QuerySet
 
 from hocbaso.directory.models import AdministrativeUnit, ClassGroup, Role, School, SchoolYear
-from hocbaso.directory.roles import Permission, appointments_granting, holds, is_operator, rule, schools_in_year
+from hocbaso.directory.roles import (
+    Permission,
+    appointments_granting,
+    holds,
+    is_operator,
+    rule,
+    school_windows,
+    window_reaches,
+)
 from hocbaso.reporting import figures
 from hocbaso.reporting.models import ReportRun
 
 may_view_reports = rule(Permission.VIEW_REPORTS)
 
 
+class Scope:
+    """The schools, per school year, whose figures ``user`` reads."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self.windows = school_windows(user, Permission.VIEW_REPORTS)
+
+    @property
+    def everything(self) -> bool:
+        return self.windows is None
+
+    def school_ids(self, school_year: SchoolYear) -> set[int] | None:
+        """The schools read in ``school_year``; None means every school (the operator)."""
+        if self.windows is None:
+            return None
+        start, end = school_year.start_date, school_year.end_date
+        return {pk for pk, found in self.windows.items() if any(window_reaches(w, start, end) for w in found)}
+
+    def schools(self, school_year: SchoolYear) -> QuerySet[School]:
+        ids = self.school_ids(school_year)
+        return School.objects.all() if ids is None else School.objects.filter(pk__in=ids)
+
+    def has_school(self, school: School, school_year: SchoolYear) -> bool:
+        ids = self.school_ids(school_year)
+        return ids is None or school.pk in ids
+
+    @cached_property
+    def years(self) -> list[SchoolYear]:
+        """The school years with at least one school read, newest first."""
+        return [y for y in SchoolYear.objects.order_by("-code") if self.everything or self.school_ids(y)]
+
+    def reaches_unit(self, unit: AdministrativeUnit) -> bool:
+        """``user`` reads the figures of ``unit`` in some year (the operator: every unit)."""
+        return self.everything or holds(self.user, Permission.VIEW_REPORTS, unit=unit)
+
+    def can_view_unit(self, unit: AdministrativeUnit, school_year: SchoolYear) -> bool:
+        """``user`` reaches ``unit`` and its schools in ``school_year`` (a unit with no school that
+        year is open to those who reach it: an empty page)."""
+        if self.everything:
+            return True
+        if not self.reaches_unit(unit):
+            return False
+        under = set(figures.schools_under(unit, school_year))
+        return not under or bool(under & (self.school_ids(school_year) or set()))
+
+
 def schools_in_scope(user: Any, school_year: SchoolYear) -> QuerySet[School]:
     """Schools whose ``school_year`` figures ``user`` may read."""
-    return schools_in_year(user, Permission.VIEW_REPORTS, school_year)
+    return Scope(user).schools(school_year)
 
 
 def home_units(user: Any) -> list[AdministrativeUnit]:
@@ -48,27 +107,19 @@ def home_schools(user: Any) -> QuerySet[School]:
 
 def years_for(user: Any) -> list[SchoolYear]:
     """The school years with at least one school ``user`` may read, newest first."""
-    return [year for year in SchoolYear.objects.order_by("-code") if schools_in_scope(user, year).exists()]
+    return Scope(user).years
 
 
 def reaches_unit(user: Any, unit: AdministrativeUnit) -> bool:
-    """``user`` reads the figures of ``unit`` in some year (the operator: every unit)."""
-    return is_operator(user) or holds(user, Permission.VIEW_REPORTS, unit=unit)
+    return Scope(user).reaches_unit(unit)
 
 
 def can_view_unit(user: Any, unit: AdministrativeUnit, school_year: SchoolYear) -> bool:
-    """``user`` reaches ``unit`` and its schools in ``school_year`` (a unit with no school that year
-    is open to those who reach it, an empty page)."""
-    if is_operator(user):
-        return True
-    if not reaches_unit(user, unit):
-        return False
-    under = set(figures.schools_under(unit, school_year))
-    return not under or schools_in_scope(user, school_year).filter(pk__in=under).exists()
+    return Scope(user).can_view_unit(unit, school_year)
 
 
 def can_view_school(user: Any, school: School, school_year: SchoolYear) -> bool:
-    return schools_in_scope(user, school_year).filter(pk=school.pk).exists()
+    return Scope(user).has_school(school, school_year)
 
 
 def can_view_class(user: Any, class_group: ClassGroup) -> bool:
@@ -76,8 +127,7 @@ def can_view_class(user: Any, class_group: ClassGroup) -> bool:
 
 
 def can_see_run(user: Any, run: ReportRun) -> bool:
-    if is_operator(user):
-        return True
+    scope = Scope(user)
     if run.unit is not None:
-        return can_view_unit(user, run.unit, run.school_year)
-    return run.school is not None and can_view_school(user, run.school, run.school_year)
+        return scope.can_view_unit(run.unit, run.school_year)
+    return run.school is not None and scope.has_school(run.school, run.school_year)

@@ -110,11 +110,11 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def unit(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_object_or_404(AdministrativeUnit, pk=pk)
-    year, point = _choose(request, permissions.years_for(request.user))
-    if not permissions.can_view_unit(request.user, found, year):
+    scope = permissions.Scope(request.user)
+    year, point = _choose(request, scope.years)
+    if not scope.can_view_unit(found, year):
         raise Http404
-    scope = permissions.schools_in_scope(request.user, year)
-    report = figures.unit_report(found, year, point, scope=scope)
+    report = figures.unit_report(found, year, point, scope=scope.schools(year))
     series = figures.backlog([r.pk for r in report.rows], year)
     query = f"?year={year.code}&point={point}"
     child_lines = [
@@ -145,14 +145,15 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
         if found.parent and permissions.can_view_unit(request.user, found.parent, year)
         else None,
         "runs": ReportRun.objects.filter(unit=found, school_year=year)[:5],
-        **_selectors(permissions.years_for(request.user), year, point),
+        **_selectors(scope.years, year, point),
         **_charts(report, series, rows_label=_("school")),
     }
     return render(request, "reporting/unit.html", context)
 
 
 def _school_years(user: Any, school: School) -> list[SchoolYear]:
-    return [y for y in permissions.years_for(user) if permissions.can_view_school(user, school, y)]
+    scope = permissions.Scope(user)
+    return [y for y in scope.years if scope.has_school(school, y)]
 
 
 @requires(may_view_reports)
