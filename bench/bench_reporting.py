@@ -69,7 +69,9 @@ def _synthetic_schools(count: int) -> int:
     )
 
     year = SchoolYear.objects.get(code="2025-2026")
-    communes = list(AdministrativeUnit.objects.filter(kind__in=[UnitKind.COMMUNE, UnitKind.WARD]).values_list("pk", flat=True))
+    communes = list(
+        AdministrativeUnit.objects.filter(kind__in=[UnitKind.COMMUNE, UnitKind.WARD]).values_list("pk", flat=True)
+    )
     schools = School.objects.bulk_create(
         [School(code=f"BENCH{n:05d}", name=f"Trường thử {n:05d}") for n in range(count)], batch_size=1000
     )
@@ -89,7 +91,9 @@ def _synthetic_schools(count: int) -> int:
     )
     students = Student.objects.bulk_create(
         [
-            Student(school_id=cg.school_id, full_name=f"Học Sinh {cg.pk} {n}", gender=1, date_of_birth=dt.date(2017, 1, 1))
+            Student(
+                school_id=cg.school_id, full_name=f"Học Sinh {cg.pk} {n}", gender=1, date_of_birth=dt.date(2017, 1, 1)
+            )
             for cg in classes
             for n in range(30)
         ],
@@ -102,7 +106,13 @@ def _synthetic_schools(count: int) -> int:
     )
     StudentYear.objects.bulk_create(
         [
-            StudentYear(student=st, school_year=year, class_group=cg, result=("htxs", "htt", "ht", "cht")[st.pk % 4], days_absent=0)
+            StudentYear(
+                student=st,
+                school_year=year,
+                class_group=cg,
+                result=("htxs", "htt", "ht", "cht")[st.pk % 4],
+                days_absent=0,
+            )
             for st, cg in pairs
         ],
         batch_size=5000,
