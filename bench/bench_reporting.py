@@ -4,7 +4,7 @@ whole page), and the province roll-up built as the background task does (figures
 The demo's directory and assessments are loaded; record versions are then written in bulk (no
 files, statuses spread over frozen … issued, with signature times) for every year result, so the
 record figures have rows to count. ``BENCH_SCHOOLS=N`` adds N synthetic schools of 10 classes × 30
-pupils (each with a year result and a version) to see how the figures grow.
+pupils (each with its year-end ratings, a year result and a version) to see how the figures grow.
 
 Run: ``HOCBASO_DEMO=1 .venv/bin/python bench/bench_reporting.py`` (a fresh SQLite database in a
 temporary directory); with ``BENCH_KEEP_DATABASE_URL=1 DATABASE_URL=…`` on PostgreSQL.
@@ -117,6 +117,31 @@ def _synthetic_schools(count: int) -> int:
         ],
         batch_size=5000,
     )
+    from hocbaso.assessments.catalogue import grade_catalogue
+    from hocbaso.assessments.models import AssessmentEntry
+    from hocbaso.core import clock
+
+    now = clock.now()
+    items = {g: [(i.kind, i.code) for i in grade_catalogue(year.code, g).items if not i.optional] for g in range(1, 6)}
+    batch: list[AssessmentEntry] = []
+    for st, cg in pairs:  # every year-end rating of a pupil (the cells the dashboard scans)
+        for kind, code in items[cg.grade]:
+            batch.append(
+                AssessmentEntry(
+                    student=st,
+                    school_year=year,
+                    class_group=cg,
+                    point="year_end",
+                    item_kind=kind,
+                    item_code=code,
+                    rating="T" if kind == "subject" else "Đ",
+                    updated_at=now,
+                )
+            )
+        if len(batch) >= 20000:
+            AssessmentEntry.objects.bulk_create(batch)
+            batch = []
+    AssessmentEntry.objects.bulk_create(batch)
     return len(students)
 
 

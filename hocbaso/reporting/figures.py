@@ -439,11 +439,7 @@ def school_report(school: School, school_year: SchoolYear, point: str) -> Report
     classes = compute([school.pk], school_year, point, by_class=True)
     total = own[school.pk].counts if school.pk in own else Counts()
     ordered = sorted(classes.values(), key=lambda r: (r.grade, r.name))
-    report = Report(school_year, point, deadline_of(school_year, point), total, ordered)
-    report.children = []
-    if school.pk in own:
-        report.total.schools = 1
-    return report
+    return Report(school_year, point, deadline_of(school_year, point), total, ordered)
 
 
 def class_counts(class_group: ClassGroup, point: str) -> Row:
