@@ -16,7 +16,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from hocbaso.core.errors import NotFound, PermissionRefused, ValidationFailed
 from hocbaso.directory.models import AdministrativeUnit, ClassGroup, School, SchoolYear
@@ -24,6 +24,19 @@ from hocbaso.directory.roles import Permission, holds
 from hocbaso.reporting import figures, permissions
 
 router = Router(tags=["reports"])
+
+
+YEAR_HELP = "School year, e.g. 2025-2026; default: the newest year the caller reads."
+POINT_HELP = "Assessment point: mid1 (GHK1), end1 (CHK1), mid2 (GHK2) or year_end (CN)."
+
+
+class FiguresQuery(Schema):
+    year: str | None = Field(None, description=YEAR_HELP)
+    point: str = Field("year_end", description=POINT_HELP)
+
+
+class PointQuery(Schema):
+    point: str = Field("year_end", description=POINT_HELP)
 
 
 class ErrorOut(Schema):
@@ -134,13 +147,11 @@ def _point(point: str) -> str:
 
 
 @router.get("/units/{unit_id}", response={200: UnitFiguresOut, **ERRORS})
-def unit_figures(
-    request: HttpRequest, unit_id: int, year: str | None = None, point: str = "year_end"
-) -> dict[str, Any]:
+def unit_figures(request: HttpRequest, unit_id: int, query: Query[FiguresQuery]) -> dict[str, Any]:
     """A unit's figures: its total, each unit directly below it, each school below it in the caller's scope."""
     _reader(request)
     scope = permissions.Scope(request.user)
-    school_year, point = _year(scope, year), _point(point)
+    school_year, point = _year(scope, query.year), _point(query.point)
     unit = AdministrativeUnit.objects.filter(pk=unit_id).first()
     if unit is None or not scope.can_view_unit(unit, school_year):
         raise NotFound(_("No unit with this id is visible to you."), code="not_found", field="unit_id")
@@ -172,13 +183,11 @@ def unit_figures(
 
 
 @router.get("/schools/{school_id}", response={200: SchoolFiguresOut, **ERRORS})
-def school_figures(
-    request: HttpRequest, school_id: int, year: str | None = None, point: str = "year_end"
-) -> dict[str, Any]:
+def school_figures(request: HttpRequest, school_id: int, query: Query[FiguresQuery]) -> dict[str, Any]:
     """A school's figures and its classes'."""
     _reader(request)
     scope = permissions.Scope(request.user)
-    school_year, point = _year(scope, year), _point(point)
+    school_year, point = _year(scope, query.year), _point(query.point)
     school = School.objects.filter(pk=school_id).first()
     if school is None or not scope.has_school(school, school_year):
         raise NotFound(_("No school with this id is visible to you."), code="not_found", field="school_id")
@@ -200,10 +209,10 @@ def school_figures(
 
 
 @router.get("/classes/{class_id}", response={200: ClassFiguresOut, **ERRORS})
-def class_figures(request: HttpRequest, class_id: int, point: str = "year_end") -> dict[str, Any]:
+def class_figures(request: HttpRequest, class_id: int, query: Query[PointQuery]) -> dict[str, Any]:
     """A class's counts (never its pupils, ratings or comments)."""
     _reader(request)
-    point = _point(point)
+    point = _point(query.point)
     found = ClassGroup.objects.select_related("school", "school_year").filter(pk=class_id).first()
     if found is None or not permissions.can_view_class(request.user, found):
         raise NotFound(_("No class with this id is visible to you."), code="not_found", field="class_id")
