@@ -159,9 +159,12 @@ def deadline_of(school_year: SchoolYear, point: str) -> dt.date:
     return getattr(school_year, DEADLINE_FIELD[Point(point)])
 
 
-def _cell_conditions(school_year: SchoolYear, point: str, grades: Iterable[int]) -> tuple[Q, Q, dict[int, int]]:
+def _cell_conditions(
+    school_year: SchoolYear, point: str, grades: Iterable[int], classes: QuerySet[ClassGroup]
+) -> tuple[Q, Q, dict[int, int]]:
     """(condition on rated cells, condition on scored cells, cells per student by grade) from the
-    curriculum in force for the year."""
+    curriculum in force for the year. The grade is asked through the class ids of ``classes`` of
+    that grade (a subquery), so the cells are read through their class index without a join."""
     rated = Q(pk__in=[])
     scored = Q(pk__in=[])
     per_student: dict[int, int] = {}
@@ -171,12 +174,13 @@ def _cell_conditions(school_year: SchoolYear, point: str, grades: Iterable[int])
         competencies = [i.code for i in catalogue.competencies]
         tests = [code for code in subjects if catalogue.has_test(code, point)]
         per_student[grade] = len(subjects) + len(competencies) + len(tests)
-        rated |= Q(class_group__grade=grade) & (
+        of_grade = Q(class_group_id__in=classes.filter(grade=grade).values("pk"))
+        rated |= of_grade & (
             Q(item_kind=ItemKind.SUBJECT, item_code__in=subjects)
             | Q(item_kind=ItemKind.COMPETENCY, item_code__in=competencies)
         )
         if tests:
-            scored |= Q(class_group__grade=grade, item_kind=ItemKind.SUBJECT, item_code__in=tests)
+            scored |= of_grade & Q(item_kind=ItemKind.SUBJECT, item_code__in=tests)
     return rated, scored, per_student
 
 
@@ -232,21 +236,21 @@ def compute(
     ):
         students[(pk, grade)] = n
         row(pk).students += n
-    rated, scored, per_student = _cell_conditions(school_year, point, {g for _k, g in students})
+    rated, scored, per_student = _cell_conditions(school_year, point, {g for _k, g in students}, classes)
     for (pk, grade), n in students.items():
         row(pk).cells_expected += n * per_student.get(grade, 0)
-    entries = AssessmentEntry.objects.filter(
-        school_year=school_year, point=point, class_group__school_id__in=ids, class_group__school_year=school_year
-    )
-    for pk, n_rated, n_scored in (
-        entries.values(key)
+    # the point's cells, read through the (class, point) index and counted per class, then per school
+    school_of_class = dict(classes.values_list("pk", "school_id"))
+    entries = AssessmentEntry.objects.filter(class_group_id__in=classes.values("pk"), point=point)
+    for class_id, n_rated, n_scored in (
+        entries.values("class_group_id")
         .annotate(
             r=Count("pk", filter=rated & ~Q(rating="")),
             s=Count("pk", filter=scored & Q(score__isnull=False)),
         )
-        .values_list(key, "r", "s")
+        .values_list("class_group_id", "r", "s")
     ):
-        row(pk).cells_entered += n_rated + n_scored
+        row(class_id if by_class else school_of_class.get(class_id)).cells_entered += n_rated + n_scored
 
     # entry windows (per school) and paper mode
     open_schools = set(
@@ -259,7 +263,7 @@ def compute(
             "school_id", flat=True
         )
     )
-    school_of = dict(classes.values_list("pk", "school_id")) if by_class else {pk: pk for pk in rows}
+    school_of = school_of_class if by_class else {pk: pk for pk in rows}
     for pk, r in rows.items():
         r.window_open = school_of.get(pk) in open_schools
         r.paper_mode = school_of.get(pk) in paper
