@@ -82,6 +82,12 @@ OBJECTS = {
     "supervision/follow-ups/": "follow_up",  # its open follow-up
     "move": "move",  # mark_done
     "role": "guide",  # the homeroom teacher's guide
+    "reports/units/": "unit",  # commune 1 (school A since 1/7/2025)
+    "reports/schools/": "school",
+    "reports/classes/": "class",
+    "reports/runs/": "report_run",  # commune 1's roll-up of 2025-2026, finished with its files
+    "unit_id": "unit",
+    "school_id": "school",
 }
 
 ROWS: dict[str, str] = {
@@ -292,6 +298,22 @@ ROWS: dict[str, str] = {
     "GET guides/mine/": "login: anonymous | ok: rest",
     "GET guides/<slug:role>/": "ok: rest",
     "GET guides/<slug:role>/pdf/": "ok: rest",
+    # reporting (hocbaso/reporting/tests/test_pages.py): counts only, view_reports; teachers, clerks, families refused
+    "GET reports/": "ok: heads principal_b officers operator | login: anonymous | 403: rest",
+    "GET reports/units/<int:pk>/": "ok: officer province_officer operator | 404: heads principal_b officer2 district_officer | login: anonymous | 403: rest",
+    "GET reports/units/<int:pk>/generate/": "405: heads principal_b officers operator | login: anonymous | 403: rest",
+    "POST reports/units/<int:pk>/generate/": "ok: officer province_officer operator | 404: heads principal_b officer2 district_officer | login: anonymous | 403: rest",
+    # the abolished district's officer reads school A's 2024-2025 (the default year for them), never 2025-2026
+    "GET reports/schools/<int:pk>/": "ok: heads officer district_officer province_officer operator | 404: principal_b officer2 | login: anonymous | 403: rest",
+    "GET reports/schools/<int:pk>/generate/": "405: heads principal_b officers operator | login: anonymous | 403: rest",
+    "POST reports/schools/<int:pk>/generate/": "ok: heads officer district_officer province_officer operator | 404: principal_b officer2 | login: anonymous | 403: rest",
+    "GET reports/classes/<int:pk>/": "ok: heads officer province_officer operator | 404: principal_b officer2 district_officer | login: anonymous | 403: rest",
+    "GET reports/classes/<int:pk>/ [past]": "ok: heads officer district_officer province_officer operator | 404: principal_b officer2 | login: anonymous | 403: rest",
+    "GET reports/runs/<int:pk>/": "ok: officer province_officer operator | 404: heads principal_b officer2 district_officer | login: anonymous | 403: rest",
+    "GET reports/runs/<int:pk>/<str:kind>/": "ok: officer province_officer operator | 404: heads principal_b officer2 district_officer | login: anonymous | 403: rest",
+    "GET /api/v1/reports/units/{unit_id}": "ok: officer province_officer operator | 404: heads principal_b officer2 district_officer | login: anonymous | 403: rest",
+    "GET /api/v1/reports/schools/{school_id}": "ok: heads officer district_officer province_officer operator | 404: principal_b officer2 | login: anonymous | 403: rest",
+    "GET /api/v1/reports/classes/{class_id}": "ok: heads officer province_officer operator | 404: principal_b officer2 district_officer | login: anonymous | 403: rest",
 }
 
 # Request bodies (form fields, or the JSON object of an API operation) for rows whose view reads its
@@ -330,4 +352,6 @@ BODIES: dict[str, dict[str, Any]] = {
         "authorisation": "x",
     },
     "POST paper-mode/": {"school": "{school}", "year": "{year}", "paper_mode": "1", "reason": "Thiếu thiết bị"},
+    "POST reports/units/<int:pk>/generate/": {"year": "2025-2026", "point": "mid1"},
+    "POST reports/schools/<int:pk>/generate/": {"year": "2025-2026", "point": "mid1"},
 }

@@ -284,7 +284,28 @@ def _objects(world: Any, past: Any) -> dict[str, dict[str, str]]:
         uploaded_at=clock.now(),
     )
     digitising_run = DigitisationRun.objects.create(school=world.school_a, requested_by=world.users["clerk"])
+    from hocbaso.reporting import tasks as report_tasks
+    from hocbaso.reporting.models import ReportRun
+
+    xlsx_name, xlsx_hash = report_tasks.store(b"matrix xlsx", ".xlsx")
+    pdf_name, pdf_hash = report_tasks.store(b"%PDF-matrix", ".pdf")
+    report_run = ReportRun.objects.create(
+        kind=ReportRun.Kind.UNIT_ROLLUP,
+        unit=world.commune1,
+        school_year=world.year,
+        point="mid1",
+        state=ReportRun.State.FINISHED,
+        total=3,
+        done=3,
+        xlsx_name=xlsx_name,
+        xlsx_sha256=xlsx_hash,
+        pdf_name=pdf_name,
+        pdf_sha256=pdf_hash,
+        created_at=clock.now(),
+    )
     common = {
+        "unit": str(world.commune1.pk),
+        "report_run": str(report_run.pk),
         "book": str(book.pk),
         "digitising_run": str(digitising_run.pk),
         "department": str(department.pk),

@@ -67,6 +67,7 @@ class Permission(StrEnum):
     READ_AUDIT = "read_audit"  # the school's audit log
     VIEW_READINESS = "view_readiness"  # a school's declared conditions (computers, certificates, training)
     VIEW_SUPERVISION = "view_supervision"  # supervision visits about a school and their follow-ups
+    VIEW_REPORTS = "view_reports"  # the reporting dashboards and periodic reports: counts only
     # acting
     MANAGE_STUDENTS = "manage_students"  # add and change students, enrol them
     APPOINT_STAFF = "appoint_staff"  # appoint the school's teachers and clerk
@@ -117,12 +118,14 @@ READING = frozenset(
         P.READ_AUDIT,
         P.VIEW_READINESS,
         P.VIEW_SUPERVISION,
+        P.VIEW_REPORTS,
     }
 )
 SCHOOL_LEVEL = frozenset(
     {
         P.VIEW_SCHOOL,
         P.READ_AUDIT,
+        P.VIEW_REPORTS,
         P.MANAGE_STUDENTS,
         P.APPOINT_STAFF,
         P.MANAGE_ENTRY,
@@ -144,6 +147,7 @@ PERSONAL_DATA = frozenset({P.VIEW_STUDENTS, P.VIEW_ASSESSMENTS, P.VIEW_RECORDS, 
 _SCHOOL_READING = frozenset({P.VIEW_SCHOOL, P.VIEW_CLASS, P.VIEW_STUDENTS, P.VIEW_ASSESSMENTS, P.VIEW_RECORDS})
 _HEAD = _SCHOOL_READING | {
     P.READ_AUDIT,
+    P.VIEW_REPORTS,
     P.MANAGE_STUDENTS,
     P.MANAGE_ENTRY,
     P.ASSEMBLE_CLASS,
@@ -199,6 +203,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
         {
             P.VIEW_SCHOOL,
             P.VIEW_CLASS,
+            P.VIEW_REPORTS,
             P.VIEW_READINESS,
             P.VIEW_SUPERVISION,
             P.RECORD_SUPERVISION,
@@ -374,6 +379,42 @@ def classes_where(user: Any, permission: Permission, *, on: dt.date | None = Non
     for school_id, window in schools:
         condition |= Q(school_id=school_id) & window.years()
     return ClassGroup.objects.filter(condition)
+
+
+def school_windows(user: Any, permission: Permission, *, on: dt.date | None = None) -> dict[int, list[Window]] | None:
+    """School → the windows of school years through which ``user`` holds the school-level
+    ``permission`` (the dated scope of :func:`classes_where`, asked of whole schools, so a school
+    with no class yet counts too); None for the operator holding it everywhere. One pass over the
+    appointments: callers asking about several years (reporting) ask this once."""
+    if is_operator(user):
+        return None if permission in OPERATOR else {}
+    found: dict[int, list[Window]] = {}
+    schools, _classes = _reach(user, permission, on or clock.today())
+    for school, window in schools:
+        found.setdefault(school, []).append(window)
+    return found
+
+
+def window_reaches(window: Window, start: dt.date, end: dt.date) -> bool:
+    """Whether ``window`` overlaps the school year [start, end]."""
+    return (window.last is None or start <= window.last) and (window.first is None or end >= window.first)
+
+
+def schools_in_year(
+    user: Any, permission: Permission, school_year: Any, *, on: dt.date | None = None
+) -> QuerySet[School]:
+    """Schools whose ``school_year`` ``user`` may read with the school-level ``permission``. An
+    officer of a district abolished on 30/6/2025 gets its schools for 2024-2025 and none for
+    2025-2026."""
+    windows = school_windows(user, permission, on=on)
+    if windows is None:
+        return School.objects.all()
+    ids = [
+        school
+        for school, found in windows.items()
+        if any(window_reaches(w, school_year.start_date, school_year.end_date) for w in found)
+    ]
+    return School.objects.filter(pk__in=ids)
 
 
 def students_where(user: Any, permission: Permission, *, on: dt.date | None = None) -> QuerySet[Student]:

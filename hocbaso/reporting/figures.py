@@ -1,0 +1,490 @@
+"""The reporting figures: counts per school (or per class of one school) for a school year and an
+assessment point, and their roll-up up the dated unit tree.
+
+Every figure comes from a fixed number of aggregate queries, whatever the number of schools or
+classes (``GROUP BY`` school or class, never a query per school): a province of 180,000 pupils
+and a million record versions is one pass over each table. No figure carries a child's name, ID,
+rating, score or comment — officers read these (``docs/reporting.md`` defines each figure).
+
+- **cells**: a student's rating of each required subject, activity, quality and competency of
+  the grade at the point, plus each test score the curriculum's test matrix has at that point;
+  *entered* counts the filled ones of the class's cells, *expected* is students × cells per
+  student of the grade (optional subjects are not expected and not counted).
+- **records** (year level): current versions (frozen), of which signed by the homeroom teacher,
+  signed by the principal, issued (sealed) — each count includes the later stages.
+- **blocked**: students whose year result is not computed (missing cells), students with a
+  result whose year page lacks the days absent (missing year page) — both only while the student
+  has no current version —, classes without a homeroom teacher and schools without a principal
+  or vice-principal on the day (missing appointment), the school's active certificates already
+  expired (expired certificate).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
+
+from hocbaso.assessments.catalogue import grade_catalogue
+from hocbaso.assessments.models import AssessmentEntry, EntryWindow, ItemKind, Point, StudentYear, YearResult
+from hocbaso.core import clock
+from hocbaso.directory.models import (
+    AdministrativeUnit,
+    Appointment,
+    ClassGroup,
+    Enrolment,
+    Role,
+    School,
+    SchoolUnitLink,
+    SchoolYear,
+    SchoolYearSetting,
+)
+from hocbaso.records.models import CURRENT_STATUSES, CorrectionRequest, RecordVersion, Status
+from hocbaso.signing.models import SignatureEvent, SignatureRole, SigningCredential
+
+POINTS = (Point.MID1, Point.END1, Point.MID2, Point.YEAR_END)
+DEADLINE_FIELD = {
+    Point.MID1: "mid_term1_deadline",
+    Point.END1: "end_term1_deadline",
+    Point.MID2: "mid_term2_deadline",
+    Point.YEAR_END: "year_end_deadline",
+}
+RESULTS = (YearResult.EXCELLENT, YearResult.GOOD, YearResult.COMPLETED, YearResult.NOT_COMPLETED)
+EXPIRING_DAYS = 30
+SIGNED_HOMEROOM = (Status.SIGNED_HOMEROOM, Status.SIGNED_PRINCIPAL, Status.ISSUED)
+SIGNED_PRINCIPAL = (Status.SIGNED_PRINCIPAL, Status.ISSUED)
+
+
+@dataclass
+class Counts:
+    """The additive figures of a class, a school or a unit (sums of its parts)."""
+
+    schools: int = 0
+    paper_schools: int = 0
+    classes: int = 0
+    students: int = 0
+    cells_entered: int = 0
+    cells_expected: int = 0
+    windows_open: int = 0
+    frozen: int = 0
+    signed_homeroom: int = 0
+    signed_principal: int = 0
+    issued: int = 0
+    missing_cells: int = 0
+    missing_year_page: int = 0
+    missing_appointment: int = 0
+    expired_certificates: int = 0
+    expiring_certificates: int = 0
+    corrections_pending: int = 0
+    corrections: int = 0
+    results: dict[int, Counter[str]] = field(default_factory=dict)  # grade → result → students
+
+    def add(self, other: Counts) -> None:
+        for f in fields(self):
+            if f.name != "results":
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        for grade, counter in other.results.items():
+            self.results.setdefault(grade, Counter()).update(counter)
+
+    @property
+    def cells_percent(self) -> int:
+        return _percent(self.cells_entered, self.cells_expected)
+
+    @property
+    def issued_percent(self) -> int:
+        return _percent(self.issued, self.students)
+
+    @property
+    def blocked(self) -> int:
+        return self.missing_cells + self.missing_year_page + self.missing_appointment + self.expired_certificates
+
+    def results_total(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for counter in self.results.values():
+            total.update(counter)
+        return total
+
+    def as_dict(self) -> dict[str, Any]:
+        found: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "results"}
+        found["results"] = {
+            str(grade): {result: counter.get(result, 0) for result in RESULTS}
+            for grade, counter in sorted(self.results.items())
+        }
+        return found
+
+
+def _percent(part: int, whole: int) -> int:
+    return min(100, round(100 * part / whole)) if whole else 0
+
+
+@dataclass
+class Row:
+    """One school (or one class) with its figures; ``window_open``/``deadline`` for the point."""
+
+    pk: int
+    name: str
+    code: str = ""
+    grade: int = 0
+    paper_mode: bool = False
+    window_open: bool = False
+    counts: Counts = field(default_factory=Counts)
+
+
+@dataclass
+class Report:
+    """The figures of one scope (a unit, a school) for a year and a point."""
+
+    school_year: SchoolYear
+    point: str
+    deadline: dt.date
+    total: Counts
+    rows: list[Row]  # schools (unit and school reports: the school's own row) or classes
+    children: list[tuple[AdministrativeUnit | None, Counts]] = field(default_factory=list)
+
+    @property
+    def point_label(self) -> str:
+        return str(Point(self.point).label)
+
+    @property
+    def deadline_passed(self) -> bool:
+        return clock.today() > self.deadline
+
+
+def deadline_of(school_year: SchoolYear, point: str) -> dt.date:
+    return getattr(school_year, DEADLINE_FIELD[Point(point)])
+
+
+def _cell_conditions(
+    school_year: SchoolYear, point: str, grades: Iterable[int], classes: QuerySet[ClassGroup]
+) -> tuple[Q, Q, dict[int, int]]:
+    """(condition on rated cells, condition on scored cells, cells per student by grade) from the
+    curriculum in force for the year. The grade is asked through the class ids of ``classes`` of
+    that grade (a subquery), so the cells are read through their class index without a join."""
+    rated = Q(pk__in=[])
+    scored = Q(pk__in=[])
+    per_student: dict[int, int] = {}
+    for grade in sorted(set(grades)):
+        catalogue = grade_catalogue(school_year.code, grade)
+        subjects = [i.code for i in catalogue.subjects if not i.optional]
+        competencies = [i.code for i in catalogue.competencies]
+        tests = [code for code in subjects if catalogue.has_test(code, point)]
+        per_student[grade] = len(subjects) + len(competencies) + len(tests)
+        of_grade = Q(class_group_id__in=classes.filter(grade=grade).values("pk"))
+        rated |= of_grade & (
+            Q(item_kind=ItemKind.SUBJECT, item_code__in=subjects)
+            | Q(item_kind=ItemKind.COMPETENCY, item_code__in=competencies)
+        )
+        if tests:
+            scored |= of_grade & Q(item_kind=ItemKind.SUBJECT, item_code__in=tests)
+    return rated, scored, per_student
+
+
+def _active_enrolment(school_year: SchoolYear, day: dt.date, prefix: str = "") -> Q:
+    """Enrolments of children still in the class on ``day`` (capped at the year's end)."""
+    day = min(day, school_year.end_date)
+    return Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day})
+
+
+def compute(
+    school_ids: QuerySet[School] | Iterable[int],
+    school_year: SchoolYear,
+    point: str,
+    *,
+    by_class: bool = False,
+    today: dt.date | None = None,
+) -> dict[int, Row]:
+    """Rows keyed by school (or, ``by_class``, by class) with their counts, in a fixed number of
+    aggregate queries. ``school_ids`` may be a queryset of schools (kept as a subquery)."""
+    today = today or clock.today()
+    now = clock.now()
+    ids: Any = school_ids.values("pk") if isinstance(school_ids, QuerySet) else list(school_ids)
+    key = "class_group_id" if by_class else "class_group__school_id"
+    classes = ClassGroup.objects.filter(school_id__in=ids, school_year=school_year)
+    rows: dict[int, Row] = {}
+    if by_class:
+        for pk, name, grade in classes.values_list("pk", "name", "grade"):
+            rows[pk] = Row(pk, name, grade=grade)
+    else:
+        for pk, name, code in School.objects.filter(pk__in=ids).values_list("pk", "name", "code"):
+            rows[pk] = Row(pk, name, code)
+    if not rows:
+        return rows
+
+    def row(pk: int | None) -> Counts:
+        return rows[pk].counts if pk in rows else Counts()
+
+    # classes and students (per grade: the cells expected depend on it)
+    class_key = "pk" if by_class else "school_id"
+    for pk, n in classes.values_list(class_key).annotate(n=Count("pk")).values_list(class_key, "n"):
+        row(pk).classes = n
+    if not by_class:
+        for r in rows.values():
+            r.counts.schools = 1
+    students: dict[tuple[int, int], int] = {}
+    enrolments = Enrolment.objects.filter(
+        _active_enrolment(school_year, today), class_group__school_id__in=ids, school_year=school_year
+    )
+    for pk, grade, n in (
+        enrolments.values(key, "class_group__grade")
+        .annotate(n=Count("student_id", distinct=True))
+        .values_list(key, "class_group__grade", "n")
+    ):
+        students[(pk, grade)] = n
+        row(pk).students += n
+    rated, scored, per_student = _cell_conditions(school_year, point, {g for _k, g in students}, classes)
+    for (pk, grade), n in students.items():
+        row(pk).cells_expected += n * per_student.get(grade, 0)
+    # the point's cells, read through the (class, point) index and counted per class, then per school
+    school_of_class = dict(classes.values_list("pk", "school_id"))
+    entries = AssessmentEntry.objects.filter(class_group_id__in=classes.values("pk"), point=point)
+    for class_id, n_rated, n_scored in (
+        entries.values("class_group_id")
+        .annotate(
+            r=Count("pk", filter=rated & ~Q(rating="")),
+            s=Count("pk", filter=scored & Q(score__isnull=False)),
+        )
+        .values_list("class_group_id", "r", "s")
+    ):
+        row(class_id if by_class else school_of_class.get(class_id)).cells_entered += n_rated + n_scored
+
+    # entry windows (per school) and paper mode
+    open_schools = set(
+        EntryWindow.objects.filter(school_id__in=ids, school_year=school_year, point=point, is_open=True).values_list(
+            "school_id", flat=True
+        )
+    )
+    paper = set(
+        SchoolYearSetting.objects.filter(school_id__in=ids, school_year=school_year, paper_mode=True).values_list(
+            "school_id", flat=True
+        )
+    )
+    school_of = school_of_class if by_class else {pk: pk for pk in rows}
+    for pk, r in rows.items():
+        r.window_open = school_of.get(pk) in open_schools
+        r.paper_mode = school_of.get(pk) in paper
+        if not by_class:
+            r.counts.windows_open = int(r.window_open)
+            r.counts.paper_schools = int(r.paper_mode)
+
+    # record versions (year level)
+    version_key = "class_group_id" if by_class else "school_id"
+    versions = RecordVersion.objects.filter(school_id__in=ids, school_year=school_year)
+    for pk, frozen, homeroom, principal, issued in (
+        versions.values(version_key)
+        .annotate(
+            f=Count("pk", filter=Q(status__in=CURRENT_STATUSES)),
+            h=Count("pk", filter=Q(status__in=SIGNED_HOMEROOM)),
+            p=Count("pk", filter=Q(status__in=SIGNED_PRINCIPAL)),
+            i=Count("pk", filter=Q(status=Status.ISSUED)),
+        )
+        .values_list(version_key, "f", "h", "p", "i")
+    ):
+        counts = row(pk)
+        counts.frozen, counts.signed_homeroom, counts.signed_principal, counts.issued = (
+            frozen,
+            homeroom,
+            principal,
+            issued,
+        )
+
+    # blocked: results missing / year page missing, for children still in the class without a version
+    still_in = Exists(
+        Enrolment.objects.filter(
+            _active_enrolment(school_year, today),
+            student_id=OuterRef("student_id"),
+            class_group_id=OuterRef("class_group_id"),
+        )
+    )
+    has_version = Exists(
+        RecordVersion.objects.filter(
+            record__student_id=OuterRef("student_id"), school_year=school_year, status__in=CURRENT_STATUSES
+        )
+    )
+    years = StudentYear.objects.filter(school_year=school_year, class_group__school_id__in=ids).filter(still_in)
+    with_result: Counter[int] = Counter()
+    for pk, grade, result, n, no_page in (
+        years.annotate(versioned=has_version)
+        .values(key, "class_group__grade", "result")
+        .annotate(n=Count("pk"), no_page=Count("pk", filter=Q(days_absent__isnull=True, versioned=False)))
+        .values_list(key, "class_group__grade", "result", "n", "no_page")
+    ):
+        if not result:
+            continue
+        with_result[pk] += n
+        row(pk).missing_year_page += no_page
+        if result in RESULTS:
+            row(pk).results.setdefault(grade, Counter())[result] += n
+    for pk, r in rows.items():
+        r.counts.missing_cells = max(0, r.counts.students - with_result[pk])
+
+    day = min(today, school_year.end_date)
+    on_day = Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+    homeroom = Exists(Appointment.objects.filter(on_day, class_group_id=OuterRef("pk"), role=Role.HOMEROOM_TEACHER))
+    for pk, n in (
+        classes.annotate(has=homeroom)
+        .values(class_key)
+        .annotate(n=Count("pk", filter=Q(has=False)))
+        .values_list(class_key, "n")
+    ):
+        row(pk).missing_appointment += n
+    if not by_class:
+        head = Exists(
+            Appointment.objects.filter(on_day, school_id=OuterRef("pk"), role__in=[Role.PRINCIPAL, Role.VICE_PRINCIPAL])
+        )
+        for pk in School.objects.filter(pk__in=ids).annotate(has=head).filter(has=False).values_list("pk", flat=True):
+            row(pk).missing_appointment += 1
+        credentials = SigningCredential.objects.filter(active=True).annotate(
+            owner=Coalesce("school_id", "staff__school_id")
+        )
+        for pk, expired, expiring in (
+            credentials.filter(owner__in=ids)
+            .values("owner")
+            .annotate(
+                x=Count("pk", filter=Q(not_after__lt=now)),
+                e=Count("pk", filter=Q(not_after__gte=now, not_after__lt=now + dt.timedelta(days=EXPIRING_DAYS))),
+            )
+            .values_list("owner", "x", "e")
+        ):
+            row(pk).expired_certificates, row(pk).expiring_certificates = expired, expiring
+
+    correction_key = "version__" + version_key
+    for pk, total, pending in (
+        CorrectionRequest.objects.filter(version__school_id__in=ids, version__school_year=school_year)
+        .values(correction_key)
+        .annotate(n=Count("pk"), p=Count("pk", filter=Q(state=CorrectionRequest.State.PENDING)))
+        .values_list(correction_key, "n", "p")
+    ):
+        row(pk).corrections, row(pk).corrections_pending = total, pending
+    return rows
+
+
+# --- the dated unit tree ------------------------------------------------------------------------
+
+
+def _overlaps_year(school_year: SchoolYear, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}valid_from__lte": school_year.end_date}) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": school_year.start_date})
+    )
+
+
+def schools_under(unit: AdministrativeUnit, school_year: SchoolYear) -> dict[int, int | None]:
+    """School → the child of ``unit`` it is counted under in ``school_year`` (None: linked to the
+    unit itself), following the links in force that year: a school is under the legacy district
+    for 2024-2025 and under its commune for 2025-2026. A school with two links that year is
+    counted once, under the later one."""
+    below = unit.descendant_ids()
+    parents = {
+        pk: (parent, merged)
+        for pk, parent, merged in AdministrativeUnit.objects.filter(pk__in=below).values_list(
+            "pk", "parent_id", "merged_into_id"
+        )
+    }
+
+    def child_of(pk: int) -> int | None:
+        seen: set[int] = set()
+        while pk != unit.pk and pk not in seen:
+            seen.add(pk)
+            parent, merged = parents.get(pk, (None, None))
+            if unit.pk in (parent, merged):
+                return pk
+            nxt = parent if parent in below else merged
+            if nxt is None:
+                return None
+            pk = nxt
+        return None
+
+    found: dict[int, int | None] = {}
+    links = SchoolUnitLink.objects.filter(_overlaps_year(school_year), unit_id__in=below).order_by("valid_from")
+    for school_id, unit_id in links.values_list("school_id", "unit_id"):
+        found[school_id] = child_of(unit_id)
+    return found
+
+
+def child_units(unit: AdministrativeUnit, school_year: SchoolYear) -> list[AdministrativeUnit]:
+    """The units directly below ``unit`` (children and units merged into it) existing in ``school_year``."""
+    return list(
+        AdministrativeUnit.objects.filter(Q(parent=unit) | Q(merged_into=unit))
+        .filter(_overlaps_year(school_year))
+        .order_by("kind", "name")
+    )
+
+
+def unit_report(
+    unit: AdministrativeUnit, school_year: SchoolYear, point: str, *, scope: QuerySet[School] | None = None
+) -> Report:
+    """The unit's figures: per school below it (in ``scope``, when given) and per child unit."""
+    placed = schools_under(unit, school_year)
+    ids = set(placed)
+    if scope is not None:
+        ids &= set(scope.filter(pk__in=ids).values_list("pk", flat=True))
+    rows = compute(ids, school_year, point)
+    total = Counts()
+    by_child: dict[int | None, Counts] = defaultdict(Counts)
+    for pk, r in rows.items():
+        total.add(r.counts)
+        by_child[placed[pk]].add(r.counts)
+    children: list[tuple[AdministrativeUnit | None, Counts]] = [
+        (child, by_child.get(child.pk, Counts())) for child in child_units(unit, school_year)
+    ]
+    if None in by_child:
+        children.append((None, by_child[None]))
+    ordered = sorted(rows.values(), key=lambda r: r.name)
+    return Report(school_year, point, deadline_of(school_year, point), total, ordered, children)
+
+
+def school_report(school: School, school_year: SchoolYear, point: str) -> Report:
+    """One school's figures (its own row) and its classes' rows."""
+    own = compute([school.pk], school_year, point)
+    classes = compute([school.pk], school_year, point, by_class=True)
+    total = own[school.pk].counts if school.pk in own else Counts()
+    ordered = sorted(classes.values(), key=lambda r: (r.grade, r.name))
+    return Report(school_year, point, deadline_of(school_year, point), total, ordered)
+
+
+def class_counts(class_group: ClassGroup, point: str) -> Row:
+    rows = compute([class_group.school_id], class_group.school_year, point, by_class=True)
+    return rows.get(class_group.pk) or Row(class_group.pk, class_group.name, grade=class_group.grade)
+
+
+# --- the signing backlog over time ----------------------------------------------------------------
+
+
+def backlog(school_ids: QuerySet[School] | Iterable[int], school_year: SchoolYear) -> list[tuple[dt.date, int]]:
+    """(day, versions frozen and not yet issued at the end of that day), for every day something
+    changed: frozen from the versions' assembly, issued from the school seal's signature time, and
+    withdrawn (superseded or revoked before being sealed) from their status change."""
+    ids: Any = school_ids.values("pk") if isinstance(school_ids, QuerySet) else list(school_ids)
+    versions = RecordVersion.objects.filter(school_id__in=ids, school_year=school_year).exclude(status=Status.DRAFT)
+    delta: Counter[dt.date] = Counter()
+    for day, n in (
+        versions.annotate(d=TruncDate("assembled_at")).values("d").annotate(n=Count("pk")).values_list("d", "n")
+    ):
+        delta[day] += n
+    sealed = SignatureEvent.objects.filter(
+        version__school_id__in=ids, version__school_year=school_year, role=SignatureRole.SCHOOL
+    )
+    for day, n in sealed.annotate(d=TruncDate("signed_at")).values("d").annotate(n=Count("pk")).values_list("d", "n"):
+        delta[day] -= n
+    withdrawn = versions.filter(
+        status__in=[Status.SUPERSEDED, Status.REVOKED], status_changed_at__isnull=False
+    ).exclude(signature_events__role=SignatureRole.SCHOOL)
+    for day, n in (
+        withdrawn.annotate(d=TruncDate("status_changed_at")).values("d").annotate(n=Count("pk")).values_list("d", "n")
+    ):
+        delta[day] -= n
+    series: list[tuple[dt.date, int]] = []
+    running = 0
+    for day in sorted(delta):
+        running += delta[day]
+        series.append((day, running))
+    return series
+
+
+def results_by_grade(results: Mapping[int, Counter[str]]) -> list[tuple[int, list[int]]]:
+    """(grade, [HTXS, HTT, HT, CHT]) in grade order."""
+    return [(grade, [results[grade].get(r, 0) for r in RESULTS]) for grade in sorted(results)]
