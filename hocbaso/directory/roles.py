@@ -385,7 +385,9 @@ def school_windows(user: Any, permission: Permission, *, on: dt.date | None = No
     """School → the windows of school years through which ``user`` holds the school-level
     ``permission`` (the dated scope of :func:`classes_where`, asked of whole schools, so a school
     with no class yet counts too); None for the operator holding it everywhere. One pass over the
-    appointments: callers asking about several years (reporting) ask this once."""
+    appointments: callers asking about several years (reporting) ask this once. Pages that show a
+    school's figures for one school year, or its dated events, ask this rather than
+    :func:`schools_where`, which forgets the dates."""
     if is_operator(user):
         return None if permission in OPERATOR else {}
     found: dict[int, list[Window]] = {}
@@ -393,11 +395,6 @@ def school_windows(user: Any, permission: Permission, *, on: dt.date | None = No
     for school, window in schools:
         found.setdefault(school, []).append(window)
     return found
-
-
-def window_reaches(window: Window, start: dt.date, end: dt.date) -> bool:
-    """Whether ``window`` overlaps the school year [start, end]."""
-    return (window.last is None or start <= window.last) and (window.first is None or end >= window.first)
 
 
 def schools_in_year(
@@ -412,7 +409,7 @@ def schools_in_year(
     ids = [
         school
         for school, found in windows.items()
-        if any(window_reaches(w, school_year.start_date, school_year.end_date) for w in found)
+        if any(w.overlaps(school_year.start_date, school_year.end_date) for w in found)
     ]
     return School.objects.filter(pk__in=ids)
 
@@ -428,21 +425,6 @@ def students_where(user: Any, permission: Permission, *, on: dt.date | None = No
     condition = Q(pk__in=Student.objects.filter(enrolments__class_group__in=classes).values("pk"))
     condition |= Q(school_id__in=held.values("school_id"))
     return Student.objects.filter(condition)
-
-
-def school_windows(user: Any, permission: Permission, *, on: dt.date | None = None) -> dict[int, list[Window]] | None:
-    """{school id: the windows of dates reached} for a school-level ``permission`` held through a
-    school or unit role (dated scope: an ended appointment or link reaches only its own dates);
-    None for the operator when ``OPERATOR`` grants it (every school, every date). Pages that show a
-    school's figures for one school year, or its dated events, ask this rather than
-    :func:`schools_where`, which forgets the dates."""
-    if is_operator(user):
-        return None if permission in OPERATOR else {}
-    found: dict[int, list[Window]] = {}
-    schools, _classes = _reach(user, permission, on or clock.today())
-    for school_id, window in schools:
-        found.setdefault(school_id, []).append(window)
-    return found
 
 
 def reaches(windows: dict[int, list[Window]] | None, school_id: int, start: dt.date, end: dt.date) -> bool:

@@ -23,7 +23,6 @@ from hocbaso.directory.roles import (
     is_operator,
     rule,
     school_windows,
-    window_reaches,
 )
 from hocbaso.reporting import figures
 from hocbaso.reporting.models import ReportRun
@@ -47,7 +46,7 @@ class Scope:
         if self.windows is None:
             return None
         start, end = school_year.start_date, school_year.end_date
-        return {pk for pk, found in self.windows.items() if any(window_reaches(w, start, end) for w in found)}
+        return {pk for pk, found in self.windows.items() if any(w.overlaps(start, end) for w in found)}
 
     def schools(self, school_year: SchoolYear) -> QuerySet[School]:
         ids = self.school_ids(school_year)
