@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from hocbaso.assessments import progress
+from hocbaso.assessments import progress, windows
 from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.assessments.layout import item_title
 from hocbaso.assessments.models import PERIODIC_POINTS, EntryWindow, Point, StudentYear
@@ -38,18 +38,19 @@ def _open_windows(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], list[Ent
     query = Q()
     for school_id, year_id in pairs:
         query |= Q(school_id=school_id, school_year_id=year_id)
-    for window in EntryWindow.objects.filter(query, is_open=True, point__in=ORDER):
+    for window in EntryWindow.objects.filter(query, is_open=True, point__in=ORDER).select_related("school_year"):
         found.setdefault((window.school_id, window.school_year_id), []).append(window)
-    for windows in found.values():
-        windows.sort(key=lambda w: ORDER.index(w.point))
+    for listed in found.values():
+        listed.sort(key=lambda w: ORDER.index(w.point))
     return found
 
 
 def _deadline(window: EntryWindow) -> str:
-    if window.deadline is None:
+    deadline = windows.deadline_of(window.school_year, window.point, window)
+    if deadline is None:
         return ""
-    left = (window.deadline - clock.today()).days
-    day = window.deadline.strftime("%d/%m/%Y")
+    left = (deadline - clock.today()).days
+    day = deadline.strftime("%d/%m/%Y")
     if left < 0:
         return _("deadline %(day)s passed") % {"day": day}
     return _("deadline %(day)s (%(n)d days left)") % {"day": day, "n": left}
@@ -148,12 +149,12 @@ def _head_sections(user: Any, active: list[Any]) -> list[Section]:
         note = ""
         if classes:
             year_id = classes[0].school_year_id
-            windows = _open_windows({(school.pk, year_id)}).get((school.pk, year_id), [])
-            if windows:
-                window = windows[-1]
+            open_now = _open_windows({(school.pk, year_id)}).get((school.pk, year_id), [])
+            if open_now:
+                window = open_now[-1]
                 per_class = progress.classes_progress(classes, window.point)
                 note = _("%(point)s is open") % {"point": Point(window.point).label}
-                if window.deadline:
+                if _deadline(window):
                     note += " — " + _deadline(window)
                 for class_group in classes:
                     tally = progress.total(per_class[class_group.pk].values())

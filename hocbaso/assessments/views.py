@@ -392,6 +392,7 @@ def windows_page(request: HttpRequest, school_pk: int) -> HttpResponse:
                     "code": p.value,
                     "label": p.label,
                     "window": states.get((y.pk, p.value)),
+                    "calendar": windows.calendar_deadline(y, p.value),
                     "tally": progress.total(figures.get(p.value, {}).values()) if y == current else None,
                 }
                 for p in PERIODIC_POINTS
@@ -442,6 +443,7 @@ def progress_page(request: HttpRequest, school_pk: int) -> HttpResponse:
             items.setdefault((item.kind, item.code), item_title(item))
     ordered = sorted(items, key=lambda k: (k[0] != "subject",))
     totals = {c.pk: progress.total(per_class[c.pk].values()) for c in classes}
+    window = EntryWindow.objects.filter(school=school, school_year=year, point=point).first() if year else None
     rows = [
         {"class_group": c, "cells": [per_class[c.pk].get(key) for key in ordered], "total": totals[c.pk]}
         for c in classes
@@ -458,9 +460,8 @@ def progress_page(request: HttpRequest, school_pk: int) -> HttpResponse:
             "columns": [items[k] for k in ordered],
             "rows": rows,
             "total": progress.total(totals.values()),
-            "window": EntryWindow.objects.filter(school=school, school_year=year, point=point).first()
-            if year
-            else None,
+            "window": window,
+            "deadline": windows.deadline_of(year, point, window) if year else None,
         },
     )
 

@@ -85,6 +85,28 @@ def current_point(school_id: int, school_year_id: int) -> str:
     return order[0]
 
 
+CALENDAR_DEADLINES = {
+    "mid1": "mid_term1_deadline",
+    "end1": "end_term1_deadline",
+    "mid2": "mid_term2_deadline",
+    "year_end": "year_end_deadline",
+}
+
+
+def calendar_deadline(school_year: SchoolYear, point: str) -> dt.date | None:
+    """The entry deadline of ``point`` in the school year's calendar (the Sở's dates)."""
+    field = CALENDAR_DEADLINES.get(point)
+    return getattr(school_year, field, None) if field else None
+
+
+def deadline_of(school_year: SchoolYear, point: str, window: EntryWindow | None) -> dt.date | None:
+    """The day entry for ``point`` should be finished: the school's own deadline when the principal
+    set one, else the school year's calendar."""
+    if window is not None and window.deadline is not None:
+        return window.deadline
+    return calendar_deadline(school_year, point)
+
+
 class DeadlineInvalid(ValidationFailed):
     code = "deadline_invalid"
 
@@ -93,8 +115,8 @@ class DeadlineInvalid(ValidationFailed):
 def set_deadline(
     *, by: Any, school: School, school_year: SchoolYear, point: str, deadline: dt.date | None, channel: str = "web"
 ) -> EntryWindow:
-    """Set (or clear, with ``None``) the day entry for a point should be finished. Audited; a
-    deadline must fall within the school year."""
+    """Set (or clear, with ``None``: the school year's calendar applies again) the school's day
+    entry for a point should be finished. Audited; a deadline must fall within the school year."""
     if not can_manage_windows(by, school):
         raise PermissionRefused(_("Only the principal opens and closes entry windows."), code="not_principal")
     if deadline is not None and not school_year.start_date <= deadline <= school_year.end_date:
