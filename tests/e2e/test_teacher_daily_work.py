@@ -84,6 +84,7 @@ def test_grid_paste_block_refusals_and_undo(wide: Any, live_server: Any, world: 
     # the home page names the task, its point and the empty cells
     home = page.locator("main").inner_text()
     assert "Nhập Giữa học kì II (GHK2) — lớp 3C: còn 875 ô trống" in home  # 35 × (10 + 15)
+    _shot(page, "teacher-home.png")
     # the class page's button opens GHK2, the latest open point, not the locked year-end
     page.goto(f"{live_server.url}/classes/{class_group.pk}/")
     page.get_by_role("link", name="Nhập đánh giá").click()
@@ -96,9 +97,12 @@ def test_grid_paste_block_refusals_and_undo(wide: Any, live_server: Any, world: 
 
     # at 1366×768 many rows are in view
     rows = page.locator("#grid tbody tr")
+    assert page.locator("#empty-count b").inner_text() == "350"
     visible = page.evaluate(
-        """() => Array.from(document.querySelectorAll('#grid tbody tr'))
-            .filter((tr) => { const r = tr.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }).length"""
+        """() => Array.from(document.querySelectorAll('#grid tbody tr')).filter((tr) => {
+            const r = tr.getBoundingClientRect();
+            return r.top >= 0 && r.bottom <= innerHeight;
+        }).length"""
     )
     assert visible >= 15, visible
 
@@ -124,8 +128,8 @@ def test_grid_paste_block_refusals_and_undo(wide: Any, live_server: Any, world: 
     assert refused.locator("input").input_value() == "X"
     # compact: the refusal takes one short line, not five
     assert refused.bounding_box()["height"] < 48
-    # the empty count counts what is stored, so the two refused cells are still empty
-    assert page.locator("#empty-count b").inner_text() == str(875 - 103)
+    # the empty count (of this section: ten subjects) counts what is stored: refused cells stay empty
+    assert page.locator("#empty-count b").inner_text() == str(350 - 103)
     _shot(page, "entry-grid.png")
 
     # the header row and the names stay in view while the grid scrolls
@@ -141,7 +145,7 @@ def test_grid_paste_block_refusals_and_undo(wide: Any, live_server: Any, world: 
     page.wait_for_function("() => document.getElementById('grid-status').textContent.includes('Đã hoàn tác')")
     assert "103 ô" in page.locator("#grid-status").inner_text()
     assert not AssessmentEntry.objects.filter(class_group=class_group, point="mid2").exclude(rating="").exists()
-    assert page.locator("#empty-count b").inner_text() == "875"
+    assert page.locator("#empty-count b").inner_text() == "350"
     assert page.get_by_role("button", name="Hoàn tác thay đổi vừa rồi").is_disabled()
 
 
@@ -243,6 +247,7 @@ def test_the_principal_follows_progress_and_locks_after_confirming(wide: Any, li
     sign_in(page, live_server.url, "principal", PASSWORD)
     main = page.locator("main").inner_text()
     assert "Lớp 3A: đã nhập 0%" in main and "Lớp 3B: đã nhập 0%" in main
+    _shot(page, "principal-home.png")
     page.get_by_role("link", name="Đợt nhập liệu và hạn hoàn thành").click()
     page.wait_for_url("**/entry-windows/")
     # every visible input has a label
