@@ -122,6 +122,7 @@ def _teacher_section(user: Any, active: list[Any]) -> list[Section]:
             links,
             order=5,
             note="" if opened else _("No entry window is open for your classes."),
+            wide=True,
         )
     ]
 
@@ -175,7 +176,8 @@ def _head_sections(user: Any, active: list[Any]) -> list[Section]:
                     )
             else:
                 note = _("No entry window is open.")
-        found.append(Section(_("Entry progress — %(school)s") % {"school": school.name}, links, order=6, note=note))
+        title = _("Entry progress — %(school)s") % {"school": school.name}
+        found.append(Section(title, links, order=6, note=note, wide=True))
     return found
 
 

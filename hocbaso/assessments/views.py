@@ -323,18 +323,12 @@ def _progress_by_point(classes: list[ClassGroup]) -> dict[str, dict[int, progres
 
 def _windows_post(request: HttpRequest, school: Any) -> dict[str, Any] | None:
     """One change of the windows page; a close asks for confirmation first (returned to show)."""
-    import datetime as dt
-
     from hocbaso.directory.models import SchoolYear
 
     year = get_object_or_404(SchoolYear, pk=request.POST.get("year"))
     point = _point_or_404(request.POST.get("point", ""))
     if request.POST.get("action") == "deadline":
-        raw = request.POST.get("deadline", "").strip()
-        try:
-            day = dt.date.fromisoformat(raw) if raw else None
-        except ValueError:
-            raise windows.DeadlineInvalid(_("Enter the deadline as a date."), field="deadline") from None
+        day = windows.parse_day(request.POST.get("deadline", ""))
         windows.set_deadline(by=request.user, school=school, school_year=year, point=point, deadline=day)
         return None
     open_ = request.POST.get("open") == "1"

@@ -111,6 +111,26 @@ class DeadlineInvalid(ValidationFailed):
     code = "deadline_invalid"
 
 
+def parse_day(raw: str) -> dt.date | None:
+    """A day typed as dd/mm/yyyy (also d/m/yyyy, with - or . between) or yyyy-mm-dd; ``None`` for
+    nothing typed. Refuses anything else, and days that do not exist (``deadline_invalid``)."""
+    import re
+
+    text = raw.strip()
+    if not text:
+        return None
+    iso = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", text)
+    local = re.fullmatch(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})", text)
+    try:
+        if iso:
+            return dt.date(int(iso[1]), int(iso[2]), int(iso[3]))
+        if local:
+            return dt.date(int(local[3]), int(local[2]), int(local[1]))
+    except ValueError:
+        pass
+    raise DeadlineInvalid(_("Enter the deadline as a date: day/month/year."), field="deadline")
+
+
 @transaction.atomic
 def set_deadline(
     *, by: Any, school: School, school_year: SchoolYear, point: str, deadline: dt.date | None, channel: str = "web"

@@ -256,7 +256,7 @@ def test_the_principal_follows_progress_and_locks_after_confirming(wide: Any, li
             .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).length"""
     )
     assert unlabelled == 0
-    page.get_by_label("Hạn hoàn thành Giữa học kì II (GHK2)").first.fill(f"{world.year.end_date:%Y-%m-%d}")
+    page.get_by_label("Hạn hoàn thành Giữa học kì II (GHK2)").first.fill(f"{world.year.end_date:%d/%m/%Y}")
     page.get_by_role("button", name="Lưu hạn").nth(2).click()
     page.wait_for_url("**/entry-windows/")
     _shot(page, "entry-windows.png")

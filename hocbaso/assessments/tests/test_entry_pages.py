@@ -70,7 +70,9 @@ def test_the_principal_sets_a_deadline_audited_within_the_year(world, login) -> 
     assert windows.deadline_of(world.year, "mid2", window) == world.year.mid_term2_deadline
 
 
-@pytest.mark.parametrize("raw", ["2019-01-01", "2099-12-31", "31/12/2025", "tomorrow"])
+@pytest.mark.parametrize(
+    "raw", ["2019-01-01", "2099-12-31", "01/01/2019", "31/02/2026", "2026-13-01", "tomorrow", "3/2026"]
+)
 def test_a_deadline_outside_the_year_or_unreadable_is_refused(world, login, raw) -> None:  # type: ignore[no-untyped-def]
     response = login("principal").post(
         reverse("assessments:windows", args=[world.school_a.pk]),
@@ -198,3 +200,25 @@ def test_blocked_year_results_are_summarised_with_links(world, login) -> None:  
     assert "Chưa tính được cho 2 học sinh" in summary
     # one line per missing cell kind, not one per student and cell: 10 ratings + 4 scores + 15 competencies
     assert summary.count("<li>") == 10 + 4 + 15
+
+
+@pytest.mark.parametrize(
+    ("raw", "day"),
+    [
+        ("", None),
+        ("  ", None),
+        ("31/03/2026", dt.date(2026, 3, 31)),
+        ("1/4/2026", dt.date(2026, 4, 1)),
+        ("01-04-2026", dt.date(2026, 4, 1)),
+        ("01.04.2026", dt.date(2026, 4, 1)),
+        ("2026-04-01", dt.date(2026, 4, 1)),  # what a date picker sends
+    ],
+)
+def test_parse_day(raw: str, day: dt.date | None) -> None:
+    assert windows.parse_day(raw) == day
+
+
+@pytest.mark.parametrize("raw", ["31/02/2026", "04/2026", "2026/04/01", "1.4.26", "ngày mai", "٣١/٠٣/٢٠٢٦"])
+def test_parse_day_refuses(raw: str) -> None:
+    with pytest.raises(windows.DeadlineInvalid):
+        windows.parse_day(raw)
