@@ -272,3 +272,52 @@ def test_the_principal_follows_progress_and_locks_after_confirming(wide: Any, li
     page.wait_for_url("**/entry-progress/")
     assert page.locator("table.progress-table tbody tr").count() == 2
     _shot(page, "entry-progress.png")
+
+
+AXE = os.path.join(os.path.dirname(__file__), "vendor", "axe.min.js")
+
+
+def _serious_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical findings on the page (the vendored copy, injected)."""
+    with open(AXE, encoding="utf-8") as source:
+        page.add_script_tag(content=source.read())
+    return page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations
+                .filter((v) => v.impact === "serious" || v.impact === "critical")
+                .map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+        }"""
+    )
+
+
+def test_the_entry_pages_have_no_serious_accessibility_violation(browser: Any, live_server: Any, world: World) -> None:
+    # CSP bypassed only to inject axe-core; the other tests hold the pages to the CSP
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN", bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        _open(world, "mid2")
+        found: dict[str, list[str]] = {}
+        sign_in(page, live_server.url, "homeroom", PASSWORD)
+        found["home (teacher)"] = _serious_violations(page)
+        page.goto(f"{live_server.url}/classes/{world.class_3a.pk}/assessments/mid2/")
+        cell = page.locator("#grid tbody tr").first.locator("input.cell-input").nth(1)
+        cell.fill("X")
+        cell.press("Enter")
+        page.locator("#grid td.refused").wait_for()
+        found["grid"] = _serious_violations(page)
+        page.goto(f"{live_server.url}/classes/{world.class_3a.pk}/year-page/")
+        found["year page"] = _serious_violations(page)
+        page.goto(f"{live_server.url}/classes/{world.class_3a.pk}/results/")
+        found["results"] = _serious_violations(page)
+        page.context.clear_cookies()
+        sign_in(page, live_server.url, "principal", PASSWORD)
+        found["home (principal)"] = _serious_violations(page)
+        page.goto(f"{live_server.url}/schools/{world.school_a.pk}/entry-windows/")
+        found["entry windows"] = _serious_violations(page)
+        page.goto(f"{live_server.url}/schools/{world.school_a.pk}/entry-progress/")
+        found["entry progress"] = _serious_violations(page)
+    finally:
+        context.close()
+    assert {name: v for name, v in found.items() if v} == {}
