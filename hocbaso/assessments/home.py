@@ -23,7 +23,7 @@ from hocbaso.assessments.models import PERIODIC_POINTS, EntryWindow, Point, Stud
 from hocbaso.assessments.permissions import write_scope
 from hocbaso.core import clock
 from hocbaso.core.home import Link, Section
-from hocbaso.directory.models import ClassGroup, Enrolment, Role, SchoolYear
+from hocbaso.directory.models import ClassGroup, Enrolment, Role
 from hocbaso.directory.permissions import appointments_of
 from hocbaso.directory.roles import Permission, holds
 
@@ -141,18 +141,7 @@ def _head_sections(user: Any, active: list[Any]) -> list[Section]:
             Link(_("Entry windows and deadlines"), reverse("assessments:windows", args=[school.pk])),
             Link(_("Entry progress of the school"), reverse("assessments:progress", args=[school.pk])),
         ]
-        # the latest school year of the school that has begun (classes of next year may exist already)
-        years = SchoolYear.objects.filter(classes__school=school).distinct().order_by("-code")
-        year = next((y for y in years if y.start_date <= clock.today()), None) or years.first()
-        classes = (
-            list(
-                ClassGroup.objects.filter(school=school, school_year=year)
-                .select_related("school_year")
-                .order_by("grade", "name")
-            )
-            if year
-            else []
-        )
+        classes = progress.classes_of(school, progress.current_year(progress.school_years(school)))
         note = ""
         if classes:
             year_id = classes[0].school_year_id

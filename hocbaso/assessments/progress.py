@@ -118,3 +118,29 @@ def classes_progress(class_groups: list[Any], point: str) -> dict[int, dict[tupl
     return {
         c.pk: tally(expected_cells(catalogue_for_class(c), point, members[c.pk], taken), filled) for c in class_groups
     }
+
+
+def school_years(school: Any) -> list[Any]:
+    """The school years in which ``school`` has classes, newest first."""
+    from hocbaso.directory.models import SchoolYear
+
+    return list(SchoolYear.objects.filter(classes__school=school).distinct().order_by("-code"))
+
+
+def current_year(years: list[Any]) -> Any:
+    """Of ``years`` (newest first), the latest that has begun (next year's classes may exist
+    already), else the newest; ``None`` when there is none."""
+    from hocbaso.core import clock
+
+    today = clock.today()
+    return next((y for y in years if y.start_date <= today), years[0] if years else None)
+
+
+def classes_of(school: Any, year: Any) -> list[Any]:
+    """The classes of ``school`` in ``year``, by grade and name (none without a year)."""
+    from hocbaso.directory.models import ClassGroup
+
+    if year is None:
+        return []
+    query = ClassGroup.objects.filter(school=school, school_year=year).select_related("school_year")
+    return list(query.order_by("grade", "name"))

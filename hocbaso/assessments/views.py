@@ -306,12 +306,6 @@ def cells_batch(request: HttpRequest, pk: int, point: str) -> HttpResponse:
     )
 
 
-def _school_years_with_classes(school: Any) -> list[Any]:
-    from hocbaso.directory.models import SchoolYear
-
-    return list(SchoolYear.objects.filter(classes__school=school).distinct().order_by("-code"))
-
-
 def _progress_by_point(classes: list[ClassGroup]) -> dict[str, dict[int, progress.Tally]]:
     """Per point, per class: entered / expected over every item."""
     found: dict[str, dict[int, progress.Tally]] = {}
@@ -333,7 +327,7 @@ def _windows_post(request: HttpRequest, school: Any) -> dict[str, Any] | None:
         return None
     open_ = request.POST.get("open") == "1"
     if not open_ and request.POST.get("confirm") != "1":
-        classes = list(ClassGroup.objects.filter(school=school, school_year=year).select_related("school_year"))
+        classes = progress.classes_of(school, year)
         figures = progress.total(_progress_by_point(classes)[point].values()) if classes else progress.EMPTY
         return {"year": year, "point": point, "label": Point(point).label, "classes": len(classes), "tally": figures}
     windows.set_window(
@@ -364,18 +358,10 @@ def windows_page(request: HttpRequest, school_pk: int) -> HttpResponse:
         else:
             if confirm is None:
                 return redirect("assessments:windows", school_pk=school.pk)
-    years = _school_years_with_classes(school)
+    years = progress.school_years(school)
     states = {(w.school_year_id, w.point): w for w in EntryWindow.objects.filter(school=school)}
-    current = years[0] if years else None
-    classes = (
-        list(
-            ClassGroup.objects.filter(school=school, school_year=current)
-            .select_related("school_year")
-            .order_by("grade", "name")
-        )
-        if current
-        else []
-    )
+    current = progress.current_year(years)
+    classes = progress.classes_of(school, current)
     figures = _progress_by_point(classes) if classes else {}
     table = [
         {
@@ -416,19 +402,11 @@ def progress_page(request: HttpRequest, school_pk: int) -> HttpResponse:
     school = get_object_or_404(visible_schools(request.user), pk=school_pk)
     if not can_manage_windows(request.user, school):
         raise Http404
-    years = _school_years_with_classes(school)
-    year = next((y for y in years if str(y.pk) == request.GET.get("year")), years[0] if years else None)
+    years = progress.school_years(school)
+    year = next((y for y in years if str(y.pk) == request.GET.get("year")), progress.current_year(years))
     point = request.GET.get("point") or (windows.current_point(school.pk, year.pk) if year else "mid1")
     point = _point_or_404(point)
-    classes = (
-        list(
-            ClassGroup.objects.filter(school=school, school_year=year)
-            .select_related("school_year")
-            .order_by("grade", "name")
-        )
-        if year
-        else []
-    )
+    classes = progress.classes_of(school, year)
     per_class = progress.classes_progress(classes, point)
     # one column per item that some class assesses, in curriculum order (subjects, then competencies)
     items: dict[tuple[str, str], str] = {}
