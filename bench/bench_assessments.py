@@ -100,6 +100,32 @@ def main() -> None:
 
     timed("PUT a full class grid through the API (every cell changes)", save, repeat=7)
 
+    # a 35×3 block pasted into the grid (the page's endpoint, saved cell by cell), then its undo
+    from hocbaso.core.collation import sort_students
+
+    rows = [
+        e.student_id for e in sort_students(Enrolment.objects.filter(class_group=class_group).select_related("student"))
+    ]
+    columns = [f"subject:{item.code}:rating" for item in catalogue.subjects if not item.optional][:3]
+    paste_url = f"/classes/{class_group.pk}/assessments/mid2/cells/"
+
+    def paste() -> None:
+        flip["value"] ^= 1
+        letter = "T" if flip["value"] else "H"
+        text = "\r\n".join("\t".join([letter] * 3) for _ in rows)
+        body = json.dumps({"text": text, "students": rows, "columns": columns})
+        response = client.post(paste_url, data=body, content_type="application/json")
+        assert response.status_code == 200 and len(response.json()["saved"]) == 105, response.content[:300]
+
+    timed("Paste a 35×3 block into the grid (105 cells, each checked)", paste, repeat=7)
+
+    principal = Appointment.objects.filter(role=Role.PRINCIPAL, school=class_group.school).first().staff.user  # type: ignore[union-attr]
+    head = sign_in_verified(Client(), principal)
+    timed("Home page of the principal (progress of every class)", lambda: head.get("/"), repeat=5)
+    timed("Home page of the homeroom teacher (open points, empty cells)", lambda: client.get("/"), repeat=5)
+    progress_url = f"/schools/{class_group.school_id}/entry-progress/"
+    timed("School-wide entry progress page (class × subject)", lambda: head.get(progress_url), repeat=5)
+
     classes = list(
         ClassGroup.objects.filter(school_year__code="2024-2025")
         .exclude(school__year_settings__paper_mode=True)
@@ -112,13 +138,17 @@ def main() -> None:
             break
         chosen.append(candidate)
         total += Enrolment.objects.filter(class_group=candidate).count()
-    from django.contrib.auth import get_user_model
-
-    operator = get_user_model().objects.get(username="admin")
+    # the principal of each school computes (the operator enters and computes nothing)
+    heads = {
+        a.school_id: a.staff.user
+        for a in Appointment.objects.filter(role=Role.PRINCIPAL, school__in={c.school_id for c in chosen})
+        .select_related("staff__user")
+        .order_by("valid_from")
+    }
 
     def compute() -> None:
         for candidate in chosen:
-            results.compute_year_results(by=operator, class_group=candidate)
+            results.compute_year_results(by=heads[candidate.school_id], class_group=candidate)
 
     seconds = timed(
         f"Year results for {total} students ({len(chosen)} classes, from stored cells)", compute, repeat=3, unit="s"

@@ -109,6 +109,11 @@ ROWS: dict[str, str] = {
     "GET classes/<int:pk>/ [past]": "404: stranger homeroom teacher principal_b officer2 | login: anonymous | ok: rest | 403: parent",
     "GET classes/<int:pk>/assessments/<str:point>/": "ok: school_a homeroom operator | 404: teacher former_homeroom principal_b | login: anonymous | 403: rest",
     "GET classes/<int:pk>/assessments/<str:point>/ [3b]": "ok: school_a teacher operator | 404: homeroom former_homeroom principal_b | login: anonymous | 403: rest",
+    # the grid at the point open now (a redirect to the grid): read like the grid
+    "GET classes/<int:pk>/assessments/": "ok: school_a homeroom operator | 404: teacher former_homeroom principal_b | login: anonymous | 403: rest",
+    # a block pasted into the grid, or the undo: read and written like one cell
+    "GET classes/<int:pk>/assessments/<str:point>/cells/": "403: officers stranger | login: anonymous | 405: rest | 403: parent",
+    "POST classes/<int:pk>/assessments/<str:point>/cells/": "ok: school_a homeroom operator | 404: teacher former_homeroom principal_b | login: anonymous | 403: rest",
     "GET classes/<int:pk>/assessments/<str:point>/cell/": "403: officers stranger | login: anonymous | 405: rest | 403: parent",
     "POST classes/<int:pk>/assessments/<str:point>/cell/": "ok: school_a homeroom operator | 404: teacher former_homeroom principal_b | login: anonymous | 403: rest",
     "GET classes/<int:pk>/assessments/<str:point>/import/": "ok: school_a homeroom operator | 404: teacher former_homeroom principal_b | login: anonymous | 403: rest",
@@ -234,6 +239,7 @@ ROWS: dict[str, str] = {
     "POST schools/<int:school_pk>/appointments/new/": "ok: principal operator | 404: principal_b | login: anonymous | 403: rest",
     "GET schools/<int:school_pk>/comment-bank/": "403: officers stranger | 404: principal_b | login: anonymous | ok: rest | 403: parent",
     "GET schools/<int:school_pk>/entry-windows/": "ok: principal vice | 403: officers stranger | login: anonymous | 404: rest | 403: parent",
+    "GET schools/<int:school_pk>/entry-progress/": "ok: principal vice | 403: officers stranger | login: anonymous | 404: rest | 403: parent",
     "POST schools/<int:school_pk>/entry-windows/": "ok: principal vice | 403: officers stranger | login: anonymous | 404: rest | 403: parent",
     "GET schools/<int:school_pk>/students/new/": "ok: school_a | 404: principal_b | login: anonymous | 403: rest",
     "POST schools/<int:school_pk>/students/new/": "ok: school_a | 404: principal_b | login: anonymous | 403: rest",

@@ -157,6 +157,34 @@ def save_cells(
     return _apply(by=by, class_group=class_group, point=point, values=values, channel=channel)
 
 
+@transaction.atomic
+def save_valid_cells(
+    *, by: Any, class_group: ClassGroup, point: str, writes: Sequence[CellWrite], channel: str = "grid"
+) -> tuple[list[CellResult], list[DomainError], dict[str, Any]]:
+    """Save every write that passes and refuse the others, cell by cell (a block pasted into the
+    grid): (saved results, refusals naming their cells, the values the saved cells held before,
+    by ``CellWrite.key``, so the grid can undo the paste). Whole-batch refusals as ``save_cells``."""
+    values, errors = check_cells(by=by, class_group=class_group, point=point, writes=writes)
+    keys = {(w.student_id, w.item_kind, w.item_code) for w, _v in values}
+    before: dict[str, Any] = {}
+    if keys:
+        stored = {
+            (e.student_id, e.item_kind, e.item_code): e
+            for e in AssessmentEntry.objects.filter(
+                school_year_id=class_group.school_year_id,
+                point=point,
+                student_id__in={k[0] for k in keys},
+                item_code__in={k[2] for k in keys},
+            )
+        }
+        for write, _value in values:
+            entry = stored.get((write.student_id, write.item_kind, write.item_code))
+            old = getattr(entry, write.field) if entry else None
+            before[write.key] = "" if old is None else old
+    results = _apply(by=by, class_group=class_group, point=point, values=values, channel=channel) if values else []
+    return results, errors, before
+
+
 def _update_entries(entries: list[AssessmentEntry]) -> None:
     """One parameterised UPDATE per row, sent as a batch: a class grid (~1,500 cells) in a
     few milliseconds, where ``bulk_update``'s CASE expressions take most of a second."""

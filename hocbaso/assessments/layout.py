@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from hocbaso.curriculum.catalogue import Item
 
 SUBJECT_RATINGS = ("T", "H", "C")
@@ -68,3 +70,21 @@ def columns_for(
                 columns.append(Column(item.kind, item.code, "score", "Điểm KTĐK"))
             columns.append(Column(item.kind, item.code, "comment", "Nhận xét"))
     return columns
+
+
+def item_title(item: Item) -> str:
+    """An item's name as the grid shows it, never ambiguous: a specific competency is named as
+    such ("Năng lực khoa học"), so it is not mistaken for the subject of the same name."""
+    if item.kind == "competency" and item.group == "specific":
+        return _("%(name)s competency") % {"name": item.name[:1].lower() + item.name[1:]}
+    return item.name
+
+
+def field_label(field: str) -> str:
+    """What one field of an item's cell holds, in words."""
+    return {"rating": _("level achieved"), "score": _("test score"), "comment": _("comment")}.get(field, field)
+
+
+def cell_label(item: Item, field: str) -> str:
+    """The accessible name of a cell (with the student's name added by the page)."""
+    return f"{item_title(item)} — {field_label(field)}"

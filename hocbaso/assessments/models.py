@@ -55,6 +55,9 @@ class EntryWindow(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     times_reopened = models.PositiveSmallIntegerField(default=0)
+    # The last day teachers are asked to finish entry (shown on their home page); informative —
+    # the window stays open until the principal closes it.
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["school", "school_year", "point"], name="one_window_per_point")]

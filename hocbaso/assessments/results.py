@@ -33,6 +33,7 @@ class Computed:
     student_id: int
     result: str  # "" when blocked
     missing: list[str]  # messages naming the missing cells
+    missing_cells: tuple[str, ...] = ()  # the same cells as "kind:code:field", in the same order
 
 
 def _values(
@@ -97,7 +98,9 @@ def compute_year_results(*, by: Any, class_group: ClassGroup) -> list[Computed]:
         first = _values(catalogue, by_student[student.pk]["year_end"], taken[student.pk], student.individual_plan)
         missing = grading.missing_cells(first) if not student.individual_plan else []
         if missing:
-            outcomes.append(Computed(student.pk, "", [str(m.message) for m in missing]))
+            outcomes.append(
+                Computed(student.pk, "", [str(m.message) for m in missing], tuple(str(m.field) for m in missing))
+            )
             continue
         result = grading.year_result(first).result
         summer = by_student[student.pk]["summer"]

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from hocbaso.assessments import actions, grading, importing, results, summary, windows
+from hocbaso.assessments import actions, grading, importing, paste, progress, results, summary, windows
 from hocbaso.assessments.catalogue import catalogue_for_class
-from hocbaso.assessments.layout import columns_for
+from hocbaso.assessments.layout import Column, cell_label, columns_for, item_title
 from hocbaso.assessments.models import (
     PERIODIC_POINTS,
     AssessmentEntry,
@@ -51,18 +53,51 @@ def _point_or_404(point: str) -> str:
     return point
 
 
-def _sections(catalogue: Any, scope: Any, taken_codes: set[str]) -> list[tuple[str, str]]:
-    """The grid's tabs: all subjects, competencies (homeroom), then one per item the user may write;
-    an optional subject only when some student of the class takes it."""
-    sections = [("subjects", _("All subjects"))]
+def _section_groups(catalogue: Any, scope: Any, taken_codes: set[str]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The grid's sections, grouped for one drop-down: the overviews, then one entry per item the
+    user may write (subjects, qualities, general and specific competencies); an optional subject
+    only when some student of the class takes it. Every label is unique ("Năng lực khoa học" is
+    not "Khoa học")."""
+    overview = [("subjects", _("All subjects"))]
     if scope.whole_class:
-        sections.append(("competencies", _("Qualities and competencies")))
-    sections += [
-        (f"item:{item.code}", item.name)
-        for item in catalogue.items
-        if scope.allows(item.kind, item.code) and (not item.optional or item.code in taken_codes)
-    ]
-    return sections
+        overview.append(("competencies", _("Qualities and competencies")))
+    titles = {
+        "subject": _("Subjects and activities"),
+        "quality": _("Qualities"),
+        "general": _("General competencies"),
+        "specific": _("Specific competencies"),
+    }
+    groups: dict[str, list[tuple[str, str]]] = {key: [] for key in titles}
+    for item in catalogue.items:
+        if scope.allows(item.kind, item.code) and (not item.optional or item.code in taken_codes):
+            group = "subject" if item.kind == "subject" else (item.group or "general")
+            groups.setdefault(group, []).append((f"item:{item.code}", item_title(item)))
+    return [(_("Overview"), overview)] + [(titles.get(k, k), v) for k, v in groups.items() if v]
+
+
+def _cell(
+    *, student_id: int, student_name: str, column: Any, item: Any, value: Any, saved: Any, editable: bool = True
+) -> dict[str, Any]:
+    """What ``_cell.html`` shows of one cell: the value in the input, the value stored (restored
+    after a refusal, counted by the page), and its accessible name."""
+    return {
+        "student_id": student_id,
+        "kind": column.kind,
+        "code": column.code,
+        "field": column.field,
+        "value": "" if value is None else value,
+        "saved": "" if saved is None else saved,
+        "label": f"{cell_label(item, column.field) if item else column.label} — {student_name}",
+        "editable": editable,
+    }
+
+
+@requires(is_teacher)
+def grid_current(request: HttpRequest, pk: int) -> HttpResponse:
+    """The class's grid at the point open now (the latest open, else the latest ever opened)."""
+    class_group = _class_or_404(request, pk)
+    point = windows.current_point(class_group.school_id, class_group.school_year_id)
+    return redirect("assessments:grid", pk=class_group.pk, point=point)
 
 
 @requires(is_teacher)
@@ -101,14 +136,18 @@ def grid(request: HttpRequest, pk: int, point: str) -> HttpResponse:
             value = getattr(entry, column.field) if entry else None
             value = "" if value is None else value
             studies = column.code not in optional or (enrolment.student_id, column.code) in taken
-            if value == "" and studies:
+            if value == "" and studies and column.field != "comment":
                 empty += 1
             cells.append(
-                {
-                    "column": column,
-                    "value": value if studies else "—",
-                    "editable": studies and scope.allows(column.kind, column.code),
-                }
+                _cell(
+                    student_id=enrolment.student_id,
+                    student_name=enrolment.student.full_name,
+                    column=column,
+                    item=catalogue.item(column.kind, column.code),
+                    value=value if studies else "—",
+                    saved=value,
+                    editable=studies and scope.allows(column.kind, column.code),
+                )
             )
         rows.append({"student": enrolment.student, "cells": cells})
     codes = {c.code for c in columns}
@@ -117,6 +156,11 @@ def grid(request: HttpRequest, pk: int, point: str) -> HttpResponse:
         if section.startswith("item:")
         else []
     )
+    headers = [
+        {"column": c, "title": cell_label(item, c.field) if (item := catalogue.item(c.kind, c.code)) else c.label}
+        for c in columns
+    ]
+    is_open = windows.is_open(class_group.school_id, class_group.school_year_id, point)
     return render(
         request,
         "assessments/grid.html",
@@ -126,21 +170,40 @@ def grid(request: HttpRequest, pk: int, point: str) -> HttpResponse:
             "point_label": Point(point).label,
             "points": [(p.value, p.label) for p in PERIODIC_POINTS],
             "section": section,
-            "sections": _sections(catalogue, scope if scope.any else scope.__class__(True, frozenset()), taken_codes),
-            "columns": columns,
+            "section_groups": _section_groups(
+                catalogue, scope if scope.any else scope.__class__(True, frozenset()), taken_codes
+            ),
+            "headers": headers,
             "rows": rows,
             "empty": empty,
-            "is_open": windows.is_open(class_group.school_id, class_group.school_year_id, point),
+            "is_open": is_open,
+            "open_points": [
+                p for p in PERIODIC_POINTS if windows.is_open(class_group.school_id, class_group.school_year_id, p)
+            ]
+            if not is_open
+            else [],
             "can_write": scope.any,
             "bank": bank,
         },
     )
 
 
+def _stored_value(class_group: ClassGroup, point: str, write: actions.CellWrite) -> Any:
+    entry = AssessmentEntry.objects.filter(
+        school_year_id=class_group.school_year_id,
+        point=point,
+        student_id=write.student_id,
+        item_kind=write.item_kind,
+        item_code=write.item_code,
+    ).first()
+    return getattr(entry, write.field, None) if entry and write.field in actions.FIELDS else None
+
+
 @requires(is_teacher)
 @require_POST
 def cell_save(request: HttpRequest, pk: int, point: str) -> HttpResponse:
-    """Save one cell; respond with the cell re-rendered as saved, or refused with the reason."""
+    """Save one cell; respond with the cell re-rendered as saved, or refused with the reason and
+    the value still stored (which the grid counts and can restore)."""
     class_group = _class_or_404(request, pk)
     point = _point_or_404(point)
     try:
@@ -153,54 +216,226 @@ def cell_save(request: HttpRequest, pk: int, point: str) -> HttpResponse:
         )
     except ValueError:
         raise Http404 from None
-    context: dict[str, Any] = {"write": write, "point": point, "class_group": class_group, "value": write.value}
+    member = Enrolment.objects.members_of(class_group).filter(student_id=write.student_id).select_related("student")
+    enrolment = member.first()
+    catalogue = catalogue_for_class(class_group)
+
+    def cell(value: Any, saved: Any) -> dict[str, Any]:
+        column = Column(write.item_kind, write.item_code, write.field, write.item_code)
+        return _cell(
+            student_id=write.student_id,
+            student_name=enrolment.student.full_name if enrolment else "",
+            column=column,
+            item=catalogue.item(write.item_kind, write.item_code),
+            value=value,
+            saved=saved,
+        )
+
+    context: dict[str, Any] = {"point": point, "class_group": class_group}
     try:
         [result] = actions.save_cells(
             by=request.user, class_group=class_group, point=point, writes=[write], channel="grid"
         )
-    except InvalidInput as exc:
-        context.update(state="refused", message=str(exc.errors[0].message), code=exc.errors[0].code)
-        return render(request, "assessments/_cell.html", context, status=422)
     except DomainError as exc:
-        context.update(state="refused", message=str(exc.message), code=exc.code)
-        return render(request, "assessments/_cell.html", context, status=exc.status if exc.status != 400 else 422)
-    context.update(state="saved", value="" if result.value is None else result.value)
+        error = exc.errors[0] if isinstance(exc, InvalidInput) else exc
+        status = 422 if isinstance(exc, InvalidInput) or exc.status == 400 else exc.status
+        saved = _stored_value(class_group, point, write) if enrolment else None
+        context.update(cell=cell(write.value, saved), state="refused", message=str(error.message), code=error.code)
+        return render(request, "assessments/_cell.html", context, status=status)
+    context.update(cell=cell(result.value, result.value), state="saved")
     return render(request, "assessments/_cell.html", context)
+
+
+def _batch_writes(body: dict[str, Any]) -> tuple[list[actions.CellWrite], int]:
+    """The writes of a batch: a pasted block laid from the focused cell, or explicit writes (an undo)."""
+    if "text" in body:
+        block = paste.parse_block(str(body["text"]))
+        students = [int(s) for s in body.get("students", [])][: paste.MAX_ROWS]
+        columns = [str(c) for c in body.get("columns", [])][: paste.MAX_COLUMNS]
+        placed, outside = paste.place(block, students, columns)
+        writes = []
+        for one in placed:
+            kind, code, field = ([*one.column.split(":"), "", "", ""])[:3]
+            writes.append(actions.CellWrite(one.student_id, kind, code, field, one.value))
+        return writes, outside
+    writes = [
+        actions.CellWrite(int(w["student"]), str(w["kind"]), str(w["code"]), str(w["field"]), w.get("value", ""))
+        for w in body.get("writes", [])[: paste.MAX_ROWS * paste.MAX_COLUMNS]
+    ]
+    return writes, 0
+
+
+@requires(is_teacher)
+@require_POST
+def cells_batch(request: HttpRequest, pk: int, point: str) -> HttpResponse:
+    """A block of cells (a paste from a spreadsheet, or the undo of the last paste or edit): each
+    cell validated and saved on its own; the answer names every cell saved or refused, with the
+    values the saved ones held before (for the undo)."""
+    import json
+
+    from django.http import JsonResponse
+
+    class_group = _class_or_404(request, pk)
+    point = _point_or_404(point)
+    try:
+        body = json.loads(request.body or b"{}")
+        if not isinstance(body, dict):
+            raise ValueError
+        writes, outside = _batch_writes(body)
+        saved, refused, before = actions.save_valid_cells(
+            by=request.user, class_group=class_group, point=point, writes=writes, channel="grid"
+        )
+        typed = {w.key: str(w.value) for w in writes}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return JsonResponse({"code": "invalid", "message": _("The pasted data could not be read.")}, status=400)
+    except DomainError as exc:
+        return JsonResponse(exc.as_dict(), status=exc.status if exc.status != 400 else 422)
+    return JsonResponse(
+        {
+            "saved": [
+                {"key": r.write.key, "value": "" if r.value is None else r.value, "before": before.get(r.write.key, "")}
+                for r in saved
+            ],
+            "refused": [
+                {"key": e.field, "code": e.code, "message": str(e.message), "value": typed.get(str(e.field), "")}
+                for e in refused
+            ],
+            "outside": outside,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _progress_by_point(classes: list[ClassGroup]) -> dict[str, dict[int, progress.Tally]]:
+    """Per point, per class: entered / expected over every item."""
+    found: dict[str, dict[int, progress.Tally]] = {}
+    for point in PERIODIC_POINTS:
+        per_class = progress.classes_progress(classes, point)
+        found[point] = {pk: progress.total(items.values()) for pk, items in per_class.items()}
+    return found
+
+
+def _windows_post(request: HttpRequest, school: Any) -> dict[str, Any] | None:
+    """One change of the windows page; a close asks for confirmation first (returned to show)."""
+    from hocbaso.directory.models import SchoolYear
+
+    year = get_object_or_404(SchoolYear, pk=request.POST.get("year"))
+    point = _point_or_404(request.POST.get("point", ""))
+    if request.POST.get("action") == "deadline":
+        day = windows.parse_day(request.POST.get("deadline", ""))
+        windows.set_deadline(by=request.user, school=school, school_year=year, point=point, deadline=day)
+        return None
+    open_ = request.POST.get("open") == "1"
+    if not open_ and request.POST.get("confirm") != "1":
+        classes = progress.classes_of(school, year)
+        figures = progress.total(_progress_by_point(classes)[point].values()) if classes else progress.EMPTY
+        return {"year": year, "point": point, "label": Point(point).label, "classes": len(classes), "tally": figures}
+    windows.set_window(
+        by=request.user,
+        school=school,
+        school_year=year,
+        point=point,
+        open_=open_,
+        reason=request.POST.get("reason", ""),
+    )
+    return None
 
 
 @requires(is_teacher)
 def windows_page(request: HttpRequest, school_pk: int) -> HttpResponse:
+    """The principal opens and closes entry per point (closing asks for confirmation, since it locks
+    every class of the school), sets each point's deadline, and sees how complete each class is."""
     school = get_object_or_404(visible_schools(request.user), pk=school_pk)
     if not can_manage_windows(request.user, school):
         raise Http404
-    from hocbaso.directory.models import SchoolYear
-
     error = ""
+    confirm = None
     if request.method == "POST":
-        year = get_object_or_404(SchoolYear, pk=request.POST.get("year"))
         try:
-            windows.set_window(
-                by=request.user,
-                school=school,
-                school_year=year,
-                point=_point_or_404(request.POST.get("point", "")),
-                open_=request.POST.get("open") == "1",
-                reason=request.POST.get("reason", ""),
-            )
+            confirm = _windows_post(request, school)
         except DomainError as exc:
             error = str(exc.message)
         else:
-            return redirect("assessments:windows", school_pk=school.pk)
-    years = SchoolYear.objects.order_by("-code")
+            if confirm is None:
+                return redirect("assessments:windows", school_pk=school.pk)
+    years = progress.school_years(school)
     states = {(w.school_year_id, w.point): w for w in EntryWindow.objects.filter(school=school)}
+    current = progress.current_year(years)
+    classes = progress.classes_of(school, current)
+    figures = _progress_by_point(classes) if classes else {}
     table = [
         {
             "year": y,
-            "points": [{"code": p.value, "label": p.label, "window": states.get((y.pk, p.value))} for p in Point],
+            "current": y == current,
+            "points": [
+                {
+                    "code": p.value,
+                    "label": p.label,
+                    "window": states.get((y.pk, p.value)),
+                    "calendar": windows.calendar_deadline(y, p.value),
+                    "tally": progress.total(figures.get(p.value, {}).values()) if y == current else None,
+                }
+                for p in PERIODIC_POINTS
+            ],
         }
         for y in years
     ]
-    return render(request, "assessments/windows.html", {"school": school, "table": table, "error": error})
+    class_rows = [{"class_group": c, "cells": [figures[p.value][c.pk] for p in PERIODIC_POINTS]} for c in classes]
+    return render(
+        request,
+        "assessments/windows.html",
+        {
+            "school": school,
+            "table": table,
+            "error": error,
+            "confirm": confirm,
+            "class_rows": class_rows,
+            "point_labels": [p.label for p in PERIODIC_POINTS],
+            "current": current,
+        },
+    )
+
+
+@requires(is_teacher)
+def progress_page(request: HttpRequest, school_pk: int) -> HttpResponse:
+    """School-wide entry progress for one point: per class and subject, cells entered / expected."""
+    school = get_object_or_404(visible_schools(request.user), pk=school_pk)
+    if not can_manage_windows(request.user, school):
+        raise Http404
+    years = progress.school_years(school)
+    year = next((y for y in years if str(y.pk) == request.GET.get("year")), progress.current_year(years))
+    point = request.GET.get("point") or (windows.current_point(school.pk, year.pk) if year else "mid1")
+    point = _point_or_404(point)
+    classes = progress.classes_of(school, year)
+    per_class = progress.classes_progress(classes, point)
+    # one column per item that some class assesses, in curriculum order (subjects, then competencies)
+    items: dict[tuple[str, str], str] = {}
+    for c in classes:
+        for item in catalogue_for_class(c).items:
+            items.setdefault((item.kind, item.code), item_title(item))
+    ordered = sorted(items, key=lambda k: (k[0] != "subject",))
+    totals = {c.pk: progress.total(per_class[c.pk].values()) for c in classes}
+    window = EntryWindow.objects.filter(school=school, school_year=year, point=point).first() if year else None
+    rows = [
+        {"class_group": c, "cells": [per_class[c.pk].get(key) for key in ordered], "total": totals[c.pk]}
+        for c in classes
+    ]
+    return render(
+        request,
+        "assessments/progress.html",
+        {
+            "school": school,
+            "years": years,
+            "year": year,
+            "point": point,
+            "points": [(p.value, p.label) for p in PERIODIC_POINTS],
+            "columns": [items[k] for k in ordered],
+            "rows": rows,
+            "total": progress.total(totals.values()),
+            "window": window,
+            "deadline": windows.deadline_of(year, point, window) if year else None,
+        },
+    )
 
 
 @requires(is_teacher)
@@ -333,8 +568,53 @@ def _results_post(request: HttpRequest, class_group: ClassGroup) -> list[Any]:
         )
         results.decide_award(by=request.user, award=award, confirm=post.get("verdict") == "confirm")
     else:
+        if not _year_end_started(class_group):
+            raise windows.WindowClosed(_YEAR_END_NOT_STARTED, field="point")
         return [o for o in results.compute_year_results(by=request.user, class_group=class_group) if o.missing]
     return []
+
+
+_YEAR_END_NOT_STARTED = gettext_lazy(
+    "Year results are computed from the end-of-year values: the end-of-year entry window has not been opened yet."
+)
+
+
+def _year_end_started(class_group: ClassGroup) -> bool:
+    """Whether end-of-year entry has begun (its window is open or was opened once)."""
+    return (
+        EntryWindow.objects.filter(
+            school_id=class_group.school_id, school_year_id=class_group.school_year_id, point=Point.YEAR_END
+        )
+        .filter(Q(is_open=True) | Q(changed_at__isnull=False))
+        .exists()
+    )
+
+
+def _missing_summary(class_group: ClassGroup, outcome: list[Any], names: dict[int, str]) -> list[dict[str, Any]]:
+    """The cells blocking the year results, grouped by item and field: how many students, who
+    (the first few), and a link to the end-of-year grid at that item."""
+    from django.urls import reverse
+
+    catalogue = catalogue_for_class(class_group)
+    grid_url = reverse("assessments:grid", args=[class_group.pk, Point.YEAR_END])
+    groups: dict[str, list[str]] = {}
+    for one in outcome:
+        for cell in one.missing_cells:
+            groups.setdefault(cell, []).append(names.get(one.student_id, ""))
+    summary_rows = []
+    for cell, students in groups.items():
+        kind, code, field = ([*cell.split(":"), "", "", ""])[:3]
+        item = catalogue.item(kind, code)
+        summary_rows.append(
+            {
+                "label": cell_label(item, field) if item else cell,
+                "count": len(students),
+                "students": students[:5],
+                "more": max(0, len(students) - 5),
+                "url": f"{grid_url}?section=item:{code}",
+            }
+        )
+    return summary_rows
 
 
 @requires(is_teacher)
@@ -381,6 +661,9 @@ def results_page(request: HttpRequest, pk: int) -> HttpResponse:
             "class_group": class_group,
             "rows": rows,
             "blocked": [(names.get(o.student_id, ""), o.missing) for o in outcome],
+            "missing_summary": _missing_summary(class_group, outcome, names),
+            "missing_cells": sum(len(o.missing_cells) for o in outcome),
+            "year_end_started": _year_end_started(class_group),
             "error": error,
             "can_decide": can_manage_windows(request.user, class_group.school),
             "is_homeroom": write_scope(request.user, class_group).whole_class,

@@ -18,12 +18,14 @@ class Link:
 
 @dataclass(frozen=True)
 class Section:
-    """A titled group of links; ``order`` places it on the page."""
+    """A titled group of links; ``order`` places it on the page; a ``wide`` one (a list of tasks)
+    takes the whole width."""
 
     title: str
     links: list[Link] = field(default_factory=list)
     order: int = 100
     note: str = ""
+    wide: bool = False
 
 
 SectionProvider = Callable[[Any], list[Section]]

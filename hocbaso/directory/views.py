@@ -106,6 +106,7 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "shows_students": bool(rows) or not class_group.enrolments.exists(),
             "teachers": teachers,
             "can_manage": can_manage_school(request.user, class_group.school),
+            "manages_entry": holds(request.user, Permission.MANAGE_ENTRY, school=class_group.school),
         },
     )
 

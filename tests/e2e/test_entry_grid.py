@@ -34,8 +34,11 @@ def test_homeroom_teacher_fills_a_row(page, live_server, world) -> None:  # type
     page.keyboard.press("ArrowDown")  # leave the last cell so it saves too
     try:
         # a function, not a string: the page's Content-Security-Policy forbids evaluating strings
+        # every cell of the row holds its stored value (the ✓ marks only the last save, for a moment)
         page.wait_for_function(
-            "(count) => document.querySelectorAll('#grid tbody tr:first-child .state.ok').length >= count", arg=count
+            "(count) => Array.from(document.querySelectorAll('#grid tbody tr:first-child input.cell-input'))"
+            ".filter((i) => i.dataset.saved !== '').length >= count",
+            arg=count,
         )
     except Exception:
         print(page.locator("#grid tbody tr").first.inner_html()[:3000])
