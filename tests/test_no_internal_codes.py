@@ -16,10 +16,12 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from django.apps import apps
 from django.test import Client
 
 from hocbaso.accounts.models import User
 from hocbaso.assessments.models import CommentBank, Point
+from hocbaso.audit import presentation
 from hocbaso.directory.models import Role
 from hocbaso.records.models import Status
 from hocbaso.signing.models import ItemOutcome, SignatureRole, SigningBatch
@@ -42,6 +44,7 @@ def internal_codes() -> set[str]:
             codes |= {entry["code"] for entry in data.get(kind, [])}
     for choices in (Point, Status, Role, SignatureRole, ItemOutcome, SigningBatch.State):
         codes |= {str(value) for value in choices.values}
+    codes |= set(presentation.ACTIONS)  # audit action codes ("record.sign")
     return codes - {"ok"}  # "OK" is no code people stumble on; everything else must be in words
 
 
@@ -49,9 +52,8 @@ CODE = re.compile(
     r"(?<![\w./-])(" + "|".join(sorted(map(re.escape, internal_codes()), key=len, reverse=True)) + r")(?![\w-])"
 )
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
-DOTTED = re.compile(
-    r"\b(?:records|directory|signing|assessments|accounts|portal|transfers)\.[a-z]+\b|\b[a-z_]+\.[a-z_]+_[a-z_]+\b"
-)
+APP_LABELS = "|".join(sorted(c.label for c in apps.get_app_configs()))
+DOTTED = re.compile(rf"\b(?:{APP_LABELS})\.[a-z]+\b")  # model labels: "records.recordversion"
 
 
 class VisibleText(HTMLParser):
@@ -128,7 +130,7 @@ def furnished(world: World, settings: Any, tmp_path: Path) -> World:
     usernames that are not role words (a username is no code, but "principal" would look like one)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.VAR_DIR = tmp_path
-    for key, user in world.users.items():
+    for user in world.users.values():
         User.objects.filter(pk=user.pk).update(username=f"nguoi-dung-{user.pk}")
         user.refresh_from_db()
     make_frozen_version(world, student=world.students["an"], class_group=world.class_3a)
@@ -153,7 +155,8 @@ def test_the_lint_sees_codes_in_visible_text_only() -> None:
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_no_page_of_a_persona_shows_an_internal_code(furnished: World, persona: str) -> None:
     client = sign_in_verified(Client(), furnished.users[persona])
-    found, visited = walk(client, ["/"], PAGES_PER_PERSONA)
+    start = ["/", f"/schools/{furnished.school_a.pk}/audit/", "/signing/pending/"]
+    found, visited = walk(client, start, PAGES_PER_PERSONA)
     assert visited >= 3, f"{persona} reached only {visited} pages"
     assert not found, "\n".join(f"{url}: {leak}" for url, items in found.items() for leak in items)
 

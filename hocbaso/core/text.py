@@ -36,3 +36,12 @@ def hidden_character(value: str | None) -> str | None:
         if unicodedata.category(char) in _REFUSED_IN_NAMES:
             return f"U+{ord(char):04X}"
     return None
+
+
+def ascii_slug(value: str | None) -> str:
+    """Vietnamese words as a file-name slug: "Cuối năm học" → "cuoi-nam-hoc", "Đỗ Văn An" → "do-van-an"
+    (đ has no decomposition, so it is mapped first; other marks are dropped after NFD)."""
+    text = (value or "").replace("đ", "d").replace("Đ", "D")
+    text = unicodedata.normalize("NFD", text).encode("ascii", "ignore").decode("ascii")
+    words = "".join(ch.lower() if ch.isalnum() else " " for ch in text).split()
+    return "-".join(words)
