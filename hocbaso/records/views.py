@@ -271,7 +271,7 @@ def class_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(is_records_staff)
 @require_GET
-def class_print(request: HttpRequest, pk: int) -> HttpResponse:
+def class_print(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     """The class's issued records as one printable booklet (a printed copy, not a record); audited."""
     try:
         class_group, versions = _issued_of_class(request, pk)

@@ -49,7 +49,7 @@ def _sections(request: HttpRequest, posted: SignBatchForm | None = None) -> list
         chosen: set[int] = set()
         if posted is not None and posted.data.get("role") == role:
             form = posted
-            chosen = {int(pk) for pk in posted.data.getlist("versions") if pk.isdigit()} & set(ids)
+            chosen = {int(pk) for pk in request.POST.getlist("versions") if pk.isdigit()} & set(ids)
         else:
             form = SignBatchForm(
                 credentials=usable,
