@@ -97,6 +97,13 @@ def trail(world: World, settings: Any, tmp_path: Path) -> dict[str, Any]:
         school_id=world.school_a.pk,
         changes={"text": [None, '=HYPERLINK("http://x")']},
     )
+    audit.record(
+        by=principal,
+        action="signin.succeeded",
+        obj=principal,
+        school_id=world.school_a.pk,
+        changes={"client": "127.0.0.1", "factor": "totp"},
+    )
     return {"appointment": appointment, "version": version}
 
 
@@ -116,6 +123,8 @@ def test_the_page_names_people_actions_objects_and_values_in_words(
     assert "Vai trò" in html
     for code in ("record.read", "appointment.create", "records.recordversion", "directory.student", "homeroom_teacher"):
         assert code not in html, code
+    assert "Xác thực hai bước</strong>: ứng dụng xác thực" in html and "totp" not in html
+    assert "Chi tiết khác" not in html and "Other" not in html
     newest = AuditEvent.objects.order_by("-id").first()
     assert newest is not None and newest.hash not in html and newest.hash[:12] in html
     assert dt.date.today().strftime("%d/%m/%Y") in html
@@ -132,6 +141,7 @@ def test_filters_narrow_by_person_kind_class_student_and_dates(world: World, tra
 
     assert shown(who=str(world.users["vice"].pk)) == {"student.read", "comment_bank.add"}
     assert shown(kind="records") == {"record.read"}
+    assert shown(kind="signin") == {"signin.succeeded"}
     assert shown(kind="staff") == {"appointment.create"}
     assert shown(student="Nguyễn Văn An") == {"record.read"}  # the record version is about An
     assert shown(student="Cường") == {"student.read"}

@@ -45,6 +45,7 @@ def internal_codes() -> set[str]:
     for choices in (Point, Status, Role, SignatureRole, ItemOutcome, SigningBatch.State):
         codes |= {str(value) for value in choices.values}
     codes |= set(presentation.ACTIONS)  # audit action codes ("record.sign")
+    codes |= {value for values in presentation.VALUES.values() for value in values}  # "totp", …
     return codes - {"ok"}  # "OK" is no code people stumble on; everything else must be in words
 
 

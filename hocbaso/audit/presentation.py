@@ -175,17 +175,43 @@ def related_to_students(student_ids: Sequence[int]) -> dict[str, list[str]]:
     return found
 
 
+# Objects no describer names, by kind (a model's own verbose name is used when it is translated).
+KINDS: dict[str, Any] = {
+    "accounts.apitoken": _("API key"),
+    "assessments.entrywindow": _("Entry window"),
+    "assessments.assessmententry": _("Assessment"),
+    "assessments.studentyear": _("Year page"),
+    "assessments.award": _("Award"),
+    "assessments.optionalsubject": _("Optional subject"),
+    "assessments.commentbank": _("Comment bank"),
+    "records.assemblyrun": _("Record assembly"),
+    "records.correctionrequest": _("Correction request"),
+    "ledger.ledgerentry": _("Public log entry"),
+    "ledger.treehead": _("Public log summary"),
+    "portal.guardianaccess": _("Family access"),
+    "portal.sharelink": _("Share link"),
+    "transfers.receivedrecord": _("Received record"),
+}
+
+
 def _kind_label(object_type: str) -> str:
+    if object_type in KINDS:
+        return str(KINDS[object_type])
     try:
-        return str(apps.get_model(object_type)._meta.verbose_name).capitalize()
+        name = apps.get_model(object_type)._meta.verbose_name
     except (LookupError, ValueError):
         return gettext("Other object")
+    words = str(name)  # a model without a translated name keeps Django's English default: not shown
+    return words[:1].upper() + words[1:] if not words.isascii() else gettext("Other object")
 
 
 # --- changes in words ----------------------------------------------------------------------------
 
 FIELDS: dict[str, Any] = {
     "blocked": _("blocked"),
+    "factor": _("second factor"),
+    "recovery_codes": _("recovery codes"),
+    "known_account": _("existing account"),
     "booklet": _("booklet"),
     "cells_changed": _("cells changed"),
     "certificate": _("certificate"),
@@ -255,6 +281,17 @@ FIELDS: dict[str, Any] = {
     "years": _("school years"),
 }
 HASH_FIELDS = ("sha256", "hash", "fingerprint", "root")
+# Recorded values that are codes of the audit trail itself (not a model's choices).
+VALUES: dict[str, dict[str, Any]] = {
+    "factor": {"totp": _("authenticator app"), "recovery_code": _("recovery code")},
+    "locked": {
+        "signin:account": _("wrong passwords for this account"),
+        "signin:client": _("wrong passwords from this address"),
+        "otp:account": _("wrong second-factor codes"),
+        "certificate:account": _("wrong certificate passwords by this signer"),
+        "certificate:credential": _("wrong passwords on this certificate"),
+    },
+}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
@@ -317,6 +354,8 @@ def value_text(object_type: str, name: str, value: Any, *, labels: Callable[[str
             for k, v in value.items()
         )
     text = str(value)
+    if name in VALUES and text in VALUES[name]:
+        return str(VALUES[name][text])
     if any(part in name for part in HASH_FIELDS) and len(text) > 16:
         return text[:12] + "…"
     model_field = _model_field(object_type, name)
