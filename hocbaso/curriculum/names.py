@@ -26,12 +26,12 @@ def _names() -> dict[str, dict[str, str]]:
 
 
 def subject_name(code: str) -> str | None:
-    """"Toán" for ``math``; None for a code no curriculum has."""
+    """ "Toán" for ``math``; None for a code no curriculum has."""
     return _names()["subject"].get(code)
 
 
 def point_name(code: str) -> str | None:
-    """"Cuối năm học" for ``year_end``."""
+    """ "Cuối năm học" for ``year_end``."""
     return _names()["point"].get(code)
 
 
