@@ -197,6 +197,10 @@ ROWS: dict[str, str] = {
     "GET records/classes/<int:pk>/": "ok: school_a homeroom operator | 404: former_homeroom principal_b | login: anonymous | 403: rest",
     "GET records/classes/<int:pk>/ [past]": "ok: school_a former_homeroom operator | 404: homeroom principal_b | login: anonymous | 403: rest",
     "GET records/classes/<int:pk>/assemble/": "403: officers stranger teacher | login: anonymous | 405: rest | 403: parent",
+    # a class's issued records as a zip and as a print booklet: the class's record readers; the matrix
+    # world has nothing issued, so they get 404 (tests/test_class_downloads.py downloads real ones)
+    "GET records/classes/<int:pk>/issued.zip": "404: school_a homeroom operator former_homeroom principal_b | login: anonymous | 403: rest",
+    "GET records/classes/<int:pk>/print.pdf": "404: school_a homeroom operator former_homeroom principal_b | login: anonymous | 403: rest",
     "GET records/corrections/<int:pk>/decide/": "403: officers stranger teacher | login: anonymous | 405: rest | 403: parent",
     "POST records/corrections/<int:pk>/decide/": "ok: principal vice | 404: former_homeroom principal_b | login: anonymous | 403: rest",
     # digitising paper books: the school's principal, vice-principal and clerk (digitise_records)

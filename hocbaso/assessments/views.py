@@ -33,10 +33,12 @@ from hocbaso.assessments.models import (
 )
 from hocbaso.assessments.permissions import can_manage_windows, is_teacher, write_scope
 from hocbaso.assessments.spreadsheets import MAX_BYTES as IMPORT_MAX_BYTES
+from hocbaso.core import labels
 from hocbaso.core.body_limits import accepts_upload
 from hocbaso.core.collation import sort_students
 from hocbaso.core.errors import DomainError, InvalidInput
 from hocbaso.core.permissions import requires
+from hocbaso.core.text import ascii_slug
 from hocbaso.directory.models import ClassGroup, Enrolment
 from hocbaso.directory.permissions import visible_schools
 from hocbaso.directory.roles import Permission, classes_where, students_where
@@ -438,6 +440,13 @@ def progress_page(request: HttpRequest, school_pk: int) -> HttpResponse:
     )
 
 
+def _point_slug(point: str) -> str:
+    """The point in a file name, in Vietnamese without marks: ``year_end`` → ``cuoi-nam-hoc``."""
+    return ascii_slug(
+        labels.label("point", point) if labels.label("point", point) != point else str(Point(point).label)
+    )
+
+
 @requires(is_teacher)
 def import_template(request: HttpRequest, pk: int, point: str) -> HttpResponse:
     """The .xlsx template of the class for this point, listing its students, pre-filled."""
@@ -445,7 +454,7 @@ def import_template(request: HttpRequest, pk: int, point: str) -> HttpResponse:
     point = _point_or_404(point)
     content = importing.template_for(class_group, point, str(Point(point).label))
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    name = f"{class_group.school.code}-{class_group.name}-{class_group.school_year.code}-{point}.xlsx"
+    name = f"{class_group.school.code}-{class_group.name}-{class_group.school_year.code}-{_point_slug(point)}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -519,7 +528,8 @@ def summary_page(request: HttpRequest, pk: int, point: str) -> HttpResponse:
         response = HttpResponse(
             content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
-        response["Content-Disposition"] = f'attachment; filename="tong-hop-{class_group.name}-{point}.xlsx"'
+        name = f"tong-hop-{class_group.name}-{_point_slug(point)}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
     tested = [s for s in catalogue.subjects if catalogue.has_test(s.code, point)]
     return render(

@@ -6,6 +6,9 @@ class DirectoryConfig(AppConfig):
     label = "directory"
 
     def ready(self) -> None:
+        from hocbaso.directory import audit_names
+
+        audit_names.register()
         from hocbaso.accounts import second_factor
         from hocbaso.core import home
         from hocbaso.directory.home import sections

@@ -7,7 +7,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from hocbaso.core import clock
+from hocbaso.core import clock, labels
 from hocbaso.core.home import Link, Section
 from hocbaso.directory.models import AdministrativeUnit, Role
 from hocbaso.directory.permissions import appointments_of, can_read_school_audit, visible_schools
@@ -40,7 +40,8 @@ def sections(user: Any) -> list[Section]:
             found.append(Section(f"{appointment.get_role_display()} — {school.name}", links, order=10))
     class_links = [
         Link(
-            f"{a.get_role_display()} {a.class_group}" + (f" · {a.subject_code}" if a.subject_code else ""),
+            f"{a.get_role_display()} {a.class_group}"
+            + (f" · {labels.label('subject', a.subject_code)}" if a.subject_code else ""),
             reverse("directory:class", args=[a.class_group_id]),
         )
         for a in active

@@ -7,6 +7,8 @@ page is a staff read of a child's data and is audited.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -189,11 +191,126 @@ def appointment_create(request: HttpRequest, school_pk: int) -> HttpResponse:
     return render(request, "directory/appointment_form.html", {"form": form, "school": school})
 
 
+AUDIT_PAGE_SIZE = 50
+AUDIT_EXPORT_MAX = 5000  # an export is bounded; narrow the filters for more
+
+
+def _audit_filters(request: HttpRequest, school: School) -> tuple[Any, dict[str, Any]]:
+    """The school's events narrowed by the page's filters: dates (inclusive), person, kind of
+    action, class or student (the student's own page, enrolments, records, transfers …)."""
+    import datetime as dt
+
+    from django.db.models import Q
+    from django.utils import timezone
+    from django.utils.http import urlencode
+
+    from hocbaso.audit import presentation
+
+    events = AuditEvent.objects.filter(school_id=school.pk)
+    chosen: dict[str, Any] = {
+        k: request.GET.get(k, "").strip() for k in ("from", "to", "who", "kind", "class", "student")
+    }
+    for name, bound in (("from", "gte"), ("to", "lt")):
+        try:
+            day = dt.date.fromisoformat(chosen[name]) if chosen[name] else None
+        except ValueError:
+            day = None
+            chosen[name] = ""
+        if day is not None:
+            start = dt.datetime.combine(day + dt.timedelta(days=1 if name == "to" else 0), dt.time.min)
+            events = events.filter(**{f"at__{bound}": timezone.make_aware(start)})
+    if chosen["who"].isdigit():
+        events = events.filter(actor_id=int(chosen["who"]))
+    if chosen["kind"] in presentation.GROUPS:
+        condition = Q()
+        for prefix in presentation.group_prefixes(chosen["kind"]):
+            condition |= Q(action__startswith=f"{prefix}.")
+        events = events.filter(condition)
+    student_ids: list[int] = []
+    classes = visible_classes(request.user).filter(school=school).select_related("school_year")
+    if chosen["class"].isdigit():
+        class_group = classes.filter(pk=int(chosen["class"])).first()
+        if class_group is not None:
+            student_ids = list(Enrolment.objects.filter(class_group=class_group).values_list("student_id", flat=True))
+            condition = Q(object_type="directory.classgroup", object_id=str(class_group.pk))
+            for object_type, ids in presentation.related_to_students(student_ids).items():
+                condition |= Q(object_type=object_type, object_id__in=ids)
+            events = events.filter(condition)
+    if chosen["student"]:
+        found = visible_students(request.user).filter(school=school)
+        found = (
+            found.filter(pk=int(chosen["student"]))
+            if chosen["student"].isdigit()
+            else found.filter(full_name__icontains=chosen["student"])
+        )
+        student_ids = list(found.values_list("pk", flat=True)[:50])
+        condition = Q(pk__in=[])
+        for object_type, ids in presentation.related_to_students(student_ids).items():
+            condition |= Q(object_type=object_type, object_id__in=ids)
+        events = events.filter(condition)
+    actors = (
+        AuditEvent.objects.filter(school_id=school.pk, actor__isnull=False)
+        .values_list("actor_id", flat=True)
+        .distinct()
+    )
+    from hocbaso.accounts.models import User
+
+    people = sorted(((u.pk, str(u)) for u in User.objects.filter(pk__in=list(actors))), key=lambda p: p[1])
+    options = {
+        "people": people,
+        "kinds": [(key, str(label)) for key, (label, _prefixes) in presentation.GROUPS.items()],
+        "classes": list(classes.order_by("-school_year__code", "name")),
+        "chosen": chosen,
+        "query": urlencode({k: v for k, v in chosen.items() if v}),
+    }
+    return events.select_related("actor").order_by("-id"), options
+
+
 @requires(may_read_audit)
 def school_audit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The school's audit trail, readable and filterable; ``?format=xlsx`` exports what is shown
+    (at most ``AUDIT_EXPORT_MAX`` events)."""
+    from hocbaso.audit import presentation
+    from hocbaso.core import labels
+
     school = _school_or_404(request, pk)
     if not can_read_school_audit(request.user, school):
         raise Http404
-    events = AuditEvent.objects.filter(school_id=school.pk).order_by("-id")
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "directory/school_audit.html", {"school": school, "page": page})
+    events, options = _audit_filters(request, school)
+    if request.GET.get("format") == "xlsx":
+        return _audit_xlsx(school, presentation.rows_of(events[:AUDIT_EXPORT_MAX], labels.label))
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = presentation.rows_of(page.object_list, labels.label)
+    return render(request, "directory/school_audit.html", {"school": school, "page": page, "rows": rows, **options})
+
+
+def _audit_xlsx(school: School, rows: list[Any]) -> HttpResponse:
+    import io
+
+    from openpyxl import Workbook
+
+    from hocbaso.core.xlsx_cells import put
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = _("Audit log")[:31]
+    headers = [_("Time"), _("Who"), _("Action"), _("Object"), _("Changes"), _("Channel"), _("Event hash")]
+    for column, header in enumerate(headers, start=1):
+        put(sheet, 1, column, header)
+    for number, row in enumerate(rows, start=2):
+        changes = "; ".join(
+            f"{c.field}: {c.after}" if c.single else f"{c.field}: {c.before} → {c.after}" for c in row.changes
+        )
+        values = [row.when.strftime("%d/%m/%Y %H:%M"), row.who, row.what, row.target.text, changes, row.channel]
+        for column, value in enumerate([*values, row.event.hash], start=1):
+            put(sheet, number, column, value)
+    for letter, width in zip("ABCDEFG", (17, 24, 36, 40, 60, 14, 66), strict=True):
+        sheet.column_dimensions[letter].width = width
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(
+        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="nhat-ky-{school.code}.xlsx"'
+    return response

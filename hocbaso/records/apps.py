@@ -6,6 +6,9 @@ class RecordsConfig(AppConfig):
     label = "records"
 
     def ready(self) -> None:
+        from hocbaso.records import audit_names
+
+        audit_names.register()
         from hocbaso.core import home
         from hocbaso.records.home import sections
 

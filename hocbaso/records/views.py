@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,14 +24,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
-from hocbaso.core.collation import sort_students
+from hocbaso.core.collation import name_key, sort_students
 from hocbaso.core.errors import DomainError
 from hocbaso.core.permissions import requires
+from hocbaso.core.text import ascii_slug
 from hocbaso.directory.models import Enrolment, SchoolYear
 from hocbaso.directory.paper import is_paper_year
 from hocbaso.directory.roles import Permission, holds
 from hocbaso.records import actions, permissions, storage
-from hocbaso.records.models import CURRENT_STATUSES, CorrectionRequest, Record, RecordVersion
+from hocbaso.records.models import CURRENT_STATUSES, CorrectionRequest, Record, RecordVersion, Status
 from hocbaso.records.permissions import is_records_staff
 from hocbaso.records.rendering import display_values, render_booklet
 
@@ -129,6 +131,23 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _booklet_of(versions: list[RecordVersion]) -> bytes:
+    """A printable booklet of ``versions`` (each page captioned with its code and its signers)."""
+    captions = []
+    for version in versions:
+        signed = ", ".join(
+            f"{event.signer.full_name} ({BOOKLET_ROLE_LABELS.get(event.role, event.role)})"
+            for event in _signatures(version)
+        )
+        captions.append(f"Mã tra cứu {version.issuance_code}" + (f" · Đã ký số: {signed}" if signed else ""))
+    return render_booklet(
+        [_current_file(v) for v in versions],
+        lookup_url=f"{settings.PUBLIC_BASE_URL.rstrip('/')}/verify/",
+        printed_on=clock.today(),
+        captions=captions,
+    )
+
+
 @requires(is_records_staff)
 @require_GET
 def booklet(request: HttpRequest, pk: int) -> FileResponse:
@@ -141,19 +160,7 @@ def booklet(request: HttpRequest, pk: int) -> FileResponse:
     )
     if not versions:
         raise Http404
-    captions = []
-    for version in versions:
-        signed = ", ".join(
-            f"{event.signer.full_name} ({BOOKLET_ROLE_LABELS.get(event.role, event.role)})"
-            for event in _signatures(version)
-        )
-        captions.append(f"Mã tra cứu {version.issuance_code}" + (f" · Đã ký số: {signed}" if signed else ""))
-    content = render_booklet(
-        [_current_file(v) for v in versions],
-        lookup_url=f"{settings.PUBLIC_BASE_URL.rstrip('/')}/verify/",
-        printed_on=clock.today(),
-        captions=captions,
-    )
+    content = _booklet_of(versions)
     audit.record(
         by=request.user,
         action="record.read",
@@ -191,8 +198,92 @@ def class_records(request: HttpRequest, pk: int) -> HttpResponse:
             "runs": runs,
             "can_assemble": permissions.can_assemble_class(request.user, class_group),
             "paper_year": is_paper_year(class_group.school_id, class_group.school_year_id),
+            "issued_count": RecordVersion.objects.filter(class_group=class_group, status=Status.ISSUED).count(),
         },
     )
+
+
+MAX_CLASS_RECORDS = 80  # a class has at most 35 pupils (Điều lệ); a bigger batch is refused unread
+
+
+class TooManyRecords(Exception):
+    """More issued versions in one class than a download may carry."""
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    message = _("A class download carries at most %(n)d records.") % {"n": MAX_CLASS_RECORDS}
+    return render(request, "413.html", {"message": message}, status=413)
+
+
+def _issued_of_class(request: HttpRequest, pk: int) -> tuple[Any, list[RecordVersion]]:
+    """The class (404 outside the reader's scope) and its issued versions, in the class list's
+    order; refused (``TooManyRecords``) beyond ``MAX_CLASS_RECORDS``, 404 when nothing is issued."""
+    class_group = get_object_or_404(
+        permissions.visible_record_classes(request.user).select_related("school", "school_year"), pk=pk
+    )
+    issued = RecordVersion.objects.filter(class_group=class_group, status=Status.ISSUED).select_related(
+        "record__student"
+    )
+    if issued.count() > MAX_CLASS_RECORDS:
+        raise TooManyRecords
+    versions = sorted(issued, key=lambda v: name_key(v.record.student.full_name))
+    if not versions:
+        raise Http404
+    return class_group, versions
+
+
+def _audit_class_read(request: HttpRequest, class_group: Any, versions: list[RecordVersion], action: str) -> None:
+    """One event on the class, and a read of each child's record (found under the child's name)."""
+    with transaction.atomic():
+        audit.record(
+            by=request.user,
+            action=action,
+            obj=class_group,
+            school_id=class_group.school_id,
+            changes={"records": [None, len(versions)]},
+        )
+        for version in versions:
+            audit.record(by=request.user, action="record.read", obj=version, school_id=version.school_id)
+
+
+@requires(is_records_staff)
+@require_GET
+def class_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every issued record of the class in one zip: each child's signed PDF and XML, named
+    ``NN-ten-hoc-sinh-MA.pdf``; bounded (``MAX_CLASS_RECORDS``) and audited."""
+    import io
+    import zipfile
+
+    try:
+        class_group, versions = _issued_of_class(request, pk)
+    except TooManyRecords:
+        return _too_many(request)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:  # PDFs do not compress
+        for number, version in enumerate(versions, start=1):
+            stem = f"{number:02d}-{ascii_slug(version.record.student.full_name)}-{version.issuance_code}"
+            archive.writestr(f"{stem}.pdf", storage.get(version.signed_pdf_name, version.signed_pdf_sha256))
+            if version.signed_xml_name:
+                archive.writestr(f"{stem}.xml", storage.get(version.signed_xml_name, version.signed_xml_sha256))
+    _audit_class_read(request, class_group, versions, "record.download_class")
+    name = f"hoc-ba-{ascii_slug(class_group.name)}-{class_group.school_year.code}.zip"
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@requires(is_records_staff)
+@require_GET
+def class_print(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
+    """The class's issued records as one printable booklet (a printed copy, not a record); audited."""
+    try:
+        class_group, versions = _issued_of_class(request, pk)
+    except TooManyRecords:
+        return _too_many(request)
+    content = _booklet_of(versions)
+    _audit_class_read(request, class_group, versions, "record.print_class")
+    name = f"in-hoc-ba-{ascii_slug(class_group.name)}-{class_group.school_year.code}.pdf"
+    return _pdf_response(content, name, inline=True)
 
 
 @requires(is_records_staff)

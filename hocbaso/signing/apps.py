@@ -6,6 +6,9 @@ class SigningConfig(AppConfig):
     label = "signing"
 
     def ready(self) -> None:
+        from hocbaso.signing import audit_names
+
+        audit_names.register()
         from hocbaso.core import home
         from hocbaso.signing.home import sections
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
 from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -22,7 +23,7 @@ from hocbaso.directory.permissions import is_staff_member
 from hocbaso.records import storage
 from hocbaso.signing import actions, recovery, workflow
 from hocbaso.signing.forms import ContinueBatchForm, SignBatchForm
-from hocbaso.signing.models import SignatureRole, SigningBatch
+from hocbaso.signing.models import ItemOutcome, SignatureRole, SigningBatch
 from hocbaso.signing.permissions import (
     is_school_head,
     is_signer,
@@ -36,6 +37,8 @@ MAX_CERTIFICATE_BYTES = 256 * 1024
 
 
 def _sections(request: HttpRequest, posted: SignBatchForm | None = None) -> list[dict[str, Any]]:
+    """One section per signature role: the classes waiting, each with its records; nothing is
+    ticked unless this person ticked it (a refused submission comes back with its own ticks)."""
     by_role: dict[str, list[workflow.PendingGroup]] = {}
     for group in workflow.pending_for(request.user):
         by_role.setdefault(group.role, []).append(group)
@@ -43,26 +46,33 @@ def _sections(request: HttpRequest, posted: SignBatchForm | None = None) -> list
     for role, groups in by_role.items():
         ids = [v.pk for g in groups for v in g.versions]
         usable = workflow.credentials_for(request.user, role)
+        chosen: set[int] = set()
         if posted is not None and posted.data.get("role") == role:
             form = posted
+            chosen = {int(pk) for pk in request.POST.getlist("versions") if pk.isdigit()} & set(ids)
         else:
             form = SignBatchForm(
                 credentials=usable,
                 version_ids=ids,
-                # the first (usually the only) certificate is chosen already
-                initial={
-                    "role": role,
-                    "idempotency_key": uuid.uuid4().hex,
-                    "versions": ids,
-                    "credential": usable.first(),
-                },
+                # the first (usually the only) certificate is chosen already; no record is
+                initial={"role": role, "idempotency_key": uuid.uuid4().hex, "credential": usable.first()},
             )
+        classes = [
+            {
+                "group": group,
+                "rows": [(version, version.pk in chosen) for version in group.versions],
+                "chosen": sum(1 for version in group.versions if version.pk in chosen),
+                "count": len(group.versions),
+            }
+            for group in groups
+        ]
         sections.append(
             {
                 "role": role,
                 "role_label": SignatureRole(role).label,
-                "groups": groups,
+                "classes": classes,
                 "count": len(ids),
+                "chosen": len(chosen),
                 "form": form,
                 "has_credentials": usable.exists(),
             }
@@ -101,6 +111,7 @@ def _batch_page(
     request: HttpRequest, batch: SigningBatch, form: ContinueBatchForm | None = None, *, status: int = 200
 ) -> HttpResponse:
     items = batch.items.select_related("version__record__student", "version__class_group")
+    outcomes = dict(Counter(batch.items.values_list("outcome", flat=True)))
     template = "signing/batch_items.html" if getattr(request, "htmx", False) else "signing/batch.html"
     lost = recovery.is_lost(batch)
     running = batch.state in (batch.State.QUEUED, batch.State.RUNNING, batch.State.AWAITING) and not lost
@@ -113,6 +124,8 @@ def _batch_page(
         "can_continue": can_continue,
         "needs_authorisation": can_continue and not workflow.has_secret(batch.pk),
         "continue_form": form or ContinueBatchForm(),
+        "signed": outcomes.get(ItemOutcome.OK, 0),
+        "not_signed": outcomes.get(ItemOutcome.FAILED, 0) + outcomes.get(ItemOutcome.SKIPPED, 0),
     }
     return render(request, template, context, status=status)
 

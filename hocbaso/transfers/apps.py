@@ -6,6 +6,9 @@ class TransfersConfig(AppConfig):
     label = "transfers"
 
     def ready(self) -> None:
+        from hocbaso.transfers import audit_names
+
+        audit_names.register()
         from hocbaso.core import home
         from hocbaso.transfers.home import sections
 

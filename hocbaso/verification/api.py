@@ -106,11 +106,12 @@ def worded(report: core.Report) -> dict[str, Any]:
     """``report.to_json()`` with the page's sentences for the outcome, the reason, each check and the
     values a forger would change."""
     data = report.to_json()
-    data["outcome_text"] = messages.OUTCOMES[report.outcome]
-    data["reason_text"] = messages.text(report.reason, report.reason_params)
+    words = messages.presented(report)  # the page's words; ``outcome`` and ``reason`` keep their codes
+    data["outcome_text"] = words["outcome_text"]
+    data["reason_text"] = words["reason_text"]
     data["facts"] = [{"label": label, "value": value} for label, value in messages.facts(report)]
-    for check, out in zip(report.checks, data["checks"], strict=True):
-        out["text"] = messages.text(check.code, check.params)
+    for shown, out in zip(words["checks"], data["checks"], strict=True):
+        out["text"] = shown["text"]
     return data
 
 

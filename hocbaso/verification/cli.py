@@ -283,19 +283,19 @@ def run(
 def worded(report: core.Report, translate: Callable[[str], str]) -> dict[str, Any]:
     """The report's JSON with the sentences the page and the API show (same fields as the API)."""
     data = report.to_json()
-    data["outcome_text"] = core.text_of(report.outcome, translate=translate)
-    data["reason_text"] = core.text_of(report.reason, report.reason_params, translate)
+    data["outcome_text"] = core.text_of(core.presented_outcome(report), translate=translate)
+    data["reason_text"] = core.presented_reason(report, translate)
     data["facts"] = [{"label": a, "value": b} for a, b in core.facts_shown(report.document, translate)]
     for check, item in zip(report.checks, data["checks"], strict=True):
-        item["text"] = check.text(translate)
+        item["text"] = core.check_sentence(check, report, translate)
     return data
 
 
 def render_text(report: core.Report, translate: Callable[[str], str] | None = None) -> str:
     """The report in plain words: outcome and reason, the values a forger would change, then the rest."""
     tr = translate or core.translator()
-    outcome = core.text_of(report.outcome, translate=tr).upper()
-    lines = [f"{outcome}: {core.text_of(report.reason, report.reason_params, tr)}"]
+    outcome = core.text_of(core.presented_outcome(report), translate=tr).upper()
+    lines = [f"{outcome}: {core.presented_reason(report, tr)}"]
     lines.extend(f"{label}: {value}" for label, value in core.facts_shown(report.document, tr))
     if report.demo:
         lines.append("(Bộ tin cậy DEMO — không có giá trị pháp lý)")
@@ -303,16 +303,20 @@ def render_text(report: core.Report, translate: Callable[[str], str] | None = No
     if doc and doc.issuance_code:
         lines.append(f"{tr('Issuance code')}: {doc.issuance_code}")
         if doc.student_name:
-            lines.append(f"{tr('Student')}: {doc.student_name} ({doc.date_of_birth or ''})")
+            born = core.display_date(doc.date_of_birth)
+            lines.append(f"{tr('Student')}: {doc.student_name}" + (f" ({born})" if born else ""))
         if doc.school_name:
             klass = f", {doc.class_name}" if doc.class_name else ""  # a paper seal carries no class
             lines.append(f"{tr('School')}: {doc.school_name} — {tr('School year')} {doc.school_year or ''}{klass}")
+    if report.status and core.status_label(report.status, tr):
+        lines.append(f"{tr('Status')}: {core.status_label(report.status, tr)}")
     for signature in report.signatures:
-        when = signature.signing_time.isoformat(timespec="seconds") if signature.signing_time else "?"
-        lines.append(f"{signature.role}: {signature.signer_name or '?'} {signature.title or ''} — {when}")
+        when = core.display_time(signature.signing_time) or "?"
+        title = f" ({signature.title})" if signature.title else ""
+        lines.append(f"{core.role_label(signature.role, tr)}: {signature.signer_name or '?'}{title} — {when}")
     mark = {"passed": "✓", "failed": "✗", "not_checked": "?"}
     for check in report.checks:
-        lines.append(f"  {mark[check.status]} {check.name}: {check.text(tr)}")
+        lines.append(f"  {mark[check.status]} {core.check_sentence(check, report, tr)}")
     return "\n".join(lines) + "\n"
 
 

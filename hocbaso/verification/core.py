@@ -207,7 +207,30 @@ MESSAGES: dict[str, str] = {
         "Digitised copy of the paper book no. %(book)s dated %(date)s (not a digitally born record); "
         "compared with the scan by %(by)s, certified by the school's seal"
     ),
+    # How people read a report (``presented_outcome``, ``signature_lines``): the record still
+    # waiting for signatures, each signature naming its signer and role, roles and statuses in words.
+    "not_issued": _("Not issued yet"),
+    "not_issued_reason": _(
+        "This record is still waiting for signatures and has not been issued, so it is not yet an official "
+        "record. This is not a sign of forgery: ask the school again once it is issued."
+    ),
+    "signature_ok_by": _("Valid digital signature of %(name)s — %(role)s."),
+    "timestamp_ok": _("The archive timestamp is valid (it keeps the signatures checkable after certificates expire)."),
+    "role_homeroom": _("Homeroom teacher"),
+    "role_principal": _("Principal"),
+    "role_school": _("School seal"),
+    "record_status_draft": _("Draft"),
+    "record_status_frozen": _("Awaiting signatures"),
+    "record_status_signed_homeroom": _("Signed by the homeroom teacher"),
+    "record_status_signed_principal": _("Signed by the principal"),
+    "record_status_issued": _("Issued"),
+    "record_status_superseded": _("Superseded"),
+    "record_status_revoked": _("Revoked"),
 }
+
+# A report that fails only because the record is still on its way through the signatures reads as
+# "not issued yet", never as a forgery; the outcome itself stays ``invalid`` (fail closed).
+AWAITING_CODES = frozenset({"status_not_issued", "signature_missing", "not_in_ledger"})
 
 
 def text_of(code: str, params: dict[str, Any] | None = None, translate: Callable[[str], str] = _) -> str:
@@ -216,10 +239,72 @@ def text_of(code: str, params: dict[str, Any] | None = None, translate: Callable
     if message is None:
         return code
     template = translate(message)
+    shown = dict(params or {})
+    if "roles" in shown:  # role slugs ("principal, school") in words
+        shown["roles"] = ", ".join(role_label(r.strip(), translate) for r in str(shown["roles"]).split(","))
     try:
-        return template % (params or {})
+        return template % shown
     except (KeyError, TypeError, ValueError):
         return template
+
+
+def role_label(role: str, translate: Callable[[str], str] = _) -> str:
+    """A signature role (``homeroom`` | ``principal`` | ``school``) in words."""
+    return text_of(f"role_{role}", translate=translate) if role in ROLES else role
+
+
+def status_label(status: str | None, translate: Callable[[str], str] = _) -> str:
+    """A record version's registry status (``issued``, ``signed_homeroom`` …) in words."""
+    if not status:
+        return ""
+    return text_of(f"record_status_{status}", translate=translate) if f"record_status_{status}" in MESSAGES else ""
+
+
+def display_date(value: str | None) -> str:
+    """An ISO date (``2016-11-13``, or the date part of a timestamp) as people write it: 13/11/2016."""
+    if not value:
+        return ""
+    try:
+        return dt.date.fromisoformat(str(value)[:10]).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(value)
+
+
+def display_time(moment: dt.datetime | None) -> str:
+    """A signing time in Vietnam's time, dd/mm/yyyy HH:MM."""
+    return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M") if moment else ""
+
+
+def presented_outcome(report: Report) -> str:
+    """How a report is shown to a person: its outcome, except ``not_issued`` for a record that fails
+    only because it still waits for signatures (and says so itself). The outcome is unchanged."""
+    failed = [c for c in report.checks if c.status == "failed"]
+    if (
+        report.outcome == "invalid"
+        and any(c.code == "status_not_issued" for c in failed)
+        and all(c.code in AWAITING_CODES for c in failed)
+    ):
+        return "not_issued"
+    return report.outcome
+
+
+def presented_reason(report: Report, translate: Callable[[str], str] = _) -> str:
+    """The sentence under the verdict, in the reader's words."""
+    if presented_outcome(report) == "not_issued":
+        return text_of("not_issued_reason", translate=translate)
+    return text_of(report.reason, report.reason_params, translate)
+
+
+def check_sentence(check: Check, report: Report, translate: Callable[[str], str] = _) -> str:
+    """A check in words; a valid signature names its signer and role, a valid timestamp says so."""
+    kind, _sep, role = check.name.partition(":")
+    if check.code == "signature_ok" and kind == "signature":
+        signer = next((s for s in report.signatures if s.role == role), None)
+        name = (signer.signer_name if signer else None) or "?"
+        return text_of("signature_ok_by", {"name": name, "role": role_label(role, translate)}, translate)
+    if check.code == "signature_ok" and kind == "timestamp":
+        return text_of("timestamp_ok", translate=translate)
+    return check.text(translate)
 
 
 def translator(language: str = "vi") -> Callable[[str], str]:

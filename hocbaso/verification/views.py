@@ -76,18 +76,15 @@ def rate_limited(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
 
 def present(report: core.Report) -> dict[str, Any]:
-    """Template context for a report: the translated outcome and reason, the values a forger would
-    change (year result, completion), checks with their sentences — the API's words exactly."""
+    """Template context for a report: the outcome and reason as people read them (a record still
+    waiting for signatures is "not issued yet", not "not valid"), the values a forger would change
+    (year result, completion), signatures naming their signers, checks with their sentences — the
+    API's words exactly."""
     return {
         "report": report,
-        "outcome_text": messages.OUTCOMES[report.outcome],
-        "reason_text": messages.text(report.reason, report.reason_params),
         "facts_shown": messages.facts(report),
-        "checks": [
-            {"name": c.name, "status": c.status, "text": messages.text(c.code, c.params), "code": c.code}
-            for c in report.checks
-        ],
         "demo_trust": report.demo,
+        **messages.presented(report),
     }
 
 

@@ -19,10 +19,10 @@ from hocbaso.signing.tests.conftest import pki, services  # noqa: F401  (session
 from hocbaso.signing.tests.factories import signing_env  # noqa: F401
 from hocbaso.testing import World
 from hocbaso.verification import registry
+from tests.e2e.axe import serious_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1366, "height": 900}
 
@@ -38,21 +38,6 @@ def _two_years_in_thread(world: World, pki: DemoPKI, env: dict[str, Any]) -> lis
         ]
     finally:
         connection.close()
-
-
-def serious_violations(page: Any) -> list[str]:
-    """axe-core's serious and critical violations on the current page (WCAG 2 A/AA rules)."""
-    page.evaluate(AXE)  # evaluated through the DevTools protocol: the page's CSP does not apply
-    found = page.evaluate(
-        """async () => {
-            const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
-            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
-            return result.violations
-                .filter(v => v.impact === 'serious' || v.impact === 'critical')
-                .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
-        }"""
-    )
-    return list(found)
 
 
 def _phone(browser: Any) -> Any:

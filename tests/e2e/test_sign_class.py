@@ -1,5 +1,6 @@
 """A homeroom teacher signs the whole class from "Chờ ký" with one password: a wrong password is
-refused with its reason and signs nothing; a double click on "Ký tất cả" signs every record once."""
+refused with its reason and signs nothing; the class's tick then a double click on "Ký 3 học bạ"
+signs every record once."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def test_homeroom_teacher_signs_the_class_with_one_password(
     page.goto(f"{live_server.url}/signing/pending/")
     rows = page.locator("input[name=versions]")
     assert rows.count() == 3
+    page.check("[data-tick-class]")
     page.fill("input[name=authorisation]", "sai mật khẩu")
     page.click("form[data-submit-once] button[type=submit]")
     page.wait_for_selector("[role=alert]")

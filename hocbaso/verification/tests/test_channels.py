@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -82,8 +83,13 @@ def test_command_runs_without_secret_key_database_or_demo_mode_and_prints_no_tra
     result = run(file, "--trust", bundle, "--offline")
     assert (result.returncode, result.stderr) == (2, ""), result.stderr
     assert result.stdout.startswith("KHÔNG XÁC ĐỊNH ĐƯỢC: Chưa đối chiếu với cơ sở dữ liệu phát hành")
-    assert "✓ signature:homeroom" in result.stdout
-    assert "✓ signature_order" in result.stdout and "✓ certification" in result.stdout
+    # Each signature names its signer and role in words; no internal code, no ISO date is printed.
+    assert "✓ Chữ ký số hợp lệ của" in result.stdout and "— Giáo viên chủ nhiệm." in result.stdout
+    assert "Giáo viên chủ nhiệm: " in result.stdout and "Hiệu trưởng: " in result.stdout
+    assert "✓ Đã ký đúng thứ tự" in result.stdout
+    for internal in ("signature:", "signature_order", "certification", "homeroom", "principal", "school:"):
+        assert internal not in result.stdout, internal
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", result.stdout), result.stdout
     for argv in (
         [save(tmp_path, "junk.pdf", b"%PDF-1.7\n" + b"\x00" * 5000), "--trust", bundle, "--offline"],
         [file, "--trust", save(tmp_path, "bad.json", b"{not json")],
