@@ -44,6 +44,8 @@ def visible_text(value: str | None, limit: int | None = None) -> str:
     kept = "".join(c if unicodedata.category(c) not in _REFUSED_IN_NAMES else " " for c in nfc(value))
     folded = collapse_spaces(kept)
     return folded[:limit] if limit is not None else folded
+
+
 def ascii_slug(value: str | None) -> str:
     """Vietnamese words as a file-name slug: "Cuối năm học" → "cuoi-nam-hoc", "Đỗ Văn An" → "do-van-an"
     (đ has no decomposition, so it is mapped first; other marks are dropped after NFD)."""
