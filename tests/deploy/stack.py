@@ -140,8 +140,8 @@ class Stack:
         )
 
     def start(self, name: str, argv: list[str], env: dict[str, str], cwd: Path) -> None:
-        log = (self.logs / f"{name}.log").open("wb")
-        self.processes[name] = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        with (self.logs / f"{name}.log").open("wb") as log:  # the child keeps its own descriptor
+            self.processes[name] = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
 
     def log(self, name: str) -> str:
         return (self.logs / f"{name}.log").read_text(encoding="utf-8", errors="replace")
