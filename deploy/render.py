@@ -35,6 +35,7 @@ DEFAULTS = {
     "TLS_CERTIFICATE_KEY": "/etc/ssl/hocbaso/privkey.pem",
     "STATIC_ROOT": "/var/lib/hocbaso/static",  # = HOCBASO_VAR_DIR/static
     "LOG_DIR": "/var/log/nginx",
+    "BACKUP_DIR": "/var/backups/hocbaso",  # nightly backups (hocbaso-backup.timer)
     "HSTS": "max-age=31536000; includeSubDomains; preload",  # as the app's HOCBASO_HSTS_* defaults
 }
 

@@ -529,14 +529,45 @@ def check(staged: Staged, progress: Callable[[str], None]) -> None:
             "HOCBASO_TASKS": "immediate",
         }
     )
-    command = [sys.executable, "-c", "import sys; from hocbaso.cli import main; sys.exit(main())"]
-    for step in (["migrate", "--noinput"], ["audit-verify"], ["records", "rehash"]):
-        done = subprocess.run([*command, *step], env=env, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            detail = (done.stderr.strip() or done.stdout.strip()).splitlines()[-12:]
-            raise BackupError(f"The backup fails “hocbaso {' '.join(step)}”:\n" + "\n".join(detail))
+    # One process for the three commands (a Django start-up each would triple the wait).
+    done = subprocess.run(
+        [sys.executable, "-c", "from hocbaso.core.backup import check_staged_main; check_staged_main()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        detail = (done.stderr.strip() or done.stdout.strip()).splitlines()[-12:]
+        raise BackupError("\n".join(detail))
+    for line in done.stdout.splitlines():
+        if line.startswith(CHECKED):
+            progress("backup checked: " + line.removeprefix(CHECKED))
+
+
+CHECKED = "checked: "
+STAGED_CHECKS = (("migrate", "--noinput"), ("audit-verify",), ("records", "rehash"))
+
+
+def check_staged_main() -> None:
+    """In the staged copy's process: each of ``STAGED_CHECKS``; exit 1 naming the first that fails."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    django.setup()
+    for step in STAGED_CHECKS:
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            call_command(*step, stdout=out, stderr=err)
+        except CommandError as exc:
+            sys.stderr.write(err.getvalue())
+            sys.stderr.write(f"The backup fails “hocbaso {' '.join(step)}”: {exc}\n")
+            sys.exit(1)
         if step[0] != "migrate":
-            progress(f"backup checked: {done.stdout.strip().splitlines()[-1] if done.stdout.strip() else step[0]}")
+            last = (out.getvalue().strip().splitlines() or [" ".join(step)])[-1]
+            sys.stdout.write(f"{CHECKED}{last}\n")
 
 
 def discard(staged: Staged) -> None:

@@ -12,6 +12,7 @@ import datetime as dt
 import ipaddress
 import os
 import pwd
+import re
 import secrets
 import shlex
 import socket
@@ -108,7 +109,8 @@ def command_of(path: Path, instance: str = "") -> tuple[list[str], dict[str, str
     for assignment in keys.get("Environment", []):
         name, _sep, value = assignment.partition("=")
         env[name] = value
-    line = keys["ExecStart"][0].replace("%H", socket.gethostname()).replace("%i", instance)
+    specifiers = {"%": "%", "H": socket.gethostname(), "i": instance}
+    line = re.sub(r"%(.)", lambda m: specifiers[m.group(1)], keys["ExecStart"][0])
     return shlex.split(line), env, Path(keys["WorkingDirectory"][0])
 
 
@@ -163,6 +165,7 @@ def prepare(tmp: Path, *, tsa_url: str, roots: Path) -> Stack:
     var, logs = tmp / "var", tmp / "logs"
     var.mkdir()
     logs.mkdir()
+    (tmp / "backups").mkdir()
     certificate, private = self_signed(tmp / "tls")
     user = pwd.getpwuid(os.getuid()).pw_name
     stack = Stack(ROOT, var, tmp / "rendered", free_port(), free_port(), free_port(), certificate, tmp / "hocbaso.env", logs)
@@ -181,6 +184,7 @@ def prepare(tmp: Path, *, tsa_url: str, roots: Path) -> Stack:
         "TLS_CERTIFICATE_KEY": str(private),
         "STATIC_ROOT": str(var / "static"),
         "LOG_DIR": str(logs),
+        "BACKUP_DIR": str(tmp / "backups"),
     }
     subprocess.run(
         [sys.executable, str(DEPLOY / "render.py"), "--out", str(stack.rendered), *(f"--set={k}={v}" for k, v in values.items())],

@@ -71,8 +71,7 @@ def test_every_scheduled_command_of_the_architecture_has_a_timer() -> None:
     commands = set()
     for service in (DEPLOY / "systemd").glob("hocbaso-*.service"):
         if (DEPLOY / "systemd" / service.with_suffix(".timer").name).exists():
-            (line,) = re.findall(r"^ExecStart=\S+/hocbaso (.+)$", service.read_text(), re.M)
-            commands.add(line.strip())
+            commands |= {line.strip() for line in re.findall(r"^ExecStart=\S+/hocbaso (.+)$", service.read_text(), re.M)}
     assert scheduled <= commands
 
 

@@ -210,13 +210,15 @@ def test_every_scheduled_task_unit_runs(stack) -> None:
     running, _seeded = stack
     systemd = running.rendered / "systemd"
     timers = sorted(systemd.glob("*.timer"))
-    assert len(timers) == 6
+    assert len(timers) == 7
     for timer in timers:
         service = timer.with_suffix(".service")
         assert unit(service)["Type"] == ["oneshot"] and unit(timer)["OnCalendar"]
         argv, env, cwd = command_of(service)
         done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, (service.name, done.stdout, done.stderr)
+    (nightly,) = (running.var.parent / "backups").glob("hocbaso-*.tar")  # hocbaso-backup.service's
+    assert nightly.stat().st_size > 0
 
 
 def test_the_rendered_units_pass_systemd_analyze_verify(stack) -> None:

@@ -12,9 +12,19 @@ import subprocess
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from tests.deploy.conftest import Deployment
 
 PASSPHRASE = "ngựa đúng pin kẹp giấy"  # non-ASCII on purpose
+
+
+@pytest.fixture(scope="module")
+def backup(seeded_sqlite: Deployment, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One backup of the seeded deployment, restored into each test's copy of it."""
+    made = tmp_path_factory.mktemp("backup") / "backup.tar"
+    seeded_sqlite.run("backup", "--out", str(made))
+    return made
 
 
 def _members(backup: Path) -> dict[str, bytes]:
@@ -50,10 +60,8 @@ def _damage_files(var: Path) -> None:
 
 
 def test_the_backup_lists_every_file_with_its_hash_and_holds_no_private_key(
-    sqlite_deployment: Deployment, tmp_path: Path
+    sqlite_deployment: Deployment, backup: Path, tmp_path: Path
 ) -> None:
-    backup = tmp_path / "backup.tar"
-    sqlite_deployment.run("backup", "--out", str(backup))
 
     members = _members(backup)
     manifest = json.loads(members.pop("manifest.json"))
@@ -70,9 +78,7 @@ def test_the_backup_lists_every_file_with_its_hash_and_holds_no_private_key(
     assert backup.stat().st_mode & 0o077 == 0  # children's data: readable by the owner only
 
 
-def test_restore_drill_on_sqlite(sqlite_deployment: Deployment, tmp_path: Path) -> None:
-    backup = tmp_path / "backup.tar"
-    sqlite_deployment.run("backup", "--out", str(backup))
+def test_restore_drill_on_sqlite(sqlite_deployment: Deployment, backup: Path, tmp_path: Path) -> None:
     _damage_files(sqlite_deployment.var)
     _damage_audit_sqlite(sqlite_deployment.var / "hocbaso.sqlite3")
     _broken_after_damage(sqlite_deployment)
@@ -96,10 +102,8 @@ def _tampered_copy(backup: Path, target: Path, name: str, change) -> None:
 
 
 def test_a_backup_damaged_by_one_byte_is_refused_and_nothing_live_changes(
-    sqlite_deployment: Deployment, tmp_path: Path
+    sqlite_deployment: Deployment, backup: Path, tmp_path: Path
 ) -> None:
-    backup = tmp_path / "backup.tar"
-    sqlite_deployment.run("backup", "--out", str(backup))
     name = next(n for n in _members(backup) if n.endswith(".pdf"))
     damaged = tmp_path / "damaged.tar"
     _tampered_copy(backup, damaged, name, lambda b: b[:100] + bytes([b[100] ^ 1]) + b[101:])
@@ -117,12 +121,10 @@ def test_a_backup_damaged_by_one_byte_is_refused_and_nothing_live_changes(
 
 
 def test_a_forged_backup_with_a_recomputed_manifest_is_refused_by_the_audit_chain(
-    sqlite_deployment: Deployment, tmp_path: Path
+    sqlite_deployment: Deployment, backup: Path, tmp_path: Path
 ) -> None:
     """A forger edits the database in the backup and fixes its hash in the manifest: the hashes
     match, but the audit trail no longer agrees with its anchors, signed with the log key."""
-    backup = tmp_path / "backup.tar"
-    sqlite_deployment.run("backup", "--out", str(backup))
     members = _members(backup)
     database = tmp_path / "forged.sqlite3"
     database.write_bytes(members["database/hocbaso.sqlite3"])
@@ -179,9 +181,7 @@ def test_private_keys_travel_only_encrypted_and_come_back_with_the_passphrase(
     _restored_clean(sqlite_deployment)
 
 
-def test_a_backup_without_keys_asked_for_them_is_refused(sqlite_deployment: Deployment, tmp_path: Path) -> None:
-    backup = tmp_path / "backup.tar"
-    sqlite_deployment.run("backup", "--out", str(backup))
+def test_a_backup_without_keys_asked_for_them_is_refused(sqlite_deployment: Deployment, backup: Path, tmp_path: Path) -> None:
     passphrase = tmp_path / "passphrase"
     passphrase.write_text(PASSPHRASE, encoding="utf-8")
     refused = sqlite_deployment.run("restore", str(backup), "--with-keys", "--passphrase-file", str(passphrase), check=False)
