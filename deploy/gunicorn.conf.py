@@ -31,4 +31,5 @@ forwarded_allow_ips = "127.0.0.1,::1"
 accesslog = None  # nginx keeps the access log
 errorlog = "-"  # to the journal
 loglevel = "info"
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# The workers' heartbeat files in memory, not on a disk that may stall (gunicorn's advice).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108

@@ -348,7 +348,7 @@ def _safe_name(name: str) -> str:
 def unpack(backup: Path, root: Path) -> dict[str, Any]:
     """Extract ``backup`` under ``root`` checking every member against the manifest; the manifest."""
     try:
-        tar = tarfile.open(backup, mode="r:")
+        tar = tarfile.open(backup, mode="r:")  # noqa: SIM115 - closed by the with below
     except (OSError, tarfile.TarError) as exc:
         raise BackupError(f"{backup} is not a backup this program can read ({exc}).") from None
     with tar:

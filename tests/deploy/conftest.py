@@ -71,7 +71,9 @@ class Deployment:
 
 def demo_deployment(var: Path, **values: str) -> Deployment:
     var.mkdir(parents=True, exist_ok=True)
-    return Deployment(var, clean_environment(HOCBASO_DEMO="1", HOCBASO_VAR_DIR=str(var), HOCBASO_TASKS="immediate", **values))
+    return Deployment(
+        var, clean_environment(HOCBASO_DEMO="1", HOCBASO_VAR_DIR=str(var), HOCBASO_TASKS="immediate", **values)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -110,5 +112,6 @@ def postgres_deployment(tmp_path: Path) -> Iterator[Deployment]:
     try:
         yield demo_deployment(tmp_path / "var", DATABASE_URL=f"{POSTGRES}/{name}")
     finally:
-        for leftover in _psql("postgres", f"SELECT datname FROM pg_database WHERE datname LIKE '{name}%'").split():
+        query = f"SELECT datname FROM pg_database WHERE datname LIKE '{name}%'"  # noqa: S608 - our own name
+        for leftover in _psql("postgres", query).split():
             _psql("postgres", f'DROP DATABASE IF EXISTS "{leftover}" WITH (FORCE)')

@@ -138,7 +138,12 @@ class Stack:
     def hocbaso(self, *args: str) -> subprocess.CompletedProcess[str]:
         env = clean_environment(**read_environment_file(self.env_file))
         return subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "hocbaso"), *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+            [str(ROOT / ".venv" / "bin" / "hocbaso"), *args],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
 
     def start(self, name: str, argv: list[str], env: dict[str, str], cwd: Path) -> None:
@@ -168,7 +173,9 @@ def prepare(tmp: Path, *, tsa_url: str, roots: Path) -> Stack:
     (tmp / "backups").mkdir()
     certificate, private = self_signed(tmp / "tls")
     user = pwd.getpwuid(os.getuid()).pw_name
-    stack = Stack(ROOT, var, tmp / "rendered", free_port(), free_port(), free_port(), certificate, tmp / "hocbaso.env", logs)
+    stack = Stack(
+        ROOT, var, tmp / "rendered", free_port(), free_port(), free_port(), certificate, tmp / "hocbaso.env", logs
+    )
     values = {
         "APP_DIR": str(ROOT),
         "VAR_DIR": str(var),
@@ -187,7 +194,13 @@ def prepare(tmp: Path, *, tsa_url: str, roots: Path) -> Stack:
         "BACKUP_DIR": str(tmp / "backups"),
     }
     subprocess.run(
-        [sys.executable, str(DEPLOY / "render.py"), "--out", str(stack.rendered), *(f"--set={k}={v}" for k, v in values.items())],
+        [
+            sys.executable,
+            str(DEPLOY / "render.py"),
+            "--out",
+            str(stack.rendered),
+            *(f"--set={k}={v}" for k, v in values.items()),
+        ],
         check=True,
         capture_output=True,
     )

@@ -71,7 +71,9 @@ def test_every_scheduled_command_of_the_architecture_has_a_timer() -> None:
     commands = set()
     for service in (DEPLOY / "systemd").glob("hocbaso-*.service"):
         if (DEPLOY / "systemd" / service.with_suffix(".timer").name).exists():
-            commands |= {line.strip() for line in re.findall(r"^ExecStart=\S+/hocbaso (.+)$", service.read_text(), re.M)}
+            commands |= {
+                line.strip() for line in re.findall(r"^ExecStart=\S+/hocbaso (.+)$", service.read_text(), re.M)
+            }
     assert scheduled <= commands
 
 
@@ -79,7 +81,9 @@ def test_render_refuses_unknown_names_and_leaves_no_placeholder(tmp_path: Path) 
     render = [sys.executable, str(DEPLOY / "render.py"), "--out", str(tmp_path)]
     unknown = subprocess.run([*render, "--set", "SERVRE_NAME=x"], capture_output=True, text=True)
     assert unknown.returncode == 2 and "SERVRE_NAME" in unknown.stderr
-    assert subprocess.run([*render, "--set", "SERVER_NAME=hocbaso.quangngai.edu.vn"], capture_output=True).returncode == 0
+    assert (
+        subprocess.run([*render, "--set", "SERVER_NAME=hocbaso.quangngai.edu.vn"], capture_output=True).returncode == 0
+    )
     rendered = list(tmp_path.rglob("*.*"))
     assert len(rendered) >= 15
     for path in rendered:

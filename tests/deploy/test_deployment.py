@@ -9,7 +9,6 @@ import http.client
 import json
 import socket
 import sqlite3
-import ssl
 import subprocess
 import time
 from collections.abc import Iterator
@@ -50,9 +49,18 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, dic
             running.start("gunicorn", *command_of(systemd / "hocbaso-web.service"))
             running.start("worker", *command_of(systemd / "hocbaso-worker@.service", instance="1"))
             config = nginx_main_config(running)
-            checked = subprocess.run([NGINX, "-t", "-q", "-e", str(running.logs / "nginx-t.log"), "-c", str(config)], capture_output=True, text=True)
+            checked = subprocess.run(
+                [NGINX, "-t", "-q", "-e", str(running.logs / "nginx-t.log"), "-c", str(config)],
+                capture_output=True,
+                text=True,
+            )
             assert checked.returncode == 0, checked.stderr
-            running.start("nginx", [NGINX, "-e", str(running.logs / "nginx-early.log"), "-c", str(config)], clean_environment(), tmp)
+            running.start(
+                "nginx",
+                [NGINX, "-e", str(running.logs / "nginx-early.log"), "-c", str(config)],
+                clean_environment(),
+                tmp,
+            )
             wait_for_port(running.web, running.processes["gunicorn"], "gunicorn")
             wait_for_port(running.https, running.processes["nginx"], "nginx")
             yield running, seeded
@@ -73,7 +81,9 @@ def _seed(running: Stack, pki_directory: Path) -> dict[str, object]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def _get(running: Stack, path: str, *, method: str = "GET", body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, dict[str, list[str]], bytes]:
+def _get(
+    running: Stack, path: str, *, method: str = "GET", body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, list[str]], bytes]:
     connection = http.client.HTTPSConnection("127.0.0.1", running.https, context=running.tls(), timeout=60)
     try:
         connection.request(method, path, body=body, headers=headers or {})
@@ -99,7 +109,10 @@ def test_pages_carry_every_security_header_once_through_nginx_over_tls(stack) ->
     assert headers["cross-origin-opener-policy"] == ["same-origin"]
     assert "no-store" in headers["cache-control"][0]
     assert headers["server"] == ["nginx"]  # no version
-    with socket.create_connection(("127.0.0.1", running.https)) as raw, running.tls().wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+    with (
+        socket.create_connection(("127.0.0.1", running.https)) as raw,
+        running.tls().wrap_socket(raw, server_hostname="127.0.0.1") as tls,
+    ):
         assert tls.version() in {"TLSv1.2", "TLSv1.3"}
 
 
@@ -124,7 +137,10 @@ def test_the_client_address_is_the_one_that_connected_whatever_it_claims(stack) 
 def test_a_body_over_the_largest_app_limit_is_refused_by_nginx_unread(stack) -> None:
     running, _seeded = stack
     context = running.tls()
-    with socket.create_connection(("127.0.0.1", running.https), timeout=30) as raw, context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+    with (
+        socket.create_connection(("127.0.0.1", running.https), timeout=30) as raw,
+        context.wrap_socket(raw, server_hostname="127.0.0.1") as tls,
+    ):
         tls.sendall(
             (
                 "POST /api/v1/verify/file HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\n"
@@ -224,6 +240,11 @@ def test_every_scheduled_task_unit_runs(stack) -> None:
 def test_the_rendered_units_pass_systemd_analyze_verify(stack) -> None:
     running, _seeded = stack
     units = sorted(str(p) for p in (running.rendered / "systemd").iterdir())
-    done = subprocess.run(["systemd-analyze", "verify", "--man=no", *units], capture_output=True, text=True, cwd=running.rendered / "systemd")
+    done = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", *units],
+        capture_output=True,
+        text=True,
+        cwd=running.rendered / "systemd",
+    )
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip() == "", done.stderr

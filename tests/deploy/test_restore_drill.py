@@ -69,7 +69,10 @@ def test_the_backup_lists_every_file_with_its_hash_and_holds_no_private_key(
     assert {e["name"]: e["sha256"] for e in manifest["files"]} == {
         name: hashlib.sha256(content).hexdigest() for name, content in members.items()
     }
-    stored = {f"media/{p.relative_to(sqlite_deployment.var / 'media').as_posix()}" for p in _record_files(sqlite_deployment.var)}
+    stored = {
+        f"media/{p.relative_to(sqlite_deployment.var / 'media').as_posix()}"
+        for p in _record_files(sqlite_deployment.var)
+    }
     assert stored and stored <= set(members)
     assert {"database/hocbaso.sqlite3", "pki/root.cert.pem", "pki/roots.pem", "ledger/log-key.pub.pem"} <= set(members)
     for name, content in members.items():
@@ -117,7 +120,9 @@ def test_a_backup_damaged_by_one_byte_is_refused_and_nothing_live_changes(
         assert "Backup refused, nothing was changed" in refused.stderr and reason in refused.stderr
 
     assert sqlite_deployment.fingerprint() == before
-    assert not list(sqlite_deployment.var.glob(".restore-*")) and not list(sqlite_deployment.var.glob("restore-previous-*"))
+    assert not list(sqlite_deployment.var.glob(".restore-*")) and not list(
+        sqlite_deployment.var.glob("restore-previous-*")
+    )
 
 
 def test_a_forged_backup_with_a_recomputed_manifest_is_refused_by_the_audit_chain(
@@ -154,7 +159,15 @@ def test_private_keys_travel_only_encrypted_and_come_back_with_the_passphrase(
     sqlite_deployment: Deployment, tmp_path: Path
 ) -> None:
     var = sqlite_deployment.var
-    secrets = {p: p.read_bytes() for p in [var / "secret_key", var / "ledger" / "log-key.pem", *var.glob("pki/*.key.pem"), *var.glob("pki/credentials/*.p12")]}
+    secrets = {
+        p: p.read_bytes()
+        for p in [
+            var / "secret_key",
+            var / "ledger" / "log-key.pem",
+            *var.glob("pki/*.key.pem"),
+            *var.glob("pki/credentials/*.p12"),
+        ]
+    }
     assert len(secrets) > 5
     passphrase = tmp_path / "passphrase"
     passphrase.write_text(PASSPHRASE + "\n", encoding="utf-8")
@@ -181,10 +194,14 @@ def test_private_keys_travel_only_encrypted_and_come_back_with_the_passphrase(
     _restored_clean(sqlite_deployment)
 
 
-def test_a_backup_without_keys_asked_for_them_is_refused(sqlite_deployment: Deployment, backup: Path, tmp_path: Path) -> None:
+def test_a_backup_without_keys_asked_for_them_is_refused(
+    sqlite_deployment: Deployment, backup: Path, tmp_path: Path
+) -> None:
     passphrase = tmp_path / "passphrase"
     passphrase.write_text(PASSPHRASE, encoding="utf-8")
-    refused = sqlite_deployment.run("restore", str(backup), "--with-keys", "--passphrase-file", str(passphrase), check=False)
+    refused = sqlite_deployment.run(
+        "restore", str(backup), "--with-keys", "--passphrase-file", str(passphrase), check=False
+    )
     assert refused.returncode == 1 and "made without its private keys" in refused.stderr
 
 
@@ -195,7 +212,11 @@ def test_restore_drill_on_postgresql(postgres_deployment: Deployment, tmp_path: 
     assert "database/hocbaso.pgdump" in _members(backup)
     url = postgres_deployment.env["DATABASE_URL"]
     _damage_files(postgres_deployment.var)
-    subprocess.run(["psql", url, "-c", "UPDATE audit_auditevent SET changes = '{\"forged\": true}' WHERE id = 2"], check=True, capture_output=True)
+    subprocess.run(
+        ["psql", url, "-c", "UPDATE audit_auditevent SET changes = '{\"forged\": true}' WHERE id = 2"],
+        check=True,
+        capture_output=True,
+    )
     _broken_after_damage(postgres_deployment)
 
     done = postgres_deployment.run("restore", str(backup))

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, CommandParser
 
 ENV = "HOCBASO_BACKUP_PASSPHRASE"
 
@@ -27,3 +27,13 @@ def read_passphrase(path: Path | None, *, confirm: bool) -> str:
     if confirm and getpass.getpass("Again: ") != typed:
         raise CommandError("The two passphrases differ.")
     return typed
+
+
+def add_key_arguments(parser: CommandParser, *, with_keys: str) -> None:
+    """``--with-keys`` (its help: ``with_keys``) and ``--passphrase-file``."""
+    parser.add_argument("--with-keys", action="store_true", help=with_keys)
+    parser.add_argument(
+        "--passphrase-file",
+        type=Path,
+        help=f"file whose first line is the passphrase (else {ENV}, else asked)",
+    )

@@ -13,21 +13,18 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hocbaso.core import backup
-from hocbaso.core.management.passphrase import read_passphrase
+from hocbaso.core.management.passphrase import add_key_arguments, read_passphrase
 
 
 class Command(BaseCommand):
-    help = "Back up the database, the stored files and the public PKI material (the private keys, encrypted, on request)."
+    help = (
+        "Back up the database, the stored files and the public PKI material (the private keys, encrypted, on request)."
+    )
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--out", required=True, type=Path, help="the backup file to write")
-        parser.add_argument("--with-keys", action="store_true", help="include the private keys, encrypted")
-        parser.add_argument(
-            "--passphrase-file",
-            type=Path,
-            help="file whose first line is the passphrase (else HOCBASO_BACKUP_PASSPHRASE, else asked)",
-        )
+        add_key_arguments(parser, with_keys="include the private keys, encrypted")
 
     def handle(self, *args: Any, out: Path, with_keys: bool, passphrase_file: Path | None, **options: Any) -> None:
         passphrase = read_passphrase(passphrase_file, confirm=True) if with_keys else None

@@ -14,8 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hocbaso.core import backup
-
-from hocbaso.core.management.passphrase import read_passphrase
+from hocbaso.core.management.passphrase import add_key_arguments, read_passphrase
 
 
 class Command(BaseCommand):
@@ -24,12 +23,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", metavar="FILE", type=Path, help="the backup file (hocbaso backup --out)")
-        parser.add_argument("--with-keys", action="store_true", help="also restore the private keys it holds")
-        parser.add_argument(
-            "--passphrase-file",
-            type=Path,
-            help="file whose first line is the passphrase (else HOCBASO_BACKUP_PASSPHRASE, else asked)",
-        )
+        add_key_arguments(parser, with_keys="also restore the private keys it holds")
 
     def handle(self, *args: Any, file: Path, with_keys: bool, passphrase_file: Path | None, **options: Any) -> None:
         passphrase = read_passphrase(passphrase_file, confirm=False) if with_keys else None
