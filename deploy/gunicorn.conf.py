@@ -12,6 +12,10 @@ import multiprocessing
 import os
 
 wsgi_app = "config.wsgi:application"
+# The app is imported once, in the master, before the workers fork: they start at once and share
+# its memory, and a slow import (a busy machine) never races the worker timeout below. An upgrade
+# therefore needs "systemctl restart hocbaso-web" (a reload keeps the loaded code).
+preload_app = True
 worker_class = "sync"
 workers = int(os.environ.get("HOCBASO_WEB_WORKERS") or multiprocessing.cpu_count() * 2 + 1)
 # The longest request the app serves on purpose is a spreadsheet import (its reader is killed after

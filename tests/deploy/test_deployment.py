@@ -63,6 +63,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, dic
             )
             wait_for_port(running.web, running.processes["gunicorn"], "gunicorn")
             wait_for_port(running.https, running.processes["nginx"], "nginx")
+            _get(running, "/verify", timeout=300)  # the first answer on a busy machine
             yield running, seeded
         finally:
             running.stop()
@@ -82,9 +83,15 @@ def _seed(running: Stack, pki_directory: Path) -> dict[str, object]:
 
 
 def _get(
-    running: Stack, path: str, *, method: str = "GET", body: bytes | None = None, headers: dict[str, str] | None = None
+    running: Stack,
+    path: str,
+    *,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 120,
 ) -> tuple[int, dict[str, list[str]], bytes]:
-    connection = http.client.HTTPSConnection("127.0.0.1", running.https, context=running.tls(), timeout=60)
+    connection = http.client.HTTPSConnection("127.0.0.1", running.https, context=running.tls(), timeout=timeout)
     try:
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
