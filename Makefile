@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create .venv and install the project with its tools
 	@$(MAKE) --no-print-directory messages-compile
 
-system: ## Install the Debian tools the project uses (gettext, poppler, xmlsec1, SoftHSM2, Chromium, Redis)
+system: ## Install the Debian tools the project uses (gettext, poppler, xmlsec1, SoftHSM2, Chromium, Redis, nginx)
 	@bash scripts/system-packages.sh
 
 messages-compile: $(STAMP)

@@ -1,0 +1,61 @@
+"""Seed a throwaway deployment for the deployment test and the restore drill; prints one JSON line.
+
+Run with that deployment's environment (``HOCBASO_VAR_DIR``, ``DATABASE_URL``…), from the checkout:
+
+- ``python -m tests.deploy.seed drill`` (demo mode): migrate, the test world, the demo PKI
+  (``hocbaso pki init``), three frozen record versions signed by the homeroom teacher through the
+  web entry (``workflow.submit_batch``; tasks in process), and the audit chain anchored.
+- ``python -m tests.deploy.seed deploy PKI_DIR`` (production settings, ``HOCBASO_TASKS=database``):
+  migrate, the test world, a certificate from the test PKI in ``PKI_DIR`` registered for the
+  homeroom teacher, and a batch of three versions submitted — queued for a task worker, not run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+
+from hocbaso.signing import workflow  # noqa: E402
+from hocbaso.signing.models import SignatureRole, SigningCredential  # noqa: E402
+from hocbaso.signing.pki import DemoPKI  # noqa: E402
+from hocbaso.signing.tests.factories import PASSWORD, make_class_versions, register_credential  # noqa: E402
+from hocbaso.testing import build_world  # noqa: E402
+
+
+def main(mode: str, *args: str) -> dict[str, object]:
+    call_command("migrate", verbosity=0, interactive=False)
+    world = build_world()
+    homeroom = world.users["homeroom"]
+    if mode == "drill":
+        call_command("pki", "init", verbosity=0)
+        credential = SigningCredential.objects.get(staff=homeroom.staff, active=True)
+        authorisation = workflow.demo_pkcs12_password()
+    else:
+        credential, _source = register_credential(DemoPKI.load(args[0]), homeroom)
+        authorisation = PASSWORD
+    versions = make_class_versions(world, 3)
+    batch = workflow.submit_batch(
+        by=homeroom,
+        version_ids=[v.pk for v in versions],
+        role=SignatureRole.HOMEROOM,
+        credential=credential,
+        idempotency_key=uuid.uuid4().hex,
+        authorisation=authorisation,
+    )
+    if mode == "drill":
+        call_command("audit-anchor", verbosity=0)
+    batch.refresh_from_db()
+    return {"batch": batch.pk, "state": str(batch.state), "versions": [v.pk for v in versions]}
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(*sys.argv[1:])))
