@@ -70,6 +70,7 @@ def test_one_paper_book_from_scan_to_verification(
     page.click("#compare")
     page.wait_for_selector("#version-link")
     page.goto(f"{base}/signing/pending/")
+    page.check("[data-tick-class]")  # nothing is ticked for the signer
     page.fill("input[name=authorisation]", CERT_PASSWORD)
     page.click("form[data-submit-once] button[type=submit]")
     page.wait_for_url(f"{base}/signing/batches/*/")

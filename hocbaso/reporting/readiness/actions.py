@@ -239,6 +239,14 @@ def correct_findings(*, by: Any, visit: SupervisionVisit, findings: str, reason:
     return correction
 
 
+# the audit code of each move, written out whole (the audit page labels every literal code)
+FOLLOW_UP_ACTIONS = {
+    Move.MARK_DONE: "supervision.follow_up_mark_done",
+    Move.CONFIRM: "supervision.follow_up_confirm",
+    Move.REOPEN: "supervision.follow_up_reopen",
+}
+
+
 @transaction.atomic
 def move_follow_up(*, by: Any, follow_up: FollowUp, move: str, note: str = "") -> FollowUp:
     """Mark a follow-up done (the school's principal or vice-principal, with a note), confirm it or
@@ -259,7 +267,7 @@ def move_follow_up(*, by: Any, follow_up: FollowUp, move: str, note: str = "") -
     FollowUpEvent.objects.create(follow_up=follow_up, move=move, note=note, by=by, at=clock.now())
     record(
         by=by,
-        action=f"supervision.follow_up_{move}",
+        action=FOLLOW_UP_ACTIONS[Move(move)],
         obj=follow_up,
         school_id=follow_up.visit.school_id,
         changes={"state": [before, str(new_state)], "note": note},
