@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import socket
 import sqlite3
 import subprocess
@@ -20,6 +21,7 @@ from hocbaso.signing.pki import DemoPKI
 from hocbaso.signing.services import PKIServices
 from tests.deploy.conftest import ROOT, clean_environment
 from tests.deploy.stack import (
+    DEPLOY,
     NGINX,
     Stack,
     command_of,
@@ -30,7 +32,10 @@ from tests.deploy.stack import (
     wait_for_port,
 )
 
-NGINX_LIMIT = 10304 * 1024  # client_max_body_size 10304k (test_deploy_files.py ties it to the app)
+# client_max_body_size of the site (test_deploy_files.py ties it to the largest upload a view accepts)
+NGINX_LIMIT = (
+    int(re.findall(r"client_max_body_size (\d+)k;", (DEPLOY / "nginx" / "hocbaso.conf").read_text())[0]) * 1024
+)
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +183,8 @@ def test_a_body_within_nginx_limit_reaches_the_app_and_its_own_limits(stack) -> 
         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
     )  # fmt: skip
     assert headers["content-type"][0].startswith("application/json"), (status, answer[:200])
-    assert json.loads(answer)  # the app's verdict on a file that is not a record
+    # the app answers: above the verify upload's own 10 MB it refuses with its stable code
+    assert status == 413 and json.loads(answer)["code"] == "request_too_large"
 
     # 3 MB to a form page: under nginx's wall, over the page's own 2.5 MB — the app's 413 page.
     status, headers, answer = _get(
