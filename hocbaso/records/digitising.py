@@ -416,7 +416,7 @@ def compare(*, by: Any, book: DigitisedBook, channel: str = "web") -> RecordVers
     on = clock.today()
     with transaction.atomic():
         locked = (
-            DigitisedBook.objects.select_for_update()
+            DigitisedBook.objects.select_for_update(of=("self",))  # transcribed_by is an outer join
             .select_related("school", "school_year", "class_group", "student", "transcribed_by")
             .get(pk=book.pk)
         )
