@@ -406,11 +406,7 @@ def schools_in_year(
     windows = school_windows(user, permission, on=on)
     if windows is None:
         return School.objects.all()
-    ids = [
-        school
-        for school, found in windows.items()
-        if any(w.overlaps(school_year.start_date, school_year.end_date) for w in found)
-    ]
+    ids = [school for school in windows if reaches(windows, school, school_year.start_date, school_year.end_date)]
     return School.objects.filter(pk__in=ids)
 
 
