@@ -28,14 +28,9 @@ from hocbaso.core.text import nfc
 from hocbaso.directory.models import StaffMember
 from hocbaso.signing.backends import KeySource, fetch_csc_certificates
 from hocbaso.signing.models import CredentialKind, SigningCredential
-from hocbaso.signing.workflow import (
-    CredentialRefused,
-    SigningNotConfigured,
-    check_certificate,
-    configured,
-    default_trust,
-    plain_refusals,
-)
+from hocbaso.signing.providers import csc_token, plain_refusals
+from hocbaso.signing.refusals import CredentialRefused
+from hocbaso.signing.trust import check_certificate, default_trust
 
 
 def _subject_name(cert: x509.Certificate) -> str:
@@ -159,12 +154,7 @@ def register_csc_credential(
             _("Enter the service address (https://…) and the credential ID."), code="csc_address_invalid"
         )
     _seal_allowed(by, seal_for)
-    token = configured("HOCBASO_CSC_TOKEN")
-    if not token:
-        raise SigningNotConfigured(
-            _("The remote signing service is not configured on this server (HOCBASO_CSC_TOKEN)."),
-            code="csc_not_configured",
-        )
+    token = csc_token()
     with plain_refusals():
         certificate, chain = fetch_csc_certificates(url, ident, token)
     return _register_checked(

@@ -39,7 +39,8 @@ from hocbaso.reporting.ministry.models import (
     SubmissionRow,
     SubmissionState,
 )
-from hocbaso.signing import attempts, credentials, workflow, xades
+from hocbaso.signing import attempts, credentials, providers, trust, xades
+from hocbaso.signing import refusals as signing_refusals
 from hocbaso.signing.models import SigningCredential
 
 MAX_ATTEMPTS = 5
@@ -214,7 +215,7 @@ def prepare(
             code="department_seal_missing",
         )
     if not authorisation:
-        raise workflow.AuthorisationRequired(
+        raise signing_refusals.AuthorisationRequired(
             _("Enter the certificate password or the token PIN."), field="authorisation"
         )
     versions = candidates(department, school_year)
@@ -247,9 +248,9 @@ def prepare(
     }
     unsigned, hashes = batch.build_hashed(header, entries)
     with attempts.counted(by=by, credential=seal):  # wrong secrets counted and locked out
-        source = workflow.source_for(seal, authorisation)
-        with workflow.open_kit(source) as kit:
-            workflow.check_certificate(kit.certificate, kit.chain, workflow.default_trust())
+        source = providers.source_for(seal, authorisation)
+        with providers.open_kit(source) as kit:
+            trust.check_certificate(kit.certificate, kit.chain, trust.default_trust())
             signed = xades.sign_xml(
                 unsigned, key=kit.xml_key, cert_chain=[kit.certificate, *kit.chain], role=batch.DEPARTMENT_TITLE
             )

@@ -1,5 +1,5 @@
 """Batches signed through a remote signing service (CSC) and through a phone app that answers later
-(interrupted signing with the prepared state in the database), end to end through the workflow."""
+(interrupted signing with the prepared state in the database), end to end through the batches."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from hocbaso.core.errors import DomainError
 from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion, Status
-from hocbaso.signing import credentials, pades, remote, workflow, xades
-from hocbaso.signing.csc_server import CscTestServer
+from hocbaso.signing import actions, credentials, pades, remote, xades
 from hocbaso.signing.models import (
     CredentialKind,
     ItemOutcome,
@@ -24,6 +23,7 @@ from hocbaso.signing.models import (
     SigningBatch,
 )
 from hocbaso.signing.pki import DemoPKI
+from hocbaso.signing.testing.csc_server import CscTestServer
 from hocbaso.signing.tests import factories
 from hocbaso.signing.tests.factories import make_class_versions
 from hocbaso.testing import World
@@ -72,7 +72,7 @@ def test_a_class_is_signed_through_a_remote_signing_service(
     ids = [v.pk for v in versions]
 
     with pytest.raises(DomainError) as wrong_pin:
-        workflow.submit_batch(
+        actions.submit_batch(
             by=homeroom,
             version_ids=ids,
             role="homeroom",
@@ -85,7 +85,7 @@ def test_a_class_is_signed_through_a_remote_signing_service(
 
     calls_before = len(csc_for_homeroom.calls)
     with django_capture_on_commit_callbacks(execute=True):
-        batch = workflow.submit_batch(
+        batch = actions.submit_batch(
             by=homeroom,
             version_ids=ids,
             role="homeroom",
@@ -123,7 +123,7 @@ def _app_batch(world: World, pki: DemoPKI, capture: Any, count: int, *, key_type
     )
     versions = make_class_versions(world, count)
     with capture(execute=True):
-        batch = workflow.submit_batch(
+        batch = actions.submit_batch(
             by=homeroom,
             version_ids=[v.pk for v in versions],
             role=SignatureRole.HOMEROOM,
