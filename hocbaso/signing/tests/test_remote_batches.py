@@ -270,3 +270,51 @@ def test_a_signer_connects_an_app_with_a_key_shown_once_and_revokes_it(world: Wo
     assert other.post(url, {"revoke": token.pk}).status_code == 404  # not theirs
     page.post(url, {"revoke": token.pk})
     assert app.get("/api/v1/signing/approvals", **mine).status_code == 401
+
+
+def _signature_dictionary(version: RecordVersion) -> dict[str, Any]:
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    version.refresh_from_db()
+    reader = PdfFileReader(BytesIO(storage.get(version.signed_pdf_name, version.signed_pdf_sha256)))
+    (signature,) = reader.embedded_signatures
+    shown = signature.sig_object
+    return {
+        "field": signature.field_name,
+        "reason": str(shown.get("/Reason")),
+        "location": str(shown.get("/Location")),
+        "filter": str(shown.get("/Filter")),
+        "subfilter": str(shown.get("/SubFilter")),
+        "certification": signature.docmdp_level,
+    }
+
+
+def test_a_phone_app_signature_carries_the_same_metadata_as_a_key_in_hand(
+    world: World, pki: DemoPKI, signing_env, django_capture_on_commit_callbacks
+) -> None:
+    """Every means builds its PAdES dictionary with ``pades.signature_metadata`` from the same texts
+    (``batches.pdf_signature_texts``): the title as reason, the school as location, certification."""
+    key, _batch, (by_app,) = _app_batch(world, pki, django_capture_on_commit_callbacks, 1)
+    (approval,) = remote.waiting_for(world.users["homeroom"])
+    remote.answer(
+        by=world.users["homeroom"],
+        approval_id=approval.pk,
+        pdf_signature=_app_signs(key, bytes(approval.pdf_to_be_signed)),
+        xml_signature=_app_signs(key, bytes(approval.xml_to_be_signed)),
+    )
+    by_key = factories.make_frozen_version(world)
+    _credential, source = factories.register_credential(pki, world.users["homeroom"])
+    actions.sign_batch(
+        by=world.users["homeroom"],
+        version_ids=[by_key.pk],
+        role=SignatureRole.HOMEROOM,
+        signer_source=source,
+        idempotency_key="key-in-hand",
+    )
+
+    app, in_hand = _signature_dictionary(by_app), _signature_dictionary(by_key)
+    assert app == in_hand
+    assert (app["field"], app["reason"], app["location"]) == ("homeroom", "Giáo viên chủ nhiệm", by_app.school.name)
+    assert app["certification"] is not None  # the homeroom teacher's signature certifies
