@@ -18,6 +18,11 @@ bytes to be signed; :func:`finish_pdf_signature` embeds the returned signature v
 
 All functions are synchronous wrappers that run pyHanko's async API in a fresh event loop and
 release network sessions before returning, so they are safe to call from Django views and tasks.
+
+Why one module over 500 lines: it is the PAdES profile of the record, whole — signing, LTV and
+validation share the trust settings, the revocation cache and the reserved-size cache, and each
+half is the other's test oracle; the signature dictionary every means uses is
+:func:`signature_metadata`. The vocabulary (field names, order) is ``records.signed_record``'s.
 """
 
 from __future__ import annotations

@@ -80,7 +80,12 @@ def _version(**signed: str) -> SimpleNamespace:
     [
         ({}, ("a.pdf", "A"), ("a.xml", "X")),
         (
-            {"signed_pdf_name": "b.pdf", "signed_pdf_sha256": "B", "signed_xml_name": "b.xml", "signed_xml_sha256": "Y"},
+            {
+                "signed_pdf_name": "b.pdf",
+                "signed_pdf_sha256": "B",
+                "signed_xml_name": "b.xml",
+                "signed_xml_sha256": "Y",
+            },
             ("b.pdf", "B"),
             ("b.xml", "Y"),
         ),
