@@ -20,7 +20,7 @@ from hocbaso.core.errors import DomainError
 from hocbaso.core.forms import add_domain_error
 from hocbaso.core.permissions import requires
 from hocbaso.directory.permissions import is_staff_member
-from hocbaso.records import storage
+from hocbaso.records import signed_record, storage
 from hocbaso.signing import actions, authorisations, models, recovery
 from hocbaso.signing import pending as signing_pending
 from hocbaso.signing.forms import ContinueBatchForm, SignBatchForm
@@ -163,10 +163,7 @@ def batch_continue(request: HttpRequest, pk: int) -> HttpResponse:
 def version_pdf(request: HttpRequest, pk: int) -> FileResponse:
     """The version's PDF as it stands (signed if any signature exists); an audited staff read."""
     version = get_object_or_404(visible_versions(request.user), pk=pk)
-    if version.signed_pdf_name:
-        content = storage.get(version.signed_pdf_name, version.signed_pdf_sha256)
-    else:
-        content = storage.get(version.pdf_name, version.pdf_sha256)
+    content = storage.get(*signed_record.current_pdf(version))
     audit.record(by=request.user, action="record.read", obj=version, school_id=version.school_id)
     response = FileResponse(iter([content]), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{version.issuance_code}.pdf"'
