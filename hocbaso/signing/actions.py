@@ -2,8 +2,9 @@
 (DESIGN.md §1: the web, the API, the CLI and the worker do exactly the same thing).
 
 Each verb is keyword-only with ``by=`` (the user acting), atomic per record and audited in the
-same transaction by the job module that does the work; the verbs that queue work (submitting,
-continuing and sweeping batches) are written here, because queueing is the tasks' business and
+same transaction. The verbs that queue work (submitting, continuing and sweeping batches) and the
+credential registrations are written here; the others call the job module that holds their
+machinery (batches, recovery, remote, archive, paper mode). Queueing is the tasks' business, and
 imports run ``actions`` → ``tasks`` → the job modules only (an import-linter contract):
 
 - batches: :func:`submit_batch` (web and API: checks the password/PIN and the certificate, then
@@ -14,7 +15,7 @@ imports run ``actions`` → ``tasks`` → the job modules only (an import-linter
 - phone-app approvals: :func:`prepare_app_batch`, :func:`answer_approval`, :func:`refuse_approval`,
   :func:`expire_approvals` (``remote``);
 - credentials: :func:`register_certificate_file`, :func:`register_pkcs12`,
-  :func:`register_csc_credential`, :func:`register_app_certificate` (``credentials``);
+  :func:`register_csc_credential`, :func:`register_app_certificate` (written here);
 - long-term validity: :func:`renew_archive`, :func:`renew_archives` (``archive``);
 - paper mode: :func:`set_paper_mode` (a school-year on paper or back, refused once anything of it is
   signed) (``paper_mode``).
@@ -23,18 +24,29 @@ imports run ``actions`` → ``tasks`` → the job modules only (an import-linter
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
+from hocbaso.audit import actions as audit
 from hocbaso.audit.models import Channel
+from hocbaso.core.errors import ValidationFailed
+from hocbaso.core.text import nfc
 from hocbaso.directory.models import School, SchoolYear, SchoolYearSetting, StaffMember
 from hocbaso.records.models import RecordVersion
-from hocbaso.signing import archive, batches, credentials, pades, recovery, remote
+from hocbaso.signing import archive, batches, pades, recovery, remote
 from hocbaso.signing import paper_mode as paper_years
+from hocbaso.signing.backends import KeySource, fetch_csc_certificates
 from hocbaso.signing.models import CredentialKind, RemoteApproval, SigningBatch, SigningCredential
-from hocbaso.signing.providers import Source
+from hocbaso.signing.providers import Source, csc_token, plain_refusals
+from hocbaso.signing.refusals import CredentialRefused
 from hocbaso.signing.tasks import enqueue_shards
 from hocbaso.signing.trust import Timestamping, check_certificate, default_timestamping, default_trust
 
@@ -181,16 +193,18 @@ def expire_approvals(*, now: dt.datetime | None = None) -> int:
     return remote.expire_stale(now=now)
 
 
-# --- credentials -----------------------------------------------------------------------------------
+# --- credentials: a certificate file (PKCS#12), a credential on a remote signing service (CSC)
+# or the certificate of a phone signing app; for a person, or as a school's seal. Every registration
+# checks the certificate now (valid, trusted, not revoked: ``check_certificate``) and records an audit
+# event in the same transaction as the credential. Passwords and PINs only open or reach the key
+# here; they are never stored. Codes: ``credential_file_missing``, ``credential_unreadable``,
+# ``credential_duplicate``, ``seal_not_allowed``, ``csc_address_invalid``, ``csc_not_configured``,
+# ``csc_unavailable``, ``certificate_unreadable``, and the certificate checks'.
 
 
-def register_certificate_file(
-    *, by: Any, staff: StaffMember, pkcs12: bytes, password: str, label: str, seal_for: Any = None
-) -> SigningCredential:
-    """Register an uploaded PKCS#12 for ``staff`` (or, with ``seal_for``, as that school's seal)."""
-    return credentials.register_certificate_file(
-        by=by, staff=staff, pkcs12=pkcs12, password=password, label=label, seal_for=seal_for
-    )
+def _subject_name(cert: x509.Certificate) -> str:
+    names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(names[0].value) if names else cert.subject.rfc4514_string()
 
 
 def register_pkcs12(
@@ -205,18 +219,85 @@ def register_pkcs12(
     folder: str = "pki/credentials",
     channel: str = Channel.WEB,
 ) -> SigningCredential:
-    """Keep a PKCS#12 file under ``VAR_DIR/folder`` and register it for ``staff`` (the password is not kept)."""
-    return credentials.register_pkcs12(
+    """Keep a PKCS#12 file under ``VAR_DIR/folder`` (mode 0600) and register it for ``staff``.
+
+    The password only opens the file here to read its certificate; it is not stored.
+    """
+    source = KeySource.from_pkcs12(pkcs12, password)
+    cert = source.certificate
+    fingerprint = cert.fingerprint(hashes.SHA256()).hex().upper()
+    if SigningCredential.objects.filter(staff=staff, fingerprint=fingerprint).exists():
+        raise CredentialRefused(_("This certificate is already registered for you."), code="credential_duplicate")
+    relative = f"{folder}/{fingerprint[:32].lower()}.p12"
+    path = Path(settings.VAR_DIR) / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pkcs12)
+    return _create_credential(
         by=by,
         staff=staff,
-        pkcs12=pkcs12,
-        password=password,
+        kind=CredentialKind.PKCS12,
+        certificate=cert,
         label=label,
         school=school,
         for_organisation=for_organisation,
-        folder=folder,
+        config={"file": relative},
         channel=channel,
     )
+
+
+def _create_credential(
+    *,
+    by: Any,
+    staff: StaffMember,
+    kind: str,
+    certificate: x509.Certificate,
+    label: str,
+    school: Any,
+    for_organisation: bool,
+    config: dict[str, Any],
+    channel: str,
+) -> SigningCredential:
+    fingerprint = certificate.fingerprint(hashes.SHA256()).hex().upper()
+    if SigningCredential.objects.filter(staff=staff, fingerprint=fingerprint).exists():
+        raise CredentialRefused(_("This certificate is already registered for you."), code="credential_duplicate")
+    with transaction.atomic():
+        credential = SigningCredential.objects.create(
+            staff=staff,
+            kind=kind,
+            label=label,
+            certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
+            fingerprint=fingerprint,
+            subject_name=_subject_name(certificate),
+            not_before=certificate.not_valid_before_utc,
+            not_after=certificate.not_valid_after_utc,
+            for_organisation=for_organisation,
+            school=school,
+            config=config,
+        )
+        audit.record(
+            by=by,
+            action="signing.credential_register",
+            obj=credential,
+            school_id=getattr(school, "pk", None) or staff.school_id,
+            changes={"fingerprint": fingerprint, "staff": staff.pk, "kind": kind, "for_organisation": for_organisation},
+            channel=channel,
+        )
+    return credential
+
+
+def _pem(certs: Sequence[x509.Certificate]) -> str:
+    return "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in certs)
+
+
+def _seal_allowed(by: Any, seal_for: Any) -> None:
+    from hocbaso.directory.roles import Permission, holds
+
+    if seal_for is not None and not holds(by, Permission.APPLY_SCHOOL_SEAL, school=seal_for):
+        raise CredentialRefused(
+            _("Only the principal or the clerk of its school may apply the school seal."), code="seal_not_allowed"
+        )
 
 
 def register_csc_credential(
@@ -229,14 +310,31 @@ def register_csc_credential(
     seal_for: Any = None,
     channel: str = Channel.WEB,
 ) -> SigningCredential:
-    """Register a credential held by a remote signing service (CSC API v1) for ``staff``."""
-    return credentials.register_csc_credential(
+    """Register a credential held by a remote signing service (CSC API v1) for ``staff``.
+
+    The certificate and its chain are read from the service (``credentials/info``, with the
+    deployment's ``HOCBASO_CSC_TOKEN``) and checked now; the PIN is asked at each batch.
+    Refused: service unreachable or credential unknown (``csc_unavailable``), a certificate not
+    valid or not trusted, a seal for a school ``by`` does not manage.
+    """
+    url, ident = service_url.strip().rstrip("/"), credential_id.strip()
+    if not url.startswith(("https://", "http://")) or not ident:
+        raise CredentialRefused(
+            _("Enter the service address (https://…) and the credential ID."), code="csc_address_invalid"
+        )
+    _seal_allowed(by, seal_for)
+    token = csc_token()
+    with plain_refusals():
+        certificate, chain = fetch_csc_certificates(url, ident, token)
+    return _register_checked(
         by=by,
         staff=staff,
-        service_url=service_url,
-        credential_id=credential_id,
+        kind=CredentialKind.CSC,
+        certificate=certificate,
+        chain=chain,
         label=label,
         seal_for=seal_for,
+        config={"url": url, "credential_id": ident},
         channel=channel,
     )
 
@@ -244,9 +342,87 @@ def register_csc_credential(
 def register_app_certificate(
     *, by: Any, staff: StaffMember, certificate_file: bytes, label: str, channel: str = Channel.WEB
 ) -> SigningCredential:
-    """Register the certificate of ``staff``'s phone signing app (the key stays on the phone)."""
-    return credentials.register_app_certificate(
-        by=by, staff=staff, certificate_file=certificate_file, label=label, channel=channel
+    """Register the certificate of ``staff``'s phone signing app (PEM with its CA chain, or DER).
+
+    The key never leaves the phone: batches with this credential are prepared and wait for the
+    app's answers (:mod:`hocbaso.signing.remote`). Refused: not a certificate
+    (``certificate_unreadable``), not valid now or not trusted.
+    """
+    try:
+        if b"-----BEGIN" in certificate_file:
+            certificate, *chain = x509.load_pem_x509_certificates(certificate_file)
+        else:
+            certificate, chain = x509.load_der_x509_certificate(certificate_file), []
+    except ValueError:
+        raise CredentialRefused(
+            _("The file is not a certificate (.pem, .cer or .crt)."), code="certificate_unreadable"
+        ) from None
+    return _register_checked(
+        by=by,
+        staff=staff,
+        kind=CredentialKind.REMOTE_APP,
+        certificate=certificate,
+        chain=chain,
+        label=label,
+        seal_for=None,
+        config={},
+        channel=channel,
+    )
+
+
+def _register_checked(
+    *,
+    by: Any,
+    staff: StaffMember,
+    kind: str,
+    certificate: x509.Certificate,
+    chain: list[x509.Certificate],
+    label: str,
+    seal_for: Any,
+    config: dict[str, Any],
+    channel: str,
+) -> SigningCredential:
+    """Check ``certificate`` (valid now, trusted, not revoked) and register it, keeping its chain."""
+    check_certificate(certificate, chain, default_trust())
+    return _create_credential(
+        by=by,
+        staff=staff,
+        kind=kind,
+        certificate=certificate,
+        label=nfc(label) or _subject_name(certificate),
+        school=seal_for,
+        for_organisation=seal_for is not None,
+        config={**config, "chain_pem": _pem(chain)},
+        channel=channel,
+    )
+
+
+def register_certificate_file(
+    *, by: Any, staff: StaffMember, pkcs12: bytes, password: str, label: str, seal_for: Any = None
+) -> SigningCredential:
+    """Register an uploaded PKCS#12 for ``staff`` (or, with ``seal_for``, as that school's seal).
+
+    Refused with a clear reason: no file, a wrong password or a damaged file, a certificate not
+    valid now, one not issued by a trusted authority, or a seal for a school ``by`` does not manage.
+    """
+    if not pkcs12:
+        raise CredentialRefused(_("Choose the certificate file (.p12 or .pfx)."), code="credential_file_missing")
+    _seal_allowed(by, seal_for)
+    try:
+        source = KeySource.from_pkcs12(pkcs12, password)
+    except (ValidationFailed, ValueError, TypeError):
+        raise CredentialRefused(
+            _("The file could not be opened: wrong password or not a certificate file."), code="credential_unreadable"
+        ) from None
+    check_certificate(source.certificate, source.chain, default_trust())
+    return register_pkcs12(
+        by=by,
+        staff=staff,
+        pkcs12=pkcs12,
+        password=password,
+        label=nfc(label) or _subject_name(source.certificate),
+        school=seal_for,
+        for_organisation=seal_for is not None,
     )
 
 

@@ -39,7 +39,8 @@ from hocbaso.reporting.ministry.models import (
     SubmissionRow,
     SubmissionState,
 )
-from hocbaso.signing import attempts, credentials, providers, trust, xades
+from hocbaso.signing import actions as signing_actions
+from hocbaso.signing import attempts, providers, trust, xades
 from hocbaso.signing import refusals as signing_refusals
 from hocbaso.signing.models import SigningCredential
 
@@ -94,14 +95,14 @@ def register_seal(
 ) -> Department:
     """Register the Sở's organisation certificate (PKCS#12) and make it the seal of its batches.
 
-    The credential is held by the registering officer (``signing.credentials``: file kept 0600, the
+    The credential is held by the registering officer (``signing.actions.register_pkcs12``: file kept 0600, the
     certificate checked now: valid, trusted, not revoked); the password is not stored.
     """
     _allowed(by, department)
     staff = roles.staff_of(by)
     assert staff is not None  # an officer who may submit has a staff profile
     with transaction.atomic():
-        credential = credentials.register_pkcs12(
+        credential = signing_actions.register_pkcs12(
             by=by,
             staff=staff,
             pkcs12=pkcs12,

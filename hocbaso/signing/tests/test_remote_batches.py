@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from hocbaso.core.errors import DomainError
 from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion, Status
-from hocbaso.signing import actions, credentials, pades, remote, xades
+from hocbaso.signing import actions, pades, remote, xades
 from hocbaso.signing.models import (
     CredentialKind,
     ItemOutcome,
@@ -59,11 +59,11 @@ def test_a_class_is_signed_through_a_remote_signing_service(
 ) -> None:
     homeroom = world.users["homeroom"]
     with pytest.raises(DomainError) as unknown:
-        credentials.register_csc_credential(
+        actions.register_csc_credential(
             by=homeroom, staff=homeroom.staff, service_url=csc_for_homeroom.url, credential_id="nope", label=""
         )
     assert unknown.value.code == "csc_unavailable"
-    credential = credentials.register_csc_credential(
+    credential = actions.register_csc_credential(
         by=homeroom, staff=homeroom.staff, service_url=csc_for_homeroom.url, credential_id="gvcn-1", label="Ký số từ xa"
     )
     assert (credential.kind, credential.config["credential_id"]) == (CredentialKind.CSC, "gvcn-1")
@@ -118,7 +118,7 @@ def _app_batch(world: World, pki: DemoPKI, capture: Any, count: int, *, key_type
     homeroom = world.users["homeroom"]
     key, cert = pki.issue_personal(homeroom.staff.full_name, key_type=key_type)  # type: ignore[arg-type]
     pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [cert, *pki.chain()])
-    credential = credentials.register_app_certificate(
+    credential = actions.register_app_certificate(
         by=homeroom, staff=homeroom.staff, certificate_file=pem, label="VNPT SmartCA"
     )
     versions = make_class_versions(world, count)
@@ -141,9 +141,7 @@ def test_a_phone_app_batch_waits_survives_a_restart_and_finishes_with_the_apps_a
 ) -> None:
     homeroom = world.users["homeroom"]
     with pytest.raises(DomainError) as garbage:
-        credentials.register_app_certificate(
-            by=homeroom, staff=homeroom.staff, certificate_file=b"not a cert", label=""
-        )
+        actions.register_app_certificate(by=homeroom, staff=homeroom.staff, certificate_file=b"not a cert", label="")
     assert garbage.value.code == "certificate_unreadable"
     key, batch, _versions = _app_batch(world, pki, django_capture_on_commit_callbacks, 3, key_type=key_type)
     assert batch.state == SigningBatch.State.AWAITING

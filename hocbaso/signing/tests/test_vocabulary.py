@@ -9,14 +9,11 @@ from hocbaso.records import signed_record
 from hocbaso.records.models import Status
 from hocbaso.signing import order, pades
 from hocbaso.signing.models import SignatureRole
-from hocbaso.verification import core
 
 
 def test_signature_roles_are_the_vocabulary_in_order() -> None:
     assert tuple(SignatureRole.values) == signed_record.ROLES
     assert pades.FIELD_ORDER == signed_record.ROLES
-    assert core.ROLES == signed_record.ROLES
-    assert core.DIGITISED_ROLES == signed_record.DIGITISED_ROLES
 
 
 def test_statuses_and_appointment_roles_are_the_models() -> None:
