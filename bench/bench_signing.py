@@ -73,7 +73,8 @@ def main() -> None:
         from django.core.management import call_command
 
         from hocbaso.core import gc_tuning
-        from hocbaso.signing import workflow
+        from hocbaso.signing import batches as signing_batches
+        from hocbaso.signing import providers, trust
         from hocbaso.signing.models import SigningBatch, SigningCredential
         from hocbaso.signing.tasks import sign_batch_task
         from hocbaso.signing.tests.factories import make_frozen_version
@@ -83,7 +84,7 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         world = build_world()
         call_command("pki", "init", stdout=open(os.devnull, "w"))  # noqa: SIM115
-        password = workflow.demo_pkcs12_password()
+        password = trust.demo_pkcs12_password()
 
         def credential(user: str, organisation: bool = False) -> SigningCredential:
             return SigningCredential.objects.get(staff__user__username=user, for_organisation=organisation)
@@ -100,11 +101,11 @@ def main() -> None:
         ]:
             chosen = credential(user, organisation)
             started = time.perf_counter()
-            batch = workflow.sign_batch(
+            batch = signing_batches.sign_batch(
                 by=world.users[user],
                 version_ids=[v.pk for v in versions],
                 role=role,
-                signer_source=workflow.source_for(chosen, password),
+                signer_source=providers.source_for(chosen, password),
                 idempotency_key=uuid.uuid4().hex,
                 credential=chosen,
             )
@@ -128,7 +129,7 @@ def main() -> None:
             ("principal", "principal", False),
             ("clerk", "school", True),
         ]:
-            batch, _created = workflow.create_batch(
+            batch, _created = signing_batches.create_batch(
                 by=world.users[user],
                 version_ids=[v.pk for v in queue],
                 role=role,
@@ -164,7 +165,7 @@ def main() -> None:
         chosen = credential("homeroom")
         batches = []
         for start in range(0, len(small), args.batch_size):
-            batch, _created = workflow.create_batch(
+            batch, _created = signing_batches.create_batch(
                 by=world.users["homeroom"],
                 version_ids=[v.pk for v in small[start : start + args.batch_size]],
                 role="homeroom",

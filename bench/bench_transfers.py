@@ -31,7 +31,7 @@ def main() -> None:
     from django.db import transaction
 
     from hocbaso.core import gc_tuning
-    from hocbaso.signing import workflow
+    from hocbaso.signing import trust as signing_trust
     from hocbaso.signing.models import SigningCredential
     from hocbaso.testing import build_world
     from hocbaso.transfers import actions, bundles
@@ -42,9 +42,9 @@ def main() -> None:
     gc_tuning.tune()
     world = build_world()
     call_command("pki", "init", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    password = workflow.demo_pkcs12_password()
+    password = signing_trust.demo_pkcs12_password()
     started = time.perf_counter()
-    student, _v = issued_years(world, workflow.demo_pki(), {}, years=args.years)
+    student, _v = issued_years(world, signing_trust.demo_pki(), {}, years=args.years)
     elapsed = time.perf_counter() - started
     print(f"set-up: {args.years} records rendered and signed (three signatures each): {elapsed:.1f} s")
 

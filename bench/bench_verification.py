@@ -141,7 +141,7 @@ def main() -> None:
 
     from hocbaso.signing import pades
     from hocbaso.signing.pki import DemoPKI
-    from hocbaso.signing.services import PKIServices
+    from hocbaso.signing.testing.services import PKIServices
     from hocbaso.testing import build_world
     from hocbaso.verification import core, registry
     from hocbaso.verification.models import VerificationLog

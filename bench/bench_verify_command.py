@@ -36,7 +36,7 @@ def _signed_sample(tmp: Path) -> tuple[bytes, bytes]:
     from hocbaso.signing import pades
     from hocbaso.signing.backends import KeySource
     from hocbaso.signing.pki import DemoPKI
-    from hocbaso.signing.services import LoadedKeyTimeStamper
+    from hocbaso.signing.timestamper import LoadedKeyTimeStamper
     from hocbaso.verification.trust import dump_bundle
 
     pki = DemoPKI.create(tmp / "pki")

@@ -199,6 +199,13 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_mode]}}
 # A signing batch is split into this many task shards, run in parallel by database workers (one
 # shard per worker core); the in-process backend runs a batch as one piece.
 HOCBASO_SIGNING_SHARDS = env_int("HOCBASO_SIGNING_SHARDS", 2) if _task_mode == "database" else 1
+# Trust and timestamps of signing and verification (``signing.trust``), read here once: the RFC 3161
+# timestamp authority, the PEM file of trusted roots (empty in demo mode: the demo PKI's root), the
+# OAuth token of the remote signing service (CSC), the password of the demo PKCS#12 files.
+HOCBASO_TSA_URL = env_str("HOCBASO_TSA_URL", "")
+HOCBASO_TRUSTED_ROOTS = env_str("HOCBASO_TRUSTED_ROOTS", "")
+HOCBASO_CSC_TOKEN = env_str("HOCBASO_CSC_TOKEN", "")
+HOCBASO_DEMO_PKCS12_PASSWORD = env_str("HOCBASO_DEMO_PKCS12_PASSWORD", "") or "demo"
 
 # --- the shared cache: rate limits and sign-in throttling count across every process ------------
 # Redis in production (HOCBASO_CACHE_URL, or REDIS_URL), e.g. redis://127.0.0.1:6379/1; without it a

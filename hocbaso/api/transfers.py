@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 from hocbaso.core.errors import NotFound
 from hocbaso.directory.models import ClassGroup, School, SchoolYear
 from hocbaso.directory.permissions import visible_students
-from hocbaso.signing import workflow
+from hocbaso.signing import pending
 from hocbaso.signing.models import SignatureRole, SigningCredential
 from hocbaso.transfers import actions, admission, asic, permissions
 from hocbaso.transfers.models import Transfer
@@ -126,7 +126,7 @@ def _transfer(request: HttpRequest, transfer_id: int) -> Transfer:
 
 
 def _credential(request: HttpRequest, credential_id: int, role: str) -> SigningCredential:
-    found = workflow.credentials_for(request.user, role).filter(pk=credential_id).first()
+    found = pending.credentials_for(request.user, role).filter(pk=credential_id).first()
     if found is None:
         raise NotFound("No usable credential with this id.", code="credential_not_found", field="credential_id")
     return found

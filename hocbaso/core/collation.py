@@ -85,3 +85,10 @@ def sort_students(items: Iterable[T], *, name: Callable[[T], str] | None = None)
     """``items`` in Vietnamese order of their names (see the module docstring)."""
     read = name or _default_name
     return sorted(items, key=lambda item: (name_key(read(item)), _identity(item)))
+
+
+def roll_key(class_name: str, full_name: str, ident: int = 0, *, scope: tuple[Any, ...] = ()) -> tuple[Any, ...]:
+    """The class roll order, one place for every list of a class's pupils or their records: by
+    ``scope`` (e.g. the school year or the school), then the class name, then the pupil's name in
+    Vietnamese order (:func:`name_key`), then ``ident`` (a row id) so equal names keep a fixed order."""
+    return (*scope, class_name, name_key(full_name), ident)

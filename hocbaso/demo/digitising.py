@@ -128,7 +128,7 @@ def load(*, say: Callable[[str], None] = print) -> int:
 
 
 def _certify(school: School, *, say: Callable[[str], None]) -> int:
-    from hocbaso.signing import workflow
+    from hocbaso.signing import pending, providers, trust
     from hocbaso.signing.models import SignatureRole
 
     waiting = list(
@@ -137,7 +137,7 @@ def _certify(school: School, *, say: Callable[[str], None]) -> int:
         )
     )
     for holder in (_holder(school, Role.CLERK), _holder(school, Role.PRINCIPAL)):
-        credential = workflow.credentials_for(holder, SignatureRole.SCHOOL).first() if holder else None
+        credential = pending.credentials_for(holder, SignatureRole.SCHOOL).first() if holder else None
         if credential is None or not waiting:
             continue
         from hocbaso.signing import actions
@@ -146,7 +146,7 @@ def _certify(school: School, *, say: Callable[[str], None]) -> int:
             by=holder,
             version_ids=waiting,
             role=SignatureRole.SCHOOL,
-            signer_source=workflow.source_for(credential, workflow.demo_pkcs12_password()),
+            signer_source=providers.source_for(credential, trust.demo_pkcs12_password()),
             idempotency_key=f"demo-digitised-{school.pk}-{clock.today().isoformat()}",
             credential=credential,
             channel="cli",

@@ -18,7 +18,7 @@ from hocbaso.core import clock
 from hocbaso.directory.models import Appointment, ClassGroup, Enrolment, Role, School, SchoolYear, SchoolYearSetting
 from hocbaso.records import tasks as record_tasks
 from hocbaso.records.models import AssemblyRun, RecordVersion, Status
-from hocbaso.signing import actions, workflow
+from hocbaso.signing import actions, pending, providers, trust
 from hocbaso.signing.models import SignatureRole
 
 YEAR = "2024-2025"
@@ -60,10 +60,10 @@ def progress(year: str = YEAR) -> Progress:
 def _sign(user: object, role: str, version_ids: list[int], key: str) -> None:
     if not version_ids:
         return
-    credential = workflow.credentials_for(user, role).first()
+    credential = pending.credentials_for(user, role).first()
     if credential is None:
         return
-    source = workflow.source_for(credential, workflow.demo_pkcs12_password())
+    source = providers.source_for(credential, trust.demo_pkcs12_password())
     actions.sign_batch(
         by=user,
         version_ids=version_ids,
@@ -110,7 +110,7 @@ def issue(year: str = YEAR, *, say: Callable[[str], None] = print) -> Progress:
         for holder in Appointment.objects.filter(role__in=[Role.CLERK, Role.PRINCIPAL], school=school).select_related(
             "staff__user"
         ):
-            if workflow.credentials_for(holder.staff.user, SignatureRole.SCHOOL).exists():
+            if pending.credentials_for(holder.staff.user, SignatureRole.SCHOOL).exists():
                 _sign(holder.staff.user, SignatureRole.SCHOOL, ids, f"demo-{school.pk}-{year}-seal")
                 break
         say(f"{school.name}: {progress(year)}")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from hocbaso.core.errors import DomainError
 from hocbaso.directory.models import Appointment, ClassGroup, Enrolment, Role, School
-from hocbaso.signing import workflow
+from hocbaso.signing import pending, trust
 from hocbaso.signing.models import SignatureRole
 from hocbaso.transfers import actions
 from hocbaso.transfers.models import Transfer
@@ -43,10 +43,10 @@ def make(schools: list[School], *, say: Callable[[str], None] = print) -> int:
     sender, receiver = _head(sending), _head(receiving)
     if sender is None or receiver is None:
         return 0
-    credential = workflow.credentials_for(sender, SignatureRole.PRINCIPAL).first()
+    credential = pending.credentials_for(sender, SignatureRole.PRINCIPAL).first()
     if credential is None:
         return 0
-    password = workflow.demo_pkcs12_password()
+    password = trust.demo_pkcs12_password()
     made = 0
     used: set[int] = set()
     for day, reason, family, finish in PLANS:

@@ -45,6 +45,7 @@ from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 
 from hocbaso.core.errors import ValidationFailed
 from hocbaso.directory import naming
+from hocbaso.records import signed_record
 from hocbaso.records.pdfa import PdfA3IncrementalWriter
 from hocbaso.records.xml import parse_xml, upgrade
 
@@ -60,14 +61,10 @@ RECORD_TEMPLATE = TEMPLATE_DIR / "record.typ"
 TEMPLATES = {"1.0": TEMPLATE_DIR / "record-1.0.typ", "1.1": RECORD_TEMPLATE, "1.2": RECORD_TEMPLATE}
 BOOKLET_TEMPLATE = TEMPLATE_DIR / "booklet.typ"
 EMBEDDED_XML_NAME = "hocba.xml"
-SIGNATURE_FIELDS = ("homeroom", "principal", "school")
-DIGITISED_SIGNATURE_FIELDS = ("school",)  # a digitised copy: the school seal's conversion certification
-SCAN_NAME = "ban-quet.pdf"  # the scan of the paper book, attached to a digitised copy
-FIELD_LABELS = {
-    "homeroom": "Chữ ký số của giáo viên chủ nhiệm",
-    "principal": "Chữ ký số của hiệu trưởng",
-    "school": "Chữ ký số của nhà trường",
-}
+SIGNATURE_FIELDS = signed_record.FIELD_NAMES
+DIGITISED_SIGNATURE_FIELDS = signed_record.DIGITISED_ROLES  # the school seal's conversion certification
+SCAN_NAME = signed_record.SCAN_NAME  # the scan of the paper book, attached to a digitised copy
+FIELD_LABELS = signed_record.FIELD_LABELS
 PDF_STANDARD = "a-3b"
 
 _GENDER = {0: "Không rõ", 1: "Nam", 2: "Nữ"}
@@ -230,6 +227,13 @@ def typst_revision(xml_bytes: bytes, data: dict[str, Any] | None = None) -> tupl
     compiler = _compiler(TEMPLATES[version])
     pdf = _compile(compiler, sys_inputs=inputs, pdf_standards=[PDF_STANDARD], timestamp=assembled)
     return pdf, compiler
+
+
+def first_revision(xml_bytes: bytes, data: dict[str, Any] | None = None) -> bytes:
+    """The first revision of every PDF rendered from ``xml_bytes``: the Typst output before
+    signature fields (see :func:`typst_revision`). Signatures are incremental updates after it,
+    so a genuine record file starts with exactly these bytes; verification compares them."""
+    return typst_revision(xml_bytes, data)[0]
 
 
 def render_pdf(xml_bytes: bytes, *, draft: bool, scan: bytes | None = None) -> bytes:

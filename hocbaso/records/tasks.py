@@ -14,7 +14,7 @@ from django.db.models import F
 from django_tasks import task
 
 from hocbaso.core import clock
-from hocbaso.core.collation import name_key
+from hocbaso.core.collation import roll_key
 from hocbaso.core.errors import DomainError
 from hocbaso.directory.models import ClassGroup, Enrolment
 from hocbaso.records import assembly
@@ -35,7 +35,7 @@ def run_students(run: AssemblyRun) -> list[tuple[int, int]]:
             "student_id", "class_group_id", "class_group__name", "student__full_name"
         )
     }
-    ordered = sorted(rows, key=lambda row: (row[2], name_key(row[3]), row[0]))
+    ordered = sorted(rows, key=lambda row: roll_key(row[2], row[3], row[0]))
     return [(student_id, class_id) for student_id, class_id, _class, _name in ordered]
 
 

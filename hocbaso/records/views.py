@@ -31,7 +31,7 @@ from hocbaso.core.text import ascii_slug
 from hocbaso.directory.models import Enrolment, SchoolYear
 from hocbaso.directory.paper import is_paper_year
 from hocbaso.directory.roles import Permission, holds
-from hocbaso.records import actions, permissions, storage
+from hocbaso.records import actions, permissions, signed_record, storage
 from hocbaso.records.models import CURRENT_STATUSES, CorrectionRequest, Record, RecordVersion, Status
 from hocbaso.records.permissions import is_records_staff
 from hocbaso.records.rendering import display_values, render_booklet
@@ -55,9 +55,7 @@ def _signatures(version: RecordVersion) -> list[Any]:
 
 
 def _current_file(version: RecordVersion) -> bytes:
-    if version.signed_pdf_name:
-        return storage.get(version.signed_pdf_name, version.signed_pdf_sha256)
-    return storage.get(version.pdf_name, version.pdf_sha256)
+    return storage.get(*signed_record.current_pdf(version))
 
 
 def _pdf_response(content: bytes, filename: str, *, inline: bool) -> FileResponse:

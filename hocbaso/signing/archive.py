@@ -24,7 +24,7 @@ from hocbaso.core.errors import Conflict, DomainError
 from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion, Status
 from hocbaso.signing import pades
-from hocbaso.signing.workflow import Timestamping, default_timestamping, default_trust
+from hocbaso.signing.trust import Timestamping, default_timestamping, default_trust
 
 
 def last_archive_expiry(pdf: bytes) -> dt.datetime | None:

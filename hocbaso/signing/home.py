@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from hocbaso.core.home import Link, Section
-from hocbaso.signing import workflow
+from hocbaso.signing import pending as signing_pending
 from hocbaso.signing.paper_mode_views import may_set_paper_mode
 from hocbaso.signing.permissions import is_school_head, is_signer
 
@@ -35,7 +35,7 @@ def sections(user: Any) -> list[Section]:
         )
     if not is_signer(user):
         return found
-    waiting = sum(len(g.versions) for g in workflow.pending_for(user))
+    waiting = sum(len(g.versions) for g in signing_pending.pending_for(user))
     links = [Link(_("Waiting for my signature (%(count)d)") % {"count": waiting}, reverse("signing:pending"))]
     links.append(Link(_("Register a certificate"), reverse("signing:register")))
     if is_school_head(user):

@@ -18,6 +18,11 @@ bytes to be signed; :func:`finish_pdf_signature` embeds the returned signature v
 
 All functions are synchronous wrappers that run pyHanko's async API in a fresh event loop and
 release network sessions before returning, so they are safe to call from Django views and tasks.
+
+Why one module over 500 lines: it is the PAdES profile of the record, whole — signing, LTV and
+validation share the trust settings, the revocation cache and the reserved-size cache, and each
+half is the other's test oracle; the signature dictionary every means uses is
+:func:`signature_metadata`. The vocabulary (field names, order) is ``records.signed_record``'s.
 """
 
 from __future__ import annotations
@@ -64,13 +69,14 @@ from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBacken
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from hocbaso.core.errors import ValidationFailed
+from hocbaso.records import signed_record
 from hocbaso.records.pdfa import PdfA3IncrementalWriter
 from hocbaso.signing import paper_seal, stamp
 from hocbaso.signing.backends import SignerSource, ensure_usable, from_asn1, signature_value_matches, to_asn1
 
 T = TypeVar("T")
 
-FIELD_ORDER = ("homeroom", "principal", "school")
+FIELD_ORDER = signed_record.FIELD_NAMES  # the signature fields, in signing order
 
 
 class SigningRefused(ValidationFailed):
@@ -316,6 +322,34 @@ def _field_names(reader: PdfFileReader) -> dict[str, bool]:
 # --- signing ----------------------------------------------------------------------------------------
 
 
+def signature_metadata(
+    field_name: str,
+    *,
+    certify: bool = False,
+    reason: str | None = None,
+    location: str | None = None,
+    contact: str | None = None,
+    embed_validation_info: bool = False,
+    validation_context: ValidationContext | None = None,
+) -> signers.PdfSignatureMetadata:
+    """The PAdES signature dictionary of every backend (a key in hand, a token, a signing service,
+    the phone app's interrupted signature): SHA-256, the PAdES subfilter, DocMDP "fill forms" when
+    ``certify``, and the texts shown — ``reason`` (the signer's title), ``location`` (the school's
+    name), ``contact`` — so signatures made by any means carry the same metadata."""
+    return signers.PdfSignatureMetadata(
+        field_name=field_name,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        certify=certify,
+        docmdp_permissions=fields.MDPPerm.FILL_FORMS,
+        reason=reason,
+        location=location,
+        contact_info=contact,
+        embed_validation_info=embed_validation_info,
+        validation_context=validation_context,
+    )
+
+
 def sign_pdf(
     pdf_bytes: bytes,
     *,
@@ -366,15 +400,12 @@ def sign_pdf(
         if pdf_signer_key.signing_cert is None:
             raise SigningRefused("the signer has no certificate", code="certificate_missing")
         ensure_usable(from_asn1(pdf_signer_key.signing_cert))
-        meta = signers.PdfSignatureMetadata(
-            field_name=field_name,
-            md_algorithm="sha256",
-            subfilter=fields.SigSeedSubFilter.PADES,
+        meta = signature_metadata(
+            field_name,
             certify=certify,
-            docmdp_permissions=fields.MDPPerm.FILL_FORMS,
             reason=reason,
             location=location,
-            contact_info=contact,
+            contact=contact,
             embed_validation_info=embed_validation_info,
             validation_context=context,
         )
@@ -637,9 +668,12 @@ def prepare_pdf_signature(
     timestamper_url: str | None = None,
     timestamper: TimeStamper | None = None,
     reason: str | None = None,
+    location: str | None = None,
+    contact: str | None = None,
 ) -> PreparedSignature:
     """First half of an interrupted signature: reserve the signature in ``field_name`` and compute what to sign.
 
+    The signature dictionary is :func:`signature_metadata`'s, as for :func:`sign_pdf`.
     The timestamp is requested at :func:`finish_pdf_signature` (after the signature value exists);
     ``timestamper_url`` is kept in the prepared state for that, or pass ``timestamper`` again there.
     """
@@ -656,14 +690,7 @@ def prepare_pdf_signature(
     )
 
     async def body() -> PreparedSignature:
-        meta = signers.PdfSignatureMetadata(
-            field_name=field_name,
-            md_algorithm="sha256",
-            subfilter=fields.SigSeedSubFilter.PADES,
-            certify=certify,
-            docmdp_permissions=fields.MDPPerm.FILL_FORMS,
-            reason=reason,
-        )
+        meta = signature_metadata(field_name, certify=certify, reason=reason, location=location, contact=contact)
         pdf_signer = signers.PdfSigner(meta, signer=external, timestamper=tsa, stamp_style=stamp.stamp_style())
         writer = PdfA3IncrementalWriter(BytesIO(pdf_bytes), strict=False)
         prepared, tbs, output = await pdf_signer.async_digest_doc_for_signing(writer, existing_fields_only=True)

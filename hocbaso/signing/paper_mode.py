@@ -7,7 +7,7 @@ any record version of that school and year, whatever its status now). The read-o
 one (``paper_year_signing``) on every path.
 
 Concurrency: the year's ``SchoolYearSetting`` row is locked here and by
-``workflow.commit_signature``, so a signature committed while paper mode is switched on is either
+``issuance.commit_signature``, so a signature committed while paper mode is switched on is either
 seen by the check or refused by the commit, never both missed.
 """
 

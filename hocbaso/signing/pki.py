@@ -12,9 +12,13 @@ Layout of the directory::
     <slug>.cert.pem     certificates
     issued/<serial>.pem every end-entity certificate issued (the OCSP responder answers for these)
 
-When ``base_url`` is given (the address of ``services.PKIServices``), issued certificates carry a
+When ``base_url`` is given (the address of ``signing.testing.services.PKIServices``), issued certificates carry a
 CRL distribution point (``<base>/crl/<ca>.crl``), an OCSP URL (``<base>/ocsp``) and a CA issuers URL,
 so a validator with fetching allowed checks revocation over loopback HTTP.
+
+Why one module over 500 lines: ``hocbaso pki init`` (demo mode) uses it in production code, so it
+stays beside the signing code rather than in ``signing.testing``; it is one object (``DemoPKI``)
+whose issuing, revoking, CRL and OCSP parts read the same state file.
 """
 
 from __future__ import annotations

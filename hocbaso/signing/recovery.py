@@ -20,11 +20,16 @@ batch back in the queue is a compare-and-set on its state and heartbeat: only on
 
 Sealed authorisations are *deleted* (``BatchSecret`` rows) when their batch ends and once they
 expire; the sweep deletes any that remain.
+
+This module never imports the tasks: the caller passes ``enqueue`` (``tasks.enqueue_shards``, which
+queues the batch's shards on commit); the write verbs ``signing.actions.continue_batch`` and
+``sweep_batches`` do.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,15 +41,20 @@ from hocbaso.audit import actions as audit
 from hocbaso.audit.models import Channel
 from hocbaso.core import clock
 from hocbaso.core.errors import NotFound, PermissionRefused
-from hocbaso.signing import workflow
+from hocbaso.signing import batches
+from hocbaso.signing.authorisations import drop_secret, has_secret, store_secret
+from hocbaso.signing.batch_states import move_batch
 from hocbaso.signing.models import BatchSecret, CredentialKind, ItemOutcome, SigningBatch
+from hocbaso.signing.refusals import AuthorisationRequired, CredentialRefused
 
 STALE_AFTER = dt.timedelta(minutes=10)
 MAX_AUTOMATIC_RESUMES = 3
 LIVE_STATES = (SigningBatch.State.QUEUED, SigningBatch.State.RUNNING)
+# Queues a batch's shards once the transaction commits (``tasks.enqueue_shards``).
+Enqueue = Callable[[SigningBatch], None]
 
 
-class BatchNotResumable(workflow.CredentialRefused):
+class BatchNotResumable(CredentialRefused):
     code = "batch_not_resumable"
 
 
@@ -55,7 +65,7 @@ def is_lost(batch: SigningBatch, *, now: dt.datetime | None = None, stale_after:
     last = batch.heartbeat_at or batch.created_at
     if last >= (now or clock.now()) - stale_after:
         return False
-    return batch.state == SigningBatch.State.RUNNING or not workflow.has_secret(batch.pk)
+    return batch.state == SigningBatch.State.RUNNING or not has_secret(batch.pk)
 
 
 def can_continue(batch: SigningBatch) -> bool:
@@ -69,13 +79,15 @@ def can_continue(batch: SigningBatch) -> bool:
     return batch.items.filter(outcome=ItemOutcome.PENDING).exists()
 
 
-def _requeue(batch: SigningBatch, *, by: Any, channel: str, reason: str) -> bool:
-    """Put ``batch`` back in the queue if nobody changed it since it was read; enqueue its shards on commit.
+def _requeue(batch: SigningBatch, *, by: Any, channel: str, reason: str, enqueue: Enqueue | None = None) -> bool:
+    """Put ``batch`` back in the queue if nobody changed it since it was read, then ``enqueue`` it.
 
     Returns False (nothing written) when another resumption or a worker got there first.
     """
-    claimed = SigningBatch.objects.filter(pk=batch.pk, state=batch.state, heartbeat_at=batch.heartbeat_at).update(
-        state=SigningBatch.State.QUEUED,
+    claimed = move_batch(
+        batch.pk,
+        SigningBatch.State.QUEUED,
+        where={"state": batch.state, "heartbeat_at": batch.heartbeat_at},
         heartbeat_at=clock.now(),
         resumes=batch.resumes + 1,
         error="",
@@ -93,13 +105,8 @@ def _requeue(batch: SigningBatch, *, by: Any, channel: str, reason: str) -> bool
         changes={"state": [batch.state, SigningBatch.State.QUEUED], "pending": pending, "reason": reason},
         channel=channel,
     )
-    from hocbaso.signing.tasks import sign_batch_task
-
-    def enqueue() -> None:
-        for shard in range(batch.shards):
-            sign_batch_task.enqueue(batch.pk, shard)
-
-    transaction.on_commit(enqueue)
+    if enqueue is not None:
+        enqueue(batch)
     return True
 
 
@@ -114,7 +121,9 @@ def _batch_of(by: Any, batch_id: int) -> SigningBatch:
     return batch
 
 
-def continue_batch(*, by: Any, batch_id: int, authorisation: str = "", channel: str = Channel.WEB) -> SigningBatch:
+def continue_batch(
+    *, by: Any, batch_id: int, enqueue: Enqueue, authorisation: str = "", channel: str = Channel.WEB
+) -> SigningBatch:
     """The signer's "Tiếp tục": sign the pending items of a batch that stopped or lost its worker.
 
     Only the person who submitted the batch may (``batch_not_yours``). With ``authorisation`` the
@@ -129,14 +138,12 @@ def continue_batch(*, by: Any, batch_id: int, authorisation: str = "", channel: 
             raise BatchNotResumable(_("This batch waits for the signing app; approve the records there."))
         return batch
     if authorisation:
-        workflow.check_authorisation(batch.credential, authorisation, by=by)
-    elif not workflow.has_secret(batch.pk):
-        raise workflow.AuthorisationRequired(
-            _("Enter the password or PIN again to continue signing."), field="authorisation"
-        )
+        batches.check_authorisation(batch.credential, authorisation, by=by)
+    elif not has_secret(batch.pk):
+        raise AuthorisationRequired(_("Enter the password or PIN again to continue signing."), field="authorisation")
     with transaction.atomic():
-        if _requeue(batch, by=by, channel=channel, reason="signer") and authorisation:
-            workflow.store_secret(batch, authorisation)
+        if _requeue(batch, by=by, channel=channel, reason="signer", enqueue=enqueue) and authorisation:
+            store_secret(batch, authorisation)
     batch.refresh_from_db()
     return batch
 
@@ -148,8 +155,10 @@ class SweepSummary:
     secrets_deleted: int
 
 
-def sweep(*, by: Any = None, stale_after: dt.timedelta = STALE_AFTER, channel: str = Channel.TASK) -> SweepSummary:
-    """Resume or fail every batch that lost its worker; delete expired and leftover secrets."""
+def sweep(
+    *, enqueue: Enqueue, by: Any = None, stale_after: dt.timedelta = STALE_AFTER, channel: str = Channel.TASK
+) -> SweepSummary:
+    """Resume (and ``enqueue``) or fail every batch that lost its worker; delete expired and leftover secrets."""
     now = clock.now()
     limit = now - stale_after
     stale = (
@@ -163,18 +172,19 @@ def sweep(*, by: Any = None, stale_after: dt.timedelta = STALE_AFTER, channel: s
         if not is_lost(batch, now=now, stale_after=stale_after):
             continue  # queued behind other batches, with its secret: a worker will take it
         with transaction.atomic():
-            if batch.resumes < MAX_AUTOMATIC_RESUMES and workflow.has_secret(batch.pk):
-                resumed += _requeue(batch, by=by, channel=channel, reason="worker_lost")
+            if batch.resumes < MAX_AUTOMATIC_RESUMES and has_secret(batch.pk):
+                resumed += _requeue(batch, by=by, channel=channel, reason="worker_lost", enqueue=enqueue)
                 continue
-            stopped = SigningBatch.objects.filter(pk=batch.pk, state=batch.state, heartbeat_at=batch.heartbeat_at)
-            if not stopped.update(
-                state=SigningBatch.State.FAILED,
+            if not move_batch(
+                batch.pk,
+                SigningBatch.State.FAILED,
+                where={"state": batch.state, "heartbeat_at": batch.heartbeat_at},
                 error_code="worker_lost",
                 error=str(_("The signing stopped unexpectedly. Press “Continue” to sign the remaining records.")),
                 finished_at=now,
             ):
                 continue
-            workflow.drop_secret(batch.pk)
+            drop_secret(batch.pk)
             audit.record(
                 by=by,
                 action="signing.batch_lost",

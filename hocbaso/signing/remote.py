@@ -11,7 +11,7 @@ item then waits (``awaiting``), across restarts, until the app answers through t
   RSA PKCS#1 v1.5) checks each value against the registered certificate, finishes the PDF
   signature (with its RFC 3161 timestamp), puts the value into the XML signature, adds validation
   data and the archive timestamp for the seal, and commits exactly like a direct signature
-  (``workflow.commit_signature``). A wrong value is refused and the approval keeps waiting; a
+  (``commit_signature``). A wrong value is refused and the approval keeps waiting; a
   repeated answer changes nothing;
 - :func:`refuse` (the signer declined in the app) fails the item; nothing is signed.
 
@@ -37,10 +37,12 @@ from hocbaso.core import clock
 from hocbaso.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from hocbaso.directory import paper
 from hocbaso.directory.permissions import staff_of
-from hocbaso.records import storage
+from hocbaso.records import signed_record, storage
 from hocbaso.records.models import RecordVersion
-from hocbaso.signing import pades, workflow, xades
+from hocbaso.signing import batches, order, pades, trust, xades
 from hocbaso.signing.backends import signature_value_matches
+from hocbaso.signing.batch_states import finish_item, move_approval, move_batch
+from hocbaso.signing.issuance import commit_signature
 from hocbaso.signing.models import (
     CredentialKind,
     ItemOutcome,
@@ -129,24 +131,24 @@ def prepare_batch(batch_id: int) -> SigningBatch:
     if batch.state == SigningBatch.State.FINISHED:
         return batch
     certificate, chain = batch.credential.certificate_and_chain()
-    timestamping = workflow.default_timestamping()
-    SigningBatch.objects.filter(pk=batch.pk).update(
-        state=SigningBatch.State.RUNNING, started_at=batch.started_at or clock.now(), error="", error_code=""
+    timestamping = trust.default_timestamping()
+    move_batch(
+        batch.pk, SigningBatch.State.RUNNING, started_at=batch.started_at or clock.now(), error="", error_code=""
     )
     try:
-        workflow.check_certificate(certificate, chain, workflow.default_trust())
+        trust.check_certificate(certificate, chain, trust.default_trust())
     except DomainError as exc:
-        workflow.mark_failed(batch.pk, exc)
+        batches.mark_failed(batch.pk, exc)
         raise
     for item in batch.items.filter(outcome=ItemOutcome.PENDING).order_by("position"):
         try:
             _prepare_item(item, batch, certificate, chain, timestamping)
         except DomainError as exc:
             with transaction.atomic():
-                workflow.finish_item(item, ItemOutcome.FAILED, exc.code, str(exc.message))
+                finish_item(item, ItemOutcome.FAILED, exc.code, str(exc.message))
         except Exception as exc:  # a library failure on one document must not stop the others
             with transaction.atomic():
-                workflow.finish_item(item, ItemOutcome.FAILED, "signing_error", f"{type(exc).__name__}: {exc}"[:500])
+                finish_item(item, ItemOutcome.FAILED, "signing_error", f"{type(exc).__name__}: {exc}"[:500])
     _settle(batch.pk)
     batch.refresh_from_db()
     return batch
@@ -157,20 +159,18 @@ def _prepare_item(
     batch: SigningBatch,
     certificate: x509.Certificate,
     chain: list[x509.Certificate],
-    timestamping: workflow.Timestamping,
+    timestamping: trust.Timestamping,
 ) -> None:
-    ready = workflow.ready_to_sign(item, batch)
+    ready = batches.ready_to_sign(item, batch)
     if ready is None:
         return
     version, appointment, title = ready
-    pdf_in, xml_in = workflow.read_current(version)
+    pdf_in, xml_in = batches.read_current(version)
     prepared = pades.prepare_pdf_signature(
         pdf_in,
-        field_name=batch.role,
         certificate=certificate,
         chain=chain,
-        certify=workflow.certifies(version, batch.role),
-        reason=title,
+        **batches.pdf_signature_texts(version, batch.role, title),
         **timestamping.kwargs(),
     )
     xml_prepared, xml_tbs = prepare_xml_signature(xml_in, certificate=certificate, chain=chain, role=title)
@@ -182,7 +182,7 @@ def _prepare_item(
             version=version,
             appointment=appointment,
             title=title,
-            base_pdf_sha256=version.signed_pdf_sha256 or version.pdf_sha256,
+            base_pdf_sha256=signed_record.current_pdf(version)[1],
             prepared_name=prepared_name,
             prepared_sha256=prepared_sha,
             xml_name=xml_name,
@@ -200,7 +200,7 @@ def _settle(batch_id: int) -> None:
         batch_id=batch_id, outcome__in=[ItemOutcome.PENDING, ItemOutcome.AWAITING]
     ).exists()
     state = SigningBatch.State.AWAITING if waiting else SigningBatch.State.FINISHED
-    SigningBatch.objects.filter(pk=batch_id).update(state=state, finished_at=None if waiting else clock.now())
+    move_batch(batch_id, state, finished_at=None if waiting else clock.now())
 
 
 # --- the app's answers -------------------------------------------------------------------------------
@@ -232,12 +232,9 @@ def _approval_for(by: Any, approval_id: int) -> RemoteApproval:
 
 def _close(approval: RemoteApproval, state: str, code: str, message: str = "", *, finish: bool = True) -> None:
     """Record the answer; a refusal also fails the item (``commit_signature`` finishes signed items)."""
-    approval.state = state
-    approval.code = code
-    approval.answered_at = clock.now()
-    approval.save(update_fields=["state", "code", "answered_at"])
+    move_approval(approval, state, code=code, answered_at=clock.now())
     if finish and state != RemoteApproval.State.SIGNED:
-        workflow.finish_item(approval.item, ItemOutcome.FAILED, code, message)
+        finish_item(approval.item, ItemOutcome.FAILED, code, message)
 
 
 def expire_stale(*, now: dt.datetime | None = None) -> int:
@@ -294,13 +291,13 @@ def answer(
         paper.refuse_if_paper(version.school_id, version.school_year_id, act="signing")
     certificate, _chain = batch.credential.certificate_and_chain()
     check_signature_value(certificate, bytes(approval.pdf_to_be_signed), pdf_signature)
-    if (version.signed_pdf_sha256 or version.pdf_sha256) != approval.base_pdf_sha256:
+    if signed_record.current_pdf(version)[1] != approval.base_pdf_sha256:
         with transaction.atomic():
             _close(approval, RemoteApproval.State.REFUSED, "signing_concurrent_change")
         _settle(batch.pk)
         raise Conflict(_("The record changed while it was being signed."), code="signing_concurrent_change")
-    appointment, title = workflow.appointment_for(batch.signer, version, batch.role, on=clock.today())
-    timestamping = workflow.default_timestamping()
+    appointment, title = order.appointment_for(batch.signer, version, batch.role, on=clock.today())
+    timestamping = trust.default_timestamping()
     prepared = pades.PreparedSignature.from_json(storage.get(approval.prepared_name, approval.prepared_sha256).decode())
     pdf_out = pades.finish_pdf_signature(prepared, pdf_signature, timestamper=timestamping.timestamper)
     xml_out = finish_xml_signature(
@@ -310,9 +307,9 @@ def answer(
         value=xml_signature,
     )
     if batch.role == SignatureRole.SCHOOL:
-        pdf_out = pades.make_ltv(pdf_out, workflow.default_trust(), **timestamping.kwargs())
+        pdf_out = pades.make_ltv(pdf_out, trust.default_trust(), **timestamping.kwargs())
     with transaction.atomic():
-        outcome = workflow.commit_signature(
+        outcome = commit_signature(
             approval.item,
             batch=batch,
             version=version,

@@ -20,8 +20,9 @@ from hocbaso.core.errors import DomainError
 from hocbaso.core.forms import add_domain_error
 from hocbaso.core.permissions import requires
 from hocbaso.directory.permissions import is_staff_member
-from hocbaso.records import storage
-from hocbaso.signing import actions, recovery, workflow
+from hocbaso.records import signed_record, storage
+from hocbaso.signing import actions, authorisations, models, recovery
+from hocbaso.signing import pending as signing_pending
 from hocbaso.signing.forms import ContinueBatchForm, SignBatchForm
 from hocbaso.signing.models import ItemOutcome, SignatureRole, SigningBatch
 from hocbaso.signing.permissions import (
@@ -39,13 +40,13 @@ MAX_CERTIFICATE_BYTES = 256 * 1024
 def _sections(request: HttpRequest, posted: SignBatchForm | None = None) -> list[dict[str, Any]]:
     """One section per signature role: the classes waiting, each with its records; nothing is
     ticked unless this person ticked it (a refused submission comes back with its own ticks)."""
-    by_role: dict[str, list[workflow.PendingGroup]] = {}
-    for group in workflow.pending_for(request.user):
+    by_role: dict[str, list[signing_pending.PendingGroup]] = {}
+    for group in signing_pending.pending_for(request.user):
         by_role.setdefault(group.role, []).append(group)
     sections = []
     for role, groups in by_role.items():
         ids = [v.pk for g in groups for v in g.versions]
-        usable = workflow.credentials_for(request.user, role)
+        usable = signing_pending.credentials_for(request.user, role)
         chosen: set[int] = set()
         if posted is not None and posted.data.get("role") == role:
             form = posted
@@ -87,9 +88,11 @@ def pending(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         role = request.POST.get("role", "")
         ids = [
-            v.pk for g in workflow.pending_for(request.user) if g.role == role for v in g.versions
+            v.pk for g in signing_pending.pending_for(request.user) if g.role == role for v in g.versions
         ]  # only what waits for this user can be submitted
-        posted = SignBatchForm(request.POST, credentials=workflow.credentials_for(request.user, role), version_ids=ids)
+        posted = SignBatchForm(
+            request.POST, credentials=signing_pending.credentials_for(request.user, role), version_ids=ids
+        )
         if posted.is_valid():
             try:
                 batch = actions.submit_batch(
@@ -122,7 +125,7 @@ def _batch_page(
         "running": running,
         "lost": lost,
         "can_continue": can_continue,
-        "needs_authorisation": can_continue and not workflow.has_secret(batch.pk),
+        "needs_authorisation": can_continue and not authorisations.has_secret(batch.pk),
         "continue_form": form or ContinueBatchForm(),
         "signed": outcomes.get(ItemOutcome.OK, 0),
         "not_signed": outcomes.get(ItemOutcome.FAILED, 0) + outcomes.get(ItemOutcome.SKIPPED, 0),
@@ -160,10 +163,7 @@ def batch_continue(request: HttpRequest, pk: int) -> HttpResponse:
 def version_pdf(request: HttpRequest, pk: int) -> FileResponse:
     """The version's PDF as it stands (signed if any signature exists); an audited staff read."""
     version = get_object_or_404(visible_versions(request.user), pk=pk)
-    if version.signed_pdf_name:
-        content = storage.get(version.signed_pdf_name, version.signed_pdf_sha256)
-    else:
-        content = storage.get(version.pdf_name, version.pdf_sha256)
+    content = storage.get(*signed_record.current_pdf(version))
     audit.record(by=request.user, action="record.read", obj=version, school_id=version.school_id)
     response = FileResponse(iter([content]), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{version.issuance_code}.pdf"'
@@ -235,7 +235,7 @@ def register_certificate(request: HttpRequest) -> HttpResponse:
             error = str(exc.message)
         else:
             return render(request, "signing/registered.html", {"credential": credential})
-    mine = workflow.SigningCredential.objects.filter(staff=staff).order_by("-not_after") if staff else []
+    mine = models.SigningCredential.objects.filter(staff=staff).order_by("-not_after") if staff else []
     return render(request, "signing/register.html", {"schools": schools, "error": error, "credentials": mine})
 
 

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from hocbaso.assessments.models import StudentYear, YearResult
-from hocbaso.core.collation import name_key
+from hocbaso.core.collation import roll_key
 from hocbaso.core.xlsx_cells import put
 from hocbaso.directory import consent
 from hocbaso.directory.models import ConsentKind, School, SchoolYear, Student
@@ -71,7 +71,7 @@ def completers(schools: QuerySet[School], school_year: SchoolYear) -> list[Candi
         .select_related("student", "class_group__school")
     )
     rows = sorted(
-        years, key=lambda y: (y.class_group.school.name, y.class_group.name, name_key(y.student.full_name), y.pk)
+        years, key=lambda y: roll_key(y.class_group.name, y.student.full_name, y.pk, scope=(y.class_group.school.name,))
     )
     versions = {
         v.record.student_id: v

@@ -19,7 +19,7 @@ from hocbaso.core.permissions import requires
 from hocbaso.directory.models import ClassGroup, School, SchoolYear
 from hocbaso.directory.permissions import visible_students
 from hocbaso.records import storage
-from hocbaso.signing import workflow
+from hocbaso.signing import pending
 from hocbaso.signing.models import SignatureRole
 from hocbaso.transfers import actions, admission, asic, permissions
 from hocbaso.transfers import trust as transfer_trust
@@ -87,7 +87,7 @@ def _step_forms(request: HttpRequest, transfer: Transfer, posted: dict[str, Any]
     forms: dict[str, Any] = {}
     if transfer.state == TransferState.REQUESTED and permissions.can_decide(user, transfer):
         forms["decide"] = posted.get("decide") or CredentialForm(
-            credentials=workflow.credentials_for(user, SignatureRole.PRINCIPAL)
+            credentials=pending.credentials_for(user, SignatureRole.PRINCIPAL)
         )
     answerable = transfer.state == TransferState.DECIDED and transfer.kind == TransferKind.INTERNAL
     if answerable and permissions.can_answer(user, transfer):
@@ -105,7 +105,7 @@ def _post_step(request: HttpRequest, transfer: Transfer) -> tuple[dict[str, Any]
     user = request.user
     form: Any
     if step == "decide":
-        form = CredentialForm(request.POST, credentials=workflow.credentials_for(user, SignatureRole.PRINCIPAL))
+        form = CredentialForm(request.POST, credentials=pending.credentials_for(user, SignatureRole.PRINCIPAL))
         call = lambda data: actions.decide_transfer(by=user, transfer=transfer, **data)  # noqa: E731
     elif step == "accept":
         classes = ClassGroup.objects.filter(school=transfer.to_school, school_year=transfer.school_year)
@@ -171,7 +171,7 @@ def decision_file(request: HttpRequest, pk: int) -> HttpResponse:
 def export_bundle(request: HttpRequest, pk: int) -> HttpResponse:
     """POST: seal and download the bundle of an external transfer (school seal and its password)."""
     transfer = _transfer_or_404(request, pk)
-    seals = workflow.credentials_for(request.user, SignatureRole.SCHOOL).filter(school=transfer.from_school)
+    seals = pending.credentials_for(request.user, SignatureRole.SCHOOL).filter(school=transfer.from_school)
     form = CredentialForm(request.POST or None, credentials=seals)
     if request.method == "POST" and form.is_valid():
         try:
@@ -211,7 +211,7 @@ def import_bundle(request: HttpRequest) -> HttpResponse:
     if school is None:
         raise PermissionDenied
     classes = ClassGroup.objects.filter(school=school).order_by("-school_year__code", "grade", "name")
-    seals = workflow.credentials_for(request.user, SignatureRole.SCHOOL).filter(school=school)
+    seals = pending.credentials_for(request.user, SignatureRole.SCHOOL).filter(school=school)
     form = ImportForm(request.POST or None, request.FILES or None, classes=classes, credentials=seals)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -322,7 +322,7 @@ def admission_export(request: HttpRequest, school_pk: int) -> HttpResponse:
     school = get_object_or_404(School, pk=school_pk)
     if not permissions.can_manage(request.user, school):
         raise PermissionDenied
-    seals = workflow.credentials_for(request.user, SignatureRole.SCHOOL).filter(school=school)
+    seals = pending.credentials_for(request.user, SignatureRole.SCHOOL).filter(school=school)
     form = AdmissionExportForm(request.POST or None, credentials=seals)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -44,13 +44,16 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from hocbaso.ledger import merkle
+from hocbaso.records import signed_record
 
 Outcome = Literal["valid", "invalid", "cannot_determine"]
 CheckStatus = Literal["passed", "failed", "not_checked"]
 
-ROLES = ("homeroom", "principal", "school")
-DIGITISED_ROLES = ("school",)  # a digitised copy: the school seal's conversion certification only
-SCAN_NAME = "ban-quet.pdf"  # the paper book's scan attached to a digitised copy (records.rendering)
+# The signed record's vocabulary (``records.signed_record``): the roles in order, a digitised
+# copy's seal alone, the attached scan's name, titles read back as roles.
+ROLES = signed_record.ROLES
+DIGITISED_ROLES = signed_record.DIGITISED_ROLES
+SCAN_NAME = signed_record.SCAN_NAME
 # Appointments are dated in Vietnam's local time (UTC+7, no daylight saving).
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 # pyHanko modification levels that a later signature or archive timestamp may legitimately cause.
@@ -1133,20 +1136,14 @@ def _shows_xml_check(document: bytes, xml: bytes, data: dict[str, Any] | None = 
     exactly those bytes; any other page content, or another XML, breaks the equality.
     """
     try:
-        rendered = _typst_revision(xml, data)
+        from hocbaso.records import rendering
+
+        rendered = rendering.first_revision(xml, data)
     except Exception as exc:  # the renderer could not run here: the comparison cannot vouch for anything
         return Check("xml_matches_pdf", "not_checked", "xml_render_failed", {"detail": type(exc).__name__})
     if document.startswith(rendered):
         return Check("xml_matches_pdf", "passed", "xml_matches_pdf")
     return Check("xml_matches_pdf", "failed", "xml_not_what_pdf_shows")
-
-
-def _typst_revision(xml: bytes, data: dict[str, Any] | None = None) -> bytes:
-    """The Typst output (before signature fields) that ``records.rendering.render_pdf`` produces for
-    ``xml`` with the template of its format (``data``: its ``parse_xml`` result, when already parsed)."""
-    from hocbaso.records import rendering
-
-    return rendering.typst_revision(xml, data)[0]
 
 
 def _examine_xml(document: bytes, trust: TrustStore) -> Findings:
@@ -1180,7 +1177,7 @@ def signed_xml_checks(document: bytes, trust: TrustStore) -> tuple[list[Check], 
     except Exception as exc:  # malformed signature structure
         reports = []
         checks.append(Check("xml_signatures", "failed", "signature_invalid", {"detail": str(exc)[:200]}))
-    role_by_title = _role_by_title()
+    role_by_title = signed_record.ROLE_BY_TITLE
     for report in reports:
         name = f"xml_signature:{report.index}"
         role = role_by_title.get((report.role or "").split("\n")[0], f"#{report.index}")
@@ -1206,16 +1203,6 @@ def signed_xml_checks(document: bytes, trust: TrustStore) -> tuple[list[Check], 
             )
         )
     return checks, signatures
-
-
-def _role_by_title() -> dict[str, str]:
-    """XAdES claimed role (first line of the title shown) → signature role."""
-    return {
-        "Giáo viên chủ nhiệm": "homeroom",
-        "Hiệu trưởng": "principal",
-        "KT. Hiệu trưởng": "principal",
-        "Xác nhận của nhà trường": "school",
-    }
 
 
 def _xml_revocation_check(name: str, document: bytes, report: Any, trust: TrustStore) -> Check:

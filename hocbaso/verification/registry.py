@@ -33,8 +33,9 @@ from django.utils import timezone
 from hocbaso.directory.models import Appointment
 from hocbaso.records import issuance, storage
 from hocbaso.records.models import Origin, RecordVersion, Status
-from hocbaso.signing import workflow
-from hocbaso.signing.models import SignatureEvent, SigningCredential
+from hocbaso.signing import order as signing_order
+from hocbaso.signing import trust as signing_trust
+from hocbaso.signing.models import SignatureEvent, SignatureRole, SigningCredential
 from hocbaso.verification import core
 from hocbaso.verification.models import VerificationLog
 from hocbaso.verification.trust import dump_bundle
@@ -48,18 +49,18 @@ _trust_cache: dict[str, tuple[float, core.TrustStore]] = {}
 
 def is_demo_trust() -> bool:
     """True when the demo root is what this deployment trusts (no configured roots)."""
-    return not workflow.configured("HOCBASO_TRUSTED_ROOTS")
+    return signing_trust.demo_trust_in_use()
 
 
 def trust_store() -> core.TrustStore:
     """The deployment's trust store (rebuilt at most every minute)."""
-    key = str(workflow.configured("HOCBASO_TRUSTED_ROOTS")) + str(settings.VAR_DIR)
+    key = str(signing_trust.trusted_roots_file()) + str(settings.VAR_DIR)
     cached = _trust_cache.get(key)
     if cached is not None and time.monotonic() - cached[0] < TRUST_TTL:
         return cached[1]
     from hocbaso.ledger import keys
 
-    pades_trust = workflow.default_trust()
+    pades_trust = signing_trust.default_trust()
     store = core.TrustStore(
         roots=pades_trust.roots,
         intermediates=pades_trust.other_certs,
@@ -82,8 +83,8 @@ def entitled_periods(
     signature's permission (``directory.roles``) in the version's class (homeroom) or school (the
     others), **recorded before the signature** — an appointment written afterwards, even backdated,
     proves nothing. ``appointments`` are candidates in ``valid_from`` order."""
-    allowed = set(workflow.SIGNING_ROLES[workflow.SignatureRole(event.role)])
-    homeroom = event.role == workflow.SignatureRole.HOMEROOM
+    allowed = set(signing_order.SIGNING_ROLES[SignatureRole(event.role)])
+    homeroom = event.role == SignatureRole.HOMEROOM
     return tuple(
         (a.valid_from, a.valid_to, a.recorded_at)
         for a in appointments
@@ -98,7 +99,7 @@ def _appointments_of(events: list[SignatureEvent]) -> list[Appointment]:
     """Every appointment of the signers to a signing role (one query for all signatures)."""
     if not events:
         return []
-    roles = {role for event in events for role in workflow.SIGNING_ROLES[workflow.SignatureRole(event.role)]}
+    roles = {role for event in events for role in signing_order.SIGNING_ROLES[SignatureRole(event.role)]}
     return list(
         Appointment.objects.filter(staff_id__in={e.signer_id for e in events}, role__in=roles).order_by(
             "valid_from", "pk"
@@ -167,7 +168,7 @@ def answers_of(version: RecordVersion, *, tree_size: int | None) -> core.Registr
     pdfs = {version.signed_pdf_sha256} - {""}
     xmls = {version.xml_sha256, version.signed_xml_sha256} - {""}
     for event in events:
-        if event.role == workflow.SignatureRole.SCHOOL:
+        if event.role == SignatureRole.SCHOOL:
             pdfs.add(event.pdf_sha256_after)
             xmls.add(event.xml_sha256_after)
     signers = tuple(
@@ -357,7 +358,7 @@ def seal_bindings(*, key_id: bytes | None = None) -> tuple[core.SealBinding, ...
     credentials = list(credentials_qs.select_related("school"))
     spans = {
         row["credential_id"]: (int(row["first"][:4]), int(row["last"][:4]))
-        for row in SignatureEvent.objects.filter(role=workflow.SignatureRole.SCHOOL, credential__in=credentials)
+        for row in SignatureEvent.objects.filter(role=SignatureRole.SCHOOL, credential__in=credentials)
         .values("credential_id")
         .annotate(first=Min("version__school_year__code"), last=Max("version__school_year__code"))
     }

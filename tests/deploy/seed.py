@@ -4,7 +4,7 @@ Run with that deployment's environment (``HOCBASO_VAR_DIR``, ``DATABASE_URL``…
 
 - ``python -m tests.deploy.seed drill`` (demo mode): migrate, the test world, the demo PKI
   (``hocbaso pki init``), three frozen record versions signed by the homeroom teacher through the
-  web entry (``workflow.submit_batch``; tasks in process), and the audit chain anchored.
+  web entry (``actions.submit_batch``; tasks in process), and the audit chain anchored.
 - ``python -m tests.deploy.seed deploy PKI_DIR`` (production settings, ``HOCBASO_TASKS=database``):
   migrate, the test world, a certificate from the test PKI in ``PKI_DIR`` registered for the
   homeroom teacher, and a batch of three versions submitted — queued for a task worker, not run.
@@ -24,7 +24,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
-from hocbaso.signing import workflow  # noqa: E402
+from hocbaso.signing import actions, trust  # noqa: E402
 from hocbaso.signing.models import SignatureRole, SigningCredential  # noqa: E402
 from hocbaso.signing.pki import DemoPKI  # noqa: E402
 from hocbaso.signing.tests.factories import PASSWORD, make_class_versions, register_credential  # noqa: E402
@@ -38,12 +38,12 @@ def main(mode: str, *args: str) -> dict[str, object]:
     if mode == "drill":
         call_command("pki", "init", verbosity=0)
         credential = SigningCredential.objects.get(staff=homeroom.staff, active=True)
-        authorisation = workflow.demo_pkcs12_password()
+        authorisation = trust.demo_pkcs12_password()
     else:
         credential, _source = register_credential(DemoPKI.load(args[0]), homeroom)
         authorisation = PASSWORD
     versions = make_class_versions(world, 3)
-    batch = workflow.submit_batch(
+    batch = actions.submit_batch(
         by=homeroom,
         version_ids=[v.pk for v in versions],
         role=SignatureRole.HOMEROOM,

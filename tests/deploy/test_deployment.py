@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from hocbaso.signing.pki import DemoPKI
-from hocbaso.signing.services import PKIServices
+from hocbaso.signing.testing.services import PKIServices
 from tests.deploy.conftest import ROOT, clean_environment
 from tests.deploy.stack import (
     DEPLOY,

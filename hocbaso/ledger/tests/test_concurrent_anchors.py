@@ -50,7 +50,7 @@ def test_anchoring_while_both_logs_grow_never_deadlocks_nor_raises_a_false_alarm
         def work() -> None:
             for n in range(ROUNDS):
                 digest = hashlib.sha256(f"{worker}-{n}".encode()).hexdigest()
-                with transaction.atomic():  # as workflow.commit_signature: audit first, then the log
+                with transaction.atomic():  # as issuance.commit_signature: audit first, then the log
                     audit.record(by=None, action="test.sign", object_type="t", object_id=f"{worker}-{n}")
                     actions.append(
                         by=None,

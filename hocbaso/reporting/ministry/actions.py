@@ -39,7 +39,9 @@ from hocbaso.reporting.ministry.models import (
     SubmissionRow,
     SubmissionState,
 )
-from hocbaso.signing import attempts, credentials, workflow, xades
+from hocbaso.signing import actions as signing_actions
+from hocbaso.signing import attempts, providers, trust, xades
+from hocbaso.signing import refusals as signing_refusals
 from hocbaso.signing.models import SigningCredential
 
 MAX_ATTEMPTS = 5
@@ -93,14 +95,14 @@ def register_seal(
 ) -> Department:
     """Register the Sở's organisation certificate (PKCS#12) and make it the seal of its batches.
 
-    The credential is held by the registering officer (``signing.credentials``: file kept 0600, the
+    The credential is held by the registering officer (``signing.actions.register_pkcs12``: file kept 0600, the
     certificate checked now: valid, trusted, not revoked); the password is not stored.
     """
     _allowed(by, department)
     staff = roles.staff_of(by)
     assert staff is not None  # an officer who may submit has a staff profile
     with transaction.atomic():
-        credential = credentials.register_pkcs12(
+        credential = signing_actions.register_pkcs12(
             by=by,
             staff=staff,
             pkcs12=pkcs12,
@@ -214,7 +216,7 @@ def prepare(
             code="department_seal_missing",
         )
     if not authorisation:
-        raise workflow.AuthorisationRequired(
+        raise signing_refusals.AuthorisationRequired(
             _("Enter the certificate password or the token PIN."), field="authorisation"
         )
     versions = candidates(department, school_year)
@@ -247,9 +249,9 @@ def prepare(
     }
     unsigned, hashes = batch.build_hashed(header, entries)
     with attempts.counted(by=by, credential=seal):  # wrong secrets counted and locked out
-        source = workflow.source_for(seal, authorisation)
-        with workflow.open_kit(source) as kit:
-            workflow.check_certificate(kit.certificate, kit.chain, workflow.default_trust())
+        source = providers.source_for(seal, authorisation)
+        with providers.open_kit(source) as kit:
+            trust.check_certificate(kit.certificate, kit.chain, trust.default_trust())
             signed = xades.sign_xml(
                 unsigned, key=kit.xml_key, cert_chain=[kit.certificate, *kit.chain], role=batch.DEPARTMENT_TITLE
             )

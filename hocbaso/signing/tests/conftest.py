@@ -19,7 +19,7 @@ import typst
 from hocbaso.signing import pades
 from hocbaso.signing.backends import KeySource
 from hocbaso.signing.pki import DemoPKI, cert_pem, key_pem
-from hocbaso.signing.services import PKIServices
+from hocbaso.signing.testing.services import PKIServices
 
 SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 SCRIPTS = Path(__file__).resolve().parents[3] / "scripts"

@@ -22,7 +22,7 @@ from hocbaso.core import clock
 from hocbaso.directory.models import ClassGroup, Student
 from hocbaso.records import issuance, storage
 from hocbaso.records.models import Level, Record, RecordVersion, Status
-from hocbaso.signing import credentials, pades
+from hocbaso.signing import actions, pades
 from hocbaso.signing.backends import KeySource
 from hocbaso.signing.models import SigningCredential
 from hocbaso.signing.pki import DemoPKI
@@ -144,7 +144,7 @@ def register_credential(
         )
     else:
         key, cert = pki.issue_personal(staff.full_name, key_type=key_type, not_before=not_before, not_after=not_after)
-    credential = credentials.register_pkcs12(
+    credential = actions.register_pkcs12(
         by=None,
         staff=staff,
         pkcs12=pki.export_pkcs12(key, cert, PASSWORD),

@@ -19,7 +19,7 @@ from hocbaso.signing.backends import (
     expiring_soon,
     list_csc_credentials,
 )
-from hocbaso.signing.csc_server import CscTestServer
+from hocbaso.signing.testing.csc_server import CscTestServer
 
 from .conftest import SOFTHSM_MODULE, pdfsig
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from hocbaso.core.errors import Conflict, DomainError
 from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion, Status
-from hocbaso.signing import pades, workflow
+from hocbaso.signing import actions, authorisations, batches, pades, refusals
 from hocbaso.signing.models import BatchSecret, ItemOutcome, SignatureEvent, SignatureRole, SigningBatch
 from hocbaso.signing.pki import DemoPKI
 from hocbaso.signing.tests import factories
@@ -45,7 +46,7 @@ def test_a_class_of_35_is_signed_in_one_batch_and_a_failing_record_stays_untouch
     before = _snapshot(broken)
     credential, source = register_credential(pki, world.users["homeroom"])
 
-    batch = workflow.sign_batch(
+    batch = batches.sign_batch(
         by=world.users["homeroom"],
         version_ids=[v.pk for v in versions],
         role=SignatureRole.HOMEROOM,
@@ -82,17 +83,17 @@ def test_the_same_idempotency_key_twice_signs_nothing_twice(world: World, pki: D
         idempotency_key="double-click-1",
         trust=signing_env["trust"],
     )
-    first = workflow.sign_batch(**arguments)
+    first = batches.sign_batch(**arguments)
     hashes = dict(RecordVersion.objects.values_list("pk", "signed_pdf_sha256"))
-    second = workflow.sign_batch(**arguments)
+    second = batches.sign_batch(**arguments)
 
     assert second.pk == first.pk
     assert SigningBatch.objects.count() == 1
     assert SignatureEvent.objects.count() == 3
     assert dict(RecordVersion.objects.values_list("pk", "signed_pdf_sha256")) == hashes
 
-    with pytest.raises(workflow.Conflict) as reused:
-        workflow.sign_batch(**{**arguments, "version_ids": [versions[0].pk]})
+    with pytest.raises(Conflict) as reused:
+        batches.sign_batch(**{**arguments, "version_ids": [versions[0].pk]})
     assert reused.value.code == "idempotency_key_reused"
 
 
@@ -100,8 +101,8 @@ def test_a_new_batch_over_signed_records_skips_them(world: World, pki: DemoPKI, 
     versions = make_class_versions(world, 2)
     _c, source = register_credential(pki, world.users["homeroom"])
     common: dict[str, Any] = dict(by=world.users["homeroom"], role=SignatureRole.HOMEROOM, signer_source=source)
-    workflow.sign_batch(**common, version_ids=[versions[0].pk], idempotency_key="a", trust=signing_env["trust"])
-    batch = workflow.sign_batch(
+    batches.sign_batch(**common, version_ids=[versions[0].pk], idempotency_key="a", trust=signing_env["trust"])
+    batch = batches.sign_batch(
         **common, version_ids=[v.pk for v in versions], idempotency_key="b", trust=signing_env["trust"]
     )
     assert list(batch.items.values_list("outcome", flat=True)) == [ItemOutcome.SKIPPED, ItemOutcome.OK]
@@ -119,7 +120,7 @@ def test_an_interrupted_batch_leaves_no_half_signed_record_and_resumes(world: Wo
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        workflow.sign_batch(
+        batches.sign_batch(
             by=world.users["homeroom"],
             version_ids=[v.pk for v in versions],
             role=SignatureRole.HOMEROOM,
@@ -137,7 +138,7 @@ def test_an_interrupted_batch_leaves_no_half_signed_record_and_resumes(world: Wo
         assert (version.status == Status.SIGNED_HOMEROOM) == has_event == bool(version.signed_pdf_name)
     assert SignatureEvent.objects.count() == 3
 
-    resumed = workflow.resume_batch(batch.pk, source=source, trust=signing_env["trust"])
+    resumed = batches.resume_batch(batch.pk, source=source, trust=signing_env["trust"])
 
     assert resumed.state == SigningBatch.State.FINISHED
     assert (resumed.done, SignatureEvent.objects.count()) == (8, 8)
@@ -150,8 +151,8 @@ def test_submitted_batch_runs_as_a_task_with_the_sealed_authorisation(
     versions = make_class_versions(world, 2)
     credential, _source = register_credential(pki, world.users["homeroom"])
 
-    with pytest.raises(workflow.DomainError) as wrong:
-        workflow.submit_batch(
+    with pytest.raises(DomainError) as wrong:
+        actions.submit_batch(
             by=world.users["homeroom"],
             version_ids=[v.pk for v in versions],
             role=SignatureRole.HOMEROOM,
@@ -163,7 +164,7 @@ def test_submitted_batch_runs_as_a_task_with_the_sealed_authorisation(
     assert not SigningBatch.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        batch = workflow.submit_batch(
+        batch = actions.submit_batch(
             by=world.users["homeroom"],
             version_ids=[v.pk for v in versions],
             role=SignatureRole.HOMEROOM,
@@ -178,14 +179,14 @@ def test_submitted_batch_runs_as_a_task_with_the_sealed_authorisation(
 
 
 def test_sealed_authorisation_round_trip_and_expiry(settings) -> None:
-    token = workflow.seal("1234")
+    token = authorisations.seal("1234")
     assert "1234" not in token
-    assert workflow.unseal(token) == "1234"
-    with pytest.raises(workflow.AuthorisationRequired):
-        workflow.unseal("")
+    assert authorisations.unseal(token) == "1234"
+    with pytest.raises(refusals.AuthorisationRequired):
+        authorisations.unseal("")
     settings.SECRET_KEY = "another-deployment-key-0123456789-abcdefghijklmnop"
-    with pytest.raises(workflow.AuthorisationRequired) as expired:
-        workflow.unseal(token)
+    with pytest.raises(refusals.AuthorisationRequired) as expired:
+        authorisations.unseal(token)
     assert expired.value.code == "authorisation_expired"
 
 
@@ -194,7 +195,7 @@ def test_a_batch_in_two_shards_is_signed_by_two_workers_and_finishes_with_the_la
 ) -> None:
     versions = make_class_versions(world, 5)
     credential, source = register_credential(pki, world.users["homeroom"])
-    batch, _created = workflow.create_batch(
+    batch, _created = batches.create_batch(
         by=world.users["homeroom"],
         version_ids=[v.pk for v in versions],
         role=SignatureRole.HOMEROOM,
@@ -204,7 +205,7 @@ def test_a_batch_in_two_shards_is_signed_by_two_workers_and_finishes_with_the_la
         shards=2,
     )
     assert batch.shards == 2
-    first = workflow.resume_batch(batch.pk, shard=0, shards=2, trust=signing_env["trust"])
+    first = batches.resume_batch(batch.pk, shard=0, shards=2, trust=signing_env["trust"])
     assert first.state == SigningBatch.State.RUNNING  # the other shard's items still wait
     assert list(first.items.order_by("position").values_list("outcome", flat=True)) == [
         ItemOutcome.OK,
@@ -214,7 +215,7 @@ def test_a_batch_in_two_shards_is_signed_by_two_workers_and_finishes_with_the_la
         ItemOutcome.OK,
     ]
     assert BatchSecret.objects.filter(batch=batch).exists()  # still needed by the second worker
-    second = workflow.resume_batch(batch.pk, shard=1, shards=2, source=source, trust=signing_env["trust"])
+    second = batches.resume_batch(batch.pk, shard=1, shards=2, source=source, trust=signing_env["trust"])
     assert (second.state, second.done) == (SigningBatch.State.FINISHED, 5)
     assert not BatchSecret.objects.exists()
     assert SignatureEvent.objects.filter(role="homeroom").count() == 5
@@ -225,7 +226,7 @@ def test_a_refused_shard_keeps_its_reason_when_the_sibling_task_runs(world: Worl
 
     versions = make_class_versions(world, 2)
     credential, _source = register_credential(pki, world.users["homeroom"])
-    batch, _created = workflow.create_batch(
+    batch, _created = batches.create_batch(
         by=world.users["homeroom"],
         version_ids=[v.pk for v in versions],
         role=SignatureRole.HOMEROOM,

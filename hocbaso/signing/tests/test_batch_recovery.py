@@ -17,7 +17,8 @@ from django.db.models import F
 
 from hocbaso.audit.models import AuditEvent
 from hocbaso.core.errors import PermissionRefused
-from hocbaso.signing import recovery, workflow
+from hocbaso.signing import actions, authorisations, recovery, refusals
+from hocbaso.signing import batches as signing_batches
 from hocbaso.signing.models import BatchSecret, ItemOutcome, SignatureEvent, SignatureRole, SigningBatch
 from hocbaso.signing.pki import DemoPKI
 from hocbaso.signing.tasks import sign_batch_task, sweep_batches_task
@@ -40,7 +41,7 @@ def killed_batch(world: World, pki: DemoPKI, trust: Any, *, after: int = KILLED_
     """A batch submitted with the password (sealed for the worker) whose worker died after ``after`` items."""
     versions = make_class_versions(world, TOTAL)
     credential, _source = register_credential(pki, world.users["homeroom"])
-    batch, _created = workflow.create_batch(
+    batch, _created = signing_batches.create_batch(
         by=world.users["homeroom"],
         version_ids=[v.pk for v in versions],
         role=SignatureRole.HOMEROOM,
@@ -56,7 +57,7 @@ def killed_batch(world: World, pki: DemoPKI, trust: Any, *, after: int = KILLED_
             raise Killed
 
     with pytest.raises(Killed):
-        workflow.resume_batch(batch.pk, trust=trust, after_item=die)
+        signing_batches.resume_batch(batch.pk, trust=trust, after_item=die)
     batch.refresh_from_db()
     assert (batch.state, batch.done) == (SigningBatch.State.RUNNING, after)
     assert BatchSecret.objects.filter(batch=batch).exists()
@@ -104,7 +105,7 @@ def test_the_sweeper_resumes_a_killed_batch_and_signs_only_the_rest(
 
 def test_a_batch_whose_worker_is_alive_is_left_alone(world: World, pki: DemoPKI, signing_env) -> None:
     batch = killed_batch(world, pki, signing_env["trust"])  # its heartbeat is fresh
-    assert recovery.sweep() == recovery.SweepSummary(resumed=0, failed=0, secrets_deleted=0)
+    assert actions.sweep_batches() == recovery.SweepSummary(resumed=0, failed=0, secrets_deleted=0)
     batch.refresh_from_db()
     assert batch.state == SigningBatch.State.RUNNING
     assert BatchSecret.objects.filter(batch=batch).exists()
@@ -118,7 +119,7 @@ def test_without_its_secret_a_lost_batch_stops_and_the_signer_continues_with_the
     BatchSecret.objects.filter(batch=batch).update(expires_at=F("expires_at") - dt.timedelta(hours=2))
     silence(batch)
 
-    assert recovery.sweep() == recovery.SweepSummary(resumed=0, failed=1, secrets_deleted=0)
+    assert actions.sweep_batches() == recovery.SweepSummary(resumed=0, failed=1, secrets_deleted=0)
     batch.refresh_from_db()
     assert (batch.state, batch.error_code) == (SigningBatch.State.FAILED, "worker_lost")
     assert not BatchSecret.objects.exists()  # the expired secret went with the stopped batch
@@ -154,9 +155,9 @@ def test_continuing_twice_queues_the_batch_once_and_signs_nothing_twice(
     homeroom = world.users["homeroom"]
 
     with django_capture_on_commit_callbacks() as first:
-        workflow_batch = recovery.continue_batch(by=homeroom, batch_id=batch.pk)  # the sealed secret is still there
+        workflow_batch = actions.continue_batch(by=homeroom, batch_id=batch.pk)  # the sealed secret is still there
     with django_capture_on_commit_callbacks() as second:
-        again = recovery.continue_batch(by=homeroom, batch_id=batch.pk, authorisation=PASSWORD)
+        again = actions.continue_batch(by=homeroom, batch_id=batch.pk, authorisation=PASSWORD)
     # a sweeper that read the batch before the first resumption loses the compare-and-set
     assert recovery._requeue(stale_copy, by=None, channel="task", reason="worker_lost") is False
 
@@ -179,9 +180,9 @@ def test_two_workers_on_the_same_items_never_sign_or_count_one_twice(world: Worl
     def second_worker_runs_first(item: Any) -> None:
         if not nested:
             nested.append(True)
-            workflow.resume_batch(batch.pk, trust=signing_env["trust"])  # signs every remaining item
+            signing_batches.resume_batch(batch.pk, trust=signing_env["trust"])  # signs every remaining item
 
-    workflow.resume_batch(batch.pk, trust=signing_env["trust"], after_item=second_worker_runs_first)
+    signing_batches.resume_batch(batch.pk, trust=signing_env["trust"], after_item=second_worker_runs_first)
 
     finished_cleanly(batch, before)
     assert batch.done == TOTAL  # not counted twice
@@ -193,7 +194,7 @@ def test_a_batch_that_keeps_killing_its_worker_is_stopped_after_three_automatic_
     batch = killed_batch(world, pki, signing_env["trust"])
     SigningBatch.objects.filter(pk=batch.pk).update(resumes=recovery.MAX_AUTOMATIC_RESUMES)
     silence(batch)
-    assert recovery.sweep().failed == 1
+    assert actions.sweep_batches().failed == 1
     batch.refresh_from_db()
     assert (batch.state, batch.error_code) == (SigningBatch.State.FAILED, "worker_lost")
     assert not BatchSecret.objects.exists()
@@ -205,26 +206,26 @@ def test_the_secret_row_is_deleted_when_a_batch_fails_and_when_it_expires(
     versions = make_class_versions(world, 2)
     credential, _source = register_credential(pki, world.users["homeroom"])
     common: dict[str, Any] = dict(by=world.users["homeroom"], role=SignatureRole.HOMEROOM, credential=credential)
-    refused, _c = workflow.create_batch(
+    refused, _c = signing_batches.create_batch(
         **common, version_ids=[versions[0].pk], idempotency_key="refused", authorisation="not the password"
     )
     assert sign_batch_task.call(refused.pk, 0) == "failed"
     assert not BatchSecret.objects.filter(batch=refused).exists()
 
-    waiting, _c = workflow.create_batch(
+    waiting, _c = signing_batches.create_batch(
         **common, version_ids=[versions[1].pk], idempotency_key="waiting", authorisation=PASSWORD
     )
     BatchSecret.objects.filter(batch=waiting).update(expires_at=F("expires_at") - dt.timedelta(hours=2))
     assert sweep_batches_task.call() == {"resumed": 0, "failed": 0, "secrets_deleted": 1}
     assert not BatchSecret.objects.exists()
-    with pytest.raises(workflow.AuthorisationRequired):
-        workflow.secret_of(waiting.pk)
+    with pytest.raises(refusals.AuthorisationRequired):
+        authorisations.secret_of(waiting.pk)
 
 
 def test_an_expired_secret_read_by_a_worker_is_deleted(world: World, pki: DemoPKI, signing_env) -> None:
     versions = make_class_versions(world, 1)
     credential, _source = register_credential(pki, world.users["homeroom"])
-    batch, _c = workflow.create_batch(
+    batch, _c = signing_batches.create_batch(
         by=world.users["homeroom"],
         version_ids=[versions[0].pk],
         role=SignatureRole.HOMEROOM,
@@ -250,7 +251,7 @@ def test_a_stranger_cannot_continue_someone_elses_batch(world: World, pki: DemoP
     assert not operator.get(f"/signing/batches/{batch.pk}/").context["can_continue"]
     assert operator.post(url, {"authorisation": PASSWORD}).status_code == 403
     with pytest.raises(PermissionRefused) as refused:
-        recovery.continue_batch(by=world.users["vice"], batch_id=batch.pk, authorisation=PASSWORD)
+        actions.continue_batch(by=world.users["vice"], batch_id=batch.pk, authorisation=PASSWORD)
     assert refused.value.code == "batch_not_yours"
 
     batch.refresh_from_db()
@@ -261,7 +262,7 @@ def test_a_queued_batch_waits_for_a_worker_until_its_secret_is_gone(world: World
     """Queued behind other batches is not lost; queued with no secret left (a lost task) is stopped."""
     versions = make_class_versions(world, 1)
     credential, _source = register_credential(pki, world.users["homeroom"])
-    batch, _c = workflow.create_batch(
+    batch, _c = signing_batches.create_batch(
         by=world.users["homeroom"],
         version_ids=[versions[0].pk],
         role=SignatureRole.HOMEROOM,
@@ -270,12 +271,12 @@ def test_a_queued_batch_waits_for_a_worker_until_its_secret_is_gone(world: World
         authorisation=PASSWORD,
     )
     silence(batch)
-    assert recovery.sweep() == recovery.SweepSummary(resumed=0, failed=0, secrets_deleted=0)
+    assert actions.sweep_batches() == recovery.SweepSummary(resumed=0, failed=0, secrets_deleted=0)
     batch.refresh_from_db()
     assert (batch.state, batch.resumes) == (SigningBatch.State.QUEUED, 0)
 
     BatchSecret.objects.filter(batch=batch).update(expires_at=F("expires_at") - dt.timedelta(hours=2))
-    assert recovery.sweep() == recovery.SweepSummary(resumed=0, failed=1, secrets_deleted=0)
+    assert actions.sweep_batches() == recovery.SweepSummary(resumed=0, failed=1, secrets_deleted=0)
     batch.refresh_from_db()
     assert (batch.state, batch.error_code) == (SigningBatch.State.FAILED, "worker_lost")
     assert not BatchSecret.objects.exists()

@@ -10,9 +10,9 @@ from hocbaso.audit.models import AuditEvent
 from hocbaso.records.models import Status
 from hocbaso.signing import actions
 from hocbaso.signing.pki import DemoPKI
+from hocbaso.signing.refusals import CredentialRefused
 from hocbaso.signing.tests import factories
 from hocbaso.signing.tests.factories import PASSWORD, make_frozen_version, register_credential
-from hocbaso.signing.workflow import CredentialRefused
 from hocbaso.testing import World
 
 pytestmark = [pytest.mark.django_db]

@@ -10,7 +10,7 @@ from hocbaso.core.errors import ValidationFailed
 from hocbaso.signing import pades
 from hocbaso.signing.backends import KeySource
 from hocbaso.signing.pki import DemoPKI
-from hocbaso.signing.services import PKIServices
+from hocbaso.signing.testing.services import PKIServices
 
 from .conftest import pdfsig
 

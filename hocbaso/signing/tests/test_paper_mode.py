@@ -16,7 +16,7 @@ from hocbaso.core.errors import DomainError
 from hocbaso.directory.models import SchoolYearSetting
 from hocbaso.directory.paper import is_paper_year, paper_school_years
 from hocbaso.records.models import Status
-from hocbaso.signing import actions, remote, workflow
+from hocbaso.signing import actions, batches, issuance, pending, remote
 from hocbaso.signing.models import ItemOutcome, RemoteApproval, SignatureEvent, SignatureRole
 from hocbaso.signing.pki import DemoPKI
 from hocbaso.signing.tests import factories
@@ -79,7 +79,7 @@ def test_a_reason_is_required_and_a_no_change_is_refused(world: World) -> None:
 def _signed_homeroom(world: World, pki: DemoPKI) -> Any:
     (version,) = make_class_versions(world, 1)
     _credential, source = register_credential(pki, world.users["homeroom"])
-    workflow.sign_batch(
+    batches.sign_batch(
         by=world.users["homeroom"],
         version_ids=[version.pk],
         role=SignatureRole.HOMEROOM,
@@ -114,9 +114,9 @@ def test_signing_a_paper_year_is_refused_on_the_batch_path(world: World, pki: De
     versions = make_class_versions(world, 2)
     credential, source = register_credential(pki, world.users["homeroom"])
     _set(world, "officer")
-    assert workflow.pending_for(world.users["homeroom"]) == []  # nothing offered to sign
+    assert pending.pending_for(world.users["homeroom"]) == []  # nothing offered to sign
     with pytest.raises(DomainError) as in_process:
-        workflow.sign_batch(
+        batches.sign_batch(
             by=world.users["homeroom"],
             version_ids=[v.pk for v in versions],
             role=SignatureRole.HOMEROOM,
@@ -126,7 +126,7 @@ def test_signing_a_paper_year_is_refused_on_the_batch_path(world: World, pki: De
     assert in_process.value.code == "paper_year_signing"
     assert "giấy" in str(in_process.value.message)  # Vietnamese, the default language
     with pytest.raises(DomainError) as web:
-        workflow.submit_batch(
+        actions.submit_batch(
             by=world.users["homeroom"],
             version_ids=[v.pk for v in versions],
             role=SignatureRole.HOMEROOM,
@@ -141,7 +141,7 @@ def test_signing_a_paper_year_is_refused_on_the_batch_path(world: World, pki: De
 def test_a_batch_queued_before_the_switch_signs_nothing_after_it(world: World, pki: DemoPKI, signing_env) -> None:
     versions = make_class_versions(world, 2)
     credential, source = register_credential(pki, world.users["homeroom"])
-    batch, _created = workflow.create_batch(
+    batch, _created = batches.create_batch(
         by=world.users["homeroom"],
         version_ids=[v.pk for v in versions],
         role=SignatureRole.HOMEROOM,
@@ -149,13 +149,13 @@ def test_a_batch_queued_before_the_switch_signs_nothing_after_it(world: World, p
         idempotency_key="queued",
     )
     _set(world, "officer")  # nothing signed yet: allowed
-    workflow.run_batch(batch, source=source, by=world.users["homeroom"])
+    batches.run_batch(batch, source=source, by=world.users["homeroom"])
     assert set(batch.items.values_list("outcome", "code")) == {(ItemOutcome.FAILED, "paper_year_signing")}
     assert not SignatureEvent.objects.exists()
     # the last guard, under the setting's lock, for a signature computed before the switch
     version = versions[0]
     with pytest.raises(DomainError) as commit, transaction.atomic():
-        workflow.refuse_paper_year_locked(version)
+        issuance.refuse_paper_year_locked(version)
     assert commit.value.code == "paper_year_signing"
 
 

@@ -14,7 +14,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from hocbaso.core.errors import ValidationFailed
 from hocbaso.signing.pki import ROOT_NAME, DemoPKI, export_pkcs12
-from hocbaso.signing.services import PKIServices
+from hocbaso.signing.testing.services import PKIServices
 
 
 def _get(url: str, data: bytes | None = None, content_type: str = "") -> tuple[int, str, bytes]:

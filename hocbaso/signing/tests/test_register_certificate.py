@@ -56,7 +56,7 @@ def test_a_phone_app_certificate_and_a_csc_credential_are_registered_from_the_pa
 ) -> None:
     from cryptography.hazmat.primitives import serialization
 
-    from hocbaso.signing.csc_server import CscTestServer
+    from hocbaso.signing.testing.csc_server import CscTestServer
 
     _key, cert = demo_pki.issue_personal("Homeroom", key_type="rsa")
     client = login("homeroom")

@@ -1,5 +1,5 @@
 """Batches signed through a remote signing service (CSC) and through a phone app that answers later
-(interrupted signing with the prepared state in the database), end to end through the workflow."""
+(interrupted signing with the prepared state in the database), end to end through the batches."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from hocbaso.core.errors import DomainError
 from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion, Status
-from hocbaso.signing import credentials, pades, remote, workflow, xades
-from hocbaso.signing.csc_server import CscTestServer
+from hocbaso.signing import actions, pades, remote, xades
 from hocbaso.signing.models import (
     CredentialKind,
     ItemOutcome,
@@ -24,6 +23,7 @@ from hocbaso.signing.models import (
     SigningBatch,
 )
 from hocbaso.signing.pki import DemoPKI
+from hocbaso.signing.testing.csc_server import CscTestServer
 from hocbaso.signing.tests import factories
 from hocbaso.signing.tests.factories import make_class_versions
 from hocbaso.testing import World
@@ -59,11 +59,11 @@ def test_a_class_is_signed_through_a_remote_signing_service(
 ) -> None:
     homeroom = world.users["homeroom"]
     with pytest.raises(DomainError) as unknown:
-        credentials.register_csc_credential(
+        actions.register_csc_credential(
             by=homeroom, staff=homeroom.staff, service_url=csc_for_homeroom.url, credential_id="nope", label=""
         )
     assert unknown.value.code == "csc_unavailable"
-    credential = credentials.register_csc_credential(
+    credential = actions.register_csc_credential(
         by=homeroom, staff=homeroom.staff, service_url=csc_for_homeroom.url, credential_id="gvcn-1", label="Ký số từ xa"
     )
     assert (credential.kind, credential.config["credential_id"]) == (CredentialKind.CSC, "gvcn-1")
@@ -72,7 +72,7 @@ def test_a_class_is_signed_through_a_remote_signing_service(
     ids = [v.pk for v in versions]
 
     with pytest.raises(DomainError) as wrong_pin:
-        workflow.submit_batch(
+        actions.submit_batch(
             by=homeroom,
             version_ids=ids,
             role="homeroom",
@@ -85,7 +85,7 @@ def test_a_class_is_signed_through_a_remote_signing_service(
 
     calls_before = len(csc_for_homeroom.calls)
     with django_capture_on_commit_callbacks(execute=True):
-        batch = workflow.submit_batch(
+        batch = actions.submit_batch(
             by=homeroom,
             version_ids=ids,
             role="homeroom",
@@ -118,12 +118,12 @@ def _app_batch(world: World, pki: DemoPKI, capture: Any, count: int, *, key_type
     homeroom = world.users["homeroom"]
     key, cert = pki.issue_personal(homeroom.staff.full_name, key_type=key_type)  # type: ignore[arg-type]
     pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [cert, *pki.chain()])
-    credential = credentials.register_app_certificate(
+    credential = actions.register_app_certificate(
         by=homeroom, staff=homeroom.staff, certificate_file=pem, label="VNPT SmartCA"
     )
     versions = make_class_versions(world, count)
     with capture(execute=True):
-        batch = workflow.submit_batch(
+        batch = actions.submit_batch(
             by=homeroom,
             version_ids=[v.pk for v in versions],
             role=SignatureRole.HOMEROOM,
@@ -141,9 +141,7 @@ def test_a_phone_app_batch_waits_survives_a_restart_and_finishes_with_the_apps_a
 ) -> None:
     homeroom = world.users["homeroom"]
     with pytest.raises(DomainError) as garbage:
-        credentials.register_app_certificate(
-            by=homeroom, staff=homeroom.staff, certificate_file=b"not a cert", label=""
-        )
+        actions.register_app_certificate(by=homeroom, staff=homeroom.staff, certificate_file=b"not a cert", label="")
     assert garbage.value.code == "certificate_unreadable"
     key, batch, _versions = _app_batch(world, pki, django_capture_on_commit_callbacks, 3, key_type=key_type)
     assert batch.state == SigningBatch.State.AWAITING
@@ -270,3 +268,51 @@ def test_a_signer_connects_an_app_with_a_key_shown_once_and_revokes_it(world: Wo
     assert other.post(url, {"revoke": token.pk}).status_code == 404  # not theirs
     page.post(url, {"revoke": token.pk})
     assert app.get("/api/v1/signing/approvals", **mine).status_code == 401
+
+
+def _signature_dictionary(version: RecordVersion) -> dict[str, Any]:
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    version.refresh_from_db()
+    reader = PdfFileReader(BytesIO(storage.get(version.signed_pdf_name, version.signed_pdf_sha256)))
+    (signature,) = reader.embedded_signatures
+    shown = signature.sig_object
+    return {
+        "field": signature.field_name,
+        "reason": str(shown.get("/Reason")),
+        "location": str(shown.get("/Location")),
+        "filter": str(shown.get("/Filter")),
+        "subfilter": str(shown.get("/SubFilter")),
+        "certification": signature.docmdp_level,
+    }
+
+
+def test_a_phone_app_signature_carries_the_same_metadata_as_a_key_in_hand(
+    world: World, pki: DemoPKI, signing_env, django_capture_on_commit_callbacks
+) -> None:
+    """Every means builds its PAdES dictionary with ``pades.signature_metadata`` from the same texts
+    (``batches.pdf_signature_texts``): the title as reason, the school as location, certification."""
+    key, _batch, (by_app,) = _app_batch(world, pki, django_capture_on_commit_callbacks, 1)
+    (approval,) = remote.waiting_for(world.users["homeroom"])
+    remote.answer(
+        by=world.users["homeroom"],
+        approval_id=approval.pk,
+        pdf_signature=_app_signs(key, bytes(approval.pdf_to_be_signed)),
+        xml_signature=_app_signs(key, bytes(approval.xml_to_be_signed)),
+    )
+    by_key = factories.make_frozen_version(world)
+    _credential, source = factories.register_credential(pki, world.users["homeroom"])
+    actions.sign_batch(
+        by=world.users["homeroom"],
+        version_ids=[by_key.pk],
+        role=SignatureRole.HOMEROOM,
+        signer_source=source,
+        idempotency_key="key-in-hand",
+    )
+
+    app, in_hand = _signature_dictionary(by_app), _signature_dictionary(by_key)
+    assert app == in_hand
+    assert (app["field"], app["reason"], app["location"]) == ("homeroom", "Giáo viên chủ nhiệm", by_app.school.name)
+    assert app["certification"] is not None  # the homeroom teacher's signature certifies

@@ -13,7 +13,7 @@ from hocbaso.core.errors import DomainError
 from hocbaso.directory import actions as directory
 from hocbaso.directory.models import Role
 from hocbaso.records.models import Status
-from hocbaso.signing import workflow
+from hocbaso.signing import batches, order, pending, refusals
 from hocbaso.signing.models import ItemOutcome, SignatureEvent, SignatureRole
 from hocbaso.signing.pki import DemoPKI
 from hocbaso.signing.tests import factories
@@ -25,7 +25,7 @@ signing_env = factories.signing_env  # the fixture, shared
 
 
 def _sign(world: World, user: str, role: str, versions, source, env, credential=None):  # type: ignore[no-untyped-def]
-    return workflow.sign_batch(
+    return batches.sign_batch(
         by=world.users[user],
         version_ids=[v.pk for v in versions],
         role=role,
@@ -68,9 +68,9 @@ def test_an_appointment_recorded_after_the_moment_does_not_entitle(world: World)
         valid_from=dt.date(2019, 1, 1),
         recorded_at=moment + dt.timedelta(seconds=5),
     )
-    with pytest.raises(workflow.SignerNotAppointed):
-        workflow.appointment_for(clerk.staff, version, SignatureRole.PRINCIPAL, on=clock.today(), at=moment)
-    _appointment, title = workflow.appointment_for(
+    with pytest.raises(refusals.SignerNotAppointed):
+        order.appointment_for(clerk.staff, version, SignatureRole.PRINCIPAL, on=clock.today(), at=moment)
+    _appointment, title = order.appointment_for(
         clerk.staff, version, SignatureRole.PRINCIPAL, on=clock.today(), at=moment + dt.timedelta(seconds=6)
     )
     assert title == "KT. Hiệu trưởng"
@@ -83,7 +83,7 @@ def test_one_person_does_not_sign_a_version_in_two_roles(world: World, pki: Demo
     credential, source = register_credential(pki, world.users["principal"])
     first = _sign(world, "principal", SignatureRole.HOMEROOM, [version], source, signing_env, credential)
     assert first.items.get().outcome == ItemOutcome.OK
-    assert workflow.pending_for(world.users["principal"]) == []  # not offered for the second role
+    assert pending.pending_for(world.users["principal"]) == []  # not offered for the second role
     second = _sign(world, "principal", SignatureRole.PRINCIPAL, [version], source, signing_env, credential)
     item = second.items.get()
     assert (item.outcome, item.code) == (ItemOutcome.FAILED, "signer_two_roles")

@@ -15,7 +15,7 @@ from hocbaso.directory.models import Appointment, Role
 from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion, Status
 from hocbaso.records.xml import NAMESPACE
-from hocbaso.signing import pades, workflow, xades
+from hocbaso.signing import batches, issuance, pades, pending, refusals, xades
 from hocbaso.signing.models import ItemOutcome, SignatureEvent, SignatureRole
 from hocbaso.signing.pki import DemoPKI, cert_pem
 from hocbaso.signing.tests import factories
@@ -31,7 +31,7 @@ signing_env = factories.signing_env  # the fixture, shared
 
 
 def _sign(world: World, user: str, role: str, versions, source, env, credential=None):
-    return workflow.sign_batch(
+    return batches.sign_batch(
         by=world.users[user],
         version_ids=[v.pk for v in versions],
         role=role,
@@ -119,7 +119,7 @@ def test_revoked_and_expired_certificates_are_refused_at_signing(
     else:
         credential, source = register_credential(pki, world.users["homeroom"])
         pki.revoke(source.certificate)
-    with pytest.raises(workflow.CredentialRefused) as refused:
+    with pytest.raises(refusals.CredentialRefused) as refused:
         _sign(world, "homeroom", SignatureRole.HOMEROOM, [version], source, signing_env, credential)
 
     assert refused.value.code == f"certificate_{problem}"
@@ -131,7 +131,7 @@ def test_revoked_and_expired_certificates_are_refused_at_signing(
 def test_someone_elses_credential_is_refused(world: World, pki: DemoPKI, signing_env) -> None:
     version = make_frozen_version(world)
     credential, source = register_credential(pki, world.users["principal"])
-    with pytest.raises(workflow.CredentialRefused) as refused:
+    with pytest.raises(refusals.CredentialRefused) as refused:
         _sign(world, "homeroom", SignatureRole.HOMEROOM, [version], source, signing_env, credential)
     assert refused.value.code == "credential_not_yours"
 
@@ -156,7 +156,7 @@ def test_pending_for_lists_what_waits_for_each_signer(world: World, pki: DemoPKI
 
     def waiting(user: str) -> dict[str, list[int]]:
         found: dict[str, list[int]] = {}
-        for group in workflow.pending_for(world.users[user]):
+        for group in pending.pending_for(world.users[user]):
             found.setdefault(group.role, []).extend(v.pk for v in group.versions)
         return found
 
@@ -177,7 +177,7 @@ def test_fully_issued_record_is_accepted_by_pyhanko_pdfsig_and_xmlsec(
 ) -> None:
     version = make_frozen_version(world, realistic=True)
     issued: list[int] = []
-    workflow.ISSUED_CALLBACKS.append(lambda v, by: issued.append(v.pk))
+    issuance.ISSUED_CALLBACKS.append(lambda v, by: issued.append(v.pk))
     try:
         _c, homeroom = register_credential(pki, world.users["homeroom"])
         _c, principal = register_credential(pki, world.users["principal"], key_type="rsa")
@@ -190,7 +190,7 @@ def test_fully_issued_record_is_accepted_by_pyhanko_pdfsig_and_xmlsec(
             batch = _sign(world, user, role, [version], source, signing_env)
             assert _item(batch).outcome == ItemOutcome.OK, _item(batch).message
     finally:
-        workflow.ISSUED_CALLBACKS.clear()
+        issuance.ISSUED_CALLBACKS.clear()
 
     version.refresh_from_db()
     assert version.status == Status.ISSUED

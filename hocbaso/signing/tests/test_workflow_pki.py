@@ -9,7 +9,8 @@ from django.core.management import call_command
 
 from hocbaso.records import storage
 from hocbaso.records.models import Status
-from hocbaso.signing import pades, workflow
+from hocbaso.signing import actions, batches, pades, providers
+from hocbaso.signing import trust as signing_trust
 from hocbaso.signing.models import SigningCredential
 from hocbaso.signing.pki import DemoPKI
 from hocbaso.signing.tests.factories import make_class_versions
@@ -40,20 +41,20 @@ def test_pki_init_registers_credentials_and_the_demo_signs_offline(
     versions = make_class_versions(world, 2)
     credential = SigningCredential.objects.get(staff__user__username="homeroom")
     with django_capture_on_commit_callbacks(execute=True):
-        batch = workflow.submit_batch(
+        batch = actions.submit_batch(
             by=world.users["homeroom"],
             version_ids=[v.pk for v in versions],
             role="homeroom",
             credential=credential,
             idempotency_key="demo",
-            authorisation=workflow.demo_pkcs12_password(),
+            authorisation=signing_trust.demo_pkcs12_password(),
         )
     batch.refresh_from_db()
     assert batch.state == batch.State.FINISHED, batch.error
     versions[0].refresh_from_db()
     assert versions[0].status == Status.SIGNED_HOMEROOM
     pdf = storage.get(versions[0].signed_pdf_name)
-    reports = pades.validate_pdf(pdf, workflow.default_trust())
+    reports = pades.validate_pdf(pdf, signing_trust.default_trust())
     assert [(r.outcome, r.timestamp_ok) for r in reports] == [("valid", True)]
 
     with pytest.raises(Exception, match="already exists"):
@@ -66,7 +67,7 @@ def test_renew_archive_adds_a_document_timestamp_to_issued_records(
     settings.VAR_DIR = tmp_path
     settings.MEDIA_ROOT = tmp_path / "media"
     call_command("pki", "init")
-    password = workflow.demo_pkcs12_password()
+    password = signing_trust.demo_pkcs12_password()
     version = make_class_versions(world, 1)[0]
     for user, role, organisation in [
         ("homeroom", "homeroom", False),
@@ -74,11 +75,11 @@ def test_renew_archive_adds_a_document_timestamp_to_issued_records(
         ("clerk", "school", True),
     ]:
         credential = SigningCredential.objects.get(staff__user__username=user, for_organisation=organisation)
-        batch = workflow.sign_batch(
+        batch = batches.sign_batch(
             by=world.users[user],
             version_ids=[version.pk],
             role=role,
-            signer_source=workflow.source_for(credential, password),
+            signer_source=providers.source_for(credential, password),
             idempotency_key=f"renew-{role}",
             credential=credential,
         )
@@ -95,7 +96,7 @@ def test_renew_archive_adds_a_document_timestamp_to_issued_records(
     version.refresh_from_db()
     assert "renewed 1" in capsys.readouterr().out
     assert version.signed_pdf_sha256 != before
-    reports = pades.validate_pdf(storage.get(version.signed_pdf_name), workflow.default_trust())
+    reports = pades.validate_pdf(storage.get(version.signed_pdf_name), signing_trust.default_trust())
     assert [r.kind for r in reports].count("document_timestamp") == 2
     assert {r.outcome for r in reports} == {"valid"}
 

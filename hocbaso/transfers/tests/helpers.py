@@ -14,7 +14,7 @@ from hocbaso.records.models import Level, Record, RecordVersion
 from hocbaso.records.rendering import render_pdf
 from hocbaso.records.samples import sample_record_data
 from hocbaso.records.xml import build_xml
-from hocbaso.signing import workflow
+from hocbaso.signing import batches
 from hocbaso.signing.models import SignatureRole
 from hocbaso.signing.pki import DemoPKI
 from hocbaso.signing.tests.factories import register_credential, store_frozen
@@ -92,7 +92,7 @@ def issued_years(
         credential, source = register_credential(
             pki, world.users[user], organisation_of=world.school_a if role == SignatureRole.SCHOOL else None
         )
-        batch = workflow.sign_batch(
+        batch = batches.sign_batch(
             by=world.users[user],
             version_ids=[v.pk for v in versions],
             role=role,

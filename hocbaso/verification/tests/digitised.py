@@ -15,7 +15,7 @@ from hocbaso.ledger import actions as ledger
 from hocbaso.records import digitising
 from hocbaso.records.digitising_models import DigitisedBook
 from hocbaso.records.models import RecordVersion
-from hocbaso.signing import workflow
+from hocbaso.signing import batches
 from hocbaso.signing.models import SignatureRole
 from hocbaso.signing.pki import DemoPKI
 from hocbaso.signing.tests.factories import register_credential
@@ -96,7 +96,7 @@ def certify(
 ) -> Any:
     """Apply ``school``'s seal (school A by default) to ``version`` through the signing workflow; the batch item."""
     _credential, seal = register_credential(pki, world.users[user], organisation_of=school or world.school_a)
-    batch = workflow.sign_batch(
+    batch = batches.sign_batch(
         by=world.users[user],
         version_ids=[version.pk],
         role=SignatureRole.SCHOOL,

@@ -11,7 +11,7 @@ from typing import Any
 from hocbaso.ledger import actions as ledger
 from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion
-from hocbaso.signing import workflow
+from hocbaso.signing import batches
 from hocbaso.signing.models import SignatureRole
 from hocbaso.signing.pki import DemoPKI
 from hocbaso.signing.tests.factories import make_frozen_version, register_credential
@@ -19,7 +19,7 @@ from hocbaso.testing import World
 
 
 def sign_as(world: World, user: str, role: str, version: RecordVersion, source: Any, env: dict[str, Any]) -> None:
-    batch = workflow.sign_batch(
+    batch = batches.sign_batch(
         by=world.users[user],
         version_ids=[version.pk],
         role=role,

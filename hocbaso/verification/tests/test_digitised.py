@@ -77,7 +77,7 @@ def test_a_digitised_copy_sealed_by_another_schools_seal_is_invalid(
 
     _credential, seal_b = register_credential(pki, world.users["principal_b"], organisation_of=world.school_b)
     unsigned = storage.get(certified.pdf_name, certified.pdf_sha256)
-    from hocbaso.signing.workflow import open_kit
+    from hocbaso.signing.providers import open_kit
 
     with open_kit(seal_b) as kit:
         forged = pades.sign_pdf(
@@ -98,14 +98,14 @@ def test_a_digitised_copy_sealed_by_another_schools_seal_is_invalid(
 def test_the_workflow_refuses_another_schools_seal_and_personal_signatures(
     world: World, pki: DemoPKI, signing_env: dict[str, Any]
 ) -> None:
-    from hocbaso.signing import workflow
+    from hocbaso.signing import batches
     from hocbaso.signing.tests.factories import register_credential
 
     version = digitise(world)
     item = certify(world, pki, signing_env, version, user="principal_b", school=world.school_b)
     assert item.outcome == "failed" and item.code == "signer_not_appointed"
     _c, homeroom = register_credential(pki, world.users["homeroom"])
-    batch = workflow.sign_batch(
+    batch = batches.sign_batch(
         by=world.users["homeroom"],
         version_ids=[version.pk],
         role="homeroom",
@@ -121,12 +121,12 @@ def test_the_workflow_refuses_another_schools_seal_and_personal_signatures(
 
 
 def test_the_seal_waits_for_digitised_copies_on_the_signing_list(world: World) -> None:
-    from hocbaso.signing import workflow
+    from hocbaso.signing import pending
 
     version = digitise(world)
-    groups = workflow.pending_for(world.users["clerk"])
+    groups = pending.pending_for(world.users["clerk"])
     assert [(g.role, [v.pk for v in g.versions]) for g in groups] == [("school", [version.pk])]
-    assert workflow.pending_for(world.users["homeroom"]) == []
+    assert pending.pending_for(world.users["homeroom"]) == []
 
 
 def test_whoever_presents_the_code_sees_a_digitised_copy_and_its_scan(certified: Any, client: Any) -> None:

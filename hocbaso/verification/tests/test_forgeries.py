@@ -20,7 +20,7 @@ from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion, Status
 from hocbaso.signing import pades
 from hocbaso.signing.pki import DemoPKI
-from hocbaso.signing.services import PKIServices
+from hocbaso.signing.testing.services import PKIServices
 from hocbaso.signing.tests.factories import register_credential
 from hocbaso.testing import World
 from hocbaso.verification import core, registry

@@ -14,7 +14,8 @@ from django.core.cache import cache
 from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion, Status
 from hocbaso.signing import pades
-from hocbaso.signing.workflow import SIGNING_ROLES, SignatureRole
+from hocbaso.signing.models import SignatureRole
+from hocbaso.signing.order import SIGNING_ROLES
 from hocbaso.verification import core, registry
 from hocbaso.verification.tests.helpers import signed_pdf, tampered
 

@@ -10,7 +10,7 @@ import pytest
 
 from hocbaso.core.errors import DomainError
 from hocbaso.records.models import Origin, Status
-from hocbaso.signing import actions, workflow
+from hocbaso.signing import actions, batches, pending
 from hocbaso.signing.models import SignatureRole
 from hocbaso.signing.pki import DemoPKI
 from hocbaso.signing.tests.factories import make_frozen_version, register_credential
@@ -32,7 +32,7 @@ def test_the_seal_certifies_a_digitised_copy_of_a_paper_year(world: World, pki: 
     version = digitise(world)
     _paper(world)
     register_credential(pki, world.users["clerk"], organisation_of=world.school_a)
-    waiting = workflow.pending_for(world.users["clerk"])
+    waiting = pending.pending_for(world.users["clerk"])
     # offered to the seal although the year is on paper
     assert [v.pk for group in waiting for v in group.versions] == [version.pk]
     item = certify(world, pki, signing_env, version)
@@ -48,9 +48,9 @@ def test_a_digital_record_of_the_paper_year_is_still_refused_to_the_seal(
     digital = make_frozen_version(world, student=world.students["binh"])
     _paper(world)
     _credential, seal = register_credential(pki, world.users["clerk"], organisation_of=world.school_a)
-    assert workflow.pending_for(world.users["clerk"]) == []
+    assert pending.pending_for(world.users["clerk"]) == []
     with pytest.raises(DomainError) as refused:
-        workflow.sign_batch(
+        batches.sign_batch(
             by=world.users["clerk"],
             version_ids=[digital.pk],
             role=SignatureRole.SCHOOL,

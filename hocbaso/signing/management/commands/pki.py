@@ -1,7 +1,7 @@
 """``hocbaso pki …``: the demo PKI of this deployment (demo mode only; never for real certificates).
 
 - ``hocbaso pki init [--force] [--base-url URL]``: create the demo PKI under ``VAR_DIR/pki`` and a
-  PKCS#12 credential (demo password, see ``workflow.demo_pkcs12_password``) for every staff member
+  PKCS#12 credential (demo password, see ``trust.demo_pkcs12_password``) for every staff member
   who signs (homeroom teachers, principals, vice-principals) and an organisation certificate per
   school, held by its clerk (or principal). Certificates point at ``--base-url`` for CRL/OCSP
   (default ``http://127.0.0.1:8765``, where ``pki serve`` listens); the embedded demo does not need
@@ -21,8 +21,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hocbaso.audit.models import Channel
+from hocbaso.core.errors import DomainError
 from hocbaso.directory.models import Appointment, Role, School, StaffMember
-from hocbaso.signing import actions, workflow
+from hocbaso.signing import actions, trust
 from hocbaso.signing.models import SigningCredential
 from hocbaso.signing.pki import DemoPKI
 
@@ -54,12 +55,12 @@ class Command(BaseCommand):
     def _init(self, *, force: bool, base_url: str, **_options: Any) -> None:
         if not settings.DEMO_MODE:
             raise CommandError("The demo PKI exists only in demo mode (HOCBASO_DEMO=1).")
-        directory = workflow.demo_pki_dir()
+        directory = trust.demo_pki_dir()
         if (directory / "pki.json").exists() and not force:
             raise CommandError(f"A demo PKI already exists in {directory}; use --force to replace it.")
         pki = DemoPKI.create(directory, base_url=base_url)
         retired = SigningCredential.objects.filter(config__file__startswith="pki/").update(active=False)
-        password = workflow.demo_pkcs12_password()
+        password = trust.demo_pkcs12_password()
         personal = 0
         signers = (
             StaffMember.objects.filter(appointments__role__in=list(PERSONAL_ROLES))
@@ -109,13 +110,13 @@ class Command(BaseCommand):
         )
 
     def _export_roots(self, *, out: str, **_options: Any) -> None:
-        configured = workflow.configured("HOCBASO_TRUSTED_ROOTS")
+        configured = trust.trusted_roots_file()
         if configured:
             pem = Path(configured).read_bytes()
         else:
             try:
-                pem = workflow.demo_pki().export_roots_pem()
-            except workflow.DomainError as exc:
+                pem = trust.demo_pki().export_roots_pem()
+            except DomainError as exc:
                 raise CommandError(str(exc.message)) from None
         if out == "-":
             sys.stdout.write(pem.decode())
@@ -124,11 +125,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Wrote the trusted roots to {out}.")
 
     def _serve(self, *, port: int, host: str, **_options: Any) -> None:
-        from hocbaso.signing.services import PKIServices
+        from hocbaso.signing.testing.services import PKIServices
 
         try:
-            pki = workflow.demo_pki()
-        except workflow.DomainError as exc:
+            pki = trust.demo_pki()
+        except DomainError as exc:
             raise CommandError(str(exc.message)) from None
         services = PKIServices(pki, host=host, port=port).start()
         self.stdout.write(f"Demo TSA/CRL/OCSP on {services.url} (TSA {services.tsa_url}); Ctrl-C stops.")

@@ -24,7 +24,8 @@ from hocbaso.accounts.models import User
 from hocbaso.audit.models import Channel
 from hocbaso.core.errors import DomainError
 from hocbaso.directory.models import ClassGroup, School
-from hocbaso.signing import workflow
+from hocbaso.signing import pending
+from hocbaso.signing import trust as signing_trust
 from hocbaso.signing.models import SignatureRole, SigningCredential
 from hocbaso.transfers import actions
 from hocbaso.transfers.models import Transfer
@@ -38,10 +39,10 @@ def _user(username: str) -> User:
 
 
 def _seal(user: User, school: School) -> tuple[SigningCredential, str]:
-    credential = workflow.credentials_for(user, SignatureRole.SCHOOL).filter(school=school).first()
+    credential = pending.credentials_for(user, SignatureRole.SCHOOL).filter(school=school).first()
     if credential is None:
         raise CommandError(f"{user.username} holds no usable seal of {school.code}")
-    password = os.environ.get("HOCBASO_SEAL_PASSWORD") or workflow.demo_pkcs12_password()
+    password = os.environ.get("HOCBASO_SEAL_PASSWORD") or signing_trust.demo_pkcs12_password()
     return credential, password
 
 

@@ -33,7 +33,7 @@ from hocbaso.core.errors import DomainError
 from hocbaso.directory.models import AdministrativeUnit, SchoolYear
 from hocbaso.reporting.ministry import actions, answers
 from hocbaso.reporting.ministry.models import SENDABLE, Department, Submission
-from hocbaso.signing import workflow
+from hocbaso.signing import trust as signing_trust
 
 
 def _user(username: str) -> User:
@@ -58,7 +58,7 @@ def _year(code: str) -> SchoolYear:
 
 
 def _password() -> str:
-    return os.environ.get("HOCBASO_SEAL_PASSWORD") or workflow.demo_pkcs12_password()
+    return os.environ.get("HOCBASO_SEAL_PASSWORD") or signing_trust.demo_pkcs12_password()
 
 
 class Command(BaseCommand):
@@ -175,13 +175,13 @@ class Command(BaseCommand):
 
     def _demo_seal(self, options: dict[str, Any]) -> None:
         department = _department(options["department"])
-        pki = workflow.demo_pki()  # refuses outside demo mode
+        pki = signing_trust.demo_pki()  # refuses outside demo mode
         key, cert = pki.issue_organisation(department.name, locality=department.unit.name)
         found = actions.register_seal(
             by=_user(options["user"]),
             department=department,
-            pkcs12=pki.export_pkcs12(key, cert, workflow.demo_pkcs12_password()),
-            password=workflow.demo_pkcs12_password(),
+            pkcs12=pki.export_pkcs12(key, cert, signing_trust.demo_pkcs12_password()),
+            password=signing_trust.demo_pkcs12_password(),
             label="Con dấu số của Sở (demo)",
             channel=Channel.CLI,
         )
@@ -195,7 +195,7 @@ class Command(BaseCommand):
         from hocbaso.reporting.ministry.receiver import MinistryStore, MinistryTestServer
         from hocbaso.verification import core
 
-        pki = workflow.demo_pki()  # the demo only: a stand-in for the Ministry's store
+        pki = signing_trust.demo_pki()  # the demo only: a stand-in for the Ministry's store
         seals = {d.code: d.seal.fingerprint for d in Department.objects.select_related("seal") if d.seal}
         store = MinistryStore(trust=core.TrustStore(roots=tuple(pki.roots()), demo=True), seals=seals)
         token = client.configured("HOCBASO_MINISTRY_TOKEN") or "demo"
