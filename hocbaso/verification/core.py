@@ -920,9 +920,11 @@ def _validate_signatures(document: bytes, trust: TrustStore) -> tuple[list[Any],
     from pyhanko.sign.validation import async_validate_pdf_signature, async_validate_pdf_timestamp
 
     from hocbaso.signing import pades
+    from hocbaso.verification import diff_cache
 
     try:
         reader = PdfFileReader(BytesIO(document))
+        diff_cache.share_object_reads(reader)  # every signature's difference analysis reads each object once
         xrefs = reader.xrefs
         objects = sum(len(list(xrefs.explicit_refs_in_revision(i))) for i in range(xrefs.total_revisions))
         if objects > MAX_PDF_OBJECTS or xrefs.total_revisions > MAX_PDF_REVISIONS:
