@@ -86,9 +86,7 @@ def _item(dictionary: Any, key: str, resolve: Any) -> Any:
     return value
 
 
-def reverse_xref_cache(
-    objects: SharedObjects, revision: int, trailer: Any
-) -> dict[generic.Reference, set[RawPdfPath]]:
+def reverse_xref_cache(objects: SharedObjects, revision: int, trailer: Any) -> dict[generic.Reference, set[RawPdfPath]]:
     """What ``HistoricalResolver._load_reverse_xref_cache`` computes for ``revision`` (pyHanko
     0.38, ``pdf_utils/reader.py``), read through ``objects``. ``trailer``: the revision's
     flattened trailer (``resolver.trailer_view``)."""
@@ -140,7 +138,9 @@ def reverse_xref_cache(
                 )
         elif isinstance(obj, generic.ArrayObject):
             for ix, v in enumerate(obj):  # raw values
-                compute(v, cur_path.cons(ix), seen_in_path, is_page_tree, page_tree_objs, is_struct_tree, struct_tree_objs)
+                compute(
+                    v, cur_path.cons(ix), seen_in_path, is_page_tree, page_tree_objs, is_struct_tree, struct_tree_objs
+                )
 
     def page_tree_refs(pages_obj: Any) -> Any:
         for kid in _item(pages_obj, "/Kids", resolve):
