@@ -104,7 +104,11 @@ def run_project(records: int) -> dict[str, float]:
         versions.append(make_frozen_version(world, realistic=True))
         renders.append((time.perf_counter() - started) * 1000)
     signing = 0.0
-    for user, role, organisation in [("homeroom", "homeroom", False), ("principal", "principal", False), ("clerk", "school", True)]:
+    for user, role, organisation in [
+        ("homeroom", "homeroom", False),
+        ("principal", "principal", False),
+        ("clerk", "school", True),
+    ]:
         chosen = SigningCredential.objects.get(staff__user__username=user, for_organisation=organisation)
         started = time.perf_counter()
         batch = workflow.sign_batch(
@@ -119,7 +123,9 @@ def run_project(records: int) -> dict[str, float]:
         if batch.items.filter(outcome="ok").count() != records:
             raise SystemExit(f"{role}: not every record was signed")
     trust = registry.trust_store()
-    offline = core.TrustStore(roots=trust.roots, allow_fetching=False, ledger_public_key_pem=trust.ledger_public_key_pem)
+    offline = core.TrustStore(
+        roots=trust.roots, allow_fetching=False, ledger_public_key_pem=trust.ledger_public_key_pem
+    )
     verifies = []
     for version in versions:
         version.refresh_from_db()
@@ -161,7 +167,9 @@ def main() -> None:
     extra: dict[str, float | None] = {}
     if not args.quick:
         signing = run_script("bench_signing.py", "--class-size", "35", "--records", "0", "--workers", "2")
-        extra["class"] = number(r"class of 35, three signatures \+ timestamps \+ LTV, 2 db_workers: ([\d.]+) s", signing)
+        extra["class"] = number(
+            r"class of 35, three signatures \+ timestamps \+ LTV, 2 db_workers: ([\d.]+) s", signing
+        )
         lookups = run_script("bench_verification.py", "--workers", "2")
         extra["lookups"] = number(r"code lookups /verify/<code>.*?([\d.]+) per s", lookups)
         extra["p95"] = number(r"latency p50 / p95\s+[\d.]+ ms / ([\d.]+) ms", lookups)
@@ -169,7 +177,12 @@ def main() -> None:
         extra["memory"] = number(r"worst peak RSS of the command\s+([\d.]+) MB", uploads)
 
     print(f"per record, ms (medians, N={args.records}) {'baseline':>12} {'project':>10}")
-    for key, label in [("render", "render"), ("sign3", "three signatures"), ("validate", "validate"), ("total", "total")]:
+    for key, label in [
+        ("render", "render"),
+        ("sign3", "three signatures"),
+        ("validate", "validate"),
+        ("total", "total"),
+    ]:
         print(f"  {label:<38} {base[key]:12.1f} {project[key]:10.1f}")
     rows: list[tuple[str, str, str, bool | None]] = []
 

@@ -101,7 +101,7 @@ def reverse_xref_cache(objects: SharedObjects, revision: int, trailer: Any) -> d
     if not isinstance(root, generic.DictionaryObject):
         raise misc.PdfReadError("The catalog is not a dictionary")
     sing_root = misc.ConsList.sing("/Root")
-    empty = misc.ConsList.empty()
+    empty: Any = misc.ConsList.empty()
 
     def compute(
         obj: Any,
