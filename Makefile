@@ -53,8 +53,9 @@ check: install system ## Lint, format, types, import layers, Django checks, migr
 	HOCBASO_DEMO=1 $(BIN)/hocbaso makemigrations --check --dry-run
 	$(BIN)/pytest -p no:cacheprovider -q hocbaso/core/tests/test_translations.py
 
-bench: install ## Run the benchmarks; they print figures
+bench: install ## Run the benchmarks; they print figures (BASELINE=DIR: an already set-up baseline copy)
 	@for b in bench/bench_*.py; do echo "== $$b"; HOCBASO_DEMO=1 $(BIN)/python $$b || exit 1; done
+	@echo "== bench/compare_baseline.py"; HOCBASO_DEMO=1 $(BIN)/python bench/compare_baseline.py $(if $(BASELINE),--baseline $(BASELINE))
 
 guides: install system ## Retake the training guides' screenshots from the test pages (static/guides of the readiness app)
 	HOCBASO_GUIDE_SCREENSHOTS=$(CURDIR)/hocbaso/reporting/readiness/static/guides $(BIN)/pytest -p no:cacheprovider -q tests/e2e/test_guide_screenshots.py

@@ -923,9 +923,11 @@ def _validate_signatures(document: bytes, trust: TrustStore) -> tuple[list[Any],
     from pyhanko.sign.validation import async_validate_pdf_signature, async_validate_pdf_timestamp
 
     from hocbaso.signing import pades
+    from hocbaso.verification import diff_cache
 
     try:
         reader = PdfFileReader(BytesIO(document))
+        diff_cache.share_object_reads(reader)  # every signature's difference analysis reads each object once
         xrefs = reader.xrefs
         objects = sum(len(list(xrefs.explicit_refs_in_revision(i))) for i in range(xrefs.total_revisions))
         if objects > MAX_PDF_OBJECTS or xrefs.total_revisions > MAX_PDF_REVISIONS:
@@ -1178,11 +1180,12 @@ def signed_xml_checks(document: bytes, trust: TrustStore) -> tuple[list[Check], 
         reports = []
         checks.append(Check("xml_signatures", "failed", "signature_invalid", {"detail": str(exc)[:200]}))
     role_by_title = signed_record.ROLE_BY_TITLE
+    revocation = _xml_revocation_checks(document, [r for r in reports if r.outcome == "valid"], trust)
     for report in reports:
         name = f"xml_signature:{report.index}"
         role = role_by_title.get((report.role or "").split("\n")[0], f"#{report.index}")
         if report.outcome == "valid":
-            checks.append(_xml_revocation_check(name, document, report, trust))
+            checks.append(revocation[report.index])
         elif "data_not_covered" in report.reasons:
             checks.append(Check(name, "failed", "xml_signature_data_not_covered"))
         elif report.reasons and report.reasons[0] == "digest_mismatch":
@@ -1205,46 +1208,77 @@ def signed_xml_checks(document: bytes, trust: TrustStore) -> tuple[list[Check], 
     return checks, signatures
 
 
-def _xml_revocation_check(name: str, document: bytes, report: Any, trust: TrustStore) -> Check:
-    """XAdES-BES carries no timestamp and signxml checks no revocation: check the signer's
-    certificate now (chain, validity, CRL/OCSP)."""
-    cert, chain = _xml_signature_certs(document, report.index)
-    if cert is None:
-        return Check(name, "failed", "signature_invalid")
-    checked = certificate_check(name, cert, chain, trust)
-    return Check(name, "passed", "xml_signature_ok") if checked.status == "passed" else checked
+def _xml_revocation_checks(document: bytes, reports: Sequence[Any], trust: TrustStore) -> dict[int, Check]:
+    """XAdES-BES carries no timestamp and signxml checks no revocation: check each valid
+    signature's certificate now (chain, validity, CRL/OCSP), all in one validation context.
+    Keyed by the signature's index."""
+    named = {
+        report.index: (f"xml_signature:{report.index}", *_xml_signature_certs(document, report.index))
+        for report in reports
+    }
+    checks = {
+        index: Check(name, "failed", "signature_invalid") for index, (name, cert, _c) in named.items() if cert is None
+    }
+    wanted = [(index, (name, cert, chain)) for index, (name, cert, chain) in named.items() if cert is not None]
+    for (index, _item), checked in zip(wanted, certificate_checks([item for _i, item in wanted], trust), strict=True):
+        checks[index] = Check(checked.name, "passed", "xml_signature_ok") if checked.status == "passed" else checked
+    return checks
 
 
 def certificate_check(name: str, cert: x509.Certificate, chain: list[x509.Certificate], trust: TrustStore) -> Check:
     """``cert`` chains to a trusted root, is valid now and not revoked (pyhanko-certvalidator,
     with the trust store's CRLs and, if allowed, fetched CRL/OCSP). Revoked → failed; any other
     problem (unknown CA, status unknown, expired) → not checked."""
+    return certificate_checks([(name, cert, chain)], trust)[0]
+
+
+def certificate_checks(
+    items: Sequence[tuple[str, x509.Certificate, list[x509.Certificate]]], trust: TrustStore
+) -> list[Check]:
+    """:func:`certificate_check` of each ``(name, cert, chain)``, in order, with one validation
+    context for all (the trust store's anchors, CRLs and fetched responses built and parsed once;
+    each certificate still validated in full on its own)."""
     import asyncio
 
     from pyhanko_certvalidator import CertificateValidator
 
     from hocbaso.signing.backends import to_asn1
 
+    if not items:
+        return []
     settings = trust.pades_trust()
 
-    async def run() -> None:
-        context = settings.context()
+    async def one(context: Any, cert: x509.Certificate, chain: list[x509.Certificate]) -> BaseException | None:
         try:
             validator = CertificateValidator(
                 to_asn1(cert), intermediate_certs=[to_asn1(c) for c in chain], validation_context=context
             )
             await validator.async_validate_usage({"digital_signature"})
+        except Exception as exc:  # RevokedError, PathValidationError, network errors…
+            return exc
+        return None
+
+    async def run() -> list[BaseException | None]:
+        context = settings.context()
+        try:
+            return [await one(context, cert, chain) for _name, cert, chain in items]
         finally:
             await context.aclose()
 
     try:
-        asyncio.run(run())
-    except Exception as exc:  # RevokedError, PathValidationError, network errors…
-        label = type(exc).__name__
-        if label == "RevokedError":
-            return Check(name, "failed", "signature_revoked")
-        return Check(name, "not_checked", "xml_signature_revocation_unknown", {"detail": label})
-    return Check(name, "passed", "signature_ok")
+        errors = asyncio.run(run())
+    except Exception as exc:  # the context itself could not be built or closed
+        errors = [exc] * len(items)
+    checks = []
+    for (name, _cert, _chain), error in zip(items, errors, strict=True):
+        label = type(error).__name__
+        if error is None:
+            checks.append(Check(name, "passed", "signature_ok"))
+        elif label == "RevokedError":
+            checks.append(Check(name, "failed", "signature_revoked"))
+        else:
+            checks.append(Check(name, "not_checked", "xml_signature_revocation_unknown", {"detail": label}))
+    return checks
 
 
 def _xml_signature_certs(document: bytes, index: int) -> tuple[x509.Certificate | None, list[x509.Certificate]]:

@@ -1,0 +1,214 @@
+"""The project beside the naive baseline (WeasyPrint + stock pyHanko, visible stamps), in one run:
+each figure of issue 19's "faster issuance and verification" beside its goal, with the ratio.
+
+    HOCBASO_DEMO=1 .venv/bin/python bench/compare_baseline.py [--baseline DIR] [-n 10] [--quick]
+
+``--baseline DIR`` (or ``HOCBASO_BASELINE``): an already set-up copy of the baseline (its
+``.venv`` made by its ``setup.sh``); nothing is installed then. Without it, the baseline folder
+(``HOCBASO_BASELINE_SOURCE``, default ``../shared/baseline`` beside the checkout, else
+``/work/shared/baseline``) is copied once to ``<tmp>/hocbaso-baseline`` outside the repository and
+its ``setup.sh`` run there (a no-op when its packages are already installed).
+
+Figures, all medians per record unless said:
+
+1. baseline: ``bench.py -n N --visible`` — render, three signatures, validate, total.
+2. project, in this process (fresh ``HOCBASO_VAR_DIR``, demo PKI, in-process timestamps, as
+   ``bench_signing.py``): N real records assembled and rendered (XML + Typst PDF/A), signed in three
+   batches (PAdES + XAdES with timestamps, B-LT, archive timestamp, paper seal, ledger), then each
+   verified in full offline (``core.verify`` without the registry: every signature with the
+   difference analysis, the XML, its schema and the re-render comparison) — per record: the
+   batches' time divided by N.
+3. subprocesses (skipped with ``--quick``): ``bench_signing.py --records 0`` (a class of 35 on two
+   ``db_worker`` processes), ``bench_verification.py`` (code lookups per second and p95 on the
+   running gunicorn with 2 workers), ``bench_verify_command.py`` (worst peak memory of the offline
+   verifier over hostile uploads).
+
+Goals (issue 19): issuing + fully verifying a record >= 5x faster than the baseline's render + sign
++ validate; the project's full verification no slower than the baseline's bare validation; a class
+of 35 on 2 workers faster than the baseline's 3 records; >= 1,000 lookups/s with p95 < 30 ms;
+any upload verified in < 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def baseline_dir(given: str | None) -> Path:
+    """The set-up baseline: ``given`` as it is, else a copy outside the repository, set up once."""
+    if given:
+        path = Path(given).resolve()
+        if not (path / ".venv" / "bin" / "python").exists():
+            raise SystemExit(f"{path}: no .venv (run its setup.sh once, or leave out --baseline)")
+        return path
+    source = Path(os.environ.get("HOCBASO_BASELINE_SOURCE") or ROOT.parent / "shared" / "baseline")
+    if not source.exists():
+        source = Path("/work/shared/baseline")
+    target = Path(tempfile.gettempdir()) / "hocbaso-baseline"
+    if not target.exists():
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns(".venv", "out"))
+    subprocess.run(["bash", "setup.sh"], cwd=target, check=True)
+    return target
+
+
+def run_baseline(path: Path, records: int) -> dict[str, float]:
+    command = [str(path / ".venv" / "bin" / "python"), "bench.py", "-n", str(records), "--visible"]
+    output = subprocess.run(command, cwd=path, check=True, capture_output=True, text=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("baseline:"))
+    return {key: float(value) for key, value in re.findall(r"(\w+)=([\d.]+)", line)}
+
+
+def run_project(records: int) -> dict[str, float]:
+    """Per-record medians (ms) of the project's issuance and full offline verification."""
+    var_dir = Path(tempfile.mkdtemp(prefix="hocbaso-bench-compare-"))
+    os.environ.update({"HOCBASO_VAR_DIR": str(var_dir), "HOCBASO_DEMO": "1"})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("HOCBASO_TSA_URL", None)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from hocbaso.core import gc_tuning
+    from hocbaso.records import storage
+    from hocbaso.signing import workflow
+    from hocbaso.signing.models import SigningCredential
+    from hocbaso.signing.tests.factories import make_frozen_version
+    from hocbaso.testing import build_world
+    from hocbaso.verification import core, registry
+
+    gc_tuning.tune()
+    call_command("migrate", verbosity=0)
+    world = build_world()
+    call_command("pki", "init", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    password = workflow.demo_pkcs12_password()
+    make_frozen_version(world, realistic=True)  # warm-up: fonts, template, imports (not counted)
+    renders = []
+    versions = []
+    for _ in range(records):
+        started = time.perf_counter()
+        versions.append(make_frozen_version(world, realistic=True))
+        renders.append((time.perf_counter() - started) * 1000)
+    signing = 0.0
+    for user, role, organisation in [
+        ("homeroom", "homeroom", False),
+        ("principal", "principal", False),
+        ("clerk", "school", True),
+    ]:
+        chosen = SigningCredential.objects.get(staff__user__username=user, for_organisation=organisation)
+        started = time.perf_counter()
+        batch = workflow.sign_batch(
+            by=world.users[user],
+            version_ids=[v.pk for v in versions],
+            role=role,
+            signer_source=workflow.source_for(chosen, password),
+            idempotency_key=uuid.uuid4().hex,
+            credential=chosen,
+        )
+        signing += time.perf_counter() - started
+        if batch.items.filter(outcome="ok").count() != records:
+            raise SystemExit(f"{role}: not every record was signed")
+    trust = registry.trust_store()
+    offline = core.TrustStore(
+        roots=trust.roots, allow_fetching=False, ledger_public_key_pem=trust.ledger_public_key_pem
+    )
+    verifies = []
+    for version in versions:
+        version.refresh_from_db()
+        pdf = storage.get(version.signed_pdf_name, version.signed_pdf_sha256)
+        started = time.perf_counter()
+        report = core.verify(pdf, trust=offline, registry=None, tree_head=None)
+        verifies.append((time.perf_counter() - started) * 1000)
+        failed = [check.code for check in report.checks if check.status == "failed"]
+        if failed:
+            raise SystemExit(f"{version.issuance_code}: verification failed: {failed}")
+    shutil.rmtree(var_dir, ignore_errors=True)
+    render = statistics.median(renders)
+    sign3 = signing * 1000 / records
+    validate = statistics.median(verifies)
+    return {"render": render, "sign3": sign3, "validate": validate, "total": render + sign3 + validate}
+
+
+def run_script(script: str, *args: str) -> str:
+    env = {**os.environ, "HOCBASO_DEMO": "1"}
+    for key in ("HOCBASO_VAR_DIR", "DJANGO_SETTINGS_MODULE"):
+        env.pop(key, None)
+    command = [sys.executable, str(ROOT / "bench" / script), *args]
+    return subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+
+
+def number(pattern: str, text: str) -> float | None:
+    found = re.search(pattern, text)
+    return float(found.group(1)) if found else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--baseline", default=os.environ.get("HOCBASO_BASELINE"), help="a set-up baseline folder")
+    parser.add_argument("-n", "--records", type=int, default=10, help="records measured on each side")
+    parser.add_argument("--quick", action="store_true", help="only the per-record figures (no subprocess benches)")
+    args = parser.parse_args()
+    base = run_baseline(baseline_dir(args.baseline), args.records)
+    project = run_project(args.records)
+    extra: dict[str, float | None] = {}
+    if not args.quick:
+        signing = run_script("bench_signing.py", "--class-size", "35", "--records", "0", "--workers", "2")
+        extra["class"] = number(
+            r"class of 35, three signatures \+ timestamps \+ LTV, 2 db_workers: ([\d.]+) s", signing
+        )
+        lookups = run_script("bench_verification.py", "--workers", "2")
+        extra["lookups"] = number(r"code lookups /verify/<code>.*?([\d.]+) per s", lookups)
+        extra["p95"] = number(r"latency p50 / p95\s+[\d.]+ ms / ([\d.]+) ms", lookups)
+        uploads = run_script("bench_verify_command.py")
+        extra["memory"] = number(r"worst peak RSS of the command\s+([\d.]+) MB", uploads)
+
+    print(f"per record, ms (medians, N={args.records}) {'baseline':>12} {'project':>10}")
+    for key, label in [
+        ("render", "render"),
+        ("sign3", "three signatures"),
+        ("validate", "validate"),
+        ("total", "total"),
+    ]:
+        print(f"  {label:<38} {base[key]:12.1f} {project[key]:10.1f}")
+    rows: list[tuple[str, str, str, bool | None]] = []
+
+    def row(label: str, value: str, goal: str, met: bool | None) -> None:
+        rows.append((label, value, goal, met))
+
+    speedup = base["total"] / project["total"]
+    row("issue + verify a record", f"{project['total']:.0f} ms, {speedup:.1f}x faster", ">= 5x faster", speedup >= 5)
+    ratio = project["validate"] / base["validate"]
+    row("full verification vs bare validation", f"{project['validate']:.0f} ms, {ratio:.2f}x", "<= 1.00x", ratio <= 1)
+    if not args.quick:
+        three = 3 * base["total"] / 1000
+        klass = extra["class"]
+        value = f"{klass:.1f} s vs {three:.1f} s, {klass / three:.2f}x" if klass else "not printed"
+        row("class of 35, 3 signatures, 2 workers", value, "< baseline 3 records", bool(klass and klass < three))
+        per_s, p95 = extra["lookups"], extra["p95"]
+        ok = bool(per_s and p95 and per_s >= 1000 and p95 < 30)
+        value = f"{per_s:.0f}/s, p95 {p95:.1f} ms ({per_s / 1000:.2f}x)" if per_s and p95 else "not printed"
+        row("code lookups, 2 workers", value, ">= 1000/s, p95 < 30 ms", ok)
+        memory = extra["memory"]
+        value = f"{memory:.0f} MB ({memory / 300:.2f}x)" if memory else "not printed"
+        row("any upload verified, peak memory", value, "< 300 MB", bool(memory and memory < 300))
+    print(f"{'figure':<40} {'measured':<34} {'goal':<24} met")
+    for label, value, goal, met in rows:
+        print(f"{label:<40} {value:<34} {goal:<24} {'yes' if met else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()

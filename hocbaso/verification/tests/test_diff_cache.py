@@ -1,0 +1,123 @@
+"""The shared reading of the difference analysis (``verification.diff_cache``) decides exactly as
+pyHanko's own: the same reverse-xref map for every revision of genuine and tampered records, and a
+change made after any one of the signatures is still caught, with the same findings as without
+the sharing (real PKI, real TSA on loopback, real rendering)."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+import pytest
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from hocbaso.records import storage
+from hocbaso.records.models import RecordVersion
+from hocbaso.records.rendering import render_pdf
+from hocbaso.signing.pki import DemoPKI
+from hocbaso.verification import core, diff_cache, registry
+from hocbaso.verification.tests.helpers import signed_pdf
+from hocbaso.verification.tests.test_forgeries import _sign_without_checks
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("homeroom", "principal", "school")
+
+
+def _page_rewritten(pdf: bytes) -> bytes:
+    """An incremental update that replaces the first page's content with other text."""
+    writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    page_ref, _ = writer.find_page_for_modification(0)
+    page = page_ref.get_object()
+    content = generic.StreamObject(stream_data=b"BT /F1 24 Tf 100 700 Td (Hoan thanh xuat sac) Tj ET")
+    page[generic.NameObject("/Contents")] = writer.add_object(content)
+    writer.update_container(page)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _pyhanko_map(pdf: bytes, revision: int) -> dict[Any, Any]:
+    resolver = PdfFileReader(BytesIO(pdf)).get_historical_resolver(revision)
+    assert not isinstance(resolver, diff_cache.SharedResolver)
+    resolver._load_reverse_xref_cache()
+    return dict(resolver._indirect_object_access_cache or {})
+
+
+def _shared_maps(pdf: bytes) -> list[dict[Any, Any]]:
+    reader = PdfFileReader(BytesIO(pdf))
+    objects = diff_cache.SharedObjects(reader)
+    return [
+        diff_cache.reverse_xref_cache(objects, revision, reader.get_historical_resolver(revision).trailer_view)
+        for revision in range(reader.xrefs.total_revisions)
+    ]
+
+
+def _findings(pdf: bytes, *, shared: bool, monkeypatch: pytest.MonkeyPatch) -> core.Findings:
+    with monkeypatch.context() as patch:
+        if not shared:
+            patch.setattr(diff_cache, "share_object_reads", lambda reader: False)
+        return core.examine(pdf, trust=registry.trust_store())
+
+
+def test_the_shared_walk_maps_every_revision_as_pyhanko_does(issued: RecordVersion) -> None:
+    genuine = signed_pdf(issued)
+    for pdf in (genuine, _page_rewritten(genuine)):
+        shared = _shared_maps(pdf)
+        assert len(shared) == PdfFileReader(BytesIO(pdf)).xrefs.total_revisions >= 5
+        for revision, mapping in enumerate(shared):
+            expected = _pyhanko_map(pdf, revision)
+            assert mapping.keys() == expected.keys(), revision
+            assert all(mapping[ref] == expected[ref] for ref in expected), revision
+
+
+def test_the_validation_reader_shares_its_reads(issued: RecordVersion) -> None:
+    reader = PdfFileReader(BytesIO(signed_pdf(issued)))
+    assert diff_cache.share_object_reads(reader)
+    resolvers = [reader.get_historical_resolver(r) for r in range(reader.xrefs.total_revisions)]
+    assert all(isinstance(r, diff_cache.SharedResolver) for r in resolvers)
+    assert len({id(r.shared_objects) for r in resolvers}) == 1
+
+
+def test_a_failing_shared_walk_falls_back_to_pyhanko(issued: RecordVersion, monkeypatch: pytest.MonkeyPatch) -> None:
+    pdf = signed_pdf(issued)
+
+    def broken(*args: Any) -> Any:
+        raise KeyError("/Kids")
+
+    monkeypatch.setattr(diff_cache, "reverse_xref_cache", broken)
+    reader = PdfFileReader(BytesIO(pdf))
+    diff_cache.share_object_reads(reader)
+    resolver = reader.get_historical_resolver(1)
+    resolver._load_reverse_xref_cache()
+    assert resolver._indirect_object_access_cache == _pyhanko_map(pdf, 1)
+
+
+@pytest.mark.parametrize("tampered_after", range(1, len(ROLES) + 1))
+def test_a_change_after_any_one_signature_is_caught(
+    tampered_after: int,
+    issued: RecordVersion,
+    pki: DemoPKI,
+    signing_env: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Sign in order, rewrite the page after the ``tampered_after``-th signature, then let the
+    remaining signers sign the rewritten file: every signature made before the change reports it,
+    and the findings are those of pyHanko's unshared analysis, check for check."""
+    pdf = render_pdf(storage.get(issued.xml_name, issued.xml_sha256), draft=False)
+    key, cert = pki.issue_personal("Người Ký Thử")
+    for position, role in enumerate(ROLES, start=1):
+        pdf = _sign_without_checks(pdf, role, key, cert, pki, signing_env["tsa_url"])
+        if position == tampered_after:
+            pdf = _page_rewritten(pdf)
+    findings = _findings(pdf, shared=True, monkeypatch=monkeypatch)
+    failed = {check.name for check in findings.checks if check.status == "failed"}
+    for role in ROLES[:tampered_after]:
+        assert failed & {f"changes_after:{role}", f"signature:{role}"}, (role, failed)
+    for role in ROLES[tampered_after:]:
+        assert not failed & {f"changes_after:{role}", f"signature:{role}"}, (role, failed)
+    assert findings.checks == _findings(pdf, shared=False, monkeypatch=monkeypatch).checks
+    report = core.verify(pdf, trust=registry.trust_store(), registry=None, tree_head=None)
+    assert report.outcome == "invalid"
