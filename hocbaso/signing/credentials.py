@@ -1,10 +1,13 @@
 """Registering signing credentials: a certificate file (PKCS#12), a credential on a remote signing
-service (CSC) or the certificate of a phone signing app; for a person, or as a school's seal.
+service (CSC) or the certificate of a phone signing app; for a person, as a school's seal, or as an
+administrative unit's seal (``register_unit_seal``: a Sở's, a commune's or ward's office, for the
+reports it sends upward; registered only by an officer appointed to that very unit).
 
 Every registration checks the certificate now (valid, trusted, not revoked: ``check_certificate``)
 and records an audit event in the same transaction as the credential. Passwords and PINs only open
 or reach the key here; they are never stored. Codes: ``credential_file_missing``,
-``credential_unreadable``, ``credential_duplicate``, ``seal_not_allowed``, ``csc_address_invalid``,
+``credential_unreadable``, ``credential_duplicate``, ``seal_not_allowed``, ``unit_seal_not_allowed``,
+``csc_address_invalid``,
 ``csc_not_configured``, ``csc_unavailable``, ``certificate_unreadable``, and the certificate checks'.
 """
 
@@ -23,9 +26,10 @@ from django.utils.translation import gettext_lazy as _
 
 from hocbaso.audit import actions as audit
 from hocbaso.audit.models import Channel
-from hocbaso.core.errors import ValidationFailed
+from hocbaso.core import clock
+from hocbaso.core.errors import PermissionRefused, ValidationFailed
 from hocbaso.core.text import nfc
-from hocbaso.directory.models import StaffMember
+from hocbaso.directory.models import AdministrativeUnit, StaffMember
 from hocbaso.signing.backends import KeySource, fetch_csc_certificates
 from hocbaso.signing.models import CredentialKind, SigningCredential
 from hocbaso.signing.workflow import (
@@ -51,6 +55,7 @@ def register_pkcs12(
     password: str,
     label: str,
     school: Any = None,
+    unit: AdministrativeUnit | None = None,
     for_organisation: bool = False,
     folder: str = "pki/credentials",
     channel: str = Channel.WEB,
@@ -77,6 +82,7 @@ def register_pkcs12(
         certificate=cert,
         label=label,
         school=school,
+        unit=unit,
         for_organisation=for_organisation,
         config={"file": relative},
         channel=channel,
@@ -94,6 +100,7 @@ def _create_credential(
     for_organisation: bool,
     config: dict[str, Any],
     channel: str,
+    unit: AdministrativeUnit | None = None,
 ) -> SigningCredential:
     fingerprint = certificate.fingerprint(hashes.SHA256()).hex().upper()
     if SigningCredential.objects.filter(staff=staff, fingerprint=fingerprint).exists():
@@ -110,6 +117,7 @@ def _create_credential(
             not_after=certificate.not_valid_after_utc,
             for_organisation=for_organisation,
             school=school,
+            unit=unit,
             config=config,
         )
         audit.record(
@@ -117,7 +125,13 @@ def _create_credential(
             action="signing.credential_register",
             obj=credential,
             school_id=getattr(school, "pk", None) or staff.school_id,
-            changes={"fingerprint": fingerprint, "staff": staff.pk, "kind": kind, "for_organisation": for_organisation},
+            changes={
+                "fingerprint": fingerprint,
+                "staff": staff.pk,
+                "kind": kind,
+                "for_organisation": for_organisation,
+                **({"unit": unit.code} if unit is not None else {}),
+            },
             channel=channel,
         )
     return credential
@@ -265,3 +279,87 @@ def register_certificate_file(
         school=seal_for,
         for_organisation=seal_for is not None,
     )
+
+
+# --- a unit's seal ------------------------------------------------------------------------------------
+
+
+def may_apply_unit_seal(user: Any, unit: AdministrativeUnit) -> bool:
+    """Whether ``user`` registers and applies ``unit``'s seal today: an officer appointed to that very
+    unit (``apply_unit_seal``), never one of a unit above or below it, never the operator. The
+    appointment itself is made by someone else (``directory``: never by the person appointed)."""
+    from hocbaso.directory.roles import Permission, Role, appointments_granting, is_operator
+
+    if is_operator(user):
+        return False
+    granting = appointments_granting(user, Permission.APPLY_UNIT_SEAL)
+    return granting.filter(role=Role.UNIT_OFFICER, unit_id=unit.pk).exists()
+
+
+def unit_seal(unit: AdministrativeUnit) -> SigningCredential | None:
+    """``unit``'s seal now: its newest active organisation credential still valid, or None."""
+    now = clock.now()
+    usable = SigningCredential.objects.filter(unit=unit, for_organisation=True, active=True, not_after__gt=now)
+    return usable.order_by("-created_at", "-pk").first()
+
+
+def register_unit_seal(
+    *,
+    by: Any,
+    unit: AdministrativeUnit,
+    pkcs12: bytes,
+    password: str,
+    label: str,
+    folder: str = "pki/unit-seals",
+    channel: str = Channel.WEB,
+) -> SigningCredential:
+    """Register ``unit``'s organisation certificate (PKCS#12) as its seal, held by ``by``.
+
+    Only an officer of that very unit (:func:`may_apply_unit_seal`, ``unit_seal_not_allowed``); the
+    certificate is checked now (valid, trusted, not revoked: a forged or self-made certificate is
+    refused ``certificate_untrusted``); the file is kept 0600 and its password not stored. The
+    unit's earlier seal, if any, is retired (``active`` false) in the same transaction; both are
+    audited (``signing.credential_register``, ``signing.unit_seal_retired``).
+    """
+    if not may_apply_unit_seal(by, unit):
+        raise PermissionRefused(
+            _("Only an officer of %(unit)s may register or apply its seal.") % {"unit": unit.name},
+            code="unit_seal_not_allowed",
+        )
+    if not pkcs12:
+        raise CredentialRefused(_("Choose the certificate file (.p12 or .pfx)."), code="credential_file_missing")
+    try:
+        source = KeySource.from_pkcs12(pkcs12, password)
+    except (ValidationFailed, ValueError, TypeError):
+        raise CredentialRefused(
+            _("The file could not be opened: wrong password or not a certificate file."), code="credential_unreadable"
+        ) from None
+    check_certificate(source.certificate, source.chain, default_trust())
+    from hocbaso.directory.roles import staff_of
+
+    staff = staff_of(by)
+    assert staff is not None  # an appointed officer has a staff profile
+    with transaction.atomic():
+        earlier = list(SigningCredential.objects.filter(unit=unit, for_organisation=True, active=True))
+        credential = register_pkcs12(
+            by=by,
+            staff=staff,
+            pkcs12=pkcs12,
+            password=password,
+            label=nfc(label) or _subject_name(source.certificate),
+            unit=unit,
+            for_organisation=True,
+            folder=folder,
+            channel=channel,
+        )
+        for old in earlier:
+            old.active = False
+            old.save(update_fields=["active"])
+            audit.record(
+                by=by,
+                action="signing.unit_seal_retired",
+                obj=old,
+                changes={"fingerprint": old.fingerprint, "unit": unit.code, "replaced_by": credential.fingerprint},
+                channel=channel,
+            )
+    return credential
