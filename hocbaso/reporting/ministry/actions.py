@@ -367,7 +367,7 @@ def _build(submission: Submission, authorisation: str) -> Submission:
             % {"year": school_year.code},
             code="nothing_to_send",
         )
-    total = len(chosen) + 3
+    total = submission.total = len(chosen) + 3
     Submission.objects.filter(pk=submission.pk).update(total=total, done=0)
     entries = []
     for n, (_pk, _school, xml_sha, data) in enumerate(chosen, start=1):
