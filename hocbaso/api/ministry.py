@@ -91,7 +91,9 @@ class PrepareIn(Schema):
     school_year: str
     authorisation: str
     full: bool = False
-    request_key: str = Field("", max_length=64, description="Any unique string per request: a retried request answers the same batch.")
+    request_key: str = Field(
+        "", max_length=64, description="Any unique string per request: a retried request answers the same batch."
+    )
 
 
 def _department(request: HttpRequest, department_id: int) -> Department:

@@ -117,9 +117,7 @@ def _reader(request: HttpRequest) -> None:
 def _year(code: str | None) -> SchoolYear:
     years = SchoolYear.objects.order_by("-start_date")
     found = (
-        years.filter(code=code).first()
-        if code
-        else years.filter(start_date__lte=clock.today()).first() or years.last()
+        years.filter(code=code).first() if code else years.filter(start_date__lte=clock.today()).first() or years.last()
     )
     if found is None:
         raise NotFound(_("No school year with this code."), code="year_unknown", field="year")
@@ -132,8 +130,8 @@ def _supervision(request: HttpRequest, school_ids: list[int], year: SchoolYear) 
         school_id__in=school_ids, visited_on__gte=year.start_date, visited_on__lte=year.end_date
     )
     found = {pk: {"visits": 0, "follow_ups": 0, "open_follow_ups": 0, "overdue_follow_ups": 0} for pk in school_ids}
-    for row in visits.order_by().values("school_id").annotate(n=Count("pk")):
-        found[row["school_id"]]["visits"] = row["n"]
+    for visit_count in visits.order_by().values("school_id").annotate(n=Count("pk")):
+        found[visit_count["school_id"]]["visits"] = visit_count["n"]
     open_state = rules.FollowUpState.OPEN
     follow_ups = (
         FollowUp.objects.filter(visit__in=visits.values("pk"))
@@ -192,9 +190,11 @@ class _Lines:
                 unit_id = parents.get(unit_id)
 
     def unit_line(self, row: figures.Row) -> dict[str, Any]:
-        schools = self.under.get(row.unit.pk, set()) if row.unit is not None else {
-            pk for pk, unit in self.unit_of.items() if unit is None
-        }
+        schools = (
+            self.under.get(row.unit.pk, set())
+            if row.unit is not None
+            else {pk for pk, unit in self.unit_of.items() if unit is None}
+        )
         return {
             "unit_id": row.unit.pk if row.unit is not None else None,
             "unit": row.unit.name if row.unit is not None else "",
@@ -282,4 +282,3 @@ def school_readiness(request: HttpRequest, school_id: int, query: Query[YearQuer
             "supervision": lines[school.pk],
         },
     }
-

@@ -16,7 +16,7 @@ from hocbaso.records import storage
 from hocbaso.reporting.ministry import actions
 from hocbaso.reporting.ministry.models import Department, Submission, SubmissionState
 from hocbaso.reporting.ministry.receiver import MinistryStore
-from hocbaso.reporting.ministry.tests.conftest import (  # noqa: F401  (fixtures: the Sở, its seal, the store)
+from hocbaso.reporting.ministry.tests.conftest import (
     PASSWORD as SEAL_PASSWORD,
 )
 from hocbaso.reporting.ministry.tests.conftest import SEAL_NAME, endpoint, issue, store  # noqa: F401
@@ -38,9 +38,7 @@ def department(world: World, pki: DemoPKI, signing_env: dict[str, Any]) -> Depar
     checking the certificate runs an event loop (pyHanko), which Playwright's running loop forbids here."""
 
     def set_up() -> Department:
-        found = actions.configure_department(
-            by=world.users["operator"], unit=world.province, code="51", name=SEAL_NAME
-        )
+        found = actions.configure_department(by=world.users["operator"], unit=world.province, code="51", name=SEAL_NAME)
         key, cert = pki.issue_organisation(SEAL_NAME, locality="Tỉnh Quảng Ngãi")
         return actions.register_seal(
             by=world.users["province_officer"],
@@ -56,7 +54,7 @@ def department(world: World, pki: DemoPKI, signing_env: dict[str, Any]) -> Depar
 
 def test_province_officer_prepares_a_sealed_batch_and_reads_the_log(  # type: ignore[no-untyped-def]
     world: World,
-    department,  # noqa: F811
+    department,
     endpoint,  # noqa: F811
     store: MinistryStore,  # noqa: F811
     pki: DemoPKI,  # noqa: F811

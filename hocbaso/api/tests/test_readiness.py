@@ -13,10 +13,10 @@ from typing import Any
 import hypothesis
 import pytest
 import schemathesis
-from schemathesis.specs.openapi.checks import ignored_auth
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from schemathesis.specs.openapi.checks import ignored_auth
 
 from hocbaso.accounts.tokens import create_token
 from hocbaso.core import clock
@@ -107,7 +107,9 @@ def test_the_roll_up_matches_the_hand_count(world: World, visits: None, login: A
     }
     assert units["Tỉnh Quảng Ngãi"]["supervision"]["visits"] == 3
     schools = {line["code"]: line for line in body["schools"]}
-    assert schools[world.school_a.code]["intention"] == "digital" and schools[world.school_a.code]["internet"] == "stable"
+    assert (
+        schools[world.school_a.code]["intention"] == "digital" and schools[world.school_a.code]["internet"] == "stable"
+    )
     assert not schools["D"]["declared"] and schools["D"]["counts"]["not_declared"] == 1
     text = answer.content.decode()
     for secret in (FINDINGS, FOLLOW_UP, "Trần Thị Mỹ Duyên", "Đã tập huấn"):
@@ -145,7 +147,12 @@ def test_a_commune_officer_never_reads_another_communes_readiness(world: World, 
 
 
 @pytest.mark.parametrize("persona", ["homeroom", "teacher", "clerk", "stranger"])
-def test_teachers_clerks_and_families_are_refused(world: World, province: dict[str, Any], login: Any, persona: str) -> None:  # noqa: F811
+def test_teachers_clerks_and_families_are_refused(
+    world: World,
+    province: dict[str, Any],
+    login: Any,
+    persona: str,  # noqa: F811
+) -> None:
     answer = login(persona).get("/api/v1/reports/readiness/units")
     assert answer.status_code == 403
     assert answer.json() == {"code": "forbidden", "message": answer.json()["message"], "field": None}

@@ -371,9 +371,7 @@ def _build(submission: Submission, authorisation: str) -> Submission:
     Submission.objects.filter(pk=submission.pk).update(total=total, done=0)
     entries = []
     for n, (_pk, _school, xml_sha, data) in enumerate(chosen, start=1):
-        entries.append(
-            batch.entry_for(data, ref=f"r{n}", record_xml_sha256=xml_sha, department_code=department.code)
-        )
+        entries.append(batch.entry_for(data, ref=f"r{n}", record_xml_sha256=xml_sha, department_code=department.code))
         if n % PROGRESS_EVERY == 0:
             Submission.objects.filter(pk=submission.pk).update(done=n)
     header = {

@@ -195,9 +195,7 @@ def test_another_units_officer_cannot_apply_the_seal(data: Data, pki: DemoPKI, p
     w = data.world
     _register(data, pki)
     with pytest.raises(PermissionRefused) as refused:
-        actions.start_report(
-            by=w.users[persona], school_year=_year(), unit=w.commune1, seal_authorisation=PASSWORD
-        )
+        actions.start_report(by=w.users[persona], school_year=_year(), unit=w.commune1, seal_authorisation=PASSWORD)
     assert refused.value.code in ("unit_seal_not_allowed", "not_allowed")
     assert not ReportRun.objects.exists() and not PendingAuthorisation.objects.exists()
 
