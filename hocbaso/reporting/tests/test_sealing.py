@@ -6,6 +6,7 @@ officer sealing or downloading, a forged or self-made certificate, a wrong passw
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 
 from hocbaso.audit.models import AuditEvent
@@ -168,6 +170,17 @@ def test_a_sealed_roll_up_passes_pdfsig_and_the_verifier(  # type: ignore[no-unt
     assert verdict.xlsx_signer == COMMUNE_SEAL
     assert re.search(rb"<FileSha256>[0-9a-f]{64}</FileSha256>", seal_xml)
     assert AuditEvent.objects.filter(action="report.sealed", object_id=str(run.pk)).exists()
+    # the documented command says the same
+    paths = {name: tmp_path / name for name in ("r.pdf", "r.xlsx", "r.xlsx.seal.xml", "roots.pem")}
+    for (name, path), content in zip(paths.items(), (pdf, xlsx, seal_xml, pki.export_roots_pem()), strict=True):
+        path.write_bytes(content)
+    files = [str(paths[name]) for name in ("r.pdf", "r.xlsx", "r.xlsx.seal.xml")]
+    out = io.StringIO()
+    call_command("report-seal", "verify", *files, "--roots", str(paths["roots.pem"]), stdout=out)
+    assert "outcome: valid" in out.getvalue() and COMMUNE_SEAL in out.getvalue()
+    paths["r.xlsx"].write_bytes(xlsx + b"\0")
+    with pytest.raises(SystemExit):
+        call_command("report-seal", "verify", *files, "--roots", str(paths["roots.pem"]), stdout=io.StringIO())
     # a changed spreadsheet, a changed PDF, or another file's seal no longer pass
     assert "xlsx_hash_mismatch" in sealing.verify(pdf, xlsx + b"\0", seal_xml, trust).reasons
     tampered = pdf.replace(b"/Producer", b"/Producex", 1) if b"/Producer" in pdf else pdf[:-10] + b"0" * 10
