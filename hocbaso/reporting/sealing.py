@@ -27,6 +27,7 @@ from typing import Literal
 
 from lxml import etree
 
+from hocbaso.core import clock
 from hocbaso.signing import pades, workflow, xades
 from hocbaso.signing.models import SigningCredential
 
@@ -54,7 +55,7 @@ def seal_document(*, file_name: str, sha256: str, unit_code: str, unit_name: str
         ("UnitName", unit_name),
         ("SchoolYear", year),
         ("Point", point),
-        ("SealedAt", dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()),
+        ("SealedAt", clock.now().astimezone(dt.UTC).replace(microsecond=0).isoformat()),
     ):
         etree.SubElement(content, f"{{{NAMESPACE}}}{tag}").text = text
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

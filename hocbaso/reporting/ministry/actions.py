@@ -311,18 +311,19 @@ def prepare(
     )
     if submission.state != SubmissionState.PREPARING:
         return submission
-    return build_batch(submission_id=submission.pk, authorisation=authorisation)
+    return build_batch(submission_id=submission.pk, authorisation=authorisation, reraise=True)
 
 
 PROGRESS_EVERY = 200
 
 
-def build_batch(*, submission_id: int, authorisation: str | None = None) -> Submission:
+def build_batch(*, submission_id: int, authorisation: str | None = None, reraise: bool = False) -> Submission:
     """Prepare a requested batch (the task calls this): map the versions to send, build and seal the
     batch with the Sở's seal, keep its exact bytes, write its rows and queue it for sending (on
     commit). Progress: one step per row mapped, then building, sealing and storing. Anything that
     stops it leaves the batch ``not_prepared`` with the refusal code, audited
-    (``ministry.batch_not_prepared``); nothing of it is sent."""
+    (``ministry.batch_not_prepared``); nothing of it is sent. A refusal is then returned as that
+    batch (the task's way), or raised with ``reraise`` (the command's way)."""
     submission = Submission.objects.select_related("department__seal", "school_year", "created_by").get(
         pk=submission_id
     )
@@ -344,7 +345,7 @@ def build_batch(*, submission_id: int, authorisation: str | None = None) -> Subm
                 changes={"code": code},
                 channel=Channel.TASK,
             )
-        if isinstance(exc, DomainError):
+        if isinstance(exc, DomainError) and not reraise:
             submission.refresh_from_db()
             return submission
         raise
