@@ -149,9 +149,9 @@ def test_a_commune_officer_never_reads_another_communes_readiness(world: World, 
 @pytest.mark.parametrize("persona", ["homeroom", "teacher", "clerk", "stranger"])
 def test_teachers_clerks_and_families_are_refused(
     world: World,
-    province: dict[str, Any],
+    province: dict[str, Any],  # noqa: F811
     login: Any,
-    persona: str,  # noqa: F811
+    persona: str,
 ) -> None:
     answer = login(persona).get("/api/v1/reports/readiness/units")
     assert answer.status_code == 403

@@ -172,7 +172,7 @@ def test_a_sealed_roll_up_passes_pdfsig_and_the_verifier(  # type: ignore[no-unt
     assert AuditEvent.objects.filter(action="report.sealed", object_id=str(run.pk)).exists()
     # the documented command says the same
     paths = {name: tmp_path / name for name in ("r.pdf", "r.xlsx", "r.xlsx.seal.xml", "roots.pem")}
-    for (name, path), content in zip(paths.items(), (pdf, xlsx, seal_xml, pki.export_roots_pem()), strict=True):
+    for path, content in zip(paths.values(), (pdf, xlsx, seal_xml, pki.export_roots_pem()), strict=True):
         path.write_bytes(content)
     files = [str(paths[name]) for name in ("r.pdf", "r.xlsx", "r.xlsx.seal.xml")]
     out = io.StringIO()
