@@ -6,11 +6,13 @@ which checks the seal and the schema and accepts every row; the officer reads th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from django.db import connections
 
 from hocbaso.records import storage
 from hocbaso.reporting.ministry import actions
@@ -28,8 +30,23 @@ from hocbaso.testing import PASSWORD, World
 from tests.e2e.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+T = TypeVar("T")
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _in_thread(work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)`` in a thread of its own (pyHanko's event loop cannot run beside Playwright's),
+    closing that thread's database connections after it."""
+
+    def run() -> T:
+        try:
+            return work(*args)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()
 
 
 @pytest.fixture
@@ -48,8 +65,7 @@ def department(world: World, pki: DemoPKI, signing_env: dict[str, Any]) -> Depar
             label="Con dấu số của Sở",
         )
 
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(set_up).result()
+    return _in_thread(set_up)
 
 
 def test_province_officer_prepares_a_sealed_batch_and_reads_the_log(  # type: ignore[no-untyped-def]
@@ -78,8 +94,7 @@ def test_province_officer_prepares_a_sealed_batch_and_reads_the_log(  # type: ig
     assert submission.state == SubmissionState.ACCEPTED and submission.accepted == 3
     assert set(store.rows) == {(str(v.record.public_id), v.number) for v in issued}
     body = storage.get(submission.body_name, submission.body_sha256)
-    with ThreadPoolExecutor(1) as pool:
-        seals = pool.submit(xades.verify_xml, body, pki.roots()).result()
+    seals = _in_thread(xades.verify_xml, body, pki.roots())
     assert [s.outcome for s in seals] == ["valid"] and seals[0].signer_fingerprint == department.seal.fingerprint
 
     shown = page.locator("#batch-progress").inner_text()
