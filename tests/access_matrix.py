@@ -319,6 +319,13 @@ ROWS: dict[str, str] = {
     "POST reports/schools/<int:pk>/generate/": "ok: heads officer district_officer province_officer operator | 404: principal_b officer2 | login: anonymous | 403: rest",
     "GET reports/classes/<int:pk>/": "ok: heads officer province_officer operator | 404: principal_b officer2 district_officer | login: anonymous | 403: rest",
     "GET reports/classes/<int:pk>/ [past]": "ok: heads officer district_officer province_officer operator | 404: principal_b officer2 | login: anonymous | 403: rest",
+    # the unit's seal: registered by an officer of that very unit only (never one above or below, nor the operator)
+    "GET reports/units/<int:pk>/seal/": "ok: officer | 404: heads principal_b officer2 district_officer province_officer operator | login: anonymous | 403: rest",
+    "POST reports/units/<int:pk>/seal/": "ok: officer | 404: heads principal_b officer2 district_officer province_officer operator | login: anonymous | 403: rest",
+    # readiness as counts (hocbaso/api/readiness.py): view_readiness, dated scope; teachers, clerks, families refused
+    "GET /api/v1/reports/readiness/units": "ok: heads principal_b officers operator | login: anonymous | 403: rest",
+    "GET /api/v1/reports/readiness/units/{unit_id}": "ok: heads officer province_officer operator | 404: principal_b officer2 district_officer | login: anonymous | 403: rest",
+    "GET /api/v1/reports/readiness/schools/{school_id}": "ok: heads officer province_officer operator | 404: principal_b officer2 district_officer | login: anonymous | 403: rest",
     "GET reports/runs/<int:pk>/": "ok: officer province_officer operator | 404: heads principal_b officer2 district_officer | login: anonymous | 403: rest",
     "GET reports/runs/<int:pk>/<str:kind>/": "ok: officer province_officer operator | 404: heads principal_b officer2 district_officer | login: anonymous | 403: rest",
     "GET /api/v1/reports/units/{unit_id}": "ok: officer province_officer operator | 404: heads principal_b officer2 district_officer | login: anonymous | 403: rest",

@@ -67,6 +67,9 @@ api.add_router("/transfers", transfers_router)
 from hocbaso.api.ministry import router as ministry_router  # noqa: E402
 
 api.add_router("/reports/ministry", ministry_router)
+from hocbaso.api.readiness import router as readiness_router  # noqa: E402
+
+api.add_router("/reports/readiness", readiness_router)
 from hocbaso.api.reports import router as reports_router  # noqa: E402
 
 api.add_router("/reports", reports_router)

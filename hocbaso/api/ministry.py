@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from hocbaso.audit.models import Channel
 from hocbaso.core.errors import NotFound
@@ -76,6 +76,10 @@ class SubmissionOut(Schema):
     answered_at: dt.datetime | None
     receipt: str
     errors: list[dict[str, Any]]
+    progress_done: int
+    progress_total: int
+    seal_fingerprint: str
+    refusal: str
 
 
 class SubmissionDetailOut(SubmissionOut):
@@ -87,6 +91,9 @@ class PrepareIn(Schema):
     school_year: str
     authorisation: str
     full: bool = False
+    request_key: str = Field(
+        "", max_length=64, description="Any unique string per request: a retried request answers the same batch."
+    )
 
 
 def _department(request: HttpRequest, department_id: int) -> Department:
@@ -123,6 +130,10 @@ def _out(s: Submission) -> dict[str, Any]:
         "answered_at": s.answered_at,
         "receipt": s.receipt,
         "errors": s.errors,
+        "progress_done": s.done,
+        "progress_total": s.total,
+        "seal_fingerprint": s.seal_fingerprint,
+        "refusal": s.error,
     }
 
 
@@ -179,16 +190,21 @@ def submissions(request: HttpRequest) -> list[dict[str, Any]]:
     response={201: SubmissionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
 )
 def prepare(request: HttpRequest, payload: PrepareIn) -> Status[dict[str, Any]]:
-    """Seal a batch with the department's seal (``authorisation``: its password or PIN) and queue it
-    for sending. Codes: ``department_seal_missing``, ``nothing_to_send`` (409), ``ministry_not_allowed``
-    (403), the seal's ``certificate_*`` / ``pkcs12_unreadable`` refusals."""
+    """Ask for a batch sealed with the department's seal (``authorisation``: its password or PIN,
+    checked now): it is prepared in the background (``state`` ``preparing``, ``progress_done`` of
+    ``progress_total``; then ``queued`` and sent), ``not_prepared`` with ``refusal`` if it could not
+    be. The same ``request_key`` again, or a second request while a batch of that year is being
+    prepared, answers that batch instead of preparing another. Codes: ``department_seal_missing``,
+    ``nothing_to_send`` (409), ``ministry_not_allowed`` (403), the seal's ``certificate_*`` /
+    ``pkcs12_unreadable`` refusals."""
     department = _department(request, payload.department_id)
-    submission = actions.prepare(
+    submission = actions.request_batch(
         by=request.user,
         department=department,
         school_year=_year(payload.school_year),
         authorisation=payload.authorisation,
         full=payload.full,
+        request_key=payload.request_key,
         channel=Channel.API,
     )
     submission.refresh_from_db()

@@ -86,6 +86,9 @@ class Permission(StrEnum):
     APPLY_SCHOOL_SEAL = "apply_school_seal"
     # a unit officer asked about a province: prepare, seal and send its batch to the Ministry's store
     SUBMIT_TO_MINISTRY = "submit_to_ministry"
+    # a unit officer asked about their own unit only (never one above or below): register and apply
+    # the unit's seal on the reports it sends upward (signing.credentials.may_apply_unit_seal)
+    APPLY_UNIT_SEAL = "apply_unit_seal"
     DECLARE_READINESS = "declare_readiness"  # the school's conditions for a school year
     RECORD_SUPERVISION = "record_supervision"  # a supervision visit, its follow-ups; confirm or reopen them
     ANSWER_FOLLOW_UP = "answer_follow_up"  # mark a follow-up about one's school done, with a note
@@ -208,6 +211,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.VIEW_SUPERVISION,
             P.RECORD_SUPERVISION,
             P.SUBMIT_TO_MINISTRY,
+            P.APPLY_UNIT_SEAL,
             P.SET_PAPER_MODE,  # a school-year on paper or back (schools linked to the unit today)
         }
     ),

@@ -14,7 +14,7 @@ vice-principal, clerk — ``directory.roles``), each audited in its own transact
    database refuses it too) confirms scan and transcription agree. The book is then frozen into a
    ``RecordVersion`` of origin ``digitised``: record XML format 1.2 with its Digitisation element,
    rendered to PDF/A-3 with the scan attached, its own issuance code. It waits for the school seal,
-   applied through the signing workflow (``signing.workflow``): that signature is the conversion
+   applied through the signing workflow (``signing.actions``): that signature is the conversion
    certification, after which the version is issued and verifiable like any other.
 
 A year that already has a current version (born digital or digitised) is refused

@@ -11,8 +11,9 @@ from hocbaso.audit import actions as audit
 from hocbaso.core import clock
 from hocbaso.core.errors import PermissionRefused, ValidationFailed
 from hocbaso.directory.models import AdministrativeUnit, School, SchoolYear
-from hocbaso.reporting import figures, permissions
+from hocbaso.reporting import authorisations, figures, permissions
 from hocbaso.reporting.models import ReportRun
+from hocbaso.signing import batches, unit_seals
 
 
 def start_report(
@@ -22,10 +23,17 @@ def start_report(
     point: str = "year_end",
     unit: AdministrativeUnit | None = None,
     school: School | None = None,
+    seal_authorisation: str = "",
     channel: str = "web",
 ) -> ReportRun:
     """Queue a unit's roll-up (``unit``) or a school's year-end summary (``school``) for
     ``school_year`` at ``point``; the task builds the .xlsx and the PDF after the commit.
+
+    With ``seal_authorisation`` (the password or PIN of the unit's seal) the task also seals both
+    files with the unit's seal (``sealing``). Only an officer of that very unit may
+    (``unit_seal_not_allowed``; ``signing.unit_seals.may_apply``), the unit must have a
+    seal (``unit_seal_missing``), and the password is checked now — counted and locked out like
+    every certificate secret — and handed to the task encrypted (``authorisations``).
 
     Refused: neither or both named, or an unknown point (``report_subject``, ``point_unknown``);
     ``by`` does not read those figures (``not_allowed``).
@@ -41,6 +49,7 @@ def start_report(
     )
     if not allowed:
         raise PermissionRefused(_("You do not read the figures of this unit or school."), code="not_allowed")
+    seal = _seal_for(by, unit, seal_authorisation) if seal_authorisation else None
     with transaction.atomic():
         run = ReportRun.objects.create(
             kind=ReportRun.Kind.UNIT_ROLLUP if unit is not None else ReportRun.Kind.SCHOOL_SUMMARY,
@@ -49,15 +58,24 @@ def start_report(
             school_year=school_year,
             point=point,
             requested_by=by if getattr(by, "is_authenticated", False) else None,
-            total=3,
+            total=4 if seal is not None else 3,
             created_at=clock.now(),
+            seal_credential=seal,
+            sealed_by=by if seal is not None else None,
         )
+        if seal is not None:
+            authorisations.keep(authorisations.REPORT, run.pk, seal_authorisation)
         audit.record(
             by=by,
             action="report.start",
             obj=run,
             school_id=school.pk if school is not None else None,
-            changes={"kind": [None, run.kind], "year": [None, school_year.code], "point": [None, point]},
+            changes={
+                "kind": [None, run.kind],
+                "year": [None, school_year.code],
+                "point": [None, point],
+                **({"seal": [None, seal.fingerprint]} if seal is not None else {}),
+            },
             channel=channel,
         )
 
@@ -68,3 +86,19 @@ def start_report(
 
         transaction.on_commit(enqueue)
     return run
+
+
+def _seal_for(by: Any, unit: AdministrativeUnit | None, authorisation: str) -> Any:
+    """The unit's seal, after checking ``by`` applies it and ``authorisation`` opens it now."""
+    if unit is None or not unit_seals.may_apply(by, unit):
+        raise PermissionRefused(
+            _("Only an officer of the unit itself may apply its seal."), code="unit_seal_not_allowed"
+        )
+    seal = unit_seals.current(unit)
+    if seal is None:
+        raise ValidationFailed(
+            _("%(unit)s has no seal registered yet: register its certificate first.") % {"unit": unit.name},
+            code="unit_seal_missing",
+        )
+    batches.check_authorisation(seal, authorisation, by=by)
+    return seal

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.directory.models import AdministrativeUnit, School, SchoolYear
+from hocbaso.signing.models import SigningCredential
 
 
 class ReportRun(models.Model):
@@ -15,6 +16,11 @@ class ReportRun(models.Model):
     background task into an .xlsx and a PDF; ``done``/``total`` are its steps, for the progress page.
 
     A report of a unit names the unit; a school's summary names the school — never both.
+
+    A unit's roll-up asked by an officer of that very unit, with its seal's password, is sealed by
+    the task (``sealing``): ``seal_credential`` and ``sealed_by`` name the seal and the officer who
+    applied it, the PDF then carries a PAdES signature and ``seal_name`` is the detached XAdES seal
+    over the .xlsx's SHA-256 (docs/reporting.md). ``sealed_at`` is set once both are stored.
     """
 
     class Kind(models.TextChoices):
@@ -43,6 +49,17 @@ class ReportRun(models.Model):
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    seal_credential = models.ForeignKey(
+        SigningCredential, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sealed_at = models.DateTimeField(null=True, blank=True)
+    seal_fingerprint = models.CharField(max_length=64, blank=True)
+    seal_subject = models.CharField(max_length=300, blank=True)
+    seal_name = models.CharField(max_length=200, blank=True)
+    seal_sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -51,7 +68,12 @@ class ReportRun(models.Model):
                 condition=(Q(kind="unit_rollup", unit__isnull=False, school__isnull=True))
                 | (Q(kind="school_summary", school__isnull=False, unit__isnull=True)),
                 name="report_run_names_unit_or_school",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(seal_credential__isnull=True, sealed_by__isnull=True)
+                | Q(seal_credential__isnull=False, sealed_by__isnull=False, kind="unit_rollup"),
+                name="report_run_seal_names_officer",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -61,3 +83,21 @@ class ReportRun(models.Model):
     def subject_name(self) -> str:
         subject = self.unit if self.unit_id else self.school
         return subject.name if subject is not None else ""
+
+
+class PendingAuthorisation(models.Model):
+    """A seal's password or PIN handed to a background task (a report to seal, a Ministry batch to
+    prepare), encrypted with ``signing.authorisations.seal`` (Fernet, key derived from SECRET_KEY, short
+    TTL). A row of its own so that it is *deleted*, not blanked, once the task took it or failed
+    (``reporting.authorisations``). Never shown, never logged."""
+
+    purpose = models.CharField(max_length=20)
+    object_id = models.PositiveBigIntegerField()
+    sealed = models.TextField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["purpose", "object_id"], name="pending_authorisation_once")]
+
+    def __str__(self) -> str:
+        return f"authorisation for {self.purpose} {self.object_id}"

@@ -21,6 +21,7 @@ from hocbaso.directory.roles import (
     appointments_granting,
     holds,
     is_operator,
+    reaches,
     rule,
     school_windows,
 )
@@ -46,7 +47,7 @@ class Scope:
         if self.windows is None:
             return None
         start, end = school_year.start_date, school_year.end_date
-        return {pk for pk, found in self.windows.items() if any(w.overlaps(start, end) for w in found)}
+        return {pk for pk in self.windows if reaches(self.windows, pk, start, end)}
 
     def schools(self, school_year: SchoolYear) -> QuerySet[School]:
         ids = self.school_ids(school_year)

@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/", views.index, name="index"),
     path("reports/units/<int:pk>/", views.unit, name="unit"),
     path("reports/units/<int:pk>/generate/", views.unit_generate, name="unit_generate"),
+    path("reports/units/<int:pk>/seal/", views.unit_seal, name="unit_seal"),
     path("reports/schools/<int:pk>/", views.school, name="school"),
     path("reports/schools/<int:pk>/generate/", views.school_generate, name="school_generate"),
     path("reports/classes/<int:pk>/", views.class_detail, name="class"),

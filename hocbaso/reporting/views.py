@@ -19,18 +19,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from hocbaso.core import clock
+from hocbaso.core.body_limits import accepts_upload
 from hocbaso.core.errors import DomainError
+from hocbaso.core.forms import add_domain_error
 from hocbaso.core.permissions import requires
 from hocbaso.directory.models import AdministrativeUnit, ClassGroup, School, SchoolYear
 from hocbaso.reporting import actions, charts, figures, permissions, tasks
 from hocbaso.reporting.exports import RESULT_LABELS, columns
+from hocbaso.reporting.forms import UnitSealForm
 from hocbaso.reporting.models import ReportRun
 from hocbaso.reporting.permissions import may_view_reports
+from hocbaso.signing import actions as signing_actions
+from hocbaso.signing import unit_seals
 
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
+    "seal": "application/xml",
 }
+SUFFIXES = {"xlsx": "xlsx", "pdf": "pdf", "seal": "xlsx.seal.xml"}
+MAX_SEAL_BYTES = 256 * 1024
 
 
 def _default_point(school_year: SchoolYear) -> str:
@@ -145,6 +153,8 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
         if found.parent and permissions.can_view_unit(request.user, found.parent, year)
         else None,
         "runs": ReportRun.objects.filter(unit=found, school_year=year)[:5],
+        "may_seal": unit_seals.may_apply(request.user, found),
+        "unit_seal": unit_seals.current(found),
         **_selectors(scope.years, year, point),
         **_charts(report, series, rows_label=_("school")),
     }
@@ -218,7 +228,12 @@ def _start(
         return redirect(back)
     try:
         run = actions.start_report(
-            by=request.user, school_year=year, point=request.POST.get("point", "year_end"), unit=unit, school=school
+            by=request.user,
+            school_year=year,
+            point=request.POST.get("point", "year_end"),
+            unit=unit,
+            school=school,
+            seal_authorisation=request.POST.get("seal_authorisation", "") if unit is not None else "",
         )
     except DomainError as exc:
         messages.error(request, str(exc.message))
@@ -264,13 +279,46 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(may_view_reports)
 @require_GET
 def run_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """A stored file of the report: ``xlsx``, ``pdf`` (sealed when the run was) or ``seal`` (the
+    detached seal document of the .xlsx), checked against its recorded SHA-256."""
     run = _run_or_404(request, pk)
-    name, digest = (run.xlsx_name, run.xlsx_sha256) if kind == "xlsx" else (run.pdf_name, run.pdf_sha256)
-    if kind not in CONTENT_TYPES or not name:
+    stored = {
+        "xlsx": (run.xlsx_name, run.xlsx_sha256),
+        "pdf": (run.pdf_name, run.pdf_sha256),
+        "seal": (run.seal_name, run.seal_sha256),
+    }
+    name, digest = stored.get(kind, ("", ""))
+    if not name:
         raise Http404
     content = tasks.read(name, digest)
-    subject = (run.unit.code if run.unit else run.school.code if run.school else "").replace('"', "")
     response = HttpResponse(content, content_type=CONTENT_TYPES[kind])
-    response["Content-Disposition"] = f'attachment; filename="bao-cao-{subject}-{run.school_year.code}.{kind}"'
+    response["Content-Disposition"] = f'attachment; filename="{tasks.file_name(run, SUFFIXES[kind])}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@requires(may_view_reports)
+@accepts_upload(MAX_SEAL_BYTES, field="file")
+def unit_seal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Register the unit's organisation certificate as its seal: an officer of that very unit only
+    (everyone else, officers of the units above or below included, 404)."""
+    found = get_object_or_404(AdministrativeUnit, pk=pk)
+    if not unit_seals.may_apply(request.user, found):
+        raise Http404
+    form = UnitSealForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signing_actions.register_unit_seal(
+                by=request.user,
+                unit=found,
+                pkcs12=form.cleaned_data["file"].read(MAX_SEAL_BYTES),
+                password=form.cleaned_data["password"],
+                label=form.cleaned_data["label"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("The unit's seal is registered."))
+            return redirect("reporting:unit", pk=found.pk)
+    context = {"unit": found, "form": form, "current": unit_seals.current(found)}
+    return render(request, "reporting/seal.html", context)

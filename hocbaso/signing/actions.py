@@ -15,7 +15,8 @@ imports run ``actions`` → ``tasks`` → the job modules only (an import-linter
 - phone-app approvals: :func:`prepare_app_batch`, :func:`answer_approval`, :func:`refuse_approval`,
   :func:`expire_approvals` (``remote``);
 - credentials: :func:`register_certificate_file`, :func:`register_pkcs12`,
-  :func:`register_csc_credential`, :func:`register_app_certificate` (written here);
+  :func:`register_csc_credential`, :func:`register_app_certificate`, :func:`register_unit_seal`
+  (an administrative unit's seal, for the reports it sends upward) (written here);
 - long-term validity: :func:`renew_archive`, :func:`renew_archives` (``archive``);
 - paper mode: :func:`set_paper_mode` (a school-year on paper or back, refused once anything of it is
   signed) (``paper_mode``).
@@ -37,11 +38,11 @@ from django.utils.translation import gettext_lazy as _
 
 from hocbaso.audit import actions as audit
 from hocbaso.audit.models import Channel
-from hocbaso.core.errors import ValidationFailed
+from hocbaso.core.errors import PermissionRefused, ValidationFailed
 from hocbaso.core.text import nfc
-from hocbaso.directory.models import School, SchoolYear, SchoolYearSetting, StaffMember
+from hocbaso.directory.models import AdministrativeUnit, School, SchoolYear, SchoolYearSetting, StaffMember
 from hocbaso.records.models import RecordVersion
-from hocbaso.signing import archive, batches, pades, recovery, remote
+from hocbaso.signing import archive, batches, pades, recovery, remote, unit_seals
 from hocbaso.signing import paper_mode as paper_years
 from hocbaso.signing.backends import KeySource, fetch_csc_certificates
 from hocbaso.signing.models import CredentialKind, RemoteApproval, SigningBatch, SigningCredential
@@ -215,6 +216,7 @@ def register_pkcs12(
     password: str,
     label: str,
     school: Any = None,
+    unit: AdministrativeUnit | None = None,
     for_organisation: bool = False,
     folder: str = "pki/credentials",
     channel: str = Channel.WEB,
@@ -241,6 +243,7 @@ def register_pkcs12(
         certificate=cert,
         label=label,
         school=school,
+        unit=unit,
         for_organisation=for_organisation,
         config={"file": relative},
         channel=channel,
@@ -258,6 +261,7 @@ def _create_credential(
     for_organisation: bool,
     config: dict[str, Any],
     channel: str,
+    unit: AdministrativeUnit | None = None,
 ) -> SigningCredential:
     fingerprint = certificate.fingerprint(hashes.SHA256()).hex().upper()
     if SigningCredential.objects.filter(staff=staff, fingerprint=fingerprint).exists():
@@ -274,6 +278,7 @@ def _create_credential(
             not_after=certificate.not_valid_after_utc,
             for_organisation=for_organisation,
             school=school,
+            unit=unit,
             config=config,
         )
         audit.record(
@@ -281,7 +286,13 @@ def _create_credential(
             action="signing.credential_register",
             obj=credential,
             school_id=getattr(school, "pk", None) or staff.school_id,
-            changes={"fingerprint": fingerprint, "staff": staff.pk, "kind": kind, "for_organisation": for_organisation},
+            changes={
+                "fingerprint": fingerprint,
+                "staff": staff.pk,
+                "kind": kind,
+                "for_organisation": for_organisation,
+                **({"unit": unit.code} if unit is not None else {}),
+            },
             channel=channel,
         )
     return credential
@@ -424,6 +435,68 @@ def register_certificate_file(
         school=seal_for,
         for_organisation=seal_for is not None,
     )
+
+
+def register_unit_seal(
+    *,
+    by: Any,
+    unit: AdministrativeUnit,
+    pkcs12: bytes,
+    password: str,
+    label: str,
+    folder: str = "pki/unit-seals",
+    channel: str = Channel.WEB,
+) -> SigningCredential:
+    """Register ``unit``'s organisation certificate (PKCS#12) as its seal, held by ``by``.
+
+    Only an officer of that very unit (:func:`may_apply_unit_seal`, ``unit_seal_not_allowed``); the
+    certificate is checked now (valid, trusted, not revoked: a forged or self-made certificate is
+    refused ``certificate_untrusted``); the file is kept 0600 and its password not stored. The
+    unit's earlier seal, if any, is retired (``active`` false) in the same transaction; both are
+    audited (``signing.credential_register``, ``signing.unit_seal_retired``).
+    """
+    if not unit_seals.may_apply(by, unit):
+        raise PermissionRefused(
+            _("Only an officer of %(unit)s may register or apply its seal.") % {"unit": unit.name},
+            code="unit_seal_not_allowed",
+        )
+    if not pkcs12:
+        raise CredentialRefused(_("Choose the certificate file (.p12 or .pfx)."), code="credential_file_missing")
+    try:
+        source = KeySource.from_pkcs12(pkcs12, password)
+    except (ValidationFailed, ValueError, TypeError):
+        raise CredentialRefused(
+            _("The file could not be opened: wrong password or not a certificate file."), code="credential_unreadable"
+        ) from None
+    check_certificate(source.certificate, source.chain, default_trust())
+    from hocbaso.directory.roles import staff_of
+
+    staff = staff_of(by)
+    assert staff is not None  # an appointed officer has a staff profile
+    with transaction.atomic():
+        earlier = list(SigningCredential.objects.filter(unit=unit, for_organisation=True, active=True))
+        credential = register_pkcs12(
+            by=by,
+            staff=staff,
+            pkcs12=pkcs12,
+            password=password,
+            label=nfc(label) or _subject_name(source.certificate),
+            unit=unit,
+            for_organisation=True,
+            folder=folder,
+            channel=channel,
+        )
+        for old in earlier:
+            old.active = False
+            old.save(update_fields=["active"])
+            audit.record(
+                by=by,
+                action="signing.unit_seal_retired",
+                obj=old,
+                changes={"fingerprint": old.fingerprint, "unit": unit.code, "replaced_by": credential.fingerprint},
+                channel=channel,
+            )
+    return credential
 
 
 # --- long-term validity, paper mode ----------------------------------------------------------------

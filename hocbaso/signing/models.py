@@ -21,7 +21,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from hocbaso.directory.models import Appointment, School, StaffMember
+from hocbaso.directory.models import AdministrativeUnit, Appointment, School, StaffMember
 from hocbaso.records.models import RecordVersion
 
 
@@ -48,7 +48,9 @@ class SigningCredential(models.Model):
 
     ``config`` by kind: pkcs12 ``{"file": <path relative to VAR_DIR>}``; pkcs11 ``{"library",
     "token_label", "key_label"}``; csc ``{"url", "credential_id"}``. An organisation credential
-    (``for_organisation``) is the school's seal and names its school.
+    (``for_organisation``) is a seal and names exactly one organisation: its school (the school
+    seal), or its administrative unit (a unit's seal: a Sở's, a commune's or ward's office, for
+    the reports it sends upward; ``credentials.register_unit_seal``).
     """
 
     staff = models.ForeignKey(
@@ -70,6 +72,14 @@ class SigningCredential(models.Model):
         related_name="signing_credentials",
         verbose_name=_("school"),
     )
+    unit = models.ForeignKey(
+        AdministrativeUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="signing_credentials",
+        verbose_name=_("administrative unit"),
+    )
     config = models.JSONField(_("key location"), default=dict, blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -80,8 +90,10 @@ class SigningCredential(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["staff", "fingerprint"], name="credential_unique_per_holder"),
             models.CheckConstraint(
-                condition=Q(for_organisation=False) | Q(school__isnull=False),
-                name="organisation_credential_names_school",
+                condition=Q(for_organisation=False, unit__isnull=True)
+                | Q(for_organisation=True, school__isnull=False, unit__isnull=True)
+                | Q(for_organisation=True, school__isnull=True, unit__isnull=False),
+                name="organisation_credential_names_school_or_unit",
             ),
             models.CheckConstraint(condition=Q(not_after__gt=models.F("not_before")), name="credential_validity"),
         ]

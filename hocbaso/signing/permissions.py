@@ -1,6 +1,6 @@
 """Who may open signing pages and files — asked of ``directory.roles``.
 
-Signing itself is checked per record in ``workflow`` (an appointment granting the signature's
+Signing itself is checked per record in ``batches`` (an appointment granting the signature's
 permission, valid on the signing date and recorded before the signature); these predicates guard
 the pages: the "waiting for signature" page needs a signing permission today, a batch page is its
 creator's, a record PDF is readable by whoever may read the record (``VIEW_RECORDS``: never

@@ -3,7 +3,7 @@ preparing a sealed batch, sending it and recording the store's answer.
 
 Refusal codes: ``ministry_not_allowed``, ``department_not_province``, ``department_code_invalid``,
 ``department_exists``, ``department_seal_missing``, ``nothing_to_send``, ``ministry_not_configured``,
-``submission_answered``, ``batch_body_damaged``; and the signing refusals of the seal
+``submission_answered``, ``submission_preparing``, ``batch_body_damaged``; and the signing refusals of the seal
 (``certificate_*``, ``pkcs12_unreadable``…, counted and locked out like any certificate password).
 """
 
@@ -15,19 +15,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.audit import actions as audit
 from hocbaso.audit.models import Channel
 from hocbaso.core import clock
-from hocbaso.core.errors import Conflict, PermissionRefused, ValidationFailed
+from hocbaso.core.errors import Conflict, DomainError, PermissionRefused, ValidationFailed
 from hocbaso.core.text import nfc
 from hocbaso.directory import roles
 from hocbaso.directory.models import AdministrativeUnit, School, SchoolUnitLink, SchoolYear, UnitKind
 from hocbaso.records import ministry, storage
 from hocbaso.records.models import Level, RecordVersion, Status
+from hocbaso.reporting import authorisations
 from hocbaso.reporting.ministry import batch, client, permissions
 from hocbaso.reporting.ministry.models import (
     HELD,
@@ -40,8 +41,7 @@ from hocbaso.reporting.ministry.models import (
     SubmissionState,
 )
 from hocbaso.signing import actions as signing_actions
-from hocbaso.signing import attempts, providers, trust, xades
-from hocbaso.signing import refusals as signing_refusals
+from hocbaso.signing import attempts, batches, providers, trust, xades
 from hocbaso.signing.models import SigningCredential
 
 MAX_ATTEMPTS = 5
@@ -93,18 +93,15 @@ def register_seal(
     label: str,
     channel: str = Channel.WEB,
 ) -> Department:
-    """Register the Sở's organisation certificate (PKCS#12) and make it the seal of its batches.
-
-    The credential is held by the registering officer (``signing.actions.register_pkcs12``: file kept 0600, the
-    certificate checked now: valid, trusted, not revoked); the password is not stored.
-    """
+    """Register the Sở's organisation certificate (PKCS#12) as the province's unit seal
+    (``signing.actions.register_unit_seal``: an officer of the province itself, the certificate
+    checked now: valid, trusted, not revoked; the file kept 0600, the password not stored) and make
+    it the seal of its batches. The same seal then seals the province's periodic reports."""
     _allowed(by, department)
-    staff = roles.staff_of(by)
-    assert staff is not None  # an officer who may submit has a staff profile
     with transaction.atomic():
-        credential = signing_actions.register_pkcs12(
+        credential = signing_actions.register_unit_seal(
             by=by,
-            staff=staff,
+            unit=department.unit,
             pkcs12=pkcs12,
             password=password,
             label=label,
@@ -182,7 +179,9 @@ def preview(department: Department, school_year: SchoolYear, *, full: bool = Fal
     for data in chosen.values_list("data", flat=True).iterator(chunk_size=500):
         problems.update(ministry.code_problems(data))
     pending = Submission.objects.filter(
-        department=department, school_year=school_year, state__in=[*SENDABLE, SubmissionState.SENDING]
+        department=department,
+        school_year=school_year,
+        state__in=[*SENDABLE, SubmissionState.SENDING, SubmissionState.PREPARING],
     ).count()
     return Preview(
         schools=schools_of(department, school_year).count(),
@@ -197,6 +196,100 @@ def preview(department: Department, school_year: SchoolYear, *, full: bool = Fal
 # --- preparing and sealing ------------------------------------------------------------------------
 
 
+def _seal_of(department: Department) -> SigningCredential:
+    seal = department.seal
+    if seal is None or not seal.active:
+        raise ValidationFailed(
+            _("The department's seal is not registered yet: register its certificate first."),
+            code="department_seal_missing",
+        )
+    return seal
+
+
+def _to_send(department: Department, school_year: SchoolYear, full: bool) -> QuerySet[RecordVersion]:
+    versions = candidates(department, school_year)
+    return versions if full else versions.exclude(pk__in=held_version_ids(department, school_year))
+
+
+def _asked_before(department: Department, school_year: SchoolYear, request_key: str) -> Submission | None:
+    """The batch a resubmitted request already asked for, or the one of this Sở and year being prepared."""
+    if request_key:
+        found = Submission.objects.filter(department=department, request_key=request_key).first()
+        if found is not None:
+            return found
+    return Submission.objects.filter(
+        department=department, school_year=school_year, state=SubmissionState.PREPARING
+    ).first()
+
+
+def request_batch(
+    *,
+    by: Any,
+    department: Department,
+    school_year: SchoolYear,
+    authorisation: str,
+    full: bool = False,
+    request_key: str = "",
+    channel: str = Channel.WEB,
+    enqueue: bool = True,
+) -> Submission:
+    """Ask for a sealed batch, prepared in the background (``tasks.prepare_submission_task``).
+
+    Checked now, before anything is queued: the officer, the seal registered, its password or PIN
+    (it opens the key and the certificate is valid, trusted and not revoked — wrong secrets counted
+    and locked out), and that something is to be sent (``nothing_to_send``). The secret is handed to
+    the task encrypted (``reporting.authorisations``) and deleted when the task takes it.
+
+    Double-submit safe: the same ``request_key`` (the form's hidden key, the API's
+    ``request_key``) answers the batch it asked for, and while a batch of this Sở and year is being
+    prepared, asking again answers that batch (the database holds one ``preparing`` per Sở and year).
+    """
+    _allowed(by, department)
+    earlier = _asked_before(department, school_year, request_key)
+    if earlier is not None:
+        return earlier
+    seal = _seal_of(department)
+    batches.check_authorisation(seal, authorisation, by=by)
+    if not _to_send(department, school_year, full).exists():
+        raise Conflict(
+            _("Nothing to send: every issued record of %(year)s is already held by the Ministry.")
+            % {"year": school_year.code},
+            code="nothing_to_send",
+        )
+    kind = SubmissionKind.FULL if full else SubmissionKind.DELTA
+    try:
+        with transaction.atomic():
+            submission = Submission.objects.create(
+                department=department,
+                school_year=school_year,
+                kind=kind,
+                mapping_version=ministry.MAPPING_VERSION,
+                batch_id=f"{department.code}-{school_year.code}-{uuid.uuid4().hex[:16]}",
+                state=SubmissionState.PREPARING,
+                created_by=by,
+                created_at=clock.now(),
+                seal_fingerprint=seal.fingerprint,
+                request_key=request_key[:64],
+            )
+            if enqueue:
+                authorisations.keep(authorisations.MINISTRY_BATCH, submission.pk, authorisation)
+            audit.record(
+                by=by,
+                action="ministry.batch_requested",
+                obj=submission,
+                changes={"batch_id": submission.batch_id, "kind": kind, "school_year": school_year.code},
+                channel=channel,
+            )
+            if enqueue:
+                transaction.on_commit(lambda: enqueue_prepare(submission.pk))
+    except IntegrityError:  # a concurrent second submit of the same request or Sở-year won the race
+        found = _asked_before(department, school_year, request_key)
+        if found is None:
+            raise
+        return found
+    return submission
+
+
 def prepare(
     *,
     by: Any,
@@ -206,22 +299,65 @@ def prepare(
     full: bool = False,
     channel: str = Channel.WEB,
 ) -> Submission:
-    """Map the versions to send (delta: those the store does not hold yet; ``full``: all), seal the
-    batch with the Sở's seal, keep its exact bytes and queue it for sending (on commit)."""
-    _allowed(by, department)
-    seal = department.seal
-    if seal is None or not seal.active:
-        raise ValidationFailed(
-            _("The department's seal is not registered yet: register its certificate first."),
-            code="department_seal_missing",
-        )
-    if not authorisation:
-        raise signing_refusals.AuthorisationRequired(
-            _("Enter the certificate password or the token PIN."), field="authorisation"
-        )
-    versions = candidates(department, school_year)
-    if not full:
-        versions = versions.exclude(pk__in=held_version_ids(department, school_year))
+    """:func:`request_batch` and :func:`build_batch` in the caller's process (the command line and
+    the tests): the sealed batch, queued for sending on commit."""
+    submission = request_batch(
+        by=by,
+        department=department,
+        school_year=school_year,
+        authorisation=authorisation,
+        full=full,
+        channel=channel,
+        enqueue=False,
+    )
+    if submission.state != SubmissionState.PREPARING:
+        return submission
+    return build_batch(submission_id=submission.pk, authorisation=authorisation, reraise=True)
+
+
+PROGRESS_EVERY = 200
+
+
+def build_batch(*, submission_id: int, authorisation: str | None = None, reraise: bool = False) -> Submission:
+    """Prepare a requested batch (the task calls this): map the versions to send, build and seal the
+    batch with the Sở's seal, keep its exact bytes, write its rows and queue it for sending (on
+    commit). Progress: one step per row mapped, then building, sealing and storing. Anything that
+    stops it leaves the batch ``not_prepared`` with the refusal code, audited
+    (``ministry.batch_not_prepared``); nothing of it is sent. A refusal is then returned as that
+    batch (the task's way), or raised with ``reraise`` (the command's way)."""
+    submission = Submission.objects.select_related("department__seal", "school_year", "created_by").get(
+        pk=submission_id
+    )
+    if submission.state != SubmissionState.PREPARING:
+        return submission
+    try:
+        if authorisation is None:
+            authorisation = authorisations.take(authorisations.MINISTRY_BATCH, submission.pk)
+        return _build(submission, authorisation)
+    except Exception as exc:
+        authorisations.drop(authorisations.MINISTRY_BATCH, submission.pk)
+        code = exc.code if isinstance(exc, DomainError) else type(exc).__name__
+        with transaction.atomic():
+            Submission.objects.filter(pk=submission.pk).update(state=SubmissionState.NOT_PREPARED, error=code[:200])
+            audit.record(
+                by=submission.created_by,
+                action="ministry.batch_not_prepared",
+                obj=submission,
+                changes={"code": code},
+                channel=Channel.TASK,
+            )
+        if isinstance(exc, DomainError) and not reraise:
+            submission.refresh_from_db()
+            return submission
+        raise
+
+
+def _build(submission: Submission, authorisation: str) -> Submission:
+    department, school_year = submission.department, submission.school_year
+    by = submission.created_by
+    seal = _seal_of(department)
+    full = submission.kind == SubmissionKind.FULL
+    versions = _to_send(department, school_year, full)
     chosen = list(
         versions.order_by("school__code", "record__public_id", "number").values_list(
             "pk", "school_id", "xml_sha256", "data"
@@ -233,21 +369,24 @@ def prepare(
             % {"year": school_year.code},
             code="nothing_to_send",
         )
-    batch_id = f"{department.code}-{school_year.code}-{uuid.uuid4().hex[:16]}"
-    entries = [
-        batch.entry_for(data, ref=f"r{n}", record_xml_sha256=xml_sha, department_code=department.code)
-        for n, (_pk, _school, xml_sha, data) in enumerate(chosen, start=1)
-    ]
+    total = submission.total = len(chosen) + 3
+    Submission.objects.filter(pk=submission.pk).update(total=total, done=0)
+    entries = []
+    for n, (_pk, _school, xml_sha, data) in enumerate(chosen, start=1):
+        entries.append(batch.entry_for(data, ref=f"r{n}", record_xml_sha256=xml_sha, department_code=department.code))
+        if n % PROGRESS_EVERY == 0:
+            Submission.objects.filter(pk=submission.pk).update(done=n)
     header = {
-        "BatchId": batch_id,
+        "BatchId": submission.batch_id,
         "DepartmentCode": department.code,
         "DepartmentName": department.name,
         "SchoolYear": school_year.code,
-        "Kind": SubmissionKind.FULL if full else SubmissionKind.DELTA,
-        "MappingVersion": ministry.MAPPING_VERSION,
-        "CreatedAt": clock.now().replace(microsecond=0).isoformat(),
+        "Kind": submission.kind,
+        "MappingVersion": submission.mapping_version,
+        "CreatedAt": submission.created_at.replace(microsecond=0).isoformat(),
     }
     unsigned, hashes = batch.build_hashed(header, entries)
+    Submission.objects.filter(pk=submission.pk).update(done=len(chosen) + 1)
     with attempts.counted(by=by, credential=seal):  # wrong secrets counted and locked out
         source = providers.source_for(seal, authorisation)
         with providers.open_kit(source) as kit:
@@ -256,21 +395,26 @@ def prepare(
                 unsigned, key=kit.xml_key, cert_chain=[kit.certificate, *kit.chain], role=batch.DEPARTMENT_TITLE
             )
             fingerprint = kit.fingerprint
+    Submission.objects.filter(pk=submission.pk).update(done=len(chosen) + 2)
     body_name, body_sha = storage.put(signed, ".xml")
     with transaction.atomic():
-        submission = Submission.objects.create(
-            department=department,
-            school_year=school_year,
-            kind=header["Kind"],
-            mapping_version=ministry.MAPPING_VERSION,
-            batch_id=batch_id,
-            created_by=by,
-            created_at=clock.now(),
-            body_name=body_name,
-            body_sha256=body_sha,
-            seal_fingerprint=fingerprint,
-            row_count=len(entries),
-            school_count=len({school for _pk, school, _x, _d in chosen}),
+        submission.state = SubmissionState.QUEUED
+        submission.body_name, submission.body_sha256 = body_name, body_sha
+        submission.seal_fingerprint = fingerprint
+        submission.row_count = len(entries)
+        submission.school_count = len({school for _pk, school, _x, _d in chosen})
+        submission.done = total
+        submission.save(
+            update_fields=[
+                "state",
+                "body_name",
+                "body_sha256",
+                "seal_fingerprint",
+                "row_count",
+                "school_count",
+                "total",
+                "done",
+            ]
         )
         SubmissionRow.objects.bulk_create(
             [
@@ -292,17 +436,23 @@ def prepare(
             action="ministry.batch_prepared",
             obj=submission,
             changes={
-                "batch_id": batch_id,
+                "batch_id": submission.batch_id,
                 "sha256": body_sha,
                 "rows": len(entries),
-                "kind": header["Kind"],
+                "kind": submission.kind,
                 "school_year": school_year.code,
                 "seal": fingerprint,
             },
-            channel=channel,
+            channel=Channel.TASK,
         )
         transaction.on_commit(lambda: enqueue_send(submission.pk))
     return submission
+
+
+def enqueue_prepare(submission_id: int) -> None:
+    from hocbaso.reporting.ministry.tasks import prepare_submission_task
+
+    prepare_submission_task.enqueue(submission_id)
 
 
 def enqueue_send(submission_id: int) -> None:
@@ -318,6 +468,11 @@ def retry(*, by: Any, submission: Submission, channel: str = Channel.WEB) -> Sub
     """Queue a batch not answered yet to be sent again: the very same bytes (the store answers a
     batch it knows as before, so nothing is ever recorded twice)."""
     _allowed(by, submission.department)
+    if submission.state in (SubmissionState.PREPARING, SubmissionState.NOT_PREPARED):
+        raise Conflict(
+            _("This batch is not prepared; it cannot be sent (prepare a new one if it failed)."),
+            code="submission_preparing",
+        )
     if submission.state not in SENDABLE:
         raise Conflict(_("This batch has been answered already; prepare a new one."), code="submission_answered")
     with transaction.atomic():

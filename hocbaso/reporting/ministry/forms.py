@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 
+def _new_key() -> str:
+    return uuid.uuid4().hex
+
+
 class PrepareForm(forms.Form):
+    # one key per rendered form: a second submit of the same form finds the batch the first asked for
+    request_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False, initial=_new_key)
     full = forms.BooleanField(
         required=False,
         label=_("Send everything again"),

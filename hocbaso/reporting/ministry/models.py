@@ -61,6 +61,8 @@ class SubmissionKind(models.TextChoices):
 
 
 class SubmissionState(models.TextChoices):
+    PREPARING = "preparing", _("Being prepared and sealed")
+    NOT_PREPARED = "not_prepared", _("Could not be prepared")
     QUEUED = "queued", _("Waiting to be sent")
     SENDING = "sending", _("Sending")
     RETRYING = "retrying", _("Not reached; will be sent again")
@@ -82,7 +84,15 @@ class Submission(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=SubmissionKind.choices)
     mapping_version = models.CharField(max_length=40)
     batch_id = models.CharField(_("batch identifier"), max_length=64, unique=True)
-    state = models.CharField(_("state"), max_length=10, choices=SubmissionState.choices, default=SubmissionState.QUEUED)
+    state = models.CharField(_("state"), max_length=16, choices=SubmissionState.choices, default=SubmissionState.QUEUED)
+    # preparation in the background (actions.request_batch → tasks.prepare_submission_task): steps
+    # done of total (one per row mapped, then building, sealing, storing), the refusal code if it
+    # could not be prepared, and the key of the request that asked for it (a resubmitted form
+    # finds its batch instead of preparing a second one)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True)
+    request_key = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("prepared at"))
     body_name = models.CharField(max_length=200)
@@ -104,6 +114,18 @@ class Submission(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("submission to the Ministry")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "request_key"],
+                condition=~Q(request_key=""),
+                name="ministry_submission_request_once",
+            ),
+            models.UniqueConstraint(
+                fields=["department", "school_year"],
+                condition=Q(state="preparing"),
+                name="ministry_one_batch_preparing",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.department} {self.school_year} {self.batch_id}"

@@ -21,7 +21,7 @@ from hocbaso.core.permissions import requires
 from hocbaso.directory.models import SchoolYear
 from hocbaso.reporting.ministry import actions, answers, permissions
 from hocbaso.reporting.ministry.forms import PrepareForm, SealForm
-from hocbaso.reporting.ministry.models import SENDABLE, RowOutcome
+from hocbaso.reporting.ministry.models import SENDABLE, RowOutcome, SubmissionState
 
 MAX_SEAL_BYTES = 256 * 1024
 
@@ -49,17 +49,20 @@ def department(request: HttpRequest, pk: int) -> HttpResponse:
     form = PrepareForm(request.POST or None, initial={"full": full})
     if request.method == "POST" and year is not None and form.is_valid():
         try:
-            submission = actions.prepare(
+            submission = actions.request_batch(
                 by=request.user,
                 department=dept,
                 school_year=year,
                 authorisation=form.cleaned_data["authorisation"],
                 full=form.cleaned_data["full"],
+                request_key=form.cleaned_data["request_key"],
             )
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(request, _("The batch is sealed and is being sent to the Ministry."))
+            messages.success(
+                request, _("The batch is being prepared and sealed; it is sent to the Ministry as soon as it is ready.")
+            )
             return redirect("ministry:submission", pk=submission.pk)
     preview = actions.preview(dept, year, full=full) if year is not None else None
     problems = [(answers.reason(code), count) for code, count in sorted(preview.problems.items())] if preview else []
@@ -119,13 +122,15 @@ def submission(request: HttpRequest, pk: int) -> HttpResponse:
     errors = [(error, answers.reason(str(error.get("code", "")))) for error in found.errors]
     context = {
         "submission": found,
+        "preparing": found.state == SubmissionState.PREPARING,
         "rows": rows,
         "errors": errors,
         "pending": found.rows.filter(outcome=RowOutcome.PENDING).count(),
         "may_retry": found.state in SENDABLE,
         "attempts": [_attempt(a) for a in found.attempt_log],
     }
-    return render(request, "ministry/submission.html", context)
+    template = "ministry/_progress.html" if getattr(request, "htmx", False) else "ministry/submission.html"
+    return render(request, template, context)
 
 
 @requires(permissions.is_department_officer)

@@ -65,7 +65,7 @@ def test_the_first_batch_is_accepted_row_by_row(
             "action", flat=True
         )
     )
-    assert actions_logged == ["ministry.batch_prepared", "ministry.batch_answered"]
+    assert actions_logged == ["ministry.batch_requested", "ministry.batch_prepared", "ministry.batch_answered"]
 
 
 def test_the_batch_is_sealed_by_the_department_and_verifiable(
