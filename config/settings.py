@@ -249,7 +249,14 @@ if _cache_url:
         raise ImproperlyConfigured(
             f"HOCBASO_CACHE_URL must be a redis://, rediss:// or unix:// URL; got {_cache_url!r}."
         )
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            # Several deployments (provinces, a staging copy) may share one Redis: keep their keys apart.
+            "KEY_PREFIX": env_str("HOCBASO_CACHE_KEY_PREFIX", ""),
+        }
+    }
     # Sessions read from the shared cache, written through to the database (which stays the truth:
     # a session survives a Redis restart, and a sign-in on one machine is valid on every other).
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
