@@ -134,7 +134,7 @@ def _seed(stack: Stack, var: Path, pki_directory: Path) -> dict[str, object]:
     done = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "python"), "-m", "tests.deploy.seed", "machines", str(pki_directory)]
         + [str(CLASS_SIZE)],
-        env=clean_environment(**read_environment_file(stack.env_file), HOCBASO_VAR_DIR=str(var)),
+        env=clean_environment(**{**read_environment_file(stack.env_file), "HOCBASO_VAR_DIR": str(var)}),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -153,7 +153,7 @@ def machines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Machines]:
         services.pki = pki
         roots = tmp / "roots.pem"
         roots.write_bytes(pki.export_roots_pem())
-        s3 = resources.enter_context(s3_server(tmp / "logs"))
+        s3 = resources.enter_context(s3_server(tmp / "s3-logs"))
         database = resources.enter_context(own_postgres_database("hocbaso_machines"))
         running = prepare(
             tmp,
