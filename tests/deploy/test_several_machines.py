@@ -166,6 +166,7 @@ def machines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Machines]:
                 "HOCBASO_CACHE_KEY_PREFIX": f"test-machines-{secrets.token_hex(6)}",
                 "HOCBASO_LEDGER_KEY_FILE": str(_log_key(tmp / "log-key.pem")),
                 "HOCBASO_SIGNING_SHARDS": "2",
+                "HOCBASO_WEB_WORKERS": "1",  # one gunicorn process per web machine: two machines
                 **s3.environment(),
             },
         )
@@ -173,22 +174,22 @@ def machines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Machines]:
         machine_vars = {name: tmp / f"machine-{name}" for name in ("admin", "web-a", "web-b", "worker-1", "worker-2")}
         for var in machine_vars.values():
             var.mkdir()
-        seeded = _seed(running, machine_vars["admin"], pki.directory)
         reader = resources.enter_context(read_only_role(database))
-        psql(database, f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reader}")
         replica = {"HOCBASO_DATABASE_REPLICA_URL": f"postgres://{reader}@127.0.0.1:5432/{database}"}
-        # Key custody: the signer's server-held PKCS#12 is installed on each machine that opens it
-        # (the web machines check the password before queueing, the workers sign).
-        credential = machine_vars["admin"] / str(seeded["credential_file"])
-        for name in ("web-a", "web-b", "worker-1", "worker-2"):
-            (machine_vars[name] / credential.relative_to(machine_vars["admin"])).parent.mkdir(parents=True)
-            shutil.copy2(credential, machine_vars[name] / credential.relative_to(machine_vars["admin"]))
         systemd = running.rendered / "systemd"
         ports = {"web-a": running.web, "web-b": free_port()}
-        for name, port in ports.items():
+        for name, port in ports.items():  # they start while the database is migrated and seeded
             argv, env, cwd = command_of(systemd / "hocbaso-web.service")
             argv[argv.index("--bind") + 1] = f"127.0.0.1:{port}"
             running.start(name, argv, {**env, **replica, "HOCBASO_VAR_DIR": str(machine_vars[name])}, cwd)
+        seeded = _seed(running, machine_vars["admin"], pki.directory)
+        psql(database, f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reader}")
+        # Key custody: the signer's server-held PKCS#12 is installed on each machine that opens it
+        # (the web machines check the password before queueing, the workers sign).
+        credential = Path(str(seeded["credential_file"]))
+        for name in ("web-a", "web-b", "worker-1", "worker-2"):
+            (machine_vars[name] / credential).parent.mkdir(parents=True)
+            shutil.copy2(machine_vars["admin"] / credential, machine_vars[name] / credential)
         for number in ("1", "2"):
             argv, env, cwd = command_of(systemd / "hocbaso-worker@.service", instance=number)
             var = {"HOCBASO_VAR_DIR": str(machine_vars[f"worker-{number}"])}
