@@ -22,7 +22,7 @@ from tests.deploy.stack import free_port, wait_for_port
 
 MOTO_SERVER = str(Path(sys.executable).parent / "moto_server")
 ACCESS_KEY = "hocbaso-test-access"
-SECRET_KEY = "hocbaso-test-secret"  # noqa: S105 - the loopback test server's, no real account
+SECRET_KEY = "hocbaso-test-secret"  # the loopback test server's: no real account
 REGION = "us-east-1"
 
 

@@ -116,7 +116,7 @@ def read_only_role(database: str) -> Iterator[str]:
         psql(database, f"ALTER ROLE {role} SET default_transaction_read_only = on")
         yield role
     finally:
-        psql("postgres", f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'")
+        psql("postgres", f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'")  # noqa: S608
         psql(database, f"DROP OWNED BY {role}")
         psql("postgres", f"DROP ROLE IF EXISTS {role}")
 
@@ -132,8 +132,14 @@ def _log_key(path: Path) -> Path:
 
 def _seed(stack: Stack, var: Path, pki_directory: Path) -> dict[str, object]:
     done = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "python"), "-m", "tests.deploy.seed", "machines", str(pki_directory)]
-        + [str(CLASS_SIZE)],
+        [
+            str(ROOT / ".venv" / "bin" / "python"),
+            "-m",
+            "tests.deploy.seed",
+            "machines",
+            str(pki_directory),
+            str(CLASS_SIZE),
+        ],
         env=clean_environment(**{**read_environment_file(stack.env_file), "HOCBASO_VAR_DIR": str(var)}),
         cwd=ROOT,
         capture_output=True,
@@ -251,10 +257,9 @@ def test_a_class_signed_through_two_web_processes_and_two_workers_lands_in_the_b
     assert {json.loads(workers)[-1].rsplit("-", 1)[1] for _, workers in tasks} <= {"1", "2"}
 
     # Every record file is in the bucket, with its registered hash, and none on any machine's disk.
-    rows = machines.sql(
-        "SELECT id, issuance_code, status, pdf_name, pdf_sha256, signed_pdf_name, signed_pdf_sha256, "
-        f"signed_xml_name, signed_xml_sha256 FROM records_recordversion WHERE id IN ({','.join(map(str, versions))})"  # noqa: S608
-    )
+    columns = "id, issuance_code, status, pdf_name, pdf_sha256, signed_pdf_name, signed_pdf_sha256, signed_xml_name"
+    ids = ",".join(map(str, versions))
+    rows = machines.sql(f"SELECT {columns}, signed_xml_sha256 FROM records_recordversion WHERE id IN ({ids})")  # noqa: S608
     assert len(rows) == CLASS_SIZE and {row[2] for row in rows} == {"signed_homeroom"}
     stored = machines.s3.objects()
     for row in rows:
