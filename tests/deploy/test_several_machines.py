@@ -161,6 +161,8 @@ def machines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Machines]:
         roots.write_bytes(pki.export_roots_pem())
         s3 = resources.enter_context(s3_server(tmp / "s3-logs"))
         database = resources.enter_context(own_postgres_database("hocbaso_machines"))
+        prefix = f"test-machines-{secrets.token_hex(6)}"
+        resources.callback(_forget_keys, prefix)
         running = prepare(
             tmp,
             tsa_url=services.tsa_url,
@@ -169,7 +171,7 @@ def machines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Machines]:
                 "DATABASE_URL": f"{POSTGRES}/{database}",
                 "HOCBASO_DB_CONN_MAX_AGE": "60",
                 "HOCBASO_CACHE_URL": REDIS,
-                "HOCBASO_CACHE_KEY_PREFIX": f"test-machines-{secrets.token_hex(6)}",
+                "HOCBASO_CACHE_KEY_PREFIX": prefix,  # this run's keys only, removed afterwards
                 "HOCBASO_LEDGER_KEY_FILE": str(_log_key(tmp / "log-key.pem")),
                 "HOCBASO_SIGNING_SHARDS": "2",
                 "HOCBASO_WEB_WORKERS": "1",  # one gunicorn process per web machine: two machines
@@ -203,6 +205,18 @@ def machines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Machines]:
         for name, port in ports.items():
             wait_for_port(port, running.processes[name], name)
         yield Machines(running, s3, database, reader, ports["web-a"], ports["web-b"], seeded, machine_vars)
+
+
+def _forget_keys(prefix: str) -> None:
+    """Remove this run's keys (sessions, counters) from the shared Redis."""
+    import redis
+
+    server = redis.Redis.from_url(REDIS)
+    try:
+        for key in server.scan_iter(match=f"{prefix}:*", count=500):
+            server.delete(key)
+    finally:
+        server.close()
 
 
 def _totp(key_hex: str) -> str:
