@@ -149,6 +149,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One file per test process, so parallel runs on one machine never share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 
+# --- a read replica for the public verify path (docs/scaling.md) ------------------------------------
+# HOCBASO_DATABASE_REPLICA_URL: a streaming replica of DATABASE_URL. Only the read-only queries of the
+# public verification (code lookup, verify page, verify API) go there, inside
+# ``hocbaso.core.replica.reads_from_replica()``; every write, and every read inside a transaction,
+# stays on the primary (hocbaso/core/replica.py). Tests: the alias exists as a TEST MIRROR of default.
+_replica_url = env_str("HOCBASO_DATABASE_REPLICA_URL", "")
+HOCBASO_READ_REPLICA = bool(_replica_url)
+if _replica_url:
+    DATABASES["replica"] = dj_database_url.parse(_replica_url, conn_max_age=env_int("HOCBASO_DB_CONN_MAX_AGE", 0))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+elif TESTING:
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["hocbaso.core.replica.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -180,8 +194,32 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 
+# Stored files (record PDFs/XML, prepared signatures, scans, exports, uploads waiting for
+# confirmation): on this machine's disk under MEDIA_ROOT by default; in an S3-compatible object store
+# shared by every machine when HOCBASO_S3_BUCKET is set (docs/scaling.md). Files are only ever read
+# back through the app (never a bucket URL): the bucket stays private.
+_s3_bucket = env_str("HOCBASO_S3_BUCKET", "")
+if _s3_bucket:
+    _s3_options = {
+        "bucket_name": _s3_bucket,
+        "endpoint_url": env_str("HOCBASO_S3_ENDPOINT_URL", "") or None,
+        "region_name": env_str("HOCBASO_S3_REGION", "") or None,
+        # Secrets only from the environment; unset, boto3's own chain (instance role, AWS_* variables).
+        "access_key": env_str("HOCBASO_S3_ACCESS_KEY_ID", "") or None,
+        "secret_key": env_str("HOCBASO_S3_SECRET_ACCESS_KEY", "") or None,
+        "location": env_str("HOCBASO_S3_PREFIX", ""),
+        "addressing_style": env_str("HOCBASO_S3_ADDRESSING_STYLE", "path"),
+        "signature_version": "s3v4",
+        "file_overwrite": True,  # record files are content-addressed: the same name is the same bytes
+        "querystring_auth": True,  # a URL, were one ever made, would be signed and expire
+        "querystring_expire": 60,
+        "default_acl": None,  # the bucket's own (private) policy
+    }
+    _default_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -207,7 +245,7 @@ HOCBASO_TRUSTED_ROOTS = env_str("HOCBASO_TRUSTED_ROOTS", "")
 HOCBASO_CSC_TOKEN = env_str("HOCBASO_CSC_TOKEN", "")
 HOCBASO_DEMO_PKCS12_PASSWORD = env_str("HOCBASO_DEMO_PKCS12_PASSWORD", "") or "demo"
 
-# --- the shared cache: rate limits and sign-in throttling count across every process ------------
+# --- the shared cache: rate limits, sign-in throttling and sessions across every process --------
 # Redis in production (HOCBASO_CACHE_URL, or REDIS_URL), e.g. redis://127.0.0.1:6379/1; without it a
 # per-process memory cache, which is right for the embedded default (one process).
 _cache_url = env_str("HOCBASO_CACHE_URL", env_str("REDIS_URL", ""))
@@ -218,7 +256,17 @@ if _cache_url:
         raise ImproperlyConfigured(
             f"HOCBASO_CACHE_URL must be a redis://, rediss:// or unix:// URL; got {_cache_url!r}."
         )
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            # Several deployments (provinces, a staging copy) may share one Redis: keep their keys apart.
+            "KEY_PREFIX": env_str("HOCBASO_CACHE_KEY_PREFIX", ""),
+        }
+    }
+    # Sessions read from the shared cache, written through to the database (which stays the truth:
+    # a session survives a Redis restart, and a sign-in on one machine is valid on every other).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

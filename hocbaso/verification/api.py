@@ -17,7 +17,7 @@ from hocbaso.core.body_limits import accepts_upload
 from hocbaso.core.errors import DomainError
 from hocbaso.core.permissions import public
 from hocbaso.records import issuance
-from hocbaso.verification import core, messages, registry, views
+from hocbaso.verification import core, messages, reads, registry, views
 from hocbaso.verification.models import VerificationChannel
 
 router = Router(tags=["verification"])
@@ -135,7 +135,7 @@ def verify_code(request: HttpRequest, code: str) -> dict[str, Any]:
     with reason ``code_unknown``."""
     _limit(request)
     try:
-        return _answer(registry.verify_code(code), VerificationChannel.API)
+        return _answer(reads.verify_code(code), VerificationChannel.API)
     except DomainError as exc:
         raise _worded_error(exc) from None
 
@@ -173,7 +173,7 @@ def verify_paper(request: HttpRequest, payload: PaperIn) -> dict[str, Any]:
     _limit(request)
     if len(payload.text) > PAPER_MAX_CHARS:
         return _answer(core.report_of([core.Check("paper_seal", "failed", "paper_malformed")]), VerificationChannel.API)
-    return _answer(registry.verify_paper(payload.text), VerificationChannel.API)
+    return _answer(reads.verify_paper(payload.text), VerificationChannel.API)
 
 
 def _packet(request: HttpRequest, code: str, since: int | None) -> dict[str, Any]:
@@ -182,7 +182,7 @@ def _packet(request: HttpRequest, code: str, since: int | None) -> dict[str, Any
         canonical = issuance.check_code(code)
     except DomainError as exc:
         raise _worded_error(exc) from None
-    return registry.packet(canonical, since=since)
+    return reads.packet(canonical, since=since)
 
 
 @public

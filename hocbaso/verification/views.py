@@ -28,7 +28,7 @@ from hocbaso.core.clients import client_address
 from hocbaso.core.errors import DomainError
 from hocbaso.core.permissions import public
 from hocbaso.records import issuance
-from hocbaso.verification import core, messages, registry
+from hocbaso.verification import core, messages, reads, registry
 from hocbaso.verification.models import VerificationChannel
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -116,7 +116,7 @@ def upload_report(upload: Any) -> core.Report:
         return core.report_of([core.Check("document", "failed", "empty_file")])
     if upload.size > max_upload_bytes():
         return core.report_of([core.Check("document", "failed", "file_too_large", {"limit": str(max_upload_bytes())})])
-    return registry.verify_document(upload.read())
+    return reads.verify_document(upload.read())
 
 
 @public
@@ -143,7 +143,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             return redirect(f"{reverse('verification:code', kwargs={'code': found})}?src=photo")
         scanned = found
     if scanned:
-        return _result(request, registry.verify_paper(scanned), channel=VerificationChannel.PAPER)
+        return _result(request, reads.verify_paper(scanned), channel=VerificationChannel.PAPER)
     raw = request.POST.get("code", "").strip()
     try:
         code = issuance.check_code(raw)
@@ -158,7 +158,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 def verify_code(request: HttpRequest, code: str) -> HttpResponse:
     """``/verify/<code>``: the QR link printed on every page, or a typed code."""
     try:
-        report = registry.verify_code(code)
+        report = reads.verify_code(code)
     except DomainError as exc:
         return _form(request, error=str(messages.text(exc.code)), error_code=exc.code, code=code, status=400)
     channel = VerificationChannel.QR if request.GET.get("src") != "form" else VerificationChannel.CODE

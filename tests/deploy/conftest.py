@@ -15,6 +15,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,7 +95,7 @@ def sqlite_deployment(seeded_sqlite: Deployment, tmp_path: Path) -> Deployment:
 POSTGRES = "postgres://postgres@127.0.0.1:5432"
 
 
-def _psql(database: str, sql: str) -> str:
+def psql(database: str, sql: str) -> str:
     return subprocess.run(
         ["psql", f"{POSTGRES}/{database}", "-v", "ON_ERROR_STOP=1", "-tA", "-c", sql],
         capture_output=True,
@@ -104,14 +105,22 @@ def _psql(database: str, sql: str) -> str:
     ).stdout
 
 
+@contextmanager
+def own_postgres_database(prefix: str) -> Iterator[str]:
+    """A new database on the local PostgreSQL (unique name starting with ``prefix``); it and every
+    database named after it (restore copies) are dropped on exit."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    psql("postgres", f"CREATE DATABASE {name}")
+    try:
+        yield name
+    finally:
+        query = f"SELECT datname FROM pg_database WHERE datname LIKE '{name}%'"  # noqa: S608 - our own name
+        for leftover in psql("postgres", query).split():
+            psql("postgres", f'DROP DATABASE IF EXISTS "{leftover}" WITH (FORCE)')
+
+
 @pytest.fixture
 def postgres_deployment(tmp_path: Path) -> Iterator[Deployment]:
     """A database of its own (unique name) on the local PostgreSQL; it and its restore copies are dropped."""
-    name = f"hocbaso_drill_{uuid.uuid4().hex[:10]}"
-    _psql("postgres", f"CREATE DATABASE {name}")
-    try:
+    with own_postgres_database("hocbaso_drill") as name:
         yield demo_deployment(tmp_path / "var", DATABASE_URL=f"{POSTGRES}/{name}")
-    finally:
-        query = f"SELECT datname FROM pg_database WHERE datname LIKE '{name}%'"  # noqa: S608 - our own name
-        for leftover in _psql("postgres", query).split():
-            _psql("postgres", f'DROP DATABASE IF EXISTS "{leftover}" WITH (FORCE)')

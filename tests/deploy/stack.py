@@ -165,8 +165,11 @@ class Stack:
             del self.processes[name]
 
 
-def prepare(tmp: Path, *, tsa_url: str, roots: Path) -> Stack:
-    """Render the files for ``tmp`` and write the environment file; nothing started yet."""
+def prepare(tmp: Path, *, tsa_url: str, roots: Path, settings: dict[str, str] | None = None) -> Stack:
+    """Render the files for ``tmp`` and write the environment file; nothing started yet.
+
+    Without ``settings``: SQLite in the temporary VAR_DIR and the per-process cache; ``settings``
+    adds or replaces variables of the environment file (a database, the shared cache, the store)."""
     var, logs = tmp / "var", tmp / "logs"
     var.mkdir()
     logs.mkdir()
@@ -215,9 +218,10 @@ def prepare(tmp: Path, *, tsa_url: str, roots: Path) -> Stack:
                 "HOCBASO_TSA_URL": tsa_url,
                 "HOCBASO_WEB_WORKERS": "2",
                 "HOCBASO_SIGNING_SHARDS": "1",
+                **(settings or {}),
             },
             # SQLite in the temporary VAR_DIR; the per-process cache (the machine's Redis is shared).
-            dropped={"DATABASE_URL", "HOCBASO_CACHE_URL", "HOCBASO_DB_CONN_MAX_AGE"},
+            dropped={"DATABASE_URL", "HOCBASO_CACHE_URL", "HOCBASO_DB_CONN_MAX_AGE"} - set(settings or {}),
         ),
         encoding="utf-8",
     )

@@ -62,7 +62,8 @@ print(json.dumps({
     "csrf_secure": s.CSRF_COOKIE_SECURE, "proxy_header": s.SECURE_PROXY_SSL_HEADER,
     "proxies": s.HOCBASO_TRUSTED_PROXIES, "origins": s.CSRF_TRUSTED_ORIGINS,
     "cache": s.CACHES["default"]["BACKEND"], "cache_at": s.CACHES["default"].get("LOCATION"),
-    "frames": s.X_FRAME_OPTIONS, "debug": s.DEBUG,
+    "frames": s.X_FRAME_OPTIONS, "debug": s.DEBUG, "sessions": s.SESSION_ENGINE,
+    "replica": s.DATABASES.get("replica", {}).get("USER"), "read_replica": s.HOCBASO_READ_REPLICA,
 }))
 """
 
@@ -83,7 +84,26 @@ def test_the_documented_environment_turns_every_protection_on(tmp_path: Path) ->
         "cache_at": "redis://127.0.0.1:6379/1",
         "frames": "DENY",
         "debug": False,
+        "sessions": "django.contrib.sessions.backends.cached_db",  # Redis, written through to the database
+        "replica": None,
+        "read_replica": False,
     }
+
+
+def test_a_replica_url_adds_the_replica_for_the_verify_path_only(tmp_path: Path) -> None:
+    result = production_run(
+        tmp_path,
+        sys.executable,
+        "-c",
+        SHOW,
+        extra={
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "HOCBASO_DATABASE_REPLICA_URL": "postgres://hocbaso_reader@127.0.0.1:5433/hocbaso",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert (shown["replica"], shown["read_replica"]) == ("hocbaso_reader", True)
 
 
 def test_a_malformed_cache_address_stops_start_up(tmp_path: Path) -> None:
