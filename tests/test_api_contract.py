@@ -99,12 +99,12 @@ def _path_values(template: str, path: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def contract_world(matrix_world: Any, django_db_blocker: Any) -> Iterator[dict[str, str]]:
+def contract_world(request: pytest.FixtureRequest, django_db_blocker: Any) -> Iterator[dict[str, str]]:
     """The access matrix's world, a bearer token per persona, each operation's allowed persona."""
     from hocbaso.accounts import tokens
     from hocbaso.accounts.models import User
 
-    objects, clients = matrix_world
+    objects, clients = request.getfixturevalue("matrix_world")
     bearer: dict[str, str] = {}
     with django_db_blocker.unblock():
         for persona, client in clients.items():

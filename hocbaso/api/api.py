@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, SessionAuth
 
 from hocbaso.accounts.tokens import user_for
+from hocbaso.api import errors
 from hocbaso.core.errors import DomainError
 
 
@@ -32,7 +34,14 @@ class TokenAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+class ContractAPI(NinjaAPI):
+    """The OpenAPI document names every refusal (``hocbaso.api.errors.document_refusals``)."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        return errors.document_refusals(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+
+
+api = ContractAPI(
     title="Học bạ số API",
     version="1",
     urls_namespace="api-v1",
@@ -46,6 +55,27 @@ api = NinjaAPI(
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def request_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, errors.request_invalid(exc), status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, errors.unauthenticated(request), status=401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    body = {"code": f"http_{exc.status_code}", "message": exc.message, "field": None}
+    return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, errors.not_found(), status=404)
 
 
 from hocbaso.api.assessments import router as assessments_router  # noqa: E402
