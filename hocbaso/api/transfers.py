@@ -11,10 +11,10 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from hocbaso.core.error_schema import YEAR_SCHEMA, errors, file_answer
+from hocbaso.core.error_schema import YEAR_CODE, errors, file_answer
 from hocbaso.core.errors import NotFound
 from hocbaso.directory.models import ClassGroup, School, SchoolYear
 from hocbaso.directory.permissions import visible_students
@@ -49,7 +49,7 @@ class TransferOut(Schema):
 
 class RequestIn(Schema):
     student_id: int
-    school_year: str = Field(..., json_schema_extra=YEAR_SCHEMA)
+    school_year: YEAR_CODE
     desired_date: dt.date
     reason: str
     requested_by_family: str
@@ -178,11 +178,8 @@ def _school_year(year: str) -> SchoolYear:
     return school_year
 
 
-YEAR = Query(..., description="School year, e.g. 2025-2026", json_schema_extra=YEAR_SCHEMA)
-
-
 @router.get("/admissions", response={200: list[CandidateOut], **errors(404)})
-def admissions(request: HttpRequest, year: str = YEAR, school_id: int | None = None) -> list[dict[str, Any]]:
+def admissions(request: HttpRequest, year: YEAR_CODE, school_id: int | None = None) -> list[dict[str, Any]]:
     """Grade-5 completers, named, of the caller's own schools (a unit officer gets none: see
     ``/admissions/figures``)."""
     school_year = _school_year(year)
@@ -205,7 +202,7 @@ def admissions(request: HttpRequest, year: str = YEAR, school_id: int | None = N
 
 
 @router.get("/admissions/figures", response={200: list[AdmissionFiguresOut], **errors(404)})
-def admission_figures(request: HttpRequest, year: str = YEAR) -> list[dict[str, Any]]:
+def admission_figures(request: HttpRequest, year: YEAR_CODE) -> list[dict[str, Any]]:
     """Per school, how many grade-5 students completed and how far their records are; no child is
     named (what a commune or province officer reads)."""
     school_year = _school_year(year)

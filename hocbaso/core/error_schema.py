@@ -39,4 +39,19 @@ def file_answer(media_type: str, description: str) -> dict[str, Any]:
 
 # A school year's code, e.g. 2025-2026 (documented; an unknown year is the operation's own 404).
 YEAR_PATTERN = r"^[0-9]{4}-[0-9]{4}$"
-YEAR_SCHEMA = {"pattern": YEAR_PATTERN, "examples": ["2025-2026"]}
+YEAR_SCHEMA = {"pattern": YEAR_PATTERN}
+
+
+def documented(type_: type, **schema: Any) -> Any:
+    """``type_`` with ``schema`` (an ``enum``, a ``pattern``) in the OpenAPI document only: the
+    operation refuses other values itself, with its own stable code (``point_unknown``,
+    ``code_malformed``…), rather than the framework's 422."""
+    from typing import Annotated
+
+    from pydantic import WithJsonSchema
+
+    base = {int: "integer", str: "string"}[type_]
+    return Annotated[type_, WithJsonSchema({"type": base, **schema})]
+
+
+YEAR_CODE = documented(str, **YEAR_SCHEMA, description="School year, e.g. 2025-2026")

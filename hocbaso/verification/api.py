@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Path, Query, Router, Schema
+from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from hocbaso.core.body_limits import accepts_upload
-from hocbaso.core.error_schema import errors, file_answer
+from hocbaso.core.error_schema import documented, errors, file_answer
 from hocbaso.core.errors import DomainError
 from hocbaso.core.permissions import public
 from hocbaso.records import issuance
@@ -25,14 +25,11 @@ router = Router(tags=["verification"])
 PAPER_MAX_CHARS = 2000  # a version-10 QR holds at most 395 alphanumeric characters
 
 
-# The canonical form; lower case, spaces, dots and O/I/L for 0/1 are accepted too. Documented, not
-# enforced by the framework: another text is the operation's own 400 ``code_malformed``.
-CODE = Path(
-    ...,
-    description="Issuance code, HB-XXXX-XXXX-XXXX-C",
-    json_schema_extra={
-        "pattern": "^HB-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]$"
-    },
+# The canonical form; lower case, spaces, dots and O/I/L for 0/1 are accepted too. Another text is
+# the operation's own 400 ``code_malformed``.
+_SYMBOL = "[0-9A-HJKMNP-TV-Z]"
+IssuanceCode = documented(
+    str, pattern=f"^HB-{_SYMBOL}{{4}}-{_SYMBOL}{{4}}-{_SYMBOL}{{4}}-{_SYMBOL}$", description="HB-XXXX-XXXX-XXXX-C"
 )
 SINCE = Query(None, ge=0, description="A tree size the caller holds: adds the consistency proof from it")
 
@@ -147,7 +144,7 @@ def _worded_error(exc: DomainError) -> DomainError:
     response={200: ReportOut, **errors(400, 429)},
     summary="Verify the record of an issuance code",
 )
-def verify_code(request: HttpRequest, code: str = CODE) -> dict[str, Any]:
+def verify_code(request: HttpRequest, code: IssuanceCode) -> dict[str, Any]:
     """Verifies the stored signed PDF of ``code``. A malformed code or a wrong check character is a
     400 (``code_malformed`` / ``code_checksum``); a well-formed unknown code is an ``invalid`` report
     with reason ``code_unknown``."""
@@ -166,7 +163,7 @@ def verify_code(request: HttpRequest, code: str = CODE) -> dict[str, Any]:
     response={200: None, **errors(404, 429)},
     openapi_extra=file_answer("application/pdf", "The scan"),
 )
-def verify_scan(request: HttpRequest, code: str = CODE) -> HttpResponse:
+def verify_scan(request: HttpRequest, code: IssuanceCode) -> HttpResponse:
     """The scan attached to the digitised copy issued under ``code``; 404 for any other code."""
     _limit(request)
     return views.scan_response(code)
@@ -214,7 +211,7 @@ def _packet(request: HttpRequest, code: str, since: int | None) -> dict[str, Any
     response={200: dict[str, Any], **errors(400, 429)},
     summary="The signed verification packet for offline verification",
 )
-def verification_packet(request: HttpRequest, code: str = CODE, since: int | None = SINCE) -> dict[str, Any]:
+def verification_packet(request: HttpRequest, code: IssuanceCode, since: int | None = SINCE) -> dict[str, Any]:
     """What ``hocbaso verify FILE --packet PACKET`` reads: the registry's answers (hashes, status,
     signers with their entitled periods, the ledger entries with inclusion proofs), the tree head
     they are proven against, and with ``since=SIZE`` the consistency proof from the tree head of
@@ -229,6 +226,6 @@ def verification_packet(request: HttpRequest, code: str = CODE, since: int | Non
     response={200: dict[str, Any], **errors(400, 429)},
     summary="The signed verification packet (former name)",
 )
-def registry_answers(request: HttpRequest, code: str = CODE, since: int | None = SINCE) -> dict[str, Any]:
+def registry_answers(request: HttpRequest, code: IssuanceCode, since: int | None = SINCE) -> dict[str, Any]:
     """The same signed packet as ``/packet/{code}``: registry answers are never served unsigned."""
     return _packet(request, code, since)
