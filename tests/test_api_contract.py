@@ -138,7 +138,12 @@ def test_operation_keeps_its_contract(case: Any, caller: str, contract_world: di
     headers = {"Authorization": f"Bearer {contract_world[case.operation.label]}"} if caller == "member" else {}
     case.headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
     with transaction.atomic():
-        case.call_and_validate(headers=headers, checks=CHECKS)
+        response = case.call_and_validate(headers=headers, checks=CHECKS)
+        import os
+
+        if os.environ.get("CONTRACT_DEBUG"):
+            with open("/tmp/api-contract-statuses.log", "a") as log:
+                log.write(f"{caller} {case.operation.label} {response.status_code} {response.text[:80]!r}\n")
         transaction.set_rollback(True)
 
 

@@ -1,6 +1,7 @@
 """The JSON API v1 (django-ninja): ``/api/v1/``, OpenAPI document at ``/api/v1/openapi.json``.
 
-Every operation needs a signed-in session (with CSRF) or a bearer token, unless it is marked
+Every operation needs a bearer token or a signed-in session (CSRF-checked: a request carrying the
+session cookie must carry the CSRF token too), unless it is marked
 ``@public``. Refusals come back as ``{"code", "message", "field"}`` with the DomainError's status.
 Domain routers are mounted here; each calls the same actions as the web pages.
 """
@@ -9,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
-from ninja.security import HttpBearer, SessionAuth
+from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
 
 from hocbaso.accounts.tokens import user_for
 from hocbaso.api import errors
@@ -32,6 +35,20 @@ class TokenAuth(HttpBearer):
         if user is not None:
             request.user = user
         return user
+
+
+class SessionAuth(NinjaSessionAuth):
+    """The signed-in session (its cookie), CSRF-checked — only when the request carries that cookie.
+
+    django-ninja checks CSRF before it looks for the cookie, so a bearer-token client (a phone
+    signing app: no cookie, no CSRF token) was refused 403 ``csrf_failed`` on every write. Without
+    the session cookie there is no ambient authority for a forged request to ride on.
+    """
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None
+        return super()._get_key(request)
 
 
 class ContractAPI(NinjaAPI):
@@ -69,8 +86,7 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    body = {"code": f"http_{exc.status_code}", "message": exc.message, "field": None}
-    return api.create_response(request, body, status=exc.status_code)
+    return api.create_response(request, errors.http_error(exc.status_code, exc.message), status=exc.status_code)
 
 
 @api.exception_handler(Http404)

@@ -10,7 +10,8 @@ document names every status a client can get:
   that needs a caller;
 * 422 ``request_invalid`` on every operation with parameters or a body: the request does not
   match the document (a missing field, a wrong type); ``errors`` lists each problem with its field;
-* 413 ``request_too_large`` on every operation with a body (``hocbaso.core.body_limits``).
+* 400 ``request_malformed`` (a body that cannot be parsed, e.g. not JSON) and 413
+  ``request_too_large`` (``hocbaso.core.body_limits``) on every operation with a body.
 
 Codes are stable: clients switch on them; messages are for people and translated.
 """
@@ -28,7 +29,7 @@ from hocbaso.core.error_schema import Error
 
 # What each status means when an operation does not say more (the OpenAPI "description").
 MEANINGS = {
-    400: "Refused: the input breaks a rule (code and field say which)",
+    400: "Refused: the input breaks a rule, or the body cannot be read (request_malformed)",
     401: "Not signed in: no valid session or bearer token (code unauthenticated)",
     403: "Not allowed here (code forbidden, second_factor_required, password_change_required, …)",
     404: "Nothing visible to the caller matches (code not_found or a more precise *_not_found)",
@@ -63,6 +64,17 @@ def request_invalid(exc: ValidationError) -> dict[str, Any]:
     }
 
 
+# django-ninja's own refusals before the operation runs: a body that is not JSON, a failed CSRF check
+# (a signed-in session without its token).
+HTTP_ERROR_CODES = {400: "request_malformed", 403: "csrf_failed"}
+
+
+def http_error(status: int, message: str) -> dict[str, Any]:
+    if status == 400:
+        message = _("The request body cannot be read: %(reason)s") % {"reason": message}
+    return {"code": HTTP_ERROR_CODES.get(status, f"http_{status}"), "message": message, "field": None}
+
+
 def unauthenticated(request: HttpRequest) -> dict[str, Any]:
     return {"code": "unauthenticated", "message": _("Sign in or send a valid API token."), "field": None}
 
@@ -85,14 +97,15 @@ def document_refusals(document: dict[str, Any]) -> dict[str, Any]:
         components[SCHEMA_NAME] = found
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
-            responses = operation.setdefault("responses", {})
+            responses = {str(status): response for status, response in operation.get("responses", {}).items()}
+            operation["responses"] = responses  # django-ninja keys some by int: one key per status
             added: list[int] = []
             if operation.get("security"):
                 added += [401, 403]
             if _has_input(operation):
                 added.append(422)
             if operation.get("requestBody"):
-                added.append(413)
+                added += [400, 413]
             for status in added:
                 responses.setdefault(str(status), _json_error(MEANINGS[status]))
             for status, response in responses.items():
