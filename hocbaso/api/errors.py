@@ -87,6 +87,16 @@ def _json_error(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": {"$ref": REF}}}}
 
 
+def _form_fields_are_not_empty(operation: dict[str, Any]) -> None:
+    """An empty file part or an empty required text field of a form reads as missing (422
+    ``missing``): the document says they are at least one byte or character long."""
+    form = operation.get("requestBody", {}).get("content", {}).get("multipart/form-data", {}).get("schema", {})
+    required = set(form.get("required", []))
+    for name, field in form.get("properties", {}).items():
+        if field.get("type") == "string" and (field.get("format") == "binary" or name in required):
+            field.setdefault("minLength", 1)
+
+
 def document_refusals(document: dict[str, Any]) -> dict[str, Any]:
     """Add the refusals of the layers around the operations (see the module docstring) and give
     every error response its description; the ``Error`` schema becomes a component."""
@@ -106,6 +116,7 @@ def document_refusals(document: dict[str, Any]) -> dict[str, Any]:
                 added.append(422)
             if operation.get("requestBody"):
                 added += [400, 413]
+            _form_fields_are_not_empty(operation)
             for status in added:
                 responses.setdefault(str(status), _json_error(MEANINGS[status]))
             for status, response in responses.items():
