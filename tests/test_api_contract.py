@@ -152,12 +152,7 @@ def contract_world(request: pytest.FixtureRequest, django_db_blocker: Any) -> It
 def test_operation_keeps_its_contract(case: Any, caller: str, contract_world: dict[str, str]) -> None:
     headers = {"Authorization": f"Bearer {contract_world[case.operation.label]}"} if caller == "member" else {}
     with transaction.atomic():
-        response = case.call_and_validate(headers=headers, checks=CHECKS)
-        import os
-
-        if os.environ.get("CONTRACT_DEBUG"):
-            with open("/tmp/api-contract-statuses.log", "a") as log:
-                log.write(f"{caller} {case.operation.label} {response.status_code} {response.text[:80]!r}\n")
+        case.call_and_validate(headers=headers, checks=CHECKS)
         transaction.set_rollback(True)
 
 

@@ -89,10 +89,15 @@ def _json_error(description: str) -> dict[str, Any]:
 
 def _form_fields_are_not_empty(operation: dict[str, Any]) -> None:
     """An empty file part or an empty required text field of a form reads as missing (422
-    ``missing``): the document says they are at least one byte or character long."""
+    ``missing``): the document says they are at least one byte or character long. A form cannot
+    send null: an optional field is left out instead."""
     form = operation.get("requestBody", {}).get("content", {}).get("multipart/form-data", {}).get("schema", {})
     required = set(form.get("required", []))
     for name, field in form.get("properties", {}).items():
+        kinds = [k for k in field.get("anyOf", []) if k.get("type") != "null"]
+        if len(kinds) == 1 and len(field["anyOf"]) == 2:  # a form has no null: leave the field out instead
+            del field["anyOf"]
+            field.update(kinds[0])
         if field.get("type") == "string" and (field.get("format") == "binary" or name in required):
             field.setdefault("minLength", 1)
 
