@@ -7,7 +7,7 @@ The same action as the grid validates every cell; refusals come back as
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -70,7 +70,7 @@ def _point(point: str) -> str:
 
 
 # Documented, not enforced by the framework: another value is the domain's 404 ``point_unknown``.
-PointCode = documented(str, enum=list(Point.values), description="Assessment point")
+PointCode = Annotated[str, documented("string", enum=list(Point.values), description="Assessment point")]
 
 
 @router.get("/classes/{class_id}/assessments/{point}", response={200: ClassPointOut, **errors(404)})

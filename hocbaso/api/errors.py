@@ -124,8 +124,8 @@ def document_refusals(document: dict[str, Any]) -> dict[str, Any]:
             _form_fields_are_not_empty(operation)
             for status in added:
                 responses.setdefault(str(status), _json_error(MEANINGS[status]))
-            for status, response in responses.items():
-                code = int(status) if str(status).isdigit() else 0
+            for key, response in responses.items():
+                code = int(key) if key.isdigit() else 0
                 if code in MEANINGS and response.get("description") in ("", HTTPStatus(code).phrase):
                     response["description"] = MEANINGS[code]
     return document

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from hocbaso.core.error_schema import YEAR_CODE, errors, file_answer
+from hocbaso.core.error_schema import YearCode, errors, file_answer
 from hocbaso.core.errors import NotFound
 from hocbaso.directory.models import ClassGroup, School, SchoolYear
 from hocbaso.directory.permissions import visible_students
@@ -49,7 +49,7 @@ class TransferOut(Schema):
 
 class RequestIn(Schema):
     student_id: int
-    school_year: YEAR_CODE
+    school_year: YearCode
     desired_date: dt.date
     reason: str
     requested_by_family: str
@@ -179,7 +179,7 @@ def _school_year(year: str) -> SchoolYear:
 
 
 @router.get("/admissions", response={200: list[CandidateOut], **errors(404)})
-def admissions(request: HttpRequest, year: YEAR_CODE, school_id: int | None = None) -> list[dict[str, Any]]:
+def admissions(request: HttpRequest, year: YearCode, school_id: int | None = None) -> list[dict[str, Any]]:
     """Grade-5 completers, named, of the caller's own schools (a unit officer gets none: see
     ``/admissions/figures``)."""
     school_year = _school_year(year)
@@ -202,7 +202,7 @@ def admissions(request: HttpRequest, year: YEAR_CODE, school_id: int | None = No
 
 
 @router.get("/admissions/figures", response={200: list[AdmissionFiguresOut], **errors(404)})
-def admission_figures(request: HttpRequest, year: YEAR_CODE) -> list[dict[str, Any]]:
+def admission_figures(request: HttpRequest, year: YearCode) -> list[dict[str, Any]]:
     """Per school, how many grade-5 students completed and how far their records are; no child is
     named (what a commune or province officer reads)."""
     school_year = _school_year(year)

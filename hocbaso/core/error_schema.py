@@ -6,7 +6,7 @@ declares its own with ``response={200: Out, **errors(404, 409)}``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
 
@@ -42,16 +42,13 @@ YEAR_PATTERN = r"^[0-9]{4}-[0-9]{4}$"
 YEAR_SCHEMA = {"pattern": YEAR_PATTERN}
 
 
-def documented(type_: type, **schema: Any) -> Any:
-    """``type_`` with ``schema`` (an ``enum``, a ``pattern``) in the OpenAPI document only: the
-    operation refuses other values itself, with its own stable code (``point_unknown``,
-    ``code_malformed``…), rather than the framework's 422."""
-    from typing import Annotated
-
+def documented(kind: str, **schema: Any) -> Any:
+    """``Annotated[str, documented("string", pattern=…)]``: ``schema`` (an ``enum``, a ``pattern``)
+    in the OpenAPI document only. The operation refuses other values itself, with its own stable
+    code (``point_unknown``, ``code_malformed``…), rather than the framework's 422."""
     from pydantic import WithJsonSchema
 
-    base = {int: "integer", str: "string"}[type_]
-    return Annotated[type_, WithJsonSchema({"type": base, **schema})]
+    return WithJsonSchema({"type": kind, **schema})
 
 
-YEAR_CODE = documented(str, **YEAR_SCHEMA, description="School year, e.g. 2025-2026")
+YearCode = Annotated[str, documented("string", **YEAR_SCHEMA, description="School year, e.g. 2025-2026")]

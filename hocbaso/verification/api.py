@@ -7,7 +7,7 @@ without the caller's personal data.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Query, Router, Schema
@@ -28,9 +28,14 @@ PAPER_MAX_CHARS = 2000  # a version-10 QR holds at most 395 alphanumeric charact
 # The canonical form; lower case, spaces, dots and O/I/L for 0/1 are accepted too. Another text is
 # the operation's own 400 ``code_malformed``.
 _SYMBOL = "[0-9A-HJKMNP-TV-Z]"
-IssuanceCode = documented(
-    str, pattern=f"^HB-{_SYMBOL}{{4}}-{_SYMBOL}{{4}}-{_SYMBOL}{{4}}-{_SYMBOL}$", description="HB-XXXX-XXXX-XXXX-C"
-)
+IssuanceCode = Annotated[
+    str,
+    documented(
+        "string",
+        pattern=f"^HB-{_SYMBOL}{{4}}-{_SYMBOL}{{4}}-{_SYMBOL}{{4}}-{_SYMBOL}$",
+        description="HB-XXXX-XXXX-XXXX-C",
+    ),
+]
 SINCE = Query(None, ge=0, description="A tree size the caller holds: adds the consistency proof from it")
 
 
