@@ -6,8 +6,8 @@ Operations declare the statuses their own rules return (``response={200: Out, **
 document names every status a client can get:
 
 * 401 ``unauthenticated`` (no valid session or bearer token) and 403 (``second_factor_required``,
-  ``password_change_required``: a session that has not finished signing in) on every operation
-  that needs a caller;
+  ``password_change_required``: a session that has not finished signing in; ``csrf_failed``: a
+  session request without its CSRF token) on every operation that needs a caller;
 * 422 ``request_invalid`` on every operation with parameters or a body: the request does not
   match the document (a missing field, a wrong type); ``errors`` lists each problem with its field;
 * 400 ``request_malformed`` (a body that cannot be parsed, e.g. not JSON) and 413
@@ -31,12 +31,12 @@ from hocbaso.core.error_schema import Error
 MEANINGS = {
     400: "Refused: the input breaks a rule, or the body cannot be read (request_malformed)",
     401: "Not signed in: no valid session or bearer token (code unauthenticated)",
-    403: "Not allowed here (code forbidden, second_factor_required, password_change_required, …)",
+    403: "Not allowed here (code forbidden, csrf_failed, second_factor_required, password_change_required, …)",
     404: "Nothing visible to the caller matches (code not_found or a more precise *_not_found)",
     409: "The current state refuses the change (code says which)",
     413: "The request body is larger than the operation accepts (code request_too_large)",
     422: "The request does not match this document (code request_invalid; errors lists each problem)",
-    429: "Too many requests from this client; try again in a minute (code rate_limited)",
+    429: "Too many requests or wrong secrets; try again later (code rate_limited or locked_out)",
 }
 SCHEMA_NAME = "Error"
 REF = f"#/components/schemas/{SCHEMA_NAME}"
