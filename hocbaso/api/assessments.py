@@ -7,13 +7,14 @@ The same action as the grid validates every cell; refusals come back as
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 
 from hocbaso.assessments import actions
 from hocbaso.assessments.models import AssessmentEntry, Point
+from hocbaso.core.error_schema import documented, errors
 from hocbaso.core.errors import NotFound
 from hocbaso.directory.models import Enrolment
 from hocbaso.directory.roles import Permission, classes_where
@@ -68,8 +69,12 @@ def _point(point: str) -> str:
     return point
 
 
-@router.get("/classes/{class_id}/assessments/{point}", response=ClassPointOut)
-def read_class_point(request: HttpRequest, class_id: int, point: str) -> dict[str, Any]:
+# Documented, not enforced by the framework: another value is the domain's 404 ``point_unknown``.
+PointCode = Annotated[str, documented("string", enum=list(Point.values), description="Assessment point")]
+
+
+@router.get("/classes/{class_id}/assessments/{point}", response={200: ClassPointOut, **errors(404)})
+def read_class_point(request: HttpRequest, class_id: int, point: PointCode) -> dict[str, Any]:
     class_group = _class(request, class_id)
     point = _point(point)
     students = list(Enrolment.objects.filter(class_group=class_group).values_list("student_id", flat=True))
@@ -94,8 +99,8 @@ def read_class_point(request: HttpRequest, class_id: int, point: str) -> dict[st
     }
 
 
-@router.put("/classes/{class_id}/assessments/{point}", response=WriteOut)
-def write_class_point(request: HttpRequest, class_id: int, point: str, payload: WriteIn) -> dict[str, int]:
+@router.put("/classes/{class_id}/assessments/{point}", response={200: WriteOut, **errors(400, 403, 404, 409)})
+def write_class_point(request: HttpRequest, class_id: int, payload: WriteIn, point: PointCode) -> dict[str, int]:
     class_group = _class(request, class_id)
     point = _point(point)
     writes = [actions.CellWrite(c.student_id, c.kind, c.code, c.field, c.value) for c in payload.cells]

@@ -21,6 +21,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from hocbaso.core.error_schema import errors
 from hocbaso.core.errors import ValidationFailed
 from hocbaso.signing import actions, remote
 from hocbaso.signing.models import RemoteApproval
@@ -80,7 +81,7 @@ def waiting(request: HttpRequest) -> list[dict[str, Any]]:
     return [_out(a) for a in remote.waiting_for(request.user)]
 
 
-@router.post("/approvals/{approval_id}", response=ApprovalOut)
+@router.post("/approvals/{approval_id}", response={200: ApprovalOut, **errors(400, 404, 409)})
 def answer(request: HttpRequest, approval_id: int, payload: AnswerIn) -> dict[str, Any]:
     """Finish one signature with the app's two signature values; answering twice changes nothing."""
     actions.answer_approval(
@@ -92,7 +93,7 @@ def answer(request: HttpRequest, approval_id: int, payload: AnswerIn) -> dict[st
     return _out(_reload(approval_id))
 
 
-@router.post("/approvals/{approval_id}/refuse", response=ApprovalOut)
+@router.post("/approvals/{approval_id}/refuse", response={200: ApprovalOut, **errors(404, 409)})
 def refuse(request: HttpRequest, approval_id: int) -> dict[str, Any]:
     """The signer declined in the app: the record stays unsigned."""
     actions.refuse_approval(by=request.user, approval_id=approval_id)

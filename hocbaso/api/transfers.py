@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from hocbaso.core.error_schema import YearCode, errors, file_answer
 from hocbaso.core.errors import NotFound
 from hocbaso.directory.models import ClassGroup, School, SchoolYear
 from hocbaso.directory.permissions import visible_students
@@ -48,7 +49,7 @@ class TransferOut(Schema):
 
 class RequestIn(Schema):
     student_id: int
-    school_year: str
+    school_year: YearCode
     desired_date: dt.date
     reason: str
     requested_by_family: str
@@ -146,7 +147,7 @@ def list_transfers(request: HttpRequest) -> list[dict[str, Any]]:
     return [_out(t) for t in transfers[:500]]
 
 
-@router.post("/", response={201: TransferOut})
+@router.post("/", response={201: TransferOut, **errors(400, 403, 404, 409)})
 def request_transfer(request: HttpRequest, body: RequestIn) -> Status[dict[str, Any]]:
     student = visible_students(request.user).select_related("school").filter(pk=body.student_id).first()
     if student is None:
@@ -177,8 +178,8 @@ def _school_year(year: str) -> SchoolYear:
     return school_year
 
 
-@router.get("/admissions", response=list[CandidateOut])
-def admissions(request: HttpRequest, year: str, school_id: int | None = None) -> list[dict[str, Any]]:
+@router.get("/admissions", response={200: list[CandidateOut], **errors(404)})
+def admissions(request: HttpRequest, year: YearCode, school_id: int | None = None) -> list[dict[str, Any]]:
     """Grade-5 completers, named, of the caller's own schools (a unit officer gets none: see
     ``/admissions/figures``)."""
     school_year = _school_year(year)
@@ -200,8 +201,8 @@ def admissions(request: HttpRequest, year: str, school_id: int | None = None) ->
     ]
 
 
-@router.get("/admissions/figures", response=list[AdmissionFiguresOut])
-def admission_figures(request: HttpRequest, year: str) -> list[dict[str, Any]]:
+@router.get("/admissions/figures", response={200: list[AdmissionFiguresOut], **errors(404)})
+def admission_figures(request: HttpRequest, year: YearCode) -> list[dict[str, Any]]:
     """Per school, how many grade-5 students completed and how far their records are; no child is
     named (what a commune or province officer reads)."""
     school_year = _school_year(year)
@@ -219,7 +220,11 @@ def admission_figures(request: HttpRequest, year: str) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/import")
+@router.post(
+    "/import",
+    response={200: None, **errors(400, 403, 404, 409, 429)},
+    openapi_extra=file_answer("application/xml", "The signed receipt"),
+)
 def import_bundle(
     request: HttpRequest,
     bundle: File[UploadedFile],
@@ -245,7 +250,7 @@ def import_bundle(
     return _bytes(receipt, "application/xml", f"receipt-{received.transfer_id}.xml")
 
 
-@router.post("/trust", response={201: dict[str, Any]})
+@router.post("/trust", response={201: dict[str, Any], **errors(400, 403, 404, 409)})
 def import_trust(request: HttpRequest, file: File[UploadedFile], name: Form[str]) -> Status[dict[str, Any]]:
     """Operators: trust another deployment's trust bundle."""
     trusted = actions.import_trust(
@@ -254,12 +259,12 @@ def import_trust(request: HttpRequest, file: File[UploadedFile], name: Form[str]
     return Status(201, {"id": trusted.pk, "name": trusted.name, "roots": trusted.roots_fingerprints})
 
 
-@router.get("/{transfer_id}", response=TransferOut)
+@router.get("/{transfer_id}", response={200: TransferOut, **errors(404)})
 def get_transfer(request: HttpRequest, transfer_id: int) -> dict[str, Any]:
     return _out(_transfer(request, transfer_id))
 
 
-@router.post("/{transfer_id}/decision", response=TransferOut)
+@router.post("/{transfer_id}/decision", response={200: TransferOut, **errors(400, 403, 404, 409, 429)})
 def decide(request: HttpRequest, transfer_id: int, body: SignIn) -> dict[str, Any]:
     transfer = actions.decide_transfer(
         by=request.user,
@@ -271,13 +276,17 @@ def decide(request: HttpRequest, transfer_id: int, body: SignIn) -> dict[str, An
     return _out(_transfer(request, transfer.pk))
 
 
-@router.get("/{transfer_id}/decision.xml")
+@router.get(
+    "/{transfer_id}/decision.xml",
+    response={200: None, **errors(404, 409)},
+    openapi_extra=file_answer("application/xml", "The signed decision"),
+)
 def decision_file(request: HttpRequest, transfer_id: int) -> HttpResponse:
     transfer = _transfer(request, transfer_id)
     return _bytes(actions.decision_bytes(transfer), "application/xml", f"decision-{transfer.public_id}.xml")
 
 
-@router.post("/{transfer_id}/accept", response=TransferOut)
+@router.post("/{transfer_id}/accept", response={200: TransferOut, **errors(400, 403, 404, 409)})
 def accept(request: HttpRequest, transfer_id: int, body: AcceptIn) -> dict[str, Any]:
     transfer = _transfer(request, transfer_id)
     to_class = ClassGroup.objects.filter(pk=body.class_id).first()
@@ -289,7 +298,7 @@ def accept(request: HttpRequest, transfer_id: int, body: AcceptIn) -> dict[str, 
     return _out(_transfer(request, transfer_id))
 
 
-@router.post("/{transfer_id}/refuse", response=TransferOut)
+@router.post("/{transfer_id}/refuse", response={200: TransferOut, **errors(400, 403, 404, 409)})
 def refuse(request: HttpRequest, transfer_id: int, body: ReasonIn) -> dict[str, Any]:
     actions.refuse_transfer(
         by=request.user, transfer=_transfer(request, transfer_id), reason=body.reason, channel="api"
@@ -297,7 +306,7 @@ def refuse(request: HttpRequest, transfer_id: int, body: ReasonIn) -> dict[str, 
     return _out(_transfer(request, transfer_id))
 
 
-@router.post("/{transfer_id}/cancel", response=TransferOut)
+@router.post("/{transfer_id}/cancel", response={200: TransferOut, **errors(400, 403, 404, 409)})
 def cancel(request: HttpRequest, transfer_id: int, body: ReasonIn) -> dict[str, Any]:
     actions.cancel_transfer(
         by=request.user, transfer=_transfer(request, transfer_id), reason=body.reason, channel="api"
@@ -305,7 +314,11 @@ def cancel(request: HttpRequest, transfer_id: int, body: ReasonIn) -> dict[str, 
     return _out(_transfer(request, transfer_id))
 
 
-@router.post("/{transfer_id}/bundle")
+@router.post(
+    "/{transfer_id}/bundle",
+    response={200: None, **errors(400, 403, 404, 409, 429)},
+    openapi_extra=file_answer(asic.MIMETYPE, "The sealed transfer bundle (ASiC-E)"),
+)
 def export_bundle(request: HttpRequest, transfer_id: int, body: SignIn) -> HttpResponse:
     """Seal and return the transfer bundle (application/vnd.etsi.asic-e+zip)."""
     transfer = _transfer(request, transfer_id)
@@ -319,7 +332,7 @@ def export_bundle(request: HttpRequest, transfer_id: int, body: SignIn) -> HttpR
     return _bytes(raw, asic.MIMETYPE, f"bundle-{transfer.public_id}.zip")
 
 
-@router.post("/{transfer_id}/receipt", response=TransferOut)
+@router.post("/{transfer_id}/receipt", response={200: TransferOut, **errors(400, 403, 404, 409)})
 def import_receipt(request: HttpRequest, transfer_id: int, file: File[UploadedFile]) -> dict[str, Any]:
     actions.import_receipt(
         by=request.user,

@@ -7,13 +7,14 @@ without the caller's personal data.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Router, Schema
+from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from hocbaso.core.body_limits import accepts_upload
+from hocbaso.core.error_schema import documented, errors, file_answer
 from hocbaso.core.errors import DomainError
 from hocbaso.core.permissions import public
 from hocbaso.records import issuance
@@ -22,6 +23,20 @@ from hocbaso.verification.models import VerificationChannel
 
 router = Router(tags=["verification"])
 PAPER_MAX_CHARS = 2000  # a version-10 QR holds at most 395 alphanumeric characters
+
+
+# The canonical form; lower case, spaces, dots and O/I/L for 0/1 are accepted too. Another text is
+# the operation's own 400 ``code_malformed``.
+_SYMBOL = "[0-9A-HJKMNP-TV-Z]"
+IssuanceCode = Annotated[
+    str,
+    documented(
+        "string",
+        pattern=f"^HB-{_SYMBOL}{{4}}-{_SYMBOL}{{4}}-{_SYMBOL}{{4}}-{_SYMBOL}$",
+        description="HB-XXXX-XXXX-XXXX-C",
+    ),
+]
+SINCE = Query(None, ge=0, description="A tree size the caller holds: adds the consistency proof from it")
 
 
 class RateLimited(DomainError):
@@ -128,8 +143,13 @@ def _worded_error(exc: DomainError) -> DomainError:
 
 
 @public
-@router.get("/code/{code}", auth=None, response=ReportOut, summary="Verify the record of an issuance code")
-def verify_code(request: HttpRequest, code: str) -> dict[str, Any]:
+@router.get(
+    "/code/{code}",
+    auth=None,
+    response={200: ReportOut, **errors(400, 429)},
+    summary="Verify the record of an issuance code",
+)
+def verify_code(request: HttpRequest, code: IssuanceCode) -> dict[str, Any]:
     """Verifies the stored signed PDF of ``code``. A malformed code or a wrong check character is a
     400 (``code_malformed`` / ``code_checksum``); a well-formed unknown code is an ``invalid`` report
     with reason ``code_unknown``."""
@@ -145,17 +165,19 @@ def verify_code(request: HttpRequest, code: str) -> dict[str, Any]:
     "/code/{code}/scan",
     auth=None,
     summary="The paper book's scan (PDF/A) of a digitised copy",
-    response={200: None, 404: None},
-    openapi_extra={"responses": {200: {"description": "The scan", "content": {"application/pdf": {}}}}},
+    response={200: None, **errors(404, 429)},
+    openapi_extra=file_answer("application/pdf", "The scan"),
 )
-def verify_scan(request: HttpRequest, code: str) -> HttpResponse:
+def verify_scan(request: HttpRequest, code: IssuanceCode) -> HttpResponse:
     """The scan attached to the digitised copy issued under ``code``; 404 for any other code."""
     _limit(request)
     return views.scan_response(code)
 
 
 @public
-@router.post("/file", auth=None, response=ReportOut, summary="Verify an uploaded record PDF or XML")
+@router.post(
+    "/file", auth=None, response={200: ReportOut, **errors(429)}, summary="Verify an uploaded record PDF or XML"
+)
 @accepts_upload(views.max_upload_bytes, field="document")
 def verify_file(request: HttpRequest, document: UploadedFile = File(...)) -> dict[str, Any]:  # noqa: B008
     """Multipart upload in the field ``document``; empty, too large and non-record files are
@@ -165,7 +187,9 @@ def verify_file(request: HttpRequest, document: UploadedFile = File(...)) -> dic
 
 
 @public
-@router.post("/paper", auth=None, response=ReportOut, summary="Verify the seal QR of a printed copy")
+@router.post(
+    "/paper", auth=None, response={200: ReportOut, **errors(429)}, summary="Verify the seal QR of a printed copy"
+)
 def verify_paper(request: HttpRequest, payload: PaperIn) -> dict[str, Any]:
     """JSON ``{"text": "HB1:…"}``: the scanned text of a printed page's seal QR, checked as the page
     checks it — the seal bound to the printed school and year, and the printed values against the
@@ -186,8 +210,13 @@ def _packet(request: HttpRequest, code: str, since: int | None) -> dict[str, Any
 
 
 @public
-@router.get("/packet/{code}", auth=None, summary="The signed verification packet for offline verification")
-def verification_packet(request: HttpRequest, code: str, since: int | None = None) -> dict[str, Any]:
+@router.get(
+    "/packet/{code}",
+    auth=None,
+    response={200: dict[str, Any], **errors(400, 429)},
+    summary="The signed verification packet for offline verification",
+)
+def verification_packet(request: HttpRequest, code: IssuanceCode, since: int | None = SINCE) -> dict[str, Any]:
     """What ``hocbaso verify FILE --packet PACKET`` reads: the registry's answers (hashes, status,
     signers with their entitled periods, the ledger entries with inclusion proofs), the tree head
     they are proven against, and with ``since=SIZE`` the consistency proof from the tree head of
@@ -196,7 +225,12 @@ def verification_packet(request: HttpRequest, code: str, since: int | None = Non
 
 
 @public
-@router.get("/registry/{code}", auth=None, summary="The signed verification packet (former name)")
-def registry_answers(request: HttpRequest, code: str, since: int | None = None) -> dict[str, Any]:
+@router.get(
+    "/registry/{code}",
+    auth=None,
+    response={200: dict[str, Any], **errors(400, 429)},
+    summary="The signed verification packet (former name)",
+)
+def registry_answers(request: HttpRequest, code: IssuanceCode, since: int | None = SINCE) -> dict[str, Any]:
     """The same signed packet as ``/packet/{code}``: registry answers are never served unsigned."""
     return _packet(request, code, since)
