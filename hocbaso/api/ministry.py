@@ -15,18 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
 from hocbaso.audit.models import Channel
+from hocbaso.core.error_schema import errors
 from hocbaso.core.errors import NotFound
 from hocbaso.directory.models import SchoolYear
 from hocbaso.reporting.ministry import actions, answers, permissions
 from hocbaso.reporting.ministry.models import Department, RowOutcome, Submission
 
 router = Router(tags=["reports"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
 
 
 class DepartmentOut(Schema):
@@ -158,7 +153,7 @@ def departments(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/departments/{department_id}/preview", response={200: PreviewOut, 404: ErrorOut})
+@router.get("/departments/{department_id}/preview", response={200: PreviewOut, **errors(404)})
 def preview(request: HttpRequest, department_id: int, year: str = "", full: bool = False) -> dict[str, Any]:
     """What a batch would hold now: counts and warning codes only."""
     department = _department(request, department_id)
@@ -187,7 +182,7 @@ def submissions(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post(
     "/submissions",
-    response={201: SubmissionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={201: SubmissionOut, **errors(400, 403, 404, 409)},
 )
 def prepare(request: HttpRequest, payload: PrepareIn) -> Status[dict[str, Any]]:
     """Ask for a batch sealed with the department's seal (``authorisation``: its password or PIN,
@@ -211,7 +206,7 @@ def prepare(request: HttpRequest, payload: PrepareIn) -> Status[dict[str, Any]]:
     return Status(201, _out(submission))
 
 
-@router.get("/submissions/{submission_id}", response={200: SubmissionDetailOut, 404: ErrorOut})
+@router.get("/submissions/{submission_id}", response={200: SubmissionDetailOut, **errors(404)})
 def submission(request: HttpRequest, submission_id: int) -> dict[str, Any]:
     """One batch and the rows the store refused, by record identifier, version and school code."""
     found = _submission(request, submission_id)
@@ -231,7 +226,7 @@ def submission(request: HttpRequest, submission_id: int) -> dict[str, Any]:
     return {**_out(found), "refused_rows": rows}
 
 
-@router.post("/submissions/{submission_id}/retry", response={200: SubmissionOut, 404: ErrorOut, 409: ErrorOut})
+@router.post("/submissions/{submission_id}/retry", response={200: SubmissionOut, **errors(404, 409)})
 def retry(request: HttpRequest, submission_id: int) -> dict[str, Any]:
     """Send a batch not answered yet again (the same sealed bytes). ``submission_answered`` (409) otherwise."""
     found = _submission(request, submission_id)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from hocbaso.core import clock
+from hocbaso.core.error_schema import errors
 from hocbaso.core.errors import NotFound, PermissionRefused
 from hocbaso.directory.models import SchoolYear
 from hocbaso.directory.roles import Permission, holds
@@ -37,12 +38,6 @@ YEAR_HELP = "School year, e.g. 2025-2026; default: the newest school year that h
 
 class YearQuery(Schema):
     year: str | None = Field(None, description=YEAR_HELP, max_length=20)
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
 
 
 class ReadinessCountsOut(Schema):
@@ -106,7 +101,7 @@ class SchoolReadinessOut(Schema):
     school: SchoolLineOut
 
 
-ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut}
+ERRORS: dict[int, Any] = errors(403, 404)
 
 
 def _reader(request: HttpRequest) -> None:

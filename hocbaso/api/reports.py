@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from hocbaso.core.error_schema import errors
 from hocbaso.core.errors import NotFound, PermissionRefused, ValidationFailed
 from hocbaso.directory.models import AdministrativeUnit, ClassGroup, School, SchoolYear
 from hocbaso.directory.roles import Permission, holds
@@ -37,12 +38,6 @@ class FiguresQuery(Schema):
 
 class PointQuery(Schema):
     point: str = Field("year_end", description=POINT_HELP)
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
 
 
 class CountsOut(Schema):
@@ -124,7 +119,7 @@ class ClassFiguresOut(Schema):
     counts: CountsOut
 
 
-ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+ERRORS: dict[int, Any] = errors(400, 403, 404)
 
 
 def _reader(request: HttpRequest) -> None:
