@@ -482,8 +482,10 @@ class _Simulation:
             lag = {cid: rng.random() < (1 - fill) * 3 for cid in self.class_grade}  # classes behind
             updated = _at(getattr(year, {"mid1": "mid_term1_date", "end1": "end_term1_date", "mid2": "mid_term2_date"}.get(point, "year_end_date")), 0)
 
+            start = w.reserve(AssessmentEntry, 0)  # not inside the generator: the COPY holds the connection
+
             def rows(year: SchoolYear = year, point: str = point, items: Any = items, lag: Any = lag) -> Iterator[tuple[Any, ...]]:
-                pk = w.reserve(AssessmentEntry, 0)
+                pk = start
                 for index, (student, placed_year, class_id) in enumerate(self.placements):
                     if placed_year.pk != year.pk or index in self.left:
                         continue
