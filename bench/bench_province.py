@@ -8,9 +8,9 @@ By default (``make bench``) a small province is simulated into a fresh SQLite da
 ``BENCH_PROVINCE_YEARS``=2 completed years), so the run stays quick. For the province-sized
 figures, point it at a database built by ``hocbaso simulate-province``::
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hb_province_sim hocbaso migrate
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hb_province_sim hocbaso simulate-province --students 180000 --years 5
-    BENCH_PROVINCE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/hb_province_sim .venv/bin/python bench/bench_province.py
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/hb_province_sim
+    hocbaso migrate && hocbaso simulate-province --students 180000 --years 5
+    BENCH_PROVINCE_DATABASE_URL=$DATABASE_URL .venv/bin/python bench/bench_province.py
 
 ``BENCH_PROFILE=1`` prints a cProfile of the province dashboard's figures (the top 25 by
 cumulative time).

@@ -44,7 +44,7 @@ class BulkWriter:
         rest: list[models.Field] = []
         values: list[Any] = []
         for field in model._meta.concrete_fields:
-            if field.attname in given or field.primary_key and field.attname in given:
+            if field.attname in given:
                 continue
             if field.primary_key:
                 raise ValueError(f"{model.__name__}: give the primary key ({field.attname})")
@@ -59,8 +59,7 @@ class BulkWriter:
     def write(self, model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
         """Insert ``rows`` (tuples in the order of ``columns``); returns the number written."""
         meta = model._meta
-        given = [meta.get_field(name) if name != "pk" else meta.pk for name in columns]
-        given_fields = [f for f in given if f is not None]
+        given_fields = [meta.get_field(name) for name in columns]
         rest, constants = self._constants(model, [f.attname for f in given_fields])
         fields = [*given_fields, *rest]
         json_at = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
@@ -77,11 +76,13 @@ class BulkWriter:
                     count += 1
         else:
             marks = ", ".join(["%s"] * len(fields))
-            sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+            sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 - names from model meta
             batch: list[list[Any]] = []
             with connection.cursor() as cursor:
                 for row in rows:
-                    batch.append([f.get_db_prep_save(v, connection) for f, v in zip(fields, [*row, *constants])])
+                    batch.append(
+                        [f.get_db_prep_save(v, connection) for f, v in zip(fields, [*row, *constants], strict=True)]
+                    )
                     if len(batch) >= SQLITE_BATCH:
                         cursor.executemany(sql, batch)
                         count += len(batch)
@@ -93,10 +94,9 @@ class BulkWriter:
         return count
 
     def finish(self) -> None:
-        """Move PostgreSQL's sequences past the keys given here; refresh the planner's statistics."""
+        """Move PostgreSQL's sequences past the keys given here and refresh its planner's
+        statistics (SQLite is left without ``ANALYZE``, as every embedded database is)."""
         if not self.postgres:
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
             return
         statements = connection.ops.sequence_reset_sql(no_style(), list(self._next))
         with connection.cursor() as cursor:

@@ -186,7 +186,7 @@ class _Simulation:
             label = {"commune": "Xã", "ward": "Phường", "special_zone": "Đặc khu"}[kind]
             rows.append((pk, f"SIM-X{n:03d}", f"{label} Mô Phỏng {n + 1}", kind, province, None, REFORM, None))
         w.write(AdministrativeUnit, columns, rows)
-        AdministrativeUnit.objects.filter(pk__in=[p for p in (province, old_province, kon_tum)]).update(
+        AdministrativeUnit.objects.filter(pk__in=[province, old_province, kon_tum]).update(
             education_office=office + "Quảng Ngãi"
         )
         self.built.province, self.built.commune, self.built.district = province, self.communes[0], self.districts[0]
@@ -282,7 +282,9 @@ class _Simulation:
         for key, ids in self.class_list.items():
             self.class_list[key] = [first + i for i in ids]
         w.write(
-            ClassGroup, ("id", "school_id", "school_year_id", "grade", "name"), ((first + i, *r) for i, r in enumerate(rows))
+            ClassGroup,
+            ("id", "school_id", "school_year_id", "grade", "name"),
+            ((first + i, *r) for i, r in enumerate(rows)),
         )
 
     def staff(self) -> None:
@@ -333,7 +335,9 @@ class _Simulation:
                     continue  # a class still waiting for its homeroom teacher
                 teacher = self.teachers[pk][((grade - 1) * len(ids) + c) % len(self.teachers[pk])]
                 self.homeroom[class_id] = (teacher, len(appointments))
-                appointments.append((teacher, Role.HOMEROOM_TEACHER, pk, class_id, None, year.start_date, year.end_date))
+                appointments.append(
+                    (teacher, Role.HOMEROOM_TEACHER, pk, class_id, None, year.start_date, year.end_date)
+                )
         province, commune, district = self.built.province, self.built.commune, self.built.district
         appointments += [
             (officer_ids[0], Role.UNIT_OFFICER, None, None, province, dt.date(2020, 1, 1), None),
@@ -409,7 +413,10 @@ class _Simulation:
                 yield (first + i, pk, names.full_name(rng, gender), gender, born, [])
 
         self.step(
-            "students", lambda: w.write(Student, ("id", "school_id", "full_name", "gender", "date_of_birth", "id_warnings"), students())
+            "students",
+            lambda: w.write(
+                Student, ("id", "school_id", "full_name", "gender", "date_of_birth", "id_warnings"), students()
+            ),
         )
         # placements: (student, year, class) for each year the student is in grades 1-5
         self.placements: list[tuple[int, SchoolYear, int]] = []
@@ -436,7 +443,9 @@ class _Simulation:
         self.step(
             "enrolments",
             lambda: w.write(
-                Enrolment, ("id", "student_id", "class_group_id", "school_year_id", "start_date", "end_date"), enrolments()
+                Enrolment,
+                ("id", "student_id", "class_group_id", "school_year_id", "start_date", "end_date"),
+                enrolments(),
             ),
         )
         completed = {y.pk for y in self.completed}
@@ -473,42 +482,44 @@ class _Simulation:
         if self.completed:
             wanted.append((self.completed[-1], Point.YEAR_END, 1.0))
         wanted += [(self.current, p, plan.fill) for p in self.points_reached(self.current)]
+        day = {Point.MID1: "mid_term1_date", Point.END1: "end_term1_date", Point.MID2: "mid_term2_date"}
         for year, point, fill in wanted:
-            catalogues = {g: grade_catalogue(year.code, g) for g in range(1, 6)}
-            items = {
-                g: [(i.kind, i.code, c.has_test(i.code, point)) for i in c.items if not getattr(i, "optional", False)]
-                for g, c in catalogues.items()
-            }
             lag = {cid: rng.random() < (1 - fill) * 3 for cid in self.class_grade}  # classes behind
-            updated = _at(getattr(year, {"mid1": "mid_term1_date", "end1": "end_term1_date", "mid2": "mid_term2_date"}.get(point, "year_end_date")), 0)
-
+            updated = _at(getattr(year, day.get(point, "year_end_date")), 0)
             start = w.reserve(AssessmentEntry, 0)  # not inside the generator: the COPY holds the connection
-
-            def rows(year: SchoolYear = year, point: str = point, items: Any = items, lag: Any = lag) -> Iterator[tuple[Any, ...]]:
-                pk = start
-                for index, (student, placed_year, class_id) in enumerate(self.placements):
-                    if placed_year.pk != year.pk or index in self.left:
-                        continue
-                    share = 0.6 if lag[class_id] else 1.0
-                    for kind, code, tested in items[self.class_grade[class_id]]:
-                        if share < 1.0 and rng.random() > share:
-                            continue
-                        rating = rng.choice("TTTHHC") if kind == ItemKind.SUBJECT else rng.choice("TTĐĐĐC")
-                        score = rng.randrange(5, 11) if tested else None
-                        yield (pk, student, year.pk, class_id, point, kind, code, rating, score, updated)
-                        pk += 1
-                self._cells_next = pk
-
+            rows = self._cell_rows(year, point, lag, start, updated)
             self.step(
                 f"assessment cells {year.code} {point}",
                 lambda rows=rows: w.write(
                     AssessmentEntry,
                     ("id", "student_id", "school_year_id", "class_group_id", "point", "item_kind", "item_code",
                      "rating", "score", "updated_at"),
-                    rows(),
+                    rows,
                 ),
             )  # fmt: skip
-            w._next[AssessmentEntry] = self._cells_next
+            w.reserve(AssessmentEntry, self._cells_written)
+
+    def _cell_rows(
+        self, year: SchoolYear, point: str, lag: dict[int, bool], start: int, updated: dt.datetime
+    ) -> Iterator[tuple[Any, ...]]:
+        rng = self.rng
+        items = {
+            g: [(i.kind, i.code, c.has_test(i.code, point)) for i in c.items if not i.optional]
+            for g, c in ((g, grade_catalogue(year.code, g)) for g in range(1, 6))
+        }
+        pk = start
+        for index, (student, placed_year, class_id) in enumerate(self.placements):
+            if placed_year.pk != year.pk or index in self.left:
+                continue
+            share = 0.6 if lag[class_id] else 1.0
+            for kind, code, tested in items[self.class_grade[class_id]]:
+                if share < 1.0 and rng.random() > share:
+                    continue
+                rating = rng.choice("TTTHHC") if kind == ItemKind.SUBJECT else rng.choice("TTĐĐĐC")
+                score = rng.randrange(5, 11) if tested else None
+                yield (pk, student, year.pk, class_id, point, kind, code, rating, score, updated)
+                pk += 1
+        self._cells_written = pk - start
 
     # --- records, signatures, corrections, audit --------------------------------------------------
 
@@ -536,7 +547,7 @@ class _Simulation:
         first_version = w.reserve(RecordVersion, 0)
         late = (Status.FROZEN,) * 4 + (Status.SIGNED_HOMEROOM,) * 4 + (Status.SIGNED_PRINCIPAL,) * 7
         officer = self.officer_user
-        for i, result in self.results.items():
+        for i in self.results:
             student, year, class_id = self.placements[i]
             school = self.class_school[class_id]
             record = first_record + student - self.first_student
@@ -633,7 +644,9 @@ class _Simulation:
         head = self.principal[school]
         principal_appointment = self.appointment_base + self.school_index[school] * 3
         teacher, appointment_index = self.homeroom.get(class_id, (head, None))
-        appointment = self.appointment_base + appointment_index if appointment_index is not None else principal_appointment
+        appointment = (
+            self.appointment_base + appointment_index if appointment_index is not None else principal_appointment
+        )
         steps = [
             (SignatureRole.HOMEROOM, teacher, "Giáo viên chủ nhiệm", appointment, self.credential[(teacher, None)]),
             (SignatureRole.PRINCIPAL, head, "Hiệu trưởng", principal_appointment, self.credential[(head, None)]),
@@ -651,8 +664,10 @@ class _Simulation:
         for v in self.versions:
             batches.setdefault((v[3], v[4]), v[8])
         for (class_id, school), at in batches.items():
-            for n, role in enumerate(SignatureRole.values):
-                events.append((at + dt.timedelta(days=n + 1), "signing.batch_done", "directory.classgroup", class_id, school))
+            for n in range(len(SignatureRole.values)):
+                events.append(
+                    (at + dt.timedelta(days=n + 1), "signing.batch_done", "directory.classgroup", class_id, school)
+                )
         events.sort(key=lambda e: e[0])
         head, _created = ChainHead.objects.select_for_update().get_or_create(
             pk=1, defaults={"last_hash": GENESIS_HASH, "size": 0}
@@ -666,7 +681,21 @@ class _Simulation:
                 school_id=school, channel="task", changes={}, prev_hash=previous,
             )  # fmt: skip
             event.hash = event.compute_hash()
-            chained.append((first + len(chained), at, "system", action, object_type, str(object_id), school, "task", {}, previous, event.hash))
+            chained.append(
+                (
+                    first + len(chained),
+                    at,
+                    "system",
+                    action,
+                    object_type,
+                    str(object_id),
+                    school,
+                    "task",
+                    {},
+                    previous,
+                    event.hash,
+                )
+            )
             previous = event.hash
         self.w.write(
             AuditEvent,

@@ -27,11 +27,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
 from hocbaso.assessments.catalogue import grade_catalogue
-from hocbaso.assessments.models import AssessmentEntry, EntryWindow, ItemKind, Point, StudentYear, YearResult
+from hocbaso.assessments.models import EntryWindow, ItemKind, Point, StudentYear, YearResult
 from hocbaso.core import clock
 from hocbaso.directory.models import (
     AdministrativeUnit,
@@ -45,6 +45,7 @@ from hocbaso.directory.models import (
     SchoolYearSetting,
 )
 from hocbaso.records.models import CURRENT_STATUSES, CorrectionRequest, RecordVersion, Status
+from hocbaso.reporting.models import CellCount
 from hocbaso.signing.models import SignatureEvent, SignatureRole, SigningCredential
 
 POINTS = (Point.MID1, Point.END1, Point.MID2, Point.YEAR_END)
@@ -239,18 +240,16 @@ def compute(
     rated, scored, per_student = _cell_conditions(school_year, point, {g for _k, g in students}, classes)
     for (pk, grade), n in students.items():
         row(pk).cells_expected += n * per_student.get(grade, 0)
-    # the point's cells, read through the (class, point) index and counted per class, then per school
+    # the point's cells: the per-class, per-item counts the database keeps beside the cells
+    # (``CellCount``, ADR 0014-province) — a few rows per class instead of every cell of the point
     school_of_class = dict(classes.values_list("pk", "school_id"))
-    entries = AssessmentEntry.objects.filter(class_group_id__in=classes.values("pk"), point=point)
+    counted = CellCount.objects.filter(class_group_id__in=classes.values("pk"), point=point)
     for class_id, n_rated, n_scored in (
-        entries.values("class_group_id")
-        .annotate(
-            r=Count("pk", filter=rated & ~Q(rating="")),
-            s=Count("pk", filter=scored & Q(score__isnull=False)),
-        )
+        counted.values("class_group_id")
+        .annotate(r=Sum("rated", filter=rated), s=Sum("scored", filter=scored))
         .values_list("class_group_id", "r", "s")
     ):
-        row(class_id if by_class else school_of_class.get(class_id)).cells_entered += n_rated + n_scored
+        row(class_id if by_class else school_of_class.get(class_id)).cells_entered += (n_rated or 0) + (n_scored or 0)
 
     # entry windows (per school) and paper mode
     open_schools = set(

@@ -42,6 +42,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label:<36} {count:>12,}")
         self.stdout.write(
             f"Officers (password {province.PASSWORD}): {province.OFFICERS[0]} (province #{built.province}), "
-            f"{province.OFFICERS[1]} (commune #{built.commune}), {province.OFFICERS[2]} (legacy district #{built.district}); "
-            f"school years {', '.join(built.school_years)}."
+            f"{province.OFFICERS[1]} (commune #{built.commune}), "
+            f"{province.OFFICERS[2]} (legacy district #{built.district}); school years {', '.join(built.school_years)}."
         )
