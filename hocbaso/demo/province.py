@@ -487,7 +487,11 @@ class _Simulation:
             lag = {cid: rng.random() < (1 - fill) * 3 for cid in self.class_grade}  # classes behind
             updated = _at(getattr(year, day.get(point, "year_end_date")), 0)
             start = w.reserve(AssessmentEntry, 0)  # not inside the generator: the COPY holds the connection
-            rows = self._cell_rows(year, point, lag, start, updated)
+            items = {  # read before the COPY starts: the catalogue may come from the database
+                g: [(i.kind, i.code, c.has_test(i.code, point)) for i in c.items if not i.optional]
+                for g, c in ((g, grade_catalogue(year.code, g)) for g in range(1, 6))
+            }
+            rows = self._cell_rows(year, point, items, lag, start, updated)
             self.step(
                 f"assessment cells {year.code} {point}",
                 lambda rows=rows: w.write(
@@ -500,13 +504,16 @@ class _Simulation:
             w.reserve(AssessmentEntry, self._cells_written)
 
     def _cell_rows(
-        self, year: SchoolYear, point: str, lag: dict[int, bool], start: int, updated: dt.datetime
+        self,
+        year: SchoolYear,
+        point: str,
+        items: dict[int, list[tuple[str, str, bool]]],
+        lag: dict[int, bool],
+        start: int,
+        updated: dt.datetime,
     ) -> Iterator[tuple[Any, ...]]:
+        """Rows only: the generator runs while the COPY holds the connection (no query here)."""
         rng = self.rng
-        items = {
-            g: [(i.kind, i.code, c.has_test(i.code, point)) for i in c.items if not i.optional]
-            for g, c in ((g, grade_catalogue(year.code, g)) for g in range(1, 6))
-        }
         pk = start
         for index, (student, placed_year, class_id) in enumerate(self.placements):
             if placed_year.pk != year.pk or index in self.left:
