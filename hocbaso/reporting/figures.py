@@ -22,6 +22,7 @@ rating, score or comment — officers read these (``docs/reporting.md`` defines 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
@@ -32,6 +33,7 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from hocbaso.assessments.catalogue import grade_catalogue
 from hocbaso.assessments.models import EntryWindow, ItemKind, Point, StudentYear, YearResult
+from hocbaso.audit.models import ChainHead
 from hocbaso.core import clock
 from hocbaso.directory.models import (
     AdministrativeUnit,
@@ -57,6 +59,7 @@ DEADLINE_FIELD = {
 }
 RESULTS = (YearResult.EXCELLENT, YearResult.GOOD, YearResult.COMPLETED, YearResult.NOT_COMPLETED)
 EXPIRING_DAYS = 30
+BACKLOG_CACHE_SECONDS = 600  # a stale key is never read again (it names what changed); this only frees memory
 SIGNED_HOMEROOM = (Status.SIGNED_HOMEROOM, Status.SIGNED_PRINCIPAL, Status.ISSUED)
 SIGNED_PRINCIPAL = (Status.SIGNED_PRINCIPAL, Status.ISSUED)
 
@@ -467,8 +470,33 @@ def class_counts(class_group: ClassGroup, point: str) -> Row:
 def backlog(school_ids: QuerySet[School] | Iterable[int], school_year: SchoolYear) -> list[tuple[dt.date, int]]:
     """(day, versions frozen and not yet issued at the end of that day), for every day something
     changed: frozen from the versions' assembly, issued from the school seal's signature time, and
-    withdrawn (superseded or revoked before being sealed) from their status change."""
-    ids: Any = school_ids.values("pk") if isinstance(school_ids, QuerySet) else list(school_ids)
+    withdrawn (superseded or revoked before being sealed) from their status change.
+
+    For a list of schools the series is cached under a key naming what changes it (ADR
+    0014-province): the schools, the year, the audit chain's size (every freeze, signature,
+    correction and revocation appends an event in its own transaction) and the last version's and
+    last signature's ids. A write therefore always misses; repeated views between writes read the
+    cache instead of every version and seal of a province's year."""
+    if isinstance(school_ids, QuerySet):
+        return _backlog(school_ids.values("pk"), school_year)
+    ids = sorted(set(school_ids))
+    from django.core.cache import cache
+
+    stamp = (
+        ChainHead.objects.filter(pk=1).values_list("size", flat=True).first(),
+        RecordVersion.objects.order_by("-pk").values_list("pk", flat=True).first(),
+        SignatureEvent.objects.order_by("-pk").values_list("pk", flat=True).first(),
+    )
+    digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
+    key = f"reporting:backlog:{school_year.pk}:{digest}:{stamp[0]}:{stamp[1]}:{stamp[2]}"
+    found = cache.get(key)
+    if found is None:
+        found = _backlog(ids, school_year)
+        cache.set(key, found, BACKLOG_CACHE_SECONDS)
+    return list(found)
+
+
+def _backlog(ids: Any, school_year: SchoolYear) -> list[tuple[dt.date, int]]:
     versions = RecordVersion.objects.filter(school_id__in=ids, school_year=school_year).exclude(status=Status.DRAFT)
     delta: Counter[dt.date] = Counter()
     for day, n in (
