@@ -44,10 +44,11 @@ def _measure(work: object, repeat: int) -> float:
     return statistics.median(samples)
 
 
-def _line(label: str, seconds: float, goal: float, unit: str = "ms") -> None:
+def _line(label: str, seconds: float, goal: float, unit: str = "ms", first: float | None = None) -> None:
     scale = 1000 if unit == "ms" else 1
     verdict = "ok" if seconds <= goal else "MISSED"
-    print(f"{label:<58} {seconds * scale:9.1f} {unit}   goal < {goal * scale:g} {unit}   {verdict}")
+    cold = f"   (first {first * scale:.0f} {unit})" if first is not None else ""
+    print(f"{label:<58} {seconds * scale:9.1f} {unit}   goal < {goal * scale:g} {unit}   {verdict}{cold}")
 
 
 def main() -> None:
@@ -71,6 +72,12 @@ def main() -> None:
         started = time.perf_counter()
         province.simulate(plan, say=lambda _line: None)
         print(f"Simulated {plan} in {time.perf_counter() - started:.1f} s ({var_dir})")
+    from hocbaso.signing.pki import DemoPKI
+    from hocbaso.signing.workflow import demo_pki_dir
+
+    if not (demo_pki_dir() / "pki.json").exists():  # the code lookup reads the trust store (no credentials made)
+        DemoPKI.create(str(demo_pki_dir()))
+    province.placeholders()  # the simulated versions' shared files, in this run's storage
     unit = AdministrativeUnit.objects.get(code="SIM-51")
     commune = AdministrativeUnit.objects.get(code="SIM-X000")
     print(
@@ -115,11 +122,11 @@ def main() -> None:
         ("school's audit page (principal)", principal, f"/schools/{school.pk}/audit/"),
         ("code lookup (/verify/<code>, issued version)", anonymous, f"/verify/{code}"),
     ]
-    print(f"{'page (median of 5, whole request)':<58} {'time':>12}   goal")
+    print(f"{'page (median of 5 after a first request; whole request)':<58} {'time':>12}   goal   (first request)")
     for label, client, url in pages:
-        page(client, url)  # warm: the first request compiles templates and fills caches
+        first = _measure(lambda c=client, u=url: page(c, u), 1)  # compiles templates, fills caches
         goal = 0.030 if "code lookup" in label else 1.0
-        _line(label, _measure(lambda c=client, u=url: page(c, u), 5), goal)
+        _line(label, _measure(lambda c=client, u=url: page(c, u), 5), goal, first=first)
 
     if os.environ.get("BENCH_PROFILE") == "1":
         import cProfile

@@ -532,8 +532,7 @@ class _Simulation:
 
     def records(self) -> None:
         w, rng, plan = self.w, self.rng, self.plan
-        pdf_name, pdf_hash = storage.put(b"%PDF-1.7\n% simulated placeholder shared by simulated versions\n", ".pdf")
-        xml_name, xml_hash = storage.put(b"<?xml version='1.0'?><simulated/>", ".xml")
+        (pdf_name, pdf_hash), (xml_name, xml_hash) = placeholders()
         first_record = w.reserve(Record, len(self.student_school))
         self.step(
             "records",
@@ -712,6 +711,14 @@ class _Simulation:
         )  # fmt: skip
         head.last_hash, head.size = previous, head.size + len(chained)
         head.save(update_fields=["last_hash", "size"])
+
+
+def placeholders() -> tuple[tuple[str, str], tuple[str, str]]:
+    """The PDF and XML every simulated version points at, stored (content-addressed, so storing
+    them again in another ``VAR_DIR`` gives the same names): (name, sha256) of each."""
+    pdf = storage.put(b"%PDF-1.7\n% simulated placeholder shared by simulated versions\n", ".pdf")
+    xml = storage.put(b"<?xml version='1.0'?><simulated/>", ".xml")
+    return pdf, xml
 
 
 def simulate(plan: Plan, *, say: Callable[[str], None] = print) -> Built:
