@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
 from hocbaso.assessments.catalogue import grade_catalogue
@@ -484,8 +484,8 @@ def backlog(school_ids: QuerySet[School] | Iterable[int], school_year: SchoolYea
 
     stamp = (
         ChainHead.objects.filter(pk=1).values_list("size", flat=True).first(),
-        RecordVersion.objects.order_by("-pk").values_list("pk", flat=True).first(),
-        SignatureEvent.objects.order_by("-pk").values_list("pk", flat=True).first(),
+        RecordVersion.objects.aggregate(m=Max("pk"))["m"],
+        SignatureEvent.objects.aggregate(m=Max("pk"))["m"],
     )
     digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
     key = f"reporting:backlog:{school_year.pk}:{digest}:{stamp[0]}:{stamp[1]}:{stamp[2]}"
