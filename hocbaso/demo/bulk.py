@@ -41,7 +41,7 @@ class BulkWriter:
         return first
 
     def _constants(self, model: type[models.Model], given: Sequence[str]) -> tuple[list[models.Field], tuple]:
-        rest: list[models.Field] = []
+        rest: list[Any] = []
         values: list[Any] = []
         for field in model._meta.concrete_fields:
             if field.attname in given:
@@ -59,7 +59,7 @@ class BulkWriter:
     def write(self, model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
         """Insert ``rows`` (tuples in the order of ``columns``); returns the number written."""
         meta = model._meta
-        given_fields = [meta.get_field(name) for name in columns]
+        given_fields: list[Any] = [meta.get_field(name) for name in columns]
         rest, constants = self._constants(model, [f.attname for f in given_fields])
         fields = [*given_fields, *rest]
         json_at = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]

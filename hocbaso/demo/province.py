@@ -37,6 +37,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -240,7 +241,7 @@ class _Simulation:
             ),
         )
         reached = self.points_reached(self.current)
-        windows = []
+        windows: list[tuple[Any, ...]] = []
         for year in self.years:
             for point in Point.values:
                 is_open = year == self.current and point not in reached and point == Point.END1
@@ -265,7 +266,7 @@ class _Simulation:
         """Classes per school, year and grade (≤ 35 pupils each), named 1A, 1B, …"""
         w = self.w
         self.class_list: dict[tuple[int, int, int], list[int]] = {}
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         for year in self.years:
             for pk in self.school_ids:
                 count = -(-self.size[pk] // CLASS_SIZE)
@@ -295,7 +296,8 @@ class _Simulation:
         count = sum(3 + slots[pk] for pk in self.school_ids) + len(OFFICERS)
         first_user = w.reserve(User, count)
         first_staff = w.reserve(StaffMember, count)
-        users, staff = [], []
+        users: list[tuple[Any, ...]] = []
+        staff: list[tuple[Any, ...]] = []
         self.principal: dict[int, int] = {}
         self.teachers: dict[int, list[int]] = {}
         n = 0
@@ -322,7 +324,7 @@ class _Simulation:
         self.staff_user = {s[0]: s[1] for s in staff}
         self.officer_user = first_user + n - len(OFFICERS)
 
-        appointments = []
+        appointments: list[tuple[Any, ...]] = []
         for pk in self.school_ids:
             head = self.principal[pk]
             for offset, role in enumerate((Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.CLERK)):
@@ -359,7 +361,7 @@ class _Simulation:
         active) and ~2 % expiring within 30 days."""
         w, rng = self.w, self.rng
         now = clock.now()
-        holders = [(self.principal[pk], None) for pk in self.school_ids]
+        holders: list[tuple[int, int | None]] = [(self.principal[pk], None) for pk in self.school_ids]
         holders += [(t, None) for pk in self.school_ids for t in self.teachers[pk]]
         holders += [(self.principal[pk], pk) for pk in self.school_ids]
         first = w.reserve(SigningCredential, len(holders))
@@ -482,7 +484,7 @@ class _Simulation:
         if self.completed:
             wanted.append((self.completed[-1], Point.YEAR_END, 1.0))
         wanted += [(self.current, p, plan.fill) for p in self.points_reached(self.current)]
-        day = {Point.MID1: "mid_term1_date", Point.END1: "end_term1_date", Point.MID2: "mid_term2_date"}
+        day: dict[str, str] = {Point.MID1: "mid_term1_date", Point.END1: "end_term1_date", Point.MID2: "mid_term2_date"}
         for year, point, fill in wanted:
             lag = {cid: rng.random() < (1 - fill) * 3 for cid in self.class_grade}  # classes behind
             updated = _at(getattr(year, day.get(point, "year_end_date")), 0)
@@ -492,15 +494,9 @@ class _Simulation:
                 for g, c in ((g, grade_catalogue(year.code, g)) for g in range(1, 6))
             }
             rows = self._cell_rows(year, point, items, lag, start, updated)
-            self.step(
-                f"assessment cells {year.code} {point}",
-                lambda rows=rows: w.write(
-                    AssessmentEntry,
-                    ("id", "student_id", "school_year_id", "class_group_id", "point", "item_kind", "item_code",
-                     "rating", "score", "updated_at"),
-                    rows,
-                ),
-            )  # fmt: skip
+            columns = ("id", "student_id", "school_year_id", "class_group_id", "point", "item_kind", "item_code",
+                       "rating", "score", "updated_at")  # fmt: skip
+            self.step(f"assessment cells {year.code} {point}", partial(w.write, AssessmentEntry, columns, rows))
             w.reserve(AssessmentEntry, self._cells_written)
 
     def _cell_rows(
@@ -544,7 +540,7 @@ class _Simulation:
             ),
         )  # fmt: skip
         last = self.completed[-1].pk if self.completed else None
-        versions: list[tuple[Any, ...]] = []
+        versions: list[list[Any]] = []
         signatures: list[tuple[Any, ...]] = []
         corrections: list[tuple[Any, ...]] = []
         papers: list[tuple[Any, ...]] = []
@@ -641,12 +637,12 @@ class _Simulation:
     def _signatures(
         self, out: list[tuple[Any, ...]], version: int, class_id: int, school: int, status: str, at: dt.datetime
     ) -> None:
-        roles = {
+        roles: int = {
             Status.FROZEN: 0,
             Status.SIGNED_HOMEROOM: 1,
             Status.SIGNED_PRINCIPAL: 2,
             Status.ISSUED: 3,
-        }[status]
+        }[Status(status)]
         head = self.principal[school]
         principal_appointment = self.appointment_base + self.school_index[school] * 3
         teacher, appointment_index = self.homeroom.get(class_id, (head, None))
