@@ -22,16 +22,18 @@ rating, score or comment — officers read these (``docs/reporting.md`` defines 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
 from hocbaso.assessments.catalogue import grade_catalogue
-from hocbaso.assessments.models import AssessmentEntry, EntryWindow, ItemKind, Point, StudentYear, YearResult
+from hocbaso.assessments.models import EntryWindow, ItemKind, Point, StudentYear, YearResult
+from hocbaso.audit.models import ChainHead
 from hocbaso.core import clock
 from hocbaso.directory.models import (
     AdministrativeUnit,
@@ -45,6 +47,7 @@ from hocbaso.directory.models import (
     SchoolYearSetting,
 )
 from hocbaso.records.models import CURRENT_STATUSES, CorrectionRequest, RecordVersion, Status
+from hocbaso.reporting.models import CellCount
 from hocbaso.signing.models import SignatureEvent, SignatureRole, SigningCredential
 
 POINTS = (Point.MID1, Point.END1, Point.MID2, Point.YEAR_END)
@@ -56,6 +59,7 @@ DEADLINE_FIELD = {
 }
 RESULTS = (YearResult.EXCELLENT, YearResult.GOOD, YearResult.COMPLETED, YearResult.NOT_COMPLETED)
 EXPIRING_DAYS = 30
+BACKLOG_CACHE_SECONDS = 600  # a stale key is never read again (it names what changed); this only frees memory
 SIGNED_HOMEROOM = (Status.SIGNED_HOMEROOM, Status.SIGNED_PRINCIPAL, Status.ISSUED)
 SIGNED_PRINCIPAL = (Status.SIGNED_PRINCIPAL, Status.ISSUED)
 
@@ -230,8 +234,9 @@ def compute(
         _active_enrolment(school_year, today), class_group__school_id__in=ids, school_year=school_year
     )
     for pk, grade, n in (
-        enrolments.values(key, "class_group__grade")
-        .annotate(n=Count("student_id", distinct=True))
+        enrolments.order_by()  # no default ordering: its joins (student, school year) cost a scan
+        .values(key, "class_group__grade")
+        .annotate(n=Count("student", distinct=True))
         .values_list(key, "class_group__grade", "n")
     ):
         students[(pk, grade)] = n
@@ -239,18 +244,16 @@ def compute(
     rated, scored, per_student = _cell_conditions(school_year, point, {g for _k, g in students}, classes)
     for (pk, grade), n in students.items():
         row(pk).cells_expected += n * per_student.get(grade, 0)
-    # the point's cells, read through the (class, point) index and counted per class, then per school
+    # the point's cells: the per-class, per-item counts the database keeps beside the cells
+    # (``CellCount``, ADR 0014-province) — a few rows per class instead of every cell of the point
     school_of_class = dict(classes.values_list("pk", "school_id"))
-    entries = AssessmentEntry.objects.filter(class_group_id__in=classes.values("pk"), point=point)
+    counted = CellCount.objects.filter(class_group_id__in=classes.values("pk"), point=point)
     for class_id, n_rated, n_scored in (
-        entries.values("class_group_id")
-        .annotate(
-            r=Count("pk", filter=rated & ~Q(rating="")),
-            s=Count("pk", filter=scored & Q(score__isnull=False)),
-        )
+        counted.values("class_group_id")
+        .annotate(r=Sum("rated", filter=rated), s=Sum("scored", filter=scored))
         .values_list("class_group_id", "r", "s")
     ):
-        row(class_id if by_class else school_of_class.get(class_id)).cells_entered += n_rated + n_scored
+        row(class_id if by_class else school_of_class.get(class_id)).cells_entered += (n_rated or 0) + (n_scored or 0)
 
     # entry windows (per school) and paper mode
     open_schools = set(
@@ -294,8 +297,9 @@ def compute(
 
     # blocked: results missing / year page missing, for children still in the class without a version
     still_in = Exists(
-        Enrolment.objects.filter(
+        Enrolment.objects.filter(  # the class's year too, so the enrolments are read by year, not all
             _active_enrolment(school_year, today),
+            school_year=school_year,
             student_id=OuterRef("student_id"),
             class_group_id=OuterRef("class_group_id"),
         )
@@ -307,18 +311,27 @@ def compute(
     )
     years = StudentYear.objects.filter(school_year=school_year, class_group__school_id__in=ids).filter(still_in)
     with_result: Counter[int] = Counter()
-    for pk, grade, result, n, no_page in (
-        years.annotate(versioned=has_version)
+    for pk, grade, result, n in (
+        years.exclude(result="")
         .values(key, "class_group__grade", "result")
-        .annotate(n=Count("pk"), no_page=Count("pk", filter=Q(days_absent__isnull=True, versioned=False)))
-        .values_list(key, "class_group__grade", "result", "n", "no_page")
+        .annotate(n=Count("pk"))
+        .values_list(key, "class_group__grade", "result", "n")
     ):
-        if not result:
-            continue
         with_result[pk] += n
-        row(pk).missing_year_page += no_page
         if result in RESULTS:
             row(pk).results.setdefault(grade, Counter())[result] += n
+    # the year page missing: asked only of the few results without days absent (a version check
+    # per row of a whole province's results was most of the dashboard's time)
+    for pk, n in (
+        years.exclude(result="")
+        .filter(days_absent__isnull=True)
+        .annotate(versioned=has_version)
+        .filter(versioned=False)
+        .values(key)
+        .annotate(n=Count("pk"))
+        .values_list(key, "n")
+    ):
+        row(pk).missing_year_page += n
     for pk, r in rows.items():
         r.counts.missing_cells = max(0, r.counts.students - with_result[pk])
 
@@ -457,8 +470,33 @@ def class_counts(class_group: ClassGroup, point: str) -> Row:
 def backlog(school_ids: QuerySet[School] | Iterable[int], school_year: SchoolYear) -> list[tuple[dt.date, int]]:
     """(day, versions frozen and not yet issued at the end of that day), for every day something
     changed: frozen from the versions' assembly, issued from the school seal's signature time, and
-    withdrawn (superseded or revoked before being sealed) from their status change."""
-    ids: Any = school_ids.values("pk") if isinstance(school_ids, QuerySet) else list(school_ids)
+    withdrawn (superseded or revoked before being sealed) from their status change.
+
+    For a list of schools the series is cached under a key naming what changes it (ADR
+    0014-province): the schools, the year, the audit chain's size (every freeze, signature,
+    correction and revocation appends an event in its own transaction) and the last version's and
+    last signature's ids. A write therefore always misses; repeated views between writes read the
+    cache instead of every version and seal of a province's year."""
+    if isinstance(school_ids, QuerySet):
+        return _backlog(school_ids.values("pk"), school_year)
+    ids = sorted(set(school_ids))
+    from django.core.cache import cache
+
+    stamp = (
+        ChainHead.objects.filter(pk=1).values_list("size", flat=True).first(),
+        RecordVersion.objects.aggregate(m=Max("pk"))["m"],
+        SignatureEvent.objects.aggregate(m=Max("pk"))["m"],
+    )
+    digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
+    key = f"reporting:backlog:{school_year.pk}:{digest}:{stamp[0]}:{stamp[1]}:{stamp[2]}"
+    found = cache.get(key)
+    if found is None:
+        found = _backlog(ids, school_year)
+        cache.set(key, found, BACKLOG_CACHE_SECONDS)
+    return list(found)
+
+
+def _backlog(ids: Any, school_year: SchoolYear) -> list[tuple[dt.date, int]]:
     versions = RecordVersion.objects.filter(school_id__in=ids, school_year=school_year).exclude(status=Status.DRAFT)
     delta: Counter[dt.date] = Counter()
     for day, n in (

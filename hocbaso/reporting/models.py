@@ -101,3 +101,31 @@ class PendingAuthorisation(models.Model):
 
     def __str__(self) -> str:
         return f"authorisation for {self.purpose} {self.object_id}"
+
+
+class CellCount(models.Model):
+    """How many cells of one item at one point are filled in one class: ``rated`` (a rating
+    entered) and ``scored`` (a test score entered) — the summary the dashboards add up instead of
+    reading every assessment cell of a province (ADR 0014-province).
+
+    Never written by Python: database triggers on ``assessments_assessmententry`` (migration
+    ``0003_cell_counts``) keep it, in the same transaction as every insert, update and delete of a
+    cell, whichever code path (grid, import, bulk load, COPY) wrote it.
+    """
+
+    class_group = models.ForeignKey("directory.ClassGroup", on_delete=models.CASCADE, related_name="+")
+    point = models.CharField(max_length=10)
+    item_kind = models.CharField(max_length=12)
+    item_code = models.CharField(max_length=40)
+    rated = models.IntegerField(default=0)
+    scored = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["class_group", "point", "item_kind", "item_code"], name="one_cell_count_per_class_item"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.class_group_id} {self.point} {self.item_kind}:{self.item_code} {self.rated}/{self.scored}"
