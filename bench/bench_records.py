@@ -74,7 +74,6 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         database = connections["default"].vendor
         from hocbaso.assessments import actions as assessment_actions
-        from hocbaso.assessments import results, windows
         from hocbaso.assessments.catalogue import catalogue_for_class
         from hocbaso.assessments.models import AssessmentEntry, StudentYear
         from hocbaso.directory.models import ClassGroup, Enrolment, Student
@@ -88,7 +87,7 @@ def main() -> None:
 
         world = build_world()
         principal, homeroom = world.users["principal"], world.users["homeroom"]
-        windows.set_window(by=principal, school=world.school_a, school_year=world.year, point="year_end", open_=True)
+        actions.set_window(by=principal, school=world.school_a, school_year=world.year, point="year_end", open_=True)
 
         # the template student, filled through the real actions
         template = world.students["an"]
@@ -105,7 +104,7 @@ def main() -> None:
             if catalogue.has_test(item.code, "year_end"):
                 writes.append(assessment_actions.CellWrite(template.pk, item.kind, item.code, "score", 8))
         assessment_actions.save_cells(by=homeroom, class_group=world.class_3a, point="year_end", writes=writes)
-        results.compute_year_results(by=homeroom, class_group=world.class_3a)
+        actions.compute_year_results(by=homeroom, class_group=world.class_3a)
         StudentYear.objects.filter(student=template).update(days_absent=1, height_cm=128)
         entries = list(AssessmentEntry.objects.filter(student=template))
         template_year = StudentYear.objects.get(student=template)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from hocbaso.assessments import actions, grading, importing, paste, progress, results, summary, windows
+from hocbaso.assessments import actions, grading, importing, paste, progress, summary, windows
 from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.assessments.layout import Column, cell_label, columns_for, item_title
 from hocbaso.assessments.models import (
@@ -325,14 +325,14 @@ def _windows_post(request: HttpRequest, school: Any) -> dict[str, Any] | None:
     point = _point_or_404(request.POST.get("point", ""))
     if request.POST.get("action") == "deadline":
         day = windows.parse_day(request.POST.get("deadline", ""))
-        windows.set_deadline(by=request.user, school=school, school_year=year, point=point, deadline=day)
+        actions.set_deadline(by=request.user, school=school, school_year=year, point=point, deadline=day)
         return None
     open_ = request.POST.get("open") == "1"
     if not open_ and request.POST.get("confirm") != "1":
         classes = progress.classes_of(school, year)
         figures = progress.total(_progress_by_point(classes)[point].values()) if classes else progress.EMPTY
         return {"year": year, "point": point, "label": Point(point).label, "classes": len(classes), "tally": figures}
-    windows.set_window(
+    actions.set_window(
         by=request.user,
         school=school,
         school_year=year,
@@ -469,7 +469,7 @@ def import_upload(request: HttpRequest, pk: int, point: str) -> HttpResponse:
     if request.method == "POST":
         try:
             if "token" in request.POST:
-                context["applied"] = importing.apply_upload(
+                context["applied"] = actions.apply_upload(
                     by=request.user,
                     class_group=class_group,
                     point=point,
@@ -485,7 +485,7 @@ def import_upload(request: HttpRequest, pk: int, point: str) -> HttpResponse:
                 )
                 context.update(preview=result, filename=filename)
                 if result.ok:
-                    context["token"] = importing.keep_upload(content)
+                    context["token"] = actions.keep_upload(content)
         except DomainError as exc:
             context["error"] = str(exc.message)
     return render(request, "assessments/import.html", context)
@@ -556,13 +556,13 @@ def _results_post(request: HttpRequest, class_group: ClassGroup) -> list[Any]:
     post = request.POST
     if "decide" in post:
         year = get_object_or_404(StudentYear, pk=post["decide"], class_group=class_group)
-        results.decide_promotion(by=request.user, student_year=year, decision=post.get("decision", ""))
+        actions.decide_promotion(by=request.user, student_year=year, decision=post.get("decision", ""))
     elif "plan_assess" in post:
         year = get_object_or_404(StudentYear, pk=post["plan_assess"], class_group=class_group)
-        results.record_plan_assessment(by=request.user, student_year=year, text=post.get("assessment", ""))
+        actions.record_plan_assessment(by=request.user, student_year=year, text=post.get("assessment", ""))
     elif "plan_decide" in post:
         year = get_object_or_404(StudentYear, pk=post["plan_decide"], class_group=class_group)
-        results.decide_plan_completion(
+        actions.decide_plan_completion(
             by=request.user,
             student_year=year,
             completed=post.get("completed") == "1",
@@ -576,11 +576,11 @@ def _results_post(request: HttpRequest, class_group: ClassGroup) -> list[Any]:
             school_year_id=class_group.school_year_id,
             student__enrolments__class_group=class_group,
         )
-        results.decide_award(by=request.user, award=award, confirm=post.get("verdict") == "confirm")
+        actions.decide_award(by=request.user, award=award, confirm=post.get("verdict") == "confirm")
     else:
         if not _year_end_started(class_group):
             raise windows.WindowClosed(_YEAR_END_NOT_STARTED, field="point")
-        return [o for o in results.compute_year_results(by=request.user, class_group=class_group) if o.missing]
+        return [o for o in actions.compute_year_results(by=request.user, class_group=class_group) if o.missing]
     return []
 
 

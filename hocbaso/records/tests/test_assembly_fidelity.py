@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 
 from hocbaso.assessments import actions as assessment_actions
-from hocbaso.assessments import results
 from hocbaso.assessments.models import Award, AwardStatus, StudentYear
 from hocbaso.core import clock
 from hocbaso.directory.models import SchoolAddress
@@ -73,7 +72,7 @@ def test_summer_values_sit_beside_the_year_end_values(dated_school) -> None:
             point="summer",
             writes=[assessment_actions.CellWrite(world.students["binh"].pk, "subject", "math", "score", 6)],
         )
-        results.compute_year_results(by=world.users["homeroom"], class_group=world.class_3a)
+        assessment_actions.compute_year_results(by=world.users["homeroom"], class_group=world.class_3a)
     year = StudentYear.objects.get(student=world.students["binh"])
     assert (year.first_result, year.result) == ("cht", "ht")
     data = _assemble(world, "binh", AFTER_SUMMER)
@@ -103,7 +102,7 @@ def test_only_confirmed_awards_are_printed(dated_school) -> None:
     assert proposed.status == AwardStatus.PROPOSED
     assert _assemble(world, "an", BEFORE_REFORM)["year"]["awards"] == []
     with clock.pinned(dt.datetime(2025, 5, 27, 8, 0)):
-        results.decide_award(
+        assessment_actions.decide_award(
             by=world.users["principal"], award=Award.objects.get(student=world.students["binh"]), confirm=True
         )
     awards = _assemble(world, "binh", BEFORE_REFORM)["year"]["awards"]

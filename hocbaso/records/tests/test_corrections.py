@@ -9,7 +9,6 @@ import pytest
 from django.urls import reverse
 
 from hocbaso.assessments import actions as assessment_actions
-from hocbaso.assessments import results
 from hocbaso.audit.models import AuditEvent
 from hocbaso.core.errors import DomainError
 from hocbaso.records import actions, assembly, storage
@@ -40,7 +39,7 @@ def test_approval_assembles_corrected_version_superseding_the_old(version, world
         point="year_end",
         writes=[assessment_actions.CellWrite(world.students["an"].pk, "subject", "math", "score", 7)],
     )
-    results.compute_year_results(by=world.users["homeroom"], class_group=world.class_3a)
+    actions.compute_year_results(by=world.users["homeroom"], class_group=world.class_3a)
     approved = actions.approve_correction(by=world.users["principal"], request=request)
     old = RecordVersion.objects.get(pk=version.pk)
     new = approved.new_version
