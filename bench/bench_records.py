@@ -77,7 +77,8 @@ def main() -> None:
         from hocbaso.assessments.catalogue import catalogue_for_class
         from hocbaso.assessments.models import AssessmentEntry, StudentYear
         from hocbaso.directory.models import ClassGroup, Enrolment, Student
-        from hocbaso.records import actions, assembly
+        from hocbaso.records import actions
+        from hocbaso.records.actions import assemble
         from hocbaso.records.models import AssemblyRun, RecordVersion
         from hocbaso.records.rendering import render_pdf
         from hocbaso.records.samples import sample_record_data
@@ -153,7 +154,7 @@ def main() -> None:
         samples = []
         for student in single:
             started = time.perf_counter()
-            assembly.assemble(by=homeroom, student=student, class_group=world.class_3a)
+            assemble(by=homeroom, student=student, class_group=world.class_3a)
             samples.append((time.perf_counter() - started) * 1000)
         print(
             f"[{database}] assemble one student (all steps):        median {statistics.median(samples):7.1f} ms (n=5)"

@@ -20,7 +20,7 @@ from pathlib import Path
 from hocbaso.core import clock
 from hocbaso.core.errors import DomainError
 from hocbaso.directory.models import Appointment, ClassGroup, Enrolment, Role, School
-from hocbaso.records import digitising
+from hocbaso.records import digitising_actions
 from hocbaso.records.digitising_models import BookState, DigitisedBook
 from hocbaso.records.models import Status
 
@@ -108,7 +108,7 @@ def load(*, say: Callable[[str], None] = print) -> int:
             "principal": "Võ Văn Sáu",
         }
         try:
-            book = digitising.upload_scan(
+            book = digitising_actions.upload_scan(
                 by=clerk,
                 student=student,
                 class_group=class_group,
@@ -120,8 +120,8 @@ def load(*, say: Callable[[str], None] = print) -> int:
                 printed_principal=str(page["principal"]),
                 channel="cli",
             )
-            digitising.transcribe(by=clerk, book=book, values=values, channel="cli")
-            digitising.compare(by=principal, book=book, channel="cli")
+            digitising_actions.transcribe(by=clerk, book=book, values=values, channel="cli")
+            digitising_actions.compare(by=principal, book=book, channel="cli")
         except DomainError as exc:  # e.g. the year already has a version
             say(f"An Vĩnh: {student.full_name} not digitised ({exc.code}).")
     return _certify(school, say=say)

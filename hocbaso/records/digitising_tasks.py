@@ -26,7 +26,7 @@ from hocbaso.audit import actions as audit
 from hocbaso.core import clock
 from hocbaso.core.errors import DomainError, PermissionRefused, ValidationFailed
 from hocbaso.directory.models import ClassGroup, School, Student
-from hocbaso.records import digitising, scans
+from hocbaso.records import digitising, digitising_actions, scans
 from hocbaso.records.digitising_models import DigitisationRun, DigitisedBook
 
 INCOMING = "digitising/incoming"
@@ -135,7 +135,7 @@ def _one(run: DigitisationRun, item: dict[str, Any], skipped: list[dict[str, Any
             for stored in item["files"]:
                 with default_storage.open(stored, "rb") as handle:
                     files.append(handle.read())
-            digitising.upload_scan(
+            digitising_actions.upload_scan(
                 by=run.requested_by,
                 student=student,
                 class_group=class_group,

@@ -17,7 +17,7 @@ from hocbaso.core import clock
 from hocbaso.core.collation import name_key
 from hocbaso.core.errors import DomainError
 from hocbaso.directory.models import ClassGroup, Enrolment
-from hocbaso.records import assembly
+from hocbaso.records.actions import assemble
 from hocbaso.records.models import CURRENT_STATUSES, AssemblyRun, RecordVersion
 
 
@@ -64,9 +64,7 @@ def execute(run_id: int, *, by: Any = None, progress: Callable[[int, int], None]
         for done, (student_id, class_id) in enumerate(pairs, start=1):
             if student_id not in has_version:
                 try:
-                    assembly.assemble(
-                        by=by or run.requested_by, student=students[student_id], class_group=classes[class_id]
-                    )
+                    assemble(by=by or run.requested_by, student=students[student_id], class_group=classes[class_id])
                     frozen += 1
                 except DomainError as exc:
                     skipped.append(

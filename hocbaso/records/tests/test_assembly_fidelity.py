@@ -13,6 +13,7 @@ from hocbaso.assessments.models import Award, AwardStatus, StudentYear
 from hocbaso.core import clock
 from hocbaso.directory.models import SchoolAddress
 from hocbaso.records import assembly
+from hocbaso.records.actions import assemble
 from hocbaso.records.tests.conftest import fill_year, open_window
 from hocbaso.records.xml import parse_xml
 
@@ -39,7 +40,7 @@ def dated_school(world):  # type: ignore[no-untyped-def]
 
 def _assemble(world, key: str, moment: dt.datetime) -> dict:  # type: ignore[no-untyped-def]
     with clock.pinned(moment):
-        made = assembly.assemble(by=world.users["homeroom"], student=world.students[key], class_group=world.class_3a)
+        made = assemble(by=world.users["homeroom"], student=world.students[key], class_group=world.class_3a)
     return parse_xml(made.xml)
 
 

@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from hocbaso.audit.models import AuditEvent
 from hocbaso.core.errors import DomainError
-from hocbaso.records import actions, assembly, tasks
+from hocbaso.records import actions, tasks
+from hocbaso.records.actions import assemble
 from hocbaso.records.models import AssemblyRun, Record, RecordVersion, Status
 from hocbaso.records.tests.conftest import fill_year, open_window
 
@@ -27,7 +28,7 @@ def test_freezing_a_student_with_an_empty_cell_is_refused_and_stores_nothing(wor
     open_window(world)
     fill_year(world, "an", blank="music")
     with pytest.raises(DomainError) as refused:
-        assembly.assemble(by=world.users["homeroom"], student=world.students["an"], class_group=world.class_3a)
+        assemble(by=world.users["homeroom"], student=world.students["an"], class_group=world.class_3a)
     assert refused.value.code == "year_incomplete"
     assert "missing" in str(refused.value.message) or "thiếu" in str(refused.value.message)
     assert not RecordVersion.objects.exists() and not Record.objects.exists()

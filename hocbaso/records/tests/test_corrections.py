@@ -11,7 +11,8 @@ from django.urls import reverse
 from hocbaso.assessments import actions as assessment_actions
 from hocbaso.audit.models import AuditEvent
 from hocbaso.core.errors import DomainError
-from hocbaso.records import actions, assembly, storage
+from hocbaso.records import actions, storage
+from hocbaso.records.actions import assemble
 from hocbaso.records.models import CorrectionRequest, RecordVersion, Status
 from hocbaso.records.rendering import extract_embedded_xml
 
@@ -19,9 +20,7 @@ from hocbaso.records.rendering import extract_embedded_xml
 @pytest.fixture
 def version(complete_3a) -> RecordVersion:  # type: ignore[no-untyped-def]
     world = complete_3a
-    return assembly.assemble(
-        by=world.users["homeroom"], student=world.students["an"], class_group=world.class_3a
-    ).version
+    return assemble(by=world.users["homeroom"], student=world.students["an"], class_group=world.class_3a).version
 
 
 def refused(code: str, call, **kwargs) -> None:  # type: ignore[no-untyped-def]

@@ -18,7 +18,8 @@ from hocbaso.assessments.models import AwardKind, StudentYear
 from hocbaso.assessments.tests.test_import import filled
 from hocbaso.core.errors import DomainError
 from hocbaso.directory.models import SchoolYearSetting
-from hocbaso.records import actions, assembly, paper, rendering, samples
+from hocbaso.records import actions, paper, rendering, samples
+from hocbaso.records.actions import assemble
 from hocbaso.records.models import RecordVersion
 from hocbaso.records.rendering import EmbeddedXmlMissing, extract_embedded_xml
 from hocbaso.records.tests.conftest import fill_year, open_window
@@ -131,7 +132,7 @@ def test_a_paper_year_is_never_assembled_into_a_digital_record(world: World) -> 
     open_window(world)
     fill_year(world, "an")
     with pytest.raises(DomainError) as one:
-        assembly.assemble(by=world.users["homeroom"], student=world.students["an"], class_group=world.class_3a)
+        assemble(by=world.users["homeroom"], student=world.students["an"], class_group=world.class_3a)
     assert one.value.code == "paper_year_assembly"
     for kwargs in ({"class_group": world.class_3a}, {}):
         with pytest.raises(DomainError) as run:
