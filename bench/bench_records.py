@@ -88,7 +88,9 @@ def main() -> None:
 
         world = build_world()
         principal, homeroom = world.users["principal"], world.users["homeroom"]
-        actions.set_window(by=principal, school=world.school_a, school_year=world.year, point="year_end", open_=True)
+        assessment_actions.set_window(
+            by=principal, school=world.school_a, school_year=world.year, point="year_end", open_=True
+        )
 
         # the template student, filled through the real actions
         template = world.students["an"]
@@ -105,7 +107,7 @@ def main() -> None:
             if catalogue.has_test(item.code, "year_end"):
                 writes.append(assessment_actions.CellWrite(template.pk, item.kind, item.code, "score", 8))
         assessment_actions.save_cells(by=homeroom, class_group=world.class_3a, point="year_end", writes=writes)
-        actions.compute_year_results(by=homeroom, class_group=world.class_3a)
+        assessment_actions.compute_year_results(by=homeroom, class_group=world.class_3a)
         StudentYear.objects.filter(student=template).update(days_absent=1, height_cm=128)
         entries = list(AssessmentEntry.objects.filter(student=template))
         template_year = StudentYear.objects.get(student=template)

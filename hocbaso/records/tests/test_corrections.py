@@ -38,7 +38,7 @@ def test_approval_assembles_corrected_version_superseding_the_old(version, world
         point="year_end",
         writes=[assessment_actions.CellWrite(world.students["an"].pk, "subject", "math", "score", 7)],
     )
-    actions.compute_year_results(by=world.users["homeroom"], class_group=world.class_3a)
+    assessment_actions.compute_year_results(by=world.users["homeroom"], class_group=world.class_3a)
     approved = actions.approve_correction(by=world.users["principal"], request=request)
     old = RecordVersion.objects.get(pk=version.pk)
     new = approved.new_version

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from hocbaso.assessments import actions as assessment_actions
 from hocbaso.assessments.models import AwardKind, StudentYear
 from hocbaso.assessments.tests.test_import import filled
 from hocbaso.core.errors import DomainError
@@ -65,7 +66,7 @@ def test_a_paper_school_enters_its_summary_through_the_grid_and_the_import(world
     an_year = StudentYear.objects.get(student=world.students["an"])
     assert an_year.result in {"htxs", "htt"}
 
-    saved = actions.apply(
+    saved = assessment_actions.apply(
         by=world.users["homeroom"],
         class_group=world.class_3a,
         point="year_end",
@@ -73,10 +74,10 @@ def test_a_paper_school_enters_its_summary_through_the_grid_and_the_import(world
         filename="a.xlsx",
     )
     assert saved > 0
-    actions.compute_year_results(by=world.users["homeroom"], class_group=world.class_3a)
+    assessment_actions.compute_year_results(by=world.users["homeroom"], class_group=world.class_3a)
     binh = StudentYear.objects.get(student=world.students["binh"])
     assert binh.result in {"htxs", "htt"}
-    award = actions.grant_award(
+    award = assessment_actions.grant_award(
         by=world.users["principal"], student_year=an_year, kind=AwardKind.AD_HOC, title="Giải Nhì Viết chữ đẹp"
     )
     assert award.pk is not None
