@@ -25,6 +25,7 @@ from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.assessments.cell_checks import COMMENT_MAX, FIELDS, CellResult, CellWrite, check_cells
 from hocbaso.assessments.importing import KEEP_UPLOADS, UPLOADS
 from hocbaso.assessments.models import (
+    AWARD_MOVES,
     AssessmentEntry,
     Award,
     AwardKind,
@@ -629,7 +630,7 @@ def decide_award(*, by: Any, award: Award, confirm: bool) -> Award:
         raise PermissionRefused(_("Only the principal decides on awards."), code="not_principal")
     if locked.status != AwardStatus.PROPOSED:
         raise Conflict(_("This award has already been decided."), code="award_already_decided")
-    locked.status = AwardStatus.CONFIRMED if confirm else AwardStatus.DECLINED
+    AWARD_MOVES.move(locked, AwardStatus.CONFIRMED if confirm else AwardStatus.DECLINED, attribute="status")
     locked.decided_by, locked.decided_at = by, clock.now()
     locked.save(update_fields=["status", "decided_by", "decided_at"])
     audit.record(

@@ -18,6 +18,7 @@ Contracts:
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,7 +48,7 @@ class Transitions:
     """One model's allowed moves ``from → {to, …}``, its refusal code and message.
 
     ``labels`` maps a state to what people read (the choices' labels) for the message, which
-    may use ``%(current)s`` and ``%(target)s``. Build it with :meth:`of`.
+    may use ``%(current)s`` (also ``%(state)s``) and ``%(target)s``. Build it with :meth:`of`.
     """
 
     table: Mapping[str, frozenset[str]]
@@ -58,14 +59,15 @@ class Transitions:
     @classmethod
     def of(
         cls,
-        choices: type[models.TextChoices],
+        choices: type[enum.Enum],
         table: Mapping[Any, Iterable[Any]],
         *,
         code: str,
         message: str | Promise = DEFAULT_MESSAGE,
     ) -> Transitions:
-        """The table for ``choices``; refuses (``ValueError``) a table missing or inventing a state."""
-        states = {str(value) for value in choices.values}
+        """The table for ``choices`` (Django choices or any string enum); refuses (``ValueError``) a
+        table missing or inventing a state."""
+        states = {str(member.value) for member in choices}
         frozen = {str(source): frozenset(str(target) for target in targets) for source, targets in table.items()}
         named = set(frozen) | {target for targets in frozen.values() for target in targets}
         if set(frozen) != states or not named <= states:
@@ -73,7 +75,7 @@ class Transitions:
                 f"{choices.__name__} transitions: missing {sorted(states - set(frozen))}, "
                 f"unknown {sorted(named - states)}"
             )
-        labels = {str(value): label for value, label in zip(choices.values, choices.labels, strict=True)}
+        labels = {str(member.value): getattr(member, "label", str(member.value)) for member in choices}
         return cls(table=frozen, code=code, message=message, labels=labels)
 
     def allows(self, current: str, target: str) -> bool:
@@ -88,7 +90,8 @@ class Transitions:
         """Raise :class:`IllegalTransition` (``self.code``) unless ``current → target`` is allowed."""
         if not self.allows(current, target):
             current, target = str(current), str(target)
-            params = {"current": self.labels.get(current, current), "target": self.labels.get(target, target)}
+            label = self.labels.get(current, current)
+            params = {"current": label, "state": label, "target": self.labels.get(target, target)}
             raise IllegalTransition(self.message % params, code=self.code, current=current, target=target)
 
     def move(self, obj: Any, target: str, *, attribute: str = "state") -> None:
@@ -109,3 +112,13 @@ class Transitions:
             if current is not None:
                 self.check(current, target)
         return moved
+
+
+# The life of every background run (assembly, digitising, reports): a run is re-executed after a
+# crash or a failure (``execute`` resumes where it stopped), never after it finished.
+RUN_MOVES: Mapping[str, frozenset[str]] = {
+    "queued": frozenset({"running"}),
+    "running": frozenset({"running", "finished", "failed"}),
+    "failed": frozenset({"running"}),
+    "finished": frozenset(),
+}

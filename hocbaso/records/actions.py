@@ -30,6 +30,7 @@ from hocbaso.directory.roles import Permission, holds
 from hocbaso.records import assembly_parts, issuance, permissions, storage
 from hocbaso.records.assembly import Assembled, YearIncomplete, chain_position, readiness, verify_url, year_section
 from hocbaso.records.models import (
+    CORRECTION_MOVES,
     CURRENT_STATUSES,
     AssemblyRun,
     CorrectionRequest,
@@ -163,7 +164,7 @@ def approve_correction(*, by: Any, request: CorrectionRequest, channel: str = "w
             code="version_superseded",
         )
     assembled = assemble(by=by, student=old.record.student, class_group=old.class_group, supersedes=old)
-    request.state = CorrectionRequest.State.APPROVED
+    CORRECTION_MOVES.move(request, CorrectionRequest.State.APPROVED)
     request.decided_by = by
     request.decided_at = clock.now()
     request.new_version = assembled.version
@@ -189,7 +190,7 @@ def reject_correction(*, by: Any, request: CorrectionRequest, reason: str, chann
     if not reason:
         raise ValidationFailed(_("Give the reason for the rejection."), code="reason_required", field="reason")
     request = _pending_for_decision(by, request)
-    request.state = CorrectionRequest.State.REJECTED
+    CORRECTION_MOVES.move(request, CorrectionRequest.State.REJECTED)
     request.decided_by = by
     request.decided_at = clock.now()
     request.decision_reason = reason

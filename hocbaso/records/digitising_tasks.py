@@ -27,7 +27,7 @@ from hocbaso.core import clock
 from hocbaso.core.errors import DomainError, PermissionRefused, ValidationFailed
 from hocbaso.directory.models import ClassGroup, School, Student
 from hocbaso.records import digitising, digitising_actions, scans
-from hocbaso.records.digitising_models import DigitisationRun, DigitisedBook
+from hocbaso.records.digitising_models import DIGITISATION_RUN_MOVES, DigitisationRun, DigitisedBook
 
 INCOMING = "digitising/incoming"
 MAX_ENTRIES = 500  # a cohort of a large school
@@ -93,7 +93,7 @@ def _keep(content: bytes) -> str:
 def execute(run_id: int, *, progress: Callable[[int, int], None] | None = None) -> DigitisationRun:
     """Create the books of every entry not done yet; safe to call again after a crash."""
     run = DigitisationRun.objects.select_related("school", "requested_by").get(pk=run_id)
-    DigitisationRun.objects.filter(pk=run.pk).update(state=DigitisationRun.State.RUNNING, error="")
+    DIGITISATION_RUN_MOVES.update(DigitisationRun.objects.filter(pk=run.pk), DigitisationRun.State.RUNNING, error="")
     skipped = list(run.skipped)
     done_keys = {(s.get("student_id"), s.get("class_group_id")) for s in skipped}
     made = set(DigitisedBook.objects.filter(run=run).values_list("student_id", "class_group_id"))
@@ -108,9 +108,13 @@ def execute(run_id: int, *, progress: Callable[[int, int], None] | None = None) 
             if progress is not None:
                 progress(done, len(run.items))
     except Exception as exc:  # unexpected: keep what was done, show it, let the task fail
-        DigitisationRun.objects.filter(pk=run.pk).update(state=DigitisationRun.State.FAILED, error=str(exc)[:2000])
+        DIGITISATION_RUN_MOVES.update(
+            DigitisationRun.objects.filter(pk=run.pk), DigitisationRun.State.FAILED, error=str(exc)[:2000]
+        )
         raise
-    DigitisationRun.objects.filter(pk=run.pk).update(state=DigitisationRun.State.FINISHED, finished_at=clock.now())
+    DIGITISATION_RUN_MOVES.update(
+        DigitisationRun.objects.filter(pk=run.pk), DigitisationRun.State.FINISHED, finished_at=clock.now()
+    )
     for item in run.items:
         for name in item["files"]:
             default_storage.delete(name)

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from hocbaso.core.transitions import RUN_MOVES, Transitions
 from hocbaso.directory.models import AdministrativeUnit, School, SchoolYear
 
 
@@ -61,3 +62,6 @@ class ReportRun(models.Model):
     def subject_name(self) -> str:
         subject = self.unit if self.unit_id else self.school
         return subject.name if subject is not None else ""
+
+
+REPORT_RUN_MOVES = Transitions.of(ReportRun.State, RUN_MOVES, code="report_run_state")

@@ -12,7 +12,7 @@ from django_tasks import task
 
 from hocbaso.core import clock
 from hocbaso.reporting import exports, figures
-from hocbaso.reporting.models import ReportRun
+from hocbaso.reporting.models import REPORT_RUN_MOVES, ReportRun
 
 PREFIX = "reports"
 
@@ -47,7 +47,8 @@ def build(run: ReportRun) -> figures.Report:
 
 def execute(run_id: int) -> ReportRun:
     run = ReportRun.objects.select_related("unit", "school", "school_year").get(pk=run_id)
-    ReportRun.objects.filter(pk=run.pk).update(state=ReportRun.State.RUNNING, total=3, done=0, error="")
+    this = ReportRun.objects.filter(pk=run.pk)
+    REPORT_RUN_MOVES.update(this, ReportRun.State.RUNNING, total=3, done=0, error="")
     school = run.school is not None
     try:
         report = build(run)
@@ -56,10 +57,10 @@ def execute(run_id: int) -> ReportRun:
         ReportRun.objects.filter(pk=run.pk).update(done=2, xlsx_name=xlsx_name, xlsx_sha256=xlsx_hash)
         pdf_name, pdf_hash = store(exports.to_pdf(report, run.subject_name, school=school), ".pdf")
     except Exception as exc:  # keep what was done, show the error, let the task fail
-        ReportRun.objects.filter(pk=run.pk).update(state=ReportRun.State.FAILED, error=str(exc)[:2000])
+        REPORT_RUN_MOVES.update(this, ReportRun.State.FAILED, error=str(exc)[:2000])
         raise
-    ReportRun.objects.filter(pk=run.pk).update(
-        state=ReportRun.State.FINISHED, done=3, pdf_name=pdf_name, pdf_sha256=pdf_hash, finished_at=clock.now()
+    REPORT_RUN_MOVES.update(
+        this, ReportRun.State.FINISHED, done=3, pdf_name=pdf_name, pdf_sha256=pdf_hash, finished_at=clock.now()
     )
     run.refresh_from_db()
     return run

@@ -32,6 +32,7 @@ from hocbaso.reporting.ministry import batch, client, permissions
 from hocbaso.reporting.ministry.models import (
     HELD,
     SENDABLE,
+    SUBMISSION_MOVES,
     Department,
     RowOutcome,
     Submission,
@@ -319,7 +320,7 @@ def retry(*, by: Any, submission: Submission, channel: str = Channel.WEB) -> Sub
     if submission.state not in SENDABLE:
         raise Conflict(_("This batch has been answered already; prepare a new one."), code="submission_answered")
     with transaction.atomic():
-        Submission.objects.filter(pk=submission.pk).update(state=SubmissionState.QUEUED)
+        SUBMISSION_MOVES.update(Submission.objects.filter(pk=submission.pk), SubmissionState.QUEUED)
         audit.record(by=by, action="ministry.batch_retry", obj=submission, changes={}, channel=channel)
         transaction.on_commit(lambda: enqueue_send(submission.pk))
     submission.refresh_from_db()
@@ -332,7 +333,7 @@ def _claim(submission_id: int) -> Submission | None:
         submission = Submission.objects.select_for_update().get(pk=submission_id)
         if submission.state not in SENDABLE:
             return None
-        submission.state = SubmissionState.SENDING
+        SUBMISSION_MOVES.move(submission, SubmissionState.SENDING)
         submission.attempts += 1
         submission.save(update_fields=["state", "attempts"])
         return submission
@@ -357,8 +358,10 @@ def send(*, submission_id: int, by: Any = None) -> Submission:
     except client.EndpointUnavailable as exc:
         state = SubmissionState.RETRYING if submission.attempts < MAX_ATTEMPTS else SubmissionState.FAILED
         with transaction.atomic():
-            Submission.objects.filter(pk=submission.pk).update(
-                state=state, attempt_log=_attempt(submission, "unavailable", str(exc))
+            SUBMISSION_MOVES.update(
+                Submission.objects.filter(pk=submission.pk),
+                state,
+                attempt_log=_attempt(submission, "unavailable", str(exc)),
             )
             audit.record(
                 by=by,
@@ -371,8 +374,10 @@ def send(*, submission_id: int, by: Any = None) -> Submission:
         return submission
     except storage.StoredFileDamaged:
         with transaction.atomic():
-            Submission.objects.filter(pk=submission.pk).update(
-                state=SubmissionState.FAILED, attempt_log=_attempt(submission, "refused", "batch_body_damaged")
+            SUBMISSION_MOVES.update(
+                Submission.objects.filter(pk=submission.pk),
+                SubmissionState.FAILED,
+                attempt_log=_attempt(submission, "refused", "batch_body_damaged"),
             )
             audit.record(by=by, action="ministry.batch_body_damaged", obj=submission, channel=Channel.TASK)
         submission.refresh_from_db()
@@ -386,7 +391,7 @@ def record_answer(*, submission: Submission, status: int, answer: dict[str, Any]
     rows = {row.ref: row for row in submission.rows.all()}
     with transaction.atomic():
         if status in (401, 403):
-            submission.state = SubmissionState.FAILED
+            SUBMISSION_MOVES.move(submission, SubmissionState.FAILED)
             submission.attempt_log = _attempt(submission, "refused", "endpoint_refused_credentials")
             submission.save(update_fields=["state", "attempt_log"])
             audit.record(
@@ -420,9 +425,11 @@ def record_answer(*, submission: Submission, status: int, answer: dict[str, Any]
         submission.rejected = counts[RowOutcome.REJECTED] + counts[RowOutcome.PENDING]
         held = submission.accepted + submission.unchanged
         if status != 200 or not held:
-            submission.state = SubmissionState.REJECTED
+            SUBMISSION_MOVES.move(submission, SubmissionState.REJECTED)
         else:
-            submission.state = SubmissionState.PARTIAL if submission.rejected else SubmissionState.ACCEPTED
+            SUBMISSION_MOVES.move(
+                submission, SubmissionState.PARTIAL if submission.rejected else SubmissionState.ACCEPTED
+            )
         submission.http_status = status
         submission.receipt = str(answer.get("receipt", ""))[:64]
         submission.answered_at = clock.now()
