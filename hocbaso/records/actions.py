@@ -23,6 +23,7 @@ from hocbaso.assessments.models import StudentYear
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
 from hocbaso.core.errors import Conflict, PermissionRefused, ValidationFailed
+from hocbaso.core.queue import enqueue_on_commit
 from hocbaso.core.text import nfc, visible_text
 from hocbaso.directory import paper
 from hocbaso.directory.models import ClassGroup, Enrolment, School, SchoolYear, Student
@@ -61,8 +62,8 @@ def start_assembly(
 
     Refused (``not_allowed``) unless ``by`` may assemble that class or school; ``by=None`` is the
     operator's command line; refused for a school-year kept on paper (``paper_year_assembly``).
-    The run is committed before it is enqueued, so a database worker
-    always finds it; with the embedded (immediate) backend it has finished when this returns.
+    The run is enqueued when it is committed, so a database worker always finds it; with the
+    embedded (immediate) backend it has finished when this returns outside a transaction.
     """
     if by is not None:
         allowed = (
@@ -89,11 +90,9 @@ def start_assembly(
             changes={"class": [None, class_group.name if class_group else None], "year": [None, school_year.code]},
             channel=channel,
         )
-    if enqueue:
-        from hocbaso.records.tasks import assemble_run
-
-        assemble_run.enqueue(run.pk)
-        run.refresh_from_db()
+        if enqueue:
+            enqueue_on_commit("hocbaso.records.tasks.assemble_run", run.pk)
+    run.refresh_from_db()
     return run
 
 

@@ -25,6 +25,7 @@ from django_tasks import task
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
 from hocbaso.core.errors import DomainError, PermissionRefused, ValidationFailed
+from hocbaso.core.queue import enqueue_on_commit
 from hocbaso.directory.models import ClassGroup, School, Student
 from hocbaso.records import digitising, digitising_actions, scans
 from hocbaso.records.digitising_models import DIGITISATION_RUN_MOVES, DigitisationRun, DigitisedBook
@@ -79,7 +80,7 @@ def start_batch(
             channel=channel,
         )
         if enqueue:
-            transaction.on_commit(lambda: process_run.enqueue(run.pk))
+            enqueue_on_commit("hocbaso.records.digitising_tasks.process_run", run.pk)
     return run
 
 

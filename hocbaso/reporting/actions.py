@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
 from hocbaso.core.errors import PermissionRefused, ValidationFailed
+from hocbaso.core.queue import enqueue_on_commit
 from hocbaso.directory.models import AdministrativeUnit, School, SchoolYear
 from hocbaso.reporting import figures, permissions
 from hocbaso.reporting.models import ReportRun
@@ -60,11 +61,5 @@ def start_report(
             changes={"kind": [None, run.kind], "year": [None, school_year.code], "point": [None, point]},
             channel=channel,
         )
-
-        def enqueue() -> None:
-            from hocbaso.reporting.tasks import build_report
-
-            build_report.enqueue(run.pk)
-
-        transaction.on_commit(enqueue)
+        enqueue_on_commit("hocbaso.reporting.tasks.build_report", run.pk)
     return run

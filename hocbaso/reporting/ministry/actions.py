@@ -23,6 +23,7 @@ from hocbaso.audit import actions as audit
 from hocbaso.audit.models import Channel
 from hocbaso.core import clock
 from hocbaso.core.errors import Conflict, PermissionRefused, ValidationFailed
+from hocbaso.core.queue import enqueue_on_commit
 from hocbaso.core.text import nfc
 from hocbaso.directory import roles
 from hocbaso.directory.models import AdministrativeUnit, School, SchoolUnitLink, SchoolYear, UnitKind
@@ -300,14 +301,13 @@ def prepare(
             },
             channel=channel,
         )
-        transaction.on_commit(lambda: enqueue_send(submission.pk))
+        enqueue_send(submission.pk)
     return submission
 
 
 def enqueue_send(submission_id: int) -> None:
-    from hocbaso.reporting.ministry.tasks import send_submission_task
-
-    send_submission_task.enqueue(submission_id)
+    """Send the batch from a task once the transaction commits."""
+    enqueue_on_commit("hocbaso.reporting.ministry.tasks.send_submission_task", submission_id)
 
 
 # --- sending and the answer -------------------------------------------------------------------------
@@ -322,7 +322,7 @@ def retry(*, by: Any, submission: Submission, channel: str = Channel.WEB) -> Sub
     with transaction.atomic():
         SUBMISSION_MOVES.update(Submission.objects.filter(pk=submission.pk), SubmissionState.QUEUED)
         audit.record(by=by, action="ministry.batch_retry", obj=submission, changes={}, channel=channel)
-        transaction.on_commit(lambda: enqueue_send(submission.pk))
+        enqueue_send(submission.pk)
     submission.refresh_from_db()
     return submission
 
