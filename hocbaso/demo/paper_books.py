@@ -20,6 +20,7 @@ from hocbaso.accounts.models import User
 from hocbaso.assessments import grading
 from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.assessments.models import AssessmentEntry, Point, StudentYear
+from hocbaso.core import clock
 from hocbaso.demo.assessments_data import GENERAL, YEAR_END_AT, _grading_values, _profile, _values_for
 from hocbaso.demo.directory_data import SCHOOLS
 from hocbaso.directory.models import ClassGroup, Enrolment, School, SchoolYearSetting
@@ -79,7 +80,7 @@ def load(seed: int = 1) -> dict[str, int]:
     setting = SchoolYearSetting.objects.select_related("school_year").get(school=school, school_year__code=YEAR)
     officer = User.objects.filter(username="so.chuyenvien").first()
     setting.paper_mode_reason, setting.paper_mode_changed_by = REASON, officer
-    setting.paper_mode_changed_at = timezone.make_aware(dt.datetime(2024, 8, 15, 9, 0))
+    setting.paper_mode_changed_at = clock.at(2024, 8, 15, 9, 0)
     setting.save(update_fields=["paper_mode_reason", "paper_mode_changed_by", "paper_mode_changed_at"])
     clerk = User.objects.get(username=f"vanthu.{SCHOOL_SLUG}")
     rng = random.Random(seed * 104729)

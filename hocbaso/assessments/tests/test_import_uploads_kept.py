@@ -14,6 +14,7 @@ from django.urls import reverse
 from hocbaso.assessments import actions, importing, tasks
 from hocbaso.assessments.models import AssessmentEntry
 from hocbaso.assessments.tests.test_import import filled, upload
+from hocbaso.core import clock
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +31,7 @@ def kept() -> list[str]:
 def age(token: str, hours: int) -> None:
     """Pretend the upload of ``token`` was kept ``hours`` ago."""
     path = default_storage.path(f"{importing.UPLOADS}/{token}.xlsx")
-    then = (dt.datetime.now() - dt.timedelta(hours=hours)).timestamp()
+    then = (clock.now() - dt.timedelta(hours=hours)).timestamp()
     os.utime(path, (then, then))
 
 

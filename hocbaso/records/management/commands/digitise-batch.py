@@ -32,7 +32,7 @@ REQUIRED = ("class", "year", "student", "book_number", "pages", "original_date",
 def _date(text: str) -> dt.date:
     for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
         try:
-            return dt.datetime.strptime(text.strip(), pattern).date()
+            return dt.datetime.strptime(text.strip(), pattern).date()  # noqa: DTZ007 - a day, no time
         except ValueError:
             continue
     raise CommandError(f"not a date: {text!r}")
