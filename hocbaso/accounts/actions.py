@@ -10,7 +10,6 @@ operator removes a second factor (``forbidden``).
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 import django_otp
 from django.contrib.auth import password_validation
@@ -127,7 +126,7 @@ def reset_second_factor(*, by: User, user: User, reason: str = "") -> int:
 
 
 @transaction.atomic
-def create_token(*, by: Any, user: User, name: str) -> tuple[ApiToken, str]:
+def create_token(*, by: User | None, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token for ``user``; returns the row and the secret (never stored)."""
     secret = "hbs_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=secret[:8], key_hash=hash_secret(secret))
@@ -136,7 +135,7 @@ def create_token(*, by: Any, user: User, name: str) -> tuple[ApiToken, str]:
 
 
 @transaction.atomic
-def revoke_token(*, by: Any, token: ApiToken) -> ApiToken:
+def revoke_token(*, by: User, token: ApiToken) -> ApiToken:
     """Revoke ``token`` now (idempotent): the app holding it is refused from the next request."""
     if token.revoked_at is None:
         token.revoked_at = clock.now()

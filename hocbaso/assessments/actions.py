@@ -20,6 +20,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from hocbaso.accounts.models import User
 from hocbaso.assessments import grading, importing
 from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.assessments.cell_checks import COMMENT_MAX, FIELDS, CellResult, CellWrite, check_cells
@@ -52,7 +53,7 @@ __all__ = ["COMMENT_MAX", "FIELDS", "CellResult", "CellWrite", "check_cells"]  #
 
 @transaction.atomic
 def save_cells(
-    *, by: Any, class_group: ClassGroup, point: str, writes: Sequence[CellWrite], channel: str = "grid"
+    *, by: User, class_group: ClassGroup, point: str, writes: Sequence[CellWrite], channel: str = "grid"
 ) -> list[CellResult]:
     """Validate every write, then apply all of them or none.
 
@@ -68,7 +69,7 @@ def save_cells(
 
 @transaction.atomic
 def save_valid_cells(
-    *, by: Any, class_group: ClassGroup, point: str, writes: Sequence[CellWrite], channel: str = "grid"
+    *, by: User, class_group: ClassGroup, point: str, writes: Sequence[CellWrite], channel: str = "grid"
 ) -> tuple[list[CellResult], list[DomainError], dict[str, Any]]:
     """Save every write that passes and refuse the others, cell by cell (a block pasted into the
     grid): (saved results, refusals naming their cells, the values the saved cells held before,
@@ -114,7 +115,7 @@ def _update_entries(entries: list[AssessmentEntry]) -> None:
 
 
 def _apply(
-    *, by: Any, class_group: ClassGroup, point: str, values: list[tuple[CellWrite, Any]], channel: str
+    *, by: User, class_group: ClassGroup, point: str, values: list[tuple[CellWrite, Any]], channel: str
 ) -> list[CellResult]:
     now = clock.now()
     actor = by if getattr(by, "is_authenticated", False) else None
@@ -182,7 +183,7 @@ def _apply(
     return results
 
 
-def _require_school_teacher(by: Any, school: Any) -> None:
+def _require_school_teacher(by: User, school: Any) -> None:
     """A teacher or head of the school, today (the operator enters no assessment data)."""
     from hocbaso.directory.roles import Permission, active_on, appointments_granting
 
@@ -193,7 +194,7 @@ def _require_school_teacher(by: Any, school: Any) -> None:
 
 
 @transaction.atomic
-def add_bank_comment(*, by: Any, school: Any, item_code: str, text: str) -> CommentBank:
+def add_bank_comment(*, by: User, school: Any, item_code: str, text: str) -> CommentBank:
     """Add a common comment to the school's bank (any teacher of the school)."""
     _require_school_teacher(by, school)
     text = nfc(text)
@@ -209,7 +210,7 @@ def add_bank_comment(*, by: Any, school: Any, item_code: str, text: str) -> Comm
 
 
 @transaction.atomic
-def remove_bank_comment(*, by: Any, school: Any, comment_id: int) -> None:
+def remove_bank_comment(*, by: User, school: Any, comment_id: int) -> None:
     _require_school_teacher(by, school)
     comment = CommentBank.objects.filter(school=school, pk=comment_id).first()
     if comment is None:
@@ -221,7 +222,7 @@ def remove_bank_comment(*, by: Any, school: Any, comment_id: int) -> None:
 
 
 def save_year_details(
-    *, by: Any, class_group: ClassGroup, rows: dict[int, dict[str, Any]], channel: str = "web"
+    *, by: User, class_group: ClassGroup, rows: dict[int, dict[str, Any]], channel: str = "web"
 ) -> int:
     """Save days absent, height, weight and the general comment of the class's students, all or nothing.
 
@@ -291,7 +292,7 @@ def save_year_details(
 
 
 @transaction.atomic
-def carry_year(*, by: Any, student: Any, to_class: ClassGroup, channel: str = "web") -> int:
+def carry_year(*, by: User, student: Any, to_class: ClassGroup, channel: str = "web") -> int:
     """A child transferred during the year: their year page (header, result) follows them into
     ``to_class``; every assessment entered so far stays linked to the class — hence the school —
     that entered it, and the receiving class's grid shows it (cells are read per child and year).
@@ -327,7 +328,14 @@ def carry_year(*, by: Any, student: Any, to_class: ClassGroup, channel: str = "w
 
 @transaction.atomic
 def set_window(
-    *, by: Any, school: School, school_year: SchoolYear, point: str, open_: bool, reason: str = "", channel: str = "web"
+    *,
+    by: User,
+    school: School,
+    school_year: SchoolYear,
+    point: str,
+    open_: bool,
+    reason: str = "",
+    channel: str = "web",
 ) -> EntryWindow:
     """Open or close a window. Reopening a window that was closed before needs a reason."""
     if not can_manage_windows(by, school):
@@ -359,7 +367,7 @@ def set_window(
 
 @transaction.atomic
 def set_deadline(
-    *, by: Any, school: School, school_year: SchoolYear, point: str, deadline: dt.date | None, channel: str = "web"
+    *, by: User, school: School, school_year: SchoolYear, point: str, deadline: dt.date | None, channel: str = "web"
 ) -> EntryWindow:
     """Set (or clear, with ``None``: the school year's calendar applies again) the school's day
     entry for a point should be finished. Audited; a deadline must fall within the school year."""
@@ -396,7 +404,7 @@ def set_deadline(
 # Spreadsheet imports (template and preview stay in ``importing``)
 
 
-def apply(*, by: Any, class_group: ClassGroup, point: str, content: bytes, filename: str) -> int:
+def apply(*, by: User, class_group: ClassGroup, point: str, content: bytes, filename: str) -> int:
     """Apply a clean upload all or nothing; returns the number of cells changed."""
     parsed = importing.preview(by=by, class_group=class_group, point=point, content=content, filename=filename)
     if parsed.errors:
@@ -423,7 +431,7 @@ def discard_upload(token: str) -> None:
         default_storage.delete(importing.upload_name(token))
 
 
-def apply_upload(*, by: Any, class_group: ClassGroup, point: str, token: str, filename: str) -> int:
+def apply_upload(*, by: User, class_group: ClassGroup, point: str, token: str, filename: str) -> int:
     """Apply the kept upload of ``token`` (see ``apply``) and delete it, whatever the outcome:
     a refused file is uploaded again after it is fixed. Refused with ``import_upload_gone`` when
     the upload is no longer kept."""
@@ -458,7 +466,7 @@ def expire_uploads(*, older_than: dt.timedelta = KEEP_UPLOADS) -> int:
 
 
 @transaction.atomic
-def compute_year_results(*, by: Any, class_group: ClassGroup) -> list[Computed]:
+def compute_year_results(*, by: User, class_group: ClassGroup) -> list[Computed]:
     """Compute (or recompute) every student's year result in the class.
 
     The first computed result is kept in ``first_result``; after a summer re-assessment the
@@ -545,7 +553,7 @@ def compute_year_results(*, by: Any, class_group: ClassGroup) -> list[Computed]:
 
 
 @transaction.atomic
-def decide_promotion(*, by: Any, student_year: StudentYear, decision: str) -> StudentYear:
+def decide_promotion(*, by: User, student_year: StudentYear, decision: str) -> StudentYear:
     """The principal's decision for a student still not completing (after remediation, or on an
     individual plan whose completion was refused): promoted or repeats the grade, who and when
     kept. Grade 5 has no promotion: only "retained" (``decision_no_promotion_after_grade_5``)."""
@@ -573,7 +581,7 @@ def decide_promotion(*, by: Any, student_year: StudentYear, decision: str) -> St
 @transaction.atomic
 def grant_award(
     *,
-    by: Any,
+    by: User,
     student_year: StudentYear,
     kind: str,
     title: str,
@@ -619,7 +627,7 @@ def grant_award(
 
 
 @transaction.atomic
-def decide_award(*, by: Any, award: Award, confirm: bool) -> Award:
+def decide_award(*, by: User, award: Award, confirm: bool) -> Award:
     """The principal confirms or declines a proposed award (who and when kept, audited). Only a
     proposal is decided (``award_already_decided`` otherwise); only confirmed awards print."""
     locked = Award.objects.select_for_update().get(pk=award.pk)
@@ -644,7 +652,7 @@ def decide_award(*, by: Any, award: Award, confirm: bool) -> Award:
 
 
 @transaction.atomic
-def record_plan_assessment(*, by: Any, student_year: StudentYear, text: str) -> StudentYear:
+def record_plan_assessment(*, by: User, student_year: StudentYear, text: str) -> StudentYear:
     """The homeroom teacher's assessment of a student on an individual education plan, against
     the plan (audited). Refused for a student not on a plan (``not_on_individual_plan``) and once
     the principal has decided (``plan_already_decided``)."""
@@ -681,7 +689,7 @@ def record_plan_assessment(*, by: Any, student_year: StudentYear, text: str) -> 
 
 @transaction.atomic
 def decide_plan_completion(
-    *, by: Any, student_year: StudentYear, completed: bool, note: str, decision: str = ""
+    *, by: User, student_year: StudentYear, completed: bool, note: str, decision: str = ""
 ) -> StudentYear:
     """The principal's decision for a student on an individual education plan: completed the
     class (in grade 5, the primary programme) or not, with a note, who and when. Not completed

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from hocbaso.accounts.models import User
 from hocbaso.core import clock
 from hocbaso.core.errors import DomainError
 from hocbaso.directory.models import Appointment, ClassGroup, Enrolment, Role, School
@@ -66,7 +67,7 @@ def _scan_page(data: Mapping[str, object]) -> bytes:
     return out.getvalue()
 
 
-def _holder(school: School, role: str) -> object | None:
+def _holder(school: School, role: str) -> User | None:
     held = Appointment.objects.filter(school=school, role=role).select_related("staff__user").order_by("pk").first()
     return held.staff.user if held else None
 

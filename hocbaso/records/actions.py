@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from hocbaso.accounts.models import User
 from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.assessments.models import StudentYear
 from hocbaso.audit import actions as audit
@@ -45,13 +46,13 @@ from hocbaso.records.rendering import render_pdf
 from hocbaso.records.xml import FORMAT_VERSION, build_xml, validate_xml
 
 
-def _actor(by: Any) -> Any:
+def _actor(by: User | None) -> User | None:
     return by if getattr(by, "is_authenticated", False) else None
 
 
 def start_assembly(
     *,
-    by: Any,
+    by: User | None,
     school: School,
     school_year: SchoolYear,
     class_group: ClassGroup | None = None,
@@ -97,7 +98,7 @@ def start_assembly(
 
 
 @transaction.atomic
-def request_correction(*, by: Any, version: RecordVersion, reason: str, channel: str = "web") -> CorrectionRequest:
+def request_correction(*, by: User, version: RecordVersion, reason: str, channel: str = "web") -> CorrectionRequest:
     """Ask for a correction of ``version`` (homeroom teacher of its class or clerk of its school).
 
     Refused: no reason (``reason_required``), not allowed (``not_allowed``), the version is not
@@ -129,7 +130,7 @@ def request_correction(*, by: Any, version: RecordVersion, reason: str, channel:
     return request
 
 
-def _pending_for_decision(by: Any, request: CorrectionRequest) -> CorrectionRequest:
+def _pending_for_decision(by: User, request: CorrectionRequest) -> CorrectionRequest:
     request = CorrectionRequest.objects.select_for_update().select_related("version").get(pk=request.pk)
     if not permissions.can_decide_correction(by, request.version):
         raise PermissionRefused(_("Only the principal decides on corrections."), code="not_principal")
@@ -139,7 +140,7 @@ def _pending_for_decision(by: Any, request: CorrectionRequest) -> CorrectionRequ
 
 
 @transaction.atomic
-def approve_correction(*, by: Any, request: CorrectionRequest, channel: str = "web") -> CorrectionRequest:
+def approve_correction(*, by: User, request: CorrectionRequest, channel: str = "web") -> CorrectionRequest:
     """Approve ``request``: assemble a new version from the data as it stands, superseding the old.
 
     Refused: the principal's own request (``correction_own_request``), a version already
@@ -183,7 +184,7 @@ def approve_correction(*, by: Any, request: CorrectionRequest, channel: str = "w
 
 
 @transaction.atomic
-def reject_correction(*, by: Any, request: CorrectionRequest, reason: str, channel: str = "web") -> CorrectionRequest:
+def reject_correction(*, by: User, request: CorrectionRequest, reason: str, channel: str = "web") -> CorrectionRequest:
     """Reject ``request`` with a reason (``reason_required``); the version stays as it is."""
     reason = nfc(reason)
     if not reason:
@@ -227,7 +228,7 @@ def _clean(value: str | None, limit: int) -> str:
 @transaction.atomic
 def record_paper_books(
     *,
-    by: Any,
+    by: User,
     class_group: ClassGroup,
     signed_on: dt.date,
     homeroom_name: str,
@@ -358,7 +359,7 @@ def record_paper_books(
 @transaction.atomic
 def assemble(
     *,
-    by: Any,
+    by: User | None,
     student: Student,
     class_group: ClassGroup,
     on: dt.date | None = None,

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from hocbaso.accounts.models import User
 from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
@@ -38,7 +39,7 @@ from hocbaso.records.xml import build_xml
 
 def upload_scan(
     *,
-    by: Any,
+    by: User,
     student: Student,
     class_group: ClassGroup,
     files: Sequence[bytes],
@@ -124,7 +125,7 @@ def upload_scan(
     return book
 
 
-def transcribe(*, by: Any, book: DigitisedBook, values: Mapping[str, Any], channel: str = "web") -> DigitisedBook:
+def transcribe(*, by: User, book: DigitisedBook, values: Mapping[str, Any], channel: str = "web") -> DigitisedBook:
     """Save ``by``'s transcription of ``book``'s year (see :func:`year_section`), validated as the
     final record it will become (``xml_invalid`` names the first missing rating); refused once the
     book was compared (``digitised_book_state``)."""
@@ -153,7 +154,7 @@ def transcribe(*, by: Any, book: DigitisedBook, values: Mapping[str, Any], chann
     return locked
 
 
-def compare(*, by: Any, book: DigitisedBook, channel: str = "web") -> RecordVersion:
+def compare(*, by: User, book: DigitisedBook, channel: str = "web") -> RecordVersion:
     """``by`` confirms scan and transcription agree; the book is frozen into a digitised version
     (status frozen, waiting for the school seal). ``by`` never transcribed it."""
     refuse_unless_allowed(by, book.school)
