@@ -31,7 +31,7 @@ RUN = {
     "queued": {"running"},
     "running": {"running", "finished", "failed"},
     "failed": {"running"},
-    "finished": set(),
+    "finished": {"running"},
 }
 CURRENT = ("frozen", "signed_homeroom", "signed_principal", "issued")
 
@@ -161,13 +161,12 @@ def test_current_statuses_are_the_live_part_of_the_version_table() -> None:
 
 @pytest.mark.django_db
 def test_a_guarded_update_moves_only_a_row_the_table_lets_through(world) -> None:  # type: ignore[no-untyped-def]
-    run = AssemblyRun.objects.create(school=world.school_a, school_year=world.year, state="finished")
+    run = AssemblyRun.objects.create(school=world.school_a, school_year=world.year)  # queued
     rows = AssemblyRun.objects.filter(pk=run.pk)
     with pytest.raises(IllegalTransition) as refused:
-        ASSEMBLY_RUN_MOVES.update(rows, AssemblyRun.State.RUNNING, error="")
-    assert refused.value.code == "assembly_run_state"
-    assert rows.get().state == "finished"
-    rows.update(state="failed")
+        ASSEMBLY_RUN_MOVES.update(rows, AssemblyRun.State.FINISHED, error="")
+    assert (refused.value.code, refused.value.current) == ("assembly_run_state", "queued")
+    assert rows.get().state == "queued"
     assert ASSEMBLY_RUN_MOVES.update(rows, AssemblyRun.State.RUNNING, total=4) == 1
     assert (rows.get().state, rows.get().total) == ("running", 4)
     assert ASSEMBLY_RUN_MOVES.update(AssemblyRun.objects.filter(pk=0), AssemblyRun.State.RUNNING) == 0

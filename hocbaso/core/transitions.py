@@ -114,11 +114,13 @@ class Transitions:
         return moved
 
 
-# The life of every background run (assembly, digitising, reports): a run is re-executed after a
-# crash or a failure (``execute`` resumes where it stopped), never after it finished.
+# The life of every background run (assembly, digitising, reports): queued, running, then
+# finished or failed. ``execute`` may run it again — after a crash (running), a failure, or once
+# finished to pick up what it skipped (an assembly's incomplete students, filled in since) — but
+# a run is never finished or failed without running.
 RUN_MOVES: Mapping[str, frozenset[str]] = {
     "queued": frozenset({"running"}),
     "running": frozenset({"running", "finished", "failed"}),
     "failed": frozenset({"running"}),
-    "finished": frozenset(),
+    "finished": frozenset({"running"}),
 }
