@@ -63,7 +63,7 @@ def test_every_task_named_to_the_queue_exists() -> None:
     ]
     assert len(named) >= 4
     for dotted in named:
-        assert isinstance(import_string(dotted), Task), dotted
+        assert isinstance(dotted, str) and isinstance(import_string(dotted), Task), dotted
 
 
 @pytest.mark.django_db

@@ -51,7 +51,7 @@ def domain_codes() -> set[str]:
             if cls.name not in errors and any(_name(base) in errors for base in cls.bases):
                 errors.add(cls.name)
                 grown = True
-    found: set[str] = set()
+    found: set[object] = set()
     for cls in classes:
         if cls.name in errors:
             for statement in cls.body:
