@@ -3,7 +3,7 @@
 :func:`start_batch` measures every entry's files (bytes, kind, count — nothing decoded), keeps them
 in the storage under ``digitising/incoming/`` and creates a ``DigitisationRun`` that the task
 (:func:`process_run`, in-process in the embedded default, a database worker at scale) works
-through: each entry becomes a ``DigitisedBook`` through ``digitising.upload_scan`` in its own
+through: each entry becomes a ``DigitisedBook`` through ``digitising_actions.upload_scan`` in its own
 transaction (the slow part, the PDF/A conversion, outside it), an entry refused is listed with
 its reason, progress is stored after each, and a rerun resumes with the entries not yet done.
 The books then wait for their transcription and comparison one by one.
