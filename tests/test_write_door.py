@@ -209,7 +209,8 @@ def test_the_check_sees_a_write_outside_actions(tmp_path: Path) -> None:
     assert writers("hocbaso.assessments.windows") == frozenset()
     assert {"compute_year_results", "decide_award"} <= writers("hocbaso.assessments.actions")
     assert "preview" not in writers("hocbaso.assessments.importing")
-    assert "start_batch" in writers("hocbaso.records.digitising_tasks")
+    assert "start_batch" in writers("hocbaso.records.digitising_actions")
+    assert "enqueue_on_commit" in writers("hocbaso.core.queue")
 
 
 def test_every_allowed_read_exists_and_writes() -> None:

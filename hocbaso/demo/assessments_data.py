@@ -126,7 +126,7 @@ def load(seed: int = 1) -> dict[str, int]:
     """Generate and store the demo assessments; returns counts for the summary line."""
     rng = random.Random(seed * 7919)
     now = timezone.now()
-    year_end_at, awards_at, summer_at = (timezone.make_aware(m) for m in (YEAR_END_AT, AWARDS_AT, SUMMER_AT))
+    year_end_at, awards_at, summer_at = YEAR_END_AT, AWARDS_AT, SUMMER_AT
     paper = set(SchoolYearSetting.objects.filter(paper_mode=True).values_list("school_id", "school_year_id"))
     entries: list[AssessmentEntry] = []
     years: list[StudentYear] = []

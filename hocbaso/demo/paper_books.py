@@ -14,8 +14,6 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from django.utils import timezone
-
 from hocbaso.accounts.models import User
 from hocbaso.assessments import grading
 from hocbaso.assessments.catalogue import catalogue_for_class
@@ -37,7 +35,7 @@ REASON = (
 def _summary(class_group: ClassGroup, rng: random.Random) -> int:
     """Year-end cells and the computed year of every student of the class (bulk, as the demo seeds)."""
     catalogue = catalogue_for_class(class_group)
-    computed_at = timezone.make_aware(YEAR_END_AT)
+    computed_at = YEAR_END_AT
     entries, years = [], []
     for enrolment in Enrolment.objects.filter(class_group=class_group).select_related("student").order_by("student_id"):
         cells = _values_for(rng, _profile(rng), catalogue, Point.YEAR_END, set())

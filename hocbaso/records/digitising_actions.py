@@ -9,9 +9,12 @@ in ``digitising``; the background batch is ``digitising_tasks``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -20,9 +23,10 @@ from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
 from hocbaso.core.errors import Conflict, PermissionRefused, ValidationFailed
+from hocbaso.core.queue import enqueue_on_commit
 from hocbaso.core.text import nfc
-from hocbaso.directory.models import ClassGroup, Enrolment, Student
-from hocbaso.records import assembly, issuance, scans, storage
+from hocbaso.directory.models import ClassGroup, Enrolment, School, Student
+from hocbaso.records import assembly, digitising, issuance, scans, storage
 from hocbaso.records.digitising import (
     SCAN_SUFFIX,
     data_of,
@@ -31,10 +35,24 @@ from hocbaso.records.digitising import (
     refuse_unless_allowed,
     year_section,
 )
-from hocbaso.records.digitising_models import BookState, DigitisedBook
+from hocbaso.records.digitising_models import BookState, DigitisationRun, DigitisedBook
 from hocbaso.records.models import CURRENT_STATUSES, Level, Origin, Record, RecordVersion, Status
 from hocbaso.records.rendering import render_pdf
 from hocbaso.records.xml import build_xml
+
+# A background batch of scans (``start_batch``, run by ``digitising_tasks.process_run``).
+INCOMING = "digitising/incoming"
+MAX_ENTRIES = 500  # a cohort of a large school
+ENTRY_FIELDS = (
+    "student_id",
+    "class_group_id",
+    "book_number",
+    "original_pages",
+    "original_date",
+    "printed_homeroom",
+    "printed_principal",
+    "printed_principal_title",
+)
 
 
 def upload_scan(
@@ -236,3 +254,50 @@ def compare(*, by: User, book: DigitisedBook, channel: str = "web") -> RecordVer
             channel=channel,
         )
     return version
+
+
+def start_batch(
+    *, by: Any, school: School, entries: Sequence[dict[str, Any]], channel: str = "cli", enqueue: bool = True
+) -> DigitisationRun:
+    """Queue ``entries`` (each: ``ENTRY_FIELDS`` and ``files``, a list of bytes) for ``school``.
+
+    Refused whole (nothing kept) for someone not digitising at the school, more than
+    ``MAX_ENTRIES``, or an entry whose files are not a scan by their bytes and kinds.
+    """
+    if not digitising.may_digitise(by, school):
+        raise PermissionRefused(
+            _("Only the principal, a vice-principal or the clerk of this school digitises its paper books."),
+            code="not_allowed",
+        )
+    if not entries or len(entries) > MAX_ENTRIES:
+        raise ValidationFailed(
+            _("A batch holds from 1 to %(max)s paper books.") % {"max": MAX_ENTRIES}, code="batch_size"
+        )
+    items = []
+    for entry in entries:
+        scans.measure(entry["files"])
+        item = {key: entry.get(key, "") for key in ENTRY_FIELDS}
+        if isinstance(item["original_date"], dt.date):
+            item["original_date"] = item["original_date"].isoformat()
+        item["files"] = [_keep(content) for content in entry["files"]]
+        items.append(item)
+    with transaction.atomic():
+        run = DigitisationRun.objects.create(school=school, requested_by=by, items=items, total=len(items))
+        audit.record(
+            by=by,
+            action="digitising.batch_start",
+            obj=run,
+            school_id=school.pk,
+            changes={"books": len(items)},
+            channel=channel,
+        )
+        if enqueue:
+            enqueue_on_commit("hocbaso.records.digitising_tasks.process_run", run.pk)
+    return run
+
+
+def _keep(content: bytes) -> str:
+    name = f"{INCOMING}/{hashlib.sha256(content).hexdigest()}.upload"
+    if not default_storage.exists(name):
+        default_storage.save(name, ContentFile(content))
+    return name

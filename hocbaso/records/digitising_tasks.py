@@ -12,83 +12,18 @@ The books then wait for their transcription and comparison one by one.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from hocbaso.audit import actions as audit
 from hocbaso.core import clock
-from hocbaso.core.errors import DomainError, PermissionRefused, ValidationFailed
-from hocbaso.core.queue import enqueue_on_commit
-from hocbaso.directory.models import ClassGroup, School, Student
-from hocbaso.records import digitising, digitising_actions, scans
+from hocbaso.core.errors import DomainError
+from hocbaso.directory.models import ClassGroup, Student
+from hocbaso.records import digitising_actions
 from hocbaso.records.digitising_models import DIGITISATION_RUN_MOVES, DigitisationRun, DigitisedBook
-
-INCOMING = "digitising/incoming"
-MAX_ENTRIES = 500  # a cohort of a large school
-ENTRY_FIELDS = (
-    "student_id",
-    "class_group_id",
-    "book_number",
-    "original_pages",
-    "original_date",
-    "printed_homeroom",
-    "printed_principal",
-    "printed_principal_title",
-)
-
-
-def start_batch(
-    *, by: Any, school: School, entries: Sequence[dict[str, Any]], channel: str = "cli", enqueue: bool = True
-) -> DigitisationRun:
-    """Queue ``entries`` (each: ``ENTRY_FIELDS`` and ``files``, a list of bytes) for ``school``.
-
-    Refused whole (nothing kept) for someone not digitising at the school, more than
-    ``MAX_ENTRIES``, or an entry whose files are not a scan by their bytes and kinds.
-    """
-    if not digitising.may_digitise(by, school):
-        raise PermissionRefused(
-            _("Only the principal, a vice-principal or the clerk of this school digitises its paper books."),
-            code="not_allowed",
-        )
-    if not entries or len(entries) > MAX_ENTRIES:
-        raise ValidationFailed(
-            _("A batch holds from 1 to %(max)s paper books.") % {"max": MAX_ENTRIES}, code="batch_size"
-        )
-    items = []
-    for entry in entries:
-        scans.measure(entry["files"])
-        item = {key: entry.get(key, "") for key in ENTRY_FIELDS}
-        if isinstance(item["original_date"], dt.date):
-            item["original_date"] = item["original_date"].isoformat()
-        item["files"] = [_keep(content) for content in entry["files"]]
-        items.append(item)
-    with transaction.atomic():
-        run = DigitisationRun.objects.create(school=school, requested_by=by, items=items, total=len(items))
-        audit.record(
-            by=by,
-            action="digitising.batch_start",
-            obj=run,
-            school_id=school.pk,
-            changes={"books": len(items)},
-            channel=channel,
-        )
-        if enqueue:
-            enqueue_on_commit("hocbaso.records.digitising_tasks.process_run", run.pk)
-    return run
-
-
-def _keep(content: bytes) -> str:
-    name = f"{INCOMING}/{hashlib.sha256(content).hexdigest()}.upload"
-    if not default_storage.exists(name):
-        default_storage.save(name, ContentFile(content))
-    return name
 
 
 def execute(run_id: int, *, progress: Callable[[int, int], None] | None = None) -> DigitisationRun:
