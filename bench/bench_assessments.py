@@ -17,7 +17,7 @@ def main() -> None:
     var_dir = setup("assessments")
     from django.test import Client
 
-    from hocbaso.assessments import results
+    from hocbaso.assessments import actions
     from hocbaso.assessments.catalogue import catalogue_for_class
     from hocbaso.demo import assessments_data, directory_data
     from hocbaso.directory.models import Appointment, ClassGroup, Enrolment, Role
@@ -148,7 +148,7 @@ def main() -> None:
 
     def compute() -> None:
         for candidate in chosen:
-            results.compute_year_results(by=heads[candidate.school_id], class_group=candidate)
+            actions.compute_year_results(by=heads[candidate.school_id], class_group=candidate)
 
     seconds = timed(
         f"Year results for {total} students ({len(chosen)} classes, from stored cells)", compute, repeat=3, unit="s"

@@ -23,7 +23,7 @@ def main() -> None:
     from django.db import connections, transaction
 
     from hocbaso.audit import actions as audit
-    from hocbaso.ledger import anchors
+    from hocbaso.ledger import actions, anchors
 
     per_anchor = max(1, args.events // args.anchors)
     print(f"Audit benchmark: {args.events:,} events, an anchor every {per_anchor:,}, SQLite in {var_dir}")
@@ -34,10 +34,10 @@ def main() -> None:
             for n in range(min(per_anchor, args.events - written)):
                 audit.record(by=None, action="bench.event", object_type="t", object_id=written + n, changes={"n": n})
         written += min(per_anchor, args.events - written)
-        anchors.anchor_audit_chain(by=None)
+        actions.anchor_audit_chain(by=None)
     elapsed = time.perf_counter() - started
     print(f"{'record() + an anchor per block':<64} {args.events / elapsed:>10,.0f} events/s ({elapsed:.1f} s)")
-    timed("anchor_audit_chain() (entry + signed tree head)", lambda: anchors.anchor_audit_chain(by=None), repeat=5)
+    timed("anchor_audit_chain() (entry + signed tree head)", lambda: actions.anchor_audit_chain(by=None), repeat=5)
     report = anchors.verify_audit_trail()
     assert report.intact, report.breaks
     seconds = timed("verify_audit_trail() whole trail", anchors.verify_audit_trail, repeat=3, unit="s")

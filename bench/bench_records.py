@@ -74,11 +74,11 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         database = connections["default"].vendor
         from hocbaso.assessments import actions as assessment_actions
-        from hocbaso.assessments import results, windows
         from hocbaso.assessments.catalogue import catalogue_for_class
         from hocbaso.assessments.models import AssessmentEntry, StudentYear
         from hocbaso.directory.models import ClassGroup, Enrolment, Student
-        from hocbaso.records import actions, assembly
+        from hocbaso.records import actions
+        from hocbaso.records.actions import assemble
         from hocbaso.records.models import AssemblyRun, RecordVersion
         from hocbaso.records.rendering import render_pdf
         from hocbaso.records.samples import sample_record_data
@@ -88,7 +88,9 @@ def main() -> None:
 
         world = build_world()
         principal, homeroom = world.users["principal"], world.users["homeroom"]
-        windows.set_window(by=principal, school=world.school_a, school_year=world.year, point="year_end", open_=True)
+        assessment_actions.set_window(
+            by=principal, school=world.school_a, school_year=world.year, point="year_end", open_=True
+        )
 
         # the template student, filled through the real actions
         template = world.students["an"]
@@ -105,7 +107,7 @@ def main() -> None:
             if catalogue.has_test(item.code, "year_end"):
                 writes.append(assessment_actions.CellWrite(template.pk, item.kind, item.code, "score", 8))
         assessment_actions.save_cells(by=homeroom, class_group=world.class_3a, point="year_end", writes=writes)
-        results.compute_year_results(by=homeroom, class_group=world.class_3a)
+        assessment_actions.compute_year_results(by=homeroom, class_group=world.class_3a)
         StudentYear.objects.filter(student=template).update(days_absent=1, height_cm=128)
         entries = list(AssessmentEntry.objects.filter(student=template))
         template_year = StudentYear.objects.get(student=template)
@@ -154,7 +156,7 @@ def main() -> None:
         samples = []
         for student in single:
             started = time.perf_counter()
-            assembly.assemble(by=homeroom, student=student, class_group=world.class_3a)
+            assemble(by=homeroom, student=student, class_group=world.class_3a)
             samples.append((time.perf_counter() - started) * 1000)
         print(
             f"[{database}] assemble one student (all steps):        median {statistics.median(samples):7.1f} ms (n=5)"

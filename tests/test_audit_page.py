@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from hocbaso.audit import actions as audit
 from hocbaso.audit import presentation
 from hocbaso.audit.models import AuditEvent
+from hocbaso.core import clock
 from hocbaso.directory import actions as directory
 from hocbaso.directory.models import Role
 from hocbaso.signing.tests.factories import make_frozen_version
@@ -82,7 +83,7 @@ def trail(world: World, settings: Any, tmp_path: Path) -> dict[str, Any]:
         staff=newcomer.staff,
         role=Role.HOMEROOM_TEACHER,
         class_group=world.class_3b,
-        valid_from=dt.date.today(),
+        valid_from=clock.today(),
     )
     version = make_frozen_version(world, student=world.students["an"], class_group=world.class_3a)
     audit.record(by=world.users["homeroom"], action="record.read", obj=version, school_id=world.school_a.pk)
@@ -127,7 +128,7 @@ def test_the_page_names_people_actions_objects_and_values_in_words(
     assert "Chi tiết khác" not in html and "Other" not in html
     newest = AuditEvent.objects.order_by("-id").first()
     assert newest is not None and newest.hash not in html and newest.hash[:12] in html
-    assert dt.date.today().strftime("%d/%m/%Y") in html
+    assert clock.today().strftime("%d/%m/%Y") in html
 
 
 def test_filters_narrow_by_person_kind_class_student_and_dates(world: World, trail: dict[str, Any], login: Any) -> None:
@@ -146,7 +147,7 @@ def test_filters_narrow_by_person_kind_class_student_and_dates(world: World, tra
     assert shown(student="Nguyễn Văn An") == {"record.read"}  # the record version is about An
     assert shown(student="Cường") == {"student.read"}
     assert shown(**{"class": str(world.class_3a.pk)}) == {"record.read"}
-    today = dt.date.today()
+    today = clock.today()
     assert "record.read" in shown(**{"from": today.isoformat(), "to": today.isoformat()})
     assert shown(**{"from": (today + dt.timedelta(days=1)).isoformat()}) == set()
     assert shown(**{"to": (today - dt.timedelta(days=1)).isoformat()}) == set()

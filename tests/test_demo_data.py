@@ -118,12 +118,12 @@ def _demo_records_keep_the_names_of_their_assembly_day() -> None:
     address; a grade-5 non-completer's record, assembled after the summer, says so."""
     from hocbaso.core import clock
     from hocbaso.demo.issuing import ASSEMBLY_DAYS
-    from hocbaso.records import assembly
+    from hocbaso.records.actions import assemble
     from hocbaso.records.xml import parse_xml
 
     def assembled(year: StudentYear, day: object) -> dict:
         with clock.pinned(day):  # type: ignore[arg-type]
-            return parse_xml(assembly.assemble(by=None, student=year.student, class_group=year.class_group).xml)
+            return parse_xml(assemble(by=None, student=year.student, class_group=year.class_group).xml)
 
     years = StudentYear.objects.filter(school_year__code="2024-2025", class_group__school__code="51000201")
     before = assembled(years.filter(result="htxs").select_related("student", "class_group").first(), ASSEMBLY_DAYS[0])

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from hocbaso.assessments import actions, windows
+from hocbaso.assessments import actions
 from hocbaso.core import clock
 
 pytestmark = pytest.mark.django_db
@@ -17,9 +17,9 @@ pytestmark = pytest.mark.django_db
 
 def _open(world, point: str, deadline: dt.date | None = None) -> None:  # type: ignore[no-untyped-def]
     principal = world.users["principal"]
-    windows.set_window(by=principal, school=world.school_a, school_year=world.year, point=point, open_=True)
+    actions.set_window(by=principal, school=world.school_a, school_year=world.year, point=point, open_=True)
     if deadline:
-        windows.set_deadline(
+        actions.set_deadline(
             by=principal, school=world.school_a, school_year=world.year, point=point, deadline=deadline
         )
 

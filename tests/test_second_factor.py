@@ -13,7 +13,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hocbaso.accounts.tokens import create_token
+from hocbaso.accounts.actions import create_token
 from hocbaso.audit.models import AuditEvent
 from hocbaso.core.tests.test_url_rules import ALL, _concrete
 from hocbaso.testing import PASSWORD, World, give_second_factor, totp_code

@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import secrets
 
+import django_otp
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hocbaso.accounts import second_factor, signin
-from hocbaso.accounts.models import User
+from hocbaso.accounts import second_factor, signin, throttle
+from hocbaso.accounts.models import ApiToken, User
+from hocbaso.accounts.second_factor import DEVICE_NAME, RECOVERY_CODES, RECOVERY_NAME, WrongCode, subject_for
+from hocbaso.accounts.tokens import hash_secret
 from hocbaso.audit import actions as audit
+from hocbaso.core import clock
 from hocbaso.core.clients import client_address
 from hocbaso.core.errors import PermissionRefused, ValidationFailed
 
@@ -119,3 +123,79 @@ def reset_second_factor(*, by: User, user: User, reason: str = "") -> int:
         changes={"removed": removed, **({"reason": reason} if reason else {})},
     )
     return removed
+
+
+@transaction.atomic
+def create_token(*, by: User | None, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token for ``user``; returns the row and the secret (never stored)."""
+    secret = "hbs_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, prefix=secret[:8], key_hash=hash_secret(secret))
+    audit.record(by=by, action="api_token.create", obj=token, changes={"user": [None, user.pk], "name": [None, name]})
+    return token, secret
+
+
+@transaction.atomic
+def revoke_token(*, by: User, token: ApiToken) -> ApiToken:
+    """Revoke ``token`` now (idempotent): the app holding it is refused from the next request."""
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(by=by, action="api_token.revoke", obj=token, changes={"revoked_at": [None, str(token.revoked_at)]})
+    return token
+
+
+def pending_device(user: User) -> TOTPDevice:
+    """The user's unconfirmed authenticator (created on first call; its key is shown to enrol)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False, name=DEVICE_NAME).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, confirmed=False, name=DEVICE_NAME)
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+def confirm(*, request: HttpRequest, user: User, code: str) -> list[str]:
+    """Confirm the pending authenticator with its first code; returns the recovery codes (shown once).
+
+    The session is verified by the new device. Refused (``second_factor_wrong``, counted) when
+    the code is not the app's current one; ``locked_out`` while the account's second factor is locked.
+    """
+    subject = subject_for(user)
+    throttle.check(subject)
+    device = pending_device(user)
+    if not device.verify_token(second_factor.clean_code(code)):
+        second_factor.counted_failure(request=request, user=user, kind="enrolment")
+        raise WrongCode(_("This code is not right. Type the six digits your app shows now."), field="code")
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = _new_recovery_codes(user)
+        signin.audit_attempt(
+            action="second_factor.enrolled",
+            user=user,
+            address=client_address(request),
+            by=user,
+            extra={"recovery_codes": RECOVERY_CODES},
+        )
+    throttle.succeeded(subject)
+    django_otp.login(request, device)
+    return codes
+
+
+@transaction.atomic
+def new_recovery_codes(*, by: User, request: HttpRequest) -> list[str]:
+    """Replace ``by``'s recovery codes (the old ones stop working); returns the new ones, shown once."""
+    codes = _new_recovery_codes(by)
+    signin.audit_attempt(
+        action="second_factor.recovery_codes",
+        user=by,
+        address=client_address(request),
+        by=by,
+        extra={"recovery_codes": RECOVERY_CODES},
+    )
+    return codes

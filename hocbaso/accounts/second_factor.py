@@ -26,7 +26,6 @@ from collections.abc import Callable
 from typing import Any
 
 import django_otp
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -70,17 +69,11 @@ def subject_for(user: Any) -> throttle.Subject:
     return throttle.Subject(throttle.second_factor_account(), str(user.pk), kind="account")
 
 
-def pending_device(user: User) -> TOTPDevice:
-    """The user's unconfirmed authenticator (created on first call; its key is shown to enrol)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False, name=DEVICE_NAME).order_by("pk").first()
-    return device or TOTPDevice.objects.create(user=user, confirmed=False, name=DEVICE_NAME)
-
-
-def _clean(code: str) -> str:
+def clean_code(code: str) -> str:
     return re.sub(r"[\s-]+", "", code or "").lower()
 
 
-def _counted_failure(*, request: HttpRequest, user: User, kind: str) -> None:
+def counted_failure(*, request: HttpRequest, user: User, kind: str) -> None:
     signin.record_failure(
         subjects=(subject_for(user),),
         user=user,
@@ -90,43 +83,6 @@ def _counted_failure(*, request: HttpRequest, user: User, kind: str) -> None:
     )
 
 
-def _new_recovery_codes(user: User) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
-    return codes
-
-
-def confirm(*, request: HttpRequest, user: User, code: str) -> list[str]:
-    """Confirm the pending authenticator with its first code; returns the recovery codes (shown once).
-
-    The session is verified by the new device. Refused (``second_factor_wrong``, counted) when
-    the code is not the app's current one; ``locked_out`` while the account's second factor is locked.
-    """
-    subject = subject_for(user)
-    throttle.check(subject)
-    device = pending_device(user)
-    if not device.verify_token(_clean(code)):
-        _counted_failure(request=request, user=user, kind="enrolment")
-        raise WrongCode(_("This code is not right. Type the six digits your app shows now."), field="code")
-    with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
-        codes = _new_recovery_codes(user)
-        signin.audit_attempt(
-            action="second_factor.enrolled",
-            user=user,
-            address=client_address(request),
-            by=user,
-            extra={"recovery_codes": RECOVERY_CODES},
-        )
-    throttle.succeeded(subject)
-    django_otp.login(request, device)
-    return codes
-
-
 def verify(*, request: HttpRequest, user: User, code: str) -> str:
     """Verify the session with a TOTP code or a recovery code; returns ``"totp"`` or ``"recovery_code"``.
 
@@ -134,7 +90,7 @@ def verify(*, request: HttpRequest, user: User, code: str) -> str:
     """
     subject = subject_for(user)
     throttle.check(subject)
-    cleaned = _clean(code)
+    cleaned = clean_code(code)
     kind = "totp" if cleaned.isdigit() else "recovery_code"
     devices: list[TOTPDevice] | list[StaticDevice]
     if kind == "totp":
@@ -143,7 +99,7 @@ def verify(*, request: HttpRequest, user: User, code: str) -> str:
         devices = list(StaticDevice.objects.filter(user=user, confirmed=True))
     device = next((d for d in devices if cleaned and d.verify_token(cleaned)), None)
     if device is None:
-        _counted_failure(request=request, user=user, kind=kind)
+        counted_failure(request=request, user=user, kind=kind)
         raise WrongCode(_("This code is not right, or was already used."), field="code")
     throttle.succeeded(subject)
     django_otp.login(request, device)
@@ -152,20 +108,6 @@ def verify(*, request: HttpRequest, user: User, code: str) -> str:
         extra["recovery_codes_left"] = device.token_set.count()
     signin.audit_attempt(action="signin.succeeded", user=user, address=client_address(request), by=user, extra=extra)
     return kind
-
-
-@transaction.atomic
-def new_recovery_codes(*, by: User, request: HttpRequest) -> list[str]:
-    """Replace ``by``'s recovery codes (the old ones stop working); returns the new ones, shown once."""
-    codes = _new_recovery_codes(by)
-    signin.audit_attempt(
-        action="second_factor.recovery_codes",
-        user=by,
-        address=client_address(request),
-        by=by,
-        extra={"recovery_codes": RECOVERY_CODES},
-    )
-    return codes
 
 
 def recovery_codes_left(user: Any) -> int:

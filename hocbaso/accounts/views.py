@@ -109,18 +109,18 @@ def enrol(request: HttpRequest) -> HttpResponse:
         return redirect(f"{resolve_url('accounts:verify')}?{urlencode({'next': _next(request)})}")
     if enrolled:
         if request.method == "POST" and request.POST.get("recovery_codes"):
-            codes = second_factor.new_recovery_codes(by=user, request=request)
+            codes = actions.new_recovery_codes(by=user, request=request)
             return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": _next(request)})
         return render(
             request,
             "accounts/second_factor_status.html",
             {"left": second_factor.recovery_codes_left(user), "required": second_factor.required(user)},
         )
-    device = second_factor.pending_device(user)
+    device = actions.pending_device(user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            codes = second_factor.confirm(request=request, user=user, code=form.cleaned_data["code"])
+            codes = actions.confirm(request=request, user=user, code=form.cleaned_data["code"])
         except DomainError as exc:
             add_domain_error(form, exc)
         else:

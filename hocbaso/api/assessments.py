@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from hocbaso.accounts.acting import acting_user
 from hocbaso.assessments import actions
 from hocbaso.assessments.models import AssessmentEntry, Point
 from hocbaso.core.error_schema import documented, errors
@@ -104,5 +105,7 @@ def write_class_point(request: HttpRequest, class_id: int, payload: WriteIn, poi
     class_group = _class(request, class_id)
     point = _point(point)
     writes = [actions.CellWrite(c.student_id, c.kind, c.code, c.field, c.value) for c in payload.cells]
-    results = actions.save_cells(by=request.user, class_group=class_group, point=point, writes=writes, channel="api")
+    results = actions.save_cells(
+        by=acting_user(request), class_group=class_group, point=point, writes=writes, channel="api"
+    )
     return {"saved": len(results), "changed": sum(1 for r in results if r.changed)}

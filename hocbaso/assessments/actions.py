@@ -1,149 +1,59 @@
-"""Writing assessments: cells from the grid, an import or the API; year results; remediation;
-awards. Every write checks the entry window, the writer's scope and the curriculum, and
-records each changed field (who, when, old → new, channel).
+"""Every write of the assessments (the app's one write door): cells from the grid, an import or
+the API; entry windows and their deadlines; kept spreadsheet uploads; year results, remediation
+decisions and awards. Views, the API, tasks and commands write only through here
+(``tests/test_write_door.py``); the rules these writes obey stay pure and read-only in
+``cell_checks``, ``windows``, ``importing``, ``results`` and ``grading``.
+
+Every cell write checks the entry window, the writer's scope and the curriculum, and records
+each changed field (who, when, old → new, channel).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from hocbaso.assessments import cells, windows
-from hocbaso.assessments.catalogue import GradeCatalogue, catalogue_for_class
-from hocbaso.assessments.models import AssessmentEntry, CommentBank, EntryChange, OptionalSubject, Point, StudentYear
-from hocbaso.assessments.permissions import write_scope
+from hocbaso.accounts.models import User
+from hocbaso.assessments import grading, importing
+from hocbaso.assessments.catalogue import catalogue_for_class
+from hocbaso.assessments.cell_checks import COMMENT_MAX, FIELDS, CellResult, CellWrite, check_cells
+from hocbaso.assessments.importing import KEEP_UPLOADS, UPLOADS
+from hocbaso.assessments.models import (
+    AWARD_MOVES,
+    AssessmentEntry,
+    Award,
+    AwardKind,
+    AwardStatus,
+    CommentBank,
+    EntryChange,
+    EntryWindow,
+    OptionalSubject,
+    Point,
+    StudentYear,
+    YearResult,
+)
+from hocbaso.assessments.permissions import can_manage_windows, write_scope
+from hocbaso.assessments.results import Computed, year_values
+from hocbaso.assessments.windows import DeadlineInvalid
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
-from hocbaso.core.errors import DomainError, InvalidInput, PermissionRefused, ValidationFailed
+from hocbaso.core.errors import Conflict, DomainError, InvalidInput, PermissionRefused, ValidationFailed
 from hocbaso.core.text import nfc
-from hocbaso.directory.models import ClassGroup, Enrolment
+from hocbaso.directory.models import ClassGroup, Enrolment, School, SchoolYear
 
-COMMENT_MAX = 500
-FIELDS = ("rating", "score", "comment")
-
-
-@dataclass(frozen=True)
-class CellWrite:
-    """One field of one cell: ``value`` '' or None clears it."""
-
-    student_id: int
-    item_kind: str
-    item_code: str
-    field: str
-    value: Any
-
-    @property
-    def key(self) -> str:
-        return f"{self.student_id}:{self.item_kind}:{self.item_code}:{self.field}"
-
-
-@dataclass(frozen=True)
-class CellResult:
-    write: CellWrite
-    value: Any  # normalised value as stored
-    changed: bool
-
-
-def _cell_error(error: DomainError, write: CellWrite) -> DomainError:
-    error.field = write.key
-    return error
-
-
-def _validate(
-    write: CellWrite,
-    *,
-    catalogue: GradeCatalogue,
-    point: str,
-    scope: Any,
-    students: set[int],
-    optionals: set[tuple[int, str]],
-) -> Any:
-    """The normalised value of one write, or a DomainError naming the cell."""
-    if write.field not in FIELDS:
-        raise ValidationFailed(_("Unknown field %(field)s.") % {"field": write.field}, code="field_unknown")
-    if write.student_id not in students:
-        raise ValidationFailed(_("This student is not in the class."), code="student_not_in_class")
-    item = catalogue.item(write.item_kind, write.item_code)
-    if item is None:
-        raise ValidationFailed(
-            _("%(code)s is not assessed in grade %(grade)d.") % {"code": write.item_code, "grade": catalogue.grade},
-            code="subject_not_in_grade",
-        )
-    if not scope.allows(write.item_kind, write.item_code):
-        raise PermissionRefused(
-            _("You do not teach %(name)s in this class.") % {"name": item.name}, code="not_your_subject"
-        )
-    if item.optional and (write.student_id, item.code) not in optionals:
-        raise ValidationFailed(
-            _("This student does not take the optional subject %(name)s.") % {"name": item.name},
-            code="subject_not_studied",
-        )
-    raw = write.value
-    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
-        return None if write.field == "score" else ""
-    if write.field == "rating":
-        return cells.validate_rating(raw, "subject" if write.item_kind == "subject" else "competency")
-    if write.field == "score":
-        # a summer re-assessment retakes the year-end tests
-        test_point = Point.YEAR_END if point == Point.SUMMER else point
-        if write.item_kind != "subject" or not catalogue.has_test(item.code, test_point):
-            raise ValidationFailed(
-                _("There is no periodic test for %(name)s at this point in grade %(grade)d.")
-                % {"name": item.name, "grade": catalogue.grade},
-                code="score_cell_not_in_matrix",
-            )
-        return cells.validate_score(raw)
-    comment = nfc(str(raw))
-    if len(comment) > COMMENT_MAX:
-        raise ValidationFailed(
-            _("A comment has at most %(n)d characters.") % {"n": COMMENT_MAX}, code="comment_too_long"
-        )
-    return comment
-
-
-def check_cells(
-    *, by: Any, class_group: ClassGroup, point: str, writes: Sequence[CellWrite]
-) -> tuple[list[tuple[CellWrite, Any]], list[DomainError]]:
-    """Validate without writing: (normalised values, refusals naming their cells).
-
-    Raises for what refuses the whole batch: a closed window (``window_closed``) or no scope
-    in the class (``not_your_class``).
-    """
-    windows.require_open(class_group.school_id, class_group.school_year_id, point)
-    scope = write_scope(by, class_group)
-    if not scope.any:
-        raise PermissionRefused(_("You do not teach this class."), code="not_your_class")
-    catalogue = catalogue_for_class(class_group)
-    students = set(Enrolment.objects.members_of(class_group).values_list("student_id", flat=True))
-    optionals = set(
-        OptionalSubject.objects.filter(school_year_id=class_group.school_year_id, student_id__in=students).values_list(
-            "student_id", "subject_code"
-        )
-    )
-    values: list[tuple[CellWrite, Any]] = []
-    errors: list[DomainError] = []
-    for write in writes:
-        try:
-            values.append(
-                (
-                    write,
-                    _validate(
-                        write, catalogue=catalogue, point=point, scope=scope, students=students, optionals=optionals
-                    ),
-                )
-            )
-        except DomainError as exc:
-            errors.append(_cell_error(exc, write))
-    return values, errors
+__all__ = ["COMMENT_MAX", "FIELDS", "CellResult", "CellWrite", "check_cells"]  # read with the writes
 
 
 @transaction.atomic
 def save_cells(
-    *, by: Any, class_group: ClassGroup, point: str, writes: Sequence[CellWrite], channel: str = "grid"
+    *, by: User, class_group: ClassGroup, point: str, writes: Sequence[CellWrite], channel: str = "grid"
 ) -> list[CellResult]:
     """Validate every write, then apply all of them or none.
 
@@ -159,7 +69,7 @@ def save_cells(
 
 @transaction.atomic
 def save_valid_cells(
-    *, by: Any, class_group: ClassGroup, point: str, writes: Sequence[CellWrite], channel: str = "grid"
+    *, by: User, class_group: ClassGroup, point: str, writes: Sequence[CellWrite], channel: str = "grid"
 ) -> tuple[list[CellResult], list[DomainError], dict[str, Any]]:
     """Save every write that passes and refuse the others, cell by cell (a block pasted into the
     grid): (saved results, refusals naming their cells, the values the saved cells held before,
@@ -205,7 +115,7 @@ def _update_entries(entries: list[AssessmentEntry]) -> None:
 
 
 def _apply(
-    *, by: Any, class_group: ClassGroup, point: str, values: list[tuple[CellWrite, Any]], channel: str
+    *, by: User, class_group: ClassGroup, point: str, values: list[tuple[CellWrite, Any]], channel: str
 ) -> list[CellResult]:
     now = clock.now()
     actor = by if getattr(by, "is_authenticated", False) else None
@@ -273,7 +183,7 @@ def _apply(
     return results
 
 
-def _require_school_teacher(by: Any, school: Any) -> None:
+def _require_school_teacher(by: User, school: Any) -> None:
     """A teacher or head of the school, today (the operator enters no assessment data)."""
     from hocbaso.directory.roles import Permission, active_on, appointments_granting
 
@@ -284,7 +194,7 @@ def _require_school_teacher(by: Any, school: Any) -> None:
 
 
 @transaction.atomic
-def add_bank_comment(*, by: Any, school: Any, item_code: str, text: str) -> CommentBank:
+def add_bank_comment(*, by: User, school: Any, item_code: str, text: str) -> CommentBank:
     """Add a common comment to the school's bank (any teacher of the school)."""
     _require_school_teacher(by, school)
     text = nfc(text)
@@ -300,7 +210,7 @@ def add_bank_comment(*, by: Any, school: Any, item_code: str, text: str) -> Comm
 
 
 @transaction.atomic
-def remove_bank_comment(*, by: Any, school: Any, comment_id: int) -> None:
+def remove_bank_comment(*, by: User, school: Any, comment_id: int) -> None:
     _require_school_teacher(by, school)
     comment = CommentBank.objects.filter(school=school, pk=comment_id).first()
     if comment is None:
@@ -312,7 +222,7 @@ def remove_bank_comment(*, by: Any, school: Any, comment_id: int) -> None:
 
 
 def save_year_details(
-    *, by: Any, class_group: ClassGroup, rows: dict[int, dict[str, Any]], channel: str = "web"
+    *, by: User, class_group: ClassGroup, rows: dict[int, dict[str, Any]], channel: str = "web"
 ) -> int:
     """Save days absent, height, weight and the general comment of the class's students, all or nothing.
 
@@ -382,7 +292,7 @@ def save_year_details(
 
 
 @transaction.atomic
-def carry_year(*, by: Any, student: Any, to_class: ClassGroup, channel: str = "web") -> int:
+def carry_year(*, by: User, student: Any, to_class: ClassGroup, channel: str = "web") -> int:
     """A child transferred during the year: their year page (header, result) follows them into
     ``to_class``; every assessment entered so far stays linked to the class — hence the school —
     that entered it, and the receiving class's grid shows it (cells are read per child and year).
@@ -411,3 +321,411 @@ def carry_year(*, by: Any, student: Any, to_class: ClassGroup, channel: str = "w
             changes={"class_group": [before, to_class.pk], "entries_carried": [None, entries]},
         )
     return 1
+
+
+# Entry windows (the rules to read them stay in ``windows``)
+
+
+@transaction.atomic
+def set_window(
+    *,
+    by: User,
+    school: School,
+    school_year: SchoolYear,
+    point: str,
+    open_: bool,
+    reason: str = "",
+    channel: str = "web",
+) -> EntryWindow:
+    """Open or close a window. Reopening a window that was closed before needs a reason."""
+    if not can_manage_windows(by, school):
+        raise PermissionRefused(_("Only the principal opens and closes entry windows."), code="not_principal")
+    window, _created = EntryWindow.objects.select_for_update().get_or_create(
+        school=school, school_year=school_year, point=point
+    )
+    if window.is_open == open_:
+        return window
+    reason = nfc(reason)
+    reopening = open_ and window.changed_at is not None
+    if reopening and not reason:
+        raise ValidationFailed(
+            _("Give a reason to reopen a closed entry window."), code="reopen_reason_required", field="reason"
+        )
+    window.is_open = open_
+    window.changed_at = clock.now()
+    window.changed_by = by if getattr(by, "is_authenticated", False) else None
+    if reopening:
+        window.times_reopened += 1
+    window.save()
+    action = "window.reopen" if reopening else ("window.open" if open_ else "window.close")
+    changes: dict[str, list[Any]] = {"is_open": [not open_, open_], "point": [None, point]}
+    if reason:
+        changes["reason"] = [None, reason]
+    audit.record(by=by, action=action, obj=window, school_id=school.pk, channel=channel, changes=changes)
+    return window
+
+
+@transaction.atomic
+def set_deadline(
+    *, by: User, school: School, school_year: SchoolYear, point: str, deadline: dt.date | None, channel: str = "web"
+) -> EntryWindow:
+    """Set (or clear, with ``None``: the school year's calendar applies again) the school's day
+    entry for a point should be finished. Audited; a deadline must fall within the school year."""
+    if not can_manage_windows(by, school):
+        raise PermissionRefused(_("Only the principal opens and closes entry windows."), code="not_principal")
+    if deadline is not None and not school_year.start_date <= deadline <= school_year.end_date:
+        raise DeadlineInvalid(
+            _("The deadline must fall within the school year (%(start)s – %(end)s).")
+            % {"start": school_year.start_date.strftime("%d/%m/%Y"), "end": school_year.end_date.strftime("%d/%m/%Y")},
+            field="deadline",
+        )
+    window, _created = EntryWindow.objects.select_for_update().get_or_create(
+        school=school, school_year=school_year, point=point
+    )
+    if window.deadline == deadline:
+        return window
+    old = window.deadline
+    window.deadline = deadline
+    window.save(update_fields=["deadline"])
+    audit.record(
+        by=by,
+        action="window.deadline",
+        obj=window,
+        school_id=school.pk,
+        channel=channel,
+        changes={
+            "point": [None, point],
+            "deadline": [old.isoformat() if old else None, deadline.isoformat() if deadline else None],
+        },
+    )
+    return window
+
+
+# Spreadsheet imports (template and preview stay in ``importing``)
+
+
+def apply(*, by: User, class_group: ClassGroup, point: str, content: bytes, filename: str) -> int:
+    """Apply a clean upload all or nothing; returns the number of cells changed."""
+    parsed = importing.preview(by=by, class_group=class_group, point=point, content=content, filename=filename)
+    if parsed.errors:
+        raise ValidationFailed("The file has errors; nothing was saved.", code="import_has_errors")
+    writes = [CellWrite(c.student_id, c.column.kind, c.column.code, c.column.field, c.value) for c in parsed.cells]
+    results = save_cells(by=by, class_group=class_group, point=point, writes=writes, channel="import")
+    return sum(1 for r in results if r.changed)
+
+
+def keep_upload(content: bytes) -> str:
+    """Store a clean upload between its preview and the confirmation; returns its token.
+
+    The token is random (not the file's hash): two people previewing the same file hold two
+    copies, and applying one never removes the other's. The copy is deleted when it is applied
+    (``apply_upload``) or, abandoned, by ``expire_uploads`` after ``KEEP_UPLOADS``.
+    """
+    token = secrets.token_hex(32)
+    default_storage.save(importing.upload_name(token), ContentFile(content))
+    return token
+
+
+def discard_upload(token: str) -> None:
+    if importing.valid_token(token) and default_storage.exists(importing.upload_name(token)):
+        default_storage.delete(importing.upload_name(token))
+
+
+def apply_upload(*, by: User, class_group: ClassGroup, point: str, token: str, filename: str) -> int:
+    """Apply the kept upload of ``token`` (see ``apply``) and delete it, whatever the outcome:
+    a refused file is uploaded again after it is fixed. Refused with ``import_upload_gone`` when
+    the upload is no longer kept."""
+    content = importing.load_upload(token)
+    if content is None:
+        raise ValidationFailed(
+            _("This upload is no longer kept (already applied or expired); upload the file again."),
+            code="import_upload_gone",
+            field="file",
+        )
+    try:
+        return apply(by=by, class_group=class_group, point=point, content=content, filename=filename)
+    finally:
+        discard_upload(token)
+
+
+def expire_uploads(*, older_than: dt.timedelta = KEEP_UPLOADS) -> int:
+    """Delete the kept uploads nobody applied within ``older_than``; returns how many."""
+    if not default_storage.exists(UPLOADS):
+        return 0
+    limit = clock.now() - older_than
+    expired = 0
+    for name in default_storage.listdir(UPLOADS)[1]:
+        path = f"{UPLOADS}/{name}"
+        if default_storage.get_modified_time(path) < limit:
+            default_storage.delete(path)
+            expired += 1
+    return expired
+
+
+# Year results, decisions and awards (the arithmetic is ``grading``; ``results`` gathers its values)
+
+
+@transaction.atomic
+def compute_year_results(*, by: User, class_group: ClassGroup) -> list[Computed]:
+    """Compute (or recompute) every student's year result in the class.
+
+    The first computed result is kept in ``first_result``; after a summer re-assessment the
+    result is recomputed from the re-assessed values laid over the year-end ones. Students
+    with missing cells get no result and are listed with the cells named.
+    """
+    scope = write_scope(by, class_group)
+    if not (scope.whole_class or can_manage_windows(by, class_group.school)):
+        raise PermissionRefused(
+            _("Only the homeroom teacher or the principal computes year results."), code="not_homeroom"
+        )
+    catalogue = catalogue_for_class(class_group)
+    enrolments = list(Enrolment.objects.members_of(class_group).select_related("student"))
+    ids = [e.student_id for e in enrolments]
+    by_student: dict[int, dict[str, dict[tuple[str, str], AssessmentEntry]]] = {
+        i: {"year_end": {}, "summer": {}} for i in ids
+    }
+    for entry in AssessmentEntry.objects.filter(
+        school_year_id=class_group.school_year_id, student_id__in=ids, point__in=[Point.YEAR_END, Point.SUMMER]
+    ):
+        by_student[entry.student_id][entry.point][(entry.item_kind, entry.item_code)] = entry
+    taken: dict[int, set[str]] = {i: set() for i in ids}
+    for student_id, code in OptionalSubject.objects.filter(
+        school_year_id=class_group.school_year_id, student_id__in=ids
+    ).values_list("student_id", "subject_code"):
+        taken[student_id].add(code)
+    years = {
+        y.student_id: y
+        for y in StudentYear.objects.select_for_update().filter(
+            school_year_id=class_group.school_year_id, student_id__in=ids
+        )
+    }
+    now = clock.now()
+    outcomes: list[Computed] = []
+    changed: list[StudentYear] = []
+    for enrolment in enrolments:
+        student = enrolment.student
+        year = years.get(student.pk) or StudentYear(
+            student=student, school_year_id=class_group.school_year_id, class_group=class_group
+        )
+        first = year_values(catalogue, by_student[student.pk]["year_end"], taken[student.pk], student.individual_plan)
+        missing = grading.missing_cells(first) if not student.individual_plan else []
+        if missing:
+            outcomes.append(
+                Computed(student.pk, "", [str(m.message) for m in missing], tuple(str(m.field) for m in missing))
+            )
+            continue
+        result = grading.year_result(first).result
+        summer = by_student[student.pk]["summer"]
+        if summer and result == YearResult.NOT_COMPLETED:
+            year.remediation_done = True
+            result = grading.year_result(
+                grading.with_reassessment(first, year_values(catalogue, summer, taken[student.pk], False))
+            ).result
+        if not year.first_result:
+            year.first_result = grading.year_result(first).result
+        year.result = result
+        year.result_computed_at = now
+        year.class_group = class_group
+        changed.append(year)
+        outcomes.append(Computed(student.pk, result, []))
+    for year in changed:
+        year.save()
+        for title in grading.proposed_awards(year.result):
+            Award.objects.get_or_create(
+                student_id=year.student_id,
+                school_year_id=year.school_year_id,
+                kind=AwardKind.EXCELLENT,
+                defaults={
+                    "title": title,
+                    "awarded_on": class_group.school_year.end_date,
+                    "created_by": by if getattr(by, "is_authenticated", False) else None,
+                    "status": AwardStatus.PROPOSED,
+                },
+            )
+    audit.record(
+        by=by,
+        action="results.compute",
+        obj=class_group,
+        school_id=class_group.school_id,
+        changes={"computed": [None, len(changed)], "blocked": [None, len(outcomes) - len(changed)]},
+    )
+    return outcomes
+
+
+@transaction.atomic
+def decide_promotion(*, by: User, student_year: StudentYear, decision: str) -> StudentYear:
+    """The principal's decision for a student still not completing (after remediation, or on an
+    individual plan whose completion was refused): promoted or repeats the grade, who and when
+    kept. Grade 5 has no promotion: only "retained" (``decision_no_promotion_after_grade_5``)."""
+    year = StudentYear.objects.select_for_update().select_related("class_group__school").get(pk=student_year.pk)
+    if not can_manage_windows(by, year.class_group.school):
+        raise PermissionRefused(_("Only the principal decides on promotion."), code="not_principal")
+    grading.check_decision(year.class_group.grade, decision)
+    if not grading.needs_decision(year.first_result, year.result, year.remediation_done, year.plan_completed):
+        raise Conflict(
+            _("A promotion decision is only taken after remediation for a student still not completing."),
+            code="decision_not_needed",
+        )
+    year.decision, year.decided_by, year.decided_at = decision, by, clock.now()
+    year.save(update_fields=["decision", "decided_by", "decided_at"])
+    audit.record(
+        by=by,
+        action="results.decide",
+        obj=year,
+        school_id=year.class_group.school_id,
+        changes={"decision": [None, decision]},
+    )
+    return year
+
+
+@transaction.atomic
+def grant_award(
+    *,
+    by: User,
+    student_year: StudentYear,
+    kind: str,
+    title: str,
+    justification: str = "",
+    recognised_by_class: bool = False,
+    awarded_on: Any = None,
+) -> Award:
+    """A principal's award. "Outstanding" needs HTT, the teacher's justification and the class's recognition."""
+    if not can_manage_windows(by, student_year.class_group.school):
+        raise PermissionRefused(_("Only the principal grants awards."), code="not_principal")
+    if kind == AwardKind.OUTSTANDING and not grading.can_be_outstanding(
+        student_year.result, justification=justification, recognised_by_class=recognised_by_class
+    ):
+        raise ValidationFailed(
+            _(
+                "“Outstanding student” needs a “completed well” result, "
+                "the teacher's justification and the class's recognition."
+            ),
+            code="award_not_justified",
+            field="justification",
+        )
+    award = Award.objects.create(
+        student_id=student_year.student_id,
+        school_year_id=student_year.school_year_id,
+        kind=kind,
+        title=nfc(title),
+        justification=nfc(justification),
+        recognised_by_class=recognised_by_class,
+        awarded_on=awarded_on or clock.today(),
+        created_by=by,
+        status=AwardStatus.CONFIRMED,
+        decided_by=by,
+        decided_at=clock.now(),
+    )
+    audit.record(
+        by=by,
+        action="award.grant",
+        obj=award,
+        school_id=student_year.class_group.school_id,
+        changes={"kind": [None, kind], "title": [None, award.title]},
+    )
+    return award
+
+
+@transaction.atomic
+def decide_award(*, by: User, award: Award, confirm: bool) -> Award:
+    """The principal confirms or declines a proposed award (who and when kept, audited). Only a
+    proposal is decided (``award_already_decided`` otherwise); only confirmed awards print."""
+    locked = Award.objects.select_for_update().get(pk=award.pk)
+    year = StudentYear.objects.select_related("class_group__school").get(
+        student_id=locked.student_id, school_year_id=locked.school_year_id
+    )
+    if not can_manage_windows(by, year.class_group.school):
+        raise PermissionRefused(_("Only the principal decides on awards."), code="not_principal")
+    if locked.status != AwardStatus.PROPOSED:
+        raise Conflict(_("This award has already been decided."), code="award_already_decided")
+    AWARD_MOVES.move(locked, AwardStatus.CONFIRMED if confirm else AwardStatus.DECLINED, attribute="status")
+    locked.decided_by, locked.decided_at = by, clock.now()
+    locked.save(update_fields=["status", "decided_by", "decided_at"])
+    audit.record(
+        by=by,
+        action="award.confirm" if confirm else "award.decline",
+        obj=locked,
+        school_id=year.class_group.school_id,
+        changes={"status": [AwardStatus.PROPOSED, locked.status]},
+    )
+    return locked
+
+
+@transaction.atomic
+def record_plan_assessment(*, by: User, student_year: StudentYear, text: str) -> StudentYear:
+    """The homeroom teacher's assessment of a student on an individual education plan, against
+    the plan (audited). Refused for a student not on a plan (``not_on_individual_plan``) and once
+    the principal has decided (``plan_already_decided``)."""
+    year = (
+        StudentYear.objects.select_for_update().select_related("class_group__school", "student").get(pk=student_year.pk)
+    )
+    if not write_scope(by, year.class_group).whole_class:
+        raise PermissionRefused(
+            _("Only the homeroom teacher records the assessment against the plan."), code="not_homeroom"
+        )
+    if not year.student.individual_plan:
+        raise ValidationFailed(
+            _("This student is not assessed on an individual education plan."), code="not_on_individual_plan"
+        )
+    if year.plan_completed is not None:
+        raise Conflict(_("The principal has already decided on this student's year."), code="plan_already_decided")
+    value = nfc(text).strip()
+    if not value:
+        raise ValidationFailed(
+            _("Write the assessment against the individual plan."), code="plan_assessment_missing", field="text"
+        )
+    old = year.plan_assessment
+    year.plan_assessment = value
+    year.save(update_fields=["plan_assessment"])
+    audit.record(
+        by=by,
+        action="results.plan_assessment",
+        obj=year,
+        school_id=year.class_group.school_id,
+        changes={"plan_assessment": [old or None, value]},
+    )
+    return year
+
+
+@transaction.atomic
+def decide_plan_completion(
+    *, by: User, student_year: StudentYear, completed: bool, note: str, decision: str = ""
+) -> StudentYear:
+    """The principal's decision for a student on an individual education plan: completed the
+    class (in grade 5, the primary programme) or not, with a note, who and when. Not completed
+    needs "promoted" or "retained" at once (grade 5: "retained" only). Needs the homeroom
+    teacher's assessment first (``plan_assessment_missing``); decided once (``plan_already_decided``)."""
+    year = (
+        StudentYear.objects.select_for_update().select_related("class_group__school", "student").get(pk=student_year.pk)
+    )
+    if not can_manage_windows(by, year.class_group.school):
+        raise PermissionRefused(_("Only the principal decides on completion."), code="not_principal")
+    if not year.student.individual_plan or year.result != YearResult.NOT_CLASSIFIED:
+        raise ValidationFailed(
+            _("This student is not assessed on an individual education plan."), code="not_on_individual_plan"
+        )
+    if year.plan_completed is not None:
+        raise Conflict(_("The principal has already decided on this student's year."), code="plan_already_decided")
+    if not year.plan_assessment:
+        raise ValidationFailed(
+            _("The homeroom teacher has not recorded the assessment against the plan yet."),
+            code="plan_assessment_missing",
+        )
+    text = nfc(note).strip()
+    if not text:
+        raise ValidationFailed(_("Write a note for the decision."), code="plan_note_missing", field="note")
+    if completed:
+        decision = ""
+    else:
+        grading.check_decision(year.class_group.grade, decision)
+    year.plan_completed, year.plan_note, year.decision = completed, text, decision
+    year.decided_by, year.decided_at = by, clock.now()
+    year.save(update_fields=["plan_completed", "plan_note", "decision", "decided_by", "decided_at"])
+    audit.record(
+        by=by,
+        action="results.plan_decide",
+        obj=year,
+        school_id=year.class_group.school_id,
+        changes={"plan_completed": [None, completed], "decision": [None, decision or None], "note": [None, text]},
+    )
+    return year

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hocbaso.core.transitions import Transitions
 from hocbaso.directory.models import ClassGroup, School, SchoolYear, Student
 
 
@@ -194,6 +195,19 @@ class AwardStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed to the principal")
     CONFIRMED = "confirmed", _("Confirmed by the principal")
     DECLINED = "declined", _("Declined by the principal")
+
+
+# A proposed award is decided once (a principal's own award is created confirmed).
+AWARD_MOVES = Transitions.of(
+    AwardStatus,
+    {
+        AwardStatus.PROPOSED: {AwardStatus.CONFIRMED, AwardStatus.DECLINED},
+        AwardStatus.CONFIRMED: set(),
+        AwardStatus.DECLINED: set(),
+    },
+    code="award_already_decided",
+    message=_("This award has already been decided."),
+)
 
 
 class Award(models.Model):

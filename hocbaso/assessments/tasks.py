@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from hocbaso.assessments import importing
+from hocbaso.assessments import actions
 
 
 @task()
 def expire_import_uploads() -> int:
     """Scheduled maintenance (daily): delete previewed spreadsheet uploads nobody applied."""
-    return importing.expire_uploads()
+    return actions.expire_uploads()

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from hocbaso.assessments import actions, grading, importing, paste, progress, results, summary, windows
+from hocbaso.accounts.acting import acting_user
+from hocbaso.assessments import actions, grading, importing, paste, progress, summary, windows
 from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.assessments.layout import Column, cell_label, columns_for, item_title
 from hocbaso.assessments.models import (
@@ -236,7 +237,7 @@ def cell_save(request: HttpRequest, pk: int, point: str) -> HttpResponse:
     context: dict[str, Any] = {"point": point, "class_group": class_group}
     try:
         [result] = actions.save_cells(
-            by=request.user, class_group=class_group, point=point, writes=[write], channel="grid"
+            by=acting_user(request), class_group=class_group, point=point, writes=[write], channel="grid"
         )
     except DomainError as exc:
         error = exc.errors[0] if isinstance(exc, InvalidInput) else exc
@@ -285,7 +286,7 @@ def cells_batch(request: HttpRequest, pk: int, point: str) -> HttpResponse:
             raise ValueError
         writes, outside = _batch_writes(body)
         saved, refused, before = actions.save_valid_cells(
-            by=request.user, class_group=class_group, point=point, writes=writes, channel="grid"
+            by=acting_user(request), class_group=class_group, point=point, writes=writes, channel="grid"
         )
         typed = {w.key: str(w.value) for w in writes}
     except (ValueError, KeyError, TypeError, AttributeError):
@@ -325,15 +326,15 @@ def _windows_post(request: HttpRequest, school: Any) -> dict[str, Any] | None:
     point = _point_or_404(request.POST.get("point", ""))
     if request.POST.get("action") == "deadline":
         day = windows.parse_day(request.POST.get("deadline", ""))
-        windows.set_deadline(by=request.user, school=school, school_year=year, point=point, deadline=day)
+        actions.set_deadline(by=acting_user(request), school=school, school_year=year, point=point, deadline=day)
         return None
     open_ = request.POST.get("open") == "1"
     if not open_ and request.POST.get("confirm") != "1":
         classes = progress.classes_of(school, year)
         figures = progress.total(_progress_by_point(classes)[point].values()) if classes else progress.EMPTY
         return {"year": year, "point": point, "label": Point(point).label, "classes": len(classes), "tally": figures}
-    windows.set_window(
-        by=request.user,
+    actions.set_window(
+        by=acting_user(request),
         school=school,
         school_year=year,
         point=point,
@@ -469,8 +470,8 @@ def import_upload(request: HttpRequest, pk: int, point: str) -> HttpResponse:
     if request.method == "POST":
         try:
             if "token" in request.POST:
-                context["applied"] = importing.apply_upload(
-                    by=request.user,
+                context["applied"] = actions.apply_upload(
+                    by=acting_user(request),
                     class_group=class_group,
                     point=point,
                     token=request.POST["token"],
@@ -485,7 +486,7 @@ def import_upload(request: HttpRequest, pk: int, point: str) -> HttpResponse:
                 )
                 context.update(preview=result, filename=filename)
                 if result.ok:
-                    context["token"] = importing.keep_upload(content)
+                    context["token"] = actions.keep_upload(content)
         except DomainError as exc:
             context["error"] = str(exc.message)
     return render(request, "assessments/import.html", context)
@@ -556,14 +557,14 @@ def _results_post(request: HttpRequest, class_group: ClassGroup) -> list[Any]:
     post = request.POST
     if "decide" in post:
         year = get_object_or_404(StudentYear, pk=post["decide"], class_group=class_group)
-        results.decide_promotion(by=request.user, student_year=year, decision=post.get("decision", ""))
+        actions.decide_promotion(by=acting_user(request), student_year=year, decision=post.get("decision", ""))
     elif "plan_assess" in post:
         year = get_object_or_404(StudentYear, pk=post["plan_assess"], class_group=class_group)
-        results.record_plan_assessment(by=request.user, student_year=year, text=post.get("assessment", ""))
+        actions.record_plan_assessment(by=acting_user(request), student_year=year, text=post.get("assessment", ""))
     elif "plan_decide" in post:
         year = get_object_or_404(StudentYear, pk=post["plan_decide"], class_group=class_group)
-        results.decide_plan_completion(
-            by=request.user,
+        actions.decide_plan_completion(
+            by=acting_user(request),
             student_year=year,
             completed=post.get("completed") == "1",
             note=post.get("note", ""),
@@ -576,11 +577,11 @@ def _results_post(request: HttpRequest, class_group: ClassGroup) -> list[Any]:
             school_year_id=class_group.school_year_id,
             student__enrolments__class_group=class_group,
         )
-        results.decide_award(by=request.user, award=award, confirm=post.get("verdict") == "confirm")
+        actions.decide_award(by=acting_user(request), award=award, confirm=post.get("verdict") == "confirm")
     else:
         if not _year_end_started(class_group):
             raise windows.WindowClosed(_YEAR_END_NOT_STARTED, field="point")
-        return [o for o in results.compute_year_results(by=request.user, class_group=class_group) if o.missing]
+        return [o for o in actions.compute_year_results(by=acting_user(request), class_group=class_group) if o.missing]
     return []
 
 
@@ -720,10 +721,12 @@ def comment_bank(request: HttpRequest, school_pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if "delete" in request.POST:
-                actions.remove_bank_comment(by=request.user, school=school, comment_id=int(request.POST["delete"]))
+                actions.remove_bank_comment(
+                    by=acting_user(request), school=school, comment_id=int(request.POST["delete"])
+                )
             else:
                 actions.add_bank_comment(
-                    by=request.user,
+                    by=acting_user(request),
                     school=school,
                     item_code=request.POST.get("item_code", ""),
                     text=request.POST.get("text", ""),
@@ -774,7 +777,7 @@ def year_details_page(request: HttpRequest, pk: int) -> HttpResponse:
                     posted[key] = request.POST[key]
                     rows.setdefault(e.student_id, {})[field] = request.POST[key]
         try:
-            changed = actions.save_year_details(by=request.user, class_group=class_group, rows=rows)
+            changed = actions.save_year_details(by=acting_user(request), class_group=class_group, rows=rows)
         except InvalidInput as exc:
             errors = {str(err.field): str(err.message) for err in exc.errors}
         except DomainError as exc:

@@ -1,20 +1,15 @@
-"""Entry windows: opening, closing and checking them. Writes are audited."""
+"""Entry windows: whether one is open, its point and deadline (opening, closing and setting a
+deadline are ``actions.set_window`` and ``actions.set_deadline``, audited)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.assessments.models import EntryWindow
-from hocbaso.assessments.permissions import can_manage_windows
-from hocbaso.audit import actions as audit
-from hocbaso.core import clock
-from hocbaso.core.errors import PermissionRefused, ValidationFailed
-from hocbaso.core.text import nfc
-from hocbaso.directory.models import School, SchoolYear
+from hocbaso.core.errors import ValidationFailed
+from hocbaso.directory.models import SchoolYear
 
 
 class WindowClosed(ValidationFailed):
@@ -33,38 +28,6 @@ def require_open(school_id: int, school_year_id: int, point: str) -> None:
     """Raise ``WindowClosed`` unless the window is open."""
     if not is_open(school_id, school_year_id, point):
         raise WindowClosed(_("Entry for this assessment point is closed. Ask the principal to open it."), field="point")
-
-
-@transaction.atomic
-def set_window(
-    *, by: Any, school: School, school_year: SchoolYear, point: str, open_: bool, reason: str = "", channel: str = "web"
-) -> EntryWindow:
-    """Open or close a window. Reopening a window that was closed before needs a reason."""
-    if not can_manage_windows(by, school):
-        raise PermissionRefused(_("Only the principal opens and closes entry windows."), code="not_principal")
-    window, _created = EntryWindow.objects.select_for_update().get_or_create(
-        school=school, school_year=school_year, point=point
-    )
-    if window.is_open == open_:
-        return window
-    reason = nfc(reason)
-    reopening = open_ and window.changed_at is not None
-    if reopening and not reason:
-        raise ValidationFailed(
-            _("Give a reason to reopen a closed entry window."), code="reopen_reason_required", field="reason"
-        )
-    window.is_open = open_
-    window.changed_at = clock.now()
-    window.changed_by = by if getattr(by, "is_authenticated", False) else None
-    if reopening:
-        window.times_reopened += 1
-    window.save()
-    action = "window.reopen" if reopening else ("window.open" if open_ else "window.close")
-    changes: dict[str, list[Any]] = {"is_open": [not open_, open_], "point": [None, point]}
-    if reason:
-        changes["reason"] = [None, reason]
-    audit.record(by=by, action=action, obj=window, school_id=school.pk, channel=channel, changes=changes)
-    return window
 
 
 def current_point(school_id: int, school_year_id: int) -> str:
@@ -129,39 +92,3 @@ def parse_day(raw: str) -> dt.date | None:
     except ValueError:
         pass
     raise DeadlineInvalid(_("Enter the deadline as a date: day/month/year."), field="deadline")
-
-
-@transaction.atomic
-def set_deadline(
-    *, by: Any, school: School, school_year: SchoolYear, point: str, deadline: dt.date | None, channel: str = "web"
-) -> EntryWindow:
-    """Set (or clear, with ``None``: the school year's calendar applies again) the school's day
-    entry for a point should be finished. Audited; a deadline must fall within the school year."""
-    if not can_manage_windows(by, school):
-        raise PermissionRefused(_("Only the principal opens and closes entry windows."), code="not_principal")
-    if deadline is not None and not school_year.start_date <= deadline <= school_year.end_date:
-        raise DeadlineInvalid(
-            _("The deadline must fall within the school year (%(start)s – %(end)s).")
-            % {"start": school_year.start_date.strftime("%d/%m/%Y"), "end": school_year.end_date.strftime("%d/%m/%Y")},
-            field="deadline",
-        )
-    window, _created = EntryWindow.objects.select_for_update().get_or_create(
-        school=school, school_year=school_year, point=point
-    )
-    if window.deadline == deadline:
-        return window
-    old = window.deadline
-    window.deadline = deadline
-    window.save(update_fields=["deadline"])
-    audit.record(
-        by=by,
-        action="window.deadline",
-        obj=window,
-        school_id=school.pk,
-        channel=channel,
-        changes={
-            "point": [None, point],
-            "deadline": [old.isoformat() if old else None, deadline.isoformat() if deadline else None],
-        },
-    )
-    return window

@@ -57,6 +57,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from django.conf import settings
 
+from hocbaso.core import clock
+
 FORMAT = "hocbaso-backup/1"
 KEYS_FORMAT = "hocbaso-backup-keys/1"
 MANIFEST = "manifest.json"
@@ -313,7 +315,7 @@ def make_backup(out: Path, *, passphrase: str | None = None, progress: Callable[
                 ensure_ascii=False,
             ).encode()
             info = tarfile.TarInfo(MANIFEST)
-            info.size, info.mode, info.mtime = len(manifest), 0o600, int(dt.datetime.now().timestamp())
+            info.size, info.mode, info.mtime = len(manifest), 0o600, int(clock.now().timestamp())
             tar.addfile(info, io.BytesIO(manifest))
     partial.replace(out)
     written.members = len(entries) + 1

@@ -28,6 +28,12 @@ def today() -> dt.date:
     return timezone.localdate(moment) if moment is not None else timezone.localdate()
 
 
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    """The aware moment of that local day and time (Asia/Ho_Chi_Minh): dates the demo and the
+    tests pin, never a naive datetime."""
+    return timezone.make_aware(dt.datetime(year, month, day, hour, minute))  # noqa: DTZ001 - made aware here
+
+
 @contextlib.contextmanager
 def pinned(moment: dt.datetime) -> Iterator[dt.datetime]:
     """Run the block as if it were ``moment`` (aware; a naive one is read in the local zone)."""

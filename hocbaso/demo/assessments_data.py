@@ -26,14 +26,15 @@ from hocbaso.assessments.models import (
     Point,
     StudentYear,
 )
+from hocbaso.core import clock
 from hocbaso.directory.models import Appointment, ClassGroup, Enrolment, Role, SchoolYearSetting
 
 PROFILES = [("htxs", 25), ("htt", 34), ("ht", 34), ("cht", 7)]
 # The demo's 2024-2025 happened in 2025, whatever day the demo is set up: results confirmed at the
 # end of May, awards confirmed the next day, summer re-assessments and decisions in August.
-YEAR_END_AT = dt.datetime(2025, 5, 26, 16, 0)
-AWARDS_AT = dt.datetime(2025, 5, 27, 8, 0)
-SUMMER_AT = dt.datetime(2025, 8, 15, 9, 0)
+YEAR_END_AT = clock.at(2025, 5, 26, 16, 0)
+AWARDS_AT = clock.at(2025, 5, 27, 8, 0)
+SUMMER_AT = clock.at(2025, 8, 15, 9, 0)
 PLAN_NOTE = "Hoàn thành các mục tiêu của kế hoạch giáo dục cá nhân năm học 2024-2025."
 PLAN_ASSESSMENT = (
     "Đạt các mục tiêu của kế hoạch giáo dục cá nhân: đọc, viết câu ngắn, tính cộng trừ trong phạm vi 100; "
@@ -125,7 +126,7 @@ def load(seed: int = 1) -> dict[str, int]:
     """Generate and store the demo assessments; returns counts for the summary line."""
     rng = random.Random(seed * 7919)
     now = timezone.now()
-    year_end_at, awards_at, summer_at = (timezone.make_aware(m) for m in (YEAR_END_AT, AWARDS_AT, SUMMER_AT))
+    year_end_at, awards_at, summer_at = YEAR_END_AT, AWARDS_AT, SUMMER_AT
     paper = set(SchoolYearSetting.objects.filter(paper_mode=True).values_list("school_id", "school_year_id"))
     entries: list[AssessmentEntry] = []
     years: list[StudentYear] = []

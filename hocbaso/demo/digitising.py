@@ -17,10 +17,11 @@ import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from hocbaso.accounts.models import User
 from hocbaso.core import clock
 from hocbaso.core.errors import DomainError
 from hocbaso.directory.models import Appointment, ClassGroup, Enrolment, Role, School
-from hocbaso.records import digitising
+from hocbaso.records import digitising_actions
 from hocbaso.records.digitising_models import BookState, DigitisedBook
 from hocbaso.records.models import Status
 
@@ -66,7 +67,7 @@ def _scan_page(data: Mapping[str, object]) -> bytes:
     return out.getvalue()
 
 
-def _holder(school: School, role: str) -> object | None:
+def _holder(school: School, role: str) -> User | None:
     held = Appointment.objects.filter(school=school, role=role).select_related("staff__user").order_by("pk").first()
     return held.staff.user if held else None
 
@@ -108,7 +109,7 @@ def load(*, say: Callable[[str], None] = print) -> int:
             "principal": "Võ Văn Sáu",
         }
         try:
-            book = digitising.upload_scan(
+            book = digitising_actions.upload_scan(
                 by=clerk,
                 student=student,
                 class_group=class_group,
@@ -120,8 +121,8 @@ def load(*, say: Callable[[str], None] = print) -> int:
                 printed_principal=str(page["principal"]),
                 channel="cli",
             )
-            digitising.transcribe(by=clerk, book=book, values=values, channel="cli")
-            digitising.compare(by=principal, book=book, channel="cli")
+            digitising_actions.transcribe(by=clerk, book=book, values=values, channel="cli")
+            digitising_actions.compare(by=principal, book=book, channel="cli")
         except DomainError as exc:  # e.g. the year already has a version
             say(f"An Vĩnh: {student.full_name} not digitised ({exc.code}).")
     return _certify(school, say=say)

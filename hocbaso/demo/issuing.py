@@ -8,7 +8,6 @@ page shows how far it is (``progress``).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,7 +24,7 @@ YEAR = "2024-2025"
 # The demo assembles its 2024-2025 records on days of 2025 (the clock pinned), never on the day the
 # demo is set up: most in June, before the 2025 reform (their pages keep "huyện …" and the old
 # address); those whose year was confirmed after the summer, in late August (new names).
-ASSEMBLY_DAYS = (dt.datetime(2025, 6, 20, 8, 0), dt.datetime(2025, 8, 25, 8, 0))
+ASSEMBLY_DAYS = (clock.at(2025, 6, 20, 8, 0), clock.at(2025, 8, 25, 8, 0))
 
 
 @dataclass(frozen=True)

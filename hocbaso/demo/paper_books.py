@@ -14,12 +14,11 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from django.utils import timezone
-
 from hocbaso.accounts.models import User
 from hocbaso.assessments import grading
 from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.assessments.models import AssessmentEntry, Point, StudentYear
+from hocbaso.core import clock
 from hocbaso.demo.assessments_data import GENERAL, YEAR_END_AT, _grading_values, _profile, _values_for
 from hocbaso.demo.directory_data import SCHOOLS
 from hocbaso.directory.models import ClassGroup, Enrolment, School, SchoolYearSetting
@@ -36,7 +35,7 @@ REASON = (
 def _summary(class_group: ClassGroup, rng: random.Random) -> int:
     """Year-end cells and the computed year of every student of the class (bulk, as the demo seeds)."""
     catalogue = catalogue_for_class(class_group)
-    computed_at = timezone.make_aware(YEAR_END_AT)
+    computed_at = YEAR_END_AT
     entries, years = [], []
     for enrolment in Enrolment.objects.filter(class_group=class_group).select_related("student").order_by("student_id"):
         cells = _values_for(rng, _profile(rng), catalogue, Point.YEAR_END, set())
@@ -79,7 +78,7 @@ def load(seed: int = 1) -> dict[str, int]:
     setting = SchoolYearSetting.objects.select_related("school_year").get(school=school, school_year__code=YEAR)
     officer = User.objects.filter(username="so.chuyenvien").first()
     setting.paper_mode_reason, setting.paper_mode_changed_by = REASON, officer
-    setting.paper_mode_changed_at = timezone.make_aware(dt.datetime(2024, 8, 15, 9, 0))
+    setting.paper_mode_changed_at = clock.at(2024, 8, 15, 9, 0)
     setting.save(update_fields=["paper_mode_reason", "paper_mode_changed_by", "paper_mode_changed_at"])
     clerk = User.objects.get(username=f"vanthu.{SCHOOL_SLUG}")
     rng = random.Random(seed * 104729)

@@ -29,7 +29,7 @@ from hocbaso.audit import actions as audit
 from hocbaso.core import clock
 from hocbaso.core.errors import Conflict, PermissionRefused, ValidationFailed
 from hocbaso.core.text import nfc
-from hocbaso.directory.models import ConsentKind, ConsentRequest, ConsentState, School, Student
+from hocbaso.directory.models import CONSENT_MOVES, ConsentKind, ConsentRequest, ConsentState, School, Student
 from hocbaso.directory.permissions import can_manage_school
 
 MAX_PURPOSE = 2000
@@ -86,7 +86,7 @@ def _decide(*, by: Any, consent: ConsentRequest, state: str, note: str, action: 
         locked = ConsentRequest.objects.select_for_update().get(pk=consent.pk)
         if not locked.is_pending:
             raise Conflict(_("This request has already been answered."), code="consent_decided")
-        locked.state = state
+        CONSENT_MOVES.move(locked, state)
         locked.decided_by = by if getattr(by, "is_authenticated", False) else None
         locked.decided_at = clock.now()
         locked.decision_note = nfc(note.strip())[:MAX_PURPOSE]
@@ -124,7 +124,7 @@ def revoke_family_consent(*, by: Any, consent: ConsentRequest) -> ConsentRequest
         locked = ConsentRequest.objects.select_for_update().get(pk=consent.pk)
         if locked.state != ConsentState.ACCEPTED:
             raise Conflict(_("Only a consent you gave can be revoked."), code="consent_not_accepted")
-        locked.state = ConsentState.REVOKED
+        CONSENT_MOVES.move(locked, ConsentState.REVOKED)
         locked.revoked_at = clock.now()
         locked.save(update_fields=["state", "revoked_at"])
         audit.record(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hocbaso.core import clock
 from hocbaso.core.text import hidden_character
+from hocbaso.core.transitions import Transitions
 from hocbaso.directory.codes import ETHNICITIES, NATIONALITIES
 
 
@@ -532,6 +533,22 @@ class ConsentState(models.TextChoices):
     REFUSED = "refused", _("Refused by the family")
     WITHDRAWN = "withdrawn", _("Withdrawn by the school")
     REVOKED = "revoked", _("Consent revoked by the family")
+
+
+# A request is answered once (accepted, refused, or withdrawn by the school); a consent given may
+# be revoked by the family.
+CONSENT_MOVES = Transitions.of(
+    ConsentState,
+    {
+        ConsentState.PENDING: {ConsentState.ACCEPTED, ConsentState.REFUSED, ConsentState.WITHDRAWN},
+        ConsentState.ACCEPTED: {ConsentState.REVOKED},
+        ConsentState.REFUSED: set(),
+        ConsentState.WITHDRAWN: set(),
+        ConsentState.REVOKED: set(),
+    },
+    code="consent_decided",
+    message=_("This request has already been answered."),
+)
 
 
 class ConsentRequest(models.Model):

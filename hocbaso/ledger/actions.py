@@ -26,7 +26,7 @@ from hocbaso.audit.models import Channel
 from hocbaso.core import clock
 from hocbaso.core.errors import NotFound, ValidationFailed
 from hocbaso.ledger import keys, merkle
-from hocbaso.ledger.models import Event, LedgerEntry, LedgerHead, LedgerNode, TreeHead, canonical_json
+from hocbaso.ledger.models import AUDIT_ANCHOR, Event, LedgerEntry, LedgerHead, LedgerNode, TreeHead, canonical_json
 
 T = TypeVar("T")
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -103,7 +103,7 @@ class EntryData:
 
 class Attestation(Protocol):
     """What a leaf can attest: a record version's files (``EntryData``) or the audit chain's
-    head (``anchors.AuditAnchorData``). ``cleaned`` validates; ``payload`` is the leaf's data."""
+    head (``AuditAnchorData``). ``cleaned`` validates; ``payload`` is the leaf's data."""
 
     def cleaned(self) -> Attestation: ...
 
@@ -357,3 +357,46 @@ def tree_head_of(size: int) -> TreeHead:
     if tree_head is None:
         raise LedgerNotFound(_("No tree head was published for that size."), field="size")
     return tree_head
+
+
+@dataclass(frozen=True)
+class AuditAnchorData:
+    """The audit chain's state to attest: ``size`` events, the last with hash ``last_hash``."""
+
+    size: int
+    last_hash: str
+
+    def cleaned(self) -> AuditAnchorData:
+        """This anchor, or ``LedgerInvalidEntry``: a size ≥ 1 and a lowercase SHA-256 hex hash."""
+        if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 1:
+            raise LedgerInvalidEntry(_("An audit anchor needs at least one event."), field="audit_size")
+        if not isinstance(self.last_hash, str) or not SHA256_HEX.fullmatch(self.last_hash):
+            raise LedgerInvalidEntry(_("A SHA-256 digest in hexadecimal is required."), field="audit_hash")
+        return self
+
+    def payload(self, time: str) -> dict[str, Any]:
+        return {"event": AUDIT_ANCHOR, "audit_size": self.size, "audit_hash": self.last_hash, "time": time}
+
+
+@dataclass(frozen=True)
+class Anchored:
+    """What one anchoring wrote: the ledger entry and the signed tree head that covers it."""
+
+    entry: LedgerEntry
+    tree_head: TreeHead
+
+
+def anchor_audit_chain(*, by: Any = None, channel: str = Channel.TASK) -> Anchored | None:
+    """Append the audit chain's current head to the log and publish a signed tree head covering it.
+
+    One transaction: the audit head is locked first (no event slips in between reading it and
+    anchoring it), then the entry and the head are written, each with its audit event (those
+    two events come after the anchored position). None when the chain is still empty.
+    """
+    with transaction.atomic():
+        head = audit.locked_head()
+        if head.size == 0:
+            return None
+        (entry,) = append_many(by=by, items=[AuditAnchorData(head.size, head.last_hash)], channel=channel)
+        tree_head = publish_tree_head(by=by, channel=channel)
+    return Anchored(entry, tree_head)

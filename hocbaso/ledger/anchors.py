@@ -19,59 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-from django.utils.translation import gettext_lazy as _
-
-from hocbaso.audit import actions as audit
 from hocbaso.audit.chain import Anchor, ChainBreak, verify_chain
-from hocbaso.audit.models import Channel
 from hocbaso.ledger import keys, merkle
-from hocbaso.ledger.actions import SHA256_HEX, LedgerInvalidEntry, append_many
-from hocbaso.ledger.actions import publish_tree_head as publish
 from hocbaso.ledger.models import AUDIT_ANCHOR, LedgerEntry, TreeHead
-
-
-@dataclass(frozen=True)
-class AuditAnchorData:
-    """The audit chain's state to attest: ``size`` events, the last with hash ``last_hash``."""
-
-    size: int
-    last_hash: str
-
-    def cleaned(self) -> AuditAnchorData:
-        """This anchor, or ``LedgerInvalidEntry``: a size ≥ 1 and a lowercase SHA-256 hex hash."""
-        if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 1:
-            raise LedgerInvalidEntry(_("An audit anchor needs at least one event."), field="audit_size")
-        if not isinstance(self.last_hash, str) or not SHA256_HEX.fullmatch(self.last_hash):
-            raise LedgerInvalidEntry(_("A SHA-256 digest in hexadecimal is required."), field="audit_hash")
-        return self
-
-    def payload(self, time: str) -> dict[str, Any]:
-        return {"event": AUDIT_ANCHOR, "audit_size": self.size, "audit_hash": self.last_hash, "time": time}
-
-
-@dataclass(frozen=True)
-class Anchored:
-    """What one anchoring wrote: the ledger entry and the signed tree head that covers it."""
-
-    entry: LedgerEntry
-    tree_head: TreeHead
-
-
-def anchor_audit_chain(*, by: Any = None, channel: str = Channel.TASK) -> Anchored | None:
-    """Append the audit chain's current head to the log and publish a signed tree head covering it.
-
-    One transaction: the audit head is locked first (no event slips in between reading it and
-    anchoring it), then the entry and the head are written, each with its audit event (those
-    two events come after the anchored position). None when the chain is still empty.
-    """
-    with transaction.atomic():
-        head = audit.locked_head()
-        if head.size == 0:
-            return None
-        (entry,) = append_many(by=by, items=[AuditAnchorData(head.size, head.last_hash)], channel=channel)
-        tree_head = publish(by=by, channel=channel)
-    return Anchored(entry, tree_head)
 
 
 def anchor_entries() -> list[LedgerEntry]:

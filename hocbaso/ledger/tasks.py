@@ -6,7 +6,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from hocbaso.audit.models import Channel
-from hocbaso.ledger import actions, anchors
+from hocbaso.ledger import actions
 
 
 @task()
@@ -19,7 +19,7 @@ def publish() -> dict[str, int | str]:
 @task()
 def anchor_audit() -> dict[str, int | str]:
     """Scheduled daily (cron or a systemd timer): anchor the audit chain's head in the log."""
-    anchored = anchors.anchor_audit_chain(by=None, channel=Channel.TASK)
+    anchored = actions.anchor_audit_chain(by=None, channel=Channel.TASK)
     if anchored is None:
         return {"audit_size": 0}
     return {"audit_size": anchored.entry.payload["audit_size"], "ledger_index": anchored.entry.index}

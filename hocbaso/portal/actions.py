@@ -33,7 +33,7 @@ from hocbaso.directory import consent as consents
 from hocbaso.directory.models import ClassGroup, ConsentRequest, Enrolment, SchoolYear, Student
 from hocbaso.directory.permissions import managed_school_ids, staff_of
 from hocbaso.portal import codes, throttle
-from hocbaso.portal.models import GuardianAccess, ShareLink, ShareOpening
+from hocbaso.portal.models import ACCESS_MOVES, GuardianAccess, ShareLink, ShareOpening
 from hocbaso.portal.permissions import can_manage_access, children_of, visible_consents, visible_shares
 
 LETTER_VALID_DAYS = 120
@@ -102,7 +102,7 @@ def _new_access(*, by: Any, student: Student, class_group: ClassGroup | None = N
 
 
 def _revoke(access: GuardianAccess, *, by: Any, reason: str) -> None:
-    access.state = GuardianAccess.State.REVOKED
+    ACCESS_MOVES.move(access, GuardianAccess.State.REVOKED)
     access.revoked_by = by
     access.revoked_at = clock.now()
     access.revoke_reason = reason[:300]
@@ -291,7 +291,7 @@ def activate(
             user = User.objects.create_user(
                 username=username, password=password, display_name=collapse_spaces(display_name)[:150]
             )
-        locked.state = GuardianAccess.State.ACTIVE
+        ACCESS_MOVES.move(locked, GuardianAccess.State.ACTIVE)
         locked.user = user
         locked.activated_at = clock.now()
         locked.save(update_fields=["state", "user", "activated_at"])

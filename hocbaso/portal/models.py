@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.core import clock
+from hocbaso.core.transitions import Transitions
 from hocbaso.directory.models import SchoolYear, Student
 
 
@@ -69,6 +70,19 @@ class GuardianAccess(models.Model):
     def usable_on(self, day: object = None) -> bool:
         """A pending letter whose expiry has not passed."""
         return self.state == self.State.PENDING and (day or clock.today()) <= self.expires_on  # type: ignore[operator]
+
+
+# A letter is used once (pending → active) or withdrawn; an access is revoked for good.
+ACCESS_MOVES = Transitions.of(
+    GuardianAccess.State,
+    {
+        GuardianAccess.State.PENDING: {GuardianAccess.State.ACTIVE, GuardianAccess.State.REVOKED},
+        GuardianAccess.State.ACTIVE: {GuardianAccess.State.REVOKED},
+        GuardianAccess.State.REVOKED: set(),
+    },
+    code="access_revoked",
+    message=_("This access is already revoked."),
+)
 
 
 class ShareLink(models.Model):

@@ -1,5 +1,6 @@
-"""Record actions: bulk assembly runs, corrections, and the paper books of a paper year
-(``record_paper_books``). Every write here is audited.
+"""Record actions: freezing one student's year (``assemble``), bulk assembly runs, corrections,
+and the paper books of a paper year (``record_paper_books``). Every write here is audited; the
+digitising of old paper books has its own door, ``digitising_actions``.
 
 Corrections follow TT27: the homeroom teacher or a clerk requests one with a reason; the
 principal (or vice-principal) approves — never their own request, never for a version already
@@ -17,24 +18,41 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from hocbaso.accounts.models import User
+from hocbaso.assessments.catalogue import catalogue_for_class
+from hocbaso.assessments.models import StudentYear
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
 from hocbaso.core.errors import Conflict, PermissionRefused, ValidationFailed
+from hocbaso.core.queue import enqueue_on_commit
 from hocbaso.core.text import nfc, visible_text
 from hocbaso.directory import paper
-from hocbaso.directory.models import ClassGroup, Enrolment, School, SchoolYear
+from hocbaso.directory.models import ClassGroup, Enrolment, School, SchoolYear, Student
 from hocbaso.directory.roles import Permission, holds
-from hocbaso.records import assembly, permissions
-from hocbaso.records.models import AssemblyRun, CorrectionRequest, PaperBook, RecordVersion, Status
+from hocbaso.records import assembly_parts, issuance, permissions, storage
+from hocbaso.records.assembly import Assembled, YearIncomplete, chain_position, readiness, verify_url, year_section
+from hocbaso.records.models import (
+    CORRECTION_MOVES,
+    CURRENT_STATUSES,
+    AssemblyRun,
+    CorrectionRequest,
+    Level,
+    PaperBook,
+    Record,
+    RecordVersion,
+    Status,
+)
+from hocbaso.records.rendering import render_pdf
+from hocbaso.records.xml import FORMAT_VERSION, build_xml, validate_xml
 
 
-def _actor(by: Any) -> Any:
+def _actor(by: User | None) -> User | None:
     return by if getattr(by, "is_authenticated", False) else None
 
 
 def start_assembly(
     *,
-    by: Any,
+    by: User | None,
     school: School,
     school_year: SchoolYear,
     class_group: ClassGroup | None = None,
@@ -45,8 +63,8 @@ def start_assembly(
 
     Refused (``not_allowed``) unless ``by`` may assemble that class or school; ``by=None`` is the
     operator's command line; refused for a school-year kept on paper (``paper_year_assembly``).
-    The run is committed before it is enqueued, so a database worker
-    always finds it; with the embedded (immediate) backend it has finished when this returns.
+    The run is enqueued when it is committed, so a database worker always finds it; with the
+    embedded (immediate) backend it has finished when this returns outside a transaction.
     """
     if by is not None:
         allowed = (
@@ -73,16 +91,14 @@ def start_assembly(
             changes={"class": [None, class_group.name if class_group else None], "year": [None, school_year.code]},
             channel=channel,
         )
-    if enqueue:
-        from hocbaso.records.tasks import assemble_run
-
-        assemble_run.enqueue(run.pk)
-        run.refresh_from_db()
+        if enqueue:
+            enqueue_on_commit("hocbaso.records.tasks.assemble_run", run.pk)
+    run.refresh_from_db()
     return run
 
 
 @transaction.atomic
-def request_correction(*, by: Any, version: RecordVersion, reason: str, channel: str = "web") -> CorrectionRequest:
+def request_correction(*, by: User, version: RecordVersion, reason: str, channel: str = "web") -> CorrectionRequest:
     """Ask for a correction of ``version`` (homeroom teacher of its class or clerk of its school).
 
     Refused: no reason (``reason_required``), not allowed (``not_allowed``), the version is not
@@ -114,7 +130,7 @@ def request_correction(*, by: Any, version: RecordVersion, reason: str, channel:
     return request
 
 
-def _pending_for_decision(by: Any, request: CorrectionRequest) -> CorrectionRequest:
+def _pending_for_decision(by: User, request: CorrectionRequest) -> CorrectionRequest:
     request = CorrectionRequest.objects.select_for_update().select_related("version").get(pk=request.pk)
     if not permissions.can_decide_correction(by, request.version):
         raise PermissionRefused(_("Only the principal decides on corrections."), code="not_principal")
@@ -124,7 +140,7 @@ def _pending_for_decision(by: Any, request: CorrectionRequest) -> CorrectionRequ
 
 
 @transaction.atomic
-def approve_correction(*, by: Any, request: CorrectionRequest, channel: str = "web") -> CorrectionRequest:
+def approve_correction(*, by: User, request: CorrectionRequest, channel: str = "web") -> CorrectionRequest:
     """Approve ``request``: assemble a new version from the data as it stands, superseding the old.
 
     Refused: the principal's own request (``correction_own_request``), a version already
@@ -147,8 +163,8 @@ def approve_correction(*, by: Any, request: CorrectionRequest, channel: str = "w
             _("This version has already been superseded or revoked; correct the current one."),
             code="version_superseded",
         )
-    assembled = assembly.assemble(by=by, student=old.record.student, class_group=old.class_group, supersedes=old)
-    request.state = CorrectionRequest.State.APPROVED
+    assembled = assemble(by=by, student=old.record.student, class_group=old.class_group, supersedes=old)
+    CORRECTION_MOVES.move(request, CorrectionRequest.State.APPROVED)
     request.decided_by = by
     request.decided_at = clock.now()
     request.new_version = assembled.version
@@ -168,13 +184,13 @@ def approve_correction(*, by: Any, request: CorrectionRequest, channel: str = "w
 
 
 @transaction.atomic
-def reject_correction(*, by: Any, request: CorrectionRequest, reason: str, channel: str = "web") -> CorrectionRequest:
+def reject_correction(*, by: User, request: CorrectionRequest, reason: str, channel: str = "web") -> CorrectionRequest:
     """Reject ``request`` with a reason (``reason_required``); the version stays as it is."""
     reason = nfc(reason)
     if not reason:
         raise ValidationFailed(_("Give the reason for the rejection."), code="reason_required", field="reason")
     request = _pending_for_decision(by, request)
-    request.state = CorrectionRequest.State.REJECTED
+    CORRECTION_MOVES.move(request, CorrectionRequest.State.REJECTED)
     request.decided_by = by
     request.decided_at = clock.now()
     request.decision_reason = reason
@@ -212,7 +228,7 @@ def _clean(value: str | None, limit: int) -> str:
 @transaction.atomic
 def record_paper_books(
     *,
-    by: Any,
+    by: User,
     class_group: ClassGroup,
     signed_on: dt.date,
     homeroom_name: str,
@@ -338,3 +354,89 @@ def record_paper_books(
         audit.record(by=by, action="record.paper_book", obj=book, school_id=school.pk, changes=changes, channel=channel)
         written.append(book)
     return written
+
+
+@transaction.atomic
+def assemble(
+    *,
+    by: User | None,
+    student: Student,
+    class_group: ClassGroup,
+    on: dt.date | None = None,
+    supersedes: RecordVersion | None = None,
+) -> Assembled:
+    """Freeze one student's year of ``class_group`` into a new version (status frozen).
+
+    Refused for a school-year kept on paper (``paper_year_assembly``): its pages are printed
+    (``records.paper``), never frozen into a digital record.
+    """
+    paper.refuse_if_paper(class_group.school_id, class_group.school_year_id, act="assembly")
+    on = on or clock.today()
+    student_year = (
+        StudentYear.objects.filter(student=student, school_year=class_group.school_year)
+        .select_related("school_year", "class_group", "decided_by")
+        .first()
+    )
+    reason = readiness(student_year, on)
+    if reason:
+        raise YearIncomplete(reason)
+    assert student_year is not None
+    record, _created = Record.objects.get_or_create(student=student, level=Level.PRIMARY)
+    current = RecordVersion.objects.select_for_update().filter(
+        record=record, school_year=class_group.school_year, status__in=CURRENT_STATUSES
+    )
+    if current.exists() and supersedes is None:
+        raise Conflict(_("This year already has a version; request a correction instead."), code="version_exists")
+    previous, number = chain_position(record, class_group.school_year)
+    code = issuance.new_code()
+    data = {
+        "format_version": FORMAT_VERSION,
+        "record_id": str(record.public_id),
+        "version": number,
+        "issuance_code": code,
+        "status": "final",
+        "assembled_on": on.isoformat(),
+        "previous_version_sha256": previous.xml_sha256 if previous else "",
+        "verify_url": verify_url(code),
+        "school": assembly_parts.school_as_on(class_group.school, on),
+        "student": assembly_parts.student_page(student),
+        "history": assembly_parts.learning_history(student, up_to=class_group.school_year.end_date),
+        "year": year_section(student_year, catalogue_for_class(class_group)),
+        "signers": assembly_parts.expected_signers(class_group, on=on),
+    }
+    xml = build_xml(data)
+    validate_xml(xml)
+    pdf = render_pdf(xml, draft=False)
+    xml_name, xml_hash = storage.put(xml, ".xml")
+    pdf_name, pdf_hash = storage.put(pdf, ".pdf")
+    if supersedes is not None:
+        supersedes.transition_to(Status.SUPERSEDED, reason=f"superseded by {code}")
+        supersedes.save(update_fields=["status", "status_changed_at", "status_reason"])
+    version = RecordVersion.objects.create(
+        record=record,
+        school_year=class_group.school_year,
+        class_group=class_group,
+        school=class_group.school,
+        number=number,
+        status=Status.DRAFT,
+        issuance_code=code,
+        data=data,
+        xml_name=xml_name,
+        xml_sha256=xml_hash,
+        pdf_name=pdf_name,
+        pdf_sha256=pdf_hash,
+        previous_sha256=previous.xml_sha256 if previous else "",
+        supersedes=supersedes,
+        assembled_at=clock.now(),
+        assembled_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    version.transition_to(Status.FROZEN)
+    version.save(update_fields=["status", "status_changed_at"])
+    audit.record(
+        by=by,
+        action="record.freeze",
+        obj=version,
+        school_id=class_group.school_id,
+        changes={"issuance_code": [None, code], "xml_sha256": [None, xml_hash], "pdf_sha256": [None, pdf_hash]},
+    )
+    return Assembled(version, xml, pdf)

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.assessments import grading
-from hocbaso.assessments.catalogue import GradeCatalogue, catalogue_for_class
+from hocbaso.assessments.catalogue import GradeCatalogue
 from hocbaso.assessments.models import (
     AssessmentEntry,
     Award,
@@ -28,15 +27,9 @@ from hocbaso.assessments.models import (
     StudentYear,
     YearResult,
 )
-from hocbaso.audit import actions as audit
 from hocbaso.core import clock
-from hocbaso.core.errors import Conflict, ValidationFailed
-from hocbaso.directory import paper
-from hocbaso.directory.models import ClassGroup, Student
-from hocbaso.records import assembly_parts, issuance, storage
-from hocbaso.records.models import CURRENT_STATUSES, Level, Record, RecordVersion, Status
-from hocbaso.records.rendering import render_pdf
-from hocbaso.records.xml import FORMAT_VERSION, build_xml, validate_xml
+from hocbaso.core.errors import ValidationFailed
+from hocbaso.records.models import CURRENT_STATUSES, Record, RecordVersion
 
 GROUPS = {"quality": "qualities", "general": "general_competencies", "specific": "specific_competencies"}
 
@@ -198,89 +191,3 @@ def chain_position(record: Record, school_year: Any) -> tuple[RecordVersion | No
     )
     number = (RecordVersion.objects.filter(record=record).aggregate(n=Max("number"))["n"] or 0) + 1
     return previous, number
-
-
-@transaction.atomic
-def assemble(
-    *,
-    by: Any,
-    student: Student,
-    class_group: ClassGroup,
-    on: dt.date | None = None,
-    supersedes: RecordVersion | None = None,
-) -> Assembled:
-    """Freeze one student's year of ``class_group`` into a new version (status frozen).
-
-    Refused for a school-year kept on paper (``paper_year_assembly``): its pages are printed
-    (``records.paper``), never frozen into a digital record.
-    """
-    paper.refuse_if_paper(class_group.school_id, class_group.school_year_id, act="assembly")
-    on = on or clock.today()
-    student_year = (
-        StudentYear.objects.filter(student=student, school_year=class_group.school_year)
-        .select_related("school_year", "class_group", "decided_by")
-        .first()
-    )
-    reason = readiness(student_year, on)
-    if reason:
-        raise YearIncomplete(reason)
-    assert student_year is not None
-    record, _created = Record.objects.get_or_create(student=student, level=Level.PRIMARY)
-    current = RecordVersion.objects.select_for_update().filter(
-        record=record, school_year=class_group.school_year, status__in=CURRENT_STATUSES
-    )
-    if current.exists() and supersedes is None:
-        raise Conflict(_("This year already has a version; request a correction instead."), code="version_exists")
-    previous, number = chain_position(record, class_group.school_year)
-    code = issuance.new_code()
-    data = {
-        "format_version": FORMAT_VERSION,
-        "record_id": str(record.public_id),
-        "version": number,
-        "issuance_code": code,
-        "status": "final",
-        "assembled_on": on.isoformat(),
-        "previous_version_sha256": previous.xml_sha256 if previous else "",
-        "verify_url": verify_url(code),
-        "school": assembly_parts.school_as_on(class_group.school, on),
-        "student": assembly_parts.student_page(student),
-        "history": assembly_parts.learning_history(student, up_to=class_group.school_year.end_date),
-        "year": year_section(student_year, catalogue_for_class(class_group)),
-        "signers": assembly_parts.expected_signers(class_group, on=on),
-    }
-    xml = build_xml(data)
-    validate_xml(xml)
-    pdf = render_pdf(xml, draft=False)
-    xml_name, xml_hash = storage.put(xml, ".xml")
-    pdf_name, pdf_hash = storage.put(pdf, ".pdf")
-    if supersedes is not None:
-        supersedes.transition_to(Status.SUPERSEDED, reason=f"superseded by {code}")
-        supersedes.save(update_fields=["status", "status_changed_at", "status_reason"])
-    version = RecordVersion.objects.create(
-        record=record,
-        school_year=class_group.school_year,
-        class_group=class_group,
-        school=class_group.school,
-        number=number,
-        status=Status.DRAFT,
-        issuance_code=code,
-        data=data,
-        xml_name=xml_name,
-        xml_sha256=xml_hash,
-        pdf_name=pdf_name,
-        pdf_sha256=pdf_hash,
-        previous_sha256=previous.xml_sha256 if previous else "",
-        supersedes=supersedes,
-        assembled_at=clock.now(),
-        assembled_by=by if getattr(by, "is_authenticated", False) else None,
-    )
-    version.transition_to(Status.FROZEN)
-    version.save(update_fields=["status", "status_changed_at"])
-    audit.record(
-        by=by,
-        action="record.freeze",
-        obj=version,
-        school_id=class_group.school_id,
-        changes={"issuance_code": [None, code], "xml_sha256": [None, xml_hash], "pdf_sha256": [None, pdf_hash]},
-    )
-    return Assembled(version, xml, pdf)

@@ -27,22 +27,18 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.assessments.catalogue import GradeCatalogue, catalogue_for_class
 from hocbaso.assessments.models import Point, YearResult
-from hocbaso.audit import actions as audit
-from hocbaso.core import clock
 from hocbaso.core.errors import Conflict, PermissionRefused, ValidationFailed
 from hocbaso.core.text import collapse_spaces, hidden_character, nfc
-from hocbaso.directory.models import ClassGroup, Enrolment, School, Student
+from hocbaso.directory.models import ClassGroup, School, Student
 from hocbaso.directory.roles import Permission, holds
-from hocbaso.records import assembly, assembly_parts, issuance, scans, storage
-from hocbaso.records.digitising_models import BookState, DigitisedBook
-from hocbaso.records.models import CURRENT_STATUSES, Level, Origin, Record, RecordVersion, Status
-from hocbaso.records.rendering import render_pdf
-from hocbaso.records.xml import DIGITISED_FORMAT_VERSION, build_xml
+from hocbaso.records import assembly, assembly_parts
+from hocbaso.records.digitising_models import DigitisedBook
+from hocbaso.records.models import CURRENT_STATUSES, Record, RecordVersion
+from hocbaso.records.xml import DIGITISED_FORMAT_VERSION
 
 SCAN_SUFFIX = ".pdf"
 SUBJECT_RATINGS = ("T", "H", "C")
@@ -57,7 +53,7 @@ def may_digitise(user: Any, school: School) -> bool:
     return holds(user, Permission.DIGITISE_RECORDS, school=school)
 
 
-def _refuse_unless_allowed(by: Any, school: School) -> None:
+def refuse_unless_allowed(by: Any, school: School) -> None:
     if not may_digitise(by, school):
         raise PermissionRefused(
             _("Only the principal, a vice-principal or the clerk of this school digitises its paper books."),
@@ -71,7 +67,7 @@ def _person(user: Any) -> str:
     return collapse_spaces(staff.full_name if staff is not None else user.get_full_name() or user.get_username())
 
 
-def _printed_name(value: str, field: str) -> str:
+def printed_name(value: str, field: str) -> str:
     if hidden_character(value):
         raise ValidationFailed(
             _("The name contains a hidden or control character (%(char)s); type it again.")
@@ -85,95 +81,7 @@ def _printed_name(value: str, field: str) -> str:
     return name
 
 
-def upload_scan(
-    *,
-    by: Any,
-    student: Student,
-    class_group: ClassGroup,
-    files: Sequence[bytes],
-    book_number: str,
-    original_pages: str,
-    original_date: dt.date,
-    printed_homeroom: str,
-    printed_principal: str,
-    printed_principal_title: str = "Hiệu trưởng",
-    run_id: int | None = None,
-    channel: str = "web",
-) -> DigitisedBook:
-    """Store the scan of ``student``'s year page in ``class_group`` with the paper book's details.
-
-    The scan is bounded and converted (``records.scans``) before anything is written; refused for
-    someone not digitising at the class's school (``not_allowed``), a pupil not enrolled in the
-    class (``student_not_in_class``), a date in the future or before the school year
-    (``original_date_invalid``), and a year that already has a version or a book.
-    """
-    school = class_group.school
-    _refuse_unless_allowed(by, school)
-    if not Enrolment.objects.filter(student=student, class_group=class_group).exists():
-        raise ValidationFailed(
-            _("This pupil was not in class %(name)s.") % {"name": class_group.name},
-            code="student_not_in_class",
-            field="student",
-        )
-    year = class_group.school_year
-    if original_date > clock.today() or original_date < year.start_date:
-        raise ValidationFailed(
-            _("The date on the paper page must lie between the start of school year %(year)s and today.")
-            % {"year": year.code},
-            code="original_date_invalid",
-            field="original_date",
-        )
-    number = nfc(book_number)
-    pages = nfc(original_pages)
-    if not number:
-        raise ValidationFailed(_("Type the book's number."), code="required", field="book_number")
-    if not pages:
-        raise ValidationFailed(_("Type the pages of the book the scan shows."), code="required", field="original_pages")
-    homeroom = _printed_name(printed_homeroom, "printed_homeroom")
-    principal = _printed_name(printed_principal, "printed_principal")
-    title = nfc(printed_principal_title) or "Hiệu trưởng"
-    _refuse_existing(student, class_group)
-    scan = scans.convert(files)  # outside the transaction: the slow part, and it writes nothing
-    name, digest = storage.put(scan.pdf, SCAN_SUFFIX)
-    with transaction.atomic():
-        _refuse_existing(student, class_group)
-        book = DigitisedBook.objects.create(
-            school=school,
-            school_year=year,
-            class_group=class_group,
-            student=student,
-            book_number=number,
-            original_pages=pages,
-            original_date=original_date,
-            printed_homeroom=homeroom,
-            printed_principal=principal,
-            printed_principal_title=title,
-            scan_name=name,
-            scan_sha256=digest,
-            scan_pages=scan.pages,
-            uploaded_by=by,
-            uploaded_at=clock.now(),
-            run_id=run_id,
-        )
-        audit.record(
-            by=by,
-            action="digitising.scan_upload",
-            obj=book,
-            school_id=school.pk,
-            changes={
-                "student": student.pk,
-                "school_year": year.code,
-                "book_number": number,
-                "original_date": original_date.isoformat(),
-                "scan_sha256": digest,
-                "scan_pages": scan.pages,
-            },
-            channel=channel,
-        )
-    return book
-
-
-def _refuse_existing(student: Student, class_group: ClassGroup) -> None:
+def refuse_existing(student: Student, class_group: ClassGroup) -> None:
     year = class_group.school_year
     if DigitisedBook.objects.filter(student=student, school_year=year).exists():
         raise Conflict(
@@ -346,7 +254,9 @@ def _measure(value: Any, field: str) -> float | None:
     return number
 
 
-def _data(book: DigitisedBook, *, record: Record, number: int, code: str, previous: str, on: dt.date) -> dict[str, Any]:
+def data_of(
+    book: DigitisedBook, *, record: Record, number: int, code: str, previous: str, on: dt.date
+) -> dict[str, Any]:
     """The record data (format 1.2) of ``book``; ``compared_by`` empty until compared."""
     compared = book.compared_by
     return {
@@ -378,119 +288,6 @@ def _data(book: DigitisedBook, *, record: Record, number: int, code: str, previo
             "compared_on": (book.compared_at.date() if book.compared_at else on).isoformat(),
         },
     }
-
-
-def transcribe(*, by: Any, book: DigitisedBook, values: Mapping[str, Any], channel: str = "web") -> DigitisedBook:
-    """Save ``by``'s transcription of ``book``'s year (see :func:`year_section`), validated as the
-    final record it will become (``xml_invalid`` names the first missing rating); refused once the
-    book was compared (``digitised_book_state``)."""
-    _refuse_unless_allowed(by, book.school)
-    section = year_section(catalogue_for_class(book.class_group), book.class_group, values, dated_on=book.original_date)
-    with transaction.atomic():
-        locked = (
-            DigitisedBook.objects.select_for_update().select_related("school", "school_year", "student").get(pk=book.pk)
-        )
-        locked.transition_to(BookState.TRANSCRIBED)
-        before = locked.transcription
-        locked.transcription = section
-        locked.transcribed_by = by
-        locked.transcribed_at = clock.now()
-        record = Record(student=locked.student, level=Level.PRIMARY)
-        build_xml(_data(locked, record=record, number=1, code="HB-0000-0000-0000-0", previous="", on=clock.today()))
-        locked.save(update_fields=["state", "transcription", "transcribed_by", "transcribed_at"])
-        audit.record(
-            by=by,
-            action="digitising.transcribe",
-            obj=locked,
-            school_id=locked.school_id,
-            changes={"result": [(before or {}).get("result"), section["result"]], "again": before is not None},
-            channel=channel,
-        )
-    return locked
-
-
-def compare(*, by: Any, book: DigitisedBook, channel: str = "web") -> RecordVersion:
-    """``by`` confirms scan and transcription agree; the book is frozen into a digitised version
-    (status frozen, waiting for the school seal). ``by`` never transcribed it."""
-    _refuse_unless_allowed(by, book.school)
-    on = clock.today()
-    with transaction.atomic():
-        locked = (
-            DigitisedBook.objects.select_for_update(of=("self",))  # transcribed_by is an outer join
-            .select_related("school", "school_year", "class_group", "student", "transcribed_by")
-            .get(pk=book.pk)
-        )
-        if locked.state != BookState.TRANSCRIBED:
-            raise Conflict(_("Only a transcribed paper book can be compared."), code="digitised_book_state")
-        if locked.transcribed_by_id == getattr(by, "pk", None):
-            raise PermissionRefused(
-                _("The person who typed the results cannot also compare them with the scan; ask a colleague."),
-                code="comparer_is_transcriber",
-            )
-        record, _created = Record.objects.get_or_create(student=locked.student, level=Level.PRIMARY)
-        if (
-            RecordVersion.objects.select_for_update()
-            .filter(record=record, school_year=locked.school_year, status__in=CURRENT_STATUSES)
-            .exists()
-        ):
-            raise Conflict(_("This year already has a version; request a correction instead."), code="version_exists")
-        previous, number = assembly.chain_position(record, locked.school_year)
-        code = issuance.new_code()
-        locked.compared_by = by
-        locked.compared_at = clock.now()
-        data = _data(
-            locked, record=record, number=number, code=code, previous=previous.xml_sha256 if previous else "", on=on
-        )
-        xml = build_xml(data)
-        scan = storage.get(locked.scan_name, locked.scan_sha256)
-        pdf = render_pdf(xml, draft=False, scan=scan)
-        xml_name, xml_hash = storage.put(xml, ".xml")
-        pdf_name, pdf_hash = storage.put(pdf, ".pdf")
-        version = RecordVersion.objects.create(
-            record=record,
-            school_year=locked.school_year,
-            class_group=locked.class_group,
-            school=locked.school,
-            number=number,
-            status=Status.DRAFT,
-            issuance_code=code,
-            data=data,
-            xml_name=xml_name,
-            xml_sha256=xml_hash,
-            pdf_name=pdf_name,
-            pdf_sha256=pdf_hash,
-            previous_sha256=previous.xml_sha256 if previous else "",
-            assembled_at=clock.now(),
-            assembled_by=by,
-            origin=Origin.DIGITISED,
-        )
-        version.transition_to(Status.FROZEN)
-        version.save(update_fields=["status", "status_changed_at"])
-        locked.transition_to(BookState.FROZEN)
-        locked.version = version
-        locked.save(update_fields=["state", "compared_by", "compared_at", "version"])
-        audit.record(
-            by=by,
-            action="digitising.compare",
-            obj=locked,
-            school_id=locked.school_id,
-            changes={"issuance_code": [None, code], "transcribed_by": locked.transcribed_by_id},
-            channel=channel,
-        )
-        audit.record(
-            by=by,
-            action="record.freeze",
-            obj=version,
-            school_id=locked.school_id,
-            changes={
-                "issuance_code": [None, code],
-                "xml_sha256": [None, xml_hash],
-                "pdf_sha256": [None, pdf_hash],
-                "origin": Origin.DIGITISED,
-            },
-            channel=channel,
-        )
-    return version
 
 
 def visible_books(user: Any) -> Any:

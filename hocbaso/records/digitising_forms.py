@@ -167,7 +167,7 @@ class TranscriptionForm(forms.Form):
         return out
 
     def values(self) -> dict[str, Any]:
-        """The cleaned form as ``digitising.transcribe``'s values."""
+        """The cleaned form as ``digitising_actions.transcribe``'s values."""
         data = self.cleaned_data
         award = data.get("award_title") or ""
         return {

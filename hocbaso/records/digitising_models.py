@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from hocbaso.core.errors import Conflict
+from hocbaso.core.transitions import RUN_MOVES, Transitions
 from hocbaso.directory.models import ClassGroup, School, SchoolYear, Student
 
 
@@ -32,6 +32,12 @@ BOOK_TRANSITIONS: dict[str, set[str]] = {
     BookState.TRANSCRIBED: {BookState.TRANSCRIBED, BookState.FROZEN},
     BookState.FROZEN: set(),
 }
+BOOK_MOVES = Transitions.of(
+    BookState,
+    BOOK_TRANSITIONS,
+    code="digitised_book_state",
+    message=_("This paper book is “%(state)s”; it can no longer be changed."),
+)
 
 
 class DigitisedBook(models.Model):
@@ -112,13 +118,7 @@ class DigitisedBook(models.Model):
 
     def transition_to(self, state: str) -> None:
         """Move to ``state`` if ``BOOK_TRANSITIONS`` allows it (the caller saves)."""
-        if state not in BOOK_TRANSITIONS[self.state]:
-            raise Conflict(
-                _("This paper book is “%(state)s”; it can no longer be changed.")
-                % {"state": BookState(self.state).label},
-                code="digitised_book_state",
-            )
-        self.state = state
+        BOOK_MOVES.move(self, state)
 
 
 class DigitisationRun(models.Model):
@@ -149,3 +149,6 @@ class DigitisationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school} {self.done}/{self.total}"
+
+
+DIGITISATION_RUN_MOVES = Transitions.of(DigitisationRun.State, RUN_MOVES, code="digitisation_run_state")

@@ -3,7 +3,7 @@
 :func:`start_batch` measures every entry's files (bytes, kind, count — nothing decoded), keeps them
 in the storage under ``digitising/incoming/`` and creates a ``DigitisationRun`` that the task
 (:func:`process_run`, in-process in the embedded default, a database worker at scale) works
-through: each entry becomes a ``DigitisedBook`` through ``digitising.upload_scan`` in its own
+through: each entry becomes a ``DigitisedBook`` through ``digitising_actions.upload_scan`` in its own
 transaction (the slow part, the PDF/A conversion, outside it), an entry refused is listed with
 its reason, progress is stored after each, and a rerun resumes with the entries not yet done.
 The books then wait for their transcription and comparison one by one.
@@ -12,88 +12,24 @@ The books then wait for their transcription and comparison one by one.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from hocbaso.audit import actions as audit
 from hocbaso.core import clock
-from hocbaso.core.errors import DomainError, PermissionRefused, ValidationFailed
-from hocbaso.directory.models import ClassGroup, School, Student
-from hocbaso.records import digitising, scans
-from hocbaso.records.digitising_models import DigitisationRun, DigitisedBook
-
-INCOMING = "digitising/incoming"
-MAX_ENTRIES = 500  # a cohort of a large school
-ENTRY_FIELDS = (
-    "student_id",
-    "class_group_id",
-    "book_number",
-    "original_pages",
-    "original_date",
-    "printed_homeroom",
-    "printed_principal",
-    "printed_principal_title",
-)
-
-
-def start_batch(
-    *, by: Any, school: School, entries: Sequence[dict[str, Any]], channel: str = "cli", enqueue: bool = True
-) -> DigitisationRun:
-    """Queue ``entries`` (each: ``ENTRY_FIELDS`` and ``files``, a list of bytes) for ``school``.
-
-    Refused whole (nothing kept) for someone not digitising at the school, more than
-    ``MAX_ENTRIES``, or an entry whose files are not a scan by their bytes and kinds.
-    """
-    if not digitising.may_digitise(by, school):
-        raise PermissionRefused(
-            _("Only the principal, a vice-principal or the clerk of this school digitises its paper books."),
-            code="not_allowed",
-        )
-    if not entries or len(entries) > MAX_ENTRIES:
-        raise ValidationFailed(
-            _("A batch holds from 1 to %(max)s paper books.") % {"max": MAX_ENTRIES}, code="batch_size"
-        )
-    items = []
-    for entry in entries:
-        scans.measure(entry["files"])
-        item = {key: entry.get(key, "") for key in ENTRY_FIELDS}
-        if isinstance(item["original_date"], dt.date):
-            item["original_date"] = item["original_date"].isoformat()
-        item["files"] = [_keep(content) for content in entry["files"]]
-        items.append(item)
-    with transaction.atomic():
-        run = DigitisationRun.objects.create(school=school, requested_by=by, items=items, total=len(items))
-        audit.record(
-            by=by,
-            action="digitising.batch_start",
-            obj=run,
-            school_id=school.pk,
-            changes={"books": len(items)},
-            channel=channel,
-        )
-        if enqueue:
-            transaction.on_commit(lambda: process_run.enqueue(run.pk))
-    return run
-
-
-def _keep(content: bytes) -> str:
-    name = f"{INCOMING}/{hashlib.sha256(content).hexdigest()}.upload"
-    if not default_storage.exists(name):
-        default_storage.save(name, ContentFile(content))
-    return name
+from hocbaso.core.errors import DomainError
+from hocbaso.directory.models import ClassGroup, Student
+from hocbaso.records import digitising_actions
+from hocbaso.records.digitising_models import DIGITISATION_RUN_MOVES, DigitisationRun, DigitisedBook
 
 
 def execute(run_id: int, *, progress: Callable[[int, int], None] | None = None) -> DigitisationRun:
     """Create the books of every entry not done yet; safe to call again after a crash."""
     run = DigitisationRun.objects.select_related("school", "requested_by").get(pk=run_id)
-    DigitisationRun.objects.filter(pk=run.pk).update(state=DigitisationRun.State.RUNNING, error="")
+    DIGITISATION_RUN_MOVES.update(DigitisationRun.objects.filter(pk=run.pk), DigitisationRun.State.RUNNING, error="")
     skipped = list(run.skipped)
     done_keys = {(s.get("student_id"), s.get("class_group_id")) for s in skipped}
     made = set(DigitisedBook.objects.filter(run=run).values_list("student_id", "class_group_id"))
@@ -108,9 +44,13 @@ def execute(run_id: int, *, progress: Callable[[int, int], None] | None = None) 
             if progress is not None:
                 progress(done, len(run.items))
     except Exception as exc:  # unexpected: keep what was done, show it, let the task fail
-        DigitisationRun.objects.filter(pk=run.pk).update(state=DigitisationRun.State.FAILED, error=str(exc)[:2000])
+        DIGITISATION_RUN_MOVES.update(
+            DigitisationRun.objects.filter(pk=run.pk), DigitisationRun.State.FAILED, error=str(exc)[:2000]
+        )
         raise
-    DigitisationRun.objects.filter(pk=run.pk).update(state=DigitisationRun.State.FINISHED, finished_at=clock.now())
+    DIGITISATION_RUN_MOVES.update(
+        DigitisationRun.objects.filter(pk=run.pk), DigitisationRun.State.FINISHED, finished_at=clock.now()
+    )
     for item in run.items:
         for name in item["files"]:
             default_storage.delete(name)
@@ -135,7 +75,7 @@ def _one(run: DigitisationRun, item: dict[str, Any], skipped: list[dict[str, Any
             for stored in item["files"]:
                 with default_storage.open(stored, "rb") as handle:
                     files.append(handle.read())
-            digitising.upload_scan(
+            digitising_actions.upload_scan(
                 by=run.requested_by,
                 student=student,
                 class_group=class_group,

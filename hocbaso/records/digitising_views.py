@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hocbaso.accounts.acting import acting_user
 from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.audit import actions as audit
 from hocbaso.core.body_limits import accepts_upload
@@ -24,7 +25,7 @@ from hocbaso.core.forms import add_domain_error
 from hocbaso.core.permissions import requires
 from hocbaso.directory.models import ClassGroup, School
 from hocbaso.directory.roles import Permission, rule, schools_where
-from hocbaso.records import digitising, scans, storage
+from hocbaso.records import digitising_actions, scans, storage
 from hocbaso.records.digitising_forms import ScanForm, TranscriptionForm
 from hocbaso.records.digitising_models import BookState, DigitisationRun, DigitisedBook
 from hocbaso.records.views import _pdf_response
@@ -77,8 +78,8 @@ def scan_upload(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            book = digitising.upload_scan(
-                by=request.user,
+            book = digitising_actions.upload_scan(
+                by=acting_user(request),
                 student=data["student"],
                 class_group=data["class_group"],
                 files=[upload.read() for upload in request.FILES.getlist("scan")],
@@ -146,7 +147,7 @@ def book_transcribe(request: HttpRequest, pk: int) -> HttpResponse:
     form = TranscriptionForm(request.POST, catalogue=catalogue_for_class(book.class_group))
     if form.is_valid():
         try:
-            digitising.transcribe(by=request.user, book=book, values=form.values())
+            digitising_actions.transcribe(by=acting_user(request), book=book, values=form.values())
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -160,7 +161,7 @@ def book_transcribe(request: HttpRequest, pk: int) -> HttpResponse:
 def book_compare(request: HttpRequest, pk: int) -> HttpResponse:
     book = _book_or_404(request, pk)
     try:
-        version = digitising.compare(by=request.user, book=book)
+        version = digitising_actions.compare(by=acting_user(request), book=book)
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return redirect("records:digitised_book", pk=book.pk)

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.core.errors import Conflict
+from hocbaso.core.transitions import RUN_MOVES, Transitions
 from hocbaso.directory.models import ClassGroup, School, SchoolYear, Student
 
 
@@ -76,11 +77,18 @@ class Origin(models.TextChoices):
 # A digitised copy takes one signature, the school seal's conversion certification.
 DIGITISED_TRANSITIONS: dict[str, set[str]] = {
     Status.DRAFT: {Status.FROZEN},
+    Status.SIGNED_HOMEROOM: set(),
+    Status.SIGNED_PRINCIPAL: set(),
     Status.FROZEN: {Status.ISSUED, Status.SUPERSEDED, Status.REVOKED},
     Status.ISSUED: {Status.SUPERSEDED, Status.REVOKED},
     Status.SUPERSEDED: set(),
     Status.REVOKED: set(),
 }
+_VERSION_REFUSED = _("A version that is %(current)s cannot become %(target)s.")
+VERSION_MOVES = Transitions.of(Status, TRANSITIONS, code="status_transition", message=_VERSION_REFUSED)
+DIGITISED_VERSION_MOVES = Transitions.of(
+    Status, DIGITISED_TRANSITIONS, code="status_transition", message=_VERSION_REFUSED
+)
 
 
 class RecordVersion(models.Model):
@@ -161,16 +169,10 @@ class RecordVersion(models.Model):
 
     def transition_to(self, status: str, *, reason: str = "") -> None:
         """Move to ``status`` if the transition table of the version's origin allows it (the caller saves)."""
-        table = DIGITISED_TRANSITIONS if self.origin == Origin.DIGITISED else TRANSITIONS
-        if status not in table.get(self.status, set()):
-            raise Conflict(
-                _("A version that is %(current)s cannot become %(target)s.")
-                % {"current": Status(self.status).label, "target": Status(status).label},
-                code="status_transition",
-            )
+        moves = DIGITISED_VERSION_MOVES if self.origin == Origin.DIGITISED else VERSION_MOVES
+        moves.move(self, status, attribute="status")
         from hocbaso.core import clock
 
-        self.status = status
         self.status_changed_at = clock.now()
         if reason:
             self.status_reason = reason
@@ -220,6 +222,9 @@ class AssemblyRun(models.Model):
         return f"{self.school} {self.school_year}: {self.done}/{self.total}"
 
 
+ASSEMBLY_RUN_MOVES = Transitions.of(AssemblyRun.State, RUN_MOVES, code="assembly_run_state")
+
+
 class CorrectionRequest(models.Model):
     """A request to correct a record version (TT27: the homeroom teacher or clerk asks, the principal decides).
 
@@ -264,6 +269,17 @@ class CorrectionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} ({self.state})"
+
+
+CORRECTION_MOVES = Transitions.of(
+    CorrectionRequest.State,
+    {
+        CorrectionRequest.State.PENDING: {CorrectionRequest.State.APPROVED, CorrectionRequest.State.REJECTED},
+        CorrectionRequest.State.APPROVED: set(),
+        CorrectionRequest.State.REJECTED: set(),
+    },
+    code="correction_state",
+)
 
 
 class PaperBook(models.Model):

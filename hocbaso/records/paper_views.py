@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from hocbaso.accounts.acting import acting_user
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
 from hocbaso.core.errors import DomainError
@@ -89,7 +90,7 @@ def paper_class(request: HttpRequest, pk: int) -> HttpResponse:
             entered = {pk: number for pk, number in numbers.items() if number.strip()}
             try:
                 written = actions.record_paper_books(
-                    by=request.user,
+                    by=acting_user(request),
                     class_group=class_group,
                     books=entered,
                     **form.cleaned_data,

@@ -43,6 +43,7 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 
+from hocbaso.core import clock
 from hocbaso.core.errors import ValidationFailed
 from hocbaso.directory import naming
 from hocbaso.records import signed_record
@@ -372,7 +373,7 @@ def render_booklet(
         raise RenderError(_("There is nothing to print."), code="booklet_empty")
     if captions is not None and len(captions) != len(pdf_list):
         raise RenderError(_("Give one caption per document."), code="booklet_captions")
-    printed = printed_on or dt.date.today()
+    printed = printed_on or clock.today()
     with tempfile.TemporaryDirectory(prefix="hocba-booklet-") as tmp:
         root = Path(tmp)
         files = []

@@ -17,8 +17,8 @@ from hocbaso.core import clock
 from hocbaso.core.collation import roll_key
 from hocbaso.core.errors import DomainError
 from hocbaso.directory.models import ClassGroup, Enrolment
-from hocbaso.records import assembly
-from hocbaso.records.models import CURRENT_STATUSES, AssemblyRun, RecordVersion
+from hocbaso.records.actions import assemble
+from hocbaso.records.models import ASSEMBLY_RUN_MOVES, CURRENT_STATUSES, AssemblyRun, RecordVersion
 
 
 def run_students(run: AssemblyRun) -> list[tuple[int, int]]:
@@ -46,7 +46,8 @@ def execute(run_id: int, *, by: Any = None, progress: Callable[[int, int], None]
     """
     run = AssemblyRun.objects.get(pk=run_id)
     pairs = run_students(run)
-    AssemblyRun.objects.filter(pk=run.pk).update(state=AssemblyRun.State.RUNNING, total=len(pairs), error="")
+    this = AssemblyRun.objects.filter(pk=run.pk)
+    ASSEMBLY_RUN_MOVES.update(this, AssemblyRun.State.RUNNING, total=len(pairs), error="")
     skipped = [s for s in run.skipped if s.get("student_id") not in {p[0] for p in pairs}]
     frozen = 0
     classes = {
@@ -64,9 +65,7 @@ def execute(run_id: int, *, by: Any = None, progress: Callable[[int, int], None]
         for done, (student_id, class_id) in enumerate(pairs, start=1):
             if student_id not in has_version:
                 try:
-                    assembly.assemble(
-                        by=by or run.requested_by, student=students[student_id], class_group=classes[class_id]
-                    )
+                    assemble(by=by or run.requested_by, student=students[student_id], class_group=classes[class_id])
                     frozen += 1
                 except DomainError as exc:
                     skipped.append(
@@ -83,11 +82,9 @@ def execute(run_id: int, *, by: Any = None, progress: Callable[[int, int], None]
                 if progress is not None:
                     progress(done, len(pairs))
     except Exception as exc:  # an unexpected failure: keep what was done, show the error, let the task fail
-        AssemblyRun.objects.filter(pk=run.pk).update(state=AssemblyRun.State.FAILED, error=str(exc)[:2000])
+        ASSEMBLY_RUN_MOVES.update(this, AssemblyRun.State.FAILED, error=str(exc)[:2000])
         raise
-    AssemblyRun.objects.filter(pk=run.pk).update(
-        state=AssemblyRun.State.FINISHED, finished_at=clock.now(), skipped=skipped
-    )
+    ASSEMBLY_RUN_MOVES.update(this, AssemblyRun.State.FINISHED, finished_at=clock.now(), skipped=skipped)
     run.refresh_from_db()
     return run
 

@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from hocbaso.accounts.acting import acting_user
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
 from hocbaso.core.collation import name_key, sort_students
@@ -290,7 +291,10 @@ def class_assemble(request: HttpRequest, pk: int) -> HttpResponse:
     class_group = get_object_or_404(permissions.visible_record_classes(request.user).select_related("school"), pk=pk)
     try:
         run = actions.start_assembly(
-            by=request.user, school=class_group.school, school_year=class_group.school_year, class_group=class_group
+            by=acting_user(request),
+            school=class_group.school,
+            school_year=class_group.school_year,
+            class_group=class_group,
         )
     except DomainError as exc:
         messages.error(request, str(exc.message))
@@ -343,7 +347,7 @@ def school_assemble(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose the school year to close."))
         return redirect("records:school", pk=school.pk)
     try:
-        run = actions.start_assembly(by=request.user, school=school, school_year=year)
+        run = actions.start_assembly(by=acting_user(request), school=school, school_year=year)
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return redirect("records:school", pk=school.pk)
@@ -369,7 +373,7 @@ def correction_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not permissions.can_request_correction(request.user, version):
         raise PermissionDenied
     try:
-        actions.request_correction(by=request.user, version=version, reason=request.POST.get("reason", ""))
+        actions.request_correction(by=acting_user(request), version=version, reason=request.POST.get("reason", ""))
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:
@@ -386,12 +390,14 @@ def correction_decide(request: HttpRequest, pk: int) -> HttpResponse:
     decision = request.POST.get("decision")
     try:
         if decision == "approve":
-            correction = actions.approve_correction(by=request.user, request=correction)
+            correction = actions.approve_correction(by=acting_user(request), request=correction)
             assert correction.new_version is not None
             messages.success(request, _("Approved: a new version was assembled and awaits signatures."))
             return redirect("records:version", pk=correction.new_version.pk)
         if decision == "reject":
-            actions.reject_correction(by=request.user, request=correction, reason=request.POST.get("reason", ""))
+            actions.reject_correction(
+                by=acting_user(request), request=correction, reason=request.POST.get("reason", "")
+            )
             messages.success(request, _("The correction request was rejected."))
         else:
             messages.error(request, _("Choose approve or reject."))

@@ -358,7 +358,7 @@ def build_xml(data: dict[str, Any]) -> bytes:
     except ValueError as exc:  # lxml refuses control characters that XML 1.0 cannot carry
         raise _invalid("/", str(exc)) from None
     etree.indent(root, space="  ")
-    xml = _DECLARATION + etree.tostring(root, encoding="UTF-8") + b"\n"
+    xml: bytes = _DECLARATION + etree.tostring(root, encoding="UTF-8") + b"\n"
     validate_xml(xml)
     return xml
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
 from hocbaso.core.errors import PermissionRefused, ValidationFailed
+from hocbaso.core.queue import enqueue_on_commit
 from hocbaso.directory.models import AdministrativeUnit, School, SchoolYear
 from hocbaso.reporting import authorisations, figures, permissions
 from hocbaso.reporting.models import ReportRun
@@ -78,13 +79,7 @@ def start_report(
             },
             channel=channel,
         )
-
-        def enqueue() -> None:
-            from hocbaso.reporting.tasks import build_report
-
-            build_report.enqueue(run.pk)
-
-        transaction.on_commit(enqueue)
+        enqueue_on_commit("hocbaso.reporting.tasks.build_report", run.pk)
     return run
 
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from hocbaso.core.transitions import RUN_MOVES, Transitions
 from hocbaso.directory.models import AdministrativeUnit, School, SchoolYear
 from hocbaso.signing.models import SigningCredential
 
@@ -129,3 +130,6 @@ class CellCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.class_group_id} {self.point} {self.item_kind}:{self.item_code} {self.rated}/{self.scored}"
+
+
+REPORT_RUN_MOVES = Transitions.of(ReportRun.State, RUN_MOVES, code="report_run_state")

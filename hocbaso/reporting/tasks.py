@@ -16,7 +16,7 @@ from hocbaso.audit import actions as audit
 from hocbaso.audit.models import Channel
 from hocbaso.core import clock
 from hocbaso.reporting import authorisations, exports, figures, sealing
-from hocbaso.reporting.models import ReportRun
+from hocbaso.reporting.models import REPORT_RUN_MOVES, ReportRun
 
 PREFIX = "reports"
 
@@ -92,8 +92,9 @@ def _seal(run: ReportRun, pdf: bytes, xlsx: bytes) -> dict[str, object]:
 
 def execute(run_id: int) -> ReportRun:
     run = ReportRun.objects.select_related("unit", "school", "school_year", "seal_credential").get(pk=run_id)
+    this = ReportRun.objects.filter(pk=run.pk)
     total = 4 if run.seal_credential_id else 3
-    ReportRun.objects.filter(pk=run.pk).update(state=ReportRun.State.RUNNING, total=total, done=0, error="")
+    REPORT_RUN_MOVES.update(this, ReportRun.State.RUNNING, total=total, done=0, error="")
     school = run.school is not None
     try:
         report = build(run)
@@ -110,11 +111,9 @@ def execute(run_id: int) -> ReportRun:
             finished = {"pdf_name": pdf_name, "pdf_sha256": pdf_hash}
     except Exception as exc:  # keep what was done, show the error, let the task fail
         authorisations.drop(authorisations.REPORT, run.pk)
-        ReportRun.objects.filter(pk=run.pk).update(state=ReportRun.State.FAILED, error=str(exc)[:2000])
+        REPORT_RUN_MOVES.update(this, ReportRun.State.FAILED, error=str(exc)[:2000])
         raise
-    ReportRun.objects.filter(pk=run.pk).update(
-        state=ReportRun.State.FINISHED, done=total, finished_at=clock.now(), **finished
-    )
+    REPORT_RUN_MOVES.update(this, ReportRun.State.FINISHED, done=total, finished_at=clock.now(), **finished)
     run.refresh_from_db()
     return run
 

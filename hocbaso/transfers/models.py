@@ -21,7 +21,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from hocbaso.core.errors import Conflict
+from hocbaso.core.transitions import Transitions
 from hocbaso.directory.models import ClassGroup, Enrolment, School, SchoolYear, Student
 from hocbaso.records.models import RecordVersion
 
@@ -48,6 +48,12 @@ TRANSITIONS: dict[str, set[str]] = {
     TransferState.REFUSED: set(),
     TransferState.CANCELLED: set(),
 }
+TRANSFER_MOVES = Transitions.of(
+    TransferState,
+    TRANSITIONS,
+    code="transfer_state",
+    message=_("A transfer that is “%(current)s” cannot become “%(target)s”."),
+)
 OPEN_STATES = [TransferState.REQUESTED, TransferState.DECIDED, TransferState.SENT]
 
 
@@ -131,13 +137,7 @@ class Transfer(models.Model):
 
     def transition_to(self, state: str) -> None:
         """Move to ``state`` if ``TRANSITIONS`` allows it (the caller saves); ``transfer_state`` otherwise."""
-        if state not in TRANSITIONS[self.state]:
-            raise Conflict(
-                _("A transfer that is “%(current)s” cannot become “%(target)s”.")
-                % {"current": TransferState(self.state).label, "target": TransferState(state).label},
-                code="transfer_state",
-            )
-        self.state = state
+        TRANSFER_MOVES.move(self, state)
 
 
 class TrustedDeployment(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hocbaso.assessments import windows
+from hocbaso.assessments import actions
 from hocbaso.assessments.models import AssessmentEntry
 from hocbaso.testing import PASSWORD
 from tests.e2e.conftest import sign_in
@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_homeroom_teacher_fills_a_row(page, live_server, world) -> None:  # type: ignore[no-untyped-def]
-    windows.set_window(
+    actions.set_window(
         by=world.users["principal"], school=world.school_a, school_year=world.year, point="end1", open_=True
     )
     sign_in(page, live_server.url, "homeroom", PASSWORD)

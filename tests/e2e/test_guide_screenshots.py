@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from hocbaso.assessments import windows
+from hocbaso.assessments import actions as assessment_actions
 from hocbaso.core import clock
 from hocbaso.directory.models import SchoolYear
 from hocbaso.reporting.readiness import actions, guides
@@ -53,7 +53,7 @@ def test_every_guide_picture_is_taken_from_the_real_pages(
     page.set_viewport_size({"width": 1100, "height": 720})
     base = live_server.url
     year = _running_year(world)
-    windows.set_window(
+    assessment_actions.set_window(
         by=world.users["principal"], school=world.school_a, school_year=world.year, point="mid1", open_=True
     )
     actions.declare(

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from hocbaso.assessments import windows
+from hocbaso.assessments import actions
 from hocbaso.audit import actions as audit
 from hocbaso.records.models import RecordVersion
 from hocbaso.signing.pki import DemoPKI
@@ -119,7 +119,7 @@ def test_audit_home_grid_and_year_pages_at_1366(world: World, live_server: Any, 
     base = live_server.url
     page.set_viewport_size(DESKTOP)
     page.set_default_timeout(60000)  # a shared machine under load
-    windows.set_window(
+    actions.set_window(
         by=world.users["principal"], school=world.school_a, school_year=world.year, point="mid2", open_=True
     )
     for _ in range(3):

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from hocbaso.assessments import windows
+from hocbaso.assessments import actions, windows
 from hocbaso.assessments.models import AssessmentEntry
 from hocbaso.core.collation import sort_students
 from hocbaso.directory.models import ClassGroup, Enrolment, Role
@@ -49,7 +49,7 @@ def _class_of_35(world: World) -> ClassGroup:
 
 
 def _open(world: World, point: str) -> None:
-    windows.set_window(
+    actions.set_window(
         by=world.users["principal"], school=world.school_a, school_year=world.year, point=point, open_=True
     )
 

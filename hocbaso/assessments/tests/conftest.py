@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from hocbaso.assessments import windows
+from hocbaso.assessments import actions
 from hocbaso.directory.models import ClassGroup, Role
 from hocbaso.testing import appoint, enrol, make_student
 
 
 @pytest.fixture
 def big_class(world):  # type: ignore[no-untyped-def]
-    windows.set_window(
+    actions.set_window(
         by=world.users["principal"], school=world.school_a, school_year=world.year, point="year_end", open_=True
     )
     class_group = ClassGroup.objects.create(school=world.school_a, school_year=world.year, grade=4, name="4A")

@@ -8,7 +8,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from hocbaso.assessments import windows
+from hocbaso.assessments import actions
 from hocbaso.assessments.models import AssessmentEntry, EntryChange
 from hocbaso.directory.models import ClassGroup, Role
 from hocbaso.testing import appoint, enrol, make_student
@@ -17,7 +17,7 @@ from hocbaso.testing import appoint, enrol, make_student
 @pytest.fixture
 def open_world(world):  # type: ignore[no-untyped-def]
     for point in ("mid1", "end1", "mid2", "year_end"):
-        windows.set_window(
+        actions.set_window(
             by=world.users["principal"], school=world.school_a, school_year=world.year, point=point, open_=True
         )
     grade2 = ClassGroup.objects.create(school=world.school_a, school_year=world.year, grade=2, name="2A")
@@ -132,7 +132,7 @@ def test_refused_in_grid_and_api(
 
 
 def test_closed_window_refuses_every_write(open_world, login) -> None:
-    windows.set_window(
+    actions.set_window(
         by=open_world.users["principal"],
         school=open_world.school_a,
         school_year=open_world.year,

@@ -17,7 +17,7 @@ from hocbaso.core.errors import DomainError
 
 
 def _open(world, point: str) -> None:  # type: ignore[no-untyped-def]
-    windows.set_window(
+    actions.set_window(
         by=world.users["principal"], school=world.school_a, school_year=world.year, point=point, open_=True
     )
 
@@ -37,7 +37,7 @@ def test_the_class_page_opens_the_point_open_now(world, login, opened, closed, e
     for point in opened:
         _open(world, point)
     for point in closed:
-        windows.set_window(
+        actions.set_window(
             by=world.users["principal"], school=world.school_a, school_year=world.year, point=point, open_=False
         )
     client = login("homeroom")
@@ -87,7 +87,7 @@ def test_a_deadline_outside_the_year_or_unreadable_is_refused(world, login, raw)
 @pytest.mark.parametrize("persona", ["homeroom", "clerk", "principal_b"])
 def test_only_the_schools_heads_set_deadlines(world, login, persona) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(DomainError) as caught:
-        windows.set_deadline(
+        actions.set_deadline(
             by=world.users[persona], school=world.school_a, school_year=world.year, point="mid2", deadline=None
         )
     assert caught.value.code == "not_principal"
@@ -129,7 +129,7 @@ def _unlabelled_inputs(html: str) -> list[str]:
 
 def test_the_windows_page_labels_every_input_and_shows_completeness(world, login) -> None:  # type: ignore[no-untyped-def]
     _open(world, "end1")
-    windows.set_window(
+    actions.set_window(
         by=world.users["principal"], school=world.school_a, school_year=world.year, point="end1", open_=False
     )
     an = world.students["an"]

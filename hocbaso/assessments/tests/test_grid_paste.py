@@ -8,13 +8,13 @@ import json
 import pytest
 from django.urls import reverse
 
-from hocbaso.assessments import windows
+from hocbaso.assessments import actions
 from hocbaso.assessments.models import AssessmentEntry, EntryChange
 
 
 @pytest.fixture
 def end1_open(world):  # type: ignore[no-untyped-def]
-    windows.set_window(
+    actions.set_window(
         by=world.users["principal"], school=world.school_a, school_year=world.year, point="end1", open_=True
     )
     return world

@@ -11,9 +11,10 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.urls import reverse
 
-from hocbaso.assessments import importing, tasks
+from hocbaso.assessments import actions, importing, tasks
 from hocbaso.assessments.models import AssessmentEntry
 from hocbaso.assessments.tests.test_import import filled, upload
+from hocbaso.core import clock
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +31,7 @@ def kept() -> list[str]:
 def age(token: str, hours: int) -> None:
     """Pretend the upload of ``token`` was kept ``hours`` ago."""
     path = default_storage.path(f"{importing.UPLOADS}/{token}.xlsx")
-    then = (dt.datetime.now() - dt.timedelta(hours=hours)).timestamp()
+    then = (clock.now() - dt.timedelta(hours=hours)).timestamp()
     os.utime(path, (then, then))
 
 
@@ -59,11 +60,10 @@ def test_the_same_file_previewed_twice_is_kept_twice(big_class, login) -> None:
 
 
 def test_a_refused_apply_deletes_the_upload_too(big_class, login) -> None:
-    from hocbaso.assessments import windows
 
     client = login("homeroom")
     token = upload(client, big_class, filled(big_class)).context["token"]
-    windows.set_window(
+    actions.set_window(
         by=big_class.school.appointments.get(role="principal").staff.user,
         school=big_class.school,
         school_year=big_class.school_year,
@@ -76,10 +76,10 @@ def test_a_refused_apply_deletes_the_upload_too(big_class, login) -> None:
 
 
 def test_abandoned_uploads_expire(big_class) -> None:
-    old, fresh = importing.keep_upload(b"old"), importing.keep_upload(b"fresh")
+    old, fresh = actions.keep_upload(b"old"), actions.keep_upload(b"fresh")
     age(old, 25)
     age(fresh, 23)
-    assert importing.expire_uploads() == 1
+    assert actions.expire_uploads() == 1
     assert kept() == [f"{fresh}.xlsx"]
     age(fresh, 3)
     out = io.StringIO()
@@ -89,7 +89,7 @@ def test_abandoned_uploads_expire(big_class) -> None:
 
 
 def test_the_daily_task_expires_them(big_class) -> None:
-    token = importing.keep_upload(b"x")
+    token = actions.keep_upload(b"x")
     age(token, 48)
     assert tasks.expire_import_uploads.call() == 1
     assert kept() == []

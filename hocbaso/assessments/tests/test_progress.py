@@ -83,9 +83,9 @@ def test_tally_figures(tally: progress.Tally, missing: int, percent: int) -> Non
 
 
 def test_classes_progress_counts_saved_cells(world) -> None:  # type: ignore[no-untyped-def]
-    from hocbaso.assessments import actions, windows
+    from hocbaso.assessments import actions
 
-    windows.set_window(
+    actions.set_window(
         by=world.users["principal"], school=world.school_a, school_year=world.year, point="end1", open_=True
     )
     an = world.students["an"]

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
-from hocbaso.assessments import actions, results, windows
+from hocbaso.assessments import actions
 from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.assessments.models import Award, StudentYear
 from hocbaso.core.errors import DomainError
@@ -37,7 +37,7 @@ def fill(
 @pytest.fixture
 def open_year(world):  # type: ignore[no-untyped-def]
     for point in ("year_end", "summer"):
-        windows.set_window(
+        actions.set_window(
             by=world.users["principal"], school=world.school_a, school_year=world.year, point=point, open_=True
         )
     return world
@@ -49,14 +49,14 @@ def test_results_remediation_and_awards(open_year, login) -> None:
     fill(world, "binh", rating="H", change={"math:score": 3})
     computed = {
         c.student_id: c.result
-        for c in results.compute_year_results(by=world.users["homeroom"], class_group=world.class_3a)
+        for c in actions.compute_year_results(by=world.users["homeroom"], class_group=world.class_3a)
     }
     assert computed == {world.students["an"].pk: "htxs", world.students["binh"].pk: "cht"}
     assert Award.objects.get(student=world.students["an"]).title == "Học sinh Xuất sắc"
 
     binh = StudentYear.objects.get(student=world.students["binh"])
     with pytest.raises(DomainError) as caught:
-        results.decide_promotion(by=world.users["principal"], student_year=binh, decision="promoted")
+        actions.decide_promotion(by=world.users["principal"], student_year=binh, decision="promoted")
     assert caught.value.code == "decision_not_needed"  # no summer re-assessment yet
 
     actions.save_cells(
@@ -65,11 +65,11 @@ def test_results_remediation_and_awards(open_year, login) -> None:
         point="summer",
         writes=[actions.CellWrite(world.students["binh"].pk, "subject", "math", "score", 4)],
     )
-    results.compute_year_results(by=world.users["homeroom"], class_group=world.class_3a)
+    actions.compute_year_results(by=world.users["homeroom"], class_group=world.class_3a)
     binh.refresh_from_db()
     assert (binh.first_result, binh.result, binh.remediation_done) == ("cht", "cht", True)
     with pytest.raises(DomainError):
-        results.decide_promotion(by=world.users["homeroom"], student_year=binh, decision="promoted")
+        actions.decide_promotion(by=world.users["homeroom"], student_year=binh, decision="promoted")
     page = login("principal").post(
         reverse("assessments:results", args=[world.class_3a.pk]), {"decide": binh.pk, "decision": "promoted"}
     )
@@ -83,14 +83,14 @@ def test_results_remediation_and_awards(open_year, login) -> None:
         point="summer",
         writes=[actions.CellWrite(world.students["binh"].pk, "subject", "math", "score", 6)],
     )
-    results.compute_year_results(by=world.users["homeroom"], class_group=world.class_3a)
+    actions.compute_year_results(by=world.users["homeroom"], class_group=world.class_3a)
     binh.refresh_from_db()
     assert (binh.first_result, binh.result) == ("cht", "ht")  # the first result is kept
 
 
 def test_missing_cell_blocks_with_the_cell_named(open_year) -> None:
     fill(open_year, "an", change={"music": ""})
-    outcome = results.compute_year_results(by=open_year.users["homeroom"], class_group=open_year.class_3a)
+    outcome = actions.compute_year_results(by=open_year.users["homeroom"], class_group=open_year.class_3a)
     blocked = {o.student_id: o.missing for o in outcome}
     assert any("Âm nhạc" in m for m in blocked[open_year.students["an"].pk])
     assert not StudentYear.objects.filter(student=open_year.students["an"]).exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from hocbaso.assessments import windows
+from hocbaso.assessments import actions, windows
 from hocbaso.assessments.models import EntryWindow
 from hocbaso.assessments.permissions import write_scope
 from hocbaso.audit.models import AuditEvent
@@ -21,14 +21,14 @@ def test_windows_start_closed(world) -> None:
 
 def test_principal_opens_closes_and_reopens_with_reason(world) -> None:
     principal = world.users["principal"]
-    windows.set_window(by=principal, school=world.school_a, school_year=world.year, point="mid1", open_=True)
+    actions.set_window(by=principal, school=world.school_a, school_year=world.year, point="mid1", open_=True)
     assert windows.is_open(world.school_a.pk, world.year.pk, "mid1")
-    windows.set_window(by=principal, school=world.school_a, school_year=world.year, point="mid1", open_=False)
+    actions.set_window(by=principal, school=world.school_a, school_year=world.year, point="mid1", open_=False)
     with pytest.raises(DomainError) as caught:
-        windows.set_window(by=principal, school=world.school_a, school_year=world.year, point="mid1", open_=True)
+        actions.set_window(by=principal, school=world.school_a, school_year=world.year, point="mid1", open_=True)
     assert caught.value.code == "reopen_reason_required"
     assert not windows.is_open(world.school_a.pk, world.year.pk, "mid1")
-    windows.set_window(
+    actions.set_window(
         by=principal,
         school=world.school_a,
         school_year=world.year,
@@ -38,15 +38,15 @@ def test_principal_opens_closes_and_reopens_with_reason(world) -> None:
     )
     window = EntryWindow.objects.get(school=world.school_a, point="mid1")
     assert window.is_open and window.times_reopened == 1
-    actions = list(AuditEvent.objects.filter(object_type="assessments.entrywindow").values_list("action", flat=True))
-    assert actions == ["window.open", "window.close", "window.reopen"]
+    recorded = list(AuditEvent.objects.filter(object_type="assessments.entrywindow").values_list("action", flat=True))
+    assert recorded == ["window.open", "window.close", "window.reopen"]
     assert AuditEvent.objects.get(action="window.reopen").changes["reason"] == [None, "Sửa điểm sau phúc khảo"]
 
 
 @pytest.mark.parametrize("persona", ["homeroom", "teacher", "clerk", "principal_b", "stranger"])
 def test_only_the_schools_principal_manages_windows(world, persona: str) -> None:
     with pytest.raises(DomainError) as caught:
-        windows.set_window(
+        actions.set_window(
             by=world.users[persona], school=world.school_a, school_year=world.year, point="mid1", open_=True
         )
     assert caught.value.code == "not_principal"

@@ -198,11 +198,11 @@ def test_dates_come_back_as_dates() -> None:
     import datetime as dt
 
     book = Workbook()
-    book.active.append([dt.date(2017, 3, 4), dt.datetime(2025, 9, 5, 7, 30)])  # type: ignore[union-attr]
+    book.active.append([dt.date(2017, 3, 4), dt.datetime(2025, 9, 5, 7, 30)])  # type: ignore[union-attr]  # noqa: DTZ001
     out = io.BytesIO()
     book.save(out)
     [row] = xlsx_upload.read_first_sheet(out.getvalue(), filename="d.xlsx", limits=Limits())
-    assert row == [dt.date(2017, 3, 4), dt.datetime(2025, 9, 5, 7, 30)]
+    assert row == [dt.date(2017, 3, 4), dt.datetime(2025, 9, 5, 7, 30)]  # noqa: DTZ001 - a spreadsheet cell has no zone
 
 
 @pytest.mark.parametrize(

@@ -80,9 +80,9 @@ def test_the_merged_province_answers_for_the_provinces_merged_into_it(world) -> 
 
 
 def test_the_clock_can_be_pinned() -> None:
-    with clock.pinned(dt.datetime(2025, 6, 20, 8, 0)) as outer:
+    with clock.pinned(clock.at(2025, 6, 20, 8, 0)) as outer:
         assert clock.now() == outer and clock.today() == dt.date(2025, 6, 20)
-        with clock.pinned(dt.datetime(2025, 8, 25, 23, 30)):
+        with clock.pinned(clock.at(2025, 8, 25, 23, 30)):
             assert clock.today() == dt.date(2025, 8, 25)  # local date of the pinned moment
         assert clock.now() == outer  # leaving a pin restores the one around it
 

@@ -60,7 +60,7 @@ def raw(model: type) -> QuerySet:
 def test_an_anchor_is_a_leaf_of_its_own_kind_under_a_signed_tree_head() -> None:
     events(5)
     head = ChainHead.objects.get()
-    anchored = anchors.anchor_audit_chain(by=None)
+    anchored = actions.anchor_audit_chain(by=None)
     assert anchored is not None
     assert anchored.entry.payload == {
         "event": AUDIT_ANCHOR,
@@ -79,13 +79,13 @@ def test_an_anchor_is_a_leaf_of_its_own_kind_under_a_signed_tree_head() -> None:
 
 
 def test_an_empty_chain_is_not_anchored() -> None:
-    assert anchors.anchor_audit_chain(by=None) is None
+    assert actions.anchor_audit_chain(by=None) is None
     assert not LedgerEntry.objects.exists()
 
 
 def test_a_rewritten_event_with_recomputed_hashes_is_found_by_the_anchor() -> None:
     events(6)
-    anchors.anchor_audit_chain(by=None)
+    actions.anchor_audit_chain(by=None)
     events(3, start=6)
     rewrite_from(2, {"n": [None, "forged"]})
 
@@ -100,7 +100,7 @@ def test_a_rewritten_event_with_recomputed_hashes_is_found_by_the_anchor() -> No
 def test_a_rewrite_after_the_last_anchor_is_not_claimed_as_found() -> None:
     """What anchors cannot see: events after the last anchor (hence the daily schedule)."""
     events(4)
-    anchors.anchor_audit_chain(by=None)
+    actions.anchor_audit_chain(by=None)
     events(3, start=4)
     rewrite_from(AuditEvent.objects.count(), {"n": [None, "late"]})
     assert anchors.verify_audit_trail().intact
@@ -108,7 +108,7 @@ def test_a_rewrite_after_the_last_anchor_is_not_claimed_as_found() -> None:
 
 def test_deleted_newest_events_are_found_by_the_anchor() -> None:
     events(8)
-    anchors.anchor_audit_chain(by=None)  # anchors 8 events
+    actions.anchor_audit_chain(by=None)  # anchors 8 events
     truncate_to(5)
 
     assert verify_chain() == (5, [])  # the bare chain is fooled
@@ -122,7 +122,7 @@ def test_deleted_newest_events_are_found_by_the_anchor() -> None:
 
 def test_an_edited_anchor_breaks_the_signed_tree_head() -> None:
     events(4)
-    anchored = anchors.anchor_audit_chain(by=None)
+    anchored = actions.anchor_audit_chain(by=None)
     assert anchored is not None
     rewrite_from(2, {"n": [None, "forged"]})
     # make the anchor agree with the forgery: the hash of the (rewritten) 4th event
@@ -140,7 +140,7 @@ def test_an_edited_anchor_breaks_the_signed_tree_head() -> None:
 
 def test_a_deleted_anchor_leaves_a_hole_under_the_signed_tree_head() -> None:
     events(4)
-    anchored = anchors.anchor_audit_chain(by=None)
+    anchored = actions.anchor_audit_chain(by=None)
     assert anchored is not None
     truncate_to(2)
     raw(LedgerEntry).filter(pk=anchored.entry.pk)._raw_delete(LedgerEntry.objects.db)
@@ -151,7 +151,7 @@ def test_a_deleted_anchor_leaves_a_hole_under_the_signed_tree_head() -> None:
 
 def test_an_anchor_without_its_signed_tree_head_is_refused() -> None:
     events(3)
-    anchored = anchors.anchor_audit_chain(by=None)
+    anchored = actions.anchor_audit_chain(by=None)
     assert anchored is not None
     raw(TreeHead).filter(pk=anchored.tree_head.pk)._raw_delete(TreeHead.objects.db)
     reasons = [b.reason for b in anchors.verify_audit_trail().breaks]
@@ -160,7 +160,7 @@ def test_an_anchor_without_its_signed_tree_head_is_refused() -> None:
 
 def test_a_forged_tree_head_signature_is_refused() -> None:
     events(3)
-    anchored = anchors.anchor_audit_chain(by=None)
+    anchored = actions.anchor_audit_chain(by=None)
     assert anchored is not None
     raw(TreeHead).filter(pk=anchored.tree_head.pk).update(signature="00" * 64)
     reasons = [b.reason for b in anchors.verify_audit_trail().breaks]
@@ -171,10 +171,10 @@ def test_record_entries_and_anchors_share_the_log() -> None:
     events(2)
     digest = "ab" * 32
     actions.append(by=None, record_id="r1", version=1, xml_sha256=digest, pdf_sha256=digest, event="issued")
-    anchors.anchor_audit_chain(by=None)
+    actions.anchor_audit_chain(by=None)
     actions.append(by=None, record_id="r2", version=1, xml_sha256=digest, pdf_sha256=digest, event="issued")
     actions.publish_tree_head()
-    anchors.anchor_audit_chain(by=None)
+    actions.anchor_audit_chain(by=None)
     report = anchors.verify_audit_trail()
     assert report.intact
     assert [e.index for e in report.anchors] == [1, 3]
@@ -199,9 +199,9 @@ def test_a_log_rolled_back_with_its_heads_is_found_by_a_head_kept_outside(tmp_pa
     """The insider removes the last anchor, its subtrees, its tree head and the events it counted:
     the database agrees with itself again, but a head saved from /ledger/tree-head does not."""
     events(3)
-    anchors.anchor_audit_chain(by=None)
+    actions.anchor_audit_chain(by=None)
     events(4, start=3)
-    second = anchors.anchor_audit_chain(by=None)
+    second = actions.anchor_audit_chain(by=None)
     assert second is not None
     saved = tmp_path / "tree-head.json"
     saved.write_text(json.dumps(second.tree_head.as_dict()), encoding="utf-8")
@@ -227,7 +227,7 @@ def test_a_log_rolled_back_with_its_heads_is_found_by_a_head_kept_outside(tmp_pa
 
 def test_a_saved_head_that_is_not_signed_by_the_log_is_refused(tmp_path) -> None:
     events(2)
-    anchored = anchors.anchor_audit_chain(by=None)
+    anchored = actions.anchor_audit_chain(by=None)
     assert anchored is not None
     forged = {**anchored.tree_head.as_dict(), "signature": "11" * 64}
     reasons = [b.reason for b in anchors.verify_audit_trail([anchors.KnownHead.from_json(forged, "forged")]).breaks]

@@ -41,7 +41,7 @@ def _thread(work: Callable[[], None], errors: list[BaseException]) -> threading.
 def test_anchoring_while_both_logs_grow_never_deadlocks_nor_raises_a_false_alarm() -> None:
     for n in range(100):
         audit.record(by=None, action="test.seed", object_type="t", object_id=n)
-    anchors.anchor_audit_chain(by=None)
+    actions.anchor_audit_chain(by=None)
     errors: list[BaseException] = []
     reports: list[anchors.TrailReport] = []
     done = threading.Event()
@@ -65,7 +65,7 @@ def test_anchoring_while_both_logs_grow_never_deadlocks_nor_raises_a_false_alarm
 
     def anchorer() -> None:
         while not done.wait(0.02):
-            anchors.anchor_audit_chain(by=None)
+            actions.anchor_audit_chain(by=None)
             actions.publish_tree_head()
 
     def verifier() -> None:

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from hocbaso.assessments import actions as assessment_actions
-from hocbaso.assessments import results, windows
 from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.assessments.models import StudentYear
 from hocbaso.directory.models import ClassGroup
@@ -21,7 +20,7 @@ def _records_env(settings, tmp_path):  # type: ignore[no-untyped-def]
 
 
 def open_window(world: World, school: Any = None, point: str = "year_end") -> None:
-    windows.set_window(
+    assessment_actions.set_window(
         by=world.users["principal"], school=school or world.school_a, school_year=world.year, point=point, open_=True
     )
 
@@ -53,7 +52,7 @@ def fill_year(
             writes.append(assessment_actions.CellWrite(student, item.kind, item.code, "score", value))
     actions_by = world.users[by]
     assessment_actions.save_cells(by=actions_by, class_group=class_group, point="year_end", writes=writes)
-    results.compute_year_results(by=actions_by, class_group=class_group)
+    assessment_actions.compute_year_results(by=actions_by, class_group=class_group)
     if days_absent is not None:
         StudentYear.objects.filter(student_id=student, school_year=class_group.school_year).update(
             days_absent=days_absent

@@ -9,16 +9,16 @@ import datetime as dt
 import pytest
 
 from hocbaso.assessments import actions as assessment_actions
-from hocbaso.assessments import results
 from hocbaso.assessments.models import Award, AwardStatus, StudentYear
 from hocbaso.core import clock
 from hocbaso.directory.models import SchoolAddress
 from hocbaso.records import assembly
+from hocbaso.records.actions import assemble
 from hocbaso.records.tests.conftest import fill_year, open_window
 from hocbaso.records.xml import parse_xml
 
-BEFORE_REFORM = dt.datetime(2025, 6, 20, 9, 0)
-AFTER_SUMMER = dt.datetime(2025, 8, 20, 9, 0)
+BEFORE_REFORM = clock.at(2025, 6, 20, 9, 0)
+AFTER_SUMMER = clock.at(2025, 8, 20, 9, 0)
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def dated_school(world):  # type: ignore[no-untyped-def]
 
 def _assemble(world, key: str, moment: dt.datetime) -> dict:  # type: ignore[no-untyped-def]
     with clock.pinned(moment):
-        made = assembly.assemble(by=world.users["homeroom"], student=world.students[key], class_group=world.class_3a)
+        made = assemble(by=world.users["homeroom"], student=world.students[key], class_group=world.class_3a)
     return parse_xml(made.xml)
 
 
@@ -53,7 +53,7 @@ def _assemble(world, key: str, moment: dt.datetime) -> dict:  # type: ignore[no-
 )
 def test_names_and_address_as_on_the_assembly_day(dated_school, moment, unit, address) -> None:
     world = dated_school
-    with clock.pinned(dt.datetime(2025, 5, 26, 16, 0)):
+    with clock.pinned(clock.at(2025, 5, 26, 16, 0)):
         fill_year(world, "an")
     data = _assemble(world, "an", moment)
     assert data["assembled_on"] == moment.date().isoformat()
@@ -64,16 +64,16 @@ def test_names_and_address_as_on_the_assembly_day(dated_school, moment, unit, ad
 
 def test_summer_values_sit_beside_the_year_end_values(dated_school) -> None:
     world = dated_school
-    with clock.pinned(dt.datetime(2025, 5, 26, 16, 0)):
+    with clock.pinned(clock.at(2025, 5, 26, 16, 0)):
         fill_year(world, "binh", rating="H", change={"math:score": 3})
-    with clock.pinned(dt.datetime(2025, 8, 10, 9, 0)):
+    with clock.pinned(clock.at(2025, 8, 10, 9, 0)):
         assessment_actions.save_cells(
             by=world.users["homeroom"],
             class_group=world.class_3a,
             point="summer",
             writes=[assessment_actions.CellWrite(world.students["binh"].pk, "subject", "math", "score", 6)],
         )
-        results.compute_year_results(by=world.users["homeroom"], class_group=world.class_3a)
+        assessment_actions.compute_year_results(by=world.users["homeroom"], class_group=world.class_3a)
     year = StudentYear.objects.get(student=world.students["binh"])
     assert (year.first_result, year.result) == ("cht", "ht")
     data = _assemble(world, "binh", AFTER_SUMMER)
@@ -88,22 +88,22 @@ def test_summer_values_sit_beside_the_year_end_values(dated_school) -> None:
 
 def test_a_year_confirmed_after_the_assembly_day_is_not_frozen(dated_school) -> None:
     world = dated_school
-    with clock.pinned(dt.datetime(2025, 5, 26, 16, 0)):
+    with clock.pinned(clock.at(2025, 5, 26, 16, 0)):
         fill_year(world, "an")
     with pytest.raises(assembly.YearIncomplete):
-        _assemble(world, "an", dt.datetime(2025, 5, 20, 9, 0))
+        _assemble(world, "an", clock.at(2025, 5, 20, 9, 0))
 
 
 def test_only_confirmed_awards_are_printed(dated_school) -> None:
     world = dated_school
-    with clock.pinned(dt.datetime(2025, 5, 26, 16, 0)):
+    with clock.pinned(clock.at(2025, 5, 26, 16, 0)):
         fill_year(world, "an", score=10)
         fill_year(world, "binh", score=10)
     proposed = Award.objects.get(student=world.students["an"])
     assert proposed.status == AwardStatus.PROPOSED
     assert _assemble(world, "an", BEFORE_REFORM)["year"]["awards"] == []
-    with clock.pinned(dt.datetime(2025, 5, 27, 8, 0)):
-        results.decide_award(
+    with clock.pinned(clock.at(2025, 5, 27, 8, 0)):
+        assessment_actions.decide_award(
             by=world.users["principal"], award=Award.objects.get(student=world.students["binh"]), confirm=True
         )
     awards = _assemble(world, "binh", BEFORE_REFORM)["year"]["awards"]

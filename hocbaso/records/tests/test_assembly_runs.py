@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from hocbaso.audit.models import AuditEvent
 from hocbaso.core.errors import DomainError
-from hocbaso.records import actions, assembly, tasks
+from hocbaso.records import actions, tasks
+from hocbaso.records.actions import assemble
 from hocbaso.records.models import AssemblyRun, Record, RecordVersion, Status
 from hocbaso.records.tests.conftest import fill_year, open_window
 
@@ -27,7 +28,7 @@ def test_freezing_a_student_with_an_empty_cell_is_refused_and_stores_nothing(wor
     open_window(world)
     fill_year(world, "an", blank="music")
     with pytest.raises(DomainError) as refused:
-        assembly.assemble(by=world.users["homeroom"], student=world.students["an"], class_group=world.class_3a)
+        assemble(by=world.users["homeroom"], student=world.students["an"], class_group=world.class_3a)
     assert refused.value.code == "year_incomplete"
     assert "missing" in str(refused.value.message) or "thiếu" in str(refused.value.message)
     assert not RecordVersion.objects.exists() and not Record.objects.exists()
@@ -35,12 +36,13 @@ def test_freezing_a_student_with_an_empty_cell_is_refused_and_stores_nothing(wor
 
 
 @pytest.mark.django_db
-def test_run_skips_incomplete_students_with_reasons_and_resumes(world) -> None:
+def test_run_skips_incomplete_students_with_reasons_and_resumes(world, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     open_window(world)
     fill_year(world, "an")
-    run = actions.start_assembly(
-        by=world.users["homeroom"], school=world.school_a, school_year=world.year, class_group=world.class_3a
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the run is queued when committed
+        run = actions.start_assembly(
+            by=world.users["homeroom"], school=world.school_a, school_year=world.year, class_group=world.class_3a
+        )
     run.refresh_from_db()
     assert (run.state, run.total, run.done, run.frozen) == ("finished", 2, 2, 1)
     assert [(s["name"], s["class"]) for s in run.skipped] == [("Trần Thị Bình", "3A")]
@@ -58,7 +60,7 @@ def test_run_skips_incomplete_students_with_reasons_and_resumes(world) -> None:
 
 
 @pytest.mark.django_db
-def test_web_assembly_button_and_progress_page(world, login) -> None:
+def test_web_assembly_button_and_progress_page(world, login, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     open_window(world)
     fill_year(world, "an")
     client = login("homeroom")
@@ -70,7 +72,8 @@ def test_web_assembly_button_and_progress_page(world, login) -> None:
     assert "Nguyễn Văn An" in clerk_page and button not in clerk_page  # a clerk sees the list, cannot assemble
     assert login("principal_b").get(reverse("records:class", args=[world.class_3a.pk])).status_code == 404
     client = login("homeroom")
-    response = client.post(reverse("records:class_assemble", args=[world.class_3a.pk]))
+    with django_capture_on_commit_callbacks(execute=True):  # the run is queued when committed
+        response = client.post(reverse("records:class_assemble", args=[world.class_3a.pk]))
     run = AssemblyRun.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("records:run", args=[run.pk])
     progress = client.get(reverse("records:run", args=[run.pk]))
@@ -86,7 +89,7 @@ def test_web_assembly_button_and_progress_page(world, login) -> None:
 
 
 @pytest.mark.django_db
-def test_school_assembly_by_principal_only(world, login) -> None:
+def test_school_assembly_by_principal_only(world, login, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     open_window(world)
     fill_year(world, "an")
     refused = login("homeroom").post(
@@ -94,7 +97,8 @@ def test_school_assembly_by_principal_only(world, login) -> None:
     )
     assert refused.status_code == 404 and not AssemblyRun.objects.exists()
     client = login("principal")
-    response = client.post(reverse("records:school_assemble", args=[world.school_a.pk]), {"year": world.year.code})
+    with django_capture_on_commit_callbacks(execute=True):  # the run is queued when committed
+        response = client.post(reverse("records:school_assemble", args=[world.school_a.pk]), {"year": world.year.code})
     run = AssemblyRun.objects.get()
     assert response["Location"] == reverse("records:run", args=[run.pk])
     assert (run.class_group, run.total, run.frozen) == (None, 3, 1)  # 3A: An, Bình; 3B: Cường

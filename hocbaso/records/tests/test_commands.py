@@ -10,7 +10,8 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from hocbaso.records import actions, assembly, storage
+from hocbaso.records import actions, storage
+from hocbaso.records.actions import assemble
 from hocbaso.records.models import RecordVersion
 from hocbaso.records.rendering import extract_embedded_xml
 
@@ -19,7 +20,7 @@ from hocbaso.records.rendering import extract_embedded_xml
 def versions(complete_3a) -> list[RecordVersion]:  # type: ignore[no-untyped-def]
     world = complete_3a
     return [
-        assembly.assemble(by=world.users["homeroom"], student=world.students[key], class_group=world.class_3a).version
+        assemble(by=world.users["homeroom"], student=world.students[key], class_group=world.class_3a).version
         for key in ("an", "binh")
     ]
 

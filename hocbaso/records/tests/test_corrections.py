@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 
 from hocbaso.assessments import actions as assessment_actions
-from hocbaso.assessments import results
 from hocbaso.audit.models import AuditEvent
 from hocbaso.core.errors import DomainError
-from hocbaso.records import actions, assembly, storage
+from hocbaso.records import actions, storage
+from hocbaso.records.actions import assemble
 from hocbaso.records.models import CorrectionRequest, RecordVersion, Status
 from hocbaso.records.rendering import extract_embedded_xml
 
@@ -20,9 +20,7 @@ from hocbaso.records.rendering import extract_embedded_xml
 @pytest.fixture
 def version(complete_3a) -> RecordVersion:  # type: ignore[no-untyped-def]
     world = complete_3a
-    return assembly.assemble(
-        by=world.users["homeroom"], student=world.students["an"], class_group=world.class_3a
-    ).version
+    return assemble(by=world.users["homeroom"], student=world.students["an"], class_group=world.class_3a).version
 
 
 def refused(code: str, call, **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -40,7 +38,7 @@ def test_approval_assembles_corrected_version_superseding_the_old(version, world
         point="year_end",
         writes=[assessment_actions.CellWrite(world.students["an"].pk, "subject", "math", "score", 7)],
     )
-    results.compute_year_results(by=world.users["homeroom"], class_group=world.class_3a)
+    assessment_actions.compute_year_results(by=world.users["homeroom"], class_group=world.class_3a)
     approved = actions.approve_correction(by=world.users["principal"], request=request)
     old = RecordVersion.objects.get(pk=version.pk)
     new = approved.new_version

@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from hocbaso.assessments import importing, results
+from hocbaso.assessments import actions as assessment_actions
 from hocbaso.assessments.models import AwardKind, StudentYear
 from hocbaso.assessments.tests.test_import import filled
 from hocbaso.core.errors import DomainError
 from hocbaso.directory.models import SchoolYearSetting
-from hocbaso.records import actions, assembly, paper, rendering, samples
+from hocbaso.records import actions, paper, rendering, samples
+from hocbaso.records.actions import assemble
 from hocbaso.records.models import RecordVersion
 from hocbaso.records.rendering import EmbeddedXmlMissing, extract_embedded_xml
 from hocbaso.records.tests.conftest import fill_year, open_window
@@ -65,7 +66,7 @@ def test_a_paper_school_enters_its_summary_through_the_grid_and_the_import(world
     an_year = StudentYear.objects.get(student=world.students["an"])
     assert an_year.result in {"htxs", "htt"}
 
-    saved = importing.apply(
+    saved = assessment_actions.apply(
         by=world.users["homeroom"],
         class_group=world.class_3a,
         point="year_end",
@@ -73,10 +74,10 @@ def test_a_paper_school_enters_its_summary_through_the_grid_and_the_import(world
         filename="a.xlsx",
     )
     assert saved > 0
-    results.compute_year_results(by=world.users["homeroom"], class_group=world.class_3a)
+    assessment_actions.compute_year_results(by=world.users["homeroom"], class_group=world.class_3a)
     binh = StudentYear.objects.get(student=world.students["binh"])
     assert binh.result in {"htxs", "htt"}
-    award = results.grant_award(
+    award = assessment_actions.grant_award(
         by=world.users["principal"], student_year=an_year, kind=AwardKind.AD_HOC, title="Giải Nhì Viết chữ đẹp"
     )
     assert award.pk is not None
@@ -132,7 +133,7 @@ def test_a_paper_year_is_never_assembled_into_a_digital_record(world: World) -> 
     open_window(world)
     fill_year(world, "an")
     with pytest.raises(DomainError) as one:
-        assembly.assemble(by=world.users["homeroom"], student=world.students["an"], class_group=world.class_3a)
+        assemble(by=world.users["homeroom"], student=world.students["an"], class_group=world.class_3a)
     assert one.value.code == "paper_year_assembly"
     for kwargs in ({"class_group": world.class_3a}, {}):
         with pytest.raises(DomainError) as run:

@@ -14,7 +14,8 @@ from django.urls import reverse
 from hocbaso.audit.models import AuditEvent
 from hocbaso.core.errors import DomainError
 from hocbaso.directory.models import Role
-from hocbaso.records import actions, assembly, storage
+from hocbaso.records import actions, storage
+from hocbaso.records.actions import assemble
 from hocbaso.records.models import RecordVersion, Status
 from hocbaso.testing import appoint, make_user
 
@@ -22,9 +23,7 @@ from hocbaso.testing import appoint, make_user
 @pytest.fixture
 def version_3a(complete_3a) -> RecordVersion:  # type: ignore[no-untyped-def]
     world = complete_3a
-    return assembly.assemble(
-        by=world.users["homeroom"], student=world.students["an"], class_group=world.class_3a
-    ).version
+    return assemble(by=world.users["homeroom"], student=world.students["an"], class_group=world.class_3a).version
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from hocbaso.audit import actions as audit
 from hocbaso.audit.models import Channel
 from hocbaso.core import clock
 from hocbaso.core.errors import Conflict, DomainError, PermissionRefused, ValidationFailed
+from hocbaso.core.queue import enqueue_on_commit
 from hocbaso.core.text import nfc
 from hocbaso.directory import roles
 from hocbaso.directory.models import AdministrativeUnit, School, SchoolUnitLink, SchoolYear, UnitKind
@@ -33,6 +34,7 @@ from hocbaso.reporting.ministry import batch, client, permissions
 from hocbaso.reporting.ministry.models import (
     HELD,
     SENDABLE,
+    SUBMISSION_MOVES,
     Department,
     RowOutcome,
     Submission,
@@ -281,7 +283,7 @@ def request_batch(
                 channel=channel,
             )
             if enqueue:
-                transaction.on_commit(lambda: enqueue_prepare(submission.pk))
+                enqueue_prepare(submission.pk)
     except IntegrityError:  # a concurrent second submit of the same request or Sở-year won the race
         found = _asked_before(department, school_year, request_key)
         if found is None:
@@ -338,7 +340,9 @@ def build_batch(*, submission_id: int, authorisation: str | None = None, reraise
         authorisations.drop(authorisations.MINISTRY_BATCH, submission.pk)
         code = exc.code if isinstance(exc, DomainError) else type(exc).__name__
         with transaction.atomic():
-            Submission.objects.filter(pk=submission.pk).update(state=SubmissionState.NOT_PREPARED, error=code[:200])
+            SUBMISSION_MOVES.update(
+                Submission.objects.filter(pk=submission.pk), SubmissionState.NOT_PREPARED, error=code[:200]
+            )
             audit.record(
                 by=submission.created_by,
                 action="ministry.batch_not_prepared",
@@ -398,7 +402,7 @@ def _build(submission: Submission, authorisation: str) -> Submission:
     Submission.objects.filter(pk=submission.pk).update(done=len(chosen) + 2)
     body_name, body_sha = storage.put(signed, ".xml")
     with transaction.atomic():
-        submission.state = SubmissionState.QUEUED
+        SUBMISSION_MOVES.move(submission, SubmissionState.QUEUED)
         submission.body_name, submission.body_sha256 = body_name, body_sha
         submission.seal_fingerprint = fingerprint
         submission.row_count = len(entries)
@@ -445,20 +449,18 @@ def _build(submission: Submission, authorisation: str) -> Submission:
             },
             channel=Channel.TASK,
         )
-        transaction.on_commit(lambda: enqueue_send(submission.pk))
+        enqueue_send(submission.pk)
     return submission
 
 
 def enqueue_prepare(submission_id: int) -> None:
-    from hocbaso.reporting.ministry.tasks import prepare_submission_task
-
-    prepare_submission_task.enqueue(submission_id)
+    """Prepare the batch from a task once the transaction commits."""
+    enqueue_on_commit("hocbaso.reporting.ministry.tasks.prepare_submission_task", submission_id)
 
 
 def enqueue_send(submission_id: int) -> None:
-    from hocbaso.reporting.ministry.tasks import send_submission_task
-
-    send_submission_task.enqueue(submission_id)
+    """Send the batch from a task once the transaction commits."""
+    enqueue_on_commit("hocbaso.reporting.ministry.tasks.send_submission_task", submission_id)
 
 
 # --- sending and the answer -------------------------------------------------------------------------
@@ -476,9 +478,9 @@ def retry(*, by: Any, submission: Submission, channel: str = Channel.WEB) -> Sub
     if submission.state not in SENDABLE:
         raise Conflict(_("This batch has been answered already; prepare a new one."), code="submission_answered")
     with transaction.atomic():
-        Submission.objects.filter(pk=submission.pk).update(state=SubmissionState.QUEUED)
+        SUBMISSION_MOVES.update(Submission.objects.filter(pk=submission.pk), SubmissionState.QUEUED)
         audit.record(by=by, action="ministry.batch_retry", obj=submission, changes={}, channel=channel)
-        transaction.on_commit(lambda: enqueue_send(submission.pk))
+        enqueue_send(submission.pk)
     submission.refresh_from_db()
     return submission
 
@@ -489,7 +491,7 @@ def _claim(submission_id: int) -> Submission | None:
         submission = Submission.objects.select_for_update().get(pk=submission_id)
         if submission.state not in SENDABLE:
             return None
-        submission.state = SubmissionState.SENDING
+        SUBMISSION_MOVES.move(submission, SubmissionState.SENDING)
         submission.attempts += 1
         submission.save(update_fields=["state", "attempts"])
         return submission
@@ -514,8 +516,10 @@ def send(*, submission_id: int, by: Any = None) -> Submission:
     except client.EndpointUnavailable as exc:
         state = SubmissionState.RETRYING if submission.attempts < MAX_ATTEMPTS else SubmissionState.FAILED
         with transaction.atomic():
-            Submission.objects.filter(pk=submission.pk).update(
-                state=state, attempt_log=_attempt(submission, "unavailable", str(exc))
+            SUBMISSION_MOVES.update(
+                Submission.objects.filter(pk=submission.pk),
+                state,
+                attempt_log=_attempt(submission, "unavailable", str(exc)),
             )
             audit.record(
                 by=by,
@@ -528,8 +532,10 @@ def send(*, submission_id: int, by: Any = None) -> Submission:
         return submission
     except storage.StoredFileDamaged:
         with transaction.atomic():
-            Submission.objects.filter(pk=submission.pk).update(
-                state=SubmissionState.FAILED, attempt_log=_attempt(submission, "refused", "batch_body_damaged")
+            SUBMISSION_MOVES.update(
+                Submission.objects.filter(pk=submission.pk),
+                SubmissionState.FAILED,
+                attempt_log=_attempt(submission, "refused", "batch_body_damaged"),
             )
             audit.record(by=by, action="ministry.batch_body_damaged", obj=submission, channel=Channel.TASK)
         submission.refresh_from_db()
@@ -543,7 +549,7 @@ def record_answer(*, submission: Submission, status: int, answer: dict[str, Any]
     rows = {row.ref: row for row in submission.rows.all()}
     with transaction.atomic():
         if status in (401, 403):
-            submission.state = SubmissionState.FAILED
+            SUBMISSION_MOVES.move(submission, SubmissionState.FAILED)
             submission.attempt_log = _attempt(submission, "refused", "endpoint_refused_credentials")
             submission.save(update_fields=["state", "attempt_log"])
             audit.record(
@@ -577,9 +583,11 @@ def record_answer(*, submission: Submission, status: int, answer: dict[str, Any]
         submission.rejected = counts[RowOutcome.REJECTED] + counts[RowOutcome.PENDING]
         held = submission.accepted + submission.unchanged
         if status != 200 or not held:
-            submission.state = SubmissionState.REJECTED
+            SUBMISSION_MOVES.move(submission, SubmissionState.REJECTED)
         else:
-            submission.state = SubmissionState.PARTIAL if submission.rejected else SubmissionState.ACCEPTED
+            SUBMISSION_MOVES.move(
+                submission, SubmissionState.PARTIAL if submission.rejected else SubmissionState.ACCEPTED
+            )
         submission.http_status = status
         submission.receipt = str(answer.get("receipt", ""))[:64]
         submission.answered_at = clock.now()

@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from hocbaso.core.transitions import Transitions
 from hocbaso.directory.models import AdministrativeUnit, School, SchoolYear
 from hocbaso.records.models import RecordVersion
 from hocbaso.signing.models import SigningCredential
@@ -74,6 +75,24 @@ class SubmissionState(models.TextChoices):
 
 ANSWERED = (SubmissionState.ACCEPTED, SubmissionState.PARTIAL, SubmissionState.REJECTED)
 SENDABLE = (SubmissionState.QUEUED, SubmissionState.RETRYING, SubmissionState.FAILED)
+# Prepared once in the background (preparing → queued, or not_prepared for good); sent by one
+# worker at a time (queued/retrying/failed → sending), answered once; a batch not answered yet may
+# be queued again by hand (``retry``).
+SUBMISSION_MOVES = Transitions.of(
+    SubmissionState,
+    {
+        SubmissionState.PREPARING: {SubmissionState.QUEUED, SubmissionState.NOT_PREPARED},
+        SubmissionState.NOT_PREPARED: set(),
+        SubmissionState.QUEUED: {SubmissionState.QUEUED, SubmissionState.SENDING},
+        SubmissionState.SENDING: {SubmissionState.RETRYING, SubmissionState.FAILED, *ANSWERED},
+        SubmissionState.RETRYING: {SubmissionState.QUEUED, SubmissionState.SENDING},
+        SubmissionState.FAILED: {SubmissionState.QUEUED, SubmissionState.SENDING},
+        SubmissionState.ACCEPTED: set(),
+        SubmissionState.PARTIAL: set(),
+        SubmissionState.REJECTED: set(),
+    },
+    code="submission_state",
+)
 
 
 class Submission(models.Model):

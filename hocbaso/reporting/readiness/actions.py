@@ -19,6 +19,7 @@ from hocbaso.core.text import nfc
 from hocbaso.directory.models import School, SchoolYear
 from hocbaso.reporting.readiness import rules, scope
 from hocbaso.reporting.readiness.models import (
+    FOLLOW_UP_MOVES,
     FollowUp,
     FollowUpEvent,
     Intention,
@@ -262,7 +263,7 @@ def move_follow_up(*, by: Any, follow_up: FollowUp, move: str, note: str = "") -
     if move in rules.NOTE_REQUIRED and not note:
         raise ValidationFailed(MESSAGES["follow_up_note_required"], code="follow_up_note_required", field="note")
     before = follow_up.state
-    follow_up.state = new_state
+    FOLLOW_UP_MOVES.move(follow_up, new_state)
     follow_up.save(update_fields=["state"])
     FollowUpEvent.objects.create(follow_up=follow_up, move=move, note=note, by=by, at=clock.now())
     record(

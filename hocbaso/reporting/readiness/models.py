@@ -16,8 +16,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from hocbaso.core.transitions import Transitions
 from hocbaso.directory.models import AdministrativeUnit, School, SchoolYear
-from hocbaso.reporting.readiness.rules import FollowUpState, Move
+from hocbaso.reporting.readiness.rules import TRANSITIONS, FollowUpState, Move
 
 
 class Internet(models.TextChoices):
@@ -162,3 +163,11 @@ class FollowUpEvent(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.follow_up} {self.move}"
+
+
+# ``rules.TRANSITIONS`` as states alone (from → to), for the state change itself.
+FOLLOW_UP_MOVES = Transitions.of(
+    FollowUpState,
+    {state: {target for (source, _move), target in TRANSITIONS.items() if source == state} for state in FollowUpState},
+    code="follow_up_transition",
+)

@@ -12,7 +12,7 @@ from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.assessments.models import Point
 from hocbaso.directory.models import ClassGroup
 from hocbaso.ledger import actions as ledger
-from hocbaso.records import digitising
+from hocbaso.records import digitising_actions
 from hocbaso.records.digitising_models import DigitisedBook
 from hocbaso.records.models import RecordVersion
 from hocbaso.signing import batches
@@ -69,7 +69,7 @@ def transcription(class_group: ClassGroup, *, result: str = "htt", missing: str 
 def upload(
     world: World, *, by: str = "clerk", student: str = "an", class_group: ClassGroup | None = None
 ) -> DigitisedBook:
-    return digitising.upload_scan(
+    return digitising_actions.upload_scan(
         by=world.users[by],
         student=world.students[student],
         class_group=class_group or world.class_3a,
@@ -87,8 +87,8 @@ def digitise(
 ) -> RecordVersion:
     """A book uploaded and transcribed by the clerk, compared by the principal: its frozen version."""
     book = upload(world, by=transcriber, student=student)
-    digitising.transcribe(by=world.users[transcriber], book=book, values=transcription(book.class_group))
-    return digitising.compare(by=world.users[comparer], book=book)
+    digitising_actions.transcribe(by=world.users[transcriber], book=book, values=transcription(book.class_group))
+    return digitising_actions.compare(by=world.users[comparer], book=book)
 
 
 def certify(

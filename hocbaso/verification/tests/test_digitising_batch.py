@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from hocbaso.records import digitising_tasks
+from hocbaso.records import digitising_actions, digitising_tasks
 from hocbaso.records.digitising_models import DigitisationRun, DigitisedBook
 from hocbaso.testing import World
 from hocbaso.verification.tests.digitised import scan_image
@@ -39,7 +39,7 @@ def _entry(world: World, student: str, **change: object) -> dict:  # type: ignor
 
 def test_a_cohort_is_processed_with_progress_and_refusals_listed(world: World) -> None:
     entries = [_entry(world, "an"), _entry(world, "cuong"), _entry(world, "binh")]  # Cường is in 3B
-    run = digitising_tasks.start_batch(by=world.users["clerk"], school=world.school_a, entries=entries, enqueue=False)
+    run = digitising_actions.start_batch(by=world.users["clerk"], school=world.school_a, entries=entries, enqueue=False)
     seen: list[tuple[int, int]] = []
     run = digitising_tasks.execute(run.pk, progress=lambda done, total: seen.append((done, total)))
     assert run.state == DigitisationRun.State.FINISHED
@@ -56,7 +56,7 @@ def test_a_batch_with_a_bomb_is_refused_whole_before_anything_is_kept(world: Wor
 
     entries = [_entry(world, "an"), _entry(world, "binh", files=[b"GIF89a not a scan"])]
     with pytest.raises(DomainError) as caught:
-        digitising_tasks.start_batch(by=world.users["clerk"], school=world.school_a, entries=entries, enqueue=False)
+        digitising_actions.start_batch(by=world.users["clerk"], school=world.school_a, entries=entries, enqueue=False)
     assert caught.value.code == "scan_unsupported"
     assert not DigitisationRun.objects.exists()
 
@@ -65,7 +65,7 @@ def test_another_schools_principal_cannot_start_a_batch(world: World) -> None:
     from hocbaso.core.errors import DomainError
 
     with pytest.raises(DomainError) as caught:
-        digitising_tasks.start_batch(
+        digitising_actions.start_batch(
             by=world.users["principal_b"], school=world.school_a, entries=[_entry(world, "an")], enqueue=False
         )
     assert caught.value.code == "not_allowed"

@@ -15,6 +15,7 @@ from django.test import Client
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 
+from hocbaso.core import clock
 from hocbaso.directory.models import Appointment
 from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion, Status
@@ -237,7 +238,7 @@ def test_certificate_revoked_before_signing_is_invalid(
 
 def test_signer_without_the_role_on_that_date_is_invalid(issued: RecordVersion, world: World) -> None:
     # The registry learns that the homeroom appointment only began after the signing date.
-    later = dt.date.today() + dt.timedelta(days=30)
+    later = clock.today() + dt.timedelta(days=30)
     Appointment.objects.filter(staff=world.users["homeroom"].staff, class_group=issued.class_group).update(
         valid_from=later, valid_to=None
     )
@@ -309,7 +310,7 @@ def test_paper_seal_made_with_another_schools_seal_is_invalid(
     _credential, seal_b = register_credential(pki, world.users["principal_b"], organisation_of=world.school_b)
     data = parse_xml(storage.get(issued.xml_name, issued.xml_sha256))
     fields = paper_seal.fields_of(
-        data, issuance_code=issued.issuance_code, xml_sha256=issued.xml_sha256, sealed_on=dt.date.today().isoformat()
+        data, issuance_code=issued.issuance_code, xml_sha256=issued.xml_sha256, sealed_on=clock.today().isoformat()
     )
     assert isinstance(seal_b.key, ec.EllipticCurvePrivateKey)
     forged = paper_seal.make_seal(fields, key=seal_b.key, cert=seal_b.certificate)

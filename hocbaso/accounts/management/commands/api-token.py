@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from hocbaso.accounts.actions import create_token
 from hocbaso.accounts.models import User
-from hocbaso.accounts.tokens import create_token
 
 
 class Command(BaseCommand):

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from hocbaso.assessments import importing
+from hocbaso.assessments import actions, importing
 
 
 class Command(BaseCommand):
@@ -24,5 +24,5 @@ class Command(BaseCommand):
         expire.add_argument("--hours", type=int, default=int(importing.KEEP_UPLOADS.total_seconds() // 3600))
 
     def handle(self, *args: Any, operation: str, hours: int, **options: Any) -> None:
-        deleted = importing.expire_uploads(older_than=dt.timedelta(hours=hours))
+        deleted = actions.expire_uploads(older_than=dt.timedelta(hours=hours))
         self.stdout.write(f"{deleted} abandoned import uploads deleted.")

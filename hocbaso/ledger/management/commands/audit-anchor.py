@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from hocbaso.audit.models import Channel
-from hocbaso.ledger import anchors, tasks
+from hocbaso.ledger import actions, tasks
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
             result = tasks.anchor_audit.enqueue()
             self.stdout.write(f"Enqueued task {result.id} ({result.status}).")
             return
-        anchored = anchors.anchor_audit_chain(by=None, channel=Channel.CLI)
+        anchored = actions.anchor_audit_chain(by=None, channel=Channel.CLI)
         if anchored is None:
             self.stdout.write("The audit chain is empty: nothing to anchor.")
             return

@@ -24,7 +24,7 @@ from django.db.models import Q
 
 from hocbaso.core.errors import DomainError
 from hocbaso.directory.models import ClassGroup, School, Student
-from hocbaso.records import digitising_tasks, scans
+from hocbaso.records import digitising_actions, digitising_tasks, scans
 
 REQUIRED = ("class", "year", "student", "book_number", "pages", "original_date", "homeroom", "principal", "files")
 
@@ -32,7 +32,7 @@ REQUIRED = ("class", "year", "student", "book_number", "pages", "original_date",
 def _date(text: str) -> dt.date:
     for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
         try:
-            return dt.datetime.strptime(text.strip(), pattern).date()
+            return dt.datetime.strptime(text.strip(), pattern).date()  # noqa: DTZ007 - a day, no time
         except ValueError:
             continue
     raise CommandError(f"not a date: {text!r}")
@@ -82,7 +82,7 @@ class Command(BaseCommand):
                     }
                 )
         try:
-            run = digitising_tasks.start_batch(by=user, school=the_school, entries=entries, enqueue=queue)
+            run = digitising_actions.start_batch(by=user, school=the_school, entries=entries, enqueue=queue)
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from None
         if queue:
