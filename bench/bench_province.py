@@ -73,7 +73,7 @@ def main() -> None:
         province.simulate(plan, say=lambda _line: None)
         print(f"Simulated {plan} in {time.perf_counter() - started:.1f} s ({var_dir})")
     from hocbaso.signing.pki import DemoPKI
-    from hocbaso.signing.workflow import demo_pki_dir
+    from hocbaso.signing.trust import demo_pki_dir
 
     if not (demo_pki_dir() / "pki.json").exists():  # the code lookup reads the trust store (no credentials made)
         DemoPKI.create(str(demo_pki_dir()))

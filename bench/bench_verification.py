@@ -152,7 +152,7 @@ def main() -> None:
     services.pki = pki
     roots = Path(var_dir) / "roots.pem"
     roots.write_bytes(pki.export_roots_pem())
-    # Through the environment (read by signing.workflow), so the server process trusts the same root.
+    # Through the environment (read by signing.trust), so the server process trusts the same root.
     os.environ["HOCBASO_TSA_URL"] = settings.HOCBASO_TSA_URL = services.tsa_url
     os.environ["HOCBASO_TRUSTED_ROOTS"] = settings.HOCBASO_TRUSTED_ROOTS = str(roots)
 

@@ -85,7 +85,8 @@ def run_project(records: int) -> dict[str, float]:
 
     from hocbaso.core import gc_tuning
     from hocbaso.records import storage
-    from hocbaso.signing import workflow
+    from hocbaso.signing import actions as signing_actions
+    from hocbaso.signing import providers, trust
     from hocbaso.signing.models import SigningCredential
     from hocbaso.signing.tests.factories import make_frozen_version
     from hocbaso.testing import build_world
@@ -95,7 +96,7 @@ def run_project(records: int) -> dict[str, float]:
     call_command("migrate", verbosity=0)
     world = build_world()
     call_command("pki", "init", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    password = workflow.demo_pkcs12_password()
+    password = trust.demo_pkcs12_password()
     make_frozen_version(world, realistic=True)  # warm-up: fonts, template, imports (not counted)
     renders = []
     versions = []
@@ -111,20 +112,20 @@ def run_project(records: int) -> dict[str, float]:
     ]:
         chosen = SigningCredential.objects.get(staff__user__username=user, for_organisation=organisation)
         started = time.perf_counter()
-        batch = workflow.sign_batch(
+        batch = signing_actions.sign_batch(
             by=world.users[user],
             version_ids=[v.pk for v in versions],
             role=role,
-            signer_source=workflow.source_for(chosen, password),
+            signer_source=providers.source_for(chosen, password),
             idempotency_key=uuid.uuid4().hex,
             credential=chosen,
         )
         signing += time.perf_counter() - started
         if batch.items.filter(outcome="ok").count() != records:
             raise SystemExit(f"{role}: not every record was signed")
-    trust = registry.trust_store()
+    stored = registry.trust_store()
     offline = core.TrustStore(
-        roots=trust.roots, allow_fetching=False, ledger_public_key_pem=trust.ledger_public_key_pem
+        roots=stored.roots, allow_fetching=False, ledger_public_key_pem=stored.ledger_public_key_pem
     )
     verifies = []
     for version in versions:

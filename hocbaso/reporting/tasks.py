@@ -7,6 +7,7 @@ detached seal document beside it (``seal_name``)."""
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -55,7 +56,7 @@ def file_name(run: ReportRun, suffix: str) -> str:
     return f"bao-cao-{subject}-{run.school_year.code}.{suffix}"
 
 
-def _seal(run: ReportRun, pdf: bytes, xlsx: bytes) -> dict[str, object]:
+def _seal(run: ReportRun, pdf: bytes, xlsx: bytes) -> dict[str, Any]:
     """Seal the run's files with its unit's seal (the authorisation is taken, i.e. deleted, first)."""
     assert run.seal_credential is not None and run.unit is not None
     authorisation = authorisations.take(authorisations.REPORT, run.pk)

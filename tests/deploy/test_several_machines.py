@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from django_otp.oath import hotp
 
 from hocbaso.signing.pki import DemoPKI
-from hocbaso.signing.services import PKIServices
+from hocbaso.signing.testing.services import PKIServices
 from tests.deploy.conftest import POSTGRES, ROOT, clean_environment, own_postgres_database, psql
 from tests.deploy.s3_server import S3Server, s3_server
 from tests.deploy.stack import Stack, command_of, free_port, prepare, read_environment_file, wait_for_port
