@@ -153,7 +153,7 @@ class RecordVersion(models.Model):
                 name="one_current_version_per_year",
             ),
         ]
-        # the reporting counts of a year's versions per school and status (ADR 0014-province)
+        # the reporting counts of a year's versions per school and status (ADR 0017)
         indexes = [models.Index(fields=["school_year", "school", "status"], name="version_year_school_status")]
 
     def __str__(self) -> str:

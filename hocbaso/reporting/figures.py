@@ -245,7 +245,7 @@ def compute(
     for (pk, grade), n in students.items():
         row(pk).cells_expected += n * per_student.get(grade, 0)
     # the point's cells: the per-class, per-item counts the database keeps beside the cells
-    # (``CellCount``, ADR 0014-province) — a few rows per class instead of every cell of the point
+    # (``CellCount``, ADR 0017) — a few rows per class instead of every cell of the point
     school_of_class = dict(classes.values_list("pk", "school_id"))
     counted = CellCount.objects.filter(class_group_id__in=classes.values("pk"), point=point)
     for class_id, n_rated, n_scored in (
@@ -473,7 +473,7 @@ def backlog(school_ids: QuerySet[School] | Iterable[int], school_year: SchoolYea
     withdrawn (superseded or revoked before being sealed) from their status change.
 
     For a list of schools the series is cached under a key naming what changes it (ADR
-    0014-province): the schools, the year, the audit chain's size (every freeze, signature,
+    0017): the schools, the year, the audit chain's size (every freeze, signature,
     correction and revocation appends an event in its own transaction) and the last version's and
     last signature's ids. A write therefore always misses; repeated views between writes read the
     cache instead of every version and seal of a province's year."""

@@ -107,7 +107,7 @@ class PendingAuthorisation(models.Model):
 class CellCount(models.Model):
     """How many cells of one item at one point are filled in one class: ``rated`` (a rating
     entered) and ``scored`` (a test score entered) — the summary the dashboards add up instead of
-    reading every assessment cell of a province (ADR 0014-province).
+    reading every assessment cell of a province (ADR 0017).
 
     Never written by Python: database triggers on ``assessments_assessmententry`` (migration
     ``0003_cell_counts``) keep it, in the same transaction as every insert, update and delete of a

@@ -206,7 +206,7 @@ class SignatureEvent(models.Model):
         ordering = ["version", "signed_at"]
         verbose_name = _("signature")
         constraints = [models.UniqueConstraint(fields=["version", "role"], name="one_signature_per_role")]
-        # the school seals' times, for the reporting backlog series (ADR 0014-province)
+        # the school seals' times, for the reporting backlog series (ADR 0017)
         indexes = [
             models.Index(
                 fields=["version"], include=["signed_at"], condition=Q(role="school"), name="signature_school_seal"

@@ -1,4 +1,4 @@
-"""PostgreSQL: finer statistics on the version's school (ADR 0014-province). With the default
+"""PostgreSQL: finer statistics on the version's school (ADR 0017). With the default
 100 most-common values, ``school_id IN (600 schools)`` was estimated at an eighth of its rows, so
 the planner read every year's versions through the school index; with 1,000 it takes the
 ``(school_year, school, status)`` index. Nothing to do on SQLite."""

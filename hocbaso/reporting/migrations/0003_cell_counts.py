@@ -2,7 +2,7 @@
 
 """The per-class cell counts (``reporting.CellCount``) and the triggers that keep them in the
 same transaction as every write of an assessment cell; filled from the cells already there.
-ADR 0014-province explains why triggers (every writer, bulk loads included, is covered)."""
+ADR 0017 explains why triggers (every writer, bulk loads included, is covered)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
