@@ -60,7 +60,7 @@ def main() -> None:
     from hocbaso.demo import province
     from hocbaso.directory.models import AdministrativeUnit, ClassGroup, School, SchoolYear
     from hocbaso.records.models import RecordVersion, Status
-    from hocbaso.reporting import actions, figures, tasks
+    from hocbaso.reporting import actions, figures
     from hocbaso.testing import sign_in_verified
 
     if not School.objects.filter(code="SIM00000").exists():
@@ -140,7 +140,7 @@ def main() -> None:
 
     def roll_up() -> None:
         run = actions.start_report(by=user, school_year=last, point="year_end", unit=unit)
-        tasks.execute(run.pk)
+        actions.execute_run(run.pk)
 
     _line("province roll-up built (figures + .xlsx + PDF)", _measure(roll_up, 1), 60, "s")
 

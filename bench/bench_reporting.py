@@ -154,7 +154,7 @@ def main() -> None:
     from hocbaso.demo import assessments_data, directory_data
     from hocbaso.directory.models import AdministrativeUnit, Enrolment, School, SchoolYear, UnitKind
     from hocbaso.records.models import RecordVersion
-    from hocbaso.reporting import actions, figures, tasks
+    from hocbaso.reporting import actions, figures
     from hocbaso.testing import sign_in_verified
 
     started = time.perf_counter()
@@ -193,7 +193,7 @@ def main() -> None:
 
     def roll_up() -> None:
         run = actions.start_report(by=officer, school_year=year, point="year_end", unit=province)
-        tasks.execute(run.pk)
+        actions.execute_run(run.pk)
 
     timed("province roll-up built (figures + .xlsx + PDF)", roll_up, repeat=3, unit="s")
 

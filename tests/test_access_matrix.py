@@ -284,11 +284,11 @@ def _objects(world: Any, past: Any) -> dict[str, dict[str, str]]:
         uploaded_at=clock.now(),
     )
     digitising_run = DigitisationRun.objects.create(school=world.school_a, requested_by=world.users["clerk"])
-    from hocbaso.reporting import tasks as report_tasks
+    from hocbaso.reporting import files as report_files
     from hocbaso.reporting.models import ReportRun
 
-    xlsx_name, xlsx_hash = report_tasks.store(b"matrix xlsx", ".xlsx")
-    pdf_name, pdf_hash = report_tasks.store(b"%PDF-matrix", ".pdf")
+    xlsx_name, xlsx_hash = report_files.store(b"matrix xlsx", ".xlsx")
+    pdf_name, pdf_hash = report_files.store(b"%PDF-matrix", ".pdf")
     report_run = ReportRun.objects.create(
         kind=ReportRun.Kind.UNIT_ROLLUP,
         unit=world.commune1,

@@ -8,12 +8,13 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.audit import actions as audit
+from hocbaso.audit.models import Channel
 from hocbaso.core import clock
 from hocbaso.core.errors import PermissionRefused, ValidationFailed
 from hocbaso.core.queue import enqueue_on_commit
 from hocbaso.directory.models import AdministrativeUnit, School, SchoolYear
-from hocbaso.reporting import authorisations, figures, permissions
-from hocbaso.reporting.models import ReportRun
+from hocbaso.reporting import authorisations, exports, figures, files, permissions, sealing
+from hocbaso.reporting.models import REPORT_RUN_MOVES, ReportRun
 from hocbaso.signing import batches, unit_seals
 
 
@@ -97,3 +98,74 @@ def _seal_for(by: Any, unit: AdministrativeUnit | None, authorisation: str) -> A
         )
     batches.check_authorisation(seal, authorisation, by=by)
     return seal
+
+
+# --- building a run (the task) ------------------------------------------------------------------
+
+
+def _seal(run: ReportRun, pdf: bytes, xlsx: bytes) -> dict[str, Any]:
+    """Seal the run's files with its unit's seal (the authorisation is taken, i.e. deleted, first)."""
+    assert run.seal_credential is not None and run.unit is not None
+    authorisation = authorisations.take(authorisations.REPORT, run.pk)
+    sealed = sealing.seal_report(
+        credential=run.seal_credential,
+        authorisation=authorisation,
+        pdf=pdf,
+        xlsx=xlsx,
+        xlsx_name=files.file_name(run, "xlsx"),
+        unit_code=run.unit.code,
+        unit_name=run.unit.name,
+        year=run.school_year.code,
+        point=run.point,
+    )
+    pdf_name, pdf_hash = files.store(sealed.pdf, ".pdf")
+    seal_name, seal_hash = files.store(sealed.seal_xml, ".seal.xml")
+    audit.record(
+        by=run.sealed_by,
+        action="report.sealed",
+        obj=run,
+        changes={"seal": sealed.fingerprint, "pdf_sha256": pdf_hash, "seal_sha256": seal_hash},
+        channel=Channel.TASK,
+    )
+    return {
+        "pdf_name": pdf_name,
+        "pdf_sha256": pdf_hash,
+        "seal_name": seal_name,
+        "seal_sha256": seal_hash,
+        "seal_fingerprint": sealed.fingerprint,
+        "seal_subject": sealed.subject[:300],
+        "sealed_at": clock.now(),
+    }
+
+
+def execute_run(run_id: int) -> ReportRun:
+    """Build a requested report run (the task calls this): figures, then the .xlsx, then the PDF,
+    then, when the run names a seal, sealing both; each step stored as progress (``done``/``total``).
+    The files are stored by content hash (``reporting.files``); a sealed run's PDF is the sealed one
+    and its .xlsx has the detached seal document beside it (``seal_name``). A failure keeps what was
+    done, records the error on the run (``failed``) and is raised again for the task."""
+    run = ReportRun.objects.select_related("unit", "school", "school_year", "seal_credential").get(pk=run_id)
+    this = ReportRun.objects.filter(pk=run.pk)
+    total = 4 if run.seal_credential_id else 3
+    REPORT_RUN_MOVES.update(this, ReportRun.State.RUNNING, total=total, done=0, error="")
+    school = run.school is not None
+    try:
+        report = files.build(run)
+        ReportRun.objects.filter(pk=run.pk).update(done=1)
+        xlsx = exports.to_xlsx(report, run.subject_name, school=school)
+        xlsx_name, xlsx_hash = files.store(xlsx, ".xlsx")
+        ReportRun.objects.filter(pk=run.pk).update(done=2, xlsx_name=xlsx_name, xlsx_sha256=xlsx_hash)
+        pdf = exports.to_pdf(report, run.subject_name, school=school)
+        if run.seal_credential_id:
+            ReportRun.objects.filter(pk=run.pk).update(done=3)
+            finished = _seal(run, pdf, xlsx)
+        else:
+            pdf_name, pdf_hash = files.store(pdf, ".pdf")
+            finished = {"pdf_name": pdf_name, "pdf_sha256": pdf_hash}
+    except Exception as exc:  # keep what was done, show the error, let the task fail
+        authorisations.drop(authorisations.REPORT, run.pk)
+        REPORT_RUN_MOVES.update(this, ReportRun.State.FAILED, error=str(exc)[:2000])
+        raise
+    REPORT_RUN_MOVES.update(this, ReportRun.State.FINISHED, done=total, finished_at=clock.now(), **finished)
+    run.refresh_from_db()
+    return run

@@ -24,7 +24,7 @@ from hocbaso.core.errors import DomainError
 from hocbaso.core.forms import add_domain_error
 from hocbaso.core.permissions import requires
 from hocbaso.directory.models import AdministrativeUnit, ClassGroup, School, SchoolYear
-from hocbaso.reporting import actions, charts, figures, permissions, tasks
+from hocbaso.reporting import actions, charts, figures, files, permissions
 from hocbaso.reporting.exports import RESULT_LABELS, columns
 from hocbaso.reporting.forms import UnitSealForm
 from hocbaso.reporting.models import ReportRun
@@ -290,9 +290,9 @@ def run_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     name, digest = stored.get(kind, ("", ""))
     if not name:
         raise Http404
-    content = tasks.read(name, digest)
+    content = files.read(name, digest)
     response = HttpResponse(content, content_type=CONTENT_TYPES[kind])
-    response["Content-Disposition"] = f'attachment; filename="{tasks.file_name(run, SUFFIXES[kind])}"'
+    response["Content-Disposition"] = f'attachment; filename="{files.file_name(run, SUFFIXES[kind])}"'
     response["Cache-Control"] = "private, no-store"
     return response
 

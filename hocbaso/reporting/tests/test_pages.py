@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from hocbaso.audit.models import AuditEvent
-from hocbaso.reporting import tasks
+from hocbaso.reporting import files
 from hocbaso.reporting.models import ReportRun
 from hocbaso.reporting.tests.data import Data, build
 from hocbaso.testing import World
@@ -170,7 +170,7 @@ def test_school_summary_by_grade(data: Data, login, django_capture_on_commit_cal
     with django_capture_on_commit_callbacks(execute=True):
         client.post(_url("school_generate", w.school_a.pk), {"year": "2025-2026", "point": "year_end"})
     run = ReportRun.objects.get()
-    book = load_workbook(io.BytesIO(tasks.read(run.xlsx_name, run.xlsx_sha256)))
+    book = load_workbook(io.BytesIO(files.read(run.xlsx_name, run.xlsx_sha256)))
     first = [row[0] for row in book.worksheets[0].iter_rows(values_only=True)]
     assert any(str(v).strip() == "Khối 3" for v in first) and any(str(v).strip() == "Lớp 3A" for v in first)
     results = list(book.worksheets[1].iter_rows(min_row=5, values_only=True))
@@ -181,7 +181,7 @@ def test_school_summary_by_grade(data: Data, login, django_capture_on_commit_cal
 
 
 def test_a_damaged_stored_report_is_refused(data: Data) -> None:
-    name, digest = tasks.store(b"report", ".pdf")
-    assert tasks.read(name, digest) == b"report"
+    name, digest = files.store(b"report", ".pdf")
+    assert files.read(name, digest) == b"report"
     with pytest.raises(ValueError):
-        tasks.read(name, "0" * 64)
+        files.read(name, "0" * 64)

@@ -23,7 +23,8 @@ from django.urls import reverse
 from hocbaso.audit.models import AuditEvent
 from hocbaso.core.errors import PermissionRefused, ValidationFailed
 from hocbaso.directory.models import SchoolYear
-from hocbaso.reporting import actions, sealing, tasks
+from hocbaso.reporting import actions, sealing
+from hocbaso.reporting import files as report_files
 from hocbaso.reporting.models import PendingAuthorisation, ReportRun
 from hocbaso.reporting.tests.data import Data, build
 from hocbaso.signing import actions as signing_actions
@@ -186,7 +187,7 @@ def test_a_sealed_roll_up_passes_pdfsig_and_the_verifier(  # type: ignore[no-unt
     assert "xlsx_hash_mismatch" in sealing.verify(pdf, xlsx + b"\0", seal_xml, trust).reasons
     tampered = pdf.replace(b"/Producer", b"/Producex", 1) if b"/Producer" in pdf else pdf[:-10] + b"0" * 10
     assert sealing.verify(tampered, xlsx, seal_xml, trust).outcome != "valid"
-    unsealed = tasks.read(*_unsealed(data, client, django_capture_on_commit_callbacks))
+    unsealed = report_files.read(*_unsealed(data, client, django_capture_on_commit_callbacks))
     assert sealing.verify(unsealed, xlsx, seal_xml, trust).reasons[0] == "pdf_not_sealed"
     # another commune's officer cannot download the sealed files
     other = login("officer2", on=client.__class__())
