@@ -116,7 +116,7 @@ def _path_values(template: str, path: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def contract_world(request: pytest.FixtureRequest, django_db_blocker: Any) -> Iterator[dict[str, str]]:
     """The access matrix's world, a bearer token per persona, each operation's allowed persona."""
-    from hocbaso.accounts import tokens
+    from hocbaso.accounts import actions as account_actions
     from hocbaso.accounts.models import User
 
     objects, clients = request.getfixturevalue("matrix_world")
@@ -125,7 +125,7 @@ def contract_world(request: pytest.FixtureRequest, django_db_blocker: Any) -> It
         for persona, client in clients.items():
             if persona != "anonymous":
                 user = User.objects.get(pk=client.session[SESSION_KEY])
-                bearer[persona] = tokens.create_token(by=user, user=user, name="contract")[1]
+                bearer[persona] = account_actions.create_token(by=user, user=user, name="contract")[1]
         for operation in schema.get_all_operations():
             op = operation.ok()
             key = f"{op.method.upper()} {op.path}"

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from hocbaso.accounts.models import ApiToken, User
 from hocbaso.core import clock
@@ -22,13 +21,3 @@ def user_for(secret: str) -> User | None:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=clock.now())
     return token.user
-
-
-def __getattr__(name: str) -> Any:
-    """``tokens.create_token``/``revoke_token`` for ``hocbaso.signing.views`` until the signing split
-    (issue 18) calls ``accounts.actions``, where the writes now live; remove then."""
-    if name in {"create_token", "revoke_token"}:
-        from hocbaso.accounts import actions
-
-        return getattr(actions, name)
-    raise AttributeError(name)

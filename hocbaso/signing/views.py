@@ -251,8 +251,8 @@ def app_connection(request: HttpRequest) -> HttpResponse:
     import segno
     from django.conf import settings
 
+    from hocbaso.accounts.actions import create_token, revoke_token
     from hocbaso.accounts.models import ApiToken, User
-    from hocbaso.accounts.tokens import create_token, revoke_token
 
     user = request.user
     assert isinstance(user, User)  # requires(is_signer) lets only signed-in staff through
@@ -260,7 +260,7 @@ def app_connection(request: HttpRequest) -> HttpResponse:
     secret = qr = ""
     if request.method == "POST":
         if request.POST.get("revoke"):
-            revoke_token(by=request.user, token=get_object_or_404(mine, pk=request.POST["revoke"]))
+            revoke_token(by=user, token=get_object_or_404(mine, pk=request.POST["revoke"]))
             return redirect("signing:app")
         _token, secret = create_token(by=user, user=user, name=APP_KEY_LABEL)
         payload = "hocbaso-app:" + json.dumps({"server": settings.PUBLIC_BASE_URL, "token": secret})

@@ -18,7 +18,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from schemathesis.specs.openapi.checks import ignored_auth
 
-from hocbaso.accounts.tokens import create_token
+from hocbaso.accounts.actions import create_token
 from hocbaso.core import clock
 from hocbaso.reporting.readiness import actions
 from hocbaso.reporting.readiness.tests.test_rollup import province  # noqa: F401  (the hand-counted world)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from hocbaso.accounts.tokens import create_token
+from hocbaso.accounts.actions import create_token
 from hocbaso.testing import World
 
 REFUSE = "/api/v1/signing/approvals/999999/refuse"

@@ -162,7 +162,7 @@ def test_a_batch_queued_before_the_switch_signs_nothing_after_it(world: World, p
 def test_a_phone_app_answer_after_the_switch_is_refused(
     world: World, pki: DemoPKI, signing_env, client, django_capture_on_commit_callbacks
 ) -> None:
-    from hocbaso.accounts.tokens import create_token
+    from hocbaso.accounts.actions import create_token
 
     homeroom = world.users["homeroom"]
     key, _batch, (version,) = _app_batch(world, pki, django_capture_on_commit_callbacks, 1)

@@ -197,7 +197,7 @@ def test_the_phone_app_answers_through_the_api(
 ) -> None:
     import base64
 
-    from hocbaso.accounts.tokens import create_token
+    from hocbaso.accounts.actions import create_token
 
     homeroom = world.users["homeroom"]
     key, _batch, (version,) = _app_batch(world, pki, django_capture_on_commit_callbacks, 1)
