@@ -62,11 +62,9 @@
   }
   // Only the last saved cell keeps its mark, and only for a moment.
   function markSaved(td) {
-    grid.querySelectorAll("td.cell.saved").forEach((other) => {
-      if (other === td) return;
-      other.classList.remove("saved");
-      other.querySelectorAll(".state.ok").forEach((mark) => mark.remove());
-    });
+    grid.querySelectorAll("td.cell.saved").forEach((other) => { if (other !== td) other.classList.remove("saved"); });
+    // every other mark goes, however it came (a late answer of an earlier save included)
+    grid.querySelectorAll(".state.ok").forEach((mark) => { if (!td.contains(mark)) mark.remove(); });
     td.classList.add("saved");
     window.setTimeout(() => { td.classList.remove("saved"); td.querySelectorAll(".state.ok").forEach((m) => m.remove()); }, 2500);
   }
