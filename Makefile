@@ -47,7 +47,7 @@ test: install system ## Run the whole suite on $(TEST_WORKERS) processes (SQLite
 check: install system ## Lint, format, types, import layers, Django checks, migrations, translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	HOCBASO_DEMO=1 $(BIN)/mypy hocbaso config
+	HOCBASO_DEMO=1 $(BIN)/mypy hocbaso config tests
 	$(BIN)/lint-imports
 	HOCBASO_DEMO=1 $(BIN)/hocbaso check --fail-level WARNING
 	HOCBASO_DEMO=1 $(BIN)/hocbaso makemigrations --check --dry-run

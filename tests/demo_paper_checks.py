@@ -27,5 +27,6 @@ def an_vinh_has_a_paper_year_with_its_books_recorded(out: str) -> None:
     assert AuditEvent.objects.filter(action="record.paper_book").count() == enrolled
     assert not RecordVersion.objects.filter(school=setting.school).exists()
     first = classes.order_by("grade", "name").first()
+    assert first is not None
     pdf, students = paper.class_pages(first)
     assert pdf.startswith(b"%PDF-") and students

@@ -216,7 +216,7 @@ def _objects(world: Any, past: Any) -> dict[str, dict[str, str]]:
         requested_by=world.users["clerk"],
         requested_at=clock.now(),
     )
-    from hocbaso.directory.models import ConsentRequest
+    from hocbaso.directory.models import ConsentKind, ConsentRequest
     from hocbaso.portal import codes
     from hocbaso.portal.models import GuardianAccess, ShareLink
     from hocbaso.portal.tests.helpers import activate
@@ -233,7 +233,7 @@ def _objects(world: Any, past: Any) -> dict[str, dict[str, str]]:
     consent = ConsentRequest.objects.create(
         student=world.students["an"],
         requesting_school=world.school_b,
-        kind=ConsentRequest._meta.get_field("kind").choices[0][0],
+        kind=ConsentKind.choices[0][0],
         requested_by=world.users["principal_b"],
         requested_at=clock.now(),
     )

@@ -23,9 +23,11 @@ def test_demo_digitised_books(settings, tmp_path) -> None:  # type: ignore[no-un
     books = list(DigitisedBook.objects.select_related("version", "school"))
     assert len(books) == 2 and {b.school.name for b in books} == {"Trường Tiểu học An Vĩnh"}
     for book in books:
-        assert book.version.origin == Origin.DIGITISED and book.version.status == Status.ISSUED
+        version = book.version
+        assert version is not None
+        assert version.origin == Origin.DIGITISED and version.status == Status.ISSUED
         assert book.transcribed_by_id != book.compared_by_id
-        report = registry.verify_code(book.version.issuance_code)
+        report = registry.verify_code(version.issuance_code)
         assert report.outcome == "valid", [c for c in report.checks if c.status != "passed"]
         assert report.document is not None and report.document.digitised
     assert digitising.load(say=lambda _line: None) == 2  # safe to run again

@@ -4,8 +4,9 @@
 Each verb is keyword-only with ``by=`` (the user acting), atomic per record and audited in the
 same transaction. The verbs that queue work (submitting, continuing and sweeping batches) and the
 credential registrations are written here; the others call the job module that holds their
-machinery (batches, recovery, remote, archive, paper mode). Queueing is the tasks' business, and
-imports run ``actions`` → ``tasks`` → the job modules only (an import-linter contract):
+machinery (batches, recovery, remote, archive, paper mode). Work is queued by the task's dotted
+path on commit (``core.queue.enqueue_on_commit``), so imports run ``tasks`` → ``actions`` → the
+job modules only, as in every app (import-linter contracts):
 
 - batches: :func:`submit_batch` (web and API: checks the password/PIN and the certificate, then
   queues the batch in shards), :func:`sign_batch` (in process, with an opened key),
@@ -39,6 +40,7 @@ from django.utils.translation import gettext_lazy as _
 from hocbaso.audit import actions as audit
 from hocbaso.audit.models import Channel
 from hocbaso.core.errors import PermissionRefused, ValidationFailed
+from hocbaso.core.queue import enqueue_on_commit
 from hocbaso.core.text import nfc
 from hocbaso.directory.models import AdministrativeUnit, School, SchoolYear, SchoolYearSetting, StaffMember
 from hocbaso.records.models import RecordVersion
@@ -48,10 +50,16 @@ from hocbaso.signing.backends import KeySource, fetch_csc_certificates
 from hocbaso.signing.models import CredentialKind, RemoteApproval, SigningBatch, SigningCredential
 from hocbaso.signing.providers import Source, csc_token, plain_refusals
 from hocbaso.signing.refusals import CredentialRefused
-from hocbaso.signing.tasks import enqueue_shards
 from hocbaso.signing.trust import Timestamping, check_certificate, default_timestamping, default_trust
 
 # --- batches ---------------------------------------------------------------------------------------
+
+
+def _enqueue_shards(batch: SigningBatch) -> None:
+    """Queue one ``sign_batch_task`` per shard of ``batch`` once the current transaction commits
+    (at once outside a transaction), so no worker looks for a batch that is not there yet."""
+    for shard in range(batch.shards):
+        enqueue_on_commit("hocbaso.signing.tasks.sign_batch_task", batch.pk, shard)
 
 
 def submit_batch(
@@ -88,7 +96,7 @@ def submit_batch(
         shards=1 if credential.kind == CredentialKind.REMOTE_APP else settings.HOCBASO_SIGNING_SHARDS,
     )
     if created:
-        enqueue_shards(batch)
+        _enqueue_shards(batch)
     return batch
 
 
@@ -141,10 +149,19 @@ def create_batch(
 
 
 def resume_batch(
-    batch_id: int, *, by: Any = None, authorisation: str | None = None, channel: str = Channel.TASK
+    batch_id: int,
+    *,
+    by: Any = None,
+    authorisation: str | None = None,
+    channel: str = Channel.TASK,
+    shard: int = 0,
+    shards: int = 1,
 ) -> SigningBatch:
-    """Continue a batch with its pending items in this process, with ``authorisation`` or the sealed one."""
-    return batches.resume_batch(batch_id, authorisation=authorisation, by=by, channel=channel)
+    """Continue a batch with its pending items (those of ``shard`` of ``shards``) in this process,
+    with ``authorisation`` or the sealed one."""
+    return batches.resume_batch(
+        batch_id, authorisation=authorisation, by=by, channel=channel, shard=shard, shards=shards
+    )
 
 
 def mark_failed(batch_id: int, error: Any) -> None:
@@ -156,7 +173,7 @@ def continue_batch(*, by: Any, batch_id: int, authorisation: str = "", channel: 
     """The signer's "Tiếp tục": queue again the pending items of a batch that stopped or lost its
     worker (:func:`hocbaso.signing.recovery.continue_batch`: who may, when the password is needed)."""
     return recovery.continue_batch(
-        by=by, batch_id=batch_id, authorisation=authorisation, channel=channel, enqueue=enqueue_shards
+        by=by, batch_id=batch_id, authorisation=authorisation, channel=channel, enqueue=_enqueue_shards
     )
 
 
@@ -164,7 +181,7 @@ def sweep_batches(
     *, by: Any = None, stale_after: dt.timedelta = recovery.STALE_AFTER, channel: str = Channel.TASK
 ) -> recovery.SweepSummary:
     """Resume (queue again) or fail every batch that lost its worker; delete expired and leftover secrets."""
-    return recovery.sweep(by=by, stale_after=stale_after, channel=channel, enqueue=enqueue_shards)
+    return recovery.sweep(by=by, stale_after=stale_after, channel=channel, enqueue=_enqueue_shards)
 
 
 # --- phone-app approvals ---------------------------------------------------------------------------

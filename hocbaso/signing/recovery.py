@@ -21,7 +21,7 @@ batch back in the queue is a compare-and-set on its state and heartbeat: only on
 Sealed authorisations are *deleted* (``BatchSecret`` rows) when their batch ends and once they
 expire; the sweep deletes any that remain.
 
-This module never imports the tasks: the caller passes ``enqueue`` (``tasks.enqueue_shards``, which
+This module never imports the tasks: the caller passes ``enqueue`` (the actions' ``_enqueue_shards``, which
 queues the batch's shards on commit); the write verbs ``signing.actions.continue_batch`` and
 ``sweep_batches`` do.
 """
@@ -50,7 +50,7 @@ from hocbaso.signing.refusals import AuthorisationRequired, CredentialRefused
 STALE_AFTER = dt.timedelta(minutes=10)
 MAX_AUTOMATIC_RESUMES = 3
 LIVE_STATES = (SigningBatch.State.QUEUED, SigningBatch.State.RUNNING)
-# Queues a batch's shards once the transaction commits (``tasks.enqueue_shards``).
+# Queues a batch's shards once the transaction commits (the actions' ``_enqueue_shards``).
 Enqueue = Callable[[SigningBatch], None]
 
 

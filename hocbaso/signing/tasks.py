@@ -5,20 +5,19 @@ at submission (``authorisations``); each version is committed on its own, so a k
 leaves no half-signed record and running the task again (or ``batches.resume_batch``) continues;
 ``sweep_batches_task`` finds batches whose worker died (``recovery``).
 
-Imports run ``actions`` → ``tasks`` → the job modules (``batches``, ``remote``, ``recovery``,
-``archive``), never back (an import-linter contract): the modules below receive
-:func:`enqueue_shards` from their caller when they put a batch back in the queue.
+Every task runs a verb of :mod:`hocbaso.signing.actions` (the write door); imports run ``tasks`` →
+``actions`` → the job modules, never back (import-linter contracts): the actions queue a task by its
+dotted path on commit, and hand the job modules the function that does it.
 """
 
 from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django_tasks import task
 
 from hocbaso.core.errors import DomainError
-from hocbaso.signing import archive, batches, recovery, remote
+from hocbaso.signing import actions
 from hocbaso.signing.models import CredentialKind, SigningBatch
 
 logger = logging.getLogger(__name__)
@@ -31,32 +30,21 @@ def sign_batch_task(batch_id: int, shard: int = 0) -> str:
     try:
         kind, shards, state = SigningBatch.objects.values_list("credential__kind", "shards", "state").get(pk=batch_id)
         if kind == CredentialKind.REMOTE_APP:
-            return str(remote.prepare_batch(batch_id).state)
+            return str(actions.prepare_app_batch(batch_id).state)
         if shards > 1 and state == SigningBatch.State.FAILED:  # a sibling shard stopped it; keep its reason
             return str(state)
-        return str(batches.resume_batch(batch_id, shard=shard, shards=shards).state)
+        return str(actions.resume_batch(batch_id, shard=shard, shards=shards).state)
     except DomainError as exc:
         logger.warning("signing batch %s stopped: %s", batch_id, exc.code)
-        batches.mark_failed(batch_id, exc)
+        actions.mark_failed(batch_id, exc)
         return "failed"
-
-
-def enqueue_shards(batch: SigningBatch) -> None:
-    """Queue one :func:`sign_batch_task` per shard of ``batch`` once the current transaction commits
-    (at once outside a transaction), so no worker looks for a batch that is not there yet."""
-
-    def enqueue() -> None:
-        for shard in range(batch.shards):
-            sign_batch_task.enqueue(batch.pk, shard)
-
-    transaction.on_commit(enqueue)
 
 
 @task()
 def renew_archives_task(within_days: int = 365) -> dict[str, int]:
     """Scheduled maintenance (enqueue it weekly from cron or a systemd timer): keep every issued
     record's archive timestamp (B-LTA) renewed before the last one expires."""
-    summary = archive.renew_archives(within_days=within_days)
+    summary = actions.renew_archives(within_days=within_days)
     for code, reason in summary.failed:
         logger.warning("archive renewal of %s failed: %s", code, reason)
     return {"checked": summary.checked, "renewed": summary.renewed, "failed": len(summary.failed)}
@@ -66,12 +54,12 @@ def renew_archives_task(within_days: int = 365) -> dict[str, int]:
 def expire_remote_approvals_task() -> int:
     """Scheduled maintenance (daily): close phone-app approvals nobody answered in time."""
 
-    return remote.expire_stale()
+    return actions.expire_approvals()
 
 
 @task()
 def sweep_batches_task() -> dict[str, int]:
     """Scheduled maintenance (every few minutes): resume or fail batches whose worker died, and
     delete sealed authorisations that expired or whose batch ended."""
-    summary = recovery.sweep(enqueue=enqueue_shards)
+    summary = actions.sweep_batches()
     return {"resumed": summary.resumed, "failed": summary.failed, "secrets_deleted": summary.secrets_deleted}

@@ -69,7 +69,8 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
 
 def environment_file(values: dict[str, str], dropped: set[str]) -> str:
     """deploy/hocbaso.env.example with ``values`` put in and ``dropped`` variables commented out."""
-    lines, seen = [], set()
+    lines: list[str] = []
+    seen: set[str] = set()
     for line in (DEPLOY / "hocbaso.env.example").read_text(encoding="utf-8").splitlines():
         name = line.split("=", 1)[0] if "=" in line and not line.startswith("#") else ""
         if name in dropped:

@@ -200,8 +200,8 @@ def machines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Machines]:
             shutil.copy2(machine_vars["admin"] / credential, machine_vars[name] / credential)
         for number in ("1", "2"):
             argv, env, cwd = command_of(systemd / "hocbaso-worker@.service", instance=number)
-            var = {"HOCBASO_VAR_DIR": str(machine_vars[f"worker-{number}"])}
-            running.start(f"worker-{number}", argv, {**env, **replica, **var}, cwd)
+            worker_var = {"HOCBASO_VAR_DIR": str(machine_vars[f"worker-{number}"])}
+            running.start(f"worker-{number}", argv, {**env, **replica, **worker_var}, cwd)
         for name, port in ports.items():
             wait_for_port(port, running.processes[name], name)
         yield Machines(running, s3, database, reader, ports["web-a"], ports["web-b"], seeded, machine_vars)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import reverse
+from django.urls import URLPattern, reverse
 
 from hocbaso.api.api import api
 from hocbaso.core import body_limits
 from hocbaso.verification import api as verification_api
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 MiB = 1024 * 1024
 
@@ -25,10 +29,15 @@ class Unreadable:
     readline = read
 
 
-def claim(client: Client, method: str, path: str, length: int, content_type: str) -> object:
+def unreadable_input() -> dict[str, Any]:
+    """The WSGI environ entry that makes a request's body :class:`Unreadable`."""
+    return {"wsgi.input": Unreadable()}
+
+
+def claim(client: Client, method: str, path: str, length: int, content_type: str) -> Response:
     """Send a request announcing ``length`` bytes whose body cannot be read."""
     return client.generic(
-        method, path, b"", content_type=content_type, CONTENT_LENGTH=str(length), **{"wsgi.input": Unreadable()}
+        method, path, b"", content_type=content_type, CONTENT_LENGTH=str(length), **unreadable_input()
     )
 
 
@@ -98,7 +107,7 @@ def test_a_missing_or_malformed_length_reads_nothing(client: Client, length: str
         b"",
         content_type=MULTIPART,
         CONTENT_LENGTH=length,
-        **{"wsgi.input": Unreadable()},
+        **unreadable_input(),
     )
     assert response.status_code == 400  # an empty form: no code, no file
 
@@ -113,7 +122,9 @@ def test_uploads_within_their_limit_still_arrive(world, login) -> None:  # type:
 
 
 def test_api_operations_declare_their_upload() -> None:
-    [(pattern_view)] = [p.callback for p in api.urls[0] if getattr(p, "name", "") and "verify_file" in p.name]
+    [(pattern_view)] = [
+        p.callback for p in api.urls[0] if isinstance(p, URLPattern) and p.name and "verify_file" in p.name
+    ]
     limit, field, is_api = body_limits.declared_upload(pattern_view, "POST")
     assert (field, is_api) == ("document", True)
     assert callable(limit) and limit() == 10 * MiB

@@ -4,6 +4,8 @@ declined — each through its action, audited, refused to anyone else."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
@@ -81,11 +83,12 @@ def test_individual_plan_is_decided_by_the_principal(open_year) -> None:  # noqa
             call()
         assert caught.value.code == code
     actions.record_plan_assessment(by=world.users["homeroom"], student_year=year, text="Đạt mục tiêu đọc, viết.")
-    for by, kwargs, code in [
+    decisions: list[tuple[str, dict[str, Any], str]] = [
         ("homeroom", {"completed": True, "note": "Hoàn thành"}, "not_principal"),
         ("principal", {"completed": True, "note": " "}, "plan_note_missing"),
         ("principal", {"completed": False, "note": "Chưa đạt"}, "decision_invalid"),
-    ]:
+    ]
+    for by, kwargs, code in decisions:
         with pytest.raises(DomainError) as caught:
             actions.decide_plan_completion(by=world.users[by], student_year=year, **kwargs)
         assert caught.value.code == code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -103,7 +104,8 @@ def test_summary_totals_equal_student_rows(open_year, login) -> None:
     page = client.get(reverse("assessments:summary", args=[open_year.class_3a.pk, "year_end"]))
     assert page.status_code == 200
     export = client.get(reverse("assessments:summary", args=[open_year.class_3a.pk, "year_end"]) + "?format=xlsx")
-    rows = CalamineWorkbook.from_filelike(io.BytesIO(export.content)).get_sheet_by_index(0).to_python()
+    # cells are typed by their content (numbers, texts, dates); these rows hold numbers and texts
+    rows: list[list[Any]] = CalamineWorkbook.from_filelike(io.BytesIO(export.content)).get_sheet_by_index(0).to_python()
     header = rows[3]
     students = rows[4:6]
     math = header.index("Toán")

@@ -4,6 +4,7 @@ wrong case reads the same, is audited with its real reason, and is throttled."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
@@ -18,11 +19,14 @@ from hocbaso.portal.models import GuardianAccess
 from hocbaso.portal.tests.helpers import GUARDIAN_PASSWORD, activate, letter, signed_in
 from hocbaso.testing import World
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
+
 pytestmark = pytest.mark.django_db
 URL = "/family/activate/"
 
 
-def _post(client: Client, code: str, born: str, username: str = "me.an", **extra: str) -> object:
+def _post(client: Client, code: str, born: str, username: str = "me.an", **extra: str) -> Response:
     return client.post(
         URL,
         {
@@ -42,9 +46,11 @@ def test_a_letter_and_the_birth_date_open_the_childs_page(client: Client, world:
     assert response.status_code == 302
     assert response["Location"] == reverse("portal:child", args=[world.students["an"].pk])
     access = GuardianAccess.objects.get(pk=issued.access.pk)
-    assert access.state == "active" and access.user.username == "me.an"
-    assert access.user.display_name == "Nguyễn Thị Mai"
-    assert not hasattr(access.user, "staff") or access.user.staff is None
+    user = access.user
+    assert user is not None
+    assert access.state == "active" and user.username == "me.an"
+    assert user.display_name == "Nguyễn Thị Mai"
+    assert not hasattr(user, "staff") or user.staff is None
     assert client.get(response["Location"]).status_code == 200
     assert AuditEvent.objects.filter(action="portal.activate", object_id=str(access.pk)).exists()
     # one-time: the same letter never works again, even with the right date

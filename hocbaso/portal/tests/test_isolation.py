@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver
 
 from hocbaso.accounts.models import User
 from hocbaso.directory import consent
@@ -26,7 +26,7 @@ PUBLIC = {"activate", "login", "share", "share_pdf", "share_xml"}
 def portal_urls() -> set[str]:
     resolver = get_resolver()
     for entry in resolver.url_patterns:
-        if getattr(entry, "namespace", None) == "portal":
+        if isinstance(entry, URLResolver) and entry.namespace == "portal":
             return {p.name for p in entry.url_patterns if isinstance(p, URLPattern) and p.name}
     return set()
 

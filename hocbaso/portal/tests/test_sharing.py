@@ -114,7 +114,7 @@ def test_unknown_and_guessed_tokens_are_not_found(client: Client, world: World, 
         actions.link_for_token(token.upper())
 
 
-BAD_REQUESTS = [
+BAD_REQUESTS: list[tuple[dict[str, Any], str]] = [
     ({"school_years": []}, "share_no_year"),
     ({"days": 0}, "share_days"),
     ({"days": 366}, "share_days"),

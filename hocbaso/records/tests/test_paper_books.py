@@ -52,7 +52,8 @@ def test_the_clerk_or_principal_records_the_class_books_audited(paper_world: Wor
     )
     events = AuditEvent.objects.filter(action="record.paper_book")
     assert events.count() == 2 and {e.school_id for e in events} == {paper_world.school_a.pk}
-    assert events.first().changes["book_number"][0] is None
+    first = events.first()
+    assert first is not None and first.changes["book_number"][0] is None
 
 
 def test_the_same_record_again_changes_nothing_and_a_change_needs_a_reason(paper_world: World) -> None:
@@ -66,6 +67,7 @@ def test_the_same_record_again_changes_nothing_and_a_change_needs_a_reason(paper
     book = PaperBook.objects.get(student=paper_world.students["an"])
     assert (book.book_number, book.change_reason) == ("99/2025", "Ghi nhầm số sổ")
     last = AuditEvent.objects.filter(action="record.paper_book").order_by("-pk").first()
+    assert last is not None
     assert last.changes["book_number"] == ["12/2025", "99/2025"] and last.changes["reason"] == [None, "Ghi nhầm số sổ"]
 
 
@@ -91,7 +93,7 @@ def test_refusals_write_nothing(paper_world: World) -> None:
     world = paper_world
     other = make_student(world.school_b, "Học Sinh Khác")
     enrol(other, world.class_b_3a)
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"signed_on": clock.today() + dt.timedelta(days=1)}, "paper_book_future_date"),
         ({"signed_on": world.year.start_date - dt.timedelta(days=1)}, "paper_book_date_out_of_year"),
         ({"homeroom_name": " \u200b "}, "paper_book_signer_required"),

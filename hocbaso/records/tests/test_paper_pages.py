@@ -10,6 +10,7 @@ import io
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -135,7 +136,8 @@ def test_a_paper_year_is_never_assembled_into_a_digital_record(world: World) -> 
     with pytest.raises(DomainError) as one:
         assemble(by=world.users["homeroom"], student=world.students["an"], class_group=world.class_3a)
     assert one.value.code == "paper_year_assembly"
-    for kwargs in ({"class_group": world.class_3a}, {}):
+    scopes: tuple[dict[str, Any], ...] = ({"class_group": world.class_3a}, {})
+    for kwargs in scopes:
         with pytest.raises(DomainError) as run:
             actions.start_assembly(by=world.users["principal"], school=world.school_a, school_year=world.year, **kwargs)
         assert run.value.code == "paper_year_assembly"

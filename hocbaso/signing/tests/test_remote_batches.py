@@ -203,7 +203,7 @@ def test_the_phone_app_answers_through_the_api(
     key, _batch, (version,) = _app_batch(world, pki, django_capture_on_commit_callbacks, 1)
     _token, secret = create_token(by=None, user=homeroom, name="điện thoại")
     _other, stranger = create_token(by=None, user=world.users["principal"], name="khác")
-    mine = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    mine: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
 
     assert client.get("/api/v1/signing/approvals").status_code == 401
     assert client.get("/api/v1/signing/approvals", HTTP_AUTHORIZATION=f"Bearer {stranger}").json() == []
@@ -258,7 +258,7 @@ def test_a_signer_connects_an_app_with_a_key_shown_once_and_revokes_it(world: Wo
     secret = created.split('<code id="app-secret">')[1].split("</code>")[0]
     assert secret.startswith("hbs_") and "<svg" in created
     assert secret not in page.get(url).content.decode()  # shown once
-    mine = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    mine: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
     assert app.get("/api/v1/signing/approvals", **mine).status_code == 200
 
     from hocbaso.accounts.models import ApiToken

@@ -33,7 +33,7 @@ def test_stamp_text_keeps_inside_its_frame(signer: str, tmp_path: Path) -> None:
     writer = IncrementalPdfFileWriter(io.BytesIO(_page(tmp_path)))
     x, y, width, height = BOX
     text = {"signer": signer, "ts": "30/11/2026 15:35 +0700"}
-    TextStamp(writer, stamp.stamp_style(), text_params=text, box=BoxConstraints(width, height)).apply(0, x, y)
+    TextStamp(writer, stamp.stamp_style(), text_params=text, box=BoxConstraints(width, height)).apply(0, int(x), int(y))
     out = io.BytesIO()
     writer.write(out)
     path = tmp_path / "stamped.pdf"
@@ -41,7 +41,9 @@ def test_stamp_text_keeps_inside_its_frame(signer: str, tmp_path: Path) -> None:
     html = subprocess.run(
         ["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True, timeout=60
     ).stdout.decode("utf-8")
-    page_height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', html).group(1))
+    page = re.search(r'<page width="[\d.]+" height="([\d.]+)"', html)
+    assert page, "pdftotext wrote a page box"
+    page_height = float(page.group(1))
     words = [
         tuple(map(float, m))
         for m in re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"', html)

@@ -27,7 +27,8 @@ def test_request_is_recorded_and_audited_at_both_schools(world: World) -> None:
     assert transfer.from_enrolment.class_group == world.class_3a
     events = AuditEvent.objects.filter(action="transfer.request", object_id=str(transfer.pk))
     assert set(events.values_list("school_id", flat=True)) == {world.school_a.pk, world.school_b.pk}
-    assert events.first().changes["requested_by_family"] == [None, "Nguyễn Thị Mai (mẹ)"]
+    first = events.first()
+    assert first is not None and first.changes["requested_by_family"] == [None, "Nguyễn Thị Mai (mẹ)"]
 
 
 def test_decision_is_a_signed_document_that_verifies(world: World, credentials) -> None:  # type: ignore[no-untyped-def]

@@ -37,7 +37,7 @@ def _scan(pdf: bytes, *, dpi: int = 300) -> list[str]:
         assert header, "pdftoppm wrote a PGM"
         width, height = int(header.group(1)), int(header.group(2))
         pixels = memoryview(result.stdout[header.end() :]).cast("B", shape=[height, width])
-        found.extend(b.text for b in zxingcpp.read_barcodes(pixels, formats=zxingcpp.BarcodeFormat.QRCode))
+        found.extend(b.text for b in zxingcpp.read_barcodes(pixels, formats=zxingcpp.BarcodeFormat.QRCode))  # type: ignore[arg-type]  # zxingcpp's stub: one format is accepted too
         page += 1
 
 

@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hocbaso.records import storage
 from hocbaso.records.models import CURRENT_STATUSES, RecordVersion
+from hocbaso.records.signed_record import current_pdf, current_xml
 
 
 def registered_files() -> Iterator[tuple[str, str]]:
@@ -75,16 +76,8 @@ class Command(BaseCommand):
         out.mkdir(parents=True, exist_ok=True)
         count = 0
         for version in versions.order_by("school__code", "issuance_code").iterator():
-            pdf_name, pdf_hash = (
-                (version.signed_pdf_name, version.signed_pdf_sha256)
-                if version.signed_pdf_name
-                else (version.pdf_name, version.pdf_sha256)
-            )
-            xml_name, xml_hash = (
-                (version.signed_xml_name, version.signed_xml_sha256)
-                if version.signed_xml_name
-                else (version.xml_name, version.xml_sha256)
-            )
+            pdf_name, pdf_hash = current_pdf(version)
+            xml_name, xml_hash = current_xml(version)
             (out / f"{version.issuance_code}.pdf").write_bytes(storage.get(pdf_name, pdf_hash))
             (out / f"{version.issuance_code}.xml").write_bytes(storage.get(xml_name, xml_hash))
             count += 1

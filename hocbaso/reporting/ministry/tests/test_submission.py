@@ -76,7 +76,9 @@ def test_the_batch_is_sealed_by_the_department_and_verifiable(
     checks, signatures = core.signed_xml_checks(body, core.TrustStore(roots=tuple(pki.roots())))
     assert [c.status for c in checks] == ["passed"]
     assert len(signatures) == 1
-    assert signatures[0].fingerprint.upper() == department.seal.fingerprint == submission.seal_fingerprint
+    fingerprint = signatures[0].fingerprint
+    assert fingerprint is not None
+    assert fingerprint.upper() == department.seal.fingerprint == submission.seal_fingerprint
     assert signatures[0].title == batch.DEPARTMENT_TITLE
     manifest = {e.get("RecordId"): e.get("RecordXmlSha256") for e in etree.fromstring(body).iter(f"{NS}Entry")}
     assert manifest == {str(v.record.public_id): v.xml_sha256 for v in issued}

@@ -114,7 +114,7 @@ def province(world: World) -> dict[str, Any]:
 def table(user: Any, year: Any) -> dict[str, tuple[int, ...]]:
     """{unit name: (schools, declared, not declared, digital, paper, paper mode, computers, no internet,
     certified declared, certified in the system, trained, staff)}."""
-    found = {}
+    found: dict[str, tuple[int, ...]] = {}
     for row in figures.rollup(user, year).rows:
         c = row.counts
         name = row.unit.name if row.unit else "—"

@@ -284,6 +284,7 @@ def test_the_visit_form_refuses_on_the_field(world: World, login: Any) -> None:
 def test_overdue_follow_ups_are_counted_per_school(world: World, login: Any) -> None:
     made = visit(world, follow_ups=[("Việc A", DUE), ("Việc B", DUE)])
     late = made.follow_ups.first()
+    assert late is not None
     FollowUp.objects.filter(pk=late.pk).update(due_on=DAY - dt.timedelta(days=2))  # as if time had passed
     body = login("officer").get("/supervision/").content.decode()
     assert 'class="num overdue">1<' in body
