@@ -132,7 +132,8 @@ def signed_message(items: list[Any]) -> bytes:
 
 def _encode(items: list[Any], der_signature: bytes) -> str:
     r, s = decode_dss_signature(der_signature)
-    return PREFIX + base45.b45encode(cbor2.dumps([*items, r.to_bytes(32, "big") + s.to_bytes(32, "big")])).decode()
+    encoded: bytes = base45.b45encode(cbor2.dumps([*items, r.to_bytes(32, "big") + s.to_bytes(32, "big")]))
+    return PREFIX + encoded.decode()
 
 
 def _is_p256(cert: x509.Certificate) -> bool:
@@ -194,7 +195,7 @@ class _VectorQRStamp(QRStamp):
             commands.extend(b"%d %d 1 1 re" % (QR_QUIET_ZONE + col, y) for col, dark in enumerate(line) if dark)
         commands.append(b"f")
         xobject = init_xobject_dictionary(b"\n".join(commands), size, size)
-        xobject.compress()
+        xobject.compress()  # type: ignore[no-untyped-call]  # pyHanko's StreamObject.compress is unannotated
         assert self.writer is not None  # pyHanko always gives the stamp its writer when signing
         return self.writer.add_object(xobject), size
 

@@ -400,8 +400,9 @@ class TrustStore:
         for crl in self.crls:
             digest.update(hashlib.sha256(crl).digest())
         digest.update(repr((self.ledger_public_key_pem, self.allow_fetching, self.revocation_mode)).encode())
-        object.__setattr__(self, "_fingerprint", digest.hexdigest())  # frozen: the fields never change
-        return self.__dict__["_fingerprint"]
+        fingerprint = digest.hexdigest()
+        object.__setattr__(self, "_fingerprint", fingerprint)  # frozen: the fields never change
+        return fingerprint
 
 
 @dataclass(frozen=True)
@@ -1253,7 +1254,7 @@ def certificate_checks(
             validator = CertificateValidator(
                 to_asn1(cert), intermediate_certs=[to_asn1(c) for c in chain], validation_context=context
             )
-            await validator.async_validate_usage({"digital_signature"})
+            await validator.async_validate_usage({"digital_signature"})  # type: ignore[no-untyped-call]  # certvalidator's
         except Exception as exc:  # RevokedError, PathValidationError, network errors…
             return exc
         return None
