@@ -79,10 +79,18 @@ def _megabytes(value: int) -> str:
     return f"{value / MiB:.0f}" if value % MiB == 0 else f"{value / MiB:.1f}"
 
 
+def file_too_large(limit: int) -> str:
+    """What the person reads when a file is past ``limit`` bytes: in MB, or in KB under 1 MB (a
+    256 KB limit is not "0.2 MB")."""
+    if limit < MiB:
+        return _("The file is larger than %(kb)d KB, the most this page accepts.") % {"kb": limit // 1024}
+    return _("The file is larger than %(mb)s MB, the most this page accepts.") % {"mb": _megabytes(limit)}
+
+
 def too_large(request: HttpRequest, *, limit: int, field: str | None, api: bool) -> HttpResponse:
     """The 413 answer naming the limit (the file's when the view takes one, else the request's)."""
     if field is not None:
-        message = _("The file is larger than %(mb)s MB, the most this page accepts.") % {"mb": _megabytes(limit)}
+        message = file_too_large(limit)
     else:
         message = _("The request is larger than %(kb)d KB, the most accepted.") % {"kb": limit // 1024}
     body = {"code": "request_too_large", "message": message, "field": field}

@@ -9,6 +9,7 @@ exist). ``?year=<code>&point=<code>`` choose the school year and the assessment 
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -21,15 +22,15 @@ from django.views.decorators.http import require_GET, require_POST
 from hocbaso.core import clock
 from hocbaso.core.body_limits import accepts_upload
 from hocbaso.core.errors import DomainError
-from hocbaso.core.forms import add_domain_error
 from hocbaso.core.permissions import requires
 from hocbaso.directory.models import AdministrativeUnit, ClassGroup, School, SchoolYear
 from hocbaso.reporting import actions, charts, figures, files, permissions
 from hocbaso.reporting.exports import RESULT_LABELS, columns
-from hocbaso.reporting.forms import UnitSealForm
+from hocbaso.reporting.forms import MAX_SEAL_BYTES
 from hocbaso.reporting.models import ReportRun
 from hocbaso.reporting.permissions import may_view_reports
-from hocbaso.signing import actions as signing_actions
+from hocbaso.reporting.seals import actions as seal_actions
+from hocbaso.reporting.seals.pages import seal_upload_page
 from hocbaso.signing import unit_seals
 
 CONTENT_TYPES = {
@@ -38,7 +39,6 @@ CONTENT_TYPES = {
     "seal": "application/xml",
 }
 SUFFIXES = {"xlsx": "xlsx", "pdf": "pdf", "seal": "xlsx.seal.xml"}
-MAX_SEAL_BYTES = 256 * 1024
 
 
 def _default_point(school_year: SchoolYear) -> str:
@@ -305,20 +305,11 @@ def unit_seal(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_object_or_404(AdministrativeUnit, pk=pk)
     if not unit_seals.may_apply(request.user, found):
         raise Http404
-    form = UnitSealForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            signing_actions.register_unit_seal(
-                by=request.user,
-                unit=found,
-                pkcs12=form.cleaned_data["file"].read(MAX_SEAL_BYTES),
-                password=form.cleaned_data["password"],
-                label=form.cleaned_data["label"],
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The unit's seal is registered."))
-            return redirect("reporting:unit", pk=found.pk)
-    context = {"unit": found, "form": form, "current": unit_seals.current(found)}
-    return render(request, "reporting/seal.html", context)
+    return seal_upload_page(
+        request,
+        register=partial(seal_actions.register_unit_seal, by=request.user, unit=found),
+        done=_("The unit's seal is registered."),
+        done_url=reverse("reporting:unit", args=[found.pk]),
+        template="reporting/seal.html",
+        context={"unit": found, "current": unit_seals.current(found)},
+    )

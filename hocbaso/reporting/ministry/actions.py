@@ -42,7 +42,7 @@ from hocbaso.reporting.ministry.models import (
     SubmissionRow,
     SubmissionState,
 )
-from hocbaso.signing import actions as signing_actions
+from hocbaso.reporting.seals import actions as seal_actions
 from hocbaso.signing import attempts, batches, providers, trust, xades
 from hocbaso.signing.models import SigningCredential
 
@@ -96,17 +96,19 @@ def register_seal(
     channel: str = Channel.WEB,
 ) -> Department:
     """Register the Sở's organisation certificate (PKCS#12) as the province's unit seal
-    (``signing.actions.register_unit_seal``: an officer of the province itself, the certificate
-    checked now: valid, trusted, not revoked; the file kept 0600, the password not stored) and make
+    (``reporting.seals.actions.register_unit_seal``: an officer of the province itself, the certificate
+    checked now: valid, trusted, not revoked, bearing the province's or the department's name; the
+    file kept 0600, the password not stored) and make
     it the seal of its batches. The same seal then seals the province's periodic reports."""
     _allowed(by, department)
     with transaction.atomic():
-        credential = signing_actions.register_unit_seal(
+        credential = seal_actions.register_unit_seal(
             by=by,
             unit=department.unit,
             pkcs12=pkcs12,
             password=password,
             label=label,
+            also_named=[department.name],
             folder="pki/department-seals",
             channel=channel,
         )

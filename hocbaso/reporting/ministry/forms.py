@@ -7,6 +7,8 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hocbaso.reporting.forms import UnitSealForm
+
 
 def _new_key() -> str:
     return uuid.uuid4().hex
@@ -27,11 +29,5 @@ class PrepareForm(forms.Form):
     )
 
 
-class SealForm(forms.Form):
+class SealForm(UnitSealForm):
     file = forms.FileField(label=_("Certificate file of the department (PKCS#12, .p12 or .pfx)"))
-    password = forms.CharField(
-        label=_("Password of the certificate file"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
-        strip=False,
-    )
-    label = forms.CharField(max_length=200, label=_("Label"))

@@ -6,11 +6,13 @@ record's identifier, version and school code."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,11 +21,11 @@ from hocbaso.core.errors import DomainError
 from hocbaso.core.forms import add_domain_error
 from hocbaso.core.permissions import requires
 from hocbaso.directory.models import SchoolYear
+from hocbaso.reporting.forms import MAX_SEAL_BYTES
 from hocbaso.reporting.ministry import actions, answers, permissions
 from hocbaso.reporting.ministry.forms import PrepareForm, SealForm
 from hocbaso.reporting.ministry.models import SENDABLE, RowOutcome, SubmissionState
-
-MAX_SEAL_BYTES = 256 * 1024
+from hocbaso.reporting.seals.pages import seal_upload_page
 
 
 @requires(permissions.is_department_officer)
@@ -84,22 +86,15 @@ def department(request: HttpRequest, pk: int) -> HttpResponse:
 def seal(request: HttpRequest, pk: int) -> HttpResponse:
     """Register the Sở's organisation certificate as the seal of its batches."""
     dept = permissions.department_or_404(request.user, pk)
-    form = SealForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.register_seal(
-                by=request.user,
-                department=dept,
-                pkcs12=form.cleaned_data["file"].read(MAX_SEAL_BYTES),
-                password=form.cleaned_data["password"],
-                label=form.cleaned_data["label"],
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The department's seal is registered."))
-            return redirect("ministry:department", pk=dept.pk)
-    return render(request, "ministry/seal.html", {"department": dept, "form": form})
+    return seal_upload_page(
+        request,
+        register=partial(actions.register_seal, by=request.user, department=dept),
+        form_class=SealForm,
+        done=_("The department's seal is registered."),
+        done_url=reverse("ministry:department", args=[dept.pk]),
+        template="ministry/seal.html",
+        context={"department": dept},
+    )
 
 
 def _attempt(attempt: dict[str, Any]) -> tuple[dt.datetime | None, str, str]:
