@@ -27,12 +27,28 @@ from hocbaso.signing.pki import DemoPKI
 from hocbaso.signing.tests.conftest import pki, services, trust  # noqa: F401
 from hocbaso.signing.tests.factories import signing_env  # noqa: F401
 from hocbaso.testing import PASSWORD, World
+from tests.e2e.axe import scroll_width
 from tests.e2e.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 T = TypeVar("T")
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 768}
+
+
+def _fits_phone_and_desktop(page: Any, url: str) -> None:
+    """``url`` at 390 px and at 1366 px: the page never scrolls sideways, and every table either fits
+    the screen or scrolls inside its own box (its box no wider than the screen)."""
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        page.goto(url)
+        width = viewport["width"]
+        assert scroll_width(page) <= width, f"{url} is {scroll_width(page)} px wide at {width} px"
+        boxes = page.eval_on_selector_all("main table", "ts => ts.map(t => t.getBoundingClientRect().right)")
+        assert all(right <= width + 1 for right in boxes), f"a table of {url} leaves the screen at {width} px"
+    page.set_viewport_size(DESKTOP)
 
 
 def _in_thread(work: Callable[..., T], *args: Any) -> T:
@@ -107,7 +123,33 @@ def test_province_officer_prepares_a_sealed_batch_and_reads_the_log(  # type: ig
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "ministry-batch.png"), full_page=True)
 
+    _fits_phone_and_desktop(page, page.url)  # the batch's progress, its hashes and receipt
     page.get_by_role("link", name="Quay lại").click()
     log = page.locator("table").last
     assert "Đã chấp nhận" in log.inner_text() and "3" in log.inner_text()
     assert log.get_by_role("link").count() == 1
+
+
+def test_the_seal_page_and_the_sealed_report_fit_a_phone_and_a_desktop(  # type: ignore[no-untyped-def]
+    world: World,
+    department,
+    live_server: Any,
+    page: Any,
+) -> None:
+    """The province's seal (registered with the department's) shown on its registration page, then a
+    roll-up sealed with it and its download page, each at 390 px and 1366 px."""
+    base = live_server.url
+    page.set_default_timeout(60000)  # a shared machine under load
+    sign_in(page, base, "province_officer", PASSWORD)
+    seal_page = f"{base}/reports/units/{world.province.pk}/seal/"
+    page.goto(seal_page)
+    assert department.seal.fingerprint[:16] in page.content()
+    _fits_phone_and_desktop(page, seal_page)
+
+    page.goto(f"{base}/reports/units/{world.province.pk}/?year={world.year.code}&point=mid1")
+    page.fill("input[name=seal_authorisation]", SEAL_PASSWORD)
+    page.get_by_role("button", name="Lập báo cáo tổng hợp (.xlsx và PDF)").click()
+    page.wait_for_url("**/reports/runs/*/")
+    page.locator(".seal-note").wait_for()
+    assert department.seal.fingerprint in page.locator(".seal-note").inner_text()
+    _fits_phone_and_desktop(page, page.url)
