@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from hocbaso.accounts.acting import acting_user
 from hocbaso.core.error_schema import YearCode, errors, file_answer
 from hocbaso.core.errors import NotFound
 from hocbaso.directory.models import ClassGroup, School, SchoolYear
@@ -158,7 +159,7 @@ def request_transfer(request: HttpRequest, body: RequestIn) -> Status[dict[str, 
         if to_school is None:
             raise NotFound("No school with this id.", code="school_not_found", field="to_school_id")
     transfer = actions.request_transfer(
-        by=request.user,
+        by=acting_user(request),
         student=student,
         to_school=to_school,
         destination=body.destination,
@@ -239,7 +240,7 @@ def import_bundle(
         raise NotFound("No school with this id.", code="school_not_found", field="school_id")
     to_class = ClassGroup.objects.filter(pk=class_id).first() if class_id else None
     received, receipt = actions.import_bundle(
-        by=request.user,
+        by=acting_user(request),
         raw=bytes(bundle.read(asic.MAX_BUNDLE_BYTES + 1)),
         school=school,
         credential=_credential(request, credential_id, SignatureRole.SCHOOL),
@@ -254,7 +255,7 @@ def import_bundle(
 def import_trust(request: HttpRequest, file: File[UploadedFile], name: Form[str]) -> Status[dict[str, Any]]:
     """Operators: trust another deployment's trust bundle."""
     trusted = actions.import_trust(
-        by=request.user, raw=bytes(file.read(asic.MAX_BUNDLE_BYTES)), name=name, channel="api"
+        by=acting_user(request), raw=bytes(file.read(asic.MAX_BUNDLE_BYTES)), name=name, channel="api"
     )
     return Status(201, {"id": trusted.pk, "name": trusted.name, "roots": trusted.roots_fingerprints})
 
@@ -267,7 +268,7 @@ def get_transfer(request: HttpRequest, transfer_id: int) -> dict[str, Any]:
 @router.post("/{transfer_id}/decision", response={200: TransferOut, **errors(400, 403, 404, 409, 429)})
 def decide(request: HttpRequest, transfer_id: int, body: SignIn) -> dict[str, Any]:
     transfer = actions.decide_transfer(
-        by=request.user,
+        by=acting_user(request),
         transfer=_transfer(request, transfer_id),
         credential=_credential(request, body.credential_id, SignatureRole.PRINCIPAL),
         authorisation=body.authorisation,
@@ -293,7 +294,11 @@ def accept(request: HttpRequest, transfer_id: int, body: AcceptIn) -> dict[str, 
     if to_class is None:
         raise NotFound("No class with this id.", code="class_not_found", field="class_id")
     actions.accept_transfer(
-        by=request.user, transfer=transfer, to_class=to_class, register_number=body.register_number, channel="api"
+        by=acting_user(request),
+        transfer=transfer,
+        to_class=to_class,
+        register_number=body.register_number,
+        channel="api",
     )
     return _out(_transfer(request, transfer_id))
 
@@ -301,7 +306,7 @@ def accept(request: HttpRequest, transfer_id: int, body: AcceptIn) -> dict[str, 
 @router.post("/{transfer_id}/refuse", response={200: TransferOut, **errors(400, 403, 404, 409)})
 def refuse(request: HttpRequest, transfer_id: int, body: ReasonIn) -> dict[str, Any]:
     actions.refuse_transfer(
-        by=request.user, transfer=_transfer(request, transfer_id), reason=body.reason, channel="api"
+        by=acting_user(request), transfer=_transfer(request, transfer_id), reason=body.reason, channel="api"
     )
     return _out(_transfer(request, transfer_id))
 
@@ -309,7 +314,7 @@ def refuse(request: HttpRequest, transfer_id: int, body: ReasonIn) -> dict[str, 
 @router.post("/{transfer_id}/cancel", response={200: TransferOut, **errors(400, 403, 404, 409)})
 def cancel(request: HttpRequest, transfer_id: int, body: ReasonIn) -> dict[str, Any]:
     actions.cancel_transfer(
-        by=request.user, transfer=_transfer(request, transfer_id), reason=body.reason, channel="api"
+        by=acting_user(request), transfer=_transfer(request, transfer_id), reason=body.reason, channel="api"
     )
     return _out(_transfer(request, transfer_id))
 
@@ -323,7 +328,7 @@ def export_bundle(request: HttpRequest, transfer_id: int, body: SignIn) -> HttpR
     """Seal and return the transfer bundle (application/vnd.etsi.asic-e+zip)."""
     transfer = _transfer(request, transfer_id)
     raw = actions.export_bundle(
-        by=request.user,
+        by=acting_user(request),
         transfer=transfer,
         credential=_credential(request, body.credential_id, SignatureRole.SCHOOL),
         authorisation=body.authorisation,
@@ -335,7 +340,7 @@ def export_bundle(request: HttpRequest, transfer_id: int, body: SignIn) -> HttpR
 @router.post("/{transfer_id}/receipt", response={200: TransferOut, **errors(400, 403, 404, 409)})
 def import_receipt(request: HttpRequest, transfer_id: int, file: File[UploadedFile]) -> dict[str, Any]:
     actions.import_receipt(
-        by=request.user,
+        by=acting_user(request),
         transfer=_transfer(request, transfer_id),
         raw=bytes(file.read(asic.MAX_BUNDLE_BYTES)),
         channel="api",

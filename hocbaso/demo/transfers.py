@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from hocbaso.accounts.models import User
 from hocbaso.core.errors import DomainError
 from hocbaso.directory.models import Appointment, ClassGroup, Enrolment, Role, School
 from hocbaso.signing import pending, trust
@@ -30,7 +31,7 @@ PLANS = [
 ]
 
 
-def _head(school: School) -> object | None:
+def _head(school: School) -> User | None:
     found = Appointment.objects.filter(role=Role.PRINCIPAL, school=school).select_related("staff__user").first()
     return found.staff.user if found else None
 

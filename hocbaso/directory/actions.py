@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from hocbaso.accounts.models import User
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
 from hocbaso.core.errors import Conflict, InvalidInput, PermissionRefused, ValidationFailed, validated
@@ -56,7 +57,7 @@ STUDENT_FIELDS = [
 ]
 
 
-def _require_manager(by: Any, school: School) -> None:
+def _require_manager(by: User, school: School) -> None:
     if not can_manage_school(by, school):
         raise PermissionRefused(_("You do not manage this school."), code="not_school_manager")
 
@@ -138,7 +139,7 @@ def _save_checked(instance: Any) -> None:
 
 
 @transaction.atomic
-def create_student(*, by: Any, school: School, data: Mapping[str, Any], channel: str = "web") -> Student:
+def create_student(*, by: User, school: School, data: Mapping[str, Any], channel: str = "web") -> Student:
     """Add a student to ``school``. Personal-ID mismatches are stored as warnings, never refused."""
     _require_manager(by, school)
     student = Student(school=school, **_clean_student_data(data))
@@ -157,7 +158,7 @@ def create_student(*, by: Any, school: School, data: Mapping[str, Any], channel:
 
 
 @transaction.atomic
-def update_student(*, by: Any, student: Student, data: Mapping[str, Any], channel: str = "web") -> Student:
+def update_student(*, by: User, student: Student, data: Mapping[str, Any], channel: str = "web") -> Student:
     """Change a student's details; the audit event lists each changed field old → new."""
     student = Student.objects.select_for_update().get(pk=student.pk)
     _require_manager(by, student.school)
@@ -180,7 +181,7 @@ def update_student(*, by: Any, student: Student, data: Mapping[str, Any], channe
 @transaction.atomic
 def enrol_student(
     *,
-    by: Any,
+    by: User,
     student: Student,
     class_group: ClassGroup,
     start_date: dt.date,
@@ -282,7 +283,7 @@ def _end_enrolments(student: Student, on: dt.date) -> list[Enrolment]:
 
 
 @transaction.atomic
-def withdraw_student(*, by: Any, student: Student, on: dt.date, reason: str, channel: str = "web") -> list[Enrolment]:
+def withdraw_student(*, by: User, student: Student, on: dt.date, reason: str, channel: str = "web") -> list[Enrolment]:
     """The child leaves this system (a transfer to a school elsewhere was received there): their open
     enrolments end as in :func:`move_student`; the student stays on the school's list of past students."""
     _require_manager(by, student.school)
@@ -299,7 +300,7 @@ def withdraw_student(*, by: Any, student: Student, on: dt.date, reason: str, cha
     return ended
 
 
-def _check_appointer(by: Any, staff: StaffMember, role: str, school: School | None) -> None:
+def _check_appointer(by: User, staff: StaffMember, role: str, school: School | None) -> None:
     """Who may appoint whom: the school's principal its teachers and clerk; the operator anyone
     (principals, vice-principals and unit officers only the operator); never oneself."""
     appointer = roles.staff_of(by)
@@ -323,7 +324,7 @@ def _check_appointer(by: Any, staff: StaffMember, role: str, school: School | No
         )
 
 
-def _check_start(by: Any, valid_from: dt.date, reason: str) -> str:
+def _check_start(by: User, valid_from: dt.date, reason: str) -> str:
     """An appointment starts on or after the day it is recorded, except by the operator with a
     written reason (returned, NFC and trimmed; it goes into the audit event)."""
     reason = collapse_spaces(reason or "")
@@ -347,7 +348,7 @@ def _check_start(by: Any, valid_from: dt.date, reason: str) -> str:
 @transaction.atomic
 def move_student(
     *,
-    by: Any,
+    by: User,
     student: Student,
     to_class: ClassGroup,
     on: dt.date,
@@ -384,7 +385,7 @@ def move_student(
 @transaction.atomic
 def appoint(
     *,
-    by: Any,
+    by: User,
     staff: StaffMember,
     role: str,
     valid_from: dt.date,
@@ -447,7 +448,7 @@ def appoint(
 
 @transaction.atomic
 def add_prior_schooling(
-    *, by: Any, student: Student, rows: list[Mapping[str, Any]], source: str, channel: str = "web"
+    *, by: User, student: Student, rows: list[Mapping[str, Any]], source: str, channel: str = "web"
 ) -> list[PriorSchooling]:
     """Record the learning history a child brings from another system (one row per earlier year:
     ``school_year``, ``class_name``, ``school_name``, ``register_number``, ``start_date``)."""
@@ -478,7 +479,7 @@ def add_prior_schooling(
 
 @transaction.atomic
 def end_appointment(
-    *, by: Any, appointment: Appointment, valid_to: dt.date, reason: str = "", channel: str = "web"
+    *, by: User, appointment: Appointment, valid_to: dt.date, reason: str = "", channel: str = "web"
 ) -> Appointment:
     """End an appointment on ``valid_to``. The same people as for appointing may; never the person
     appointed; an end before today needs the operator and a reason, like a backdated start."""

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from hocbaso.accounts.acting import acting_user
 from hocbaso.audit import actions as audit
 from hocbaso.audit.models import AuditEvent
 from hocbaso.core.collation import sort_students
@@ -131,7 +132,7 @@ def student_create(request: HttpRequest, school_pk: int) -> HttpResponse:
     form = StudentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            student = actions.create_student(by=request.user, school=school, data=form.cleaned_data)
+            student = actions.create_student(by=acting_user(request), school=school, data=form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -148,7 +149,7 @@ def student_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = StudentForm(request.POST or None, instance=Student.objects.get(pk=student.pk))
     if request.method == "POST" and form.is_valid():
         try:
-            actions.update_student(by=request.user, student=student, data=form.cleaned_data)
+            actions.update_student(by=acting_user(request), student=student, data=form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -165,7 +166,7 @@ def enrolment_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = EnrolmentForm(request.POST or None, school=student.school)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.enrol_student(by=request.user, student=student, **form.cleaned_data)
+            actions.enrol_student(by=acting_user(request), student=student, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -182,7 +183,7 @@ def appointment_create(request: HttpRequest, school_pk: int) -> HttpResponse:
     form = AppointmentForm(request.POST or None, school=school, by=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.appoint(by=request.user, school=school, **form.cleaned_data)
+            actions.appoint(by=acting_user(request), school=school, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from hocbaso.accounts.models import User
 from hocbaso.audit import actions as audit
 from hocbaso.audit.models import Channel
 from hocbaso.core import clock
@@ -146,7 +147,7 @@ def log_size() -> int:
     return LedgerHead.objects.filter(pk=1).values_list("size", flat=True).first() or 0
 
 
-def append_many(*, by: Any, items: Sequence[Attestation], channel: str = Channel.WEB) -> list[LedgerEntry]:
+def append_many(*, by: User | None, items: Sequence[Attestation], channel: str = Channel.WEB) -> list[LedgerEntry]:
     """Append ``items`` in order as consecutive leaves, atomically, with one audit event.
 
     Validates everything before writing; raises ``LedgerInvalidEntry`` (nothing written).
@@ -192,7 +193,7 @@ def append_many(*, by: Any, items: Sequence[Attestation], channel: str = Channel
 
 def append(
     *,
-    by: Any,
+    by: User | None,
     record_id: str,
     version: int,
     xml_sha256: str | None,
@@ -212,7 +213,7 @@ def tree_root(size: int) -> bytes:
     return _from_storage(lambda node: merkle.root(node, size))
 
 
-def publish_tree_head(*, by: Any = None, channel: str = Channel.TASK) -> TreeHead:
+def publish_tree_head(*, by: User | None = None, channel: str = Channel.TASK) -> TreeHead:
     """Sign and store the head of the whole log; returns the existing head if nothing was appended.
 
     Timestamps strictly increase from one head to the next. Audited when a head is new.
@@ -386,7 +387,7 @@ class Anchored:
     tree_head: TreeHead
 
 
-def anchor_audit_chain(*, by: Any = None, channel: str = Channel.TASK) -> Anchored | None:
+def anchor_audit_chain(*, by: User | None = None, channel: str = Channel.TASK) -> Anchored | None:
     """Append the audit chain's current head to the log and publish a signed tree head covering it.
 
     One transaction: the audit head is locked first (no event slips in between reading it and

@@ -14,9 +14,9 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -78,7 +78,7 @@ class Letter:
 # --- letters (school side) ---------------------------------------------------------------------
 
 
-def _new_access(*, by: Any, student: Student, class_group: ClassGroup | None = None) -> Letter:
+def _new_access(*, by: User, student: Student, class_group: ClassGroup | None = None) -> Letter:
     code = codes.new_activation_code()
     access = GuardianAccess.objects.create(
         student=student,
@@ -101,7 +101,7 @@ def _new_access(*, by: Any, student: Student, class_group: ClassGroup | None = N
     return Letter(access, code, class_group.name, class_group.school_year.code)
 
 
-def _revoke(access: GuardianAccess, *, by: Any, reason: str) -> None:
+def _revoke(access: GuardianAccess, *, by: User, reason: str) -> None:
     ACCESS_MOVES.move(access, GuardianAccess.State.REVOKED)
     access.revoked_by = by
     access.revoked_at = clock.now()
@@ -121,7 +121,7 @@ def class_students(class_group: ClassGroup) -> list[Student]:
     return sort_students(students.values())
 
 
-def issue_class_letters(*, by: Any, class_group: ClassGroup, copies: int = 2) -> list[Letter]:
+def issue_class_letters(*, by: User, class_group: ClassGroup, copies: int = 2) -> list[Letter]:
     """New letters for every student of the class, ``copies`` each (one per guardian).
 
     Letters of these students that were printed before and never used are revoked (a class's
@@ -157,7 +157,7 @@ def issue_class_letters(*, by: Any, class_group: ClassGroup, copies: int = 2) ->
     return letters
 
 
-def issue_letter(*, by: Any, student: Student) -> Letter:
+def issue_letter(*, by: User, student: Student) -> Letter:
     """One more letter for ``student`` (another guardian, or a lost letter); other letters stay valid."""
     if not can_manage_access(by, student):
         raise PermissionRefused(_("You do not manage this school."), code="not_school_manager")
@@ -167,7 +167,7 @@ def issue_letter(*, by: Any, student: Student) -> Letter:
     return letter
 
 
-def revoke_access(*, by: Any, access: GuardianAccess, reason: str = "") -> GuardianAccess:
+def revoke_access(*, by: User, access: GuardianAccess, reason: str = "") -> GuardianAccess:
     """End a guardian's access (or cancel an unused letter) at once."""
     if not can_manage_access(by, access.student):
         raise PermissionRefused(_("You do not manage this school."), code="not_school_manager")
@@ -228,7 +228,7 @@ def _account_errors(username: str, password: str) -> list[DomainError]:
 
 def activate(
     *,
-    by: Any,
+    by: User | AnonymousUser | None,
     code: str,
     date_of_birth: dt.date | None,
     username: str = "",
@@ -271,7 +271,8 @@ def activate(
             )
         raise ActivationRefused(NEUTRAL_REFUSAL)
     assert access is not None
-    adding_child = getattr(by, "is_authenticated", False) and staff_of(by) is None
+    guardian = by if isinstance(by, User) and staff_of(by) is None else None
+    adding_child = guardian is not None
     username = username.strip().lower()
     if not adding_child:
         errors = _account_errors(username, password)
@@ -281,8 +282,8 @@ def activate(
         locked = GuardianAccess.objects.select_for_update().select_related("student").get(pk=access.pk)
         if locked.state != GuardianAccess.State.PENDING:  # activated or revoked meanwhile
             raise ActivationRefused(NEUTRAL_REFUSAL)
-        if adding_child:
-            user = by
+        if guardian is not None:
+            user = guardian
             if GuardianAccess.objects.filter(
                 user=user, student=locked.student, state=GuardianAccess.State.ACTIVE
             ).exists():
@@ -318,7 +319,7 @@ def shareable_years(student: Student) -> list[SchoolYear]:
 
 def create_share(
     *,
-    by: Any,
+    by: User,
     student: Student,
     school_years: Sequence[SchoolYear],
     days: int = DEFAULT_SHARE_DAYS,
@@ -384,7 +385,7 @@ def create_share(
     return link, token
 
 
-def revoke_share(*, by: Any, link: ShareLink) -> ShareLink:
+def revoke_share(*, by: User, link: ShareLink) -> ShareLink:
     """Close a link at once (any guardian of the child)."""
     if not visible_shares(by).filter(pk=link.pk).exists():
         raise PermissionRefused(_("You are not a guardian of this child."), code="not_guardian")
@@ -422,7 +423,7 @@ def ensure_open(link: ShareLink) -> None:
         raise ShareClosed(_("This link has expired."), code="share_expired")
 
 
-def open_share(*, by: Any, link: ShareLink, viewer: str, pin: str = "") -> ShareOpening:
+def open_share(*, by: User | AnonymousUser | None, link: ShareLink, viewer: str, pin: str = "") -> ShareOpening:
     """Record an opening of ``link`` by ``viewer`` (the name the visitor gives), after its PIN if it has one.
 
     A closed link refuses (audited ``portal.share_refused``); a wrong PIN is ``share_pin_wrong``
@@ -475,14 +476,14 @@ def open_share(*, by: Any, link: ShareLink, viewer: str, pin: str = "") -> Share
 # --- consent (family side) ---------------------------------------------------------------------
 
 
-def answer_consent(*, by: Any, consent: ConsentRequest, accepted: bool, note: str = "") -> ConsentRequest:
+def answer_consent(*, by: User, consent: ConsentRequest, accepted: bool, note: str = "") -> ConsentRequest:
     """A guardian of the child accepts or refuses a school's request (recorded by the directory)."""
     if not visible_consents(by).filter(pk=consent.pk).exists():
         raise PermissionRefused(_("You are not a guardian of this child."), code="not_guardian")
     return consents.record_family_answer(by=by, consent=consent, accepted=accepted, note=note)
 
 
-def revoke_consent(*, by: Any, consent: ConsentRequest) -> ConsentRequest:
+def revoke_consent(*, by: User, consent: ConsentRequest) -> ConsentRequest:
     """A guardian of the child revokes a consent the family gave (recorded by the directory)."""
     if not visible_consents(by).filter(pk=consent.pk).exists():
         raise PermissionRefused(_("You are not a guardian of this child."), code="not_guardian")

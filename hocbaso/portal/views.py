@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hocbaso.accounts.acting import acting_user
 from hocbaso.accounts.forms import SignInForm
 from hocbaso.accounts.views import LoginView
 from hocbaso.audit import actions as audit
@@ -222,7 +223,7 @@ def share_create(request: HttpRequest, pk: int) -> HttpResponse:
         years = list(SchoolYear.objects.filter(pk__in=[int(y) for y in data["years"]]))
         try:
             link, token = actions.create_share(
-                by=request.user,
+                by=acting_user(request),
                 student=student,
                 school_years=years,
                 days=data["days"],
@@ -258,7 +259,7 @@ def share_create(request: HttpRequest, pk: int) -> HttpResponse:
 def share_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     link = get_object_or_404(permissions.visible_shares(request.user), pk=pk)
     try:
-        actions.revoke_share(by=request.user, link=link)
+        actions.revoke_share(by=acting_user(request), link=link)
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:
@@ -276,10 +277,10 @@ def consent_answer(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(f"{reverse('portal:child', args=[consent.student_id])}#consent")
     try:
         if answer == "revoke":
-            actions.revoke_consent(by=request.user, consent=consent)
+            actions.revoke_consent(by=acting_user(request), consent=consent)
         else:
             actions.answer_consent(
-                by=request.user, consent=consent, accepted=answer == "accept", note=request.POST.get("note", "")
+                by=acting_user(request), consent=consent, accepted=answer == "accept", note=request.POST.get("note", "")
             )
     except DomainError as exc:
         messages.error(request, str(exc.message))
@@ -400,7 +401,7 @@ def class_letters(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             issued = actions.issue_class_letters(
-                by=request.user, class_group=class_group, copies=form.cleaned_data["copies"]
+                by=acting_user(request), class_group=class_group, copies=form.cleaned_data["copies"]
             )
         except DomainError as exc:
             add_domain_error(form, exc)
@@ -442,7 +443,7 @@ def student_access(request: HttpRequest, pk: int) -> HttpResponse:
     student = get_object_or_404(permissions.letter_students(request.user).select_related("school"), pk=pk)
     if request.method == "POST":
         try:
-            letter = actions.issue_letter(by=request.user, student=student)
+            letter = actions.issue_letter(by=acting_user(request), student=student)
         except DomainError as exc:
             messages.error(request, str(exc.message))
             return redirect("portal:student", student.pk)
@@ -466,7 +467,7 @@ def access_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.RevokeForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        actions.revoke_access(by=request.user, access=access, reason=reason)
+        actions.revoke_access(by=acting_user(request), access=access, reason=reason)
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:

@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from hocbaso.accounts.models import User
 from hocbaso.assessments import actions as assessments
 from hocbaso.audit import actions as audit
 from hocbaso.core import clock
@@ -59,7 +60,7 @@ def _school_ids(transfer: Transfer) -> list[int]:
     return [transfer.from_school_id] + ([transfer.to_school_id] if transfer.to_school_id else [])
 
 
-def _audit(by: Any, action: str, transfer: Transfer, changes: dict[str, Any], channel: str) -> None:
+def _audit(by: User, action: str, transfer: Transfer, changes: dict[str, Any], channel: str) -> None:
     """One event in each school's trail: the sending school's and, inside the deployment, the receiving one's."""
     for school_id in _school_ids(transfer):
         audit.record(by=by, action=action, obj=transfer, school_id=school_id, changes=changes, channel=channel)
@@ -121,7 +122,7 @@ def _refuse_second_open(student: Student) -> None:
 @transaction.atomic
 def request_transfer(
     *,
-    by: Any,
+    by: User,
     student: Student,
     school_year: str,
     desired_date: dt.date,
@@ -268,7 +269,7 @@ def decision_data(
 
 
 def decide_transfer(
-    *, by: Any, transfer: Transfer, credential: SigningCredential, authorisation: str, channel: str = "web"
+    *, by: User, transfer: Transfer, credential: SigningCredential, authorisation: str, channel: str = "web"
 ) -> Transfer:
     """The sending principal's decision: a ``TransferDecision`` listing the child's issued records,
     signed (XAdES) with the principal's own certificate, like a record's principal signature.
@@ -329,7 +330,7 @@ def decide_transfer(
     return transfer
 
 
-def _answerable(by: Any, transfer: Transfer) -> Transfer:
+def _answerable(by: User, transfer: Transfer) -> Transfer:
     transfer = _locked(transfer)
     if transfer.kind != TransferKind.INTERNAL or not permissions.can_answer(by, transfer):
         raise PermissionRefused(
@@ -347,7 +348,7 @@ def _answerable(by: Any, transfer: Transfer) -> Transfer:
 
 @transaction.atomic
 def accept_transfer(
-    *, by: Any, transfer: Transfer, to_class: ClassGroup, register_number: str = "", channel: str = "web"
+    *, by: User, transfer: Transfer, to_class: ClassGroup, register_number: str = "", channel: str = "web"
 ) -> Transfer:
     """The receiving principal accepts the child into ``to_class`` from the transfer's date.
 
@@ -398,7 +399,7 @@ def accept_transfer(
 
 
 @transaction.atomic
-def refuse_transfer(*, by: Any, transfer: Transfer, reason: str, channel: str = "web") -> Transfer:
+def refuse_transfer(*, by: User, transfer: Transfer, reason: str, channel: str = "web") -> Transfer:
     """The receiving principal refuses, with a reason (``reason_required``); the child stays."""
     reason = _text(reason, field="reason", message=_("Give the reason for the refusal."), code="reason_required")
     transfer = _answerable(by, transfer)
@@ -418,7 +419,7 @@ def refuse_transfer(*, by: Any, transfer: Transfer, reason: str, channel: str = 
 
 
 @transaction.atomic
-def cancel_transfer(*, by: Any, transfer: Transfer, reason: str, channel: str = "web") -> Transfer:
+def cancel_transfer(*, by: User, transfer: Transfer, reason: str, channel: str = "web") -> Transfer:
     """The sending school withdraws an open transfer (the family changed its mind), with a reason."""
     reason = _text(reason, field="reason", message=_("Give the reason for the cancellation."), code="reason_required")
     transfer = _locked(transfer)
@@ -461,7 +462,7 @@ def bundle_name(transfer: Transfer) -> str:
 
 
 def export_bundle(
-    *, by: Any, transfer: Transfer, credential: SigningCredential, authorisation: str, channel: str = "web"
+    *, by: User, transfer: Transfer, credential: SigningCredential, authorisation: str, channel: str = "web"
 ) -> bytes:
     """The transfer bundle of an external transfer with a signed decision, sealed by the sending
     school (principal or clerk with the school's seal); the transfer then waits for the receipt.
@@ -555,7 +556,7 @@ def receipt_data(verified: bundles.Verified, school: School, *, received_on: dt.
 
 def import_bundle(
     *,
-    by: Any,
+    by: User,
     raw: bytes,
     school: School,
     credential: SigningCredential,
@@ -667,7 +668,7 @@ def import_bundle(
     return received, receipt
 
 
-def import_receipt(*, by: Any, transfer: Transfer, raw: bytes, channel: str = "web") -> Transfer:
+def import_receipt(*, by: User, transfer: Transfer, raw: bytes, channel: str = "web") -> Transfer:
     """Close the sending side: the receiving system's signed acceptance receipt for this
     transfer's bundle. The child's enrolment here ends on the transfer's date.
 
@@ -724,7 +725,7 @@ def import_receipt(*, by: Any, transfer: Transfer, raw: bytes, channel: str = "w
 
 
 @transaction.atomic
-def import_trust(*, by: Any, raw: bytes, name: str, channel: str = "web") -> TrustedDeployment:
+def import_trust(*, by: User | None, raw: bytes, name: str, channel: str = "web") -> TrustedDeployment:
     """An operator trusts another deployment: its trust bundle (``hocbaso-trust-bundle/1``, from its
     ``/verify/trust-bundle.json``). Audited; importing the same bundle again is refused
     (``trust_already_imported``); an unreadable one too (``trust_bundle_invalid``)."""
@@ -767,7 +768,7 @@ def import_trust(*, by: Any, raw: bytes, name: str, channel: str = "web") -> Tru
 
 def export_admission(
     *,
-    by: Any,
+    by: User,
     school: School,
     school_year: SchoolYear,
     recipient: str,

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from hocbaso.accounts.acting import acting_user
 from hocbaso.audit import actions as audit
 from hocbaso.core.errors import DomainError
 from hocbaso.core.forms import add_domain_error
@@ -72,7 +73,7 @@ def request_transfer(request: HttpRequest, student_pk: int) -> HttpResponse:
     form = RequestForm(request.POST or None, student=student)
     if request.method == "POST" and form.is_valid():
         try:
-            transfer = actions.request_transfer(by=request.user, student=student, **form.cleaned_data)
+            transfer = actions.request_transfer(by=acting_user(request), student=student, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -102,7 +103,7 @@ def _step_forms(request: HttpRequest, transfer: Transfer, posted: dict[str, Any]
 def _post_step(request: HttpRequest, transfer: Transfer) -> tuple[dict[str, Any], bool]:
     """Run the posted step; returns (forms with errors, done)."""
     step = request.POST.get("step", "")
-    user = request.user
+    user = acting_user(request)
     form: Any
     if step == "decide":
         form = CredentialForm(request.POST, credentials=pending.credentials_for(user, SignatureRole.PRINCIPAL))
@@ -175,7 +176,7 @@ def export_bundle(request: HttpRequest, pk: int) -> HttpResponse:
     form = CredentialForm(request.POST or None, credentials=seals)
     if request.method == "POST" and form.is_valid():
         try:
-            raw = actions.export_bundle(by=request.user, transfer=transfer, **form.cleaned_data)
+            raw = actions.export_bundle(by=acting_user(request), transfer=transfer, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -190,7 +191,8 @@ def import_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     form = FileForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.import_receipt(by=request.user, transfer=transfer, raw=_read_upload(form.cleaned_data["file"]))
+            raw = _read_upload(form.cleaned_data["file"])
+            actions.import_receipt(by=acting_user(request), transfer=transfer, raw=raw)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -217,7 +219,7 @@ def import_bundle(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             received, receipt = actions.import_bundle(
-                by=request.user,
+                by=acting_user(request),
                 raw=_read_upload(data["bundle"]),
                 school=school,
                 credential=data["credential"],
@@ -271,7 +273,7 @@ def trust_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             actions.import_trust(
-                by=request.user, raw=_read_upload(form.cleaned_data["file"]), name=form.cleaned_data["name"]
+                by=acting_user(request), raw=_read_upload(form.cleaned_data["file"]), name=form.cleaned_data["name"]
             )
         except DomainError as exc:
             add_domain_error(form, exc)
@@ -327,7 +329,7 @@ def admission_export(request: HttpRequest, school_pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            raw = actions.export_admission(by=request.user, school=school, **data)
+            raw = actions.export_admission(by=acting_user(request), school=school, **data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:

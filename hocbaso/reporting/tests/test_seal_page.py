@@ -168,10 +168,10 @@ def test_a_certificate_naming_another_unit_is_refused(data: Data, pki: DemoPKI, 
 )
 def test_a_user_without_apply_unit_seal_neither_sees_nor_posts(  # type: ignore[no-untyped-def]
     data: Data,
-    pki: DemoPKI,
+    pki: DemoPKI,  # noqa: F811
     login,
     persona: str,
-    status: int,  # noqa: F811
+    status: int,
 ) -> None:
     client = login(persona)
     before = _written()
