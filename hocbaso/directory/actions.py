@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +55,9 @@ STUDENT_FIELDS = [
     "disability",
     "individual_plan",
 ]
+
+
+Created = TypeVar("Created", bound=models.Model)
 
 
 def _require_manager(by: User, school: School) -> None:
@@ -138,6 +141,22 @@ def _save_checked(instance: Any) -> None:
         raise Conflict(_("This conflicts with existing data; reload and try again."), code="integrity") from exc
 
 
+def _create_audited(
+    instance: Created, *, by: User, action: str, school_id: int | None, channel: str, fields: list[str] | None = None
+) -> Created:
+    """Save the new ``instance`` (checked) and audit its creation with every field (or ``fields``)."""
+    _save_checked(instance)
+    audit.record(
+        by=by,
+        action=action,
+        obj=instance,
+        school_id=school_id,
+        channel=channel,
+        changes=audit.diff({}, audit.snapshot(instance, fields)),
+    )
+    return instance
+
+
 @transaction.atomic
 def create_student(*, by: User, school: School, data: Mapping[str, Any], channel: str = "web") -> Student:
     """Add a student to ``school``. Personal-ID mismatches are stored as warnings, never refused."""
@@ -145,16 +164,9 @@ def create_student(*, by: User, school: School, data: Mapping[str, Any], channel
     student = Student(school=school, **_clean_student_data(data))
     check_age(student.date_of_birth, _student_years(student))
     _refresh_id_warnings(student)
-    _save_checked(student)
-    audit.record(
-        by=by,
-        action="student.create",
-        obj=student,
-        school_id=school.pk,
-        channel=channel,
-        changes=audit.diff({}, audit.snapshot(student, STUDENT_FIELDS)),
+    return _create_audited(
+        student, by=by, action="student.create", school_id=school.pk, channel=channel, fields=STUDENT_FIELDS
     )
-    return student
 
 
 @transaction.atomic
@@ -245,16 +257,9 @@ def enrol_student(
         end_date=end_date,
         register_number=nfc(register_number),
     )
-    _save_checked(enrolment)
-    audit.record(
-        by=by,
-        action="enrolment.create",
-        obj=enrolment,
-        school_id=class_group.school_id,
-        channel=channel,
-        changes=audit.diff({}, audit.snapshot(enrolment)),
+    return _create_audited(
+        enrolment, by=by, action="enrolment.create", school_id=class_group.school_id, channel=channel
     )
-    return enrolment
 
 
 def _end_enrolments(student: Student, on: dt.date) -> list[Enrolment]:
@@ -434,16 +439,9 @@ def appoint(
         recorded_by=by if getattr(by, "pk", None) else None,
         backdate_reason=reason,
     )
-    _save_checked(appointment)
-    audit.record(
-        by=by,
-        action="appointment.create",
-        obj=appointment,
-        school_id=appointment.school_id,
-        channel=channel,
-        changes=audit.diff({}, audit.snapshot(appointment)),
+    return _create_audited(
+        appointment, by=by, action="appointment.create", school_id=appointment.school_id, channel=channel
     )
-    return appointment
 
 
 @transaction.atomic

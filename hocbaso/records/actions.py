@@ -37,6 +37,7 @@ from hocbaso.records.models import (
     AssemblyRun,
     CorrectionRequest,
     Level,
+    Origin,
     PaperBook,
     Record,
     RecordVersion,
@@ -407,11 +408,53 @@ def assemble(
     xml = build_xml(data)
     validate_xml(xml)
     pdf = render_pdf(xml, draft=False)
-    xml_name, xml_hash = storage.put(xml, ".xml")
-    pdf_name, pdf_hash = storage.put(pdf, ".pdf")
     if supersedes is not None:
         supersedes.transition_to(Status.SUPERSEDED, reason=f"superseded by {code}")
         supersedes.save(update_fields=["status", "status_changed_at", "status_reason"])
+    version = freeze_new_version(
+        record=record,
+        class_group=class_group,
+        number=number,
+        code=code,
+        data=data,
+        xml=xml,
+        pdf=pdf,
+        previous=previous,
+        assembled_by=by if getattr(by, "is_authenticated", False) else None,
+        supersedes=supersedes,
+    )
+    audit.record(
+        by=by,
+        action="record.freeze",
+        obj=version,
+        school_id=class_group.school_id,
+        changes={
+            "issuance_code": [None, code],
+            "xml_sha256": [None, version.xml_sha256],
+            "pdf_sha256": [None, version.pdf_sha256],
+        },
+    )
+    return Assembled(version, xml, pdf)
+
+
+def freeze_new_version(
+    *,
+    record: Record,
+    class_group: ClassGroup,
+    number: int,
+    code: str,
+    data: dict[str, Any],
+    xml: bytes,
+    pdf: bytes,
+    previous: RecordVersion | None,
+    assembled_by: User | None,
+    supersedes: RecordVersion | None = None,
+    origin: str = Origin.DIGITAL,
+) -> RecordVersion:
+    """Store a new version's XML and PDF and create it from them, frozen: the start of every
+    version's life, assembled (``assemble``) or digitised (``digitising_actions.compare``)."""
+    xml_name, xml_hash = storage.put(xml, ".xml")
+    pdf_name, pdf_hash = storage.put(pdf, ".pdf")
     version = RecordVersion.objects.create(
         record=record,
         school_year=class_group.school_year,
@@ -428,15 +471,9 @@ def assemble(
         previous_sha256=previous.xml_sha256 if previous else "",
         supersedes=supersedes,
         assembled_at=clock.now(),
-        assembled_by=by if getattr(by, "is_authenticated", False) else None,
+        assembled_by=assembled_by,
+        origin=origin,
     )
     version.transition_to(Status.FROZEN)
     version.save(update_fields=["status", "status_changed_at"])
-    audit.record(
-        by=by,
-        action="record.freeze",
-        obj=version,
-        school_id=class_group.school_id,
-        changes={"issuance_code": [None, code], "xml_sha256": [None, xml_hash], "pdf_sha256": [None, pdf_hash]},
-    )
-    return Assembled(version, xml, pdf)
+    return version

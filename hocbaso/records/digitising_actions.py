@@ -27,6 +27,7 @@ from hocbaso.core.queue import enqueue_on_commit
 from hocbaso.core.text import nfc
 from hocbaso.directory.models import ClassGroup, Enrolment, School, Student
 from hocbaso.records import assembly, digitising, issuance, scans, storage
+from hocbaso.records.actions import freeze_new_version
 from hocbaso.records.digitising import (
     SCAN_SUFFIX,
     data_of,
@@ -36,7 +37,7 @@ from hocbaso.records.digitising import (
     year_section,
 )
 from hocbaso.records.digitising_models import BookState, DigitisationRun, DigitisedBook
-from hocbaso.records.models import CURRENT_STATUSES, Level, Origin, Record, RecordVersion, Status
+from hocbaso.records.models import CURRENT_STATUSES, Level, Origin, Record, RecordVersion
 from hocbaso.records.rendering import render_pdf
 from hocbaso.records.xml import build_xml
 
@@ -207,28 +208,18 @@ def compare(*, by: User, book: DigitisedBook, channel: str = "web") -> RecordVer
         xml = build_xml(data)
         scan = storage.get(locked.scan_name, locked.scan_sha256)
         pdf = render_pdf(xml, draft=False, scan=scan)
-        xml_name, xml_hash = storage.put(xml, ".xml")
-        pdf_name, pdf_hash = storage.put(pdf, ".pdf")
-        version = RecordVersion.objects.create(
+        version = freeze_new_version(
             record=record,
-            school_year=locked.school_year,
             class_group=locked.class_group,
-            school=locked.school,
             number=number,
-            status=Status.DRAFT,
-            issuance_code=code,
+            code=code,
             data=data,
-            xml_name=xml_name,
-            xml_sha256=xml_hash,
-            pdf_name=pdf_name,
-            pdf_sha256=pdf_hash,
-            previous_sha256=previous.xml_sha256 if previous else "",
-            assembled_at=clock.now(),
+            xml=xml,
+            pdf=pdf,
+            previous=previous,
             assembled_by=by,
             origin=Origin.DIGITISED,
         )
-        version.transition_to(Status.FROZEN)
-        version.save(update_fields=["status", "status_changed_at"])
         locked.transition_to(BookState.FROZEN)
         locked.version = version
         locked.save(update_fields=["state", "compared_by", "compared_at", "version"])
@@ -247,8 +238,8 @@ def compare(*, by: User, book: DigitisedBook, channel: str = "web") -> RecordVer
             school_id=locked.school_id,
             changes={
                 "issuance_code": [None, code],
-                "xml_sha256": [None, xml_hash],
-                "pdf_sha256": [None, pdf_hash],
+                "xml_sha256": [None, version.xml_sha256],
+                "pdf_sha256": [None, version.pdf_sha256],
                 "origin": Origin.DIGITISED,
             },
             channel=channel,
