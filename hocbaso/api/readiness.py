@@ -166,6 +166,23 @@ def _sum(lines: list[dict[str, int]]) -> dict[str, int]:
     return {key: sum(line[key] for line in lines) for key in keys}
 
 
+def _school_line(school: Any, line: rules.SchoolFigures, supervision: dict[str, int]) -> dict[str, Any]:
+    """One school's API line: its declaration and its counts, with its supervision counts."""
+    counts = rules.Counts()
+    counts.add(line)
+    return {
+        "school_id": school.pk,
+        "school": school.name,
+        "code": school.code,
+        "unit_id": line.unit_id,
+        "declared": line.declared,
+        "intention": line.intention,
+        "internet": line.internet,
+        "counts": _counts(counts),
+        "supervision": supervision,
+    }
+
+
 class _Lines:
     """The caller's roll-up of one year, as API lines: units (top down) and schools."""
 
@@ -200,19 +217,7 @@ class _Lines:
         }
 
     def school_line(self, school: Any, line: rules.SchoolFigures) -> dict[str, Any]:
-        counts = rules.Counts()
-        counts.add(line)
-        return {
-            "school_id": school.pk,
-            "school": school.name,
-            "code": school.code,
-            "unit_id": line.unit_id,
-            "declared": line.declared,
-            "intention": line.intention,
-            "internet": line.internet,
-            "counts": _counts(counts),
-            "supervision": self.supervision[school.pk],
-        }
+        return _school_line(school, line, self.supervision[school.pk])
 
     def schools(self, ids: set[int] | None = None) -> list[dict[str, Any]]:
         return [self.school_line(s, f) for s, f, _d in self.data.schools if ids is None or s.pk in ids]
@@ -260,20 +265,5 @@ def school_readiness(request: HttpRequest, school_id: int, query: Query[YearQuer
         raise NotFound(_("No school with this id is visible to you."), code="not_found", field="school_id")
     declarations = figures.latest_declarations([school.pk], year)
     line = figures.school_figures([school], year, declarations)[0]
-    lines = _supervision(request, [school.pk], year)
-    counts = rules.Counts()
-    counts.add(line)
-    return {
-        "school_year": year.code,
-        "school": {
-            "school_id": school.pk,
-            "school": school.name,
-            "code": school.code,
-            "unit_id": line.unit_id,
-            "declared": line.declared,
-            "intention": line.intention,
-            "internet": line.internet,
-            "counts": _counts(counts),
-            "supervision": lines[school.pk],
-        },
-    }
+    supervision = _supervision(request, [school.pk], year)[school.pk]
+    return {"school_year": year.code, "school": _school_line(school, line, supervision)}

@@ -17,7 +17,9 @@ from django.urls import resolve, reverse
 from hocbaso.api.tests.test_body_limits import MULTIPART, claim
 from hocbaso.audit.models import AuditEvent
 from hocbaso.core.body_limits import declared_upload
+from hocbaso.core.errors import ValidationFailed
 from hocbaso.reporting import views
+from hocbaso.reporting.seals import actions as seal_actions
 from hocbaso.reporting.tests.data import Data, build
 from hocbaso.reporting.tests.test_sealing import COMMUNE_SEAL, _p12, _self_made
 from hocbaso.signing import unit_seals
@@ -196,3 +198,31 @@ def test_a_double_submit_registers_one_seal(data: Data, pki: DemoPKI, login) -> 
     assert _written() == after_first
     seal.refresh_from_db()
     assert seal.active and unit_seals.current(data.world.commune1) == seal
+
+
+def test_the_province_seal_bears_the_provinces_or_its_departments_name(data: Data, pki: DemoPKI) -> None:  # noqa: F811
+    """The same rule behind the Sở's page (``ministry.actions.register_seal``): the province's
+    name, or the name its department of education sends under; never a commune's certificate."""
+    w = data.world
+    officer = w.users["province_officer"]
+
+    def register(name: str, also: tuple[str, ...] = ()) -> SigningCredential:
+        key, cert = pki.issue_organisation(name, locality="Tỉnh Quảng Ngãi")
+        return seal_actions.register_unit_seal(
+            by=officer,
+            unit=w.province,
+            pkcs12=pki.export_pkcs12(key, cert, PASSWORD),
+            password=PASSWORD,
+            label="Con dấu",
+            also_named=also,
+        )
+
+    with pytest.raises(ValidationFailed) as commune:
+        register(COMMUNE_SEAL)  # its locality names the province: only O and CN count
+    assert commune.value.code == "unit_seal_foreign"
+    with pytest.raises(ValidationFailed) as unnamed:
+        register("Sở Giáo dục và Đào tạo")
+    assert unnamed.value.code == "unit_seal_foreign"
+    assert not SigningCredential.objects.filter(unit=w.province).exists()
+    assert register("SO GIAO DUC VA DAO TAO TINH QUANG NGAI").unit == w.province  # no diacritics, upper case
+    assert register("Sở GD&ĐT Quảng Ngãi", also=("Sở GD&ĐT Quảng Ngãi",)).unit == w.province
