@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,36 +12,13 @@ from django.urls import URLPattern, reverse
 
 from hocbaso.api.api import api
 from hocbaso.core import body_limits
+from hocbaso.core.tests.bodies import MULTIPART, claim, unreadable_input
 from hocbaso.verification import api as verification_api
 
 if TYPE_CHECKING:
-    from django.test.client import _MonkeyPatchedWSGIResponse as Response
+    pass
 
 MiB = 1024 * 1024
-
-
-class Unreadable:
-    """A request body that fails the test if anything reads it."""
-
-    def read(self, *_args: object) -> bytes:
-        raise AssertionError("the body was read")
-
-    readline = read
-
-
-def unreadable_input() -> dict[str, Any]:
-    """The WSGI environ entry that makes a request's body :class:`Unreadable`."""
-    return {"wsgi.input": Unreadable()}
-
-
-def claim(client: Client, method: str, path: str, length: int, content_type: str) -> Response:
-    """Send a request announcing ``length`` bytes whose body cannot be read."""
-    return client.generic(
-        method, path, b"", content_type=content_type, CONTENT_LENGTH=str(length), **unreadable_input()
-    )
-
-
-MULTIPART = "multipart/form-data; boundary=BoUnDaRy"
 
 
 def test_the_verify_page_refuses_a_document_past_10_mb_unread(client: Client) -> None:

@@ -14,10 +14,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import resolve, reverse
 
-from hocbaso.api.tests.test_body_limits import MULTIPART, claim
 from hocbaso.audit.models import AuditEvent
 from hocbaso.core.body_limits import declared_upload
 from hocbaso.core.errors import ValidationFailed
+from hocbaso.core.tests.bodies import MULTIPART, claim
 from hocbaso.reporting import views
 from hocbaso.reporting.seals import actions as seal_actions
 from hocbaso.reporting.tests.data import Data, build
