@@ -22,6 +22,7 @@ from hocbaso.accounts.models import User
 from hocbaso.assessments.catalogue import catalogue_for_class
 from hocbaso.assessments.models import StudentYear
 from hocbaso.audit import actions as audit
+from hocbaso.audit.models import Channel
 from hocbaso.core import clock
 from hocbaso.core.errors import Conflict, PermissionRefused, ValidationFailed
 from hocbaso.core.queue import enqueue_on_commit
@@ -412,6 +413,7 @@ def assemble(
         supersedes.transition_to(Status.SUPERSEDED, reason=f"superseded by {code}")
         supersedes.save(update_fields=["status", "status_changed_at", "status_reason"])
     version = freeze_new_version(
+        by=by,
         record=record,
         class_group=class_group,
         number=number,
@@ -420,25 +422,14 @@ def assemble(
         xml=xml,
         pdf=pdf,
         previous=previous,
-        assembled_by=by if getattr(by, "is_authenticated", False) else None,
         supersedes=supersedes,
-    )
-    audit.record(
-        by=by,
-        action="record.freeze",
-        obj=version,
-        school_id=class_group.school_id,
-        changes={
-            "issuance_code": [None, code],
-            "xml_sha256": [None, version.xml_sha256],
-            "pdf_sha256": [None, version.pdf_sha256],
-        },
     )
     return Assembled(version, xml, pdf)
 
 
 def freeze_new_version(
     *,
+    by: User | None,
     record: Record,
     class_group: ClassGroup,
     number: int,
@@ -447,12 +438,13 @@ def freeze_new_version(
     xml: bytes,
     pdf: bytes,
     previous: RecordVersion | None,
-    assembled_by: User | None,
     supersedes: RecordVersion | None = None,
     origin: str = Origin.DIGITAL,
+    channel: str = Channel.WEB,
 ) -> RecordVersion:
-    """Store a new version's XML and PDF and create it from them, frozen: the start of every
-    version's life, assembled (``assemble``) or digitised (``digitising_actions.compare``)."""
+    """Store a new version's XML and PDF and create it from them, frozen and audited
+    (``record.freeze``): the start of every version's life, assembled (``assemble``) or digitised
+    (``digitising_actions.compare``)."""
     xml_name, xml_hash = storage.put(xml, ".xml")
     pdf_name, pdf_hash = storage.put(pdf, ".pdf")
     version = RecordVersion.objects.create(
@@ -471,9 +463,19 @@ def freeze_new_version(
         previous_sha256=previous.xml_sha256 if previous else "",
         supersedes=supersedes,
         assembled_at=clock.now(),
-        assembled_by=assembled_by,
+        assembled_by=by if getattr(by, "is_authenticated", False) else None,
         origin=origin,
     )
     version.transition_to(Status.FROZEN)
     version.save(update_fields=["status", "status_changed_at"])
+    changes: dict[str, Any] = {
+        "issuance_code": [None, code],
+        "xml_sha256": [None, xml_hash],
+        "pdf_sha256": [None, pdf_hash],
+    }
+    if origin != Origin.DIGITAL:
+        changes["origin"] = origin
+    audit.record(
+        by=by, action="record.freeze", obj=version, school_id=class_group.school_id, changes=changes, channel=channel
+    )
     return version

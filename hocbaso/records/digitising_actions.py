@@ -208,21 +208,6 @@ def compare(*, by: User, book: DigitisedBook, channel: str = "web") -> RecordVer
         xml = build_xml(data)
         scan = storage.get(locked.scan_name, locked.scan_sha256)
         pdf = render_pdf(xml, draft=False, scan=scan)
-        version = freeze_new_version(
-            record=record,
-            class_group=locked.class_group,
-            number=number,
-            code=code,
-            data=data,
-            xml=xml,
-            pdf=pdf,
-            previous=previous,
-            assembled_by=by,
-            origin=Origin.DIGITISED,
-        )
-        locked.transition_to(BookState.FROZEN)
-        locked.version = version
-        locked.save(update_fields=["state", "compared_by", "compared_at", "version"])
         audit.record(
             by=by,
             action="digitising.compare",
@@ -231,19 +216,22 @@ def compare(*, by: User, book: DigitisedBook, channel: str = "web") -> RecordVer
             changes={"issuance_code": [None, code], "transcribed_by": locked.transcribed_by_id},
             channel=channel,
         )
-        audit.record(
+        version = freeze_new_version(
             by=by,
-            action="record.freeze",
-            obj=version,
-            school_id=locked.school_id,
-            changes={
-                "issuance_code": [None, code],
-                "xml_sha256": [None, version.xml_sha256],
-                "pdf_sha256": [None, version.pdf_sha256],
-                "origin": Origin.DIGITISED,
-            },
+            record=record,
+            class_group=locked.class_group,
+            number=number,
+            code=code,
+            data=data,
+            xml=xml,
+            pdf=pdf,
+            previous=previous,
+            origin=Origin.DIGITISED,
             channel=channel,
         )
+        locked.transition_to(BookState.FROZEN)
+        locked.version = version
+        locked.save(update_fields=["state", "compared_by", "compared_at", "version"])
     return version
 
 
