@@ -23,6 +23,7 @@ from __future__ import annotations
 import binascii
 import functools
 import re
+import threading
 from typing import Any
 
 from pyhanko.pdf_utils import generic, misc
@@ -99,13 +100,21 @@ def _decode_name(name_bytes: bytes) -> Any:
 
 
 _installed = False
+_lock = threading.Lock()
 
 
 def install() -> None:
-    """Install the replacements (once per process)."""
+    """Install the replacements (once per process, also when threads call it together)."""
     global _installed
     if _installed:
         return
+    with _lock:
+        if not _installed:
+            _install()
+            _installed = True
+
+
+def _install() -> None:
     from asn1crypto import x509 as asn1_x509
 
     generic.read_hex_string_from_stream = read_hex_string_from_stream
@@ -119,4 +128,3 @@ def install() -> None:
         return cached(string) if type(string) is str else prep(self, string)
 
     asn1_x509.NameTypeAndValue._ldap_string_prep = ldap_string_prep  # type: ignore[method-assign]
-    _installed = True
