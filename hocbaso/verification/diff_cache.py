@@ -88,67 +88,75 @@ def _item(dictionary: Any, key: str, resolve: Any) -> Any:
 
 def reverse_xref_cache(objects: SharedObjects, revision: int, trailer: Any) -> dict[generic.Reference, set[RawPdfPath]]:
     """What ``HistoricalResolver._load_reverse_xref_cache`` computes for ``revision`` (pyHanko
-    0.38, ``pdf_utils/reader.py``), read through ``objects``. ``trailer``: the revision's
-    flattened trailer (``resolver.trailer_view``)."""
+    0.38.0, ``pdf_utils/reader.py``: a page tree node is entered only through its canonical path
+    from ``/Root /Pages``, a structure element only from inside the structure tree), read through
+    ``objects``. ``trailer``: the revision's flattened trailer (``resolver.trailer_view``).
+
+    Step for step pyHanko's walk; only the bookkeeping is cheaper: a path is a tuple (pyHanko's
+    cons lists compare element by element, as tuples do), and the references on the current path
+    are a set of (number, generation) pairs kept as the walk goes down and up (pyHanko's list of
+    them, searched at each step)."""
     reader = objects.reader
 
     def resolve(ref: generic.Reference) -> Any:
         return objects.resolve(ref, revision)
 
-    collected: defaultdict[generic.Reference, set[Any]] = defaultdict(set)
+    collected: defaultdict[generic.Reference, set[tuple[Any, ...]]] = defaultdict(set)
     root_ref = reader.trailer.raw_get("/Root", revision=revision).reference
     root = resolve(root_ref)  # PdfHandler.root: no second dereference
     if not isinstance(root, generic.DictionaryObject):
         raise misc.PdfReadError("The catalog is not a dictionary")
-    sing_root = misc.ConsList.sing("/Root")
-    empty: Any = misc.ConsList.empty()
+    on_path: set[tuple[int, int]] = set()
+    struct_tree_entry = ("/Root", "/StructTreeRoot")
+    indirect, dictionary, array = generic.IndirectObject, generic.DictionaryObject, generic.ArrayObject
 
     def compute(
         obj: Any,
-        cur_path: Any,
-        seen_in_path: Any,
-        is_page_tree: bool,
-        page_tree_objs: set[generic.Reference],
+        cur_path: tuple[Any, ...],
+        page_tree_objs: dict[generic.Reference, tuple[Any, ...]],
         is_struct_tree: bool,
         struct_tree_objs: set[generic.Reference],
     ) -> None:
-        if isinstance(obj, generic.IndirectObject):
+        key = None
+        if isinstance(obj, indirect):
             obj_ref = obj.reference
-            if obj_ref in seen_in_path:
+            key = (obj_ref.idnum, obj_ref.generation)
+            if key in on_path:
                 return
             collected[obj_ref].add(cur_path)
-            seen_in_path = seen_in_path.cons(obj_ref)
             obj = resolve(obj_ref)
-            if not is_page_tree and obj_ref in page_tree_objs:
+            if page_tree_objs.get(obj_ref, cur_path) != cur_path:
                 return
             if not is_struct_tree and obj_ref in struct_tree_objs:
                 return
-        if isinstance(obj, generic.DictionaryObject):
-            for k, v in obj.items():  # raw values, as in pyHanko
-                if k == "/Parent" or (is_struct_tree and k == "/P"):
-                    continue
-                compute(
-                    v,
-                    cur_path.cons(k),
-                    seen_in_path,
-                    is_page_tree or (cur_path.head == "/Root" and k == "/Pages" and cur_path.tail == empty),
-                    page_tree_objs,
-                    is_struct_tree or (cur_path.head == "/StructTreeRoot" and k == "/K" and cur_path.tail == sing_root),
-                    struct_tree_objs,
-                )
-        elif isinstance(obj, generic.ArrayObject):
-            for ix, v in enumerate(obj):  # raw values
-                compute(
-                    v, cur_path.cons(ix), seen_in_path, is_page_tree, page_tree_objs, is_struct_tree, struct_tree_objs
-                )
+            on_path.add(key)
+        try:
+            if isinstance(obj, dictionary):
+                for k, v in obj.items():  # raw values, as in pyHanko
+                    if k == "/Parent" or (is_struct_tree and k == "/P"):
+                        continue
+                    compute(
+                        v,
+                        (*cur_path, k),
+                        page_tree_objs,
+                        is_struct_tree or (k == "/K" and cur_path == struct_tree_entry),
+                        struct_tree_objs,
+                    )
+            elif isinstance(obj, array):
+                for ix, v in enumerate(obj):  # raw values
+                    compute(v, (*cur_path, ix), page_tree_objs, is_struct_tree, struct_tree_objs)
+        finally:
+            if key is not None:
+                on_path.discard(key)
 
-    def page_tree_refs(pages_obj: Any) -> Any:
-        for kid in _item(pages_obj, "/Kids", resolve):
+    def page_tree_refs(pages_obj: Any, path: tuple[Any, ...]) -> Any:
+        for ix, kid in enumerate(_item(pages_obj, "/Kids", resolve)):
+            kid_path = (*path, "/Kids", ix)
             if isinstance(kid, generic.IndirectObject):
-                yield kid.reference
+                yield kid.reference, kid_path
             kid = _deref(kid, resolve)
             if kid.get("/Type", None) == "/Pages":
-                yield from page_tree_refs(kid)
+                yield from page_tree_refs(kid, kid_path)
 
     def struct_tree_refs(struct_elem: Any) -> Any:
         try:
@@ -174,11 +182,14 @@ def reverse_xref_cache(objects: SharedObjects, revision: int, trailer: Any) -> d
             yield from struct_tree_refs(child)
 
     pages_ref = root.raw_get("/Pages")
-    page_tree_nodes: set[generic.Reference] = set()
-    for ref in page_tree_refs(_deref(pages_ref, resolve)):
+    pages_path = ("/Root", "/Pages")
+    page_tree_nodes: dict[generic.Reference, tuple[Any, ...]] = {}
+    if isinstance(pages_ref, generic.IndirectObject):
+        page_tree_nodes[pages_ref.reference] = pages_path
+    for ref, path in page_tree_refs(_deref(pages_ref, resolve), pages_path):
         if ref in page_tree_nodes:
             raise misc.PdfReadError("Circular reference in page tree in mapping stage")
-        page_tree_nodes.add(ref)
+        page_tree_nodes[ref] = path
     struct_tree_nodes: set[generic.Reference] = set()
     try:
         struct_tree_root = _deref(root.raw_get("/StructTreeRoot"), resolve)
@@ -188,8 +199,8 @@ def reverse_xref_cache(objects: SharedObjects, revision: int, trailer: Any) -> d
             struct_tree_nodes.add(ref)
     except KeyError:
         pass
-    compute(trailer, empty, empty, False, page_tree_nodes, False, struct_tree_nodes)
-    return {ref: {RawPdfPath(*reversed(list(p))) for p in paths} for ref, paths in collected.items()}
+    compute(trailer, (), page_tree_nodes, False, struct_tree_nodes)
+    return {ref: {RawPdfPath(*p) for p in paths} for ref, paths in collected.items()}
 
 
 class SharedResolver(HistoricalResolver):

@@ -12,6 +12,7 @@ import pytest
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.writer import PdfFileWriter
 
 from hocbaso.records import storage
 from hocbaso.records.models import RecordVersion
@@ -71,6 +72,54 @@ def test_the_shared_walk_maps_every_revision_as_pyhanko_does(issued: RecordVersi
             expected = _pyhanko_map(pdf, revision)
             assert mapping.keys() == expected.keys(), revision
             assert all(mapping[ref] == expected[ref] for ref in expected), revision
+
+
+def _cross_linked() -> bytes:
+    """Three pages, then an update where a link on page 1 points to page 3, the catalog opens on
+    page 2, and a made-up catalog entry reaches the page tree root and a page from outside the
+    tree: pyHanko enters a page tree node only by its canonical path, and so must the shared walk."""
+    writer = PdfFileWriter()
+    box = generic.ArrayObject([generic.NumberObject(n) for n in (0, 0, 200, 200)])
+    for _ in range(3):
+        writer.insert_page(generic.DictionaryObject({_name("/Type"): _name("/Page"), _name("/MediaBox"): box}))
+    out = BytesIO()
+    writer.write(out)
+    update = IncrementalPdfFileWriter(BytesIO(out.getvalue()))
+    pages = [update.find_page_for_modification(i)[0] for i in range(3)]
+    tree = update.root.raw_get("/Pages")
+    link = generic.DictionaryObject(
+        {
+            _name("/Type"): _name("/Annot"),
+            _name("/Subtype"): _name("/Link"),
+            _name("/Rect"): box,
+            _name("/Dest"): generic.ArrayObject([pages[2], _name("/Fit")]),
+            _name("/P"): pages[0],
+            _name("/Up"): tree,
+        }
+    )
+    first = pages[0].get_object()
+    first[_name("/Annots")] = generic.ArrayObject([update.add_object(link)])
+    update.update_container(first)
+    update.root[_name("/OpenAction")] = generic.ArrayObject([pages[1], _name("/Fit")])
+    update.root[_name("/Extra")] = generic.DictionaryObject(
+        {_name("/Kids"): generic.ArrayObject([pages[2]]), _name("/All"): tree}
+    )
+    update.update_root()
+    out = BytesIO()
+    update.write(out)
+    return out.getvalue()
+
+
+def _name(text: str) -> generic.NameObject:
+    return generic.NameObject(text)
+
+
+def test_pages_reached_from_outside_the_page_tree_map_as_pyhanko_maps_them() -> None:
+    pdf = _cross_linked()
+    shared = _shared_maps(pdf)
+    assert len(shared) == 2
+    for revision, mapping in enumerate(shared):
+        assert mapping == _pyhanko_map(pdf, revision), revision
 
 
 def test_the_validation_reader_shares_its_reads(issued: RecordVersion) -> None:

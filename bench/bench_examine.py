@@ -1,0 +1,96 @@
+"""The offline examine of realistic issued records in CPU time (the figure that stays comparable on
+a shared, loaded machine, where wall-clock times swing several-fold between runs).
+
+    HOCBASO_DEMO=1 .venv/bin/python bench/bench_examine.py [--records 3] [--repeat 9]
+
+Set-up (not timed): a fresh var dir and SQLite file, the test world, the deployment's demo PKI
+(``pki init``), ``--records`` realistic records rendered and signed homeroom → principal → seal
+(as ``compare_baseline.py``). Then ``core.examine`` of each signed PDF in turn with the file's own
+DSS revocation data only (offline), ``--repeat`` times: CPU time (``time.process_time``) and wall
+time, medians. ``BENCH_PROFILE=1`` adds a cProfile of one examine per record (top 40 by internal
+time): the profile bench/README.md describes. To compare two commits, run this script from each
+checkout back to back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+import uuid
+
+from _django import setup
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--records", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=9)
+    args = parser.parse_args()
+    setup("examine")
+    os.environ.pop("HOCBASO_TSA_URL", None)
+    from django.core.management import call_command
+
+    from hocbaso.core import gc_tuning
+    from hocbaso.records import storage
+    from hocbaso.signing import actions as signing_actions
+    from hocbaso.signing import providers, trust
+    from hocbaso.signing.models import SigningCredential
+    from hocbaso.signing.tests.factories import make_frozen_version
+    from hocbaso.testing import build_world
+    from hocbaso.verification import core, registry
+
+    gc_tuning.tune()
+    world = build_world()
+    call_command("pki", "init", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    password = trust.demo_pkcs12_password()
+    versions = [make_frozen_version(world, realistic=True) for _ in range(args.records)]
+    for user, role, organisation in [
+        ("homeroom", "homeroom", False),
+        ("principal", "principal", False),
+        ("clerk", "school", True),
+    ]:
+        chosen = SigningCredential.objects.get(staff__user__username=user, for_organisation=organisation)
+        signing_actions.sign_batch(
+            by=world.users[user],
+            version_ids=[v.pk for v in versions],
+            role=role,
+            signer_source=providers.source_for(chosen, password),
+            idempotency_key=uuid.uuid4().hex,
+            credential=chosen,
+        )
+    stored = registry.trust_store()
+    offline = core.TrustStore(
+        roots=stored.roots, allow_fetching=False, ledger_public_key_pem=stored.ledger_public_key_pem
+    )
+    pdfs = []
+    for version in versions:
+        version.refresh_from_db()
+        pdfs.append(storage.get(version.signed_pdf_name, version.signed_pdf_sha256))
+    findings = core.examine(pdfs[0], trust=offline)  # warm-up: imports, fonts, template
+    if any(check.status != "passed" for check in findings.checks):
+        raise SystemExit(f"the issued record does not pass: {findings.checks}")
+    cpu, wall = [], []
+    for index in range(args.repeat):
+        pdf = pdfs[index % len(pdfs)]
+        started_cpu, started_wall = time.process_time(), time.perf_counter()
+        core.examine(pdf, trust=offline)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+        wall.append((time.perf_counter() - started_wall) * 1000)
+    label = f"core.examine offline, {args.records} realistic records"
+    for kind, samples in (("CPU time", cpu), ("wall time", wall)):
+        spread = f"(min {min(samples):.1f}, n={args.repeat})"
+        print(f"{label + ', ' + kind:<64} median {statistics.median(samples):8.1f} ms   {spread}")
+    if os.environ.get("BENCH_PROFILE") == "1":
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        for pdf in pdfs:
+            profile.runcall(core.examine, pdf, trust=offline)
+        pstats.Stats(profile).sort_stats("tottime").print_stats(40)
+
+
+if __name__ == "__main__":
+    main()
