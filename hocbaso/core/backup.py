@@ -838,7 +838,7 @@ def restore(
     if store is not None:
         try:
             store.listdir("")  # the bucket answers, before anything is unpacked
-        except Exception as exc:  # noqa: BLE001 - boto3's errors are many; the operator needs the message
+        except Exception as exc:  # boto3's errors are many; the operator needs the message
             raise BackupError(f"The object store does not answer ({exc}).") from None
     root = var_dir() / f".restore-{stamp}"
     staged = Staged(root=root, var=root / "var", manifest={})

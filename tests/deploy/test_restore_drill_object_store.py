@@ -58,9 +58,8 @@ def _state(deployment: Deployment, store: S3Server) -> tuple[dict[str, str], str
     """What a refused restore must leave as it was: the bucket, the audit rows, the databases, the disk."""
     name = _database(deployment)
     audit = psql(name, "SELECT md5(string_agg(hash || changes::text, ',' ORDER BY id)) FROM audit_auditevent")
-    databases = psql(
-        "postgres", f"SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database WHERE datname LIKE '{name}%'"
-    )  # noqa: S608,E501
+    query = f"SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database WHERE datname LIKE '{name}%'"  # noqa: S608
+    databases = psql("postgres", query)
     leftovers = sorted([*deployment.var.glob(".restore-*"), *deployment.var.glob("restore-previous-*")])
     return _hashes(store.objects()), audit, databases, leftovers
 
