@@ -5,7 +5,9 @@ A backup is one tar file::
     manifest.json              format, time, database engine, and every other member's SHA-256 and size
     database/hocbaso.sqlite3   SQLite: ``VACUUM INTO`` (a consistent copy while the server runs)
     database/hocbaso.pgdump    PostgreSQL: ``pg_dump --format=custom`` (one snapshot transaction)
-    media/…                    the stored files (record PDFs and XMLs, uploads awaiting confirmation)
+    media/…                    the stored files (record PDFs and XMLs, uploads awaiting confirmation),
+                               from disk or, with ``HOCBASO_S3_BUCKET``, every object of the bucket
+                               read through Django's storage API
     pki/…                      public PKI material: certificates, CRLs, the demo PKI's state
     ledger/log-key.pub.pem     the transparency log's public key
     keys.enc                   only with ``--with-keys``: every private key, encrypted (below)
@@ -29,6 +31,12 @@ signed tree head) and ``hocbaso records rehash``. Only when all pass are the dat
 swapped in; what they replace is kept aside under ``VAR_DIR/restore-previous-<time>/`` (PostgreSQL:
 the old database renamed ``<name>_before_restore_<time>``). Stop the web server and the workers
 first (deploy/README.md).
+
+**Object store.** The staged checks read the staged files from disk, never the live bucket. The
+swap then writes every object the bucket lacks or holds with other bytes (read back and re-hashed),
+swaps the database, and removes the objects the backup does not hold; what it replaces or removes
+is copied to ``VAR_DIR/restore-previous-<time>/media/`` first. **Limits** (:class:`Limits`, the
+free space) are checked on the archive's headers before a byte is unpacked.
 """
 
 from __future__ import annotations
