@@ -53,4 +53,5 @@ def test_pyhankos_object_reader_uses_it() -> None:
 
     assert generic.read_hex_string_from_stream is pdf_parsing.read_hex_string_from_stream
     value = generic.read_object(io.BytesIO(b"<< /Contents <0102ff> >>"), generic.Reference(1, 0))
+    assert isinstance(value, generic.DictionaryObject)
     assert bytes(value["/Contents"]) == b"\x01\x02\xff"

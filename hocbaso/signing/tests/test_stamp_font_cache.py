@@ -33,7 +33,9 @@ def _tables(program: bytes) -> dict[str, bytes]:
 
 def _ours(text: str) -> bytes:
     factory = stamp.stamp_style().text_box_style.font
-    return _program(factory.create_font_engine(PdfFileWriter(stream_xrefs=False)), text)
+    engine = factory.create_font_engine(PdfFileWriter(stream_xrefs=False))
+    assert isinstance(engine, GlyphAccumulator)
+    return _program(engine, text)
 
 
 def _pyhankos(text: str) -> bytes:
