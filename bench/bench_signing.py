@@ -46,6 +46,24 @@ def start_workers(count: int, env: dict[str, str], *options: str) -> list[subpro
     ]
 
 
+def wait_until_warm(workers: list[subprocess.Popen[bytes]], limit: float = 120) -> None:
+    """Wait until every worker has finished Django's set-up (its app warm-up included,
+    ``hocbaso/signing/apps.py``; HarfBuzz is loaded by then), then a second more for it to reach
+    its polling loop. A fixed sleep of 4 s was too short on a loaded machine: the first shards then
+    paid for the workers' start-up, which a running deployment never does."""
+    deadline = time.monotonic() + limit
+    for worker in workers:
+        maps = Path(f"/proc/{worker.pid}/maps")
+        while time.monotonic() < deadline and worker.poll() is None:
+            try:
+                if "harfbuzz" in maps.read_text():
+                    break
+            except OSError:
+                break  # no /proc here: the fixed wait below
+            time.sleep(0.1)
+    time.sleep(1 if Path("/proc").is_dir() else 6)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--class-size", type=int, default=35)
@@ -122,7 +140,7 @@ def main() -> None:
         queue = [make_frozen_version(world, realistic=True) for _ in range(args.class_size)]
         connections.close_all()
         workers = start_workers(args.workers, env, "--interval", "0.05")
-        time.sleep(4)  # the workers are up and polling, as in a running deployment
+        wait_until_warm(workers)  # the workers are up and polling, as in a running deployment
         total = 0.0
         for user, role, organisation in [
             ("homeroom", "homeroom", False),

@@ -5,7 +5,9 @@ A backup is one tar file::
     manifest.json              format, time, database engine, and every other member's SHA-256 and size
     database/hocbaso.sqlite3   SQLite: ``VACUUM INTO`` (a consistent copy while the server runs)
     database/hocbaso.pgdump    PostgreSQL: ``pg_dump --format=custom`` (one snapshot transaction)
-    media/…                    the stored files (record PDFs and XMLs, uploads awaiting confirmation)
+    media/…                    the stored files (record PDFs and XMLs, uploads awaiting confirmation),
+                               from disk or, with ``HOCBASO_S3_BUCKET``, every object of the bucket
+                               read through Django's storage API
     pki/…                      public PKI material: certificates, CRLs, the demo PKI's state
     ledger/log-key.pub.pem     the transparency log's public key
     keys.enc                   only with ``--with-keys``: every private key, encrypted (below)
@@ -29,6 +31,12 @@ signed tree head) and ``hocbaso records rehash``. Only when all pass are the dat
 swapped in; what they replace is kept aside under ``VAR_DIR/restore-previous-<time>/`` (PostgreSQL:
 the old database renamed ``<name>_before_restore_<time>``). Stop the web server and the workers
 first (deploy/README.md).
+
+**Object store.** The staged checks read the staged files from disk, never the live bucket. The
+swap then writes every object the bucket lacks or holds with other bytes (read back and re-hashed),
+swaps the database, and removes the objects the backup does not hold; what it replaces or removes
+is copied to ``VAR_DIR/restore-previous-<time>/media/`` first. **Limits** (:class:`Limits`, the
+free space) are checked on the archive's headers before a byte is unpacked.
 """
 
 from __future__ import annotations
@@ -56,6 +64,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import Storage
 
 from hocbaso.core import clock
 
@@ -81,15 +91,37 @@ def var_dir() -> Path:
     return Path(settings.VAR_DIR)
 
 
+def object_store() -> Storage | None:
+    """The object store (S3-compatible, ``HOCBASO_S3_BUCKET``) holding the stored files; None when
+    they are on this machine's disk."""
+    from django.core.files.storage import FileSystemStorage, default_storage
+
+    if isinstance(default_storage, FileSystemStorage):
+        return None
+    return default_storage
+
+
 def media_root() -> Path:
     from django.core.files.storage import FileSystemStorage, default_storage
 
     if not isinstance(default_storage, FileSystemStorage):
-        raise BackupError(
-            "The stored files are not on this machine's disk (object storage): back the bucket up with "
-            "its own versioning; this command covers files on disk only."
-        )
+        raise BackupError("The stored files are in the object store, not under a folder of this machine.")
     return Path(default_storage.location)
+
+
+def stored_names(storage: Storage, directory: str = "") -> Iterator[str]:
+    """Every file's name in ``storage`` (walked through Django's storage API), sorted."""
+    directories, files = storage.listdir(directory)
+    prefix = f"{directory.rstrip('/')}/" if directory else ""
+    names = [prefix + name for name in files] + [
+        name for sub in directories for name in stored_names(storage, prefix + sub)
+    ]
+    yield from sorted(names)
+
+
+def is_safe_name(name: str) -> bool:
+    path = PurePosixPath(name)
+    return bool(path.parts) and not path.is_absolute() and ".." not in path.parts and name == path.as_posix()
 
 
 def ledger_key_path() -> Path:
@@ -226,6 +258,8 @@ class Written:
     bytes: int = 0
     database: str = ""
     keys: bool = False
+    objects: int = 0  # stored files read from the object store
+    skipped: list[str] = field(default_factory=list)  # object names no file system could hold
 
 
 @contextlib.contextmanager
@@ -265,7 +299,8 @@ def _snapshot_database(directory: Path) -> Path:
 def make_backup(out: Path, *, passphrase: str | None = None, progress: Callable[[str], None] = print) -> Written:
     """Write a backup of this deployment to ``out`` (with the private keys when ``passphrase``)."""
     out = out.resolve()
-    media = media_root()
+    store = object_store()
+    media = media_root() if store is None else None
     written = Written(out)
     entries: list[dict[str, Any]] = []
     partial = out.with_name(out.name + ".partial")
@@ -287,9 +322,33 @@ def make_backup(out: Path, *, passphrase: str | None = None, progress: Callable[
                 entries.append({"name": name, "size": info.size, "sha256": hashing.digest.hexdigest()})
                 written.bytes += info.size
 
+            def add_stored(storage: Storage, name: str) -> None:
+                """One object of the store, read through the storage API and hashed as it streams."""
+                info = tarfile.TarInfo(f"media/{name}")
+                info.size = storage.size(name)
+                info.mtime = int(clock.now().timestamp())
+                info.mode = 0o600
+                with storage.open(name, "rb") as handle:
+                    hashing = _Hashing(handle)
+                    tar.addfile(info, io.BufferedReader(hashing, CHUNK))
+                entries.append({"name": info.name, "size": info.size, "sha256": hashing.digest.hexdigest()})
+                written.bytes += info.size
+                written.objects += 1
+
             add(written.database, snapshot)
-            for path in _files(media):
-                add(f"media/{path.relative_to(media).as_posix()}", path)
+            if store is None:
+                assert media is not None
+                for path in _files(media):
+                    add(f"media/{path.relative_to(media).as_posix()}", path)
+            else:
+                for name in stored_names(store):
+                    if not is_safe_name(name):
+                        # A key no restore could write back as a file (``..``, ``//``…): never from this app.
+                        progress(f"left out of the backup, unsafe object name: {name!r}")
+                        written.skipped.append(name)
+                        continue
+                    add_stored(store, name)
+                progress(f"object store: {written.objects:,} objects read through the storage API")
             for path in _files(var_dir() / "pki"):
                 if not is_private(path):
                     add(f"pki/{path.relative_to(var_dir() / 'pki').as_posix()}", path)
@@ -307,6 +366,7 @@ def make_backup(out: Path, *, passphrase: str | None = None, progress: Callable[
                     "format": FORMAT,
                     "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                     "engine": engine(),
+                    "files_from": "object store" if store is not None else "disk",
                     "database": written.database,
                     "with_keys": written.keys,
                     "files": entries,
@@ -341,40 +401,104 @@ class Staged:
 
 
 def _safe_name(name: str) -> str:
-    path = PurePosixPath(name)
-    if path.is_absolute() or ".." in path.parts or not path.parts or name != path.as_posix():
+    if not is_safe_name(name):
         raise BackupError(f"The backup holds a file with an unsafe name: {name!r}.")
     return name
 
 
-def unpack(backup: Path, root: Path) -> dict[str, Any]:
-    """Extract ``backup`` under ``root`` checking every member against the manifest; the manifest."""
+@dataclass(frozen=True)
+class Limits:
+    """What a restore accepts before unpacking anything (``hocbaso restore --max-files/--max-bytes``):
+    a backup beyond them, or larger than the free space beside the live data, is refused whole."""
+
+    files: int = 20_000_000
+    bytes: int = 16 * 2**40  # 16 TiB: the store of a province's five years, with room
+
+    def manifest_bytes(self) -> int:
+        return min(64 * 2**20 + 256 * self.files, 8 * 2**30)
+
+
+_SHA256 = frozenset("0123456789abcdef")
+
+
+def _headers(tar: tarfile.TarFile, root: Path, limits: Limits) -> list[tarfile.TarInfo]:
+    """The archive's members, read header by header and refused as soon as a limit is passed."""
+    members: list[tarfile.TarInfo] = []
+    total = 0
+    for member in tar:
+        members.append(member)
+        total += max(member.size, 0)
+        if len(members) > limits.files + 3:  # the files, the database, the manifest (and the keys)
+            raise BackupError(f"The backup holds more than {limits.files:,} files (the limit; --max-files).")
+        if total > limits.bytes:
+            raise BackupError(f"The backup holds more than {limits.bytes:,} bytes (the limit; --max-bytes).")
+    free = shutil.disk_usage(root if root.exists() else root.parent).free
+    if total > free:
+        raise BackupError(f"Unpacking the backup needs {total:,} bytes; {free:,} are free beside the live data.")
+    return members
+
+
+def _expected(manifest: Any, limits: Limits) -> dict[str, dict[str, Any]]:
+    """The manifest's files by name, each entry checked for shape (a safe name, a size, a SHA-256)."""
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError(f"The backup's manifest is not of format {FORMAT}.")
+    files = manifest.get("files")
+    if not isinstance(files, list) or len(files) > limits.files + 2:
+        raise BackupError("The backup's manifest does not list its files within the limits.")
+    expected: dict[str, dict[str, Any]] = {}
+    for entry in files:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise BackupError("The backup's manifest holds an entry that is not a file.")
+        name = _safe_name(entry["name"])
+        size, digest = entry.get("size"), entry.get("sha256")
+        if type(size) is not int or size < 0 or not isinstance(digest, str) or len(digest) != 64:
+            raise BackupError(f"The backup's manifest gives no size and SHA-256 for {name}.")
+        if not set(digest) <= _SHA256:
+            raise BackupError(f"The backup's manifest gives no size and SHA-256 for {name}.")
+        if name in expected:
+            raise BackupError(f"The backup's manifest lists {name} twice.")
+        expected[name] = entry
+    return expected
+
+
+def unpack(backup: Path, root: Path, limits: Limits | None = None) -> dict[str, Any]:
+    """Extract ``backup`` under ``root`` checking every member against the manifest; the manifest.
+
+    Every header is read, and the archive refused if it passes ``limits``, names a file outside the
+    backup's folders or disagrees with the manifest's sizes, before a byte of it is written."""
+    limits = limits or Limits()
     try:
         tar = tarfile.open(backup, mode="r:")  # noqa: SIM115 - closed by the with below
     except (OSError, tarfile.TarError) as exc:
         raise BackupError(f"{backup} is not a backup this program can read ({exc}).") from None
     with tar:
         try:
-            members = tar.getmembers()
+            members = _headers(tar, root, limits)
             manifest_member = next((m for m in members if m.name == MANIFEST), None)
             if manifest_member is None:
                 raise BackupError("The backup has no manifest.")
+            if manifest_member.size > limits.manifest_bytes():
+                raise BackupError(f"The backup's manifest is larger than {limits.manifest_bytes():,} bytes.")
             manifest = json.loads(_read_member(tar, manifest_member))
         except (tarfile.TarError, OSError, ValueError, EOFError) as exc:
             raise BackupError(f"The backup is damaged ({exc}).") from None
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise BackupError(f"The backup's manifest is not of format {FORMAT}.")
-        expected = {entry["name"]: entry for entry in manifest.get("files", [])}
-        seen: set[str] = set()
+        expected = _expected(manifest, limits)
         for member in members:
             if member.name == MANIFEST:
                 continue
             name = _safe_name(member.name)
             if not member.isfile():
                 raise BackupError(f"The backup holds something other than a file: {name}.")
-            entry = expected.get(name)
-            if entry is None:
+            if name not in expected:
                 raise BackupError(f"The backup holds a file its manifest does not list: {name}.")
+            if member.size != expected[name]["size"]:
+                raise BackupError(f"The backup is damaged: {name} does not have the size its manifest gives.")
+        seen: set[str] = set()
+        for member in members:
+            if member.name == MANIFEST:
+                continue
+            name = member.name
+            entry = expected[name]
             if name in seen:
                 raise BackupError(f"The backup holds {name} twice.")
             seen.add(name)
@@ -458,11 +582,13 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def stage(staged: Staged, backup: Path, *, passphrase: str | None, with_keys: bool, stamp: str) -> None:
+def stage(
+    staged: Staged, backup: Path, *, passphrase: str | None, with_keys: bool, stamp: str, limits: Limits | None = None
+) -> None:
     """Unpack and lay out ``backup`` in ``staged.root`` as a deployment of its own, unchecked."""
     root = staged.root
     root.mkdir(mode=0o700)
-    staged.manifest = unpack(backup, root / "backup")
+    staged.manifest = unpack(backup, root / "backup", limits)
     files = root / "backup"
     staged.var.mkdir()
     if (files / "media").is_dir():
@@ -531,6 +657,9 @@ def check(staged: Staged, progress: Callable[[str], None]) -> None:
             "HOCBASO_TASKS": "immediate",
         }
     )
+    # The staged copy reads its stored files from the staging folder, never from the live bucket.
+    for name in [name for name in env if name.startswith("HOCBASO_S3_")]:
+        del env[name]
     # One process for the three commands (a Django start-up each would triple the wait).
     done = subprocess.run(
         [sys.executable, "-c", "from hocbaso.core.backup import check_staged_main; check_staged_main()"],
@@ -587,8 +716,68 @@ def _move_aside(path: Path, previous: Path, name: str) -> None:
         shutil.move(str(path), str(target))
 
 
+def _sha256_stored(storage: Storage, name: str) -> str:
+    digest = hashlib.sha256()
+    with storage.open(name, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _keep_object_aside(storage: Storage, name: str, previous: Path) -> None:
+    """Copy the object ``name`` to ``previous`` on this machine before it is replaced or removed."""
+    relative = f"media/{name}" if is_safe_name(name) else f"media-unsafe-names/{quote(name, safe='')}"
+    target = previous / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as out, storage.open(name, "rb") as handle:
+        shutil.copyfileobj(handle, out, CHUNK)
+
+
+def _write_objects(staged: Staged, storage: Storage, present: set[str], previous: Path) -> list[str]:
+    """Write every staged file the store lacks or holds with other bytes, through the storage API;
+    each written object is read back and its SHA-256 checked. What it replaces is kept aside."""
+    media = staged.var / "media"
+    written = replaced = 0
+    for path in _files(media):
+        name = path.relative_to(media).as_posix()
+        expected = sha256_file(path)
+        if name in present:
+            if _sha256_stored(storage, name) == expected:
+                continue
+            _keep_object_aside(storage, name, previous)
+            replaced += 1
+        with path.open("rb") as handle:
+            saved = storage.save(name, File(handle, name=name))
+        if saved != name:
+            raise BackupError(f"The object store saved {name} as {saved}: stopped (the database was not replaced).")
+        if _sha256_stored(storage, name) != expected:
+            raise BackupError(
+                f"The object store gives back other bytes for {name}: stopped (the database was not replaced)."
+            )
+        written += 1
+    return [f"object store: {written} object(s) written back and read back with their SHA-256 ({replaced} replaced)"]
+
+
+def _remove_extra_objects(staged: Staged, storage: Storage, present: set[str], previous: Path) -> list[str]:
+    """Remove the objects the backup does not hold (stored after it, or planted), kept aside first."""
+    media = staged.var / "media"
+    kept = {path.relative_to(media).as_posix() for path in _files(media)}
+    extra = sorted(present - kept)
+    for name in extra:
+        _keep_object_aside(storage, name, previous)
+        storage.delete(name)
+    return [f"object store: {len(extra)} object(s) the backup does not hold removed"] if extra else []
+
+
 def swap_in(staged: Staged, stamp: str) -> list[str]:
-    """Replace the live database and files with the staged ones; what was replaced is kept aside."""
+    """Replace the live database and files with the staged ones; what was replaced is kept aside.
+
+    With the object store: the backup's objects are written first (a content-addressed name only
+    ever gets other bytes where the live object was damaged), then the database is swapped, then
+    the objects the backup does not hold are removed; every replaced or removed object is kept in
+    ``VAR_DIR/restore-previous-<time>/media/`` on this machine."""
+    store = object_store()
     if engine() == "postgresql":
         with _maintenance() as connection:
             busy = connection.execute(
@@ -603,6 +792,10 @@ def swap_in(staged: Staged, stamp: str) -> list[str]:
     previous = var_dir() / f"restore-previous-{stamp}"
     previous.mkdir(mode=0o700)
     notes = [f"the replaced data is kept in {previous}"]
+    present: set[str] = set()
+    if store is not None:
+        present = set(stored_names(store))
+        notes += _write_objects(staged, store, present, previous)
     if engine() == "sqlite":
         live = Path(database()["NAME"])
         for suffix in ("", "-wal", "-shm"):
@@ -616,9 +809,12 @@ def swap_in(staged: Staged, stamp: str) -> list[str]:
             connection.execute(f"ALTER DATABASE {_ident(staged.scratch_database)} RENAME TO {_ident(name)}")
         staged.scratch_database = ""
         notes.append(f"the replaced PostgreSQL database is kept as {kept} (drop it when satisfied)")
-    media = media_root()
-    _move_aside(media, previous, "media")
-    shutil.move(str(staged.var / "media"), str(media))
+    if store is None:
+        media = media_root()
+        _move_aside(media, previous, "media")
+        shutil.move(str(staged.var / "media"), str(media))
+    else:
+        notes += _remove_extra_objects(staged, store, present, previous)
     for path in _files(staged.var / "pki"):
         relative = path.relative_to(staged.var).as_posix()
         live = var_dir() / relative
@@ -636,15 +832,26 @@ def swap_in(staged: Staged, stamp: str) -> list[str]:
 
 
 def restore(
-    backup: Path, *, passphrase: str | None = None, with_keys: bool = False, progress: Callable[[str], None] = print
+    backup: Path,
+    *,
+    passphrase: str | None = None,
+    with_keys: bool = False,
+    progress: Callable[[str], None] = print,
+    limits: Limits | None = None,
 ) -> list[str]:
-    """Check ``backup`` completely, then replace the live database and files with it."""
+    """Check ``backup`` completely, then replace the live database and files (on disk or in the
+    object store) with it."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
-    media_root()  # refuse object storage before unpacking anything
+    store = object_store()
+    if store is not None:
+        try:
+            store.listdir("")  # the bucket answers, before anything is unpacked
+        except Exception as exc:  # boto3's errors are many; the operator needs the message
+            raise BackupError(f"The object store does not answer ({exc}).") from None
     root = var_dir() / f".restore-{stamp}"
     staged = Staged(root=root, var=root / "var", manifest={})
     try:
-        stage(staged, backup, passphrase=passphrase, with_keys=with_keys, stamp=stamp)
+        stage(staged, backup, passphrase=passphrase, with_keys=with_keys, stamp=stamp, limits=limits)
         progress(f"backup of {staged.manifest['created']}: {len(staged.manifest['files'])} files, hashes match")
         check(staged, progress)
         notes = swap_in(staged, stamp)

@@ -1,3 +1,5 @@
+import sys
+
 from django.apps import AppConfig
 
 
@@ -13,3 +15,15 @@ class SigningConfig(AppConfig):
         from hocbaso.signing.home import sections
 
         home.register(sections)
+        if "db_worker" in sys.argv[1:2]:
+            warm_up_worker()
+
+
+def warm_up_worker() -> None:
+    """In a task worker, before it takes its first task: import the signing stack (pyHanko, signxml,
+    fontTools, HarfBuzz; ~1-2 s) and load the stamp font, so the first shard of the first batch
+    after a worker starts does not pay for them while the other worker signs (bench/README.md)."""
+    from hocbaso.signing import stamp, tasks  # noqa: F401 - imported for its side effect: loaded modules
+
+    stamp.stamp_style()
+    stamp._font_bytes()

@@ -71,10 +71,12 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from hocbaso.core.errors import ValidationFailed
 from hocbaso.records import signed_record
 from hocbaso.records.pdfa import PdfA3IncrementalWriter
-from hocbaso.signing import paper_seal, stamp
+from hocbaso.signing import paper_seal, pdf_parsing, stamp
 from hocbaso.signing.backends import SignerSource, ensure_usable, from_asn1, signature_value_matches, to_asn1
 
 T = TypeVar("T")
+
+pdf_parsing.install()  # pyHanko's reader of hex strings (every /Contents), without its byte-at-a-time loop
 
 FIELD_ORDER = signed_record.FIELD_NAMES  # the signature fields, in signing order
 

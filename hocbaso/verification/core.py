@@ -825,9 +825,9 @@ def examine(document: bytes, *, trust: TrustStore) -> Findings:
     """Check what the file alone can prove: signatures, the embedded XML and its agreement with the PDF."""
     if not document:
         return Findings(None, (Check("document", "failed", "empty_file"),), ())
-    from hocbaso.verification import fast_parse
+    from hocbaso.signing import pdf_parsing
 
-    fast_parse.install()  # exactly equivalent, faster PDF and name parsing (once per process)
+    pdf_parsing.install()  # exactly equivalent, faster PDF and name parsing (once per process)
     kind = kind_of(document)
     if kind == "pdf":
         return _examine_pdf(document, trust)

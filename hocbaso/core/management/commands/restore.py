@@ -24,12 +24,37 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", metavar="FILE", type=Path, help="the backup file (hocbaso backup --out)")
         add_key_arguments(parser, with_keys="also restore the private keys it holds")
+        defaults = backup.Limits()
+        parser.add_argument(
+            "--max-files",
+            type=int,
+            default=defaults.files,
+            help=f"refuse a backup of more files (default {defaults.files:,})",
+        )
+        parser.add_argument(
+            "--max-bytes",
+            type=int,
+            default=defaults.bytes,
+            help=f"refuse a backup of more bytes (default {defaults.bytes:,})",
+        )
 
-    def handle(self, *args: Any, file: Path, with_keys: bool, passphrase_file: Path | None, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        file: Path,
+        with_keys: bool,
+        passphrase_file: Path | None,
+        max_files: int,
+        max_bytes: int,
+        **options: Any,
+    ) -> None:
         passphrase = read_passphrase(passphrase_file, confirm=False) if with_keys else None
         started = time.monotonic()
+        limits = backup.Limits(files=max_files, bytes=max_bytes)
         try:
-            notes = backup.restore(file, passphrase=passphrase, with_keys=with_keys, progress=self.stdout.write)
+            notes = backup.restore(
+                file, passphrase=passphrase, with_keys=with_keys, progress=self.stdout.write, limits=limits
+            )
         except backup.BackupError as exc:
             raise CommandError(f"Backup refused, nothing was changed: {exc}") from None
         for note in notes:

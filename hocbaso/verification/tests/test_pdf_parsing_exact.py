@@ -1,4 +1,4 @@
-"""``verification.fast_parse`` reads exactly as pyHanko and asn1crypto do: the same value (or the
+"""``signing.pdf_parsing`` reads exactly as pyHanko and asn1crypto do: the same value (or the
 same error) and the stream left at the same place, on genuine, odd and hostile input, every object
 of an issued record parsed the same; and a record whose signature bytes were changed is still
 refused (real PKI, real TSA on loopback, real rendering)."""
@@ -16,7 +16,8 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from hocbaso.records.models import RecordVersion
-from hocbaso.verification import core, fast_parse, registry
+from hocbaso.signing import pdf_parsing
+from hocbaso.verification import core, registry
 from hocbaso.verification.tests.helpers import signed_pdf
 
 
@@ -51,8 +52,8 @@ HEX_CASES = [
 
 @pytest.mark.parametrize("data", HEX_CASES)
 def test_hex_strings_read_as_pyhanko_reads_them(data: bytes) -> None:
-    original = fast_parse.ORIGINALS["read_hex_string_from_stream"]
-    assert _outcome(fast_parse.read_hex_string_from_stream, data) == _outcome(original, data)
+    original = pdf_parsing.ORIGINALS["read_hex_string_from_stream"]
+    assert _outcome(pdf_parsing.read_hex_string_from_stream, data) == _outcome(original, data)
 
 
 DELIMITED = [b"abc def", b"abc", b"", b"/Name/Other", b"x" * 600 + b"(", b"x" * 256, b"a\x00b", b"12]", b"a%b"]
@@ -60,8 +61,8 @@ DELIMITED = [b"abc def", b"abc", b"", b"/Name/Other", b"x" * 600 + b"(", b"x" * 
 
 @pytest.mark.parametrize("data", DELIMITED)
 def test_tokens_end_where_pyhanko_ends_them(data: bytes) -> None:
-    original = fast_parse.ORIGINALS["read_until_delimiter"]
-    assert _outcome(fast_parse.read_until_delimiter, data) == _outcome(original, data)
+    original = pdf_parsing.ORIGINALS["read_until_delimiter"]
+    assert _outcome(pdf_parsing.read_until_delimiter, data) == _outcome(original, data)
 
 
 NAMES = [b"Type", b"", b"A#20B", b"A#2", b"A#G0", b"Vi\xe1\xbb\x87t", b"caf\xe9", b"a~!", b"x" * 300, b"#41"]
@@ -76,25 +77,25 @@ def test_names_decode_as_pyhanko_decodes_them(data: bytes) -> None:
             return ("error", type(exc), str(exc))
         return (type(value), value)
 
-    assert decode(fast_parse._decode_name) == decode(fast_parse.ORIGINALS["_decode_name"])
+    assert decode(pdf_parsing._decode_name) == decode(pdf_parsing.ORIGINALS["_decode_name"])
 
 
 def test_random_hostile_bytes_read_the_same() -> None:
     """Random mixes of digits, whitespace, comments, brackets and stray bytes, read from every start."""
     chance = random.Random(19)
     alphabet = b"0123456789abcdefABCDEFG \n\r\t\x00\x0c%<>/()[]#\xe9"
-    hex_original = fast_parse.ORIGINALS["read_hex_string_from_stream"]
-    token_original = fast_parse.ORIGINALS["read_until_delimiter"]
+    hex_original = pdf_parsing.ORIGINALS["read_hex_string_from_stream"]
+    token_original = pdf_parsing.ORIGINALS["read_until_delimiter"]
     for _ in range(3000):
         data = b"<" + bytes(chance.choice(alphabet) for _ in range(chance.randrange(0, 40)))
-        assert _outcome(fast_parse.read_hex_string_from_stream, data) == _outcome(hex_original, data), data
+        assert _outcome(pdf_parsing.read_hex_string_from_stream, data) == _outcome(hex_original, data), data
         at = chance.randrange(0, len(data))
-        assert _outcome(fast_parse.read_until_delimiter, data, at) == _outcome(token_original, data, at), data
+        assert _outcome(pdf_parsing.read_until_delimiter, data, at) == _outcome(token_original, data, at), data
 
 
 def test_name_values_are_prepared_as_asn1crypto_prepares_them() -> None:
-    fast_parse.install()
-    original = fast_parse.ORIGINALS["_ldap_string_prep"]
+    pdf_parsing.install()
+    original = pdf_parsing.ORIGINALS["_ldap_string_prep"]
     value = None  # the preparation does not use its object
     for text in ["Nguyễn Văn  An", "TRƯỜNG TIỂU HỌC", " a ", "ﬁ\u00ad\u200bx", "", "Ａ"]:
         assert asn1_x509.NameTypeAndValue._ldap_string_prep(value, text) == original(value, text)
@@ -132,7 +133,7 @@ def test_every_object_of_an_issued_record_parses_the_same(
     issued: RecordVersion, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pdf = signed_pdf(issued)
-    fast_parse.install()
+    pdf_parsing.install()
     fast = [_shape(o) for o in _all_objects(pdf)]
     _originals(monkeypatch)
     assert fast == [_shape(o) for o in _all_objects(pdf)]
@@ -140,11 +141,11 @@ def test_every_object_of_an_issued_record_parses_the_same(
 
 
 def _originals(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, function in fast_parse.ORIGINALS.items():
+    for name, function in pdf_parsing.ORIGINALS.items():
         if hasattr(generic, name):
             monkeypatch.setattr(generic, name, function)
-    if "_ldap_string_prep" in fast_parse.ORIGINALS:
-        monkeypatch.setattr(asn1_x509.NameTypeAndValue, "_ldap_string_prep", fast_parse.ORIGINALS["_ldap_string_prep"])
+    if "_ldap_string_prep" in pdf_parsing.ORIGINALS:
+        monkeypatch.setattr(asn1_x509.NameTypeAndValue, "_ldap_string_prep", pdf_parsing.ORIGINALS["_ldap_string_prep"])
 
 
 @pytest.mark.django_db
@@ -159,7 +160,7 @@ def test_changed_signature_bytes_are_judged_as_before(issued: RecordVersion, mon
     changed = []
     for at in (start + 200 for start in contents):
         changed.append(pdf[:at] + (b"0" if pdf[at : at + 1] != b"0" else b"1") + pdf[at + 1 :])
-    fast_parse.install()
+    pdf_parsing.install()
     fast = [core.examine(document, trust=trust) for document in changed]
     for findings in fast[:3]:
         assert core.report_of(findings.checks).outcome == "invalid"
@@ -179,7 +180,7 @@ def test_a_signature_hex_string_with_a_comment_inside_reads_as_before(
     assert found is not None
     at = found.start(1) + 32
     odd = pdf[:at] + b"%\n" + pdf[at + 2 :]  # two digits replaced by an empty comment: same length
-    fast_parse.install()
+    pdf_parsing.install()
     fast = core.examine(odd, trust=registry.trust_store())
     assert core.report_of(fast.checks).outcome == "invalid"
     _originals(monkeypatch)

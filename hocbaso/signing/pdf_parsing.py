@@ -13,9 +13,11 @@ leaves it, for every input; on any input outside its fast path (a comment or a b
 hex string, a ``#`` escape or a non-ASCII byte in a name, a truncated stream) it hands the same
 stream, rewound, to the original, which then succeeds or raises exactly as it always did. Nothing
 is cached across documents but the string preparation of a name value (a pure function of the
-string). ``tests/test_fast_parse.py`` compares every replacement with the original on genuine and
-hostile inputs. :func:`install` is idempotent and process-wide (the signing code parses PDFs the
-same way and gets the same results, faster).
+string). ``verification/tests/test_pdf_parsing_exact.py`` and ``signing/tests/test_pdf_parsing.py``
+compare every replacement with the original on genuine and hostile inputs. :func:`install` is
+idempotent and process-wide: ``signing.pades`` calls it on import (every earlier signature's
+``/Contents`` is read again before each new one) and ``verification.core.examine`` before an
+examine. No Django import: the offline verifier imports this module.
 """
 
 from __future__ import annotations

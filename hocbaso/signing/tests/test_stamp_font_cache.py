@@ -1,0 +1,59 @@
+"""The stamp font's subset, made once per set of glyphs and reused, is the font program pyHanko
+itself embeds for the same text; another text gets its own subset, never a cached one lacking
+its glyphs."""
+
+from __future__ import annotations
+
+import io
+
+from fontTools.ttLib import TTFont
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
+from pyhanko.pdf_utils.writer import PdfFileWriter
+
+from hocbaso.signing import stamp
+
+
+def _program(accumulator: GlyphAccumulator, text: str) -> bytes:
+    accumulator.shape(text)
+    accumulator.prepare_write()
+    return bytes(accumulator.cidfont_obj._font_descriptor["/FontFile2"].get_object().data)
+
+
+def _tables(program: bytes) -> dict[str, bytes]:
+    """The font program's tables; in ``head`` the save time and the whole-file checksum blanked
+    (fontTools stamps each save with the current second, so pyHanko's own output varies by them)."""
+    font = TTFont(io.BytesIO(program))
+    tables = {tag: font.reader[tag] for tag in font.reader.tables}
+    head = bytearray(tables["head"])
+    head[8:12] = bytes(4)  # checkSumAdjustment
+    head[28:36] = bytes(8)  # modified
+    tables["head"] = bytes(head)
+    return tables
+
+
+def _ours(text: str) -> bytes:
+    factory = stamp.stamp_style().text_box_style.font
+    engine = factory.create_font_engine(PdfFileWriter(stream_xrefs=False))
+    assert isinstance(engine, GlyphAccumulator)
+    return _program(engine, text)
+
+
+def _pyhankos(text: str) -> bytes:
+    accumulator = GlyphAccumulator(
+        PdfFileWriter(stream_xrefs=False), io.BytesIO(stamp._font_bytes()), font_size=stamp.FONT_SIZE
+    )
+    return _program(accumulator, text)
+
+
+def test_the_reused_subset_is_pyhankos_own() -> None:
+    stamp._SUBSETS.clear()
+    first = "Đã ký số: Nguyễn Thị Phương Thảo\nThời gian: 30/11/2026 15:35 +0700"
+    made = _ours(first)
+    reused = _ours(first)
+    assert len(stamp._SUBSETS) == 1
+    assert made == reused  # the very bytes, reused
+    assert _tables(made) == _tables(_pyhankos(first))
+
+    other = "Đã ký số: Trần Văn Ưng\nThời gian: 01/12/2026 08:05 +0700"  # other letters (Ư, T…)
+    assert _tables(_ours(other)) == _tables(_pyhankos(other)) != _tables(made)
+    assert len(stamp._SUBSETS) == 2
