@@ -19,7 +19,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -28,7 +30,7 @@ from hocbaso.core.clients import client_address
 from hocbaso.core.errors import DomainError
 from hocbaso.core.permissions import public
 from hocbaso.records import issuance
-from hocbaso.verification import core, messages, reads, registry
+from hocbaso.verification import answers, core, messages, reads, registry
 from hocbaso.verification.models import VerificationChannel
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -158,11 +160,19 @@ def verify(request: HttpRequest) -> HttpResponse:
 def verify_code(request: HttpRequest, code: str) -> HttpResponse:
     """``/verify/<code>``: the QR link printed on every page, or a typed code."""
     try:
-        report = reads.verify_code(code)
+        canonical = issuance.check_code(code)
     except DomainError as exc:
         return _form(request, error=str(messages.text(exc.code)), error_code=exc.code, code=code, status=400)
     channel = VerificationChannel.QR if request.GET.get("src") != "form" else VerificationChannel.CODE
-    return _result(request, report, channel=channel)
+    answer, _cached = answers.lookup(canonical, kind="page", make=result_body)
+    registry.log(answer, channel=channel)
+    return render(request, "verification/result.html", {"body": mark_safe(answer.body)})  # noqa: S308 (our template's output)
+
+
+def result_body(report: core.Report) -> str:
+    """The result page's content for ``report`` (no request: the same for every visitor, so it is
+    cached with the answer; the page around it, with the visitor's CSRF token, is rendered each time)."""
+    return str(render_to_string("verification/_result.html", present(report)))
 
 
 @public
