@@ -60,7 +60,7 @@ def _stamp_sql(vendor_quote: Callable[[str], str]) -> str:
     q = vendor_quote
     versions, head = q(RecordVersion._meta.db_table), q(LedgerHead._meta.db_table)
     return (
-        f"SELECT v.{q('status')}, v.{q('status_reason')}, v.{q('status_changed_at')}, v.{q('signed_pdf_sha256')}, "
+        f"SELECT v.{q('status')}, v.{q('status_reason')}, v.{q('status_changed_at')}, v.{q('signed_pdf_sha256')}, "  # noqa: S608 (quoted names; the code is a parameter)
         f"v.{q('signed_xml_sha256')}, v.{q('signed_pdf_name')}, "
         f"(SELECT s.{q('issuance_code')} FROM {versions} s WHERE s.{q('supersedes_id')} = v.{q('id')}), "
         f"(SELECT h.{q('size')} FROM {head} h WHERE h.{q('id')} = 1) "

@@ -356,7 +356,7 @@ def log(report: core.Report | Logged, *, channel: str) -> None:
         q = connection.ops.quote_name
         columns = ", ".join(q(VerificationLog._meta.get_field(name).column) for name in LOG_FIELDS)
         sql = _log_sql[connection.vendor] = (
-            f"INSERT INTO {q(VerificationLog._meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s, %s)"
+            f"INSERT INTO {q(VerificationLog._meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608 (quoted model names)
         )
     at = VerificationLog._meta.get_field("at").get_db_prep_value(timezone.now(), connection)
     with connection.cursor() as cursor:

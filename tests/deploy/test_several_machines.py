@@ -304,6 +304,35 @@ def test_a_class_signed_through_two_web_processes_and_two_workers_lands_in_the_b
     logged = machines.sql("SELECT count(*) FROM verification_verificationlog")
     assert int(logged[0][0]) >= CLASS_SIZE  # the log rows were written to the primary
 
+    # The verify page's answer is kept in Redis for both processes (ADR 0018); a status change written
+    # in PostgreSQL — here past the actions, as an operator's SQL would — shows on the very next
+    # lookup on either process, and every lookup is logged.
+    version_id, code = rows[0][0], rows[0][1]
+    before = int(machines.sql("SELECT count(*) FROM verification_verificationlog")[0][0])
+    status, _headers, first = Browser().request(a, f"/verify/{code}")
+    assert status == 200 and 'data-status="signed_homeroom"' in first, first[-2000:]
+    assert Browser().request(b, f"/verify/{code}")[2] == first  # B serves A's answer
+    assert _redis_keys(f"*verification:answer:page:{code}:*")
+    machines.sql(
+        "UPDATE records_recordversion SET status = 'revoked', status_reason = 'revoked in a test'"  # noqa: S608
+        f" WHERE id = {version_id}"
+    )
+    for port in (b, a):
+        status, _headers, page = Browser().request(port, f"/verify/{code}")
+        assert status == 200 and 'data-status="revoked"' in page and "revoked in a test" in page, page[-2000:]
+    after = int(machines.sql("SELECT count(*) FROM verification_verificationlog")[0][0])
+    assert after - before == 4
+
+
+def _redis_keys(pattern: str) -> list[bytes]:
+    import redis
+
+    server = redis.Redis.from_url(REDIS)
+    try:
+        return list(server.scan_iter(match=pattern, count=500))
+    finally:
+        server.close()
+
 
 def test_sign_in_failures_on_either_web_process_count_against_one_lockout(machines: Machines) -> None:
     """Five wrong passwords, alternately on A and B, lock the account on both (the count is in Redis)."""
