@@ -329,9 +329,12 @@ def scan_for_code(code: str) -> bytes | None:
 class Logged(Protocol):
     """What a verification log row is made of (a cached lookup's ``answers.Answer``)."""
 
-    outcome: str
-    reason: str
-    issuance_code: str
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def issuance_code(self) -> str: ...
 
 
 _log_sql: dict[str, str] = {}
@@ -354,11 +357,11 @@ def log(report: core.Report | Logged, *, channel: str) -> None:
     sql = _log_sql.get(connection.vendor)
     if sql is None:
         q = connection.ops.quote_name
-        columns = ", ".join(q(VerificationLog._meta.get_field(name).column) for name in LOG_FIELDS)
+        columns = ", ".join(q(name) for name in LOG_FIELDS)  # the fields' columns are their names
         sql = _log_sql[connection.vendor] = (
             f"INSERT INTO {q(VerificationLog._meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608 (quoted model names)
         )
-    at = VerificationLog._meta.get_field("at").get_db_prep_value(timezone.now(), connection)
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(sql, [at, str(channel), str(report.outcome), report.reason[:64], code[:32]])
 
