@@ -27,7 +27,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections, router
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -337,36 +336,26 @@ class Logged(Protocol):
     def issuance_code(self) -> str: ...
 
 
-_log_sql: dict[str, str] = {}
-
-
 def log(report: core.Report | Logged, *, channel: str) -> None:
     """Record that a verification happened (outcome, reason, channel, time, printed code) — nothing about who.
 
-    One INSERT in autocommit: a single statement is atomic on its own, and an explicit transaction
-    would add two round trips (and, on SQLite, take the write lock earlier). The statement is built
-    once per database vendor rather than by the ORM for each row (ADR 0018: compiling it was a
-    tenth of a cached lookup's time); the values are the model's own field conversions.
+    ``report``: a report, or a cached lookup's answer (``answers.Answer``, ADR 0018) — every lookup
+    is logged, cached or not.
     """
     if isinstance(report, core.Report):
         document = report.document
         code = document.issuance_code if document and document.issuance_code else ""
     else:
         code = report.issuance_code
-    connection = connections[router.db_for_write(VerificationLog)]
-    sql = _log_sql.get(connection.vendor)
-    if sql is None:
-        q = connection.ops.quote_name
-        columns = ", ".join(q(name) for name in LOG_FIELDS)  # the fields' columns are their names
-        sql = _log_sql[connection.vendor] = (
-            f"INSERT INTO {q(VerificationLog._meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608 (quoted model names)
-        )
-    at = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [at, str(channel), str(report.outcome), report.reason[:64], code[:32]])
-
-
-LOG_FIELDS = ("at", "channel", "outcome", "reason", "issuance_code")
+    # One INSERT in autocommit: a single statement is atomic on its own, and an explicit
+    # transaction would add two round trips (and, on SQLite, take the write lock earlier).
+    VerificationLog.objects.create(
+        at=timezone.now(),
+        channel=channel,
+        outcome=report.outcome,
+        reason=report.reason[:64],
+        issuance_code=code[:32],
+    )
 
 
 def seal_bindings(*, key_id: bytes | None = None) -> tuple[core.SealBinding, ...]:
