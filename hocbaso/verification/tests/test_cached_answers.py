@@ -226,3 +226,16 @@ def test_the_rate_limit_still_counts_cached_lookups(issued: RecordVersion, setti
     settings.HOCBASO_VERIFY_RATE_PER_MINUTE = 3
     client = Client(REMOTE_ADDR="203.0.113.9")
     assert [client.get(f"/verify/{issued.issuance_code}").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+def test_a_missed_answer_asks_the_registry_once_more_than_before(
+    issued: RecordVersion, django_assert_max_num_queries: Any
+) -> None:
+    """The miss path: the stamp, the registry's own queries (version, tree head, log size, signers,
+    appointments, ledger entry + proof: 8 at most, ``test_lookup_cache``) and the log row."""
+    client = Client()
+    _page(client, issued.issuance_code)  # findings cached
+    for key in [key for key in getattr(cache, "_cache", {}) if "verification:answer" in str(key)]:
+        cache.delete(str(key).split(":", 2)[2])  # ":1:<key>": the answer only, the findings stay
+    with django_assert_max_num_queries(10):
+        assert _shown(_page(client, issued.issuance_code)) == ("valid", "all_checks_passed")
