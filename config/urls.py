@@ -6,6 +6,8 @@ from django.urls import include, path
 from hocbaso.accounts.views import admin_login
 
 urlpatterns = [
+    # First: the public verify path is the busiest (code lookups), and no other pattern starts with "verify".
+    path("", include("hocbaso.verification.urls")),
     path("admin/login/", admin_login),  # throttled, audited sign-in for the admin too
     path("admin/", admin.site.urls),
     path("", include("hocbaso.accounts.urls")),
@@ -16,7 +18,6 @@ urlpatterns = [
     path("ledger/", include("hocbaso.ledger.urls")),
     path("", include("hocbaso.signing.urls")),
     path("", include("hocbaso.records.urls")),
-    path("", include("hocbaso.verification.urls")),
     path("", include("hocbaso.transfers.urls")),
     path("", include("hocbaso.portal.urls")),
     path("", include("hocbaso.reporting.urls")),

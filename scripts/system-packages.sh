@@ -10,6 +10,8 @@ command -v softhsm2-util >/dev/null || need+=(softhsm2)
 command -v pkcs11-tool >/dev/null || need+=(opensc)
 command -v chromium >/dev/null || need+=(chromium)
 command -v redis-server >/dev/null || need+=(redis-server)
+# The lookup bench's load generator (bench/bench_verification.py --load wrk): C, so it leaves the cores to the server.
+command -v wrk >/dev/null || need+=(wrk)
 # nginx lives in /usr/sbin, which is not on every user's PATH: the deployment test starts it.
 { command -v nginx >/dev/null || test -x /usr/sbin/nginx; } || need+=(nginx)
 if [ ${#need[@]} -gt 0 ]; then

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hocbaso.accounts.models import User
 from hocbaso.audit import actions as audit
-from hocbaso.core import clock
+from hocbaso.core import clock, stamps
 from hocbaso.core.errors import Conflict, InvalidInput, PermissionRefused, ValidationFailed, validated
 from hocbaso.core.text import collapse_spaces, nfc
 from hocbaso.directory import birth_dates, codes, roles
@@ -487,6 +487,8 @@ def end_appointment(
     before = audit.snapshot(appointment, ["valid_to"])
     appointment.valid_to = valid_to
     _save_checked(appointment)
+    # Verification answers cached for the records this person signed follow the new period.
+    transaction.on_commit(lambda: stamps.bump(stamps.APPOINTMENTS))
     changes = audit.diff(before, audit.snapshot(appointment, ["valid_to"]))
     if reason:
         changes["reason"] = [None, reason]

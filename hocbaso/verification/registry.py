@@ -21,7 +21,7 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -325,9 +325,28 @@ def scan_for_code(code: str) -> bytes | None:
     return storage.get(book.scan_name, book.scan_sha256)
 
 
-def log(report: core.Report, *, channel: str) -> None:
-    """Record that a verification happened (outcome, reason, channel, time, printed code) — nothing about who."""
-    code = report.document.issuance_code if report.document and report.document.issuance_code else ""
+class Logged(Protocol):
+    """What a verification log row is made of (a cached lookup's ``answers.Answer``)."""
+
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def issuance_code(self) -> str: ...
+
+
+def log(report: core.Report | Logged, *, channel: str) -> None:
+    """Record that a verification happened (outcome, reason, channel, time, printed code) — nothing about who.
+
+    ``report``: a report, or a cached lookup's answer (``answers.Answer``, ADR 0018) — every lookup
+    is logged, cached or not.
+    """
+    if isinstance(report, core.Report):
+        document = report.document
+        code = document.issuance_code if document and document.issuance_code else ""
+    else:
+        code = report.issuance_code
     # One INSERT in autocommit: a single statement is atomic on its own, and an explicit
     # transaction would add two round trips (and, on SQLite, take the write lock earlier).
     VerificationLog.objects.create(

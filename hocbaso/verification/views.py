@@ -16,10 +16,14 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -28,10 +32,11 @@ from hocbaso.core.clients import client_address
 from hocbaso.core.errors import DomainError
 from hocbaso.core.permissions import public
 from hocbaso.records import issuance
-from hocbaso.verification import core, messages, reads, registry
+from hocbaso.verification import answers, core, messages, reads, registry
 from hocbaso.verification.models import VerificationChannel
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MESSAGES_COOKIE = CookieStorage.cookie_name
 
 
 def max_upload_bytes() -> int:
@@ -158,11 +163,30 @@ def verify(request: HttpRequest) -> HttpResponse:
 def verify_code(request: HttpRequest, code: str) -> HttpResponse:
     """``/verify/<code>``: the QR link printed on every page, or a typed code."""
     try:
-        report = reads.verify_code(code)
+        canonical = issuance.check_code(code)
     except DomainError as exc:
         return _form(request, error=str(messages.text(exc.code)), error_code=exc.code, code=code, status=400)
     channel = VerificationChannel.QR if request.GET.get("src") != "form" else VerificationChannel.CODE
-    return _result(request, report, channel=channel)
+    answer, _cached = answers.lookup(canonical, kind="page", make=lambda report: result_pages(request, report))
+    registry.log(answer, channel=channel)
+    content, page = answer.body
+    if plain_visitor(request):
+        return HttpResponse(page)
+    return render(request, "verification/result.html", {"body": mark_safe(content)})  # noqa: S308 (our template's output)
+
+
+def result_pages(request: HttpRequest, report: core.Report) -> tuple[str, str]:
+    """The result's content for ``report`` (the same for every visitor) and the whole page as a
+    visitor without a session sees it (no name, no messages, no CSRF token): both are cached with
+    the answer. A signed-in visitor's page is rendered around the content each time."""
+    content = str(render_to_string("verification/_result.html", present(report)))
+    anonymous = {"body": mark_safe(content), "user": AnonymousUser(), "messages": ()}  # noqa: S308
+    return content, str(render_to_string("verification/result.html", anonymous, request=request))
+
+
+def plain_visitor(request: HttpRequest) -> bool:
+    """True when the request carries no session and no messages: its page is the cached anonymous one."""
+    return not request.COOKIES.get(settings.SESSION_COOKIE_NAME) and not request.COOKIES.get(MESSAGES_COOKIE)
 
 
 @public

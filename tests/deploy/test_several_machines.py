@@ -304,6 +304,39 @@ def test_a_class_signed_through_two_web_processes_and_two_workers_lands_in_the_b
     logged = machines.sql("SELECT count(*) FROM verification_verificationlog")
     assert int(logged[0][0]) >= CLASS_SIZE  # the log rows were written to the primary
 
+    # The verify page's answer is kept in Redis for both processes (ADR 0018); a status change written
+    # in PostgreSQL — here past the actions, as an operator's SQL would — changes the key of the very
+    # next lookup on either process, and every lookup is logged. (These versions carry only the
+    # homeroom signature, so their page does not reach the status check: the new key shows the
+    # answer was computed again; test_cached_answers.py shows the revoked page itself.)
+    version_id, code = rows[0][0], rows[0][1]
+    before = int(machines.sql("SELECT count(*) FROM verification_verificationlog")[0][0])
+    status, _headers, on_a = Browser().request(a, f"/verify/{code}")
+    assert status == 200 and 'id="outcome"' in on_a, on_a[-2000:]
+    assert Browser().request(b, f"/verify/{code}")[2] == on_a  # B serves A's answer
+    pattern = f"*verification:answer:page:{code}:*"
+    assert len(_redis_keys(pattern)) == 1
+    machines.sql(
+        "UPDATE records_recordversion SET status = 'revoked', status_reason = 'revoked in a test'"  # noqa: S608
+        f" WHERE id = {version_id}"
+    )
+    status, _headers, recomputed = Browser().request(b, f"/verify/{code}")
+    assert status == 200 and len(_redis_keys(pattern)) == 2  # computed again, under the new key
+    status, _headers, again = Browser().request(a, f"/verify/{code}")
+    assert status == 200 and again == recomputed and len(_redis_keys(pattern)) == 2  # A uses B's new answer
+    after = int(machines.sql("SELECT count(*) FROM verification_verificationlog")[0][0])
+    assert after - before == 4
+
+
+def _redis_keys(pattern: str) -> list[bytes]:
+    import redis
+
+    server = redis.Redis.from_url(REDIS)
+    try:
+        return list(server.scan_iter(match=pattern, count=500))
+    finally:
+        server.close()
+
 
 def test_sign_in_failures_on_either_web_process_count_against_one_lockout(machines: Machines) -> None:
     """Five wrong passwords, alternately on A and B, lock the account on both (the count is in Redis)."""
