@@ -93,6 +93,7 @@ SEAL_CHANGED = (
     "OLD.role IS DISTINCT FROM NEW.role OR OLD.version_id IS DISTINCT FROM NEW.version_id"
     " OR OLD.signed_at IS DISTINCT FROM NEW.signed_at"
 )
+SEAL_UPDATED = f"(OLD.role = 'school' OR NEW.role = 'school') AND ({SEAL_CHANGED})"  # only school seals count
 
 
 def _postgresql() -> list[str]:
@@ -124,17 +125,20 @@ END $$
         " FOR EACH ROW EXECUTE FUNCTION reporting_count_versions()",
         "CREATE TRIGGER reporting_versions_update AFTER UPDATE ON records_recordversion"
         f" FOR EACH ROW WHEN ({VERSION_CHANGED}) EXECUTE FUNCTION reporting_count_versions()",
-        "CREATE TRIGGER reporting_seals_write AFTER INSERT OR DELETE ON signing_signatureevent"
-        " FOR EACH ROW EXECUTE FUNCTION reporting_count_seals()",
+        "CREATE TRIGGER reporting_seals_insert AFTER INSERT ON signing_signatureevent"
+        " FOR EACH ROW WHEN (NEW.role = 'school') EXECUTE FUNCTION reporting_count_seals()",
+        "CREATE TRIGGER reporting_seals_delete AFTER DELETE ON signing_signatureevent"
+        " FOR EACH ROW WHEN (OLD.role = 'school') EXECUTE FUNCTION reporting_count_seals()",
         "CREATE TRIGGER reporting_seals_update AFTER UPDATE ON signing_signatureevent"
-        f" FOR EACH ROW WHEN ({SEAL_CHANGED}) EXECUTE FUNCTION reporting_count_seals()",
+        f" FOR EACH ROW WHEN ({SEAL_UPDATED}) EXECUTE FUNCTION reporting_count_seals()",
     ]
 
 
 POSTGRESQL_DROP = [
     "DROP TRIGGER IF EXISTS reporting_versions_write ON records_recordversion",
     "DROP TRIGGER IF EXISTS reporting_versions_update ON records_recordversion",
-    "DROP TRIGGER IF EXISTS reporting_seals_write ON signing_signatureevent",
+    "DROP TRIGGER IF EXISTS reporting_seals_insert ON signing_signatureevent",
+    "DROP TRIGGER IF EXISTS reporting_seals_delete ON signing_signatureevent",
     "DROP TRIGGER IF EXISTS reporting_seals_update ON signing_signatureevent",
     "DROP FUNCTION IF EXISTS reporting_count_versions()",
     "DROP FUNCTION IF EXISTS reporting_count_seals()",
@@ -143,7 +147,7 @@ POSTGRESQL_DROP = [
 
 def _sqlite() -> list[str]:
     sqlite_changed = VERSION_CHANGED.replace("IS DISTINCT FROM", "IS NOT")
-    seal_changed = SEAL_CHANGED.replace("IS DISTINCT FROM", "IS NOT")
+    seal_changed = SEAL_UPDATED.replace("IS DISTINCT FROM", "IS NOT")
     add, remove = "".join(_version("sqlite", "NEW", 1)), "".join(_version("sqlite", "OLD", -1))
     seal_add, seal_remove = "".join(_seal("sqlite", "NEW", 1)), "".join(_seal("sqlite", "OLD", -1))
     return [
@@ -151,8 +155,10 @@ def _sqlite() -> list[str]:
         f"CREATE TRIGGER reporting_versions_delete AFTER DELETE ON records_recordversion BEGIN {remove} END",
         "CREATE TRIGGER reporting_versions_update AFTER UPDATE ON records_recordversion"
         f" WHEN {sqlite_changed} BEGIN {remove} {add} END",
-        f"CREATE TRIGGER reporting_seals_insert AFTER INSERT ON signing_signatureevent BEGIN {seal_add} END",
-        f"CREATE TRIGGER reporting_seals_delete AFTER DELETE ON signing_signatureevent BEGIN {seal_remove} END",
+        "CREATE TRIGGER reporting_seals_insert AFTER INSERT ON signing_signatureevent"
+        f" WHEN NEW.role = 'school' BEGIN {seal_add} END",
+        "CREATE TRIGGER reporting_seals_delete AFTER DELETE ON signing_signatureevent"
+        f" WHEN OLD.role = 'school' BEGIN {seal_remove} END",
         "CREATE TRIGGER reporting_seals_update AFTER UPDATE ON signing_signatureevent"
         f" WHEN {seal_changed} BEGIN {seal_remove} {seal_add} END",
     ]
