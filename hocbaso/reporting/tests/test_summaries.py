@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 
-from hocbaso.directory.models import ClassGroup, School, SchoolUnitLink
+from hocbaso.directory.models import ClassGroup, School, SchoolUnitLink, SchoolYear
 from hocbaso.records.models import CorrectionRequest, Record, RecordVersion, Status
 from hocbaso.reporting import figures
 from hocbaso.reporting.models import BacklogDay, VersionCount
@@ -110,7 +110,7 @@ def _assert_kept(step: str) -> None:
     assert _kept_versions() == _counted_versions(), step
     assert _kept_backlog() == _counted_backlog(), step
     for school, year in RecordVersion.objects.values_list("school_id", "school_year_id").distinct():
-        assert figures.backlog([school], year) == _series(school, year), step
+        assert figures.backlog([school], SchoolYear.objects.get(pk=year)) == _series(school, year), step
 
 
 def _sign(version: RecordVersion, role: str, user: Any, credential: SigningCredential, on: dt.date) -> None:
