@@ -22,18 +22,16 @@ rating, score or comment — officers read these (``docs/reporting.md`` defines 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from hocbaso.assessments.catalogue import grade_catalogue
 from hocbaso.assessments.models import EntryWindow, ItemKind, Point, StudentYear, YearResult
-from hocbaso.audit.models import ChainHead
 from hocbaso.core import clock
 from hocbaso.directory.models import (
     AdministrativeUnit,
@@ -47,8 +45,8 @@ from hocbaso.directory.models import (
     SchoolYearSetting,
 )
 from hocbaso.records.models import CURRENT_STATUSES, CorrectionRequest, RecordVersion, Status
-from hocbaso.reporting.models import CellCount
-from hocbaso.signing.models import SignatureEvent, SignatureRole, SigningCredential
+from hocbaso.reporting.models import BacklogDay, CellCount, VersionCount
+from hocbaso.signing.models import SigningCredential
 
 POINTS = (Point.MID1, Point.END1, Point.MID2, Point.YEAR_END)
 DEADLINE_FIELD = {
@@ -59,7 +57,6 @@ DEADLINE_FIELD = {
 }
 RESULTS = (YearResult.EXCELLENT, YearResult.GOOD, YearResult.COMPLETED, YearResult.NOT_COMPLETED)
 EXPIRING_DAYS = 30
-BACKLOG_CACHE_SECONDS = 600  # a stale key is never read again (it names what changed); this only frees memory
 SIGNED_HOMEROOM = (Status.SIGNED_HOMEROOM, Status.SIGNED_PRINCIPAL, Status.ISSUED)
 SIGNED_PRINCIPAL = (Status.SIGNED_PRINCIPAL, Status.ISSUED)
 
@@ -167,8 +164,8 @@ def _cell_conditions(
     school_year: SchoolYear, point: str, grades: Iterable[int], classes: QuerySet[ClassGroup]
 ) -> tuple[Q, Q, dict[int, int]]:
     """(condition on rated cells, condition on scored cells, cells per student by grade) from the
-    curriculum in force for the year. The grade is asked through the class ids of ``classes`` of
-    that grade (a subquery), so the cells are read through their class index without a join."""
+    curriculum in force for the year, on the per-class counts (``CellCount``, joined to their class
+    for its grade: a join is cheaper than a class-id subquery tested on every count row)."""
     rated = Q(pk__in=[])
     scored = Q(pk__in=[])
     per_student: dict[int, int] = {}
@@ -178,7 +175,7 @@ def _cell_conditions(
         competencies = [i.code for i in catalogue.competencies]
         tests = [code for code in subjects if catalogue.has_test(code, point)]
         per_student[grade] = len(subjects) + len(competencies) + len(tests)
-        of_grade = Q(class_group_id__in=classes.filter(grade=grade).values("pk"))
+        of_grade = Q(class_group__grade=grade)
         rated |= of_grade & (
             Q(item_kind=ItemKind.SUBJECT, item_code__in=subjects)
             | Q(item_kind=ItemKind.COMPETENCY, item_code__in=competencies)
@@ -274,16 +271,23 @@ def compute(
             r.counts.windows_open = int(r.window_open)
             r.counts.paper_schools = int(r.paper_mode)
 
-    # record versions (year level)
+    # record versions (year level): a school's from the per-school, per-status counts the database
+    # keeps (``VersionCount``, ADR 0020), a class's from its school's versions
     version_key = "class_group_id" if by_class else "school_id"
-    versions = RecordVersion.objects.filter(school_id__in=ids, school_year=school_year)
+    versions: QuerySet[Any] = (
+        RecordVersion.objects.filter(school_id__in=ids, school_year=school_year)
+        if by_class
+        else VersionCount.objects.filter(school_id__in=ids, school_year=school_year)
+    )
+    summed = "pk" if by_class else "versions"
+    tally = Count if by_class else Sum
     for pk, frozen, homeroom, principal, issued in (
         versions.values(version_key)
         .annotate(
-            f=Count("pk", filter=Q(status__in=CURRENT_STATUSES)),
-            h=Count("pk", filter=Q(status__in=SIGNED_HOMEROOM)),
-            p=Count("pk", filter=Q(status__in=SIGNED_PRINCIPAL)),
-            i=Count("pk", filter=Q(status=Status.ISSUED)),
+            f=Coalesce(tally(summed, filter=Q(status__in=CURRENT_STATUSES)), 0),
+            h=Coalesce(tally(summed, filter=Q(status__in=SIGNED_HOMEROOM)), 0),
+            p=Coalesce(tally(summed, filter=Q(status__in=SIGNED_PRINCIPAL)), 0),
+            i=Coalesce(tally(summed, filter=Q(status=Status.ISSUED)), 0),
         )
         .values_list(version_key, "f", "h", "p", "i")
     ):
@@ -366,9 +370,9 @@ def compute(
             row(pk).expired_certificates, row(pk).expiring_certificates = expired, expiring
 
     correction_key = "version__" + version_key
+    corrections = CorrectionRequest.objects.filter(version__school_id__in=ids, version__school_year=school_year)
     for pk, total, pending in (
-        CorrectionRequest.objects.filter(version__school_id__in=ids, version__school_year=school_year)
-        .values(correction_key)
+        corrections.values(correction_key)
         .annotate(n=Count("pk"), p=Count("pk", filter=Q(state=CorrectionRequest.State.PENDING)))
         .values_list(correction_key, "n", "p")
     ):
@@ -472,53 +476,22 @@ def backlog(school_ids: QuerySet[School] | Iterable[int], school_year: SchoolYea
     changed: frozen from the versions' assembly, issued from the school seal's signature time, and
     withdrawn (superseded or revoked before being sealed) from their status change.
 
-    For a list of schools the series is cached under a key naming what changes it (ADR
-    0017): the schools, the year, the audit chain's size (every freeze, signature,
-    correction and revocation appends an event in its own transaction) and the last version's and
-    last signature's ids. A write therefore always misses; repeated views between writes read the
-    cache instead of every version and seal of a province's year."""
-    if isinstance(school_ids, QuerySet):
-        return _backlog(school_ids.values("pk"), school_year)
-    ids = sorted(set(school_ids))
-    from django.core.cache import cache
-
-    stamp = (
-        ChainHead.objects.filter(pk=1).values_list("size", flat=True).first(),
-        RecordVersion.objects.aggregate(m=Max("pk"))["m"],
-        SignatureEvent.objects.aggregate(m=Max("pk"))["m"],
+    Summed from the per-school daily changes the database keeps beside the versions and
+    signatures (``BacklogDay``, ADR 0020): a few rows per school and busy day instead of every
+    version and seal of a province's year, and never stale (written in the same transaction)."""
+    ids: Any = school_ids.values("pk") if isinstance(school_ids, QuerySet) else sorted(set(school_ids))
+    days = (
+        BacklogDay.objects.filter(school_id__in=ids, school_year=school_year)
+        .values("day")
+        .annotate(c=Sum("change"), e=Sum("events"))
+        .filter(e__gt=0)
+        .order_by("day")
+        .values_list("day", "c")
     )
-    digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
-    key = f"reporting:backlog:{school_year.pk}:{digest}:{stamp[0]}:{stamp[1]}:{stamp[2]}"
-    found = cache.get(key)
-    if found is None:
-        found = _backlog(ids, school_year)
-        cache.set(key, found, BACKLOG_CACHE_SECONDS)
-    return list(found)
-
-
-def _backlog(ids: Any, school_year: SchoolYear) -> list[tuple[dt.date, int]]:
-    versions = RecordVersion.objects.filter(school_id__in=ids, school_year=school_year).exclude(status=Status.DRAFT)
-    delta: Counter[dt.date] = Counter()
-    for day, n in (
-        versions.annotate(d=TruncDate("assembled_at")).values("d").annotate(n=Count("pk")).values_list("d", "n")
-    ):
-        delta[day] += n
-    sealed = SignatureEvent.objects.filter(
-        version__school_id__in=ids, version__school_year=school_year, role=SignatureRole.SCHOOL
-    )
-    for day, n in sealed.annotate(d=TruncDate("signed_at")).values("d").annotate(n=Count("pk")).values_list("d", "n"):
-        delta[day] -= n
-    withdrawn = versions.filter(
-        status__in=[Status.SUPERSEDED, Status.REVOKED], status_changed_at__isnull=False
-    ).exclude(signature_events__role=SignatureRole.SCHOOL)
-    for day, n in (
-        withdrawn.annotate(d=TruncDate("status_changed_at")).values("d").annotate(n=Count("pk")).values_list("d", "n")
-    ):
-        delta[day] -= n
     series: list[tuple[dt.date, int]] = []
     running = 0
-    for day in sorted(delta):
-        running += delta[day]
+    for day, change in days:
+        running += change
         series.append((day, running))
     return series
 

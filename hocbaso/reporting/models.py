@@ -132,4 +132,52 @@ class CellCount(models.Model):
         return f"{self.class_group_id} {self.point} {self.item_kind}:{self.item_code} {self.rated}/{self.scored}"
 
 
+class VersionCount(models.Model):
+    """How many record versions of one school and school year are in one status — the summary the
+    dashboards add up instead of reading a province's versions (ADR 0020).
+
+    Never written by Python: database triggers on ``records_recordversion`` (migration
+    ``0004_version_counts_backlog_days``) keep it in the same transaction as every insert, update
+    and delete of a version, whichever code path wrote it.
+    """
+
+    school = models.ForeignKey("directory.School", on_delete=models.CASCADE, related_name="+")
+    school_year = models.ForeignKey("directory.SchoolYear", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=20)
+    versions = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["school_year", "school", "status"], name="one_version_count_per_status")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.school_year_id} {self.status}: {self.versions}"
+
+
+class BacklogDay(models.Model):
+    """How the signing backlog of one school and school year changed on one day (in the project's
+    time zone): ``change`` is + the versions frozen that day − the versions sealed by the school
+    that day − the versions withdrawn (superseded or revoked) unsealed that day; ``events`` is how
+    many of those there were (a day without any is left out of the series, as before).
+
+    Kept by database triggers on ``records_recordversion`` and ``signing_signatureevent`` (migration
+    ``0004_version_counts_backlog_days``, ADR 0020); never written by Python.
+    """
+
+    school = models.ForeignKey("directory.School", on_delete=models.CASCADE, related_name="+")
+    school_year = models.ForeignKey("directory.SchoolYear", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    change = models.IntegerField(default=0)
+    events = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["school_year", "school", "day"], name="one_backlog_day_per_school")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.school_year_id} {self.day}: {self.change:+d}"
+
+
 REPORT_RUN_MOVES = Transitions.of(ReportRun.State, RUN_MOVES, code="report_run_state")
