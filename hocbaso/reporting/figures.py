@@ -272,7 +272,7 @@ def compute(
             r.counts.paper_schools = int(r.paper_mode)
 
     # record versions (year level): a school's from the per-school, per-status counts the database
-    # keeps (``VersionCount``, ADR 0020), a class's from its school's versions
+    # keeps (``VersionCount``, ADR 0019), a class's from its school's versions
     version_key = "class_group_id" if by_class else "school_id"
     versions: QuerySet[Any] = (
         RecordVersion.objects.filter(school_id__in=ids, school_year=school_year)
@@ -477,7 +477,7 @@ def backlog(school_ids: QuerySet[School] | Iterable[int], school_year: SchoolYea
     withdrawn (superseded or revoked before being sealed) from their status change.
 
     Summed from the per-school daily changes the database keeps beside the versions and
-    signatures (``BacklogDay``, ADR 0020): a few rows per school and busy day instead of every
+    signatures (``BacklogDay``, ADR 0019): a few rows per school and busy day instead of every
     version and seal of a province's year, and never stale (written in the same transaction)."""
     ids: Any = school_ids.values("pk") if isinstance(school_ids, QuerySet) else sorted(set(school_ids))
     days = (

@@ -134,7 +134,7 @@ class CellCount(models.Model):
 
 class VersionCount(models.Model):
     """How many record versions of one school and school year are in one status — the summary the
-    dashboards add up instead of reading a province's versions (ADR 0020).
+    dashboards add up instead of reading a province's versions (ADR 0019).
 
     Never written by Python: database triggers on ``records_recordversion`` (migration
     ``0004_version_counts_backlog_days``) keep it in the same transaction as every insert, update
@@ -162,7 +162,7 @@ class BacklogDay(models.Model):
     many of those there were (a day without any is left out of the series, as before).
 
     Kept by database triggers on ``records_recordversion`` and ``signing_signatureevent`` (migration
-    ``0004_version_counts_backlog_days``, ADR 0020); never written by Python.
+    ``0004_version_counts_backlog_days``, ADR 0019); never written by Python.
     """
 
     school = models.ForeignKey("directory.School", on_delete=models.CASCADE, related_name="+")

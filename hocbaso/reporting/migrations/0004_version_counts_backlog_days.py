@@ -1,7 +1,7 @@
 """The per-school version counts (``reporting.VersionCount``) and the per-school daily changes of
 the signing backlog (``reporting.BacklogDay``), kept by database triggers on record versions and
 signatures in the same transaction as every write of either, and filled from the rows already
-there. ADR 0020 explains what each row counts and why triggers (as ADR 0017 for the cells).
+there. ADR 0019 explains what each row counts and why triggers (as ADR 0017 for the cells).
 
 The backlog's day is the day in ``settings.TIME_ZONE`` when this migration ran (what
 ``TruncDate`` gives the figures): PostgreSQL converts with ``AT TIME ZONE``; SQLite, which has no

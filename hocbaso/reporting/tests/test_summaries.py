@@ -1,5 +1,5 @@
 """The summaries the database keeps beside the record versions and signatures (``VersionCount``,
-``BacklogDay``; migration ``reporting/0004``, ADR 0020) equal a fresh count of the versions and
+``BacklogDay``; migration ``reporting/0004``, ADR 0019) equal a fresh count of the versions and
 seals after every kind of write: freeze, sign, seal (issue), supersede, revoke, delete, transfer
 to another school, bulk inserts and updates, raw SQL that bypasses the ORM — on SQLite and
 PostgreSQL alike. A summary that drifted would show an officer wrong figures, silently."""
