@@ -41,3 +41,35 @@ def timed(label: str, work: Callable[[], object], *, repeat: int = 5, unit: str 
     spread = f"(min {min(samples) * scale:.1f}, max {max(samples) * scale:.1f}, n={repeat})"
     print(f"{label:<64} median {median * scale:8.1f} {unit}   {spread}")
     return median
+
+
+# The three signatures of a record in signing order: (user of the demo world, role, organisation seal?).
+SIGNERS = (("homeroom", "homeroom", False), ("principal", "principal", False), ("clerk", "school", True))
+
+
+def sign_in_process(world: object, versions: list, password: str, user: str, role: str, organisation: bool) -> object:
+    """Sign ``versions`` as ``user`` in ``role`` with the demo world's credential, in this process
+    (``signing.actions.sign_batch``); the batch is returned."""
+    import uuid
+
+    from hocbaso.signing import actions as signing_actions
+    from hocbaso.signing import providers
+    from hocbaso.signing.models import SigningCredential
+
+    chosen = SigningCredential.objects.get(staff__user__username=user, for_organisation=organisation)
+    return signing_actions.sign_batch(
+        by=world.users[user],
+        version_ids=[v.pk for v in versions],
+        role=role,
+        signer_source=providers.source_for(chosen, password),
+        idempotency_key=uuid.uuid4().hex,
+        credential=chosen,
+    )
+
+
+def offline_trust_store() -> object:
+    """The registry's trust store as the offline verifier has it: the same roots and log key, no fetching."""
+    from hocbaso.verification import core, registry
+
+    stored = registry.trust_store()
+    return core.TrustStore(roots=stored.roots, allow_fetching=False, ledger_public_key_pem=stored.ledger_public_key_pem)

@@ -18,9 +18,8 @@ import argparse
 import os
 import statistics
 import time
-import uuid
 
-from _django import setup
+from _django import SIGNERS, offline_trust_store, setup, sign_in_process
 
 
 def main() -> None:
@@ -34,36 +33,19 @@ def main() -> None:
 
     from hocbaso.core import gc_tuning
     from hocbaso.records import storage
-    from hocbaso.signing import actions as signing_actions
-    from hocbaso.signing import providers, trust
-    from hocbaso.signing.models import SigningCredential
+    from hocbaso.signing import trust
     from hocbaso.signing.tests.factories import make_frozen_version
     from hocbaso.testing import build_world
-    from hocbaso.verification import core, registry
+    from hocbaso.verification import core
 
     gc_tuning.tune()
     world = build_world()
     call_command("pki", "init", stdout=open(os.devnull, "w"))  # noqa: SIM115
     password = trust.demo_pkcs12_password()
     versions = [make_frozen_version(world, realistic=True) for _ in range(args.records)]
-    for user, role, organisation in [
-        ("homeroom", "homeroom", False),
-        ("principal", "principal", False),
-        ("clerk", "school", True),
-    ]:
-        chosen = SigningCredential.objects.get(staff__user__username=user, for_organisation=organisation)
-        signing_actions.sign_batch(
-            by=world.users[user],
-            version_ids=[v.pk for v in versions],
-            role=role,
-            signer_source=providers.source_for(chosen, password),
-            idempotency_key=uuid.uuid4().hex,
-            credential=chosen,
-        )
-    stored = registry.trust_store()
-    offline = core.TrustStore(
-        roots=stored.roots, allow_fetching=False, ledger_public_key_pem=stored.ledger_public_key_pem
-    )
+    for signer in SIGNERS:
+        sign_in_process(world, versions, password, *signer)
+    offline = offline_trust_store()
     pdfs = []
     for version in versions:
         version.refresh_from_db()

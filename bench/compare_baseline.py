@@ -40,8 +40,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
+
+from _django import SIGNERS, offline_trust_store, sign_in_process
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,12 +86,10 @@ def run_project(records: int) -> dict[str, float]:
 
     from hocbaso.core import gc_tuning
     from hocbaso.records import storage
-    from hocbaso.signing import actions as signing_actions
-    from hocbaso.signing import providers, trust
-    from hocbaso.signing.models import SigningCredential
+    from hocbaso.signing import trust
     from hocbaso.signing.tests.factories import make_frozen_version
     from hocbaso.testing import build_world
-    from hocbaso.verification import core, registry
+    from hocbaso.verification import core
 
     gc_tuning.tune()
     call_command("migrate", verbosity=0)
@@ -105,28 +104,13 @@ def run_project(records: int) -> dict[str, float]:
         versions.append(make_frozen_version(world, realistic=True))
         renders.append((time.perf_counter() - started) * 1000)
     signing = 0.0
-    for user, role, organisation in [
-        ("homeroom", "homeroom", False),
-        ("principal", "principal", False),
-        ("clerk", "school", True),
-    ]:
-        chosen = SigningCredential.objects.get(staff__user__username=user, for_organisation=organisation)
+    for user, role, organisation in SIGNERS:
         started = time.perf_counter()
-        batch = signing_actions.sign_batch(
-            by=world.users[user],
-            version_ids=[v.pk for v in versions],
-            role=role,
-            signer_source=providers.source_for(chosen, password),
-            idempotency_key=uuid.uuid4().hex,
-            credential=chosen,
-        )
+        batch = sign_in_process(world, versions, password, user, role, organisation)
         signing += time.perf_counter() - started
         if batch.items.filter(outcome="ok").count() != records:
             raise SystemExit(f"{role}: not every record was signed")
-    stored = registry.trust_store()
-    offline = core.TrustStore(
-        roots=stored.roots, allow_fetching=False, ledger_public_key_pem=stored.ledger_public_key_pem
-    )
+    offline = offline_trust_store()
     verifies = []
     for version in versions:
         version.refresh_from_db()
