@@ -42,9 +42,7 @@ demo: install ## Set up and serve the demo province on http://$(HOST):$(PORT)
 	HOCBASO_DEMO=1 $(BIN)/hocbaso runserver $(HOST):$(PORT) --noreload
 
 test: install system ## Run the whole suite on $(TEST_WORKERS) processes (SQLite; PostgreSQL when DATABASE_URL points at one)
-	@# A fixed hash seed: SQLite's flush deletes tables in set order, and the reporting triggers (reporting/0004)
-	@# write summary rows when versions are deleted before them: in some orders that fails the commit (see note).
-	PYTHONHASHSEED=1 $(BIN)/pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 check: install system ## Lint, format, types, import layers, Django checks, migrations, translations
 	$(BIN)/ruff check .

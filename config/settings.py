@@ -137,6 +137,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend with a flush safe for the reporting triggers (hocbaso/core/db/sqlite3).
+    DATABASES["default"]["ENGINE"] = "hocbaso.core.db.sqlite3"
     # WAL lets the web process read while a task worker writes; the busy timeout waits
     # for a writer instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {

@@ -290,3 +290,19 @@ def test_a_school_in_another_unit_keeps_its_own_rows(data: Data) -> None:
     assert figures.compute([other.pk], w.year, "year_end")[other.pk].counts.frozen == 1
     assert figures.backlog([other.pk], w.year) == [(dt.date(2026, 6, 5), 1)]
     assert dt.date(2026, 6, 5) not in dict(figures.backlog([w.school_a.pk], w.year))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flush_in_any_order_leaves_no_summary_row(world: World) -> None:
+    """Emptying the database (a transactional test's teardown) deletes versions and seals, whose
+    triggers write summary rows: on SQLite (one DELETE a table) those rows must be gone at the
+    commit, whatever order the tables were listed in (hocbaso/core/db/sqlite3)."""
+    from django.core.management.color import no_style
+
+    build(world)
+    assert BacklogDay.objects.exists() and VersionCount.objects.exists()
+    tables = ["reporting_backlogday", "reporting_versioncount", "directory_school", "directory_schoolyear"]
+    tables += sorted(set(connection.introspection.django_table_names(only_existing=True)) - set(tables))
+    connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), tables))
+    assert not BacklogDay.objects.exists() and not VersionCount.objects.exists()
+    assert not RecordVersion.objects.exists() and not School.objects.exists()
