@@ -11,6 +11,11 @@ A refused request gets 413: the API's error body ``{"code": "request_too_large",
 "field"}`` for API operations, a page naming the limit otherwise. ``BodyLimitMiddleware`` must sit
 before ``CsrfViewMiddleware`` (it reads ``request.POST``). The web server in front (nginx
 ``client_max_body_size``) stays the outer wall: see docs/security.md.
+
+Behind that proxy (``BEHIND_PROXY``) a refused body is read off the socket and thrown away, never
+parsed or kept (:func:`discard_body`): nginx has already received all of it and sends it over
+loopback, and a worker that closed the connection with bytes unread would make the kernel reset
+it, so that nginx, still sending, answered 502 in place of the app's 413.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -28,6 +33,10 @@ FIELD_ATTRIBUTE = "upload_field"
 # Multipart boundaries, part headers and the form's other fields around one uploaded file.
 FORM_OVERHEAD = 64 * 1024
 MiB = 1024 * 1024
+# What a refused body behind the proxy may be read (and dropped) to: above nginx's wall (20 MB), so
+# any body nginx let through; a longer one could only come past nginx and is left unread.
+DISCARD_LIMIT = 32 * MiB
+DISCARD_CHUNK = 256 * 1024
 
 Target = TypeVar("Target")
 Limit = int | Callable[[], int]
@@ -101,6 +110,19 @@ def too_large(request: HttpRequest, *, limit: int, field: str | None, api: bool)
     return response
 
 
+def discard_body(request: HttpRequest, length: int) -> None:
+    """Behind the proxy, read a refused body of ``length`` bytes (at most ``DISCARD_LIMIT``) in
+    chunks and drop them, so the connection closes cleanly after the 413. Without the proxy
+    nothing is read: a direct client could make a worker wait on a slow body."""
+    if not settings.BEHIND_PROXY or length > DISCARD_LIMIT:
+        return
+    try:
+        while request.read(DISCARD_CHUNK):
+            pass
+    except UnreadablePostError:  # the peer went away: nothing left to protect
+        return
+
+
 class BodyLimitMiddleware:
     """Answer 413 to any request whose declared body exceeds what its view accepts."""
 
@@ -121,8 +143,10 @@ class BodyLimitMiddleware:
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             if limit is None or length <= limit:
                 return None
-            return too_large(request, limit=limit, field=None, api=api)
-        file_limit = declared() if callable(declared) else declared
-        if length <= file_limit + FORM_OVERHEAD:
-            return None
-        return too_large(request, limit=file_limit, field=field, api=api)
+            field = None
+        else:
+            limit = declared() if callable(declared) else declared
+            if length <= limit + FORM_OVERHEAD:
+                return None
+        discard_body(request, length)
+        return too_large(request, limit=limit, field=field, api=api)

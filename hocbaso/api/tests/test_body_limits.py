@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -107,3 +107,41 @@ def test_api_operations_declare_their_upload() -> None:
     assert callable(limit) and limit() == 10 * MiB
     assert verification_api.verify_file.max_upload_bytes is limit  # type: ignore[attr-defined]
     assert body_limits.declared_upload(pattern_view, "GET") == (None, None, True)
+
+
+class CountingBody:
+    """A request body that counts what is read of it (and is never parsed)."""
+
+    def __init__(self, size: int):
+        self.left = size
+        self.read_bytes = 0
+
+    def read(self, size: int = -1) -> bytes:
+        n = self.left if size is None or size < 0 else min(size, self.left)
+        self.left -= n
+        self.read_bytes += n
+        return b"0" * n
+
+    readline = read
+
+
+def test_behind_the_proxy_a_refused_body_is_read_off_and_dropped(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    """nginx has sent the whole body: the worker drains it, so closing the connection after the 413
+    does not reset it (nginx would answer 502 in place of the app's answer)."""
+    settings.BEHIND_PROXY = True
+    length = 10 * MiB + 65 * 1024
+    body = CountingBody(length)
+    environ: dict[str, Any] = {"wsgi.input": body}
+    response = client.generic(
+        "POST", "/api/v1/verify/file", b"", content_type=MULTIPART, CONTENT_LENGTH=str(length), **environ
+    )
+    assert response.status_code == 413 and json.loads(response.content)["code"] == "request_too_large"
+    assert body.read_bytes == length and body.left == 0
+
+
+def test_a_refused_body_is_left_unread_without_the_proxy_or_past_the_discard_limit(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    response = claim(client, "POST", reverse("verification:verify"), 11 * MiB, MULTIPART)
+    assert response.status_code == 413  # BEHIND_PROXY off: Unreadable was not touched
+    settings.BEHIND_PROXY = True
+    response = claim(client, "POST", reverse("verification:verify"), body_limits.DISCARD_LIMIT + 1, MULTIPART)
+    assert response.status_code == 413
