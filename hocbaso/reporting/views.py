@@ -29,8 +29,8 @@ from hocbaso.reporting.exports import RESULT_LABELS, columns
 from hocbaso.reporting.forms import MAX_SEAL_BYTES
 from hocbaso.reporting.models import ReportRun
 from hocbaso.reporting.permissions import may_view_reports
-from hocbaso.reporting.seals import actions as seal_actions
 from hocbaso.reporting.seals.pages import seal_upload_page
+from hocbaso.signing import actions as signing_actions
 from hocbaso.signing import unit_seals
 
 CONTENT_TYPES = {
@@ -307,7 +307,7 @@ def unit_seal(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     return seal_upload_page(
         request,
-        register=partial(seal_actions.register_unit_seal, by=request.user, unit=found),
+        register=partial(signing_actions.register_unit_seal, by=request.user, unit=found),
         done=_("The unit's seal is registered."),
         done_url=reverse("reporting:unit", args=[found.pk]),
         template="reporting/seal.html",

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ from hocbaso.core.queue import enqueue_on_commit
 from hocbaso.core.text import nfc
 from hocbaso.directory.models import AdministrativeUnit, School, SchoolYear, SchoolYearSetting, StaffMember
 from hocbaso.records.models import RecordVersion
-from hocbaso.signing import archive, batches, pades, recovery, remote, unit_seals
+from hocbaso.signing import archive, batches, pades, recovery, remote, seal_names, unit_seals
 from hocbaso.signing import paper_mode as paper_years
 from hocbaso.signing.backends import KeySource, fetch_csc_certificates
 from hocbaso.signing.models import CredentialKind, RemoteApproval, SigningBatch, SigningCredential
@@ -461,12 +461,16 @@ def register_unit_seal(
     pkcs12: bytes,
     password: str,
     label: str,
+    also_named: Iterable[str] = (),
     folder: str = "pki/unit-seals",
     channel: str = Channel.WEB,
 ) -> SigningCredential:
     """Register ``unit``'s organisation certificate (PKCS#12) as its seal, held by ``by``.
 
     Only an officer of that very unit (:func:`may_apply_unit_seal`, ``unit_seal_not_allowed``); the
+    certificate's organisation or common name bears the unit's name or one of ``also_named`` (the
+    name the unit sends under, e.g. its department of education; ``seal_names``), else
+    ``unit_seal_foreign`` — a trusted certificate of another unit would seal under its name; the
     certificate is checked now (valid, trusted, not revoked: a forged or self-made certificate is
     refused ``certificate_untrusted``); the file is kept 0600 and its password not stored. The
     unit's earlier seal, if any, is retired (``active`` false) in the same transaction; both are
@@ -485,6 +489,15 @@ def register_unit_seal(
         raise CredentialRefused(
             _("The file could not be opened: wrong password or not a certificate file."), code="credential_unreadable"
         ) from None
+    if not seal_names.bears_any(source.certificate.subject, [unit.name, *also_named]):
+        raise CredentialRefused(
+            _(
+                "This certificate does not bear the name %(unit)s (it is issued to “%(subject)s”): "
+                "use the unit's own seal certificate."
+            )
+            % {"unit": unit.name, "subject": _subject_name(source.certificate)},
+            code="unit_seal_foreign",
+        )
     check_certificate(source.certificate, source.chain, default_trust())
     from hocbaso.directory.roles import staff_of
 

@@ -42,7 +42,7 @@ from hocbaso.reporting.ministry.models import (
     SubmissionRow,
     SubmissionState,
 )
-from hocbaso.reporting.seals import actions as seal_actions
+from hocbaso.signing import actions as signing_actions
 from hocbaso.signing import attempts, batches, providers, trust, xades
 from hocbaso.signing.models import SigningCredential
 
@@ -96,13 +96,13 @@ def register_seal(
     channel: str = Channel.WEB,
 ) -> Department:
     """Register the Sở's organisation certificate (PKCS#12) as the province's unit seal
-    (``reporting.seals.actions.register_unit_seal``: an officer of the province itself, the certificate
+    (``signing.actions.register_unit_seal``: an officer of the province itself, the certificate
     checked now: valid, trusted, not revoked, bearing the province's or the department's name; the
     file kept 0600, the password not stored) and make
     it the seal of its batches. The same seal then seals the province's periodic reports."""
     _allowed(by, department)
     with transaction.atomic():
-        credential = seal_actions.register_unit_seal(
+        credential = signing_actions.register_unit_seal(
             by=by,
             unit=department.unit,
             pkcs12=pkcs12,

@@ -19,9 +19,9 @@ from hocbaso.core.body_limits import declared_upload
 from hocbaso.core.errors import ValidationFailed
 from hocbaso.core.tests.bodies import MULTIPART, claim
 from hocbaso.reporting import views
-from hocbaso.reporting.seals import actions as seal_actions
 from hocbaso.reporting.tests.data import Data, build
 from hocbaso.reporting.tests.test_sealing import COMMUNE_SEAL, _p12, _self_made
+from hocbaso.signing import actions as signing_actions
 from hocbaso.signing import unit_seals
 from hocbaso.signing.models import SigningCredential
 from hocbaso.signing.pki import DemoPKI
@@ -208,7 +208,7 @@ def test_the_province_seal_bears_the_provinces_or_its_departments_name(data: Dat
 
     def register(name: str, also: tuple[str, ...] = ()) -> SigningCredential:
         key, cert = pki.issue_organisation(name, locality="Tỉnh Quảng Ngãi")
-        return seal_actions.register_unit_seal(
+        return signing_actions.register_unit_seal(
             by=officer,
             unit=w.province,
             pkcs12=pki.export_pkcs12(key, cert, PASSWORD),
