@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from hocbaso.reporting.tests.data import build
 from hocbaso.testing import PASSWORD, World
@@ -36,21 +37,29 @@ def test_province_officer_drills_down_and_downloads_the_roll_up(world: World, li
     page.select_option("select[name=year]", "2025-2026")
     page.select_option("select[name=point]", "mid1")
     page.get_by_role("button", name="Xem").click()
-    assert page.locator("h1").inner_text() == "Học bạ số — Tỉnh Quảng Ngãi"
-    assert page.locator("svg.chart").count() == 3
+    page.wait_for_url("**point=mid1*")
+    expect(page.locator("h1")).to_have_text("Học bạ số — Tỉnh Quảng Ngãi")
+    expect(page.locator("svg.chart")).to_have_count(3)
     assert "Trường dùng học bạ giấy" in page.content()
     _no_child(page)
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "reporting-province.png"), full_page=True)
 
+    # Each click loads a new page: wait for its heading before reading it (a bare count() reads
+    # whatever document is there at that instant, the previous one on a slow machine).
     page.get_by_role("link", name="Phường Cẩm Thành").first.click()
+    expect(page.locator("h1")).to_contain_text("Phường Cẩm Thành")
     assert "Trường Tiểu học Cẩm Thành" in page.content() and world.school_a.name not in page.content()
     page.get_by_role("link", name="Tỉnh Quảng Ngãi").click()
+    expect(page.locator("h1")).to_contain_text("Tỉnh Quảng Ngãi")
     page.get_by_role("link", name="Xã Bình Sơn").first.click()
+    expect(page.locator("h1")).to_contain_text("Xã Bình Sơn")
     page.get_by_role("link", name=world.school_a.name).first.click()
-    assert page.get_by_role("link", name="3B").count() == 1
+    expect(page.locator("h1")).to_contain_text(world.school_a.name)
+    expect(page.get_by_role("link", name="3B")).to_have_count(1)
     _no_child(page)
     page.get_by_role("link", name="3A").click()
+    expect(page.locator("h1")).to_contain_text("Lớp 3A")
     assert page.locator("h1").inner_text().startswith("Lớp 3A")
     assert "4 / 50" in page.content()  # cells entered in 3A at GHK1, hand-counted
     _no_child(page)
