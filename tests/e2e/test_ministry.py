@@ -99,6 +99,7 @@ def test_province_officer_prepares_a_sealed_batch_and_reads_the_log(  # type: ig
     page.wait_for_url(f"{live_server.url}/reports/ministry/{department.pk}/")
     page.select_option("select[name=year]", world.year.code)
     page.get_by_role("button", name="Xem").click()
+    page.wait_for_url(f"**year={world.year.code}*")  # the chosen year's page, not the one before it
     counts = page.locator("table").first.inner_text()
     assert "3" in counts  # three issued records to send
     assert page.locator("input[name=request_key]").get_attribute("value")  # the form's own key
