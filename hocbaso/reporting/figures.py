@@ -253,7 +253,9 @@ def compute(
     # pupils: the open enrolments of each class (``EnrolmentCount``) and, read directly, the few
     # enrolments that ended on or after the day — a pupil counted once per row and grade
     students: Counter[tuple[int | None, int]] = Counter()
-    for class_id, n in EnrolmentCount.objects.filter(class_group__in=classes).values_list("class_group_id", "enrolments"):
+    for class_id, n in EnrolmentCount.objects.filter(class_group__in=classes).values_list(
+        "class_group_id", "enrolments"
+    ):
         students[(key_of(class_id), grade_of[class_id])] += n
     open_class = Enrolment.objects.filter(
         student_id=OuterRef("student_id"), school_year=school_year, end_date__isnull=True
@@ -273,14 +275,14 @@ def compute(
             counted.add((*place, student_id))
         if open_in != class_id:
             left.add((class_id, student_id))
-    for pk, grade, _student in counted:
-        students[(pk, grade)] += 1
-    for (pk, _grade), n in students.items():
-        row(pk).students += n
+    for place_key, grade, _student in counted:
+        students[(place_key, grade)] += 1
+    for (place_key, _grade), n in students.items():
+        row(place_key).students += n
 
     rated, scored, per_student = _cell_conditions(school_year, point, {g for _k, g in students}, classes)
-    for (pk, grade), n in students.items():
-        row(pk).cells_expected += n * per_student.get(grade, 0)
+    for (place_key, grade), n in students.items():
+        row(place_key).cells_expected += n * per_student.get(grade, 0)
     # the point's cells: the per-class, per-item counts the database keeps beside the cells
     # (``CellCount``, ADR 0017) — a few rows per class instead of every cell of the point
     counted_cells = CellCount.objects.filter(class_group__in=classes, point=point)
