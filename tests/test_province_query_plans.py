@@ -40,6 +40,9 @@ LARGE = (
     "records_recordversion",
     "reporting_backlogday",
     "reporting_cellcount",
+    "reporting_correctioncount",
+    "reporting_enrolmentcount",
+    "reporting_resultcount",
     "reporting_versioncount",
     "signing_signatureevent",
 )
@@ -108,19 +111,18 @@ def _explained(client_queries: list[dict[str, str]]) -> dict[str, list[str]]:
 
 def _assert_reads_summaries(url: str, sqls: list[str]) -> None:
     """A unit's page counts a province's versions and backlog from the per-school summaries the
-    database keeps (ADR 0020), never from the versions and seals themselves: the versions are
-    only joined to the few correction requests and looked up for the few year results without
-    days absent (the "missing year page" figure)."""
-    assert any("reporting_versioncount" in sql for sql in sqls), url
-    assert not any("signing_signatureevent" in sql for sql in sqls), url
-    others = [
-        sql
-        for sql in sqls
-        if "records_recordversion" in sql
-        and "records_correctionrequest" not in sql
-        and "assessments_studentyear" not in sql
-    ]
+    database keeps (ADR 0019, ADR 0021), never from the versions and seals themselves: the versions
+    are only looked up for the few year results without days absent (the "missing year page"
+    figure); pupils, results and corrections come from their summaries too (the enrolments are
+    read only for the few that ended on or after the day)."""
+    for summary in ("versioncount", "enrolmentcount", "resultcount", "correctioncount"):
+        assert any(f"reporting_{summary}" in sql for sql in sqls), (url, summary)
+    assert not any("signing_signatureevent" in sql or "records_correctionrequest" in sql for sql in sqls), url
+    others = [sql for sql in sqls if "records_recordversion" in sql and "assessments_studentyear" not in sql]
     assert not others, (url, others)
+    # enrolments and year pages: only the few ended enrolments and pages without days absent
+    counted = [sql for sql in sqls if re.search(r'COUNT\((DISTINCT )?"directory_enrolment"\.', sql)]
+    assert not counted, (url, counted)
     if url.startswith("/reports/"):
         assert any("reporting_backlogday" in sql for sql in sqls), url
 

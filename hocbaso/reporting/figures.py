@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from hocbaso.assessments.catalogue import grade_catalogue
@@ -45,7 +45,14 @@ from hocbaso.directory.models import (
     SchoolYearSetting,
 )
 from hocbaso.records.models import CURRENT_STATUSES, CorrectionRequest, RecordVersion, Status
-from hocbaso.reporting.models import BacklogDay, CellCount, VersionCount
+from hocbaso.reporting.models import (
+    BacklogDay,
+    CellCount,
+    CorrectionCount,
+    EnrolmentCount,
+    ResultCount,
+    VersionCount,
+)
 from hocbaso.signing.models import SigningCredential
 
 POINTS = (Point.MID1, Point.END1, Point.MID2, Point.YEAR_END)
@@ -200,15 +207,27 @@ def compute(
     today: dt.date | None = None,
 ) -> dict[int, Row]:
     """Rows keyed by school (or, ``by_class``, by class) with their counts, in a fixed number of
-    aggregate queries. ``school_ids`` may be a queryset of schools (kept as a subquery)."""
+    aggregate queries. ``school_ids`` may be a queryset of schools (kept as a subquery).
+
+    The large tables are read through the summaries the database keeps beside them (ADR 0017,
+    0019, 0021): cells, versions, open enrolments, results of pupils still enrolled, corrections;
+    only the few rows a summary cannot answer for the day asked are read directly (enrolments
+    ended on or after it, year pages without days absent), each through a partial index."""
     today = today or clock.today()
     now = clock.now()
+    day = min(today, school_year.end_date)
     ids: Any = school_ids.values("pk") if isinstance(school_ids, QuerySet) else list(school_ids)
-    key = "class_group_id" if by_class else "class_group__school_id"
     classes = ClassGroup.objects.filter(school_id__in=ids, school_year=school_year)
+    on_day = Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+    homeroom = Exists(Appointment.objects.filter(on_day, class_group_id=OuterRef("pk"), role=Role.HOMEROOM_TEACHER))
+    # every class of the scope once: its school and grade (the keys of the per-class summaries),
+    # and whether it has a homeroom teacher on the day
+    class_rows = list(classes.annotate(has=homeroom).values_list("pk", "name", "grade", "school_id", "has"))
+    school_of = {pk: school for pk, _name, _grade, school, _has in class_rows}
+    grade_of = {pk: grade for pk, _name, grade, _school, _has in class_rows}
     rows: dict[int, Row] = {}
     if by_class:
-        for pk, name, grade in classes.values_list("pk", "name", "grade"):
+        for pk, name, grade, _school, _has in class_rows:
             rows[pk] = Row(pk, name, grade=grade)
     else:
         for pk, name, code in School.objects.filter(pk__in=ids).values_list("pk", "name", "code"):
@@ -216,41 +235,63 @@ def compute(
     if not rows:
         return rows
 
+    def key_of(class_id: int | None) -> int | None:
+        """The row a class is counted in (itself, or its school)."""
+        return class_id if by_class else school_of.get(class_id)  # type: ignore[arg-type]
+
     def row(pk: int | None) -> Counts:
         return rows[pk].counts if pk in rows else Counts()
 
-    # classes and students (per grade: the cells expected depend on it)
-    class_key = "pk" if by_class else "school_id"
-    for pk, n in classes.values_list(class_key).annotate(n=Count("pk")).values_list(class_key, "n"):
-        row(pk).classes = n
+    for pk, _name, _grade, _school, has in class_rows:
+        counts = row(key_of(pk))
+        counts.classes += 1
+        counts.missing_appointment += int(not has)
     if not by_class:
         for r in rows.values():
             r.counts.schools = 1
-    students: dict[tuple[int, int], int] = {}
-    enrolments = Enrolment.objects.filter(
-        _active_enrolment(school_year, today), class_group__school_id__in=ids, school_year=school_year
-    )
-    for pk, grade, n in (
-        enrolments.order_by()  # no default ordering: its joins (student, school year) cost a scan
-        .values(key, "class_group__grade")
-        .annotate(n=Count("student", distinct=True))
-        .values_list(key, "class_group__grade", "n")
+
+    # pupils: the open enrolments of each class (``EnrolmentCount``) and, read directly, the few
+    # enrolments that ended on or after the day — a pupil counted once per row and grade
+    students: Counter[tuple[int | None, int]] = Counter()
+    for class_id, n in EnrolmentCount.objects.filter(class_group__in=classes).values_list(
+        "class_group_id", "enrolments"
     ):
-        students[(pk, grade)] = n
-        row(pk).students += n
+        students[(key_of(class_id), grade_of[class_id])] += n
+    open_class = Enrolment.objects.filter(
+        student_id=OuterRef("student_id"), school_year=school_year, end_date__isnull=True
+    ).values("class_group_id")[:1]
+    ended = (
+        Enrolment.objects.filter(school_year=school_year, end_date__isnull=False, end_date__gte=day)
+        .filter(class_group__school_id__in=ids)
+        .order_by()
+        .annotate(open_class=Subquery(open_class))
+        .values_list("class_group_id", "student_id", "open_class")
+    )
+    counted: set[tuple[int | None, int, int]] = set()  # (row, grade, pupil) of an ended enrolment
+    left: set[tuple[int, int]] = set()  # (class, pupil): in the class on the day, no open enrolment there
+    for class_id, student_id, open_in in ended:
+        place = (key_of(class_id), grade_of[class_id])
+        if open_in is None or (key_of(open_in), grade_of.get(open_in)) != place:
+            counted.add((*place, student_id))
+        if open_in != class_id:
+            left.add((class_id, student_id))
+    for place_key, grade, _student in counted:
+        students[(place_key, grade)] += 1
+    for (place_key, _grade), n in students.items():
+        row(place_key).students += n
+
     rated, scored, per_student = _cell_conditions(school_year, point, {g for _k, g in students}, classes)
-    for (pk, grade), n in students.items():
-        row(pk).cells_expected += n * per_student.get(grade, 0)
+    for (place_key, grade), n in students.items():
+        row(place_key).cells_expected += n * per_student.get(grade, 0)
     # the point's cells: the per-class, per-item counts the database keeps beside the cells
     # (``CellCount``, ADR 0017) — a few rows per class instead of every cell of the point
-    school_of_class = dict(classes.values_list("pk", "school_id"))
-    counted = CellCount.objects.filter(class_group_id__in=classes.values("pk"), point=point)
+    counted_cells = CellCount.objects.filter(class_group__in=classes, point=point)
     for class_id, n_rated, n_scored in (
-        counted.values("class_group_id")
+        counted_cells.values("class_group_id")
         .annotate(r=Sum("rated", filter=rated), s=Sum("scored", filter=scored))
         .values_list("class_group_id", "r", "s")
     ):
-        row(class_id if by_class else school_of_class.get(class_id)).cells_entered += (n_rated or 0) + (n_scored or 0)
+        row(key_of(class_id)).cells_entered += (n_rated or 0) + (n_scored or 0)
 
     # entry windows (per school) and paper mode
     open_schools = set(
@@ -263,10 +304,10 @@ def compute(
             "school_id", flat=True
         )
     )
-    school_of = school_of_class if by_class else {pk: pk for pk in rows}
     for pk, r in rows.items():
-        r.window_open = school_of.get(pk) in open_schools
-        r.paper_mode = school_of.get(pk) in paper
+        school = school_of.get(pk) if by_class else pk
+        r.window_open = school in open_schools
+        r.paper_mode = school in paper
         if not by_class:
             r.counts.windows_open = int(r.window_open)
             r.counts.paper_schools = int(r.paper_mode)
@@ -281,7 +322,7 @@ def compute(
     )
     summed = "pk" if by_class else "versions"
     tally = Count if by_class else Sum
-    for pk, frozen, homeroom, principal, issued in (
+    for pk, frozen, homeroom_signed, principal, issued in (
         versions.values(version_key)
         .annotate(
             f=Coalesce(tally(summed, filter=Q(status__in=CURRENT_STATUSES)), 0),
@@ -294,14 +335,40 @@ def compute(
         counts = row(pk)
         counts.frozen, counts.signed_homeroom, counts.signed_principal, counts.issued = (
             frozen,
-            homeroom,
+            homeroom_signed,
             principal,
             issued,
         )
 
-    # blocked: results missing / year page missing, for children still in the class without a version
+    # year results of the pupils still in the class: those with an open enrolment there
+    # (``ResultCount``), and those whose enrolment there ended on or after the day
+    with_result: Counter[int | None] = Counter()
+
+    def add_result(class_id: int, result: str, n: int) -> None:
+        pk = key_of(class_id)
+        with_result[pk] += n
+        if result in RESULTS:
+            row(pk).results.setdefault(grade_of[class_id], Counter())[result] += n
+
+    for class_id, result, n in ResultCount.objects.filter(class_group__in=classes, pupils__gt=0).values_list(
+        "class_group_id", "result", "pupils"
+    ):
+        add_result(class_id, result, n)
+    if left:
+        for student_id, class_id, result in (
+            StudentYear.objects.filter(school_year=school_year, student_id__in={s for _c, s in left})
+            .exclude(result="")
+            .values_list("student_id", "class_group_id", "result")
+        ):
+            if (class_id, student_id) in left:
+                add_result(class_id, result, 1)
+    for pk, r in rows.items():
+        r.counts.missing_cells = max(0, r.counts.students - with_result[pk])
+
+    # the year page missing: asked only of the few results without days absent (a partial index
+    # holds them), for children still in the class without a current version
     still_in = Exists(
-        Enrolment.objects.filter(  # the class's year too, so the enrolments are read by year, not all
+        Enrolment.objects.filter(
             _active_enrolment(school_year, today),
             school_year=school_year,
             student_id=OuterRef("student_id"),
@@ -313,42 +380,18 @@ def compute(
             record__student_id=OuterRef("student_id"), school_year=school_year, status__in=CURRENT_STATUSES
         )
     )
-    years = StudentYear.objects.filter(school_year=school_year, class_group__school_id__in=ids).filter(still_in)
-    with_result: Counter[int] = Counter()
-    for pk, grade, result, n in (
-        years.exclude(result="")
-        .values(key, "class_group__grade", "result")
-        .annotate(n=Count("pk"))
-        .values_list(key, "class_group__grade", "result", "n")
-    ):
-        with_result[pk] += n
-        if result in RESULTS:
-            row(pk).results.setdefault(grade, Counter())[result] += n
-    # the year page missing: asked only of the few results without days absent (a version check
-    # per row of a whole province's results was most of the dashboard's time)
-    for pk, n in (
-        years.exclude(result="")
-        .filter(days_absent__isnull=True)
+    for class_id, n in (
+        StudentYear.objects.filter(school_year=school_year, class_group__in=classes, days_absent__isnull=True)
+        .exclude(result="")
+        .filter(still_in)
         .annotate(versioned=has_version)
         .filter(versioned=False)
-        .values(key)
+        .values("class_group_id")
         .annotate(n=Count("pk"))
-        .values_list(key, "n")
+        .values_list("class_group_id", "n")
     ):
-        row(pk).missing_year_page += n
-    for pk, r in rows.items():
-        r.counts.missing_cells = max(0, r.counts.students - with_result[pk])
+        row(key_of(class_id)).missing_year_page += n
 
-    day = min(today, school_year.end_date)
-    on_day = Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-    homeroom = Exists(Appointment.objects.filter(on_day, class_group_id=OuterRef("pk"), role=Role.HOMEROOM_TEACHER))
-    for pk, n in (
-        classes.annotate(has=homeroom)
-        .values(class_key)
-        .annotate(n=Count("pk", filter=Q(has=False)))
-        .values_list(class_key, "n")
-    ):
-        row(pk).missing_appointment += n
     if not by_class:
         head = Exists(
             Appointment.objects.filter(on_day, school_id=OuterRef("pk"), role__in=[Role.PRINCIPAL, Role.VICE_PRINCIPAL])
@@ -369,14 +412,26 @@ def compute(
         ):
             row(pk).expired_certificates, row(pk).expiring_certificates = expired, expiring
 
-    correction_key = "version__" + version_key
-    corrections = CorrectionRequest.objects.filter(version__school_id__in=ids, version__school_year=school_year)
-    for pk, total, pending in (
-        corrections.values(correction_key)
-        .annotate(n=Count("pk"), p=Count("pk", filter=Q(state=CorrectionRequest.State.PENDING)))
-        .values_list(correction_key, "n", "p")
-    ):
-        row(pk).corrections, row(pk).corrections_pending = total, pending
+    # correction requests: a school's from the per-school counts the database keeps
+    # (``CorrectionCount``, ADR 0021), a class's from its school's requests
+    pending = Q(state=CorrectionRequest.State.PENDING)
+    corrections: QuerySet[Any]
+    if by_class:
+        corrections = (
+            CorrectionRequest.objects.filter(version__school_id__in=ids, version__school_year=school_year)
+            .values("version__class_group_id")
+            .annotate(n=Count("pk"), p=Count("pk", filter=pending))
+            .values_list("version__class_group_id", "n", "p")
+        )
+    else:
+        corrections = (
+            CorrectionCount.objects.filter(school_id__in=ids, school_year=school_year)
+            .values("school_id")
+            .annotate(n=Coalesce(Sum("requests"), 0), p=Coalesce(Sum("requests", filter=pending), 0))
+            .values_list("school_id", "n", "p")
+        )
+    for pk, total, n_pending in corrections:
+        row(pk).corrections, row(pk).corrections_pending = total, n_pending
     return rows
 
 

@@ -180,4 +180,63 @@ class BacklogDay(models.Model):
         return f"{self.school_id} {self.school_year_id} {self.day}: {self.change:+d}"
 
 
+class EnrolmentCount(models.Model):
+    """How many enrolments of one class are open (no end date) — its pupils who never left, the
+    part of the dashboards' pupil count that does not depend on the day (ADR 0021). The enrolments
+    that ended on or after the day asked (few) are read from the enrolments themselves.
+
+    Never written by Python: database triggers on ``directory_enrolment`` (migration
+    ``0005_pupil_result_correction_counts``) keep it in the same transaction as every write.
+    """
+
+    class_group = models.OneToOneField("directory.ClassGroup", on_delete=models.CASCADE, related_name="+")
+    enrolments = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.class_group_id}: {self.enrolments}"
+
+
+class ResultCount(models.Model):
+    """How many pupils of one class have one year result (``result`` never empty) and an open
+    enrolment in that class: the pairs (open enrolment, year page with that result) of the same
+    pupil and class (ADR 0021). One open enrolment per pupil and year makes a pair a pupil.
+
+    Kept by database triggers on ``directory_enrolment`` and ``assessments_studentyear``
+    (migration ``0005_pupil_result_correction_counts``); never written by Python.
+    """
+
+    class_group = models.ForeignKey("directory.ClassGroup", on_delete=models.CASCADE, related_name="+")
+    result = models.CharField(max_length=16)
+    pupils = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["class_group", "result"], name="one_result_count_per_class")]
+
+    def __str__(self) -> str:
+        return f"{self.class_group_id} {self.result}: {self.pupils}"
+
+
+class CorrectionCount(models.Model):
+    """How many correction requests in one state the versions of one school and school year have
+    (ADR 0021): the pairs (request, its version) by the version's school and year.
+
+    Kept by database triggers on ``records_correctionrequest`` and ``records_recordversion`` (a
+    version moved to another school takes its requests along; migration
+    ``0005_pupil_result_correction_counts``); never written by Python.
+    """
+
+    school = models.ForeignKey("directory.School", on_delete=models.CASCADE, related_name="+")
+    school_year = models.ForeignKey("directory.SchoolYear", on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=10)
+    requests = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["school_year", "school", "state"], name="one_correction_count_per_state")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.school_year_id} {self.state}: {self.requests}"
+
+
 REPORT_RUN_MOVES = Transitions.of(ReportRun.State, RUN_MOVES, code="report_run_state")

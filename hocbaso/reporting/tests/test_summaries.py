@@ -12,13 +12,15 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Exists, Model, OuterRef
 from django.db.models.functions import TruncDate
 
-from hocbaso.directory.models import ClassGroup, School, SchoolUnitLink, SchoolYear
+from hocbaso.assessments.models import StudentYear
+from hocbaso.core import clock
+from hocbaso.directory.models import ClassGroup, Enrolment, School, SchoolUnitLink, SchoolYear
 from hocbaso.records.models import CorrectionRequest, Record, RecordVersion, Status
 from hocbaso.reporting import figures
-from hocbaso.reporting.models import BacklogDay, VersionCount
+from hocbaso.reporting.models import BacklogDay, CorrectionCount, EnrolmentCount, ResultCount, VersionCount
 from hocbaso.reporting.tests.data import Data, _moment, build
 from hocbaso.signing.models import SignatureEvent, SignatureRole, SigningCredential
 from hocbaso.testing import World, enrol, make_student
@@ -300,9 +302,179 @@ def test_a_flush_in_any_order_leaves_no_summary_row(world: World) -> None:
     from django.core.management.color import no_style
 
     build(world)
-    assert BacklogDay.objects.exists() and VersionCount.objects.exists()
-    tables = ["reporting_backlogday", "reporting_versioncount", "directory_school", "directory_schoolyear"]
+    summaries: list[type[Model]] = [EnrolmentCount, ResultCount, CorrectionCount, BacklogDay, VersionCount]
+    assert all(model._default_manager.exists() for model in summaries)
+    tables = [model._meta.db_table for model in summaries] + ["directory_school", "directory_schoolyear"]
     tables += sorted(set(connection.introspection.django_table_names(only_existing=True)) - set(tables))
     connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), tables))
-    assert not BacklogDay.objects.exists() and not VersionCount.objects.exists()
+    assert not any(model._default_manager.exists() for model in summaries)
     assert not RecordVersion.objects.exists() and not School.objects.exists()
+
+
+# --- pupils, results and corrections (migration reporting/0005, ADR 0021) -------------------------
+
+
+def _counted_pupils() -> dict[str, dict[tuple[Any, ...], int]]:
+    """Each summary of ADR 0021 counted afresh from the enrolments, year pages and requests."""
+    open_here = Enrolment.objects.filter(
+        student_id=OuterRef("student_id"), class_group_id=OuterRef("class_group_id"), end_date__isnull=True
+    )
+    enrolments = Enrolment.objects.filter(end_date__isnull=True).values("class_group_id").annotate(n=Count("pk"))
+    results = (
+        StudentYear.objects.exclude(result="")
+        .filter(Exists(open_here))
+        .values("class_group_id", "result")
+        .annotate(n=Count("pk"))
+    )
+    corrections = CorrectionRequest.objects.values("version__school_id", "version__school_year_id", "state").annotate(
+        n=Count("pk")
+    )
+    return {
+        "enrolments": {(c,): n for c, n in enrolments.values_list("class_group_id", "n")},
+        "results": {(c, r): n for c, r, n in results.values_list("class_group_id", "result", "n")},
+        "corrections": {
+            (s, y, state): n
+            for s, y, state, n in corrections.values_list("version__school_id", "version__school_year_id", "state", "n")
+        },
+    }
+
+
+def _kept_pupils() -> dict[str, dict[tuple[Any, ...], int]]:
+    return {
+        "enrolments": {
+            (c,): n for c, n in EnrolmentCount.objects.exclude(enrolments=0).values_list("class_group_id", "enrolments")
+        },
+        "results": {
+            (c, r): n
+            for c, r, n in ResultCount.objects.exclude(pupils=0).values_list("class_group_id", "result", "pupils")
+        },
+        "corrections": {
+            (s, y, state): n
+            for s, y, state, n in CorrectionCount.objects.exclude(requests=0).values_list(
+                "school_id", "school_year_id", "state", "requests"
+            )
+        },
+    }
+
+
+def _assert_pupils_kept(step: str) -> None:
+    assert _kept_pupils() == _counted_pupils(), step
+
+
+def test_the_migration_filled_the_pupil_summaries_from_the_rows_there(data: Data) -> None:
+    from importlib import import_module
+
+    migration = import_module("hocbaso.reporting.migrations.0005_pupil_result_correction_counts")
+    kept = _kept_pupils()
+    assert kept["enrolments"] and kept["results"] and kept["corrections"]
+    for model in (EnrolmentCount, ResultCount, CorrectionCount):
+        model.objects.all().delete()
+    with connection.cursor() as cursor:
+        for sql in migration.BACKFILL:
+            cursor.execute(sql)
+    assert _kept_pupils() == kept
+    _assert_pupils_kept("backfill")
+
+
+def test_pupil_summaries_follow_every_kind_of_write(data: Data) -> None:
+    w = data.world
+    _assert_pupils_kept("built")
+    an = w.students["an"]
+    giang = w.class_3b.enrolments.get(student__full_name="Đỗ Thị Giang").student
+
+    # a year page: written, its result changed, emptied, moved to another class, deleted
+    page = StudentYear.objects.create(student=giang, school_year=w.year, class_group=w.class_3b, result="ht")
+    _assert_pupils_kept("year page with a result")
+    StudentYear.objects.filter(pk=page.pk).update(result="htxs")
+    _assert_pupils_kept("result changed")
+    StudentYear.objects.filter(pk=page.pk).update(result="")
+    _assert_pupils_kept("result emptied")
+    StudentYear.objects.filter(pk=page.pk).update(result="htt", class_group=w.class_3a)
+    _assert_pupils_kept("year page in a class the pupil is not enrolled in")
+
+    # enrolments: ended, reopened, moved to another class, a new one, deleted
+    enrolment = Enrolment.objects.get(student=giang, end_date__isnull=True)
+    Enrolment.objects.filter(pk=enrolment.pk).update(end_date=dt.date(2026, 1, 9))
+    _assert_pupils_kept("enrolment ended")
+    Enrolment.objects.filter(pk=enrolment.pk).update(end_date=None)
+    _assert_pupils_kept("enrolment reopened")
+    Enrolment.objects.filter(pk=enrolment.pk).update(end_date=dt.date(2026, 1, 9))
+    enrol(giang, w.class_3a, start=dt.date(2026, 1, 10))
+    _assert_pupils_kept("moved to 3A, where the year page is")
+    StudentYear.objects.filter(pk=page.pk).delete()
+    Enrolment.objects.filter(student=giang).delete()
+    _assert_pupils_kept("deleted")
+
+    # a transfer to another school (the directory's move: the old enrolment ends, a new one starts)
+    from hocbaso.directory.actions import move_student
+
+    move_student(by=w.users["principal_b"], student=an, to_class=w.class_b_3a, on=dt.date(2026, 2, 2))
+    _assert_pupils_kept("transferred to school B")
+    StudentYear.objects.filter(student=an, school_year=w.year).update(class_group=w.class_b_3a)
+    _assert_pupils_kept("year page followed")
+
+    # corrections: requested, decided, moved with their version to another school, deleted
+    version = RecordVersion.objects.filter(school=w.school_a, school_year=w.year, status=Status.SIGNED_HOMEROOM).get()
+    request = CorrectionRequest.objects.create(
+        version=version, reason="-", requested_by=w.users["clerk"], requested_at=clock.now()
+    )
+    _assert_pupils_kept("correction requested")
+    CorrectionRequest.objects.filter(pk=request.pk).update(
+        state=CorrectionRequest.State.REJECTED, decided_at=clock.now()
+    )
+    _assert_pupils_kept("correction rejected")
+    RecordVersion.objects.filter(pk=version.pk).update(school=w.school_b, class_group=w.class_b_3a)
+    _assert_pupils_kept("version (and its requests) moved to school B")
+    CorrectionRequest.objects.filter(pk=request.pk).delete()
+    _assert_pupils_kept("request deleted")
+    with connection.cursor() as cursor:  # a version deleted before its requests (checked at commit)
+        pending = CorrectionRequest.objects.filter(state=CorrectionRequest.State.PENDING).first()
+        assert pending is not None
+        cursor.execute(
+            "UPDATE records_recordversion SET supersedes_id = NULL WHERE supersedes_id = %s", [pending.version_id]
+        )
+        cursor.execute("DELETE FROM signing_signatureevent WHERE version_id = %s", [pending.version_id])
+        cursor.execute("DELETE FROM records_recordversion WHERE id = %s", [pending.version_id])
+        _assert_pupils_kept("version deleted, its request still there")
+        cursor.execute("DELETE FROM records_correctionrequest WHERE id = %s", [pending.pk])
+    _assert_pupils_kept("its request deleted too")
+
+    # bulk inserts (the simulator's path) and a raw update
+    pupils = [make_student(w.school_b, f"Học Sinh {n}") for n in range(3)]
+    Enrolment.objects.bulk_create(
+        Enrolment(student=p, class_group=w.class_b_3a, school_year=w.year, start_date=w.year.start_date) for p in pupils
+    )
+    StudentYear.objects.bulk_create(
+        StudentYear(student=p, school_year=w.year, class_group=w.class_b_3a, result=r)
+        for p, r in zip(pupils, ["htt", "ht", ""], strict=True)
+    )
+    _assert_pupils_kept("bulk created")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE directory_enrolment SET end_date = %s WHERE class_group_id = %s",
+            [dt.date(2026, 3, 1), w.class_b_3a.pk],
+        )
+    _assert_pupils_kept("raw SQL update")
+
+
+def test_pupils_who_left_on_or_after_the_day_are_still_counted(data: Data) -> None:
+    """The figures count a pupil whose enrolment ends on or after the day asked (read directly,
+    not from the summary), once, with their result; one who left before is not counted."""
+    w = data.world
+    binh = w.students["binh"]
+    before = figures.compute([w.school_a.pk], w.year, "mid1", today=dt.date(2026, 3, 1))[w.school_a.pk].counts
+    Enrolment.objects.filter(student=binh, end_date__isnull=True).update(end_date=dt.date(2026, 3, 1))
+    on_the_day = figures.compute([w.school_a.pk], w.year, "mid1", today=dt.date(2026, 3, 1))[w.school_a.pk].counts
+    assert (on_the_day.students, on_the_day.results_total(), on_the_day.missing_cells) == (
+        before.students,
+        before.results_total(),
+        before.missing_cells,
+    )
+    enrol(binh, w.class_3b, start=dt.date(2026, 3, 1))  # moved to 3B the same day: one pupil, twice in class rows
+    again = figures.compute([w.school_a.pk], w.year, "mid1", today=dt.date(2026, 3, 1))[w.school_a.pk].counts
+    assert (again.students, again.results_total()) == (before.students, before.results_total())
+    by_class = figures.compute([w.school_a.pk], w.year, "mid1", by_class=True, today=dt.date(2026, 3, 1))
+    assert by_class[w.class_3a.pk].counts.students + by_class[w.class_3b.pk].counts.students == before.students + 1
+    after = figures.compute([w.school_a.pk], w.year, "mid1", today=dt.date(2026, 3, 2))[w.school_a.pk].counts
+    assert after.students == before.students  # Bình now counted in 3B only
+    assert after.results_total()["htxs"] == before.results_total()["htxs"] - 1  # his page is in 3A, he left it
