@@ -97,7 +97,7 @@ def instrument(clock: PhaseClock) -> list[str]:
     clock.wrap(TimeStamper, "async_dummy_response", "timestamp tokens (all)")
     clock.wrap(xades, "sign_xml", "XAdES signature (x3)")
     clock.wrap(pades, "make_ltv", "B-LT: read + write (make_ltv)")
-    clock.wrap(pades, "collect_validation_info", "B-LT: validation paths")
+    clock.wrap(pades, "_collect_paths", "B-LT: validation paths")
     clock.wrap(pades, "_supply_dss", "B-LT: DSS")
     clock.wrap(pades, "_document_timestamp", "archive timestamp (B-LTA)")
     clock.wrap(batches, "paper_text", "paper seal")
