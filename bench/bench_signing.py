@@ -34,6 +34,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -228,7 +229,7 @@ def main() -> None:
         shutil.rmtree(var_dir, ignore_errors=True)
 
 
-def breakdown(world: object, credential: object, password: str, records: int, profile: str | None) -> None:
+def breakdown(world: Any, credential: Any, password: str, records: int, profile: str | None) -> None:
     """``--breakdown``: two records to warm up, then ``records`` signed three times, CPU per phase."""
     import cProfile
 
@@ -245,11 +246,11 @@ def breakdown(world: object, credential: object, password: str, records: int, pr
             ("principal", "principal", False),
             ("clerk", "school", True),
         ]:
-            chosen = credential(user, organisation)  # type: ignore[operator]
+            chosen = credential(user, organisation)
             started = time.process_time()
             with clock.phase("batch (set-up, outside items)") if clock else contextlib.nullcontext():
                 batch = signing_batches.sign_batch(
-                    by=world.users[user],  # type: ignore[attr-defined]
+                    by=world.users[user],
                     version_ids=[v.pk for v in versions],
                     role=role,
                     signer_source=providers.source_for(chosen, password),
@@ -275,7 +276,7 @@ def breakdown(world: object, credential: object, password: str, records: int, pr
     if profiler:
         profiler.enable()
     spent = sign_all(versions, clock)
-    if profiler:
+    if profiler and profile:
         profiler.disable()
         profiler.dump_stats(profile)
     wall = time.perf_counter() - wall

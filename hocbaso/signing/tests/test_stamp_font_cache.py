@@ -64,6 +64,7 @@ def test_the_font_parsed_once_per_thread_sets_what_pyhanko_sets() -> None:
     values (the font objects aside, which are the same font parsed once), and is one per signature."""
     writer = PdfFileWriter(stream_xrefs=False)
     ours = stamp.stamp_style().text_box_style.font.create_font_engine(writer)
+    assert isinstance(ours, GlyphAccumulator)
     theirs = GlyphAccumulator(writer, io.BytesIO(stamp._font_bytes()), font_size=stamp.FONT_SIZE)
     assert set(vars(ours)) == set(vars(theirs))
     parsed = {"hb_font", "tt", "cidfont_obj", "_glyph_set", "_font_ref", "subset_prefix"}
@@ -75,6 +76,7 @@ def test_the_font_parsed_once_per_thread_sets_what_pyhanko_sets() -> None:
         theirs.cidfont_obj._font_descriptor
     ) | {"/FontName": None}
     again = stamp.stamp_style().text_box_style.font.create_font_engine(PdfFileWriter(stream_xrefs=False))
+    assert isinstance(again, GlyphAccumulator)
     assert again is not ours and again.tt is ours.tt  # parsed once, a new accumulator each time
 
 
