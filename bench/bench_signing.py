@@ -13,12 +13,19 @@ Run: ``HOCBASO_DEMO=1 .venv/bin/python bench/bench_signing.py [--class-size 35] 
    homeroom teacher through ``django.tasks`` with ``HOCBASO_TASKS=database`` and ``--workers``
    ``db_worker`` processes. Prints records/s from the first enqueue to the last batch finished.
 
+``--breakdown`` signs ``--class-size`` real records (default 35; after two to warm up) in this
+process only, and prints the CPU time (``time.process_time``) per record of each phase — each
+PAdES signature, the stamp font, timestamp tokens, XAdES, B-LT (validation paths, DSS), the
+archive timestamp, the paper seal, the commit and the ledger — exclusive (nested phases counted
+once), then stops. Add ``--profile FILE`` to also write a cProfile of those signatures.
+
 Everything lives in a temporary ``HOCBASO_VAR_DIR`` removed at the end; bounded (< 5 min here).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
@@ -27,9 +34,11 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 
 def start_workers(count: int, env: dict[str, str], *options: str) -> list[subprocess.Popen[bytes]]:
@@ -70,6 +79,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=50)
+    parser.add_argument("--breakdown", action="store_true", help="CPU per phase of one process's signing, then stop")
+    parser.add_argument("--profile", metavar="FILE", help="with --breakdown: a cProfile of the measured signatures")
     args = parser.parse_args()
 
     var_dir = Path(tempfile.mkdtemp(prefix="hocbaso-bench-signing-"))
@@ -106,6 +117,10 @@ def main() -> None:
 
         def credential(user: str, organisation: bool = False) -> SigningCredential:
             return SigningCredential.objects.get(staff__user__username=user, for_organisation=organisation)
+
+        if args.breakdown:
+            breakdown(world, credential, password, args.class_size, args.profile)
+            return
 
         # 1. a class, three signatures each, in process
         started = time.perf_counter()
@@ -212,6 +227,67 @@ def main() -> None:
             if worker.poll() is None:
                 worker.kill()
         shutil.rmtree(var_dir, ignore_errors=True)
+
+
+def breakdown(world: Any, credential: Any, password: str, records: int, profile: str | None) -> None:
+    """``--breakdown``: two records to warm up, then ``records`` signed three times, CPU per phase."""
+    import cProfile
+
+    from _phases import PhaseClock, instrument
+
+    from hocbaso.signing import batches as signing_batches
+    from hocbaso.signing import providers
+    from hocbaso.signing.tests.factories import make_frozen_version
+
+    def sign_all(versions: list, clock: PhaseClock | None) -> list[float]:
+        spent = []
+        for user, role, organisation in [
+            ("homeroom", "homeroom", False),
+            ("principal", "principal", False),
+            ("clerk", "school", True),
+        ]:
+            chosen = credential(user, organisation)
+            started = time.process_time()
+            with clock.phase("batch (set-up, outside items)") if clock else contextlib.nullcontext():
+                batch = signing_batches.sign_batch(
+                    by=world.users[user],
+                    version_ids=[v.pk for v in versions],
+                    role=role,
+                    signer_source=providers.source_for(chosen, password),
+                    idempotency_key=uuid.uuid4().hex,
+                    credential=chosen,
+                )
+            spent.append(time.process_time() - started)
+            if batch.items.filter(outcome="ok").count() != len(versions):
+                raise SystemExit(f"{role}: not every record was signed")
+        return spent
+
+    cold = sign_all([make_frozen_version(world, realistic=True) for _ in range(2)], None)  # warm-up
+    print(
+        "2 records to warm up (first signatures of the process), CPU: "
+        + " / ".join(f"{s * 1000:.0f}" for s in cold)
+        + " ms (homeroom / principal / school, both records)"
+    )
+    versions = [make_frozen_version(world, realistic=True) for _ in range(records)]
+    clock = PhaseClock()
+    order = instrument(clock)
+    profiler = cProfile.Profile() if profile else None
+    wall = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    spent = sign_all(versions, clock)
+    if profiler and profile:
+        profiler.disable()
+        profiler.dump_stats(profile)
+    wall = time.perf_counter() - wall
+    clock.undo()
+    per = [s * 1000 / records for s in spent]
+    print(
+        f"{records} real records, CPU per record: homeroom {per[0]:.0f} / principal {per[1]:.0f} / "
+        f"school {per[2]:.0f} / total {sum(per):.0f} ms (wall {wall * 1000 / records:.0f} ms; "
+        f"load average {os.getloadavg()[0]:.2f})"
+    )
+    clock.report(records, order)
 
 
 if __name__ == "__main__":

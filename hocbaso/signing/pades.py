@@ -32,6 +32,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import logging
 import threading
 import time
 import weakref
@@ -50,7 +51,7 @@ from pyhanko.pdf_utils.generic import NameObject
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.general import SigningError
+from pyhanko.sign.general import SigningError, extract_certificate_info
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
@@ -60,9 +61,10 @@ from pyhanko.sign.validation import (
     async_validate_pdf_signature,
     async_validate_pdf_timestamp,
 )
-from pyhanko.sign.validation.dss import collect_validation_info
 from pyhanko.sign.validation.errors import NoDSSFoundError, ValidationInfoReadingError
-from pyhanko_certvalidator import ValidationContext
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.authority import Authority
 from pyhanko_certvalidator.fetchers import CRLFetcher, Fetchers, OCSPFetcher, OwnedFetcherBackend
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
@@ -71,12 +73,14 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from hocbaso.core.errors import ValidationFailed
 from hocbaso.records import signed_record
 from hocbaso.records.pdfa import PdfA3IncrementalWriter
-from hocbaso.signing import paper_seal, pdf_parsing, stamp
+from hocbaso.signing import cms_attributes, paper_seal, pdf_parsing, stamp
 from hocbaso.signing.backends import SignerSource, ensure_usable, from_asn1, signature_value_matches, to_asn1
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 pdf_parsing.install()  # pyHanko's reader of hex strings (every /Contents), without its byte-at-a-time loop
+cms_attributes.install()  # the signing-certificate-v2 attribute encoded once per certificate
 
 FIELD_ORDER = signed_record.FIELD_NAMES  # the signature fields, in signing order
 
@@ -503,13 +507,14 @@ def make_ltv(
         try:
             data = pdf_bytes
             if signatures:
-                entries = []
-                for embedded in signatures:
-                    try:
-                        paths = await collect_validation_info(embedded, context)
-                    except Exception as exc:  # pyhanko-certvalidator raises path/revocation errors of several classes
-                        raise SigningRefused(f"validation data incomplete: {exc}", code="ltv_incomplete") from exc
-                    entries.append((embedded.pkcs7_content.hex().encode("ascii"), paths))
+                try:
+                    collected = await _collect_paths(signatures, context)
+                except Exception as exc:  # pyhanko-certvalidator raises path/revocation errors of several classes
+                    raise SigningRefused(f"validation data incomplete: {exc}", code="ltv_incomplete") from exc
+                entries = [
+                    (embedded.pkcs7_content.hex().encode("ascii"), paths)
+                    for embedded, paths in zip(signatures, collected, strict=True)
+                ]
                 writer = PdfA3IncrementalWriter.from_reader(reader)
                 _supply_dss(writer, entries, context)
                 out = BytesIO()
@@ -522,6 +527,41 @@ def make_ltv(
             await context.aclose()
 
     return _run(body())
+
+
+async def _collect_paths(signatures: Sequence[EmbeddedPdfSignature], context: ValidationContext) -> list[list[Any]]:
+    """pyHanko's ``collect_validation_info`` for every signature of one file, in one context, with
+    each certificate validated once per file.
+
+    For each signature, in order: the validation path of its signer's certificate, then of each of
+    its timestamp tokens' TSA certificates (unsigned, then signed attributes), exactly as
+    ``collect_validation_info``. A record's three signatures carry three tokens of one TSA, so of
+    six validations two were repeats: a certificate met again with the same intermediate
+    certificates gets the path found the first time (same context, so same trust roots, moment and
+    revocation data). A failure raises as pyHanko's does.
+    """
+    if not context.revinfo_policy.revocation_checking_policy.essential:
+        logger.warning("revocation mode is soft-fail/tolerant: the collected revocation data may be incomplete")
+    found: dict[tuple[bytes, frozenset[bytes]], Any] = {}
+
+    async def path_of(signed_data: cms.SignedData) -> Any:
+        info = extract_certificate_info(signed_data)
+        key = (_digest(info.signer_cert), frozenset(_digest(cert) for cert in info.other_certs))
+        if key not in found:
+            validator = CertificateValidator(
+                info.signer_cert, intermediate_certs=info.other_certs, validation_context=context
+            )
+            found[key] = await validator.async_validate_usage(key_usage=set())
+        return found[key]
+
+    collected = []
+    for embedded in signatures:
+        paths = [await path_of(embedded.signed_data)]
+        for signed in (False, True):
+            for token in extract_tst_data_iter(embedded.signer_info, signed=signed):
+                paths.append(await path_of(token))
+        collected.append(paths)
+    return collected
 
 
 def _supply_dss(

@@ -12,11 +12,11 @@ from asn1crypto import algos, cms, core, keys
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from pyhanko.sign import general
 from pyhanko.sign.general import simple_cms_attribute
 from pyhanko.sign.timestamps import DummyTimeStamper
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
+from hocbaso.signing import cms_attributes
 from hocbaso.signing.backends import to_asn1
 from hocbaso.signing.pki import PrivateKey
 
@@ -48,7 +48,7 @@ class LoadedKeyTimeStamper(DummyTimeStamper):
             [
                 simple_cms_attribute("content_type", "tst_info"),
                 simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(dt)})),
-                simple_cms_attribute("signing_certificate", general.as_signing_certificate(self.tsa_cert)),
+                simple_cms_attribute("signing_certificate", cms_attributes.signing_certificate(self.tsa_cert)),
                 simple_cms_attribute("message_digest", digest.finalize()),
             ]
         )

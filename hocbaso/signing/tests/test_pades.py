@@ -299,3 +299,39 @@ def test_pdfsig_accepts_the_b_lta_file(fully_signed, trust, services, nss_db, tm
         assert entry["Signature Validation"] == "Signature is Valid."
         assert entry["Certificate Validation"] == "Certificate is Trusted."
     assert len(found) == 4  # and the document timestamp
+
+
+def test_ltv_paths_are_pyhankos_each_certificate_validated_once_per_file(fully_signed, trust):
+    """``make_ltv`` collects per signature what pyHanko's ``collect_validation_info`` does (the
+    signer's path, then its timestamp's TSA path), validating the TSA met in all three once."""
+    import asyncio
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.dss import collect_validation_info
+
+    signatures = list(PdfFileReader(BytesIO(fully_signed)).embedded_regular_signatures)
+
+    def chains(paths):
+        return [[cert.dump() for cert in path] for path in paths]
+
+    async def theirs_for(sig):
+        context = trust.context()
+        try:
+            return await collect_validation_info(sig, context)
+        finally:
+            await context.aclose()
+
+    async def both():
+        context = trust.context()
+        try:
+            ours = await pades._collect_paths(signatures, context)
+        finally:
+            await context.aclose()
+        return ours, [await theirs_for(sig) for sig in signatures]
+
+    ours, theirs = asyncio.run(both())
+    assert [chains(paths) for paths in ours] == [chains(paths) for paths in theirs]
+    assert [len(paths) for paths in ours] == [2, 2, 2]  # signer, then the signature timestamp's TSA
+    assert ours[0][1] is ours[1][1] is ours[2][1]  # one TSA certificate, validated once
+    assert len({id(paths[0]) for paths in ours}) == 3  # three signers, each its own path

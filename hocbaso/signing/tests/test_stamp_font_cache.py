@@ -57,3 +57,34 @@ def test_the_reused_subset_is_pyhankos_own() -> None:
     other = "Đã ký số: Trần Văn Ưng\nThời gian: 01/12/2026 08:05 +0700"  # other letters (Ư, T…)
     assert _tables(_ours(other)) == _tables(_pyhankos(other)) != _tables(made)
     assert len(stamp._SUBSETS) == 2
+
+
+def test_the_font_parsed_once_per_thread_sets_what_pyhanko_sets() -> None:
+    """The accumulator built on the thread's parsed font has pyHanko's attributes, with equal
+    values (the font objects aside, which are the same font parsed once), and is one per signature."""
+    writer = PdfFileWriter(stream_xrefs=False)
+    ours = stamp.stamp_style().text_box_style.font.create_font_engine(writer)
+    assert isinstance(ours, GlyphAccumulator)
+    theirs = GlyphAccumulator(writer, io.BytesIO(stamp._font_bytes()), font_size=stamp.FONT_SIZE)
+    assert set(vars(ours)) == set(vars(theirs))
+    parsed = {"hb_font", "tt", "cidfont_obj", "_glyph_set", "_font_ref", "subset_prefix"}
+    for name in set(vars(ours)) - parsed:
+        assert vars(ours)[name] == vars(theirs)[name] or name == "_GlyphAccumulator__reverse_cmap", name
+    assert ours._reverse_cmap == theirs._reverse_cmap
+    assert dict(ours.cidfont_obj) | {"/BaseFont": None} == dict(theirs.cidfont_obj) | {"/BaseFont": None}
+    assert dict(ours.cidfont_obj._font_descriptor) | {"/FontName": None} == dict(
+        theirs.cidfont_obj._font_descriptor
+    ) | {"/FontName": None}
+    again = stamp.stamp_style().text_box_style.font.create_font_engine(PdfFileWriter(stream_xrefs=False))
+    assert isinstance(again, GlyphAccumulator)
+    assert again is not ours and again.tt is ours.tt  # parsed once, a new accumulator each time
+
+
+def test_a_new_subset_leaves_the_threads_font_whole() -> None:
+    """fontTools subsets in place: a subset is made on a fresh copy, so the next signature's stamp,
+    with other letters, still finds every glyph (and embeds pyHanko's own subset)."""
+    stamp._SUBSETS.clear()
+    _ours("Đã ký số: An\nThời gian: 01/01/2026 00:00 +0700")
+    assert len(stamp._parsed_font().tt.getGlyphOrder()) > 1000
+    other = "Đã ký số: Ỷ Ữ Ỡ Ẵ\nThời gian: 29/12/2026 23:59 +0700"
+    assert _tables(_ours(other)) == _tables(_pyhankos(other))
