@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+# Who signs, in order: (demo user, role, with the organisation's credential).
+SIGNERS = (("homeroom", "homeroom", False), ("principal", "principal", False), ("clerk", "school", True))
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -127,11 +129,7 @@ def main() -> None:
         versions = [make_frozen_version(world, realistic=True) for _ in range(args.class_size)]
         print(f"render {args.class_size} real records: {time.perf_counter() - started:.1f} s")
         total = 0.0
-        for user, role, organisation in [
-            ("homeroom", "homeroom", False),
-            ("principal", "principal", False),
-            ("clerk", "school", True),
-        ]:
+        for user, role, organisation in SIGNERS:
             chosen = credential(user, organisation)
             started = time.perf_counter()
             batch = signing_batches.sign_batch(
@@ -157,11 +155,7 @@ def main() -> None:
         workers = start_workers(args.workers, env, "--interval", "0.05")
         wait_until_warm(workers)  # the workers are up and polling, as in a running deployment
         total = 0.0
-        for user, role, organisation in [
-            ("homeroom", "homeroom", False),
-            ("principal", "principal", False),
-            ("clerk", "school", True),
-        ]:
+        for user, role, organisation in SIGNERS:
             batch, _created = signing_batches.create_batch(
                 by=world.users[user],
                 version_ids=[v.pk for v in queue],
@@ -241,11 +235,7 @@ def breakdown(world: Any, credential: Any, password: str, records: int, profile:
 
     def sign_all(versions: list, clock: PhaseClock | None) -> list[float]:
         spent = []
-        for user, role, organisation in [
-            ("homeroom", "homeroom", False),
-            ("principal", "principal", False),
-            ("clerk", "school", True),
-        ]:
+        for user, role, organisation in SIGNERS:
             chosen = credential(user, organisation)
             started = time.process_time()
             with clock.phase("batch (set-up, outside items)") if clock else contextlib.nullcontext():
