@@ -126,14 +126,15 @@ def test_a_decision_that_does_not_list_the_records_carried(world: World, sent, c
     _t, raw = sent
 
     def records(listed: list[dict[str, str]]) -> list[Any]:
-        return {
+        changed: dict[str, list[Any]] = {
             "missing_hash": [{k: v for k, v in listed[0].items() if k != "XmlSha256"}, *listed[1:]],
             "not_an_item": ["HB-khong-phai", *listed[1:]],
             "twice": [*listed, listed[0]],
             "one_less": listed[1:],
             "empty": [],
             "other_hash": [{**listed[0], "PdfSha256": listed[1]["PdfSha256"]}, *listed[1:]],
-        }[change]
+        }
+        return changed[change]
 
     # the broken record shows the list is judged before any record is examined
     refused(
