@@ -585,6 +585,9 @@ def import_bundle(
     ``bundle_*`` code of docs/transfer-bundle.md (``bundle_unknown_issuer`` for a seal or record
     this system cannot trust); a bundle already imported (``bundle_already_imported``); a child who
     already exists here (``bundle_duplicate_student``); a class of another school (``class_mismatch``).
+    In the order of docs/transfer-bundle.md: the cheap checks (``bundles.open_bundle``), then an
+    admission bundle, a bundle already imported and a child already here, and only then the
+    records' examine (``bundles.examine_records``, nearly all of the time).
     """
     if not permissions.heads(by, school):
         raise PermissionRefused(
