@@ -7,13 +7,10 @@ shown in its two parts: the cheap checks (``bundles.open_bundle``) and the recor
 
     HOCBASO_DEMO=1 .venv/bin/python bench/bench_transfers.py [--years 5] [--repeat 5]
 
-``BENCH_PROFILE=1`` adds a cProfile of one verified import (top 30 by cumulative and by internal
-time; ``BENCH_PROFILE_OUT=FILE`` keeps the raw profile) and one examine of a record PDF and XML.
-
-Set-up (not timed): a fresh var dir and SQLite file, the test world, the demo PKI (in-process
-timestamps), five realistic records rendered and signed homeroom → principal → seal, an external
-transfer with its signed decision. Each import runs in a transaction rolled back afterwards, so
-every sample imports into the same empty state. Goal: < 1 s export, < 2 s verified import.
+Last, the same bundle imported again, refused (``bundle_already_imported``, before any record is
+examined). ``BENCH_PROFILE=1`` adds a cProfile of one verified import (top 30 by cumulative and by
+internal time; ``BENCH_PROFILE_OUT=FILE`` keeps the raw profile) and one examine of a record PDF
+and XML.
 """
 
 from __future__ import annotations
@@ -117,6 +114,23 @@ def main() -> None:
             transaction.set_rollback(True)
 
     timed("verified import (verify + writes + signed receipt)", import_once, repeat=args.repeat, cpu=True)
+
+    def import_refused() -> None:
+        try:
+            actions.import_bundle(
+                by=world.users["principal_b"], raw=raw, school=world.school_b, credential=seal_b, authorisation=password
+            )
+        except bundles.BundleRefused as refused:
+            assert refused.code == "bundle_already_imported", refused.code
+        else:
+            raise AssertionError("the bundle was imported twice")
+
+    with transaction.atomic():
+        actions.import_bundle(
+            by=world.users["principal_b"], raw=raw, school=world.school_b, credential=seal_b, authorisation=password
+        )
+        timed("the same bundle again: refused, already imported", import_refused, repeat=args.repeat, cpu=True)
+        transaction.set_rollback(True)
     if os.environ.get("BENCH_PROFILE") == "1":
         import cProfile
         import pstats
