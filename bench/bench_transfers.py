@@ -1,13 +1,16 @@
 """Transfer bundle figures: export (read the issued files, header, seal over the manifest, zip)
 and verified import (container, seal, decision, every record's PDF and XML with the verification
-core, then the writes and the signed receipt) of a child with five issued years.
+core, then the writes and the signed receipt) of a child with five issued years; wall and CPU
+time (``time.process_time``, comparable on a loaded machine), medians. The verification is also
+shown in its two parts: the cheap checks (``bundles.open_bundle``) and the records' examine
+(``bundles.examine_records``).
 
     HOCBASO_DEMO=1 .venv/bin/python bench/bench_transfers.py [--years 5] [--repeat 5]
 
-Set-up (not timed): a fresh var dir and SQLite file, the test world, the demo PKI (in-process
-timestamps), five realistic records rendered and signed homeroom → principal → seal, an external
-transfer with its signed decision. Each import runs in a transaction rolled back afterwards, so
-every sample imports into the same empty state. Goal: < 1 s export, < 2 s verified import.
+Last, the same bundle imported again, refused (``bundle_already_imported``, before any record is
+examined). ``BENCH_PROFILE=1`` adds a cProfile of one verified import (top 30 by cumulative and by
+internal time; ``BENCH_PROFILE_OUT=FILE`` keeps the raw profile) and one examine of a record PDF
+and XML.
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ def main() -> None:
             actions.export_bundle(by=world.users["clerk"], transfer=transfer, credential=seal_a, authorisation=password)
         )
 
-    timed(f"export a bundle of {args.years} years (seal included)", export, repeat=args.repeat)
+    timed(f"export a bundle of {args.years} years (seal included)", export, repeat=args.repeat, cpu=True)
     raw = produced[-1]
     print(f"bundle size: {len(raw) / 1024:.0f} KiB")
     trust = trust_for_import()
@@ -81,6 +84,20 @@ def main() -> None:
         f"verify the bundle ({args.years} PDFs + {args.years} XMLs + decision + seal)",
         lambda: bundles.verify(raw, trust=trust),
         repeat=args.repeat,
+        cpu=True,
+    )
+    timed(
+        "  of which the cheap checks (open_bundle)",
+        lambda: bundles.open_bundle(raw, trust=trust),
+        repeat=args.repeat,
+        cpu=True,
+    )
+    opened = bundles.open_bundle(raw, trust=trust)
+    timed(
+        "  of which the records' examine (examine_records)",
+        lambda: bundles.examine_records(opened, trust=trust),
+        repeat=args.repeat,
+        cpu=True,
     )
     seal_b = SigningCredential.objects.get(school=world.school_b, for_organisation=True)
 
@@ -96,20 +113,45 @@ def main() -> None:
             )
             transaction.set_rollback(True)
 
-    timed("verified import (verify + writes + signed receipt)", import_once, repeat=args.repeat)
+    timed("verified import (verify + writes + signed receipt)", import_once, repeat=args.repeat, cpu=True)
+
+    def import_refused() -> None:
+        try:
+            actions.import_bundle(
+                by=world.users["principal_b"], raw=raw, school=world.school_b, credential=seal_b, authorisation=password
+            )
+        except bundles.BundleRefused as refused:
+            assert refused.code == "bundle_already_imported", refused.code
+        else:
+            raise AssertionError("the bundle was imported twice")
+
+    with transaction.atomic():
+        actions.import_bundle(
+            by=world.users["principal_b"], raw=raw, school=world.school_b, credential=seal_b, authorisation=password
+        )
+        timed("the same bundle again: refused, already imported", import_refused, repeat=args.repeat, cpu=True)
+        transaction.set_rollback(True)
     if os.environ.get("BENCH_PROFILE") == "1":
         import cProfile
         import pstats
 
         from hocbaso.verification import core
 
+        profile = cProfile.Profile()
+        profile.runcall(import_once)
+        if out := os.environ.get("BENCH_PROFILE_OUT"):
+            profile.dump_stats(out)
+        for order in ("cumulative", "tottime"):
+            pstats.Stats(profile).sort_stats(order).print_stats(30)
+
         files = bundles.asic.unpack(raw, trust=trust).files
         pdf = files["records/2025-2026/record.pdf"]
-        timed("examine one record PDF (core)", lambda: core.examine(pdf, trust=trust), repeat=3)
+        timed("examine one record PDF (core)", lambda: core.examine(pdf, trust=trust), repeat=3, cpu=True)
         timed(
             "examine one record XML (core)",
             lambda: core.examine(files["records/2025-2026/record.xml"], trust=trust),
             repeat=3,
+            cpu=True,
         )
         for name in ("records/2025-2026/record.pdf", "records/2025-2026/record.xml"):
             started = time.perf_counter()

@@ -533,6 +533,17 @@ def _duplicate_student(page: dict[str, Any]) -> Student | None:
     return Student.objects.filter(full_name=nfc(page.get("full_name") or ""), date_of_birth=born).first()
 
 
+def _refuse_known(opened: bundles.Opened, page: dict[str, Any]) -> None:
+    """``bundle_already_imported`` (this transfer or these very bytes came in before) or
+    ``bundle_duplicate_student`` (the child of ``page`` exists here)."""
+    if ReceivedBundle.objects.filter(
+        Q(transfer_id=opened.header["transfer_id"]) | Q(bundle_sha256=opened.sha256)
+    ).exists():
+        raise bundles.BundleRefused("bundle_already_imported")
+    if _duplicate_student(page) is not None:
+        raise bundles.BundleRefused("bundle_duplicate_student")
+
+
 def receipt_data(verified: bundles.Verified, school: School, *, received_on: dt.date) -> dict[str, Any]:
     """The content of the signed acceptance receipt (``TransferReceipt``)."""
     student = verified.header["student"]
@@ -546,8 +557,8 @@ def receipt_data(verified: bundles.Verified, school: School, *, received_on: dt.
             {
                 "IssuanceCode": y.issuance_code,
                 "SchoolYear": y.school_year,
-                "PdfSha256": hashlib.sha256(y.pdf).hexdigest(),
-                "XmlSha256": hashlib.sha256(y.xml).hexdigest(),
+                "PdfSha256": y.pdf_sha256,
+                "XmlSha256": y.xml_sha256,
             }
             for y in verified.years
         ],
@@ -574,6 +585,9 @@ def import_bundle(
     ``bundle_*`` code of docs/transfer-bundle.md (``bundle_unknown_issuer`` for a seal or record
     this system cannot trust); a bundle already imported (``bundle_already_imported``); a child who
     already exists here (``bundle_duplicate_student``); a class of another school (``class_mismatch``).
+    In the order of docs/transfer-bundle.md: the cheap checks (``bundles.open_bundle``), then an
+    admission bundle, a bundle already imported and a child already here, and only then the
+    records' examine (``bundles.examine_records``, nearly all of the time).
     """
     if not permissions.heads(by, school):
         raise PermissionRefused(
@@ -583,24 +597,22 @@ def import_bundle(
         raise ValidationFailed(
             _("Choose a class of %(school)s.") % {"school": school.name}, code="class_mismatch", field="to_class"
         )
-    verified = bundles.verify(raw, trust=transfer_trust.trust_for_import())
-    header = verified.header
-    if verified.header["kind"] != "transfer":
+    trust = transfer_trust.trust_for_import()
+    opened = bundles.open_bundle(raw, trust=trust)
+    header = opened.header
+    if header["kind"] != "transfer":
         raise bundles.BundleRefused("bundle_format_unknown", "not a transfer bundle")
-    latest = verified.years[-1].data if verified.years else None
+    latest = opened.years[-1].data if opened.years else None
     page = dict(latest["student"]) if latest else dict(header["student"])
+    _refuse_known(opened, page)  # before the expensive examine: what is refused anyway costs nothing
+    verified = bundles.examine_records(opened, trust=trust)
     with signature.opened(
         by=by, credential=credential, authorisation=authorisation, role=SignatureRole.SCHOOL, school=school
     ) as (kit, title):
         unsigned = documents.build("TransferReceipt", receipt_data(verified, school, received_on=clock.today()))
         receipt = signature.sign_document(unsigned, kit, title)
     with transaction.atomic():
-        if ReceivedBundle.objects.filter(
-            Q(transfer_id=header["transfer_id"]) | Q(bundle_sha256=verified.sha256)
-        ).exists():
-            raise bundles.BundleRefused("bundle_already_imported")
-        if _duplicate_student(page) is not None:
-            raise bundles.BundleRefused("bundle_duplicate_student")
+        _refuse_known(opened, page)  # again: a concurrent import of the same bundle or child may have won
         from hocbaso.directory.actions import STUDENT_FIELDS
 
         data = {k: v for k, v in page.items() if k in STUDENT_FIELDS}
@@ -619,7 +631,7 @@ def import_bundle(
                 start_date=max(dt.date.fromisoformat(header["effective_date"]), to_class.school_year.start_date),
                 channel=channel,
             )
-        bundle_stored, _digest = storage.put(raw, ".zip")
+        bundle_stored, _digest = storage.put(raw, ".zip", sha256=verified.sha256)
         receipt_stored, receipt_digest = storage.put(receipt, ".xml")
         received = ReceivedBundle.objects.create(
             transfer_id=header["transfer_id"],
@@ -637,20 +649,20 @@ def import_bundle(
             receipt_name=receipt_stored,
             receipt_sha256=receipt_digest,
         )
-        for year in verified.years:
-            pdf_name, pdf_sha = storage.put(year.pdf, ".pdf")
-            xml_name, xml_sha = storage.put(year.xml, ".xml")
-            ReceivedRecord.objects.create(
+        ReceivedRecord.objects.bulk_create(
+            ReceivedRecord(
                 bundle=received,
                 school_year=year.school_year,
-                issuance_code=year.issuance_code,
                 issuing_school=str(year.data["school"]["name"])[:200],
+                issuance_code=year.issuance_code,
                 class_name=str(year.data["year"]["class_name"])[:20],
-                pdf_name=pdf_name,
-                pdf_sha256=pdf_sha,
-                xml_name=xml_name,
-                xml_sha256=xml_sha,
+                pdf_name=storage.put(year.pdf, ".pdf", sha256=year.pdf_sha256)[0],
+                pdf_sha256=year.pdf_sha256,
+                xml_name=storage.put(year.xml, ".xml", sha256=year.xml_sha256)[0],
+                xml_sha256=year.xml_sha256,
             )
+            for year in verified.years
+        )
         audit.record(
             by=by,
             action="transfer.import",

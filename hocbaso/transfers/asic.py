@@ -61,13 +61,18 @@ class ContainerRefused(Exception):
 
 @dataclass(frozen=True)
 class Container:
-    """An opened, checked container: the files the manifest lists and the seal that signed it."""
+    """An opened, checked container: the files the manifest lists and the seal that signed it.
+
+    ``digests`` maps each of ``files`` to its SHA-256 (hex), computed once from its bytes while
+    checking the manifest (equal to the manifest's): reuse it, never hash the same bytes again.
+    ``sha256`` is the whole zip's."""
 
     files: dict[str, bytes]
     seal: x509.Certificate
     seal_chain: tuple[x509.Certificate, ...]
     seal_role: str
     sha256: str
+    digests: dict[str, str]
 
 
 def safe_path(name: str) -> bool:
@@ -252,10 +257,14 @@ def unpack(raw: bytes, *, trust: core.TrustStore) -> Container:
     for name in payload:
         if name not in listed:
             raise ContainerRefused("bundle_file_not_in_manifest", name)
+    digests: dict[str, str] = {}
     for name, (size, digest) in listed.items():
         if name not in payload:
             raise ContainerRefused("bundle_file_missing", name)
-        if len(payload[name]) != size or hashlib.sha256(payload[name]).hexdigest() != digest:
+        if len(payload[name]) != size:
+            raise ContainerRefused("bundle_hash_mismatch", name)
+        digests[name] = hashlib.sha256(payload[name]).hexdigest()
+        if digests[name] != digest:
             raise ContainerRefused("bundle_hash_mismatch", name)
     seal, chain, role = _verify_seal(entries[SIGNATURES], entries[MANIFEST])
     check = core.certificate_check("bundle_seal", seal, chain, trust)
@@ -263,4 +272,4 @@ def unpack(raw: bytes, *, trust: core.TrustStore) -> Container:
         raise ContainerRefused("bundle_signature_revoked", check.code)
     if check.status != "passed":
         raise ContainerRefused("bundle_unknown_issuer", check.params.get("detail", check.code))
-    return Container(payload, seal, tuple(chain), role, hashlib.sha256(raw).hexdigest())
+    return Container(payload, seal, tuple(chain), role, hashlib.sha256(raw).hexdigest(), digests)

@@ -4,15 +4,16 @@ and the complete verification of what comes in before anything is written.
 A bundle is an ASiC-E container (:mod:`hocbaso.transfers.asic`) sealed by the sending school,
 holding ``bundle.json`` (the header), the signed transfer decision (``decision/…``, absent from an
 admission bundle) and every issued year's record as issued (``records/<year>/record.pdf`` and
-``record.xml``). :func:`verify` checks the container, then the decision and every record with the
-verification core, and returns what an import needs; any problem is a :class:`BundleRefused`
-with a stable code and a Vietnamese message.
+``record.xml``). :func:`open_bundle` makes the cheap checks (the container, its seal, the header,
+the decision and its list of records), :func:`examine_records` then judges every record with the
+verification core (the expensive part), so a caller refuses what it can (an admission bundle, a
+bundle already imported, a child already here) before paying for it; :func:`verify` is both.
+Any problem is a :class:`BundleRefused` with a stable code and a Vietnamese message.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -70,11 +71,30 @@ class BundleRefused(ValidationFailed):
 
 @dataclass(frozen=True)
 class ReceivedYear:
+    """One year's record as the bundle carries it: the files' bytes, their SHA-256 (computed once,
+    while checking the manifest) and the XML's data (parsed once)."""
+
     school_year: str
     issuance_code: str
     pdf: bytes
     xml: bytes
     data: dict[str, Any]
+    pdf_sha256: str
+    xml_sha256: str
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A bundle that passed every cheap check (:func:`open_bundle`): container, seal, header,
+    decision and its list of records; its records not yet examined (:func:`examine_records`).
+    ``years`` oldest first."""
+
+    sha256: str
+    header: dict[str, Any]
+    decision: bytes | None
+    decision_data: dict[str, Any] | None
+    years: tuple[ReceivedYear, ...]
+    seal_name: str
 
 
 @dataclass(frozen=True)
@@ -145,23 +165,54 @@ def _header(files: dict[str, bytes]) -> dict[str, Any]:
     return data
 
 
-def _year(files: dict[str, bytes], entry: Any, trust: core.TrustStore) -> ReceivedYear:
+def _entries(files: dict[str, bytes], entries: list[Any]) -> list[tuple[str, str, str, str]]:
+    """The header's record entries as (school year, issuance code, PDF path, XML path); an entry
+    naming no file of the bundle is ``bundle_format_unknown``."""
+    found = []
+    for entry in entries:
+        try:
+            year, code, pdf, xml = str(entry["school_year"]), str(entry["issuance_code"]), entry["pdf"], entry["xml"]
+            if pdf not in files or xml not in files:
+                raise KeyError(pdf)
+        except (KeyError, TypeError):
+            raise BundleRefused("bundle_format_unknown", "record entry") from None
+        found.append((year, code, pdf, xml))
+    return found
+
+
+def _received(files: dict[str, bytes], digests: dict[str, str], entry: tuple[str, str, str, str]) -> ReceivedYear:
+    """One entry's year with its files, their hashes and its XML's data (parsed once; an XML that
+    is not a valid record is ``bundle_record_invalid``, what the examine would say of it)."""
+    year, code, pdf, xml = entry
     try:
-        year, code = str(entry["school_year"]), str(entry["issuance_code"])
-        pdf, xml = files[entry["pdf"]], files[entry["xml"]]
-    except (KeyError, TypeError):
-        raise BundleRefused("bundle_format_unknown", "record entry") from None
-    for document in (pdf, xml):
-        findings = core.examine(document, trust=trust)
-        _refuse_report(core.report_of(findings.checks), "bundle_record_invalid", f"{year}")
-        facts = findings.facts
-        if facts is None or facts.issuance_code != code or facts.school_year != year:
-            raise BundleRefused("bundle_record_invalid", f"{year}: not the record the header names")
-    return ReceivedYear(year, code, pdf, xml, parse_xml(xml))
+        data = parse_xml(files[xml])
+    except Exception:  # RecordXmlInvalid, or a parser error on hostile input
+        raise BundleRefused("bundle_record_invalid", f"{year}: xml") from None
+    return ReceivedYear(year, code, files[pdf], files[xml], data, digests[pdf], digests[xml])
 
 
-def verify(raw: bytes, *, trust: core.TrustStore) -> Verified:
-    """Every check of docs/transfer-bundle.md, in order; ``BundleRefused`` at the first failure."""
+def _listed(decision_data: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The decision's records as (issuance code, PDF SHA-256, XML SHA-256), sorted; a list that is
+    not one (an item without its three fields, or not an item) is ``bundle_decision_mismatch``."""
+    records = decision_data.get("Records", [])
+    if not isinstance(records, list):
+        raise BundleRefused(code="bundle_decision_mismatch", detail="records: not a list")
+    listed = []
+    for item in records:
+        fields = [item.get(key) for key in ("IssuanceCode", "PdfSha256", "XmlSha256")] if isinstance(item, dict) else []
+        code, pdf, xml = [field if isinstance(field, str) else "" for field in fields] or ["", "", ""]
+        if not (code and pdf and xml):
+            raise BundleRefused(code="bundle_decision_mismatch", detail="records: malformed item")
+        listed.append((code, pdf.lower(), xml.lower()))
+    return sorted(listed)
+
+
+def open_bundle(raw: bytes, *, trust: core.TrustStore) -> Opened:
+    """The cheap checks of docs/transfer-bundle.md, in order, before any record is examined:
+    the container (size, entries, paths, zip bomb, manifest hashes, the seal and its
+    certificate), the header, the decision (its signature, its transfer id, its list of records
+    — codes and hashes, multiset-equal to what the bundle carries) and the records' XML data.
+    ``BundleRefused`` at the first failure. Every file is read and hashed once here."""
     try:
         container = asic.unpack(raw, trust=trust)
     except asic.ContainerRefused as exc:
@@ -178,14 +229,35 @@ def verify(raw: bytes, *, trust: core.TrustStore) -> Verified:
         )
         decision_data = documents.parse(decision, kind="TransferDecision")
         if decision_data.get("TransferId") != data.get("transfer_id"):
-            raise BundleRefused("bundle_decision_mismatch", "transfer id")
-    years = [_year(files, entry, trust) for entry in data["records"]]
+            raise BundleRefused(code="bundle_decision_mismatch", detail="transfer id")
+    entries = _entries(files, data["records"])
+    digests = container.digests
     if decision_data is not None:
-        listed = {(r["IssuanceCode"], r["PdfSha256"], r["XmlSha256"]) for r in decision_data.get("Records") or []}
-        carried = {
-            (y.issuance_code, hashlib.sha256(y.pdf).hexdigest(), hashlib.sha256(y.xml).hexdigest()) for y in years
-        }
-        if listed != carried:
-            raise BundleRefused("bundle_decision_mismatch", "records")
+        carried = sorted((code, digests[pdf], digests[xml]) for _year, code, pdf, xml in entries)
+        if _listed(decision_data) != carried:
+            raise BundleRefused(code="bundle_decision_mismatch", detail="records")
+    years = sorted((_received(files, digests, entry) for entry in entries), key=lambda y: y.school_year)
     name = container.seal.subject.rfc4514_string()
-    return Verified(container.sha256, data, decision, decision_data, sorted(years, key=lambda y: y.school_year), name)
+    return Opened(container.sha256, data, decision, decision_data, tuple(years), name)
+
+
+def examine_records(opened: Opened, *, trust: core.TrustStore) -> Verified:
+    """The expensive checks, after :func:`open_bundle`: every year's PDF and XML judged by the
+    verification core (signatures, schema, the PDF showing its XML), and each the record the
+    header names (issuance code and school year). ``BundleRefused`` at the first failure. Every
+    XML first (a fraction of a PDF's cost), then every PDF: a bad record is found at least cost."""
+    for year, document in [(y, y.xml) for y in opened.years] + [(y, y.pdf) for y in opened.years]:
+        findings = core.examine(document, trust=trust)
+        _refuse_report(core.report_of(findings.checks), "bundle_record_invalid", year.school_year)
+        facts = findings.facts
+        if facts is None or facts.issuance_code != year.issuance_code or facts.school_year != year.school_year:
+            raise BundleRefused("bundle_record_invalid", f"{year.school_year}: not the record the header names")
+    return Verified(
+        opened.sha256, opened.header, opened.decision, opened.decision_data, list(opened.years), opened.seal_name
+    )
+
+
+def verify(raw: bytes, *, trust: core.TrustStore) -> Verified:
+    """Every check of docs/transfer-bundle.md, in order (:func:`open_bundle` then
+    :func:`examine_records`); ``BundleRefused`` at the first failure."""
+    return examine_records(open_bundle(raw, trust=trust), trust=trust)
