@@ -13,7 +13,8 @@ leaves it, for every input; on any input outside its fast path (a comment or a b
 hex string, a ``#`` escape or a non-ASCII byte in a name, a truncated stream) it hands the same
 stream, rewound, to the original, which then succeeds or raises exactly as it always did. Nothing
 is cached across documents but the string preparation of a name value (a pure function of the
-string). ``verification/tests/test_pdf_parsing_exact.py`` and ``signing/tests/test_pdf_parsing.py``
+string) and the equality of two distinguished names (a pure function of their two DER
+encodings). ``verification/tests/test_pdf_parsing_exact.py`` and ``signing/tests/test_pdf_parsing.py``
 compare every replacement with the original on genuine and hostile inputs. :func:`install` is
 idempotent and process-wide: ``signing.pades`` calls it on import (every earlier signature's
 ``/Contents`` is read again before each new one) and ``verification.core.examine`` before an
@@ -130,3 +131,29 @@ def _install() -> None:
         return cached(string) if type(string) is str else prep(self, string)
 
     asn1_x509.NameTypeAndValue._ldap_string_prep = ldap_string_prep  # type: ignore[method-assign]
+    ORIGINALS["Name.__eq__"] = asn1_x509.Name.__eq__
+    asn1_x509.Name.__eq__ = name_equal  # type: ignore[method-assign,assignment]
+
+
+# Name equality (RFC 5280 7.1: every value prepared, then compared) is a pure function of the two
+# names' values, that is of their DER encodings; the same few names (issuers, subjects of three
+# signers' and the TSA's certificates) are compared hundreds of times in one examine.
+_NAME_EQUALITY: dict[tuple[bytes, bytes], bool] = {}
+_NAME_EQUALITY_MAX = 4096
+
+
+def name_equal(self: Any, other: Any) -> bool:
+    """``asn1crypto.x509.Name.__eq__``, remembered per pair of DER encodings (``dump()`` encodes the
+    current value, also after a change)."""
+    from asn1crypto import x509 as asn1_x509
+
+    if not isinstance(other, asn1_x509.Name):
+        return False
+    key = (self.dump(), other.dump())
+    known = _NAME_EQUALITY.get(key)
+    if known is None:
+        known = bool(ORIGINALS["Name.__eq__"](self, other))
+        if len(_NAME_EQUALITY) >= _NAME_EQUALITY_MAX:
+            _NAME_EQUALITY.clear()
+        _NAME_EQUALITY[key] = known
+    return known

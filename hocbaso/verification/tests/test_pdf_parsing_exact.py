@@ -106,6 +106,36 @@ def test_name_values_are_prepared_as_asn1crypto_prepares_them() -> None:
             asn1_x509.NameTypeAndValue._ldap_string_prep(value, "\ufffd")
 
 
+def _name(*rdns: tuple[str, str]) -> asn1_x509.Name:
+    return asn1_x509.Name.build(dict(rdns))
+
+
+def test_names_compare_as_asn1crypto_compares_them() -> None:
+    """Name equality is remembered per pair of DER encodings; it answers as asn1crypto's RFC 5280
+    comparison, also for names equal only after preparation (case, spaces), names differing in one
+    value, a name changed after a first comparison, and something that is not a name."""
+    pdf_parsing.install()
+    original = pdf_parsing.ORIGINALS["Name.__eq__"]
+    names = [
+        _name(("common_name", "Nguyễn Văn An"), ("country_name", "VN")),
+        _name(("common_name", "nguyễn  văn an"), ("country_name", "VN")),
+        _name(("common_name", "Nguyễn Văn Anh"), ("country_name", "VN")),
+        _name(("common_name", "Nguyễn Văn An")),
+        _name(("organization_name", "TRƯỜNG TIỂU HỌC"), ("common_name", "Nguyễn Văn An")),
+    ]
+    for _ in range(2):  # the second time from memory
+        for first in names:
+            for second in names:
+                assert (first == second) is original(first, second), (first.human_friendly, second.human_friendly)
+                assert (first != second) is (not original(first, second))
+    assert names[0] == names[1] and names[0] != names[2]
+    assert names[0] != "Nguyễn Văn An"
+    changed = asn1_x509.Name.load(names[0].dump())
+    assert changed == names[0]
+    changed.chosen[0][0]["value"] = asn1_x509.DirectoryString(name="utf8_string", value="Trần Thị Bình")
+    assert changed != names[0] and not original(changed, names[0])
+
+
 def _all_objects(pdf: bytes) -> list[Any]:
     reader = PdfFileReader(BytesIO(pdf))
     objects = []
