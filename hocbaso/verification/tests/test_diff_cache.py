@@ -198,10 +198,10 @@ def _inner_object_changed(pdf: bytes) -> bytes:
 def _maps_in_order(pdf: bytes, order: list[int]) -> tuple[dict[int, dict[Any, Any]], diff_cache.SharedObjects]:
     reader = PdfFileReader(BytesIO(pdf))
     objects = diff_cache.SharedObjects(reader)
-    maps = {
-        revision: diff_cache.reverse_xref_cache(objects, revision, reader.get_historical_resolver(revision).trailer_view)
-        for revision in order
-    }
+    maps = {}
+    for revision in order:
+        trailer = reader.get_historical_resolver(revision).trailer_view
+        maps[revision] = diff_cache.reverse_xref_cache(objects, revision, trailer)
     return maps, objects
 
 
