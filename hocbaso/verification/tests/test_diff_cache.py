@@ -259,6 +259,7 @@ def test_orphans_are_searched_once_per_revision_with_pyhankos_answer(issued: Rec
         assert first == expected == diff_cache.find_orphans(resolver), revision
         first.add(generic.Reference(99999, 0))  # the caller's copy: the remembered answer is unchanged
         assert diff_cache.find_orphans(resolver) == expected
+    assert isinstance(resolver, diff_cache.SharedResolver)
     assert set(resolver.shared_objects.orphans) == set(range(1, reader.xrefs.total_revisions))
 
 
