@@ -13,7 +13,8 @@ leaves it, for every input; on any input outside its fast path (a comment or a b
 hex string, a ``#`` escape or a non-ASCII byte in a name, a truncated stream) it hands the same
 stream, rewound, to the original, which then succeeds or raises exactly as it always did. Nothing
 is cached across documents but the string preparation of a name value (a pure function of the
-string). ``verification/tests/test_pdf_parsing_exact.py`` and ``signing/tests/test_pdf_parsing.py``
+string) and the equality of two distinguished names (a pure function of their two DER
+encodings). ``verification/tests/test_pdf_parsing_exact.py`` and ``signing/tests/test_pdf_parsing.py``
 compare every replacement with the original on genuine and hostile inputs. :func:`install` is
 idempotent and process-wide: ``signing.pades`` calls it on import (every earlier signature's
 ``/Contents`` is read again before each new one) and ``verification.core.examine`` before an
@@ -34,6 +35,7 @@ ORIGINALS: dict[str, Any] = {
     "read_hex_string_from_stream": generic.read_hex_string_from_stream,
     "read_until_delimiter": generic.read_until_delimiter,
     "_decode_name": generic._decode_name,
+    "read_object": generic.read_object,
 }
 _CHUNK = 4096
 _HEX = re.compile(rb"[0-9a-fA-F]*")
@@ -101,6 +103,199 @@ def _decode_name(name_bytes: bytes) -> Any:
     return ORIGINALS["_decode_name"](name_bytes)
 
 
+class _Unusual(Exception):
+    """Something outside the one-pass reader's grammar: the original reads the whole object."""
+
+
+class _NeedMore(Exception):
+    """The object runs past the bytes read ahead: read further ahead and try again."""
+
+
+_SKIP = re.compile(b"[" + re.escape(misc.PDF_WHITESPACE) + b"]*")
+_NAME_END = _DELIMITER
+_NUMBER = re.compile(rb"[+,\-.0-9]*")  # pyHanko's NumberObject.NumberPattern, negated
+_READ_AHEAD = (4096, 65536, 1 << 20)
+_NO = generic.ContentOpReading.NO
+
+
+def read_object(
+    stream: Any,
+    container_ref: Any,
+    as_metadata_stream: bool = False,
+    in_content_stream: Any = _NO,
+) -> Any:
+    """``generic.read_object`` in one pass over bytes read ahead, for an object of dictionaries,
+    arrays, names, plain integers and references (most of a record's objects); any other value
+    inside (a string, a real, a boolean, null) is read by the original at its place, and anything
+    unusual — a comment, a repeated key, a dictionary followed by ``stream`` inside another, an
+    error, an object longer than 1 MiB, content-stream or metadata reading — makes the original
+    read the whole object from its start, which then succeeds or raises exactly as it always did.
+
+    One difference, deliberate: pyHanko's reader, meeting a comment where an object starts, reads
+    to the end of the line byte by byte and never stops when the data ends first (a hostile file
+    would hang the examine). Such a comment is refused here with pyHanko's ``PdfReadError`` before
+    any reading (:func:`_comment_ends`)."""
+    start = stream.tell()
+    if in_content_stream != _NO or as_metadata_stream:
+        return ORIGINALS["read_object"](stream, container_ref, as_metadata_stream, in_content_stream)
+    for ahead in _READ_AHEAD:
+        stream.seek(start)
+        data = stream.read(ahead)
+        if data[:1] == b"%":
+            if not _comment_ends(stream, start):
+                raise misc.PdfReadError(f"A comment runs to the end of the data at byte {start}")
+            break
+        try:
+            reader = _OnePass(stream, start, data, len(data) < ahead, container_ref)
+            value, end = reader.value(0, nested=False)
+            if isinstance(value, generic.DictionaryObject) and type(value) is generic.DictionaryObject:
+                stream.seek(start + end)
+                payload = generic._maybe_read_stream_payload(stream, value, reader.handler)
+                if payload is not None:
+                    value = generic.StreamObject(dict(value), encoded_data=payload)
+                    value.container_ref = container_ref
+                return value
+            stream.seek(start + end)
+            return value
+        except _NeedMore:
+            continue
+        except (_Unusual, RecursionError):
+            break
+    stream.seek(start)
+    return ORIGINALS["read_object"](stream, container_ref, as_metadata_stream, in_content_stream)
+
+
+def _comment_ends(stream: Any, start: int) -> bool:
+    """Whether a line end follows the ``%`` at ``start`` (read ahead in chunks; the stream is
+    left at ``start``)."""
+    stream.seek(start)
+    try:
+        while True:
+            chunk = stream.read(_CHUNK)
+            if not chunk:
+                return False
+            if b"\n" in chunk or b"\r" in chunk:
+                return True
+    finally:
+        stream.seek(start)
+
+
+class _OnePass:
+    """The parse of one object from ``data`` (the stream's bytes from ``start``; ``complete``:
+    they run to the end of the stream)."""
+
+    def __init__(self, stream: Any, start: int, data: bytes, complete: bool, container_ref: Any) -> None:
+        self.stream, self.start, self.data, self.complete = stream, start, data, complete
+        self.container_ref = container_ref
+        self.handler = container_ref.get_pdf_handler()
+
+    def skip(self, pos: int) -> int:
+        """Past whitespace; at a comment or the end of the bytes read, give up or read more."""
+        pos = _SKIP.match(self.data, pos).end()  # type: ignore[union-attr]
+        if pos >= len(self.data):
+            raise _Unusual if self.complete else _NeedMore
+        if self.data[pos] == 0x25:  # '%'
+            raise _Unusual
+        return pos
+
+    def value(self, pos: int, nested: bool = True) -> tuple[Any, int]:
+        data = self.data
+        if pos >= len(data):
+            raise _Unusual if self.complete else _NeedMore
+        first = data[pos]
+        if first == 0x2F:  # '/'
+            result, pos = self.name(pos)
+        elif first == 0x3C and data[pos + 1 : pos + 2] == b"<":
+            result, pos = self.dictionary(pos + 2)
+            if nested:  # pyHanko reads a stream after any dictionary: one inside is left to it
+                after = self.skip(pos)
+                if data[after] == 0x73:  # 's'
+                    raise _Unusual
+        elif first == 0x5B:  # '['
+            result, pos = self.array(pos + 1)
+        elif 0x30 <= first <= 0x39:
+            result, pos = self.number_or_reference(pos)
+        elif first == 0x25 or (first == 0x3C and pos + 1 >= len(data)):
+            raise _Unusual if (self.complete or first == 0x25) else _NeedMore
+        else:  # a string, a hex string, a boolean, null, a signed number: the original's
+            return self.original(pos)
+        if result is None:  # a real number: the original's
+            return self.original(pos)
+        result.container_ref = self.container_ref
+        return result, pos
+
+    def original(self, pos: int) -> tuple[Any, int]:
+        """The value at ``pos`` read by the original (which sets its container)."""
+        self.stream.seek(self.start + pos)
+        result = ORIGINALS["read_object"](self.stream, self.container_ref)
+        pos = self.stream.tell() - self.start
+        if pos >= len(self.data) and not self.complete:
+            raise _NeedMore
+        return result, pos
+
+    def name(self, pos: int) -> tuple[Any, int]:
+        found = _NAME_END.search(self.data, pos + 1)
+        if found is None:
+            if not self.complete:
+                raise _NeedMore
+            end = len(self.data)
+        else:
+            end = found.start()
+        try:
+            return generic._decode_name(self.data[pos + 1 : end]), end
+        except Exception as exc:  # the original raises it, with the stream where it leaves it
+            raise _Unusual from exc
+
+    def number_or_reference(self, pos: int) -> tuple[Any, int]:
+        data = self.data
+        if pos + 20 > len(data) and not self.complete:
+            raise _NeedMore  # pyHanko looks 20 bytes ahead for a reference
+        reference = generic.INDIRECT_PATTERN.match(data, pos, pos + 20)
+        if reference is not None:
+            if b"\x0b" in reference.group(0):  # \s, but not PDF whitespace before the R
+                raise _Unusual
+            idnum, generation = int(reference.group(1)), int(reference.group(2))
+            if idnum <= 0:
+                return None, pos  # the original raises its error
+            return generic.IndirectObject(idnum, generation, self.handler), reference.end() - 1
+        end = _NUMBER.match(data, pos).end()  # type: ignore[union-attr]
+        if end >= len(data) and not self.complete:
+            raise _NeedMore
+        token = data[pos:end]
+        if not token.isdigit():
+            return None, pos  # a real, a comma: the original decides
+        return generic.NumberObject(token.decode("ascii")), end
+
+    def dictionary(self, pos: int) -> tuple[Any, int]:
+        entries: dict[Any, Any] = {}
+        data = self.data
+        while True:
+            pos = self.skip(pos)
+            if data[pos] == 0x3E:  # '>'
+                if data[pos + 1 : pos + 2] != b">":
+                    raise _Unusual if (self.complete or pos + 1 < len(data)) else _NeedMore
+                pos += 2
+                break
+            if data[pos] != 0x2F:
+                raise _Unusual  # not a name: the original's error
+            key, pos = self.name(pos)
+            pos = self.skip(pos)
+            value, pos = self.value(pos)
+            if key in entries:
+                raise _Unusual  # the original warns or refuses
+            entries[key] = value
+        return generic.DictionaryObject(entries), pos
+
+    def array(self, pos: int) -> tuple[Any, int]:
+        items = generic.ArrayObject()
+        while True:
+            pos = self.skip(pos)
+            if self.data[pos] == 0x5D:  # ']'
+                return items, pos + 1
+            value, pos = self.value(pos)
+            items.append(value)
+
+
 _installed = False
 _lock = threading.Lock()
 
@@ -122,6 +317,7 @@ def _install() -> None:
     generic.read_hex_string_from_stream = read_hex_string_from_stream
     generic.read_until_delimiter = read_until_delimiter
     generic._decode_name = _decode_name
+    generic.read_object = read_object
     prep = asn1_x509.NameTypeAndValue._ldap_string_prep
     ORIGINALS["_ldap_string_prep"] = prep
     cached = functools.lru_cache(maxsize=4096)(lambda string: prep(None, string))
@@ -130,3 +326,29 @@ def _install() -> None:
         return cached(string) if type(string) is str else prep(self, string)
 
     asn1_x509.NameTypeAndValue._ldap_string_prep = ldap_string_prep  # type: ignore[method-assign]
+    ORIGINALS["Name.__eq__"] = asn1_x509.Name.__eq__
+    asn1_x509.Name.__eq__ = name_equal  # type: ignore[method-assign,assignment]
+
+
+# Name equality (RFC 5280 7.1: every value prepared, then compared) is a pure function of the two
+# names' values, that is of their DER encodings; the same few names (issuers, subjects of three
+# signers' and the TSA's certificates) are compared hundreds of times in one examine.
+_NAME_EQUALITY: dict[tuple[bytes, bytes], bool] = {}
+_NAME_EQUALITY_MAX = 4096
+
+
+def name_equal(self: Any, other: Any) -> bool:
+    """``asn1crypto.x509.Name.__eq__``, remembered per pair of DER encodings (``dump()`` encodes the
+    current value, also after a change)."""
+    from asn1crypto import x509 as asn1_x509
+
+    if not isinstance(other, asn1_x509.Name):
+        return False
+    key = (self.dump(), other.dump())
+    known = _NAME_EQUALITY.get(key)
+    if known is None:
+        known = bool(ORIGINALS["Name.__eq__"](self, other))
+        if len(_NAME_EQUALITY) >= _NAME_EQUALITY_MAX:
+            _NAME_EQUALITY.clear()
+        _NAME_EQUALITY[key] = known
+    return known

@@ -171,3 +171,103 @@ def test_a_change_after_any_one_signature_is_caught(
     assert findings.checks == _findings(pdf, shared=False, monkeypatch=monkeypatch).checks
     report = core.verify(pdf, trust=registry.trust_store(), registry=None, tree_head=None)
     assert report.outcome == "invalid"
+
+
+def _inner_object_changed(pdf: bytes) -> bytes:
+    """An incremental update that changes only an object *inside* the first page (the first
+    indirect dictionary the page refers to gains an entry reaching a new object); the page itself,
+    and every object above it, stay as they were: a walk that replayed the page's subtree from an
+    earlier revision would miss the new object."""
+    writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    page_ref, _ = writer.find_page_for_modification(0)
+    page = page_ref.get_object()
+    inner = next(
+        value.get_object()
+        for key, value in page.items()
+        if key != "/Parent"
+        and isinstance(value, generic.IndirectObject)
+        and isinstance(value.get_object(), generic.DictionaryObject)
+    )
+    inner[_name("/HocbasoExtra")] = writer.add_object(generic.DictionaryObject({_name("/Note"): _name("/Added")}))
+    writer.update_container(inner)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _maps_in_order(pdf: bytes, order: list[int]) -> tuple[dict[int, dict[Any, Any]], diff_cache.SharedObjects]:
+    reader = PdfFileReader(BytesIO(pdf))
+    objects = diff_cache.SharedObjects(reader)
+    maps = {}
+    for revision in order:
+        trailer = reader.get_historical_resolver(revision).trailer_view
+        maps[revision] = diff_cache.reverse_xref_cache(objects, revision, trailer)
+    return maps, objects
+
+
+def test_replayed_subtrees_map_every_revision_as_pyhanko_in_any_order(issued: RecordVersion) -> None:
+    """The walks remember subtrees and replay them in later walks of the same file, whichever
+    revision comes first: every map is still pyHanko's, also when only an object deep inside a
+    page changed (its page and everything above it unchanged), or the page was rewritten."""
+    genuine = signed_pdf(issued)
+    for pdf in (genuine, _inner_object_changed(genuine), _page_rewritten(genuine)):
+        total = PdfFileReader(BytesIO(pdf)).xrefs.total_revisions
+        ascending = list(range(total))
+        for order in (ascending, ascending[::-1], ascending[1::2] + ascending[::2]):
+            maps, objects = _maps_in_order(pdf, order)
+            assert objects.subtrees, "the walks remembered subtrees"
+            for revision in order:
+                assert maps[revision] == _pyhanko_map(pdf, revision), (order, revision)
+
+
+def test_the_change_deep_inside_a_page_shows_in_the_map(issued: RecordVersion) -> None:
+    pdf = _inner_object_changed(signed_pdf(issued))
+    total = PdfFileReader(BytesIO(pdf)).xrefs.total_revisions
+    maps, _objects = _maps_in_order(pdf, list(range(total)))
+    added = set(maps[total - 1]) - set(maps[total - 2])
+    assert added, "the new object is reached in the last revision only"
+    assert all(any("/HocbasoExtra" in path for path in maps[total - 1][ref]) for ref in added)
+
+
+def test_remembered_walks_belong_to_one_file(issued: RecordVersion) -> None:
+    """Two files sharing their first revisions byte for byte (a record and a tampered copy) have
+    their own memories: walking one first never changes the other's maps."""
+    genuine = signed_pdf(issued)
+    tampered = _inner_object_changed(genuine)
+    readers = [PdfFileReader(BytesIO(pdf)) for pdf in (genuine, tampered)]
+    for reader in readers:
+        assert diff_cache.share_object_reads(reader)
+    shared = [reader.get_historical_resolver(0) for reader in readers]
+    assert isinstance(shared[0], diff_cache.SharedResolver) and isinstance(shared[1], diff_cache.SharedResolver)
+    assert shared[0].shared_objects is not shared[1].shared_objects
+    for pdf, reader in zip((genuine, tampered), readers, strict=True):
+        for revision in range(reader.xrefs.total_revisions):
+            resolver = reader.get_historical_resolver(revision)
+            resolver._load_reverse_xref_cache()
+            assert resolver._indirect_object_access_cache == _pyhanko_map(pdf, revision), revision
+
+
+def test_orphans_are_searched_once_per_revision_with_pyhankos_answer(issued: RecordVersion) -> None:
+    pdf = _inner_object_changed(signed_pdf(issued))
+    reader = PdfFileReader(BytesIO(pdf))
+    diff_cache.share_object_reads(reader)
+    plain = PdfFileReader(BytesIO(pdf))
+    for revision in range(1, reader.xrefs.total_revisions):
+        resolver = reader.get_historical_resolver(revision)
+        expected = diff_cache._PYHANKO_FIND_ORPHANS(plain.get_historical_resolver(revision))
+        first = diff_cache.find_orphans(resolver)
+        assert first == expected == diff_cache.find_orphans(resolver), revision
+        first.add(generic.Reference(99999, 0))  # the caller's copy: the remembered answer is unchanged
+        assert diff_cache.find_orphans(resolver) == expected
+    assert isinstance(resolver, diff_cache.SharedResolver)
+    assert set(resolver.shared_objects.orphans) == set(range(1, reader.xrefs.total_revisions))
+
+
+def test_interned_paths_equal_and_hash_as_pyhankos() -> None:
+    from pyhanko.pdf_utils.reader import RawPdfPath
+
+    for entries in [("/Root", "/Pages", "/Kids", 0), ("/Root",), (), ("/Root", 1, "/K", 12)]:
+        interned, plain = diff_cache.InternedPath(*entries), RawPdfPath(*entries)
+        assert interned == plain and plain == interned and hash(interned) == hash(plain)
+        assert len({interned, plain}) == 1
+    assert diff_cache.InternedPath("/Root", 1) != RawPdfPath("/Root", "1")
