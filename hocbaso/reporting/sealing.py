@@ -6,8 +6,9 @@ background task with the signing app's own means (``signing.providers.source_for
 a PKCS#12 file, a PKCS#11 token or a remote CSC service alike):
 
 - **the PDF**: an invisible signature field ``unit_seal`` is added and signed PAdES B-T (RFC 3161
-  timestamp), the reason naming the unit or the school (the field keeps its name for both); then B-LT/B-LTA (``pades.make_ltv``), as the school seal
-  on a record, so the seal can still be checked after the certificate expires. Any PDF reader
+  timestamp), the reason naming the unit or the school (the field keeps its name for both); then
+  B-LT/B-LTA (``pades.make_ltv``), as the school seal on a record, so the seal can still be
+  checked after the certificate expires. Any PDF reader
   (poppler's ``pdfsig``, Acrobat) shows it.
 - **the .xlsx**: a spreadsheet has no signature container the validators read, so the seal is a
   detached document beside it, ``<ReportSeal xmlns="urn:hocbaso:report-seal:1">`` whose ``Content``
@@ -46,9 +47,7 @@ class Sealed:
     subject: str
 
 
-def seal_document(
-    *, file_name: str, sha256: str, subject_code: str, subject_name: str, year: str, point: str
-) -> bytes:
+def seal_document(*, file_name: str, sha256: str, subject_code: str, subject_name: str, year: str, point: str) -> bytes:
     """The unsigned seal document of an .xlsx (its ``Content`` is what the seal signs); the sealing
     organisation, a unit or a school, goes in ``UnitCode``/``UnitName``."""
     root = etree.Element(f"{{{NAMESPACE}}}ReportSeal", nsmap={None: NAMESPACE}, FormatVersion="1.0")

@@ -154,9 +154,7 @@ def test_no_one_else_applies_the_school_seal(data: Data, pki: DemoPKI, persona: 
     w = data.world
     _school_seal(data, pki)
     with pytest.raises(DomainError) as refused:
-        actions.start_report(
-            by=w.users[persona], school_year=_year(), school=w.school_a, seal_authorisation=PASSWORD
-        )
+        actions.start_report(by=w.users[persona], school_year=_year(), school=w.school_a, seal_authorisation=PASSWORD)
     assert refused.value.code == code
     assert not ReportRun.objects.exists() and not PendingAuthorisation.objects.exists()
     assert not AuditEvent.objects.filter(action="certificate.wrong_secret").exists()
