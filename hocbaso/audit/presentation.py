@@ -95,7 +95,7 @@ ACTIONS: dict[str, Any] = {
     "record.print_class": _("Printed a class's issued records"),
     "record.read": _("Opened a record"),
     "record.sign": _("Signed a record"),
-    "report.sealed": _("Sealed a periodic report with the unit's seal"),
+    "report.sealed": _("Sealed a periodic report with its unit's or school's seal"),
     "report.start": _("Started a periodic report"),
     "results.compute": _("Computed year results"),
     "results.decide": _("Decided a year result"),

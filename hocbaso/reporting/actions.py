@@ -15,7 +15,7 @@ from hocbaso.core.queue import enqueue_on_commit
 from hocbaso.directory.models import AdministrativeUnit, School, SchoolYear
 from hocbaso.reporting import authorisations, exports, figures, files, permissions, sealing
 from hocbaso.reporting.models import REPORT_RUN_MOVES, ReportRun
-from hocbaso.signing import batches, unit_seals
+from hocbaso.signing import batches, seals
 
 
 def start_report(
@@ -31,11 +31,14 @@ def start_report(
     """Queue a unit's roll-up (``unit``) or a school's year-end summary (``school``) for
     ``school_year`` at ``point``; the task builds the .xlsx and the PDF after the commit.
 
-    With ``seal_authorisation`` (the password or PIN of the unit's seal) the task also seals both
-    files with the unit's seal (``sealing``). Only an officer of that very unit may
-    (``unit_seal_not_allowed``; ``signing.unit_seals.may_apply``), the unit must have a
-    seal (``unit_seal_missing``), and the password is checked now — counted and locked out like
-    every certificate secret — and handed to the task encrypted (``authorisations``).
+    With ``seal_authorisation`` (the password or PIN of the subject's seal) the task also seals
+    both files with that seal (``sealing``): a unit's roll-up with the unit's seal, a school's
+    summary with the school's own seal (``signing.seals``). Only who applies that seal today may:
+    an officer of that very unit (``unit_seal_not_allowed``), who holds ``apply_school_seal`` for
+    that school (``school_seal_not_allowed``: its principal; never an officer of a unit above it).
+    The subject must have a seal (``unit_seal_missing``, ``school_seal_missing``), and the password
+    is checked now — counted and locked out like every certificate secret — and handed to the
+    task encrypted (``authorisations``).
 
     Refused: neither or both named, or an unknown point (``report_subject``, ``point_unknown``);
     ``by`` does not read those figures (``not_allowed``).
@@ -51,7 +54,8 @@ def start_report(
     )
     if not allowed:
         raise PermissionRefused(_("You do not read the figures of this unit or school."), code="not_allowed")
-    seal = _seal_for(by, unit, seal_authorisation) if seal_authorisation else None
+    subject: AdministrativeUnit | School = unit if unit is not None else school  # type: ignore[assignment]
+    seal = _seal_for(by, subject, seal_authorisation) if seal_authorisation else None
     with transaction.atomic():
         run = ReportRun.objects.create(
             kind=ReportRun.Kind.UNIT_ROLLUP if unit is not None else ReportRun.Kind.SCHOOL_SUMMARY,
@@ -84,18 +88,38 @@ def start_report(
     return run
 
 
-def _seal_for(by: Any, unit: AdministrativeUnit | None, authorisation: str) -> Any:
-    """The unit's seal, after checking ``by`` applies it and ``authorisation`` opens it now."""
-    if unit is None or not unit_seals.may_apply(by, unit):
-        raise PermissionRefused(
-            _("Only an officer of the unit itself may apply its seal."), code="unit_seal_not_allowed"
+def _seal_refusals(subject: AdministrativeUnit | School) -> tuple[PermissionRefused, ValidationFailed]:
+    """The refusals of ``subject``'s seal: when ``by`` may not apply it, when it has none."""
+    if isinstance(subject, School):
+        return (
+            PermissionRefused(
+                _("Only the principal or the clerk of its school may apply the school seal."),
+                code="school_seal_not_allowed",
+            ),
+            ValidationFailed(
+                _("%(school)s has no school seal registered yet: register its certificate first.")
+                % {"school": subject.name},
+                code="school_seal_missing",
+            ),
         )
-    seal = unit_seals.current(unit)
-    if seal is None:
-        raise ValidationFailed(
-            _("%(unit)s has no seal registered yet: register its certificate first.") % {"unit": unit.name},
+    return (
+        PermissionRefused(_("Only an officer of the unit itself may apply its seal."), code="unit_seal_not_allowed"),
+        ValidationFailed(
+            _("%(unit)s has no seal registered yet: register its certificate first.") % {"unit": subject.name},
             code="unit_seal_missing",
-        )
+        ),
+    )
+
+
+def _seal_for(by: Any, subject: AdministrativeUnit | School, authorisation: str) -> Any:
+    """``subject``'s seal (a unit's or a school's: ``signing.seals``), after checking ``by``
+    applies it and ``authorisation`` opens it now (``batches.check_authorisation``: counted)."""
+    not_allowed, missing = _seal_refusals(subject)
+    if not seals.may_apply(by, subject):
+        raise not_allowed
+    seal = seals.current(subject)
+    if seal is None:
+        raise missing
     batches.check_authorisation(seal, authorisation, by=by)
     return seal
 
@@ -104,8 +128,10 @@ def _seal_for(by: Any, unit: AdministrativeUnit | None, authorisation: str) -> A
 
 
 def _seal(run: ReportRun, pdf: bytes, xlsx: bytes) -> dict[str, Any]:
-    """Seal the run's files with its unit's seal (the authorisation is taken, i.e. deleted, first)."""
-    assert run.seal_credential is not None and run.unit is not None
+    """Seal the run's files with its subject's seal, the unit's or the school's (the authorisation
+    is taken, i.e. deleted, first); the seal document names that subject's code and name."""
+    subject = run.subject
+    assert run.seal_credential is not None and subject is not None
     authorisation = authorisations.take(authorisations.REPORT, run.pk)
     sealed = sealing.seal_report(
         credential=run.seal_credential,
@@ -113,8 +139,8 @@ def _seal(run: ReportRun, pdf: bytes, xlsx: bytes) -> dict[str, Any]:
         pdf=pdf,
         xlsx=xlsx,
         xlsx_name=files.file_name(run, "xlsx"),
-        unit_code=run.unit.code,
-        unit_name=run.unit.name,
+        subject_code=subject.code,
+        subject_name=subject.name,
         year=run.school_year.code,
         point=run.point,
     )

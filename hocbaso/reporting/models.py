@@ -18,10 +18,11 @@ class ReportRun(models.Model):
 
     A report of a unit names the unit; a school's summary names the school — never both.
 
-    A unit's roll-up asked by an officer of that very unit, with its seal's password, is sealed by
-    the task (``sealing``): ``seal_credential`` and ``sealed_by`` name the seal and the officer who
-    applied it, the PDF then carries a PAdES signature and ``seal_name`` is the detached XAdES seal
-    over the .xlsx's SHA-256 (docs/reporting.md). ``sealed_at`` is set once both are stored.
+    A unit's roll-up asked by an officer of that very unit, or a school's summary asked by who
+    holds its school seal, with the seal's password, is sealed by the task (``sealing``):
+    ``seal_credential`` and ``sealed_by`` name the seal (the unit's, the school's) and who applied
+    it, the PDF then carries a PAdES signature and ``seal_name`` is the detached XAdES seal over
+    the .xlsx's SHA-256 (docs/reporting.md). ``sealed_at`` is set once both are stored.
     """
 
     class Kind(models.TextChoices):
@@ -72,7 +73,7 @@ class ReportRun(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(seal_credential__isnull=True, sealed_by__isnull=True)
-                | Q(seal_credential__isnull=False, sealed_by__isnull=False, kind="unit_rollup"),
+                | Q(seal_credential__isnull=False, sealed_by__isnull=False),
                 name="report_run_seal_names_officer",
             ),
         ]
@@ -81,8 +82,13 @@ class ReportRun(models.Model):
         return f"{self.kind} {self.unit_id or self.school_id} {self.school_year_id}: {self.done}/{self.total}"
 
     @property
+    def subject(self) -> AdministrativeUnit | School | None:
+        """The unit of a roll-up, the school of a summary."""
+        return self.unit if self.unit_id else self.school
+
+    @property
     def subject_name(self) -> str:
-        subject = self.unit if self.unit_id else self.school
+        subject = self.subject
         return subject.name if subject is not None else ""
 
 

@@ -1,17 +1,20 @@
-"""Sealing a periodic report with its unit's seal, and checking a sealed report.
+"""Sealing a periodic report with its subject's seal, and checking a sealed report.
 
-A unit's roll-up asked by an officer of that very unit with the seal's password is sealed by the
+A unit's roll-up asked by an officer of that very unit, or a school's year-end summary asked by
+who holds that school's seal (``signing.seals``), with the seal's password, is sealed by the
 background task with the signing app's own means (``signing.providers.source_for`` / ``open_kit``:
 a PKCS#12 file, a PKCS#11 token or a remote CSC service alike):
 
 - **the PDF**: an invisible signature field ``unit_seal`` is added and signed PAdES B-T (RFC 3161
-  timestamp), the reason naming the unit; then B-LT/B-LTA (``pades.make_ltv``), as the school seal
-  on a record, so the seal can still be checked after the certificate expires. Any PDF reader
+  timestamp), the reason naming the unit or the school (the field keeps its name for both); then
+  B-LT/B-LTA (``pades.make_ltv``), as the school seal on a record, so the seal can still be
+  checked after the certificate expires. Any PDF reader
   (poppler's ``pdfsig``, Acrobat) shows it.
 - **the .xlsx**: a spreadsheet has no signature container the validators read, so the seal is a
   detached document beside it, ``<ReportSeal xmlns="urn:hocbaso:report-seal:1">`` whose ``Content``
-  names the file (its download name and SHA-256), the unit, the year, the point and the time, with
-  one XAdES-BES signature over ``#content`` claiming the unit's name as role (``signing.xades``).
+  names the file (its download name and SHA-256), the sealing organisation (``UnitCode`` and
+  ``UnitName``: the unit's, or the school's code and name), the year, the point and the time, with
+  one XAdES-BES signature over ``#content`` claiming that name as role (``signing.xades``).
   Changing one byte of the .xlsx breaks the hash; changing the seal file breaks the signature.
 
 :func:`verify` checks the three files together (fail closed: ``valid`` only when every check ran
@@ -44,15 +47,16 @@ class Sealed:
     subject: str
 
 
-def seal_document(*, file_name: str, sha256: str, unit_code: str, unit_name: str, year: str, point: str) -> bytes:
-    """The unsigned seal document of an .xlsx (its ``Content`` is what the seal signs)."""
+def seal_document(*, file_name: str, sha256: str, subject_code: str, subject_name: str, year: str, point: str) -> bytes:
+    """The unsigned seal document of an .xlsx (its ``Content`` is what the seal signs); the sealing
+    organisation, a unit or a school, goes in ``UnitCode``/``UnitName``."""
     root = etree.Element(f"{{{NAMESPACE}}}ReportSeal", nsmap={None: NAMESPACE}, FormatVersion="1.0")
     content = etree.SubElement(root, f"{{{NAMESPACE}}}Content", Id="content")
     for tag, text in (
         ("FileName", file_name),
         ("FileSha256", sha256),
-        ("UnitCode", unit_code),
-        ("UnitName", unit_name),
+        ("UnitCode", subject_code),
+        ("UnitName", subject_name),
         ("SchoolYear", year),
         ("Point", point),
         ("SealedAt", clock.now().astimezone(dt.UTC).replace(microsecond=0).isoformat()),
@@ -68,13 +72,15 @@ def seal_report(
     pdf: bytes,
     xlsx: bytes,
     xlsx_name: str,
-    unit_code: str,
-    unit_name: str,
+    subject_code: str,
+    subject_name: str,
     year: str,
     point: str,
 ) -> Sealed:
     """Seal ``pdf`` (PAdES) and ``xlsx`` (detached XAdES over its hash) with ``credential``, opened
-    with ``authorisation``; the certificate is checked now (valid, trusted, not revoked)."""
+    with ``authorisation``, in the name of ``subject_name`` (the unit or the school: the PDF's
+    reason and location, the XAdES role); the certificate is checked now (valid, trusted, not
+    revoked)."""
     trusted = trust.default_trust()
     timestamping = trust.default_timestamping()
     source = providers.source_for(credential, authorisation)
@@ -85,21 +91,21 @@ def seal_report(
             prepared,
             field_name=FIELD,
             signer=kit.pdf_signer,
-            reason=unit_name,
-            location=unit_name,
+            reason=subject_name,
+            location=subject_name,
             **timestamping.kwargs(),
         )
         signed = pades.make_ltv(signed, trusted, **timestamping.kwargs())
         document = seal_document(
             file_name=xlsx_name,
             sha256=hashlib.sha256(xlsx).hexdigest(),
-            unit_code=unit_code,
-            unit_name=unit_name,
+            subject_code=subject_code,
+            subject_name=subject_name,
             year=year,
             point=point,
         )
         seal_xml = xades.sign_xml(
-            document, key=kit.xml_key, cert_chain=[kit.certificate, *kit.chain], role=unit_name, data_id="content"
+            document, key=kit.xml_key, cert_chain=[kit.certificate, *kit.chain], role=subject_name, data_id="content"
         )
         return Sealed(pdf=signed, seal_xml=seal_xml, fingerprint=kit.fingerprint, subject=credential.subject_name)
 

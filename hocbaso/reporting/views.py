@@ -31,7 +31,7 @@ from hocbaso.reporting.models import ReportRun
 from hocbaso.reporting.permissions import may_view_reports
 from hocbaso.reporting.seals.pages import seal_upload_page
 from hocbaso.signing import actions as signing_actions
-from hocbaso.signing import unit_seals
+from hocbaso.signing import seals, unit_seals
 
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -153,12 +153,18 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
         if found.parent and permissions.can_view_unit(request.user, found.parent, year)
         else None,
         "runs": ReportRun.objects.filter(unit=found, school_year=year)[:5],
-        "may_seal": unit_seals.may_apply(request.user, found),
-        "unit_seal": unit_seals.current(found),
+        **_seal_context(request.user, found),
         **_selectors(scope.years, year, point),
         **_charts(report, series, rows_label=_("school")),
     }
     return render(request, "reporting/unit.html", context)
+
+
+def _seal_context(user: Any, subject: AdministrativeUnit | School) -> dict[str, Any]:
+    """Whether ``user`` applies ``subject``'s seal (the unit's, the school's) and which seal it is:
+    the report form asks for its password only then (``signing.seals``)."""
+    may_seal = seals.may_apply(user, subject)
+    return {"may_seal": may_seal, "seal": seals.current(subject) if may_seal else None}
 
 
 def _school_years(user: Any, school: School) -> list[SchoolYear]:
@@ -187,6 +193,7 @@ def school(request: HttpRequest, pk: int) -> HttpResponse:
         "window_open": bool(report.total.windows_open),
         "units": found.managing_units(min(clock.today(), year.end_date)),
         "runs": ReportRun.objects.filter(school=found, school_year=year)[:5],
+        **_seal_context(request.user, found),
         **_selectors(years, year, point),
         **_charts(report, figures.backlog([found.pk], year), rows_label=_("class")),
     }
@@ -233,7 +240,7 @@ def _start(
             point=request.POST.get("point", "year_end"),
             unit=unit,
             school=school,
-            seal_authorisation=request.POST.get("seal_authorisation", "") if unit is not None else "",
+            seal_authorisation=request.POST.get("seal_authorisation", ""),
         )
     except DomainError as exc:
         messages.error(request, str(exc.message))
