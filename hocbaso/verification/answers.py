@@ -18,8 +18,9 @@ statement from the same database the answer is then computed from (the replica w
 a key is never newer than the answer stored under it: the first lookup after a revocation commits
 misses and computes the revoked answer. The appointments stamp, read **before** the answer is
 computed, is stored inside it, and an answer is served only while the stamp is still the current one
-(ADR 0020): the answer and the stamp come back in one ``get_many`` round trip. Stored answers expire after :data:`ANSWER_TTL` (shorter when a check
-could not run) whatever happens, which bounds a change made past the actions (an operator's SQL).
+(ADR 0020): the answer and the stamp come back in one ``get_many`` round trip. Stored answers
+expire after :data:`ANSWER_TTL` (shorter when a check could not run) whatever happens, which bounds
+a change made past the actions (an operator's SQL).
 
 Unknown codes and versions not issued yet are never cached: their answers are cheap and a
 lagging replica may give them wrongly (``reads`` asks the primary again).
