@@ -3,9 +3,10 @@ in a fixed window that costs one round trip.
 
 - :class:`RedisCache` — Django's Redis backend builds a new ``redis.Redis`` client for every cache
   operation (``RedisCacheClient.get_client``), and redis-py's client builds its table of response
-  callbacks each time (a dict of every command). This backend keeps one client per connection
-  pool: redis-py's clients are safe to share between threads (a connection is taken from the pool
-  for each command), and a pool notices a fork and opens its own connections in the child.
+  callbacks each time (a dict of every command). This backend keeps its client (one server; with
+  several Django's read spreading is kept): redis-py's clients are safe to share between threads (a
+  connection is taken from the pool for each command), and a pool notices a fork and opens its own
+  connections in the child.
 - :func:`count` — add one to a counter that lives ``window`` seconds from its first count (the
   rate limits). On the Redis backend ``SET key 0 EX window NX`` and ``INCR key`` go in one
   ``MULTI``/``EXEC`` (one round trip, atomic: the counter cannot expire between the two); on any
@@ -22,20 +23,21 @@ from django.core.cache.backends.redis import RedisCacheClient
 
 
 class _KeptClients(RedisCacheClient):
-    """``RedisCacheClient`` whose ``get_client`` returns one client per pool, made once."""
+    """``RedisCacheClient`` whose ``get_client`` returns one client, made once, when there is one
+    server (every deployment here: reads and writes share its pool). With several servers Django
+    spreads reads over the replicas at random, which this keeps (a new client per call)."""
 
     def __init__(self, servers: list[str], **options: Any) -> None:
         super().__init__(servers, **options)
-        self._clients: dict[int, Any] = {}
+        self._single = len(servers) == 1
+        self._kept: Any = None
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        index = self._get_connection_pool_index(write)
-        client = self._clients.get(index)
-        if client is None:
-            if index not in self._pools:
-                self._pools[index] = self._pool_class.from_url(self._servers[index], **self._pool_options)
-            client = self._clients.setdefault(index, self._client(connection_pool=self._pools[index]))
-        return client
+        if not self._single:
+            return super().get_client(key, write=write)
+        if self._kept is None:
+            self._kept = super().get_client(key, write=True)
+        return self._kept
 
 
 class RedisCache(DjangoRedisCache):
