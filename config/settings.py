@@ -264,7 +264,7 @@ if _cache_url:
         )
     CACHES = {
         "default": {
-            # Django's Redis backend, keeping one client per pool and counting in one round trip (ADR 0020).
+            # Django's Redis backend, keeping its client and counting in one round trip (ADR 0020).
             "BACKEND": "hocbaso.core.cache.RedisCache",
             "LOCATION": _cache_url,
             # Several deployments (provinces, a staging copy) may share one Redis: keep their keys apart.
