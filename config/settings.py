@@ -91,14 +91,18 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Before CSRF (which parses forms): an oversized body is refused before anything reads it.
     "hocbaso.core.body_limits.BodyLimitMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Above the cached lookups, so their answers carry the same headers (Content-Length, X-Frame-Options).
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A visitor without a session asking for a cached code lookup is answered here, before sessions,
+    # CSRF, authentication and messages (ADR 0020); everything else goes on below.
+    "hocbaso.verification.middleware.CachedLookupMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "hocbaso.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -260,7 +264,8 @@ if _cache_url:
         )
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend, keeping its client and counting in one round trip (ADR 0020).
+            "BACKEND": "hocbaso.core.cache.RedisCache",
             "LOCATION": _cache_url,
             # Several deployments (provinces, a staging copy) may share one Redis: keep their keys apart.
             "KEY_PREFIX": env_str("HOCBASO_CACHE_KEY_PREFIX", ""),

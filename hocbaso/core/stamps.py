@@ -10,6 +10,8 @@ the data, so a reader never sees the new stamp before the change it stands for.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
+from typing import Any
 
 from django.core.cache import cache
 
@@ -25,6 +27,13 @@ def read(name: str) -> str:
     cache.add(name, secrets.token_hex(8), _LIFETIME)
     value = cache.get(name)
     return value if isinstance(value, str) else secrets.token_hex(8)  # a cache that keeps nothing
+
+
+def current(name: str, found: Mapping[str, Any]) -> str:
+    """The stamp of ``name`` as read with other keys (``cache.get_many``): ``found[name]``, or
+    :func:`read` when the cache had none."""
+    value = found.get(name)
+    return value if isinstance(value, str) else read(name)
 
 
 def bump(name: str) -> None:

@@ -13,11 +13,14 @@ A code lookup's answer (the report, and the page fragment or API body made from 
   :data:`hocbaso.core.stamps.APPOINTMENTS` on commit;
 - the language of the page.
 
-The key is a digest of all of them. The first three are read by **one** SQL statement from the
-same database the answer is then computed from (the replica when configured), so a key is never
-newer than the answer stored under it: the first lookup after a revocation commits misses and
-computes the revoked answer. Stored answers expire after :data:`ANSWER_TTL` (shorter when a check
-could not run) whatever happens, which bounds a change made past the actions (an operator's SQL).
+The key is a digest of all of them but the appointments. The first three are read by **one** SQL
+statement from the same database the answer is then computed from (the replica when configured), so
+a key is never newer than the answer stored under it: the first lookup after a revocation commits
+misses and computes the revoked answer. The appointments stamp, read **before** the answer is
+computed, is stored inside it, and an answer is served only while the stamp is still the current one
+(ADR 0020): the answer and the stamp come back in one ``get_many`` round trip. Stored answers
+expire after :data:`ANSWER_TTL` (shorter when a check could not run) whatever happens, which bounds
+a change made past the actions (an operator's SQL).
 
 Unknown codes and versions not issued yet are never cached: their answers are cheap and a
 lagging replica may give them wrongly (``reads`` asks the primary again).
@@ -54,6 +57,7 @@ class Answer:
     reason: str
     issuance_code: str
     body: Any
+    appointments: str = ""  # the appointments stamp current when the answer was computed
 
 
 def _stamp_sql(vendor_quote: Callable[[str], str]) -> str:
@@ -88,11 +92,39 @@ def registry_stamp(code: str) -> tuple[Any, ...] | None:
 
 def answer_key(code: str, stamp: tuple[Any, ...], *, kind: str) -> str:
     """The cache key of ``code``'s answer of ``kind`` ("page", "api") for ``stamp`` and everything
-    else the answer depends on (trust, demo, appointments, language)."""
+    else the answer depends on (trust, demo, language) but the appointments, which the answer
+    carries (:func:`current`)."""
     trust = registry.trust_store()
-    parts = (stamp, trust.fingerprint(), trust.demo, stamps.read(stamps.APPOINTMENTS), translation.get_language())
+    parts = (stamp, trust.fingerprint(), trust.demo, translation.get_language())
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
     return f"verification:answer:{kind}:{code}:{digest}"
+
+
+def key_of(code: str, *, kind: str) -> str | None:
+    """The key of ``code``'s answer (one statement, on the replica when configured); None when the
+    answer is never cached (an unknown code, a version not issued yet)."""
+    with reads_from_replica():
+        stamp = registry_stamp(code)
+    if stamp is None or stamp[0] in _NOT_CACHED or not stamp[5]:
+        return None
+    return answer_key(code, stamp, kind=kind)
+
+
+def current(key: str) -> tuple[Answer | None, str]:
+    """The answer stored under ``key`` when it was computed under the current appointments stamp
+    (else None), and that stamp: one cache round trip for both."""
+    found = cache.get_many([key, stamps.APPOINTMENTS])
+    appointments = stamps.current(stamps.APPOINTMENTS, found)
+    answer = found.get(key)
+    if isinstance(answer, Answer) and answer.appointments == appointments:
+        return answer, appointments
+    return None, appointments
+
+
+def cached(code: str, *, kind: str) -> Answer | None:
+    """``code``'s answer of ``kind`` when the cache holds a current one; nothing is computed."""
+    key = key_of(code, kind=kind)
+    return current(key)[0] if key is not None else None
 
 
 def answer_ttl(report: core.Report) -> int:
@@ -103,20 +135,18 @@ def answer_ttl(report: core.Report) -> int:
 def lookup(code: str, *, kind: str, make: Callable[[core.Report], Any]) -> tuple[Answer, bool]:
     """The answer for ``code`` (canonical form), from the shared cache or computed by
     ``reads.verify_code`` and ``make(report)``; and whether it came from the cache."""
-    with reads_from_replica():
-        stamp = registry_stamp(code)
-    if stamp is None or stamp[0] in _NOT_CACHED or not stamp[5]:
-        return _answer(reads.verify_code(code), make), False
-    key = answer_key(code, stamp, kind=kind)
-    found = cache.get(key)
-    if isinstance(found, Answer):
+    key = key_of(code, kind=kind)
+    if key is None:
+        return _answer(reads.verify_code(code), make, ""), False
+    found, appointments = current(key)  # the stamp is read before the answer is computed
+    if found is not None:
         return found, True
     report = reads.verify_code(code)
-    answer = _answer(report, make)
+    answer = _answer(report, make, appointments)
     cache.set(key, answer, answer_ttl(report))
     return answer, False
 
 
-def _answer(report: core.Report, make: Callable[[core.Report], Any]) -> Answer:
+def _answer(report: core.Report, make: Callable[[core.Report], Any], appointments: str) -> Answer:
     code = report.document.issuance_code if report.document and report.document.issuance_code else ""
-    return Answer(report.outcome, report.reason, code, make(report))
+    return Answer(report.outcome, report.reason, code, make(report), appointments)

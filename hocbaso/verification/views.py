@@ -18,7 +18,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -27,6 +26,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from hocbaso.core import cache as shared_cache
 from hocbaso.core.body_limits import accepts_upload
 from hocbaso.core.clients import client_address
 from hocbaso.core.errors import DomainError
@@ -55,17 +55,19 @@ def client_key(request: HttpRequest) -> str:
     return f"verification:rate:{digest}"
 
 
+_COUNTED = "_hocbaso_verification_over_limit"
+
+
 def over_limit(request: HttpRequest) -> bool:
-    """Count this request; True when the client exceeded its verifications for the current minute."""
-    key = client_key(request)
-    if cache.add(key, 1, 60):
-        return False
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, 60)
-        return False
-    return count > rate_per_minute()
+    """Count this request; True when the client exceeded its verifications for the current minute.
+
+    A request is counted once: the answer is kept on the request, so the cached-lookup middleware
+    (ADR 0020) and the view it falls through to share one count."""
+    counted = getattr(request, _COUNTED, None)
+    if counted is None:
+        counted = shared_cache.count(client_key(request), window=60) > rate_per_minute()
+        setattr(request, _COUNTED, counted)
+    return bool(counted)
 
 
 def rate_limited(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -166,13 +168,17 @@ def verify_code(request: HttpRequest, code: str) -> HttpResponse:
         canonical = issuance.check_code(code)
     except DomainError as exc:
         return _form(request, error=str(messages.text(exc.code)), error_code=exc.code, code=code, status=400)
-    channel = VerificationChannel.QR if request.GET.get("src") != "form" else VerificationChannel.CODE
     answer, _cached = answers.lookup(canonical, kind="page", make=lambda report: result_pages(request, report))
-    registry.log(answer, channel=channel)
+    registry.log(answer, channel=lookup_channel(request))
     content, page = answer.body
     if plain_visitor(request):
         return HttpResponse(page)
     return render(request, "verification/result.html", {"body": mark_safe(content)})  # noqa: S308 (our template's output)
+
+
+def lookup_channel(request: HttpRequest) -> str:
+    """How a code lookup arrived: the form's redirect says ``?src=form`` (a typed code), else a QR link."""
+    return VerificationChannel.QR if request.GET.get("src") != "form" else VerificationChannel.CODE
 
 
 def result_pages(request: HttpRequest, report: core.Report) -> tuple[str, str]:

@@ -134,9 +134,6 @@ def test_the_key_follows_every_part_of_the_answer(issued: RecordVersion, monkeyp
     assert answers.answer_key(code, stamp, kind="api") != key
     with translation.override("en"):
         assert answers.answer_key(code, stamp, kind="page") != key
-    stamps.bump(stamps.APPOINTMENTS)
-    assert answers.answer_key(code, stamp, kind="page") != key
-    key = answers.answer_key(code, stamp, kind="page")
     # the log grew (another record issued): the next lookup publishes a head and proves against it
     ledger.append(
         by=None,
@@ -152,6 +149,17 @@ def test_the_key_follows_every_part_of_the_answer(issued: RecordVersion, monkeyp
     offline = type(original)(roots=original.roots, allow_fetching=False, demo=original.demo)
     monkeypatch.setattr(registry, "trust_store", lambda: offline)
     assert answers.answer_key(code, stamp, kind="page") != key
+
+
+def test_an_answer_made_under_older_appointments_is_not_served(issued: RecordVersion) -> None:
+    """The appointments stamp lives inside the answer (ADR 0020): the key stays, the answer is refused."""
+    _page(Client(), issued.issuance_code)
+    served = answers.cached(issued.issuance_code, kind="page")
+    assert served is not None and served.appointments == stamps.read(stamps.APPOINTMENTS)
+    stamps.bump(stamps.APPOINTMENTS)
+    assert answers.cached(issued.issuance_code, kind="page") is None
+    cache.delete(stamps.APPOINTMENTS)  # a stamp lost by the cache: a new one, never the old one
+    assert answers.cached(issued.issuance_code, kind="page") is None
 
 
 def test_the_stamp_follows_the_files_and_the_reason(issued: RecordVersion) -> None:
@@ -231,11 +239,12 @@ def test_the_rate_limit_still_counts_cached_lookups(issued: RecordVersion, setti
 def test_a_missed_answer_asks_the_registry_once_more_than_before(
     issued: RecordVersion, django_assert_max_num_queries: Any
 ) -> None:
-    """The miss path: the stamp, the registry's own queries (version, tree head, log size, signers,
+    """The miss path: the stamp (twice for a visitor without a session: the cached-lookup middleware
+    asks first, ADR 0020), the registry's own queries (version, tree head, log size, signers,
     appointments, ledger entry + proof: 8 at most, ``test_lookup_cache``) and the log row."""
     client = Client()
     _page(client, issued.issuance_code)  # findings cached
     for key in [key for key in getattr(cache, "_cache", {}) if "verification:answer" in str(key)]:
         cache.delete(str(key).split(":", 2)[2])  # ":1:<key>": the answer only, the findings stay
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         assert _shown(_page(client, issued.issuance_code)) == ("valid", "all_checks_passed")

@@ -46,7 +46,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def shared_cache(settings, redis_url: str) -> str:  # type: ignore[no-untyped-def]
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    settings.CACHES = {"default": {"BACKEND": "hocbaso.core.cache.RedisCache", "LOCATION": redis_url}}
     settings.HOCBASO_TRUSTED_PROXIES = ["127.0.0.1"]
     settings.HOCBASO_VERIFY_RATE_PER_MINUTE = 3
     from django.core.cache import cache
@@ -86,3 +86,28 @@ def test_the_count_lives_in_redis_for_every_process(shared_cache: str) -> None:
     another_process = RedisCache(shared_cache, {})  # a separate connection, as another web process has
     assert another_process.get(key) == 2
     assert "198.51.100.3" not in key  # only a keyed hash of the address is stored
+
+
+def test_the_counter_is_one_round_trip_and_lives_for_its_window(shared_cache: str) -> None:
+    from django.core.cache import cache
+
+    from hocbaso.core import cache as counters
+
+    assert [counters.count("c", window=60) for _ in range(3)] == [1, 2, 3]
+    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    assert 0 < client.ttl(cache.make_key("c")) <= 60  # the window started at the first count, not refreshed
+    assert client is cache._cache.get_client()  # type: ignore[attr-defined]  # one client kept per pool
+    counters.count("short", window=1)
+    time.sleep(1.2)
+    assert counters.count("short", window=1) == 1  # a new window
+
+
+def test_a_cached_lookup_on_redis_is_counted_once_and_logged(shared_cache: str, issued) -> None:  # type: ignore[no-untyped-def]
+    from hocbaso.verification.models import VerificationLog
+
+    client = behind_proxy("198.51.100.9")
+    before = VerificationLog.objects.count()
+    responses = [client.get(f"/verify/{issued.issuance_code}") for _ in range(4)]
+    assert [r.status_code for r in responses] == [200, 200, 200, 429]
+    assert not hasattr(responses[1].wsgi_request, "session")  # answered by the middleware, from Redis
+    assert VerificationLog.objects.count() == before + 3
