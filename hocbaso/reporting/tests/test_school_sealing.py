@@ -8,12 +8,10 @@ changed file no longer passes."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from hocbaso.audit.models import AuditEvent
@@ -22,10 +20,11 @@ from hocbaso.directory.models import SchoolYear
 from hocbaso.reporting import actions, sealing
 from hocbaso.reporting.models import PendingAuthorisation, ReportRun
 from hocbaso.reporting.tests.data import Data, build
+from hocbaso.reporting.tests.sealed_files import check_sealed_run
 from hocbaso.signing import seals
 from hocbaso.signing.models import SigningCredential
 from hocbaso.signing.pki import DemoPKI
-from hocbaso.signing.tests.conftest import nss_db, pdfsig, pki, services, trust  # noqa: F401
+from hocbaso.signing.tests.conftest import nss_db, pki, services, trust  # noqa: F401
 from hocbaso.signing.tests.factories import PASSWORD, register_credential, signing_env  # noqa: F401
 from hocbaso.testing import World
 
@@ -104,37 +103,21 @@ def test_the_principal_seals_the_summary_on_the_page(  # type: ignore[no-untyped
     assert not PendingAuthorisation.objects.exists()  # the password was deleted once used
     shown = client.get(reverse("reporting:run", args=[run.pk])).content.decode()
     assert w.school_a.name in shown and seal.fingerprint in shown
-    pdf = client.get(reverse("reporting:run_file", args=[run.pk, "pdf"])).content
-    xlsx = client.get(reverse("reporting:run_file", args=[run.pk, "xlsx"])).content
-    seal_xml = client.get(reverse("reporting:run_file", args=[run.pk, "seal"])).content
-    checked = {entry.get("Signature Field Name"): entry for entry in pdfsig(pdf, nss_db, tmp_path)}
-    assert checked[sealing.FIELD]["Signature Validation"] == "Signature is Valid."
-    assert checked[sealing.FIELD]["Certificate Validation"] == "Certificate is Trusted."
-    assert checked[sealing.FIELD]["Signer Certificate Common Name"] == w.school_a.name
-    verdict = sealing.verify(pdf, xlsx, seal_xml, trust)
-    assert verdict.outcome == "valid", verdict.reasons
-    assert verdict.pdf_fingerprint and verdict.pdf_fingerprint.upper() == seal.fingerprint
-    assert verdict.xlsx_fingerprint and verdict.xlsx_fingerprint.upper() == seal.fingerprint
-    assert verdict.xlsx_signer == w.school_a.name
+    pdf, xlsx, seal_xml = check_sealed_run(
+        client=client,
+        run=run,
+        seal=seal,
+        signer=w.school_a.name,
+        pki=pki,
+        trust=trust,
+        nss_db=nss_db,
+        tmp_path=tmp_path,
+    )
     # the seal document names the school (its code and name) and the file's hash
     assert f"<UnitCode>{w.school_a.code}</UnitCode>".encode() in seal_xml
     assert f"<UnitName>{w.school_a.name}</UnitName>".encode() in seal_xml
     event = AuditEvent.objects.get(action="report.sealed", object_id=str(run.pk))
     assert event.changes["seal"] == seal.fingerprint
-    # the documented command accepts it, and refuses a changed spreadsheet
-    paths = {name: tmp_path / name for name in ("r.pdf", "r.xlsx", "r.xlsx.seal.xml", "roots.pem")}
-    for path, content in zip(paths.values(), (pdf, xlsx, seal_xml, pki.export_roots_pem()), strict=True):
-        path.write_bytes(content)
-    files = [str(paths[name]) for name in ("r.pdf", "r.xlsx", "r.xlsx.seal.xml")]
-    out = io.StringIO()
-    call_command("report-seal", "verify", *files, "--roots", str(paths["roots.pem"]), stdout=out)
-    assert "outcome: valid" in out.getvalue() and w.school_a.name in out.getvalue()
-    paths["r.xlsx"].write_bytes(xlsx + b"\0")
-    with pytest.raises(SystemExit):
-        call_command("report-seal", "verify", *files, "--roots", str(paths["roots.pem"]), stdout=io.StringIO())
-    assert "xlsx_hash_mismatch" in sealing.verify(pdf, xlsx + b"\0", seal_xml, trust).reasons
-    tampered = pdf.replace(b"/Producer", b"/Producex", 1) if b"/Producer" in pdf else pdf[:-10] + b"0" * 10
-    assert sealing.verify(tampered, xlsx, seal_xml, trust).outcome != "valid"
     forged = seal_xml.replace(w.school_a.name.encode(), w.school_b.name.encode())
     assert sealing.verify(pdf, xlsx, forged, trust).outcome == "invalid"
 

@@ -6,7 +6,6 @@ officer sealing or downloading, a forged or self-made certificate, a wrong passw
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.urls import reverse
 
 from hocbaso.audit.models import AuditEvent
@@ -27,11 +25,12 @@ from hocbaso.reporting import actions, sealing
 from hocbaso.reporting import files as report_files
 from hocbaso.reporting.models import PendingAuthorisation, ReportRun
 from hocbaso.reporting.tests.data import Data, build
+from hocbaso.reporting.tests.sealed_files import check_sealed_run
 from hocbaso.signing import actions as signing_actions
 from hocbaso.signing import unit_seals
 from hocbaso.signing.models import SigningCredential
 from hocbaso.signing.pki import DemoPKI
-from hocbaso.signing.tests.conftest import nss_db, pdfsig, pki, services, trust  # noqa: F401
+from hocbaso.signing.tests.conftest import nss_db, pki, services, trust  # noqa: F401
 from hocbaso.signing.tests.factories import PASSWORD, signing_env  # noqa: F401
 from hocbaso.testing import World
 
@@ -158,35 +157,18 @@ def test_a_sealed_roll_up_passes_pdfsig_and_the_verifier(  # type: ignore[no-unt
     shown = client.get(reverse("reporting:run", args=[run.pk])).content.decode()
     assert COMMUNE_SEAL in shown and seal.fingerprint in shown
     assert reverse("reporting:run_file", args=[run.pk, "seal"]) in shown
-    pdf = client.get(reverse("reporting:run_file", args=[run.pk, "pdf"])).content
-    xlsx = client.get(reverse("reporting:run_file", args=[run.pk, "xlsx"])).content
-    seal_xml = client.get(reverse("reporting:run_file", args=[run.pk, "seal"])).content
-    checked = {entry.get("Signature Field Name"): entry for entry in pdfsig(pdf, nss_db, tmp_path)}
-    assert sealing.FIELD in checked  # the seal (then the archive timestamp of B-LTA)
-    assert checked[sealing.FIELD]["Signature Validation"] == "Signature is Valid."
-    assert checked[sealing.FIELD]["Certificate Validation"] == "Certificate is Trusted."
-    assert checked[sealing.FIELD]["Signer Certificate Common Name"] == COMMUNE_SEAL
-    verdict = sealing.verify(pdf, xlsx, seal_xml, trust)
-    assert verdict.outcome == "valid", verdict.reasons
-    assert verdict.pdf_fingerprint and verdict.pdf_fingerprint.upper() == seal.fingerprint
-    assert verdict.xlsx_signer == COMMUNE_SEAL
+    _, xlsx, seal_xml = check_sealed_run(
+        client=client,
+        run=run,
+        seal=seal,
+        signer=COMMUNE_SEAL,
+        pki=pki,
+        trust=trust,
+        nss_db=nss_db,
+        tmp_path=tmp_path,
+    )
     assert re.search(rb"<FileSha256>[0-9a-f]{64}</FileSha256>", seal_xml)
     assert AuditEvent.objects.filter(action="report.sealed", object_id=str(run.pk)).exists()
-    # the documented command says the same
-    paths = {name: tmp_path / name for name in ("r.pdf", "r.xlsx", "r.xlsx.seal.xml", "roots.pem")}
-    for path, content in zip(paths.values(), (pdf, xlsx, seal_xml, pki.export_roots_pem()), strict=True):
-        path.write_bytes(content)
-    files = [str(paths[name]) for name in ("r.pdf", "r.xlsx", "r.xlsx.seal.xml")]
-    out = io.StringIO()
-    call_command("report-seal", "verify", *files, "--roots", str(paths["roots.pem"]), stdout=out)
-    assert "outcome: valid" in out.getvalue() and COMMUNE_SEAL in out.getvalue()
-    paths["r.xlsx"].write_bytes(xlsx + b"\0")
-    with pytest.raises(SystemExit):
-        call_command("report-seal", "verify", *files, "--roots", str(paths["roots.pem"]), stdout=io.StringIO())
-    # a changed spreadsheet, a changed PDF, or another file's seal no longer pass
-    assert "xlsx_hash_mismatch" in sealing.verify(pdf, xlsx + b"\0", seal_xml, trust).reasons
-    tampered = pdf.replace(b"/Producer", b"/Producex", 1) if b"/Producer" in pdf else pdf[:-10] + b"0" * 10
-    assert sealing.verify(tampered, xlsx, seal_xml, trust).outcome != "valid"
     unsealed = report_files.read(*_unsealed(data, client, django_capture_on_commit_callbacks))
     assert sealing.verify(unsealed, xlsx, seal_xml, trust).reasons[0] == "pdf_not_sealed"
     # another commune's officer cannot download the sealed files
