@@ -37,10 +37,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-# Who signs, in order: (demo user, role, with the organisation's credential).
-SIGNERS = (("homeroom", "homeroom", False), ("principal", "principal", False), ("clerk", "school", True))
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+from _django import SIGNERS  # noqa: E402  (who signs, in order; after the path is set)
 
 
 def start_workers(count: int, env: dict[str, str], *options: str) -> list[subprocess.Popen[bytes]]:
