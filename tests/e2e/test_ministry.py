@@ -6,6 +6,7 @@ which checks the seal and the schema and accepts every row; the officer reads th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -126,6 +127,7 @@ def test_province_officer_prepares_a_sealed_batch_and_reads_the_log(  # type: ig
 
     _fits_phone_and_desktop(page, page.url)  # the batch's progress, its hashes and receipt
     page.get_by_role("link", name="Quay lại").click()
+    page.wait_for_url(re.compile(rf".*/reports/ministry/{department.pk}/(\?.*)?$"))
     log = page.locator("table").last
     assert "Đã chấp nhận" in log.inner_text() and "3" in log.inner_text()
     assert log.get_by_role("link").count() == 1

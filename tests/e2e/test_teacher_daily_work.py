@@ -212,8 +212,8 @@ def test_the_year_page_warns_before_losing_typing(wide: Any, live_server: Any, w
     page.locator("input[name$=':days_absent']").first.click()
     page.keyboard.type("3")
     assert page.locator("#unsaved-notice").is_visible()
-    page.get_by_role("link", name="Trang chủ").first.click()
-    page.wait_for_timeout(500)
+    with page.expect_event("dialog"):  # the listener above answers it first (listeners run in order)
+        page.get_by_role("link", name="Trang chủ").first.click()
     assert dialogs == ["beforeunload"]
     assert page.url.endswith("/year-page/")
     # saving does not ask
