@@ -80,7 +80,7 @@ def test_the_documented_environment_turns_every_protection_on(tmp_path: Path) ->
         "proxy_header": ["HTTP_X_FORWARDED_PROTO", "https"],
         "proxies": ["127.0.0.1", "::1"],
         "origins": ["https://hocbaso.quangngai.edu.vn"],
-        "cache": "django.core.cache.backends.redis.RedisCache",
+        "cache": "hocbaso.core.cache.RedisCache",
         "cache_at": "redis://127.0.0.1:6379/1",
         "frames": "DENY",
         "debug": False,
