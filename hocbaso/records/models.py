@@ -178,8 +178,12 @@ class RecordVersion(models.Model):
             self.status_reason = reason
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Refuse any change to content fields once the stored row has left draft."""
-        if self.pk is not None:
+        """Refuse any change to content fields once the stored row has left draft.
+
+        A save whose ``update_fields`` names no content field (a status move, the signed files)
+        cannot change one, so the stored row is not read back for it.
+        """
+        if self.pk is not None and self._may_write_content(kwargs.get("update_fields")):
             stored = RecordVersion.objects.filter(pk=self.pk).values(*self.CONTENT_FIELDS, "status").first()
             if stored is not None and stored["status"] != Status.DRAFT:
                 changed = [name for name in self.CONTENT_FIELDS if stored[name] != getattr(self, name)]
@@ -190,6 +194,13 @@ class RecordVersion(models.Model):
                         code="version_frozen",
                     )
         super().save(*args, **kwargs)
+
+    def _may_write_content(self, update_fields: Any) -> bool:
+        """Whether a save with ``update_fields`` (None: every field) may write a content field."""
+        if update_fields is None:
+            return True
+        written = {self._meta.get_field(name).attname for name in update_fields}
+        return not written.isdisjoint(self.CONTENT_FIELDS)
 
 
 class AssemblyRun(models.Model):

@@ -156,6 +156,31 @@ def test_model_refuses_editing_any_content_field(version_3a, world, field) -> No
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("field", ["issuance_code", "pdf_sha256", "data", "class_group", "class_group_id", "school"])
+def test_model_refuses_content_field_named_in_update_fields(version_3a, world, field) -> None:
+    """``update_fields`` naming a content field (by field name or attname) is still checked."""
+    version = RecordVersion.objects.get(pk=version_3a.pk)
+    name = field.removesuffix("_id")
+    setattr(version, name, CONTENT_CHANGES.get(name, world.class_3b if name == "class_group" else world.school_b))
+    with pytest.raises(DomainError) as refused:
+        version.save(update_fields=[field, "status"])
+    assert refused.value.code == "version_frozen"
+
+
+@pytest.mark.django_db
+def test_save_of_other_fields_never_writes_content(version_3a) -> None:
+    """A save naming no content field (what signing does) writes only those fields, without reading
+    the row back: a content field changed in memory stays as stored."""
+    before = RecordVersion.objects.filter(pk=version_3a.pk).values().get()
+    version = RecordVersion.objects.get(pk=version_3a.pk)
+    version.issuance_code = "CHANGED"
+    version.signed_pdf_name = "records/xx/signed.pdf"
+    version.save(update_fields=["signed_pdf_name"])
+    after = RecordVersion.objects.filter(pk=version_3a.pk).values().get()
+    assert after == {**before, "signed_pdf_name": "records/xx/signed.pdf"}
+
+
+@pytest.mark.django_db
 def test_record_page_marks_superseded_versions_and_booklet_prints_current(version_3a, world, login, tmp_path) -> None:
     correction = actions.request_correction(by=world.users["homeroom"], version=version_3a, reason="Sai điểm Toán")
     approved = actions.approve_correction(by=world.users["principal"], request=correction)
