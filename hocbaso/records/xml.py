@@ -420,8 +420,7 @@ def _version_of(root: etree._Element) -> str:
 
 def parse_xml(xml_bytes: bytes) -> dict[str, Any]:
     """The record data of a (valid) record XML of any known format; the inverse of ``build_xml``."""
-    validate_xml(xml_bytes)
-    root = _parse_root(xml_bytes)
+    root = _validated_root(xml_bytes)
     version = _version_of(root)
     ns = f"{{{namespace_of(version)}}}"
     content = root.find(ns + "Content")
@@ -479,6 +478,12 @@ def _final_rules(root: etree._Element, ns: str) -> list[str]:
 def validate_xml(xml_bytes: bytes) -> None:
     """Raise ``RecordXmlInvalid`` (``xml_invalid``) unless ``xml_bytes`` is a valid record XML of
     a known format (its namespace picks the schema)."""
+    _validated_root(xml_bytes)
+
+
+def _validated_root(xml_bytes: bytes) -> etree._Element:
+    """The root of ``xml_bytes`` once :func:`validate_xml`'s checks passed (parsed once, for
+    :func:`parse_xml` to read; validation does not change the tree)."""
     root = _parse_root(xml_bytes)
     version = _version_of(root)
     schema = _schema(version)
@@ -493,6 +498,7 @@ def validate_xml(xml_bytes: bytes) -> None:
     problems = _final_rules(root, f"{{{namespace_of(version)}}}")
     if problems:
         raise RecordXmlInvalid(_("The record XML breaks a rule: %(error)s") % {"error": "; ".join(problems)})
+    return root
 
 
 def xml_sha256(xml_bytes: bytes) -> str:

@@ -132,6 +132,7 @@ def create_batch(
     for school_id, year_id in (
         RecordVersion.objects.filter(pk__in=ids, origin=Origin.DIGITAL)  # digitised copies: the seal's
         .values_list("school_id", "school_year_id")
+        .order_by()  # without the model's ordering, which DISTINCT would otherwise select too
         .distinct()
     ):
         paper.refuse_if_paper(school_id, year_id, act="signing")
