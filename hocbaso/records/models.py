@@ -199,7 +199,8 @@ class RecordVersion(models.Model):
         """Whether a save with ``update_fields`` (None: every field) may write a content field."""
         if update_fields is None:
             return True
-        written = {self._meta.get_field(name).attname for name in update_fields}
+        attnames = {field.name: field.attname for field in self._meta.concrete_fields}
+        written = {attnames.get(name, name) for name in update_fields}  # a field's name or its attname
         return not written.isdisjoint(self.CONTENT_FIELDS)
 
 
