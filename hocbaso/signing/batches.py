@@ -260,7 +260,8 @@ def ready_to_sign(item: SigningBatchItem, batch: SigningBatch) -> tuple[RecordVe
     role = batch.role
     if not SigningBatchItem.objects.filter(pk=item.pk, outcome=ItemOutcome.PENDING).exists():
         return None  # finished meanwhile by another worker of the same batch (after a resumption)
-    version = RecordVersion.objects.select_related("school", "class_group").get(pk=item.version_id)
+    # the school: its name is the signature's location; the class is needed by its id only
+    version = RecordVersion.objects.select_related("school").get(pk=item.version_id)
     if SignatureEvent.objects.filter(version=version, role=role).exists():
         with transaction.atomic():
             finish_item(item, ItemOutcome.SKIPPED, "already_signed", str(_("Already signed for this role.")))
