@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _django import SIGNERS  # noqa: E402  (who signs, in order; after the path is set)
+from _django import SIGNERS, sign_in_process  # noqa: E402  (who signs, in order; after the path is set)
 
 
 def start_workers(count: int, env: dict[str, str], *options: str) -> list[subprocess.Popen[bytes]]:
@@ -105,7 +105,7 @@ def main() -> None:
 
         from hocbaso.core import gc_tuning
         from hocbaso.signing import batches as signing_batches
-        from hocbaso.signing import providers, trust
+        from hocbaso.signing import trust
         from hocbaso.signing.models import SigningBatch, SigningCredential
         from hocbaso.signing.tasks import sign_batch_task
         from hocbaso.signing.tests.factories import make_frozen_version
@@ -121,7 +121,7 @@ def main() -> None:
             return SigningCredential.objects.get(staff__user__username=user, for_organisation=organisation)
 
         if args.breakdown:
-            breakdown(world, credential, password, args.class_size, args.profile)
+            breakdown(world, password, args.class_size, args.profile)
             return
 
         # 1. a class, three signatures each, in process
@@ -130,16 +130,8 @@ def main() -> None:
         print(f"render {args.class_size} real records: {time.perf_counter() - started:.1f} s")
         total = 0.0
         for user, role, organisation in SIGNERS:
-            chosen = credential(user, organisation)
             started = time.perf_counter()
-            batch = signing_batches.sign_batch(
-                by=world.users[user],
-                version_ids=[v.pk for v in versions],
-                role=role,
-                signer_source=providers.source_for(chosen, password),
-                idempotency_key=uuid.uuid4().hex,
-                credential=chosen,
-            )
+            batch = sign_in_process(world, versions, password, user, role, organisation)
             elapsed = time.perf_counter() - started
             total += elapsed
             ok = batch.items.filter(outcome="ok").count()
@@ -223,33 +215,23 @@ def main() -> None:
         shutil.rmtree(var_dir, ignore_errors=True)
 
 
-def breakdown(world: Any, credential: Any, password: str, records: int, profile: str | None) -> None:
+def breakdown(world: Any, password: str, records: int, profile: str | None) -> None:
     """``--breakdown``: two records to warm up, then ``records`` signed three times, CPU per phase."""
     import cProfile
 
     from _phases import PhaseClock, instrument
 
-    from hocbaso.signing import batches as signing_batches
-    from hocbaso.signing import providers
     from hocbaso.signing.tests.factories import make_frozen_version
 
     def sign_all(versions: list, clock: PhaseClock | None) -> list[float]:
         spent = []
-        for user, role, organisation in SIGNERS:
-            chosen = credential(user, organisation)
+        for signer in SIGNERS:
             started = time.process_time()
             with clock.phase("batch (set-up, outside items)") if clock else contextlib.nullcontext():
-                batch = signing_batches.sign_batch(
-                    by=world.users[user],
-                    version_ids=[v.pk for v in versions],
-                    role=role,
-                    signer_source=providers.source_for(chosen, password),
-                    idempotency_key=uuid.uuid4().hex,
-                    credential=chosen,
-                )
+                batch = sign_in_process(world, versions, password, *signer)
             spent.append(time.process_time() - started)
             if batch.items.filter(outcome="ok").count() != len(versions):
-                raise SystemExit(f"{role}: not every record was signed")
+                raise SystemExit(f"{signer[1]}: not every record was signed")
         return spent
 
     cold = sign_all([make_frozen_version(world, realistic=True) for _ in range(2)], None)  # warm-up

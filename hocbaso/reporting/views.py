@@ -31,7 +31,7 @@ from hocbaso.reporting.models import ReportRun
 from hocbaso.reporting.permissions import may_view_reports
 from hocbaso.reporting.seals.pages import seal_upload_page
 from hocbaso.signing import actions as signing_actions
-from hocbaso.signing import seals, unit_seals
+from hocbaso.signing import seals
 
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -310,7 +310,7 @@ def unit_seal(request: HttpRequest, pk: int) -> HttpResponse:
     """Register the unit's organisation certificate as its seal: an officer of that very unit only
     (everyone else, officers of the units above or below included, 404)."""
     found = get_object_or_404(AdministrativeUnit, pk=pk)
-    if not unit_seals.may_apply(request.user, found):
+    if not seals.may_apply(request.user, found):
         raise Http404
     return seal_upload_page(
         request,
@@ -318,5 +318,5 @@ def unit_seal(request: HttpRequest, pk: int) -> HttpResponse:
         done=_("The unit's seal is registered."),
         done_url=reverse("reporting:unit", args=[found.pk]),
         template="reporting/seal.html",
-        context={"unit": found, "current": unit_seals.current(found)},
+        context={"unit": found, "current": seals.current(found)},
     )

@@ -44,7 +44,7 @@ from hocbaso.core.queue import enqueue_on_commit
 from hocbaso.core.text import nfc
 from hocbaso.directory.models import AdministrativeUnit, School, SchoolYear, SchoolYearSetting, StaffMember
 from hocbaso.records.models import RecordVersion
-from hocbaso.signing import archive, batches, pades, recovery, remote, seal_names, unit_seals
+from hocbaso.signing import archive, batches, pades, recovery, remote, seal_names, seals
 from hocbaso.signing import paper_mode as paper_years
 from hocbaso.signing.backends import KeySource, fetch_csc_certificates
 from hocbaso.signing.models import CredentialKind, RemoteApproval, SigningBatch, SigningCredential
@@ -467,7 +467,7 @@ def register_unit_seal(
 ) -> SigningCredential:
     """Register ``unit``'s organisation certificate (PKCS#12) as its seal, held by ``by``.
 
-    Only an officer of that very unit (:func:`may_apply_unit_seal`, ``unit_seal_not_allowed``); the
+    Only an officer of that very unit (``seals.may_apply``, ``unit_seal_not_allowed``); the
     certificate's organisation or common name bears the unit's name or one of ``also_named`` (the
     name the unit sends under, e.g. its department of education; ``seal_names``), else
     ``unit_seal_foreign`` — a trusted certificate of another unit would seal under its name; the
@@ -476,7 +476,7 @@ def register_unit_seal(
     unit's earlier seal, if any, is retired (``active`` false) in the same transaction; both are
     audited (``signing.credential_register``, ``signing.unit_seal_retired``).
     """
-    if not unit_seals.may_apply(by, unit):
+    if not seals.may_apply(by, unit):
         raise PermissionRefused(
             _("Only an officer of %(unit)s may register or apply its seal.") % {"unit": unit.name},
             code="unit_seal_not_allowed",

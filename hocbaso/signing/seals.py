@@ -1,5 +1,5 @@
 """An organisation's seal on the periodic reports it issues: a unit's (a Sở's, a commune's or ward's
-office: ``unit_seals``) or a school's (its school seal, the organisation credential its records
+office) or a school's (its school seal, the organisation credential its records
 carry). Who applies it today and which credential it is; the reporting app seals with it
 (``reporting.actions``, ``reporting.sealing``)."""
 

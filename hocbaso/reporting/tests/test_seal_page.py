@@ -22,7 +22,7 @@ from hocbaso.reporting import views
 from hocbaso.reporting.tests.data import Data, build
 from hocbaso.reporting.tests.test_sealing import COMMUNE_SEAL, _p12, _self_made
 from hocbaso.signing import actions as signing_actions
-from hocbaso.signing import unit_seals
+from hocbaso.signing import seals
 from hocbaso.signing.models import SigningCredential
 from hocbaso.signing.pki import DemoPKI
 from hocbaso.signing.tests.conftest import pki, services  # noqa: F401
@@ -191,13 +191,13 @@ def test_a_double_submit_registers_one_seal(data: Data, pki: DemoPKI, login) -> 
     client = login("officer")
     p12 = _p12(pki)
     assert _post(client, data, p12).status_code == 302
-    seal = unit_seals.current(data.world.commune1)
+    seal = seals.current(data.world.commune1)
     assert seal is not None
     after_first = _written()
     _refused(_post(client, data, p12), "Chứng thư số này đã được đăng ký cho bạn.")
     assert _written() == after_first
     seal.refresh_from_db()
-    assert seal.active and unit_seals.current(data.world.commune1) == seal
+    assert seal.active and seals.current(data.world.commune1) == seal
 
 
 def test_the_province_seal_bears_the_provinces_or_its_departments_name(data: Data, pki: DemoPKI) -> None:  # noqa: F811

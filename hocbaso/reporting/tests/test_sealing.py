@@ -27,7 +27,7 @@ from hocbaso.reporting.models import PendingAuthorisation, ReportRun
 from hocbaso.reporting.tests.data import Data, build
 from hocbaso.reporting.tests.sealed_files import check_sealed_run
 from hocbaso.signing import actions as signing_actions
-from hocbaso.signing import unit_seals
+from hocbaso.signing import seals
 from hocbaso.signing.models import SigningCredential
 from hocbaso.signing.pki import DemoPKI
 from hocbaso.signing.tests.conftest import nss_db, pki, services, trust  # noqa: F401
@@ -85,7 +85,7 @@ def test_the_units_officer_registers_its_seal_on_the_page(data: Data, pki: DemoP
     upload = SimpleUploadedFile("con-dau.p12", _p12(pki), content_type="application/x-pkcs12")
     answer = client.post(url, {"file": upload, "password": PASSWORD, "label": "Con dấu xã"})
     assert answer.status_code == 302
-    seal = unit_seals.current(w.commune1)
+    seal = seals.current(w.commune1)
     assert seal is not None and seal.for_organisation and seal.unit == w.commune1 and seal.school is None
     assert seal.staff.user == w.users["officer"]
     event = AuditEvent.objects.get(action="signing.credential_register", object_id=str(seal.pk))
@@ -93,7 +93,7 @@ def test_the_units_officer_registers_its_seal_on_the_page(data: Data, pki: DemoP
     # a second registration retires the first, audited
     newer = _register(data, pki)
     seal.refresh_from_db()
-    assert not seal.active and unit_seals.current(w.commune1) == newer
+    assert not seal.active and seals.current(w.commune1) == newer
     assert AuditEvent.objects.filter(action="signing.unit_seal_retired", object_id=str(seal.pk)).exists()
 
 

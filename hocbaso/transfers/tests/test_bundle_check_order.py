@@ -12,12 +12,11 @@ from typing import Any
 
 import pytest
 
-from hocbaso.directory.models import Student
 from hocbaso.signing.models import SignatureRole
 from hocbaso.signing.tests.factories import PASSWORD
 from hocbaso.testing import World
 from hocbaso.transfers import asic, bundles, documents, signature
-from hocbaso.transfers.tests.test_bundles import entries, import_into_b, refused
+from hocbaso.transfers.tests.test_bundles import entries, import_into_b, refused, the_child_already_at_school_b
 from hocbaso.transfers.trust import trust_for_import
 
 BROKEN = "records/2024-2025/record.pdf"
@@ -96,13 +95,7 @@ def test_a_bundle_already_imported_is_refused_before_its_records_are_examined(wo
 
 def test_a_child_already_here_is_refused_before_the_records_are_examined(world: World, sent, credentials) -> None:  # type: ignore[no-untyped-def]
     _t, raw = sent
-    Student.objects.create(
-        school=world.school_b,
-        full_name="Nguyễn T. Hằng",
-        gender=2,
-        date_of_birth="2014-09-12",
-        personal_id="051314012345",
-    )
+    the_child_already_at_school_b(world)
     refused(world, credentials, with_a_broken_record(world, credentials, raw), "bundle_duplicate_student")
 
 

@@ -190,15 +190,20 @@ def test_the_same_bundle_twice(world: World, sent, credentials) -> None:  # type
     refused(world, credentials, raw, "bundle_already_imported")
 
 
-def test_a_child_who_already_exists_here(world: World, sent, credentials) -> None:  # type: ignore[no-untyped-def]
-    _t, raw = sent
-    Student.objects.create(
+def the_child_already_at_school_b(world: World) -> Student:
+    """The transferred child (same personal ID) already a pupil of school B."""
+    return Student.objects.create(
         school=world.school_b,
         full_name="Nguyễn T. Hằng",
         gender=2,
         date_of_birth="2014-09-12",
         personal_id="051314012345",
     )
+
+
+def test_a_child_who_already_exists_here(world: World, sent, credentials) -> None:  # type: ignore[no-untyped-def]
+    _t, raw = sent
+    the_child_already_at_school_b(world)
     refused(world, credentials, raw, "bundle_duplicate_student")
 
 
