@@ -8,6 +8,7 @@ changed file no longer passes."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,11 @@ import pytest
 from django.urls import reverse
 
 from hocbaso.audit.models import AuditEvent
+from hocbaso.core import clock
 from hocbaso.core.errors import DomainError
-from hocbaso.directory.models import SchoolYear
+from hocbaso.directory.actions import end_appointment
+from hocbaso.directory.models import Appointment, SchoolYear
+from hocbaso.directory.roles import Role
 from hocbaso.reporting import actions, sealing
 from hocbaso.reporting.models import PendingAuthorisation, ReportRun
 from hocbaso.reporting.tests.data import Data, build
@@ -193,3 +197,25 @@ def test_the_form_asks_for_the_seal_only_of_who_applies_it(data: Data, pki: Demo
         {"year": "2025-2026", "point": "year_end", "seal_authorisation": PASSWORD},
     )
     assert not ReportRun.objects.exists() and not PendingAuthorisation.objects.exists()
+
+
+def test_a_principal_whose_appointment_has_ended_no_longer_seals(data: Data, pki: DemoPKI) -> None:  # noqa: F811
+    """The seal follows the appointment, not the account: once the principal's appointment has
+    ended (yesterday, recorded by the operator with a reason), the summary is refused sealed,
+    nothing queued, and the password is not even tried."""
+    w = data.world
+    _school_seal(data, pki)
+    appointment = Appointment.objects.get(staff__user=w.users["principal"], role=Role.PRINCIPAL, school=w.school_a)
+    end_appointment(
+        by=w.users["operator"],
+        appointment=appointment,
+        valid_to=clock.today() - dt.timedelta(days=1),
+        reason="Chuyển công tác",
+    )
+    with pytest.raises(DomainError):
+        actions.start_report(
+            by=w.users["principal"], school_year=_year(), school=w.school_a, seal_authorisation=PASSWORD
+        )
+    assert not seals.may_apply(w.users["principal"], w.school_a)
+    assert not ReportRun.objects.exists() and not PendingAuthorisation.objects.exists()
+    assert not AuditEvent.objects.filter(action="certificate.wrong_secret").exists()
