@@ -32,10 +32,9 @@ def name_for(digest: str, suffix: str) -> str:
     return f"{PREFIX}/{digest[:2]}/{digest}{suffix}"
 
 
-def put(content: bytes, suffix: str, *, sha256: str | None = None) -> tuple[str, str]:
-    """Store ``content``; return (storage name, SHA-256 hex). ``sha256``: the hash the caller
-    already computed from these very bytes (so they are not hashed twice); never a claimed one."""
-    digest = sha256 or sha256_hex(content)
+def put(content: bytes, suffix: str) -> tuple[str, str]:
+    """Store ``content``; return (storage name, SHA-256 hex)."""
+    digest = sha256_hex(content)
     name = name_for(digest, suffix)
     if not default_storage.exists(name):
         saved = default_storage.save(name, ContentFile(content))

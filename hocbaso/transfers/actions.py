@@ -631,7 +631,7 @@ def import_bundle(
                 start_date=max(dt.date.fromisoformat(header["effective_date"]), to_class.school_year.start_date),
                 channel=channel,
             )
-        bundle_stored, _digest = storage.put(raw, ".zip", sha256=verified.sha256)
+        bundle_stored, _digest = storage.put(raw, ".zip")
         receipt_stored, receipt_digest = storage.put(receipt, ".xml")
         received = ReceivedBundle.objects.create(
             transfer_id=header["transfer_id"],
@@ -656,9 +656,9 @@ def import_bundle(
                 issuing_school=str(year.data["school"]["name"])[:200],
                 issuance_code=year.issuance_code,
                 class_name=str(year.data["year"]["class_name"])[:20],
-                pdf_name=storage.put(year.pdf, ".pdf", sha256=year.pdf_sha256)[0],
+                pdf_name=storage.put(year.pdf, ".pdf")[0],
                 pdf_sha256=year.pdf_sha256,
-                xml_name=storage.put(year.xml, ".xml", sha256=year.xml_sha256)[0],
+                xml_name=storage.put(year.xml, ".xml")[0],
                 xml_sha256=year.xml_sha256,
             )
             for year in verified.years
