@@ -113,6 +113,10 @@ class _NeedMore(Exception):
 
 _SKIP = re.compile(b"[" + re.escape(misc.PDF_WHITESPACE) + b"]*")
 _NAME_END = _DELIMITER
+_NAME_ENDS = frozenset(misc.PDF_WHITESPACE + misc.PDF_DELIMITERS)
+# A literal string with nothing to interpret: no escape, no nested parenthesis (the first ')' ends it).
+_SIMPLE_STRING = re.compile(rb"\(([^()\\]*)\)")
+_REAL = re.compile(rb"[0-9]*\.[0-9]+|[0-9]+\.[0-9]*")
 _NUMBER = re.compile(rb"[+,\-.0-9]*")  # pyHanko's NumberObject.NumberPattern, negated
 _READ_AHEAD = (4096, 65536, 1 << 20)
 _NO = generic.ContentOpReading.NO
@@ -215,11 +219,13 @@ class _OnePass:
             result, pos = self.array(pos + 1)
         elif 0x30 <= first <= 0x39:
             result, pos = self.number_or_reference(pos)
+        elif first == 0x28:  # '('
+            result, pos = self.string(pos)
         elif first == 0x25 or (first == 0x3C and pos + 1 >= len(data)):
             raise _Unusual if (self.complete or first == 0x25) else _NeedMore
-        else:  # a string, a hex string, a boolean, null, a signed number: the original's
+        else:  # a hex string, a boolean, null, a signed number: the original's
             return self.original(pos)
-        if result is None:  # a real number: the original's
+        if result is None:  # a string or number outside the fast paths: the original's
             return self.original(pos)
         result.container_ref = self.container_ref
         return result, pos
@@ -233,7 +239,19 @@ class _OnePass:
             raise _NeedMore
         return result, pos
 
+    def string(self, pos: int) -> tuple[Any, int]:
+        """A literal string without escapes or nested parentheses (its first ``)`` ends it, as in
+        pyHanko's reading); any other, or one not ended within the bytes read: None."""
+        found = _SIMPLE_STRING.match(self.data, pos)
+        if found is None:
+            return None, pos
+        return generic.pdf_string(found.group(1)), found.end()
+
     def name(self, pos: int) -> tuple[Any, int]:
+        data = self.data
+        end = _PLAIN_NAME.match(data, pos + 1).end()  # type: ignore[union-attr]
+        if end < len(data) and data[end] in _NAME_ENDS:  # nothing to decode, and its end read
+            return generic.NameObject("/" + data[pos + 1 : end].decode("ascii")), end
         found = _NAME_END.search(self.data, pos + 1)
         if found is None:
             if not self.complete:
@@ -262,15 +280,18 @@ class _OnePass:
         if end >= len(data) and not self.complete:
             raise _NeedMore
         token = data[pos:end]
-        if not token.isdigit():
-            return None, pos  # a real, a comma: the original decides
-        return generic.NumberObject(token.decode("ascii")), end
+        if token.isdigit():
+            return generic.NumberObject(token.decode("ascii")), end
+        if _REAL.fullmatch(token):  # pyHanko: a '.' in the number makes it a FloatObject
+            return generic.FloatObject(token.decode("ascii")), end
+        return None, pos  # a comma, two dots, a sign inside: the original decides (or raises)
 
     def dictionary(self, pos: int) -> tuple[Any, int]:
         entries: dict[Any, Any] = {}
         data = self.data
+        skip, name, read_value = self.skip, self.name, self.value
         while True:
-            pos = self.skip(pos)
+            pos = skip(pos)
             if data[pos] == 0x3E:  # '>'
                 if data[pos + 1 : pos + 2] != b">":
                     raise _Unusual if (self.complete or pos + 1 < len(data)) else _NeedMore
@@ -278,9 +299,9 @@ class _OnePass:
                 break
             if data[pos] != 0x2F:
                 raise _Unusual  # not a name: the original's error
-            key, pos = self.name(pos)
-            pos = self.skip(pos)
-            value, pos = self.value(pos)
+            key, pos = name(pos)
+            pos = skip(pos)
+            value, pos = read_value(pos)
             if key in entries:
                 raise _Unusual  # the original warns or refuses
             entries[key] = value
@@ -288,12 +309,13 @@ class _OnePass:
 
     def array(self, pos: int) -> tuple[Any, int]:
         items = generic.ArrayObject()
+        data, skip, read_value, append = self.data, self.skip, self.value, items.append
         while True:
-            pos = self.skip(pos)
-            if self.data[pos] == 0x5D:  # ']'
+            pos = skip(pos)
+            if data[pos] == 0x5D:  # ']'
                 return items, pos + 1
-            value, pos = self.value(pos)
-            items.append(value)
+            value, pos = read_value(pos)
+            append(value)
 
 
 _installed = False

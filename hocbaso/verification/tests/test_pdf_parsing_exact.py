@@ -261,6 +261,8 @@ OBJECT_TOKENS = [
     b"1 0 R", b"12 0 R", b"0 0 R", b"3 0\x0bR", b"3\x0b0 R", b"7  2\nR", b"true", b"false", b"null", b"(s)",
     b"(a(b)c)", b"<4142>", b"<>", b"%c\n", b"stream\nabc\nendstream", b" ", b"\n", b"\x00", b"\x0b", b"R",
     b"/Length 3", b"/K", b">", b"<", b"Vi\xe1\xbb\x87t", b"/Vi\xe1\xbb\x87t", b"endobj", b"1 0 obj",
+    b"(U5x0y0)", b"()", b"(a\\)b)", b"(a\\(b)", b"(\xfe\xff\x00A)", b"(x", b")", b"(", b"5.", b"0.92156863",
+    b"1.2.3", b"4,5", b"7.5.", b"/A#", b"/a#2", b"/\x7f", b"/x\x01", b"(\r\n)",
 ]  # fmt: skip
 
 
