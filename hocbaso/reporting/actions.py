@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.audit import actions as audit
@@ -26,6 +27,7 @@ def start_report(
     unit: AdministrativeUnit | None = None,
     school: School | None = None,
     seal_authorisation: str = "",
+    request_key: str = "",
     channel: str = "web",
 ) -> ReportRun:
     """Queue a unit's roll-up (``unit``) or a school's year-end summary (``school``) for
@@ -39,6 +41,12 @@ def start_report(
     The subject must have a seal (``unit_seal_missing``, ``school_seal_missing``), and the password
     is checked now — counted and locked out like every certificate secret — and handed to the
     task encrypted (``authorisations``).
+
+    ``request_key``: the form's one-time key (letters, digits, ``-``, ``_``; at most 64). Called
+    again with the key of a run ``by`` started for the same subject, year and point (a double
+    click, a reload, two submissions racing), it returns that run and starts, checks and audits
+    nothing; the key with anything else is refused (``request_key_reused``), a malformed one too
+    (``request_key_invalid``).
 
     Refused: neither or both named, or an unknown point (``report_subject``, ``point_unknown``);
     ``by`` does not read those figures (``not_allowed``).
@@ -55,7 +63,53 @@ def start_report(
     if not allowed:
         raise PermissionRefused(_("You do not read the figures of this unit or school."), code="not_allowed")
     subject: AdministrativeUnit | School = unit if unit is not None else school  # type: ignore[assignment]
+    asked = (unit, school, school_year, point)
+    if request_key:
+        if not _REQUEST_KEY.fullmatch(request_key):
+            raise ValidationFailed(_("This form is damaged: reload the page."), code="request_key_invalid")
+        earlier = run_of_request(request_key)
+        if earlier is not None:
+            return _same_request(earlier, by, asked)
     seal = _seal_for(by, subject, seal_authorisation) if seal_authorisation else None
+    try:
+        run = _create_run(by, asked, seal, seal_authorisation, request_key, channel)
+    except IntegrityError:  # the same form submitted twice at once: the other submission's run
+        earlier = run_of_request(request_key) if request_key else None
+        if earlier is None:
+            raise
+        return _same_request(earlier, by, asked)
+    return run
+
+
+_REQUEST_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def run_of_request(request_key: str) -> ReportRun | None:
+    """The run started with ``request_key``, if any."""
+    return ReportRun.objects.filter(request_key=request_key).first()
+
+
+def _same_request(run: ReportRun, by: Any, asked: tuple[Any, ...]) -> ReportRun:
+    """``run`` when ``by`` started it for ``asked`` (unit, school, year, point); else the refusal."""
+    unit, school, school_year, point = asked
+    same = (
+        run.requested_by_id == getattr(by, "pk", None)
+        and run.unit_id == getattr(unit, "pk", None)
+        and run.school_id == getattr(school, "pk", None)
+        and run.school_year_id == school_year.pk
+        and run.point == point
+    )
+    if not same:
+        raise ValidationFailed(_("This form was already used: reload the page."), code="request_key_reused")
+    return run
+
+
+def _create_run(
+    by: Any, asked: tuple[Any, ...], seal: Any, seal_authorisation: str, request_key: str, channel: str
+) -> ReportRun:
+    """The new run for ``asked`` (unit, school, year, point), its kept seal password, its audit
+    entry and its task (queued after the commit), all or nothing."""
+    unit, school, school_year, point = asked
     with transaction.atomic():
         run = ReportRun.objects.create(
             kind=ReportRun.Kind.UNIT_ROLLUP if unit is not None else ReportRun.Kind.SCHOOL_SUMMARY,
@@ -68,6 +122,7 @@ def start_report(
             created_at=clock.now(),
             seal_credential=seal,
             sealed_by=by if seal is not None else None,
+            request_key=request_key or None,
         )
         if seal is not None:
             authorisations.keep(authorisations.REPORT, run.pk, seal_authorisation)

@@ -62,6 +62,9 @@ class ReportRun(models.Model):
     seal_subject = models.CharField(max_length=300, blank=True)
     seal_name = models.CharField(max_length=200, blank=True)
     seal_sha256 = models.CharField(max_length=64, blank=True)
+    # The form's one-time key: a second submission of the same form (a double click, a reload)
+    # finds this run instead of starting another (``actions.start_report``).
+    request_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-created_at"]

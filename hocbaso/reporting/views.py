@@ -9,6 +9,7 @@ exist). ``?year=<code>&point=<code>`` choose the school year and the assessment 
 
 from __future__ import annotations
 
+import uuid
 from functools import partial
 from typing import Any
 
@@ -153,18 +154,23 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
         if found.parent and permissions.can_view_unit(request.user, found.parent, year)
         else None,
         "runs": ReportRun.objects.filter(unit=found, school_year=year)[:5],
-        **_seal_context(request.user, found),
+        **_report_form(request.user, found),
         **_selectors(scope.years, year, point),
         **_charts(report, series, rows_label=_("school")),
     }
     return render(request, "reporting/unit.html", context)
 
 
-def _seal_context(user: Any, subject: AdministrativeUnit | School) -> dict[str, Any]:
-    """Whether ``user`` applies ``subject``'s seal (the unit's, the school's) and which seal it is:
-    the report form asks for its password only then (``signing.seals``)."""
+def _report_form(user: Any, subject: AdministrativeUnit | School) -> dict[str, Any]:
+    """The report form of ``subject``'s page: whether ``user`` applies its seal (the unit's, the
+    school's) and which seal it is — the form asks for its password only then (``signing.seals``)
+    — and the form's one-time key (a second submission finds the first one's run)."""
     may_seal = seals.may_apply(user, subject)
-    return {"may_seal": may_seal, "seal": seals.current(subject) if may_seal else None}
+    return {
+        "may_seal": may_seal,
+        "seal": seals.current(subject) if may_seal else None,
+        "request_key": uuid.uuid4().hex,
+    }
 
 
 def _school_years(user: Any, school: School) -> list[SchoolYear]:
@@ -193,7 +199,7 @@ def school(request: HttpRequest, pk: int) -> HttpResponse:
         "window_open": bool(report.total.windows_open),
         "units": found.managing_units(min(clock.today(), year.end_date)),
         "runs": ReportRun.objects.filter(school=found, school_year=year)[:5],
-        **_seal_context(request.user, found),
+        **_report_form(request.user, found),
         **_selectors(years, year, point),
         **_charts(report, figures.backlog([found.pk], year), rows_label=_("class")),
     }
@@ -241,6 +247,7 @@ def _start(
             unit=unit,
             school=school,
             seal_authorisation=request.POST.get("seal_authorisation", ""),
+            request_key=request.POST.get("request_key", ""),
         )
     except DomainError as exc:
         messages.error(request, str(exc.message))
