@@ -198,6 +198,32 @@ def _active_enrolment(school_year: SchoolYear, day: dt.date, prefix: str = "") -
     return Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day})
 
 
+@dataclass
+class _Scope:
+    """What every figure of one :func:`compute` call shares: the schools (``ids``), their classes of
+    the year with each one's school and grade, the rows being filled and the day counted."""
+
+    ids: Any  # a list of school ids, or a subquery of them
+    school_year: SchoolYear
+    point: str
+    by_class: bool
+    today: dt.date
+    day: dt.date  # ``today`` capped at the year's end
+    classes: QuerySet[ClassGroup]
+    on_day: Q  # an appointment valid on ``day``
+    school_of: dict[int, int]
+    grade_of: dict[int, int]
+    rows: dict[int, Row]
+
+    def key_of(self, class_id: int | None) -> int | None:
+        """The row a class is counted in (itself, or its school)."""
+        return class_id if self.by_class else self.school_of.get(class_id)  # type: ignore[arg-type]
+
+    def row(self, pk: int | None) -> Counts:
+        """The counts of row ``pk`` (a throw-away one for a row outside the scope)."""
+        return self.rows[pk].counts if pk in self.rows else Counts()
+
+
 def compute(
     school_ids: QuerySet[School] | Iterable[int],
     school_year: SchoolYear,
@@ -214,7 +240,6 @@ def compute(
     only the few rows a summary cannot answer for the day asked are read directly (enrolments
     ended on or after it, year pages without days absent), each through a partial index."""
     today = today or clock.today()
-    now = clock.now()
     day = min(today, school_year.end_date)
     ids: Any = school_ids.values("pk") if isinstance(school_ids, QuerySet) else list(school_ids)
     classes = ClassGroup.objects.filter(school_id__in=ids, school_year=school_year)
@@ -223,8 +248,6 @@ def compute(
     # every class of the scope once: its school and grade (the keys of the per-class summaries),
     # and whether it has a homeroom teacher on the day
     class_rows = list(classes.annotate(has=homeroom).values_list("pk", "name", "grade", "school_id", "has"))
-    school_of = {pk: school for pk, _name, _grade, school, _has in class_rows}
-    grade_of = {pk: grade for pk, _name, grade, _school, _has in class_rows}
     rows: dict[int, Row] = {}
     if by_class:
         for pk, name, grade, _school, _has in class_rows:
@@ -234,26 +257,46 @@ def compute(
             rows[pk] = Row(pk, name, code)
     if not rows:
         return rows
-
-    def key_of(class_id: int | None) -> int | None:
-        """The row a class is counted in (itself, or its school)."""
-        return class_id if by_class else school_of.get(class_id)  # type: ignore[arg-type]
-
-    def row(pk: int | None) -> Counts:
-        return rows[pk].counts if pk in rows else Counts()
-
+    scope = _Scope(
+        ids=ids,
+        school_year=school_year,
+        point=point,
+        by_class=by_class,
+        today=today,
+        day=day,
+        classes=classes,
+        on_day=on_day,
+        school_of={pk: school for pk, _name, _grade, school, _has in class_rows},
+        grade_of={pk: grade for pk, _name, grade, _school, _has in class_rows},
+        rows=rows,
+    )
     for pk, _name, _grade, _school, has in class_rows:
-        counts = row(key_of(pk))
+        counts = scope.row(scope.key_of(pk))
         counts.classes += 1
         counts.missing_appointment += int(not has)
     if not by_class:
         for r in rows.values():
             r.counts.schools = 1
+    students, left = _count_pupils(scope)
+    _count_cells(scope, students)
+    _mark_windows_and_paper(scope)
+    _count_versions(scope)
+    _count_results(scope, left)
+    _count_missing_year_pages(scope)
+    if not by_class:
+        _count_heads_and_certificates(scope)
+    _count_corrections(scope)
+    return rows
 
-    # pupils: the open enrolments of each class (``EnrolmentCount``) and, read directly, the few
-    # enrolments that ended on or after the day — a pupil counted once per row and grade
+
+def _count_pupils(scope: _Scope) -> tuple[Counter[tuple[int | None, int]], set[tuple[int, int]]]:
+    """Pupils per row: the open enrolments of each class (``EnrolmentCount``) and, read directly,
+    the few enrolments that ended on or after the day — a pupil counted once per row and grade.
+    Returns the pupils per (row, grade) and the (class, pupil) pairs of children in a class on the
+    day without an open enrolment there (their results are read directly)."""
+    school_year, key_of, grade_of = scope.school_year, scope.key_of, scope.grade_of
     students: Counter[tuple[int | None, int]] = Counter()
-    for class_id, n in EnrolmentCount.objects.filter(class_group__in=classes).values_list(
+    for class_id, n in EnrolmentCount.objects.filter(class_group__in=scope.classes).values_list(
         "class_group_id", "enrolments"
     ):
         students[(key_of(class_id), grade_of[class_id])] += n
@@ -261,8 +304,8 @@ def compute(
         student_id=OuterRef("student_id"), school_year=school_year, end_date__isnull=True
     ).values("class_group_id")[:1]
     ended = (
-        Enrolment.objects.filter(school_year=school_year, end_date__isnull=False, end_date__gte=day)
-        .filter(class_group__school_id__in=ids)
+        Enrolment.objects.filter(school_year=school_year, end_date__isnull=False, end_date__gte=scope.day)
+        .filter(class_group__school_id__in=scope.ids)
         .order_by()
         .annotate(open_class=Subquery(open_class))
         .values_list("class_group_id", "student_id", "open_class")
@@ -278,47 +321,59 @@ def compute(
     for place_key, grade, _student in counted:
         students[(place_key, grade)] += 1
     for (place_key, _grade), n in students.items():
-        row(place_key).students += n
+        scope.row(place_key).students += n
+    return students, left
 
-    rated, scored, per_student = _cell_conditions(school_year, point, {g for _k, g in students}, classes)
+
+def _count_cells(scope: _Scope, students: Counter[tuple[int | None, int]]) -> None:
+    """Cells expected (pupils × cells per pupil of the grade) and entered: the point's cells from
+    the per-class, per-item counts the database keeps beside the cells (``CellCount``, ADR 0017)
+    — a few rows per class instead of every cell of the point."""
+    rated, scored, per_student = _cell_conditions(
+        scope.school_year, scope.point, {g for _k, g in students}, scope.classes
+    )
     for (place_key, grade), n in students.items():
-        row(place_key).cells_expected += n * per_student.get(grade, 0)
-    # the point's cells: the per-class, per-item counts the database keeps beside the cells
-    # (``CellCount``, ADR 0017) — a few rows per class instead of every cell of the point
-    counted_cells = CellCount.objects.filter(class_group__in=classes, point=point)
+        scope.row(place_key).cells_expected += n * per_student.get(grade, 0)
+    counted_cells = CellCount.objects.filter(class_group__in=scope.classes, point=scope.point)
     for class_id, n_rated, n_scored in (
         counted_cells.values("class_group_id")
         .annotate(r=Sum("rated", filter=rated), s=Sum("scored", filter=scored))
         .values_list("class_group_id", "r", "s")
     ):
-        row(key_of(class_id)).cells_entered += (n_rated or 0) + (n_scored or 0)
+        scope.row(scope.key_of(class_id)).cells_entered += (n_rated or 0) + (n_scored or 0)
 
-    # entry windows (per school) and paper mode
+
+def _mark_windows_and_paper(scope: _Scope) -> None:
+    """Each row's school: whether its entry window of the point is open, whether it keeps paper."""
+    ids, school_year = scope.ids, scope.school_year
     open_schools = set(
-        EntryWindow.objects.filter(school_id__in=ids, school_year=school_year, point=point, is_open=True).values_list(
-            "school_id", flat=True
-        )
+        EntryWindow.objects.filter(
+            school_id__in=ids, school_year=school_year, point=scope.point, is_open=True
+        ).values_list("school_id", flat=True)
     )
     paper = set(
         SchoolYearSetting.objects.filter(school_id__in=ids, school_year=school_year, paper_mode=True).values_list(
             "school_id", flat=True
         )
     )
-    for pk, r in rows.items():
-        school = school_of.get(pk) if by_class else pk
+    for pk, r in scope.rows.items():
+        school = scope.school_of.get(pk) if scope.by_class else pk
         r.window_open = school in open_schools
         r.paper_mode = school in paper
-        if not by_class:
+        if not scope.by_class:
             r.counts.windows_open = int(r.window_open)
             r.counts.paper_schools = int(r.paper_mode)
 
-    # record versions (year level): a school's from the per-school, per-status counts the database
-    # keeps (``VersionCount``, ADR 0019), a class's from its school's versions
+
+def _count_versions(scope: _Scope) -> None:
+    """Record versions (year level): a school's from the per-school, per-status counts the
+    database keeps (``VersionCount``, ADR 0019), a class's from its school's versions."""
+    by_class = scope.by_class
     version_key = "class_group_id" if by_class else "school_id"
     versions: QuerySet[Any] = (
-        RecordVersion.objects.filter(school_id__in=ids, school_year=school_year)
+        RecordVersion.objects.filter(school_id__in=scope.ids, school_year=scope.school_year)
         if by_class
-        else VersionCount.objects.filter(school_id__in=ids, school_year=school_year)
+        else VersionCount.objects.filter(school_id__in=scope.ids, school_year=scope.school_year)
     )
     summed = "pk" if by_class else "versions"
     tally = Count if by_class else Sum
@@ -332,7 +387,7 @@ def compute(
         )
         .values_list(version_key, "f", "h", "p", "i")
     ):
-        counts = row(pk)
+        counts = scope.row(pk)
         counts.frozen, counts.signed_homeroom, counts.signed_principal, counts.issued = (
             frozen,
             homeroom_signed,
@@ -340,36 +395,42 @@ def compute(
             issued,
         )
 
-    # year results of the pupils still in the class: those with an open enrolment there
-    # (``ResultCount``), and those whose enrolment there ended on or after the day
+
+def _count_results(scope: _Scope, left: set[tuple[int, int]]) -> None:
+    """Year results of the pupils still in the class: those with an open enrolment there
+    (``ResultCount``), and those whose enrolment there ended on or after the day (``left``);
+    the pupils without one are the missing cells."""
     with_result: Counter[int | None] = Counter()
 
     def add_result(class_id: int, result: str, n: int) -> None:
-        pk = key_of(class_id)
+        pk = scope.key_of(class_id)
         with_result[pk] += n
         if result in RESULTS:
-            row(pk).results.setdefault(grade_of[class_id], Counter())[result] += n
+            scope.row(pk).results.setdefault(scope.grade_of[class_id], Counter())[result] += n
 
-    for class_id, result, n in ResultCount.objects.filter(class_group__in=classes, pupils__gt=0).values_list(
+    for class_id, result, n in ResultCount.objects.filter(class_group__in=scope.classes, pupils__gt=0).values_list(
         "class_group_id", "result", "pupils"
     ):
         add_result(class_id, result, n)
     if left:
         for student_id, class_id, result in (
-            StudentYear.objects.filter(school_year=school_year, student_id__in={s for _c, s in left})
+            StudentYear.objects.filter(school_year=scope.school_year, student_id__in={s for _c, s in left})
             .exclude(result="")
             .values_list("student_id", "class_group_id", "result")
         ):
             if (class_id, student_id) in left:
                 add_result(class_id, result, 1)
-    for pk, r in rows.items():
+    for pk, r in scope.rows.items():
         r.counts.missing_cells = max(0, r.counts.students - with_result[pk])
 
-    # the year page missing: asked only of the few results without days absent (a partial index
-    # holds them), for children still in the class without a current version
+
+def _count_missing_year_pages(scope: _Scope) -> None:
+    """The year page missing: asked only of the few results without days absent (a partial index
+    holds them), for children still in the class without a current version."""
+    school_year = scope.school_year
     still_in = Exists(
         Enrolment.objects.filter(
-            _active_enrolment(school_year, today),
+            _active_enrolment(school_year, scope.today),
             school_year=school_year,
             student_id=OuterRef("student_id"),
             class_group_id=OuterRef("class_group_id"),
@@ -381,7 +442,7 @@ def compute(
         )
     )
     for class_id, n in (
-        StudentYear.objects.filter(school_year=school_year, class_group__in=classes, days_absent__isnull=True)
+        StudentYear.objects.filter(school_year=school_year, class_group__in=scope.classes, days_absent__isnull=True)
         .exclude(result="")
         .filter(still_in)
         .annotate(versioned=has_version)
@@ -390,49 +451,56 @@ def compute(
         .annotate(n=Count("pk"))
         .values_list("class_group_id", "n")
     ):
-        row(key_of(class_id)).missing_year_page += n
+        scope.row(scope.key_of(class_id)).missing_year_page += n
 
-    if not by_class:
-        head = Exists(
-            Appointment.objects.filter(on_day, school_id=OuterRef("pk"), role__in=[Role.PRINCIPAL, Role.VICE_PRINCIPAL])
-        )
-        for pk in School.objects.filter(pk__in=ids).annotate(has=head).filter(has=False).values_list("pk", flat=True):
-            row(pk).missing_appointment += 1
-        credentials = SigningCredential.objects.filter(active=True).annotate(
-            owner=Coalesce("school_id", "staff__school_id")
-        )
-        for pk, expired, expiring in (
-            credentials.filter(owner__in=ids)
-            .values("owner")
-            .annotate(
-                x=Count("pk", filter=Q(not_after__lt=now)),
-                e=Count("pk", filter=Q(not_after__gte=now, not_after__lt=now + dt.timedelta(days=EXPIRING_DAYS))),
-            )
-            .values_list("owner", "x", "e")
-        ):
-            row(pk).expired_certificates, row(pk).expiring_certificates = expired, expiring
 
-    # correction requests: a school's from the per-school counts the database keeps
-    # (``CorrectionCount``, ADR 0021), a class's from its school's requests
+def _count_heads_and_certificates(scope: _Scope) -> None:
+    """Per school: no principal or vice-principal on the day (a missing appointment), and its
+    active certificates expired or expiring within ``EXPIRING_DAYS``."""
+    now = clock.now()
+    head = Exists(
+        Appointment.objects.filter(
+            scope.on_day, school_id=OuterRef("pk"), role__in=[Role.PRINCIPAL, Role.VICE_PRINCIPAL]
+        )
+    )
+    for pk in School.objects.filter(pk__in=scope.ids).annotate(has=head).filter(has=False).values_list("pk", flat=True):
+        scope.row(pk).missing_appointment += 1
+    credentials = SigningCredential.objects.filter(active=True).annotate(
+        owner=Coalesce("school_id", "staff__school_id")
+    )
+    for pk, expired, expiring in (
+        credentials.filter(owner__in=scope.ids)
+        .values("owner")
+        .annotate(
+            x=Count("pk", filter=Q(not_after__lt=now)),
+            e=Count("pk", filter=Q(not_after__gte=now, not_after__lt=now + dt.timedelta(days=EXPIRING_DAYS))),
+        )
+        .values_list("owner", "x", "e")
+    ):
+        scope.row(pk).expired_certificates, scope.row(pk).expiring_certificates = expired, expiring
+
+
+def _count_corrections(scope: _Scope) -> None:
+    """Correction requests: a school's from the per-school counts the database keeps
+    (``CorrectionCount``, ADR 0021), a class's from its school's requests."""
     pending = Q(state=CorrectionRequest.State.PENDING)
     corrections: QuerySet[Any]
-    if by_class:
+    if scope.by_class:
         corrections = (
-            CorrectionRequest.objects.filter(version__school_id__in=ids, version__school_year=school_year)
+            CorrectionRequest.objects.filter(version__school_id__in=scope.ids, version__school_year=scope.school_year)
             .values("version__class_group_id")
             .annotate(n=Count("pk"), p=Count("pk", filter=pending))
             .values_list("version__class_group_id", "n", "p")
         )
     else:
         corrections = (
-            CorrectionCount.objects.filter(school_id__in=ids, school_year=school_year)
+            CorrectionCount.objects.filter(school_id__in=scope.ids, school_year=scope.school_year)
             .values("school_id")
             .annotate(n=Coalesce(Sum("requests"), 0), p=Coalesce(Sum("requests", filter=pending), 0))
             .values_list("school_id", "n", "p")
         )
     for pk, total, n_pending in corrections:
-        row(pk).corrections, row(pk).corrections_pending = total, n_pending
-    return rows
+        scope.row(pk).corrections, scope.row(pk).corrections_pending = total, n_pending
 
 
 # --- the dated unit tree ------------------------------------------------------------------------
