@@ -1,7 +1,8 @@
 """What every sealed report must pass, whoever's seal is on it (a unit's or a school's): its three
 files downloaded by ``client``; pdfsig and ``sealing.verify`` accept them under ``seal`` with
 ``signer`` as the seal's name; ``hocbaso report-seal verify`` says valid; a changed .xlsx or PDF no
-longer passes. Used by the unit and the school sealing tests."""
+longer passes. Used by the unit and the school sealing tests, with the way there: the dashboard's
+form asking for the seal's password, submitted, the task run (:func:`seal_from_page`)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,32 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from hocbaso.reporting import sealing
-from hocbaso.reporting.models import ReportRun
+from hocbaso.reporting.models import PendingAuthorisation, ReportRun
 from hocbaso.signing.models import SigningCredential
 from hocbaso.signing.pki import DemoPKI
 from hocbaso.signing.tests.conftest import pdfsig
+from hocbaso.signing.tests.factories import PASSWORD
+
+
+def seal_from_page(
+    *, client: Any, capture: Any, page: str, generate: str, seal: SigningCredential, sealed_by: Any
+) -> tuple[ReportRun, str]:
+    """Open the dashboard ``page`` (its report form asks for the seal's password), post its form to
+    ``generate`` with the password and run the task (``capture``: pytest-django's
+    ``django_capture_on_commit_callbacks``). Checks the one run: the answer leads to it, it
+    finished its four steps, sealed with ``seal`` by ``sealed_by``, the password deleted once
+    used. Returns it and the dashboard's HTML."""
+    html = client.get(page + "?year=2025-2026").content.decode()
+    assert 'name="seal_authorisation"' in html
+    with capture(execute=True):
+        answer = client.post(generate, {"year": "2025-2026", "point": "year_end", "seal_authorisation": PASSWORD})
+    run = ReportRun.objects.get()
+    assert answer.url == reverse("reporting:run", args=[run.pk])
+    assert run.state == ReportRun.State.FINISHED and (run.done, run.total) == (4, 4)
+    assert run.seal_credential == seal and run.sealed_by == sealed_by and run.sealed_at
+    assert run.seal_fingerprint == seal.fingerprint
+    assert not PendingAuthorisation.objects.exists()
+    return run, html
 
 
 def check_sealed_run(

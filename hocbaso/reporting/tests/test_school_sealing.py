@@ -24,7 +24,7 @@ from hocbaso.directory.roles import Role
 from hocbaso.reporting import actions, sealing
 from hocbaso.reporting.models import PendingAuthorisation, ReportRun
 from hocbaso.reporting.tests.data import Data, build
-from hocbaso.reporting.tests.sealed_files import check_sealed_run
+from hocbaso.reporting.tests.sealed_files import check_sealed_run, seal_from_page
 from hocbaso.signing import seals
 from hocbaso.signing.models import SigningCredential
 from hocbaso.signing.pki import DemoPKI
@@ -91,20 +91,16 @@ def test_the_principal_seals_the_summary_on_the_page(  # type: ignore[no-untyped
     seal = _school_seal(data, pki)
     other = _school_seal(data, pki, "principal_b", w.school_b)  # newer, of another school: never used
     client = login("principal")
-    page = client.get(reverse("reporting:school", args=[w.school_a.pk]) + "?year=2025-2026").content.decode()
-    assert 'name="seal_authorisation"' in page and seal.subject_name in page
-    with django_capture_on_commit_callbacks(execute=True):
-        answer = client.post(
-            reverse("reporting:school_generate", args=[w.school_a.pk]),
-            {"year": "2025-2026", "point": "year_end", "seal_authorisation": PASSWORD},
-        )
-    run = ReportRun.objects.get()
-    assert answer.url == reverse("reporting:run", args=[run.pk])
+    run, page = seal_from_page(
+        client=client,
+        capture=django_capture_on_commit_callbacks,
+        page=reverse("reporting:school", args=[w.school_a.pk]),
+        generate=reverse("reporting:school_generate", args=[w.school_a.pk]),
+        seal=seal,
+        sealed_by=w.users["principal"],
+    )
+    assert seal.subject_name in page and seal.fingerprint != other.fingerprint
     assert run.kind == ReportRun.Kind.SCHOOL_SUMMARY and run.school == w.school_a
-    assert run.state == ReportRun.State.FINISHED and (run.done, run.total) == (4, 4)
-    assert run.seal_credential == seal and run.sealed_by == w.users["principal"] and run.sealed_at
-    assert run.seal_fingerprint == seal.fingerprint != other.fingerprint
-    assert not PendingAuthorisation.objects.exists()  # the password was deleted once used
     shown = client.get(reverse("reporting:run", args=[run.pk])).content.decode()
     assert w.school_a.name in shown and seal.fingerprint in shown
     pdf, xlsx, seal_xml = check_sealed_run(

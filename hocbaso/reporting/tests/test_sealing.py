@@ -25,7 +25,7 @@ from hocbaso.reporting import actions, sealing
 from hocbaso.reporting import files as report_files
 from hocbaso.reporting.models import PendingAuthorisation, ReportRun
 from hocbaso.reporting.tests.data import Data, build
-from hocbaso.reporting.tests.sealed_files import check_sealed_run
+from hocbaso.reporting.tests.sealed_files import check_sealed_run, seal_from_page
 from hocbaso.signing import actions as signing_actions
 from hocbaso.signing import seals
 from hocbaso.signing.models import SigningCredential
@@ -141,19 +141,14 @@ def test_a_sealed_roll_up_passes_pdfsig_and_the_verifier(  # type: ignore[no-unt
     w = data.world
     seal = _register(data, pki)
     client = login("officer")
-    page = client.get(reverse("reporting:unit", args=[w.commune1.pk]) + "?year=2025-2026").content.decode()
-    assert 'name="seal_authorisation"' in page
-    with django_capture_on_commit_callbacks(execute=True):
-        answer = client.post(
-            reverse("reporting:unit_generate", args=[w.commune1.pk]),
-            {"year": "2025-2026", "point": "year_end", "seal_authorisation": PASSWORD},
-        )
-    run = ReportRun.objects.get()
-    assert answer.url == reverse("reporting:run", args=[run.pk])
-    assert run.state == ReportRun.State.FINISHED and (run.done, run.total) == (4, 4)
-    assert run.seal_credential == seal and run.sealed_by == w.users["officer"] and run.sealed_at
-    assert run.seal_fingerprint == seal.fingerprint
-    assert not PendingAuthorisation.objects.exists()  # the password was deleted once used
+    run, _page = seal_from_page(
+        client=client,
+        capture=django_capture_on_commit_callbacks,
+        page=reverse("reporting:unit", args=[w.commune1.pk]),
+        generate=reverse("reporting:unit_generate", args=[w.commune1.pk]),
+        seal=seal,
+        sealed_by=w.users["officer"],
+    )
     shown = client.get(reverse("reporting:run", args=[run.pk])).content.decode()
     assert COMMUNE_SEAL in shown and seal.fingerprint in shown
     assert reverse("reporting:run_file", args=[run.pk, "seal"]) in shown
