@@ -54,22 +54,19 @@ def resealed(
             for item in data["Records"]
         ]
         data["Records"] = records(honest) if records is not None else honest
-        with signature.opened(
-            by=world.users["principal"],
-            credential=credentials["principal"],
-            authorisation=PASSWORD,
-            role=SignatureRole.PRINCIPAL,
-            school=world.school_a,
-        ) as (kit, title):
+        with _school_a_signs(world, credentials, "principal", SignatureRole.PRINCIPAL) as (kit, title):
             files[bundles.DECISION] = signature.sign_document(documents.build("TransferDecision", data), kit, title)
-    with signature.opened(
-        by=world.users["clerk"],
-        credential=credentials["seal_a"],
-        authorisation=PASSWORD,
-        role=SignatureRole.SCHOOL,
-        school=world.school_a,
-    ) as (kit, title):
+    with _school_a_signs(world, credentials, "clerk", SignatureRole.SCHOOL) as (kit, title):
         return asic.pack(files, key=kit.xml_key, cert_chain=[kit.certificate, *kit.chain], role=title)
+
+
+def _school_a_signs(world: World, credentials: dict[str, Any], user: str, role: str) -> Any:
+    """School A's signing kit for ``role``: its principal's own credential, or the school seal the
+    clerk applies."""
+    credential = credentials["seal_a" if role == SignatureRole.SCHOOL else user]
+    return signature.opened(
+        by=world.users[user], credential=credential, authorisation=PASSWORD, role=role, school=world.school_a
+    )
 
 
 def with_a_broken_record(world: World, credentials: dict[str, Any], raw: bytes, **kwargs: Any) -> bytes:
