@@ -250,6 +250,9 @@ HOCBASO_TSA_URL = env_str("HOCBASO_TSA_URL", "")
 HOCBASO_TRUSTED_ROOTS = env_str("HOCBASO_TRUSTED_ROOTS", "")
 HOCBASO_CSC_TOKEN = env_str("HOCBASO_CSC_TOKEN", "")
 HOCBASO_DEMO_PKCS12_PASSWORD = env_str("HOCBASO_DEMO_PKCS12_PASSWORD", "") or "demo"
+# Verification re-renders a record's XML in a helper process beside the signature checks (a second
+# core; ``records.render_ahead``); 0 keeps every re-render in the verifying process.
+HOCBASO_RENDER_HELPER = env_bool("HOCBASO_RENDER_HELPER", True)
 
 # --- the shared cache: rate limits, sign-in throttling and sessions across every process --------
 # Redis in production (HOCBASO_CACHE_URL, or REDIS_URL), e.g. redis://127.0.0.1:6379/1; without it a

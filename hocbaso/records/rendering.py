@@ -46,7 +46,7 @@ from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 from hocbaso.core import clock
 from hocbaso.core.errors import ValidationFailed
 from hocbaso.directory import naming
-from hocbaso.records import signed_record
+from hocbaso.records import signed_record, typst_worker
 from hocbaso.records.pdfa import PdfA3IncrementalWriter
 from hocbaso.records.xml import parse_xml, upgrade
 
@@ -195,25 +195,36 @@ def _compiler(template: Path) -> typst.Compiler:
     """One Typst compiler per thread and template: its font and layout caches make reruns cheap."""
     compilers: dict[Path, typst.Compiler] = _local.__dict__.setdefault("compilers", {})
     if template not in compilers:
-        compilers[template] = typst.Compiler(str(template), root=str(TEMPLATE_DIR), ignore_system_fonts=True)
+        compilers[template] = typst_worker.new_compiler(str(template), str(TEMPLATE_DIR))
     return compilers[template]
 
 
-def _compile(compiler: typst.Compiler, **kwargs: Any) -> bytes:
+def typst_failed(message: str) -> RenderError:
+    """The error of a Typst compile that failed with ``message``."""
+    return RenderError(_("The record could not be rendered: %(error)s") % {"error": message})
+
+
+def _compile(
+    compiler: typst.Compiler, inputs: dict[str, str], timestamp: dt.datetime, standard: str = PDF_STANDARD
+) -> bytes:
     try:
-        pdf, warnings = compiler.compile_with_warnings(format="pdf", **kwargs)
+        pdf, warnings = typst_worker.compile_pdf(compiler, inputs, timestamp, standard)
     except typst.TypstError as exc:
-        raise RenderError(_("The record could not be rendered: %(error)s") % {"error": exc.message}) from None
-    for warning in warnings:
-        logger.warning("typst: %s", warning.message)
-    assert isinstance(pdf, bytes)
+        raise typst_failed(exc.message) from None
+    log_warnings(warnings)
     return pdf
 
 
-def typst_revision(xml_bytes: bytes, data: dict[str, Any] | None = None) -> tuple[bytes, typst.Compiler]:
-    """The Typst output (before signature fields) of ``xml_bytes`` with the template of its
-    format, and the compiler (for queries). ``data``: its ``parse_xml`` result, when already
-    parsed. Deterministic: verification compares it with a signed file's first revision."""
+def log_warnings(warnings: list[str]) -> None:
+    """Log Typst's warnings of one compile."""
+    for warning in warnings:
+        logger.warning("typst: %s", warning)
+
+
+def typst_job(xml_bytes: bytes, data: dict[str, Any] | None = None) -> tuple[Path, dict[str, str], dt.datetime]:
+    """What Typst compiles for ``xml_bytes``'s first revision: the template of its format, the
+    ``sys.inputs`` (the data as JSON, the XML, the QR code, the draft flag) and the document date
+    (its assembly date). ``data``: its ``parse_xml`` result, when already parsed."""
     if data is None:
         data = parse_xml(xml_bytes)
     version = data["format_version"]
@@ -225,9 +236,16 @@ def typst_revision(xml_bytes: bytes, data: dict[str, Any] | None = None) -> tupl
         "draft": "1" if data["status"] == "draft" else "0",
     }
     assembled = dt.datetime.fromisoformat(data["assembled_on"]).replace(tzinfo=dt.UTC)
-    compiler = _compiler(TEMPLATES[version])
-    pdf = _compile(compiler, sys_inputs=inputs, pdf_standards=[PDF_STANDARD], timestamp=assembled)
-    return pdf, compiler
+    return TEMPLATES[version], inputs, assembled
+
+
+def typst_revision(xml_bytes: bytes, data: dict[str, Any] | None = None) -> tuple[bytes, typst.Compiler]:
+    """The Typst output (before signature fields) of ``xml_bytes`` with the template of its
+    format, and the compiler (for queries). ``data``: its ``parse_xml`` result, when already
+    parsed. Deterministic: verification compares it with a signed file's first revision."""
+    template, inputs, assembled = typst_job(xml_bytes, data)
+    compiler = _compiler(template)
+    return _compile(compiler, inputs, assembled), compiler
 
 
 def first_revision(xml_bytes: bytes, data: dict[str, Any] | None = None) -> bytes:
@@ -388,7 +406,7 @@ def render_booklet(
             "mark": BOOKLET_MARK.format(url=lookup_url),
             "printed": f"In ngày {printed.strftime('%d/%m/%Y')}",
         }
-        compiler = typst.Compiler(str(root / "booklet.typ"), root=str(root), ignore_system_fonts=True)
+        compiler = typst_worker.new_compiler(str(root / "booklet.typ"), str(root))
         stamp = dt.datetime.combine(printed, dt.time(), tzinfo=dt.UTC)
         # records signed before the PDF/A-keeping writer may say 2.0; Typst embeds a PDF only up to its own version
-        return _compile(compiler, sys_inputs=inputs, timestamp=stamp, pdf_standards=["2.0"])
+        return _compile(compiler, inputs, stamp, standard="2.0")

@@ -909,7 +909,9 @@ def _signature_check(report: Any) -> Check:
     return Check(name, "not_checked", "signature_check_failed", {"detail": ",".join(reasons) or report.outcome})
 
 
-def _validate_signatures(document: bytes, trust: TrustStore) -> tuple[list[Any], Any, list[tuple[str, int, Any]]]:
+def _validate_signatures(
+    document: bytes, trust: TrustStore, opened: Callable[[Any], None] | None = None
+) -> tuple[list[Any], Any, list[tuple[str, int, Any]]]:
     """``pades.validate_pdf``'s reports, with one reader and one validation context for the whole file.
 
     ``pades.validate_pdf`` builds a fresh context (DSS read again, an empty revocation cache) for
@@ -919,6 +921,7 @@ def _validate_signatures(document: bytes, trust: TrustStore) -> tuple[list[Any],
     same anchors, DSS data and validation time; only the work they share is done once. Returns
     the reports, the reader (None when the file could not be read) and, per signature (not
     document timestamps), its field name, the revision it signed and its DocMDP level.
+    ``opened``: called with the reader once the file is open, before any signature is checked.
     """
     import asyncio
     from io import BytesIO
@@ -946,6 +949,8 @@ def _validate_signatures(document: bytes, trust: TrustStore) -> tuple[list[Any],
         raise
     except Exception:  # pyHanko raises PdfReadError, ValueError, KeyError… on damaged input
         return [pades._unreadable()], None, []
+    if opened is not None:
+        opened(reader)
     settings = trust.pades_trust()
 
     async def one(sig: Any, context: Any) -> Any:
@@ -1010,10 +1015,42 @@ class TooComplex(Exception):
         self.params = {"objects": str(objects), "revisions": str(revisions)}
 
 
+class _EmbeddedXml:
+    """The embedded XML of a PDF, parsed and checked against the schema, and its re-render
+    started (``records.render_ahead``: in a helper process when there is one, so it runs beside
+    the signature checks). ``reader``: the signature validation's (None: the renderer's own
+    extraction). ``rendered`` is None when the schema check failed (nothing to render)."""
+
+    def __init__(self, document: bytes, reader: Any) -> None:
+        from hocbaso.records import render_ahead
+
+        self.xml = _embedded_xml(document, reader)
+        self.data = _parsed(self.xml) if self.xml is not None else None
+        self.schema = _xml_schema_check(self.xml) if self.xml is not None else None
+        self.rendered = None
+        if self.xml is not None and self.schema is not None and self.schema.status == "passed":
+            self.rendered = render_ahead.first_revision(self.xml, self.data)
+
+
 def _examine_pdf(document: bytes, trust: TrustStore) -> Findings:
+    found: list[_EmbeddedXml] = []
+    with contextlib.ExitStack() as stack:
+
+        def opened(reader: Any) -> None:
+            embedded = _EmbeddedXml(document, reader)
+            if embedded.rendered is not None:
+                stack.enter_context(embedded.rendered)
+            found.append(embedded)
+
+        return _examine_opened_pdf(document, trust, opened, found)
+
+
+def _examine_opened_pdf(
+    document: bytes, trust: TrustStore, opened: Callable[[Any], None], found: list[_EmbeddedXml]
+) -> Findings:
     checks: list[Check] = []
     try:
-        reports, reader, order = _validate_signatures(document, trust)
+        reports, reader, order = _validate_signatures(document, trust, opened)
     except TooComplex as exc:
         return Findings(
             _facts("pdf", document, None), (Check("document", "failed", "pdf_too_complex", exc.params),), ()
@@ -1043,8 +1080,8 @@ def _examine_pdf(document: bytes, trust: TrustStore) -> Findings:
                     reasons=tuple(report.reasons),
                 )
             )
-    xml = _embedded_xml(document, reader)
-    data = _parsed(xml) if xml is not None else None
+    embedded = found[0] if found else _EmbeddedXml(document, reader)
+    xml, data = embedded.xml, embedded.data
     digitisation = (data or {}).get("digitisation")
     if digitisation:
         checks.extend(digitised_checks(signatures, order))
@@ -1056,10 +1093,10 @@ def _examine_pdf(document: bytes, trust: TrustStore) -> Findings:
         checks.append(Check("embedded_xml", "failed", "xml_missing"))
         return Findings(_facts("pdf", document, None), tuple(checks), tuple(signatures))
     checks.append(Check("embedded_xml", "passed", "xml_present"))
-    schema = _xml_schema_check(xml)
-    checks.append(schema)
-    if schema.status == "passed":
-        checks.append(_shows_xml_check(document, xml, data))
+    assert embedded.schema is not None
+    checks.append(embedded.schema)
+    if embedded.rendered is not None:
+        checks.append(_shows_xml_check(document, embedded.rendered.result))
     return Findings(_facts("pdf", document, xml, data), tuple(checks), tuple(signatures))
 
 
@@ -1134,17 +1171,16 @@ def _parsed(xml: bytes) -> dict[str, Any] | None:
         return None
 
 
-def _shows_xml_check(document: bytes, xml: bytes, data: dict[str, Any] | None = None) -> Check:
-    """The PDF's first revision must be byte for byte the Typst rendering of the embedded XML.
+def _shows_xml_check(document: bytes, render: Callable[[], bytes]) -> Check:
+    """The PDF's first revision must be byte for byte the Typst rendering of the embedded XML
+    (``render()``: ``rendering.first_revision`` of the XML, see ``records.render_ahead``).
 
     Rendering is deterministic (the record template, the XML, its assembly date as the PDF
     timestamp), and signatures are incremental updates after it, so a genuine record starts with
     exactly those bytes; any other page content, or another XML, breaks the equality.
     """
     try:
-        from hocbaso.records import rendering
-
-        rendered = rendering.first_revision(xml, data)
+        rendered = render()
     except Exception as exc:  # the renderer could not run here: the comparison cannot vouch for anything
         return Check("xml_matches_pdf", "not_checked", "xml_render_failed", {"detail": type(exc).__name__})
     if document.startswith(rendered):

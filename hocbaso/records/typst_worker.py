@@ -1,0 +1,88 @@
+"""The Typst compile of a record's first revision, shared by the renderer and its helper process.
+
+``new_compiler`` and ``compile_pdf`` are the only way the project builds a record's Typst output:
+``rendering`` calls them in-process, and ``render_ahead`` runs this file as a helper process
+(``python typst_worker.py``) that calls the very same two functions, so both give the same bytes.
+
+Run as a script, it serves jobs on its standard input and output, one at a time, until its input
+closes. A frame is an 8-byte big-endian length then a pickle; both ends are this project's own
+code over an anonymous pipe. A job is ``(template, root, inputs, timestamp, standard)``; the
+answer is ``("pdf", bytes, [warning messages])`` or ``("error", "<class>: <message>", [])``.
+This module imports Typst and the standard library only (the helper starts without Django).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+import struct
+import sys
+from typing import IO, Any
+
+import typst
+
+_HEADER = struct.Struct(">Q")
+
+
+def new_compiler(template: str, root: str) -> typst.Compiler:
+    """A Typst compiler of ``template`` with files under ``root`` and Typst's embedded fonts only
+    (never the machine's: the output must not depend on what is installed)."""
+    return typst.Compiler(template, root=root, ignore_system_fonts=True)
+
+
+def compile_pdf(
+    compiler: typst.Compiler, inputs: dict[str, str], timestamp: dt.datetime, standard: str
+) -> tuple[bytes, list[str]]:
+    """The PDF of ``compiler``'s template with ``sys.inputs`` = ``inputs`` and the document date
+    ``timestamp``, to ``standard`` (e.g. ``a-3b``), and Typst's warnings. Raises
+    ``typst.TypstError`` as Typst does."""
+    pdf, warnings = compiler.compile_with_warnings(
+        format="pdf",
+        sys_inputs=inputs,
+        pdf_standards=[standard],  # type: ignore[list-item]  # a-3b for records, 2.0 for booklets
+        timestamp=timestamp,
+    )
+    assert isinstance(pdf, bytes)
+    return pdf, [warning.message for warning in warnings]
+
+
+def write_frame(stream: IO[bytes], value: Any) -> None:
+    """Send ``value`` as one frame."""
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_HEADER.pack(len(data)) + data)
+    stream.flush()
+
+
+def read_frame(stream: IO[bytes]) -> Any:
+    """The next frame's value; EOFError when the stream ends (between or inside a frame)."""
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        raise EOFError
+    (size,) = _HEADER.unpack(header)
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError
+    return pickle.loads(data)  # noqa: S301 - the parent process, over its own pipe
+
+
+def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
+    """Answer jobs until ``requests`` ends; one compiler per (template, root), kept warm."""
+    compilers: dict[tuple[str, str], typst.Compiler] = {}
+    while True:
+        try:
+            template, root, inputs, timestamp, standard = read_frame(requests)
+        except EOFError:
+            return
+        try:
+            compiler = compilers.get((template, root))
+            if compiler is None:
+                compiler = compilers[(template, root)] = new_compiler(template, root)
+            pdf, warnings = compile_pdf(compiler, inputs, timestamp, standard)
+            answer: tuple[str, Any, list[str]] = ("pdf", pdf, warnings)
+        except Exception as exc:  # the parent renders in-process instead, and raises there
+            answer = ("error", f"{type(exc).__name__}: {exc}", [])
+        write_frame(answers, answer)
+
+
+if __name__ == "__main__":
+    serve(sys.stdin.buffer, sys.stdout.buffer)
