@@ -22,6 +22,8 @@ in any way (a damaged or hostile file), the resolver falls back to pyHanko's own
 fails or succeeds exactly as it always did. Encrypted files are left to pyHanko entirely. The
 search for a revision's orphaned objects (:func:`find_orphans`), which pyHanko redoes for every
 signature compared against that revision, is likewise done once per revision of the file.
+The page and structure trees that steer a revision's walk are likewise found once and reused by
+a later revision's walk when nothing read to find them changed (:meth:`SharedObjects.trees`).
 Everything remembered lives on the file's :class:`SharedObjects`, made anew for each reader:
 nothing is ever shared between two files.
 :func:`reverse_xref_cache` is the walk itself, exposed for the tests that compare it with
@@ -124,6 +126,34 @@ class SharedObjects:
         self._touched: dict[int, frozenset[int]] = {}
         self._changed: dict[tuple[int, int], frozenset[int]] = {}
         self.orphans: dict[int, frozenset[generic.Reference]] = {}
+        # The page and structure trees of the walks (see trees): their key, revision, the object
+        # numbers read to find them, and the trees; and the numbers read by the finding under way.
+        self._trees: list[tuple[tuple[Any, ...], int, frozenset[int], Any]] = []
+        self.reading: set[int] | None = None
+
+    def trees(self, revision: int, root: Any, find: Any) -> Any:
+        """``find()``: the page and structure trees of ``revision`` (whose catalog is ``root``),
+        found once per file and reused in a later walk when both are provably the same: the
+        catalog names the same page tree root and structure tree root, each by reference, and no
+        object read in finding them (all read through the walk's ``resolve``, which records them
+        here) is in a cross-reference section between the two revisions. A finding that raises is
+        not remembered."""
+        raw = (dict.get(root, "/Pages"), dict.get(root, "/StructTreeRoot"))  # as written, not followed
+        memorable = all(value is None or isinstance(value, generic.IndirectObject) for value in raw)
+        key = tuple(value.reference if isinstance(value, generic.IndirectObject) else None for value in raw)
+        if memorable:
+            for known_key, known_revision, read, found in self._trees:
+                if known_key == key and not read & self.changed_between(known_revision, revision):
+                    return found
+        self.reading = set()
+        try:
+            found = find()
+            read = frozenset(self.reading)
+        finally:
+            self.reading = None
+        if memorable:
+            self._trees.append((key, revision, read, found))
+        return found
 
     def resolve(self, ref: generic.Reference, revision: int) -> Any:
         reader = self.reader
@@ -222,6 +252,9 @@ def reverse_xref_cache(objects: SharedObjects, revision: int, trailer: Any) -> d
     reader = objects.reader
 
     def resolve(ref: generic.Reference) -> Any:
+        read = objects.reading
+        if read is not None:
+            read.add(ref.idnum)
         return objects.resolve(ref, revision)
 
     root_ref = reader.trailer.raw_get("/Root", revision=revision).reference
@@ -261,24 +294,28 @@ def reverse_xref_cache(objects: SharedObjects, revision: int, trailer: Any) -> d
                 yield child_ref
             yield from struct_tree_refs(child)
 
-    pages_ref = root.raw_get("/Pages")
-    pages_path = ("/Root", "/Pages")
-    page_tree_objs: dict[generic.Reference, tuple[Any, ...]] = {}
-    if isinstance(pages_ref, generic.IndirectObject):
-        page_tree_objs[pages_ref.reference] = pages_path
-    for ref, path in page_tree_refs(_deref(pages_ref, resolve), pages_path):
-        if ref in page_tree_objs:
-            raise misc.PdfReadError("Circular reference in page tree in mapping stage")
-        page_tree_objs[ref] = path
-    struct_tree_objs: set[generic.Reference] = set()
-    try:
-        struct_tree_root = _deref(root.raw_get("/StructTreeRoot"), resolve)
-        for ref in struct_tree_refs(struct_tree_root):
-            if ref in struct_tree_objs:
-                raise misc.PdfReadError("Circular reference in structure tree in mapping stage")
-            struct_tree_objs.add(ref)
-    except KeyError:
-        pass
+    def trees() -> tuple[dict[generic.Reference, tuple[Any, ...]], set[generic.Reference]]:
+        pages_ref = root.raw_get("/Pages")
+        pages_path = ("/Root", "/Pages")
+        page_tree_objs: dict[generic.Reference, tuple[Any, ...]] = {}
+        if isinstance(pages_ref, generic.IndirectObject):
+            page_tree_objs[pages_ref.reference] = pages_path
+        for ref, path in page_tree_refs(_deref(pages_ref, resolve), pages_path):
+            if ref in page_tree_objs:
+                raise misc.PdfReadError("Circular reference in page tree in mapping stage")
+            page_tree_objs[ref] = path
+        struct_tree_objs: set[generic.Reference] = set()
+        try:
+            struct_tree_root = _deref(root.raw_get("/StructTreeRoot"), resolve)
+            for ref in struct_tree_refs(struct_tree_root):
+                if ref in struct_tree_objs:
+                    raise misc.PdfReadError("Circular reference in structure tree in mapping stage")
+                struct_tree_objs.add(ref)
+        except KeyError:
+            pass
+        return page_tree_objs, struct_tree_objs
+
+    page_tree_objs, struct_tree_objs = objects.trees(revision, root, trees)
 
     walk = _Walk(revision, page_tree_objs, struct_tree_objs)
     seen, trace = walk.seen, walk.trace

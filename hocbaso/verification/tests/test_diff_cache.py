@@ -271,3 +271,82 @@ def test_interned_paths_equal_and_hash_as_pyhankos() -> None:
         assert interned == plain and plain == interned and hash(interned) == hash(plain)
         assert len({interned, plain}) == 1
     assert diff_cache.InternedPath("/Root", 1) != RawPdfPath("/Root", "1")
+
+
+def _children(node: generic.DictionaryObject) -> list[Any]:
+    kids = node.raw_get("/K") if "/K" in node else None
+    if isinstance(kids, generic.IndirectObject) and isinstance(kids.get_object(), generic.ArrayObject):
+        kids = kids.get_object()
+    return list(kids) if isinstance(kids, generic.ArrayObject) else [kids]
+
+
+def _first_element(node: generic.DictionaryObject) -> Any:
+    """The first child of ``node`` that is a structure element by reference, or None."""
+    for kid in _children(node):
+        if isinstance(kid, generic.IndirectObject):
+            target = kid.get_object()
+            if isinstance(target, generic.DictionaryObject) and "/S" in target:
+                return kid
+    return None
+
+
+def _struct_element_added(pdf: bytes) -> bytes:
+    """An incremental update that gives a structure element deep in the tree a new child element:
+    the catalog and the structure tree root stay as they were, only that element changes."""
+    writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    element_ref = _first_element(writer.root["/StructTreeRoot"])
+    assert element_ref is not None
+    while (below := _first_element(element_ref.get_object())) is not None:
+        element_ref = below
+    element = element_ref.get_object()
+    child = writer.add_object(
+        generic.DictionaryObject(
+            {_name("/Type"): _name("/StructElem"), _name("/S"): _name("/Span"), _name("/P"): element_ref}
+        )
+    )
+    kids = [kid for kid in _children(element) if kid is not None]
+    element[_name("/K")] = generic.ArrayObject([*kids, child])
+    writer.update_container(element)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _struct_root_replaced(pdf: bytes) -> bytes:
+    """An incremental update whose catalog names a new structure tree root (a copy of the old one
+    under a new number)."""
+    writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    old = writer.root["/StructTreeRoot"]
+    copy = generic.DictionaryObject({key: old.raw_get(key) for key in old})
+    writer.root[_name("/StructTreeRoot")] = writer.add_object(copy)
+    writer.update_root()
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_the_trees_found_once_are_found_again_when_they_change(issued: RecordVersion) -> None:
+    """The page and structure trees of a revision are reused by a later walk only when nothing
+    read to find them changed: a new element deep in the structure tree, or a new structure tree
+    root, is seen, and every map is pyHanko's, in any order of the walks."""
+    genuine = signed_pdf(issued)
+    findings: dict[tuple[str, int], int] = {}
+    for name, pdf in (
+        ("genuine", genuine),
+        ("element", _struct_element_added(genuine)),
+        ("root", _struct_root_replaced(genuine)),
+    ):
+        total = PdfFileReader(BytesIO(pdf)).xrefs.total_revisions
+        ascending = list(range(total))
+        for direction, order in enumerate((ascending, ascending[::-1])):
+            maps, objects = _maps_in_order(pdf, order)
+            for revision in order:
+                assert maps[revision] == _pyhanko_map(pdf, revision), (name, order, revision)
+            findings[name, direction] = len(objects._trees)
+            assert findings[name, direction] < total, "the trees were reused"
+    for direction in (0, 1):  # the tampered files' last revision found its trees anew
+        assert findings["element", direction] == findings["root", direction] == findings["genuine", direction] + 1
+    added = _struct_element_added(genuine)
+    total = PdfFileReader(BytesIO(added)).xrefs.total_revisions
+    maps, _objects = _maps_in_order(added, list(range(total)))
+    assert set(maps[total - 1]) - set(maps[total - 2]), "the new element is reached in the last revision"
