@@ -17,7 +17,11 @@ Figures, all medians per record unless said:
    batches (PAdES + XAdES with timestamps, B-LT, archive timestamp, paper seal, ledger), then each
    verified in full offline (``core.verify`` without the registry: every signature with the
    difference analysis, the XML, its schema and the re-render comparison) — per record: the
-   batches' time divided by N.
+   batches' time divided by N. As the render has a warm-up record (fonts, template), verification
+   has a warm-up (not counted): two examines, then the wait for the re-render helper to be ready
+   (``records.render_ahead``: a long-lived verifying process has it from its second verification
+   on), so the medians are those of a process in its steady state. ``HOCBASO_RENDER_HELPER=0``
+   measures without the helper.
 3. subprocesses (skipped with ``--quick``): ``bench_signing.py --records 0`` (a class of 35 on two
    ``db_worker`` processes), ``bench_verification.py`` (code lookups per second and p95 on the
    running gunicorn with 2 workers), ``bench_verify_command.py`` (worst peak memory of the offline
@@ -85,7 +89,7 @@ def run_project(records: int) -> dict[str, float]:
     from django.core.management import call_command
 
     from hocbaso.core import gc_tuning
-    from hocbaso.records import storage
+    from hocbaso.records import render_ahead, storage
     from hocbaso.signing import trust
     from hocbaso.signing.tests.factories import make_frozen_version
     from hocbaso.testing import build_world
@@ -111,6 +115,13 @@ def run_project(records: int) -> dict[str, float]:
         if batch.items.filter(outcome="ok").count() != records:
             raise SystemExit(f"{role}: not every record was signed")
     offline = offline_trust_store()
+    first = versions[0]
+    first.refresh_from_db()
+    for _ in range(2):  # warm-up (not counted): the re-render helper starts, then loads its fonts
+        core.verify(
+            storage.get(first.signed_pdf_name, first.signed_pdf_sha256), trust=offline, registry=None, tree_head=None
+        )
+    render_ahead.wait_until_ready()
     verifies = []
     for version in versions:
         version.refresh_from_db()
