@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import typst
 from django.utils.translation import gettext_lazy as _
 
 from hocbaso.assessments.catalogue import GradeCatalogue, catalogue_for_class
@@ -35,7 +34,7 @@ from hocbaso.core.collation import sort_students
 from hocbaso.core.errors import ValidationFailed
 from hocbaso.directory import paper
 from hocbaso.directory.models import ClassGroup, Enrolment, Student
-from hocbaso.records import assembly_parts
+from hocbaso.records import assembly_parts, typst_worker
 from hocbaso.records.assembly import year_section
 from hocbaso.records.models import PaperBook
 from hocbaso.records.rendering import RECORD_TEMPLATE, TEMPLATE_DIR, _compile, _compiler, display_values, page_count
@@ -122,7 +121,7 @@ def render_pages(data: dict[str, Any], *, book_number: str = "") -> bytes:
     }
     stamp = dt.datetime.fromisoformat(data["assembled_on"]).replace(tzinfo=dt.UTC)
     # plain PDF (no PDF/A): a paper print carries no attachment and is not an archival record
-    return _compile(_compiler(RECORD_TEMPLATE), sys_inputs=inputs, timestamp=stamp)
+    return _compile(_compiler(RECORD_TEMPLATE), inputs, stamp, standard=None)
 
 
 def _book_numbers(class_group: ClassGroup) -> dict[int, str]:
@@ -168,9 +167,9 @@ def class_pages(class_group: ClassGroup) -> tuple[bytes, list[Student]]:
             files.append({"path": path.name, "pages": page_count(pdf)})
         (root / "paper-class.typ").write_bytes(CLASS_TEMPLATE.read_bytes())
         title = f"Học bạ tiểu học (bản giấy) — lớp {class_group.name} — năm học {class_group.school_year.code}"
-        compiler = typst.Compiler(str(root / "paper-class.typ"), root=str(root), ignore_system_fonts=True)
+        compiler = typst_worker.new_compiler(str(root / "paper-class.typ"), str(root))
         stamp = dt.datetime.combine(on, dt.time(), tzinfo=dt.UTC)
-        pdf = _compile(compiler, sys_inputs={"files": json.dumps(files), "title": title}, timestamp=stamp)
+        pdf = _compile(compiler, {"files": json.dumps(files), "title": title}, stamp, standard=None)
     return pdf, students
 
 

@@ -206,8 +206,10 @@ def typst_failed(message: str) -> RenderError:
 
 
 def _compile(
-    compiler: typst.Compiler, inputs: dict[str, str], timestamp: dt.datetime, standard: str = PDF_STANDARD
+    compiler: typst.Compiler, inputs: dict[str, str], timestamp: dt.datetime, standard: str | None = PDF_STANDARD
 ) -> bytes:
+    """``compiler``'s PDF (see ``typst_worker.compile_pdf``; ``standard`` None: a plain PDF), its
+    warnings logged; ``RenderError`` when Typst fails."""
     try:
         pdf, warnings = typst_worker.compile_pdf(compiler, inputs, timestamp, standard)
     except typst.TypstError as exc:

@@ -31,17 +31,15 @@ def new_compiler(template: str, root: str) -> typst.Compiler:
 
 
 def compile_pdf(
-    compiler: typst.Compiler, inputs: dict[str, str], timestamp: dt.datetime, standard: str
+    compiler: typst.Compiler, inputs: dict[str, str], timestamp: dt.datetime, standard: str | None
 ) -> tuple[bytes, list[str]]:
     """The PDF of ``compiler``'s template with ``sys.inputs`` = ``inputs`` and the document date
-    ``timestamp``, to ``standard`` (e.g. ``a-3b``), and Typst's warnings. Raises
-    ``typst.TypstError`` as Typst does."""
-    pdf, warnings = compiler.compile_with_warnings(
-        format="pdf",
-        sys_inputs=inputs,
-        pdf_standards=[standard],  # type: ignore[list-item]  # a-3b for records, 2.0 for booklets
-        timestamp=timestamp,
-    )
+    ``timestamp``, to ``standard`` (e.g. ``a-3b``; None: Typst's plain PDF), and Typst's warnings.
+    Raises ``typst.TypstError`` as Typst does."""
+    options: dict[str, Any] = {"sys_inputs": inputs, "timestamp": timestamp}
+    if standard is not None:
+        options["pdf_standards"] = [standard]  # a-3b for records, 2.0 for booklets
+    pdf, warnings = compiler.compile_with_warnings(format="pdf", **options)
     assert isinstance(pdf, bytes)
     return pdf, [warning.message for warning in warnings]
 
