@@ -25,12 +25,17 @@ def _xml(status: str = "final", **overrides: Any) -> bytes:
     return build_xml(sample_record_data(status=status, **overrides))
 
 
-def _ready() -> None:
-    """Two renders (the second starts the helper and warms it up), then wait for the warm-up."""
-    for _ in range(2):
+def _rendered_here(times: int) -> None:
+    """``times`` renders, each the in-process render's bytes, made in-process."""
+    for _ in range(times):
         with render_ahead.first_revision(_xml()) as pending:
             assert pending.result() == rendering.first_revision(_xml())
             assert pending.where == "here"
+
+
+def _ready() -> None:
+    """Two renders (the second starts the helper and warms it up), then wait for the warm-up."""
+    _rendered_here(2)
     assert render_ahead.wait_until_ready()
 
 
@@ -59,10 +64,7 @@ def test_a_one_off_verification_never_starts_the_helper() -> None:
 
 def test_switched_off_every_render_stays_here(settings) -> None:
     settings.HOCBASO_RENDER_HELPER = False
-    for _ in range(4):
-        with render_ahead.first_revision(_xml()) as pending:
-            assert pending.result() == rendering.first_revision(_xml())
-            assert pending.where == "here"
+    _rendered_here(4)
     assert render_ahead._state["helper"] is None
 
 
@@ -96,10 +98,7 @@ def test_a_helper_that_dies_leaves_the_render_here_and_is_not_restarted() -> Non
         assert pending.result() == rendering.first_revision(_xml())
         assert pending.where == "here"
     assert render_ahead._state["helper"] is None and render_ahead._state["broken"]
-    for _ in range(3):
-        with render_ahead.first_revision(_xml()) as pending:
-            assert pending.result() == rendering.first_revision(_xml())
-            assert pending.where == "here"
+    _rendered_here(3)
     assert render_ahead._state["helper"] is None
 
 
