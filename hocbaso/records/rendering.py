@@ -200,11 +200,6 @@ def _compiler(template: Path) -> typst.Compiler:
     return compilers[template]
 
 
-def typst_failed(message: str) -> RenderError:
-    """The error of a Typst compile that failed with ``message``."""
-    return RenderError(_("The record could not be rendered: %(error)s") % {"error": message})
-
-
 def _compile(
     compiler: typst.Compiler, inputs: dict[str, str], timestamp: dt.datetime, standard: str | None = PDF_STANDARD
 ) -> bytes:
@@ -213,7 +208,7 @@ def _compile(
     try:
         pdf, warnings = typst_worker.compile_pdf(compiler, inputs, timestamp, standard)
     except typst.TypstError as exc:
-        raise typst_failed(exc.message) from None
+        raise RenderError(_("The record could not be rendered: %(error)s") % {"error": exc.message}) from None
     log_warnings(warnings)
     return pdf
 
