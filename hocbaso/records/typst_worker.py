@@ -5,23 +5,22 @@
 (``python typst_worker.py``) that calls the very same two functions, so both give the same bytes.
 
 Run as a script, it serves jobs on its standard input and output, one at a time, until its input
-closes. A frame is an 8-byte big-endian length then a pickle; both ends are this project's own
-code over an anonymous pipe. A job is ``(template, root, inputs, timestamp, standard)``; the
+closes, in ``core.helper_process``'s frames (both ends are this project's own code over an
+anonymous pipe). A job is ``(template, root, inputs, timestamp, standard)``; the
 answer is ``("pdf", bytes, [warning messages])`` or ``("error", "<class>: <message>", [])``.
-This module imports Typst and the standard library only (the helper starts without Django).
+This module imports Typst, the standard library and ``core.helper_process`` only (the helper
+starts without Django).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import pickle
-import struct
 import sys
 from typing import IO, Any
 
 import typst
 
-_HEADER = struct.Struct(">Q")
+from hocbaso.core.helper_process import read_frame, write_frame
 
 
 def new_compiler(template: str, root: str) -> typst.Compiler:
@@ -42,25 +41,6 @@ def compile_pdf(
     pdf, warnings = compiler.compile_with_warnings(format="pdf", **options)
     assert isinstance(pdf, bytes)
     return pdf, [warning.message for warning in warnings]
-
-
-def write_frame(stream: IO[bytes], value: Any) -> None:
-    """Send ``value`` as one frame."""
-    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEADER.pack(len(data)) + data)
-    stream.flush()
-
-
-def read_frame(stream: IO[bytes]) -> Any:
-    """The next frame's value; EOFError when the stream ends (between or inside a frame)."""
-    header = stream.read(_HEADER.size)
-    if len(header) < _HEADER.size:
-        raise EOFError
-    (size,) = _HEADER.unpack(header)
-    data = stream.read(size)
-    if len(data) < size:
-        raise EOFError
-    return pickle.loads(data)  # noqa: S301 - the parent process, over its own pipe
 
 
 def serve(requests: IO[bytes], answers: IO[bytes]) -> None:

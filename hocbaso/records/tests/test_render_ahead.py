@@ -58,14 +58,14 @@ def test_the_helper_renders_the_same_bytes(xml: bytes) -> None:
 def test_a_one_off_verification_never_starts_the_helper() -> None:
     with render_ahead.first_revision(_xml()) as pending:
         pending.result()
-    assert render_ahead._state["helper"] is None
+    assert render_ahead.HELPER.running is None
     assert not render_ahead.wait_until_ready()
 
 
 def test_switched_off_every_render_stays_here(settings) -> None:
     settings.HOCBASO_RENDER_HELPER = False
     _rendered_here(4)
-    assert render_ahead._state["helper"] is None
+    assert render_ahead.HELPER.running is None
 
 
 def test_an_abandoned_render_is_never_the_answer_to_the_next() -> None:
@@ -94,12 +94,12 @@ def test_two_renders_at_once_one_goes_to_the_helper_the_other_stays_here() -> No
 def test_a_helper_that_dies_leaves_the_render_here_and_is_not_restarted() -> None:
     _ready()
     with render_ahead.first_revision(_xml()) as pending:
-        render_ahead._state["helper"].process.kill()
+        render_ahead.HELPER.running.process.kill()
         assert pending.result() == rendering.first_revision(_xml())
         assert pending.where == "here"
-    assert render_ahead._state["helper"] is None and render_ahead._state["broken"]
+    assert render_ahead.HELPER.running is None and render_ahead.HELPER.broken
     _rendered_here(3)
-    assert render_ahead._state["helper"] is None
+    assert render_ahead.HELPER.running is None
 
 
 def test_an_xml_the_renderer_refuses_raises_as_it_does_in_process() -> None:

@@ -46,7 +46,7 @@ def test_a_genuine_record_shows_its_xml_on_every_examine(issued: RecordVersion, 
     for _ in range(4):  # the second starts the helper, the later ones use it once it is warm
         assert _shown(core.examine(signed_pdf(issued), trust=trust)) == ("passed", "xml_matches_pdf")
         render_ahead.wait_until_ready()
-    assert (render_ahead._state["helper"] is not None) is helper
+    assert (render_ahead.HELPER.running is not None) is helper
 
 
 def test_a_pdf_that_shows_another_name_than_its_xml_fails(issued: RecordVersion, helper: bool) -> None:
