@@ -253,6 +253,9 @@ HOCBASO_DEMO_PKCS12_PASSWORD = env_str("HOCBASO_DEMO_PKCS12_PASSWORD", "") or "d
 # Verification re-renders a record's XML in a helper process beside the signature checks (a second
 # core; ``records.render_ahead``); 0 keeps every re-render in the verifying process.
 HOCBASO_RENDER_HELPER = env_bool("HOCBASO_RENDER_HELPER", True)
+# And runs pyHanko's difference analysis of the signatures in another helper process beside the
+# rest of the checks (``verification.diff_ahead``); 0 keeps it in the verifying process.
+HOCBASO_DIFF_HELPER = env_bool("HOCBASO_DIFF_HELPER", True)
 
 # --- the shared cache: rate limits, sign-in throttling and sessions across every process --------
 # Redis in production (HOCBASO_CACHE_URL, or REDIS_URL), e.g. redis://127.0.0.1:6379/1; without it a

@@ -927,10 +927,9 @@ def _validate_signatures(
     from io import BytesIO
 
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import async_validate_pdf_signature, async_validate_pdf_timestamp
 
     from hocbaso.signing import pades
-    from hocbaso.verification import diff_cache
+    from hocbaso.verification import diff_ahead, diff_cache
 
     try:
         reader = PdfFileReader(BytesIO(document))
@@ -949,34 +948,64 @@ def _validate_signatures(
         raise
     except Exception:  # pyHanko raises PdfReadError, ValueError, KeyError… on damaged input
         return [pades._unreadable()], None, []
-    if opened is not None:
-        opened(reader)
-    settings = trust.pades_trust()
+    reviews = diff_ahead.start(document)  # the difference analyses, beside what follows
+    with reviews:
+        if opened is not None:
+            opened(reader)
+        return asyncio.run(_checked(reader, embedded, trust, reviews)), reader, order
 
-    async def one(sig: Any, context: Any) -> Any:
+
+async def _checked(reader: Any, embedded: list[Any], trust: TrustStore, reviews: Any) -> list[Any]:
+    """Each signature's report: pyHanko's validation with the difference analysis left out
+    (``skip_diff``), then that analysis (``reviews``, see ``diff_ahead``) put back exactly where
+    pyHanko puts it: into the status (``summarise_integrity_info``; a document timestamp's
+    ``diff_result``), or, when the analysis raised, the report of that error — as when pyHanko ran
+    it first, before the checks after it. A check that raised before the analysis (the digest, the
+    coverage) reports its own error, as it did."""
+    import asyncio
+    import dataclasses
+
+    from pyhanko.sign.validation import async_validate_pdf_signature, async_validate_pdf_timestamp
+
+    from hocbaso.signing import pades
+
+    async def one(sig: Any, context: Any) -> tuple[Any, Exception | None]:
         try:
             if sig.sig_object_type == "/DocTimeStamp":
-                ts_status = await async_validate_pdf_timestamp(sig, validation_context=context)
-                return pades._report_timestamp(sig.field_name, ts_status)
-            status = await async_validate_pdf_signature(sig, signer_validation_context=context)
+                return await async_validate_pdf_timestamp(sig, validation_context=context, skip_diff=True), None
+            return await async_validate_pdf_signature(sig, signer_validation_context=context, skip_diff=True), None
+        except Exception as exc:
+            return None, exc
+
+    def report(sig: Any, status: Any, failure: Exception | None) -> Any:
+        timestamp = sig.sig_object_type == "/DocTimeStamp"
+        try:
+            if sig.coverage is not None:  # the integrity checks before the analysis passed: it runs
+                sig.diff_result = sig.evaluate_modifications(reviews)
+                if status is not None:
+                    added = {"diff_result": sig.diff_result} if timestamp else sig.summarise_integrity_info()
+                    status = dataclasses.replace(status, **added)
+            if failure is not None:
+                raise failure
+            if timestamp:
+                return pades._report_timestamp(sig.field_name, status)
             return pades._report_signature(sig, status)
         except Exception as exc:  # a check that crashed cannot vouch for anything
             return pades._empty_report(sig.field_name, "indeterminate", f"error:{type(exc).__name__}")
 
-    async def body() -> list[Any]:
-        try:
-            context = settings.context_with_dss(reader)
-        except Exception as exc:  # an unusable DSS: no signature can be vouched for
-            return [pades._empty_report(s.field_name, "indeterminate", f"error:{type(exc).__name__}") for s in embedded]
-        try:
-            # Concurrently: the revocation fetches of different signatures overlap (pyHanko's
-            # fetchers share one cache and never fetch the same response twice); the CPU work
-            # between awaits runs one coroutine at a time on the same reader.
-            return list(await asyncio.gather(*(one(sig, context) for sig in embedded)))
-        finally:
-            await context.aclose()
-
-    return asyncio.run(body()), reader, order
+    settings = trust.pades_trust()
+    try:
+        context = settings.context_with_dss(reader)
+    except Exception as exc:  # an unusable DSS: no signature can be vouched for
+        return [pades._empty_report(s.field_name, "indeterminate", f"error:{type(exc).__name__}") for s in embedded]
+    try:
+        # Concurrently: the revocation fetches of different signatures overlap (pyHanko's
+        # fetchers share one cache and never fetch the same response twice); the CPU work
+        # between awaits runs one coroutine at a time on the same reader.
+        outcomes = await asyncio.gather(*(one(sig, context) for sig in embedded))
+    finally:
+        await context.aclose()
+    return [report(sig, status, failure) for sig, (status, failure) in zip(embedded, outcomes, strict=True)]
 
 
 def order_checks(order: Sequence[tuple[str, int, Any]], *, certification: bool = True) -> list[Check]:
