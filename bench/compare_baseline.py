@@ -18,10 +18,10 @@ Figures, all medians per record unless said:
    verified in full offline (``core.verify`` without the registry: every signature with the
    difference analysis, the XML, its schema and the re-render comparison) — per record: the
    batches' time divided by N. As the render has a warm-up record (fonts, template), verification
-   has a warm-up (not counted): two examines, then the wait for the re-render helper to be ready
-   (``records.render_ahead``: a long-lived verifying process has it from its second verification
-   on), so the medians are those of a process in its steady state. ``HOCBASO_RENDER_HELPER=0``
-   measures without the helper.
+   has a warm-up (not counted): two examines, then the wait for the re-render and diff helpers to
+   be ready (``records.render_ahead``, ``verification.diff_ahead``: a long-lived verifying process
+   has them from its second verification on), so the medians are those of a process in its steady
+   state. ``HOCBASO_RENDER_HELPER=0`` / ``HOCBASO_DIFF_HELPER=0`` measure without them.
 3. subprocesses (skipped with ``--quick``): ``bench_signing.py --records 0`` (a class of 35 on two
    ``db_worker`` processes), ``bench_verification.py`` (code lookups per second and p95 on the
    running gunicorn with 2 workers), ``bench_verify_command.py`` (worst peak memory of the offline
@@ -93,7 +93,7 @@ def run_project(records: int) -> dict[str, float]:
     from hocbaso.signing import trust
     from hocbaso.signing.tests.factories import make_frozen_version
     from hocbaso.testing import build_world
-    from hocbaso.verification import core
+    from hocbaso.verification import core, diff_ahead
 
     gc_tuning.tune()
     call_command("migrate", verbosity=0)
@@ -117,11 +117,12 @@ def run_project(records: int) -> dict[str, float]:
     offline = offline_trust_store()
     first = versions[0]
     first.refresh_from_db()
-    for _ in range(2):  # warm-up (not counted): the re-render helper starts, then loads its fonts
+    for _ in range(2):  # warm-up (not counted): the helpers start, then load their fonts and modules
         core.verify(
             storage.get(first.signed_pdf_name, first.signed_pdf_sha256), trust=offline, registry=None, tree_head=None
         )
     render_ahead.wait_until_ready()
+    diff_ahead.wait_until_ready()
     verifies = []
     for version in versions:
         version.refresh_from_db()
