@@ -114,6 +114,8 @@ class _NeedMore(Exception):
 _SKIP = re.compile(b"[" + re.escape(misc.PDF_WHITESPACE) + b"]*")
 _NAME_END = _DELIMITER
 _NAME_ENDS = frozenset(misc.PDF_WHITESPACE + misc.PDF_DELIMITERS)
+# The bytes where _OnePass.skip has something to do (whitespace) or to refuse (a comment).
+_SKIPPED = frozenset(misc.PDF_WHITESPACE + b"%")
 # A literal string with nothing to interpret: no escape, no nested parenthesis (the first ')' ends it).
 _SIMPLE_STRING = re.compile(rb"\(([^()\\]*)\)")
 _REAL = re.compile(rb"[0-9]*\.[0-9]+|[0-9]+\.[0-9]*")
@@ -289,18 +291,25 @@ class _OnePass:
     def dictionary(self, pos: int) -> tuple[Any, int]:
         entries: dict[Any, Any] = {}
         data = self.data
-        skip, name, read_value = self.skip, self.name, self.value
+        size = len(data)
+        skip, read_value, name_object = self.skip, self.value, generic.NameObject
         while True:
-            pos = skip(pos)
+            if pos >= size or data[pos] in _SKIPPED:  # else skip() would return pos as it is
+                pos = skip(pos)
             if data[pos] == 0x3E:  # '>'
                 if data[pos + 1 : pos + 2] != b">":
-                    raise _Unusual if (self.complete or pos + 1 < len(data)) else _NeedMore
+                    raise _Unusual if (self.complete or pos + 1 < size) else _NeedMore
                 pos += 2
                 break
             if data[pos] != 0x2F:
                 raise _Unusual  # not a name: the original's error
-            key, pos = name(pos)
-            pos = skip(pos)
+            end = _PLAIN_NAME.match(data, pos + 1).end()  # type: ignore[union-attr]
+            if end < size and data[end] in _NAME_ENDS:  # name()'s first case, inline
+                key, pos = name_object("/" + data[pos + 1 : end].decode("ascii")), end
+            else:
+                key, pos = self.name(pos)
+            if pos >= size or data[pos] in _SKIPPED:
+                pos = skip(pos)
             value, pos = read_value(pos)
             if key in entries:
                 raise _Unusual  # the original warns or refuses
@@ -310,8 +319,10 @@ class _OnePass:
     def array(self, pos: int) -> tuple[Any, int]:
         items = generic.ArrayObject()
         data, skip, read_value, append = self.data, self.skip, self.value, items.append
+        size = len(data)
         while True:
-            pos = skip(pos)
+            if pos >= size or data[pos] in _SKIPPED:
+                pos = skip(pos)
             if data[pos] == 0x5D:  # ']'
                 return items, pos + 1
             value, pos = read_value(pos)

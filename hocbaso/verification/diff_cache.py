@@ -50,7 +50,7 @@ class InternedPath(RawPdfPath):
 
     def __init__(self, *path: str | int) -> None:
         super().__init__(*path)
-        self._tag_value = tuple((isinstance(x, int), x) for x in path)
+        self._tag_value = tuple([(isinstance(x, int), x) for x in path])  # a list first: ~2x a generator
         self._hash_value = hash(self._tag_value)
 
     def _tag(self) -> tuple[tuple[bool, str | int], ...]:
