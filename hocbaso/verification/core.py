@@ -938,18 +938,20 @@ def _validate_signatures(
         objects = sum(len(list(xrefs.explicit_refs_in_revision(i))) for i in range(xrefs.total_revisions))
         if objects > MAX_PDF_OBJECTS or xrefs.total_revisions > MAX_PDF_REVISIONS:
             raise TooComplex(objects, xrefs.total_revisions)
-        embedded = list(reader.embedded_signatures)
-        order = [
-            (str(sig.field_name), sig.signed_revision, sig.docmdp_level)
-            for sig in embedded
-            if sig.sig_object_type != "/DocTimeStamp"
-        ]
     except TooComplex:
         raise
     except Exception:  # pyHanko raises PdfReadError, ValueError, KeyError… on damaged input
         return [pades._unreadable()], None, []
-    reviews = diff_ahead.start(document)  # the difference analyses, beside what follows
-    with reviews:
+    with diff_ahead.start(document) as reviews:  # the difference analyses, beside what follows
+        try:
+            embedded = list(reader.embedded_signatures)
+            order = [
+                (str(sig.field_name), sig.signed_revision, sig.docmdp_level)
+                for sig in embedded
+                if sig.sig_object_type != "/DocTimeStamp"
+            ]
+        except Exception:  # as above
+            return [pades._unreadable()], None, []
         if opened is not None:
             opened(reader)
         return asyncio.run(_checked(reader, embedded, trust, reviews)), reader, order
