@@ -39,7 +39,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, Self
 
 logger = logging.getLogger(__name__)
 
@@ -248,7 +248,7 @@ class Job:
         self.where = "helper"
         return value
 
-    def __enter__(self) -> Job:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

@@ -94,7 +94,9 @@ def test_two_renders_at_once_one_goes_to_the_helper_the_other_stays_here() -> No
 def test_a_helper_that_dies_leaves_the_render_here_and_is_not_restarted() -> None:
     _ready()
     with render_ahead.first_revision(_xml()) as pending:
-        render_ahead.HELPER.running.process.kill()
+        running = render_ahead.HELPER.running
+        assert running is not None
+        running.process.kill()
         assert pending.result() == rendering.first_revision(_xml())
         assert pending.where == "here"
     assert render_ahead.HELPER.running is None and render_ahead.HELPER.broken
