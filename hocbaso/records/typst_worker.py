@@ -20,7 +20,7 @@ from typing import IO, Any
 
 import typst
 
-from hocbaso.core.helper_process import read_frame, write_frame
+from hocbaso.core.helper_process import exit_with_parent, read_frame, write_frame
 
 
 def new_compiler(template: str, root: str) -> typst.Compiler:
@@ -63,4 +63,5 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
 
 
 if __name__ == "__main__":
+    exit_with_parent(sys.argv)
     serve(sys.stdin.buffer, sys.stdout.buffer)

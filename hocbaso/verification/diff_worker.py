@@ -23,7 +23,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, SuspiciousModification
 
 from hocbaso.core import gc_tuning
-from hocbaso.core.helper_process import read_frame, write_frame
+from hocbaso.core.helper_process import exit_with_parent, read_frame, write_frame
 from hocbaso.signing import pdf_parsing
 from hocbaso.verification import diff_cache
 
@@ -72,5 +72,6 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
 
 
 if __name__ == "__main__":
+    exit_with_parent(sys.argv)
     gc_tuning.tune()  # as in the verifying processes: pyHanko's many short-lived objects
     serve(sys.stdin.buffer, sys.stdout.buffer)
