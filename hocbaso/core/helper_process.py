@@ -134,6 +134,18 @@ class _Process:
         self.process.wait()
 
 
+def switched_on_by(setting: str) -> Callable[[], bool]:
+    """A kind's ``enabled``: the Django setting ``setting`` (default on) and a second core (a helper
+    on a single core only takes turns with its parent)."""
+
+    def enabled() -> bool:
+        from django.conf import settings  # here: the workers import this module without Django
+
+        return bool(getattr(settings, setting, True)) and (os.cpu_count() or 1) > 1
+
+    return enabled
+
+
 class Helper:
     """One kind of helper in this process (at most one running process of it): ``worker``, the
     script; ``enabled()``, whether jobs may go to it (checked when it would start)."""

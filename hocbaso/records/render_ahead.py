@@ -26,22 +26,15 @@ Contracts (``core.helper_process``'s, for this helper):
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
-
-from django.conf import settings
 
 from hocbaso.core import helper_process
 from hocbaso.records import rendering, typst_worker
 
-
-def enabled() -> bool:
-    """Whether renders may go to a helper here (the setting, and a second core)."""
-    return bool(getattr(settings, "HOCBASO_RENDER_HELPER", True)) and (os.cpu_count() or 1) > 1
-
-
-HELPER = helper_process.Helper("render", Path(typst_worker.__file__), enabled)
+HELPER = helper_process.Helper(
+    "render", Path(typst_worker.__file__), helper_process.switched_on_by("HOCBASO_RENDER_HELPER")
+)
 
 
 class Pending(helper_process.Job):

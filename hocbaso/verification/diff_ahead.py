@@ -21,11 +21,9 @@ or one core, keeps every review in-process.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, SuspiciousModification
 
 from hocbaso.core import helper_process
@@ -34,21 +32,15 @@ from hocbaso.verification import diff_worker
 logger = logging.getLogger(__name__)
 
 
-def enabled() -> bool:
-    """Whether reviews may go to a helper here (the setting, and a second core)."""
-    return bool(getattr(settings, "HOCBASO_DIFF_HELPER", True)) and (os.cpu_count() or 1) > 1
-
-
-HELPER = helper_process.Helper("diff", Path(diff_worker.__file__), enabled)
+HELPER = helper_process.Helper("diff", Path(diff_worker.__file__), helper_process.switched_on_by("HOCBASO_DIFF_HELPER"))
 
 
 class Reviews(helper_process.Job):
     """The difference analyses of one file, maybe under way in the helper; a diff policy for
     ``EmbeddedPdfSignature.evaluate_modifications`` (see the module)."""
 
-    def __init__(self, document: bytes) -> None:
+    def __init__(self) -> None:
         super().__init__(HELPER)
-        self.document = document
         self._known: list[diff_worker.Review] | None = None
         self.answered = 0  # reviews taken from the helper (for the tests)
 
@@ -74,7 +66,7 @@ class Reviews(helper_process.Job):
 
 def start(document: bytes) -> Reviews:
     """Start reviewing every signature of ``document`` and return at once."""
-    reviews = Reviews(document)
+    reviews = Reviews()
     reviews.start(lambda: document)
     return reviews
 

@@ -139,7 +139,7 @@ def test_an_answer_is_given_only_to_the_question_it_answers(issued: RecordVersio
     pdf = signed_pdf(issued)
     reader = PdfFileReader(io.BytesIO(pdf))
     first = reader.embedded_signatures[0]
-    reviews = diff_ahead.Reviews(pdf)
+    reviews = diff_ahead.Reviews()
     forged = DiffResult(ModificationLevel.NONE, set())
     reviews._known = [((first.signed_revision, first.fieldmdp, "another level"), forged)]
     question = {"field_mdp_spec": first.fieldmdp, "doc_mdp": first.docmdp_level}
