@@ -22,15 +22,20 @@ Contracts (``core.helper_process``'s, for this helper):
   turns it off: every render in-process.
 - Use as a context manager (``with first_revision(xml, data) as pending: ...``): leaving it
   without ``result()`` leaves the answer to be discarded by the next job.
+- A comparison needs no render at all when this deployment compiled the very same Typst job
+  before (at issuance, or verifying a file with the same XML): ``first_revision(...,
+  digest_will_do=True)`` starts nothing then, and ``begins(document)`` compares the kept length
+  and SHA-256 (``render_digests``, ADR 0024). Every compile, here or in the helper, is kept so.
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
 from hocbaso.core import helper_process
-from hocbaso.records import rendering, typst_worker
+from hocbaso.records import render_digests, rendering, typst_worker
 
 HELPER = helper_process.Helper(
     "render", Path(typst_worker.__file__), helper_process.switched_on_by("HOCBASO_RENDER_HELPER")
@@ -38,15 +43,24 @@ HELPER = helper_process.Helper(
 
 
 class Pending(helper_process.Job):
-    """One first revision being rendered; ``result()`` gives its bytes (see the module)."""
+    """One first revision being rendered; ``result()`` gives its bytes, ``begins(document)`` the
+    comparison verification makes (see the module)."""
 
     def __init__(self, xml_bytes: bytes, data: dict[str, Any] | None) -> None:
         super().__init__(HELPER)
         self.xml_bytes, self.data = xml_bytes, data
+        self.job: tuple[Any, ...] | None = None  # None: typst_job raised, result() raises it again
+        self.key: str | None = None
+        with contextlib.suppress(Exception):
+            template, inputs, timestamp = rendering.typst_job(xml_bytes, data)
+            self.job = (str(template), str(rendering.TEMPLATE_DIR), inputs, timestamp, rendering.PDF_STANDARD)
+            self.key = render_digests.key(rendering.TEMPLATE_DIR, template, inputs, timestamp, rendering.PDF_STANDARD)
+        self.known = render_digests.recall(self.key) if self.key is not None else None
 
     def _request(self) -> tuple[Any, ...]:
-        template, inputs, timestamp = rendering.typst_job(self.xml_bytes, self.data)
-        return (str(template), str(rendering.TEMPLATE_DIR), inputs, timestamp, rendering.PDF_STANDARD)
+        if self.job is None:
+            raise ValueError("no Typst job")  # nothing is sent: result() renders here and raises
+        return self.job
 
     def result(self) -> bytes:
         """``rendering.first_revision(xml, data)``: from the helper when it took the job and answers
@@ -56,16 +70,30 @@ class Pending(helper_process.Job):
             kind, value, warnings = answer
             if kind == "pdf":
                 rendering.log_warnings(warnings)
-                return bytes(value)
+                pdf = bytes(value)
+                if self.key is not None:
+                    render_digests.remember(self.key, pdf)
+                return pdf
         self.where = "here"
         return rendering.first_revision(self.xml_bytes, self.data)
 
+    def begins(self, document: bytes) -> bool:
+        """Whether ``document`` starts with ``result()``: by the kept length and SHA-256 when this
+        very Typst job was compiled before (``render_digests``; then nothing is rendered), else by
+        rendering. Raises what ``result()`` raises."""
+        if self.known is not None:
+            self.where = "digest"
+            return render_digests.begins_with(document, self.known)
+        return document.startswith(self.result())
 
-def first_revision(xml_bytes: bytes, data: dict[str, Any] | None = None) -> Pending:
+
+def first_revision(xml_bytes: bytes, data: dict[str, Any] | None = None, *, digest_will_do: bool = False) -> Pending:
     """Start rendering ``rendering.first_revision(xml_bytes, data)`` (``data``: the XML's
-    ``parse_xml`` result) and return at once; ``result()`` gives the bytes."""
+    ``parse_xml`` result) and return at once; ``result()`` gives the bytes. ``digest_will_do``: the
+    caller only calls ``begins()``, so nothing is started when the job's digest is known."""
     pending = Pending(xml_bytes, data)
-    pending.start(pending._request)
+    if not (digest_will_do and pending.known is not None):
+        pending.start(pending._request)
     return pending
 
 

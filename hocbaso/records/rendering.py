@@ -45,7 +45,7 @@ from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 from hocbaso.core import clock
 from hocbaso.core.errors import ValidationFailed
 from hocbaso.directory import naming
-from hocbaso.records import qr_mask, signed_record, typst_worker
+from hocbaso.records import qr_mask, render_digests, signed_record, typst_worker
 from hocbaso.records.pdfa import PdfA3IncrementalWriter
 from hocbaso.records.xml import parse_xml, upgrade
 
@@ -240,10 +240,13 @@ def typst_job(xml_bytes: bytes, data: dict[str, Any] | None = None) -> tuple[Pat
 def typst_revision(xml_bytes: bytes, data: dict[str, Any] | None = None) -> tuple[bytes, typst.Compiler]:
     """The Typst output (before signature fields) of ``xml_bytes`` with the template of its
     format, and the compiler (for queries). ``data``: its ``parse_xml`` result, when already
-    parsed. Deterministic: verification compares it with a signed file's first revision."""
+    parsed. Deterministic: verification compares it with a signed file's first revision, so its
+    length and SHA-256 are kept (``render_digests``) for a later comparison without a compile."""
     template, inputs, assembled = typst_job(xml_bytes, data)
     compiler = _compiler(template)
-    return _compile(compiler, inputs, assembled), compiler
+    pdf = _compile(compiler, inputs, assembled)
+    render_digests.remember(render_digests.key(TEMPLATE_DIR, template, inputs, assembled, PDF_STANDARD), pdf)
+    return pdf, compiler
 
 
 def first_revision(xml_bytes: bytes, data: dict[str, Any] | None = None) -> bytes:

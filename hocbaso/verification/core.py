@@ -1049,8 +1049,9 @@ class TooComplex(Exception):
 class _EmbeddedXml:
     """The embedded XML of a PDF, parsed and checked against the schema, and its re-render
     started (``records.render_ahead``: in a helper process when there is one, so it runs beside
-    the signature checks). ``reader``: the signature validation's (None: the renderer's own
-    extraction). ``rendered`` is None when the schema check failed (nothing to render)."""
+    the signature checks; none when this deployment compiled the same job before, ADR 0024).
+    ``reader``: the signature validation's (None: the renderer's own extraction). ``rendered`` is
+    None when the schema check failed (nothing to render)."""
 
     def __init__(self, document: bytes, reader: Any) -> None:
         from hocbaso.records import render_ahead
@@ -1060,7 +1061,7 @@ class _EmbeddedXml:
         self.schema = _xml_schema_check(self.xml) if self.xml is not None else None
         self.rendered = None
         if self.xml is not None and self.schema is not None and self.schema.status == "passed":
-            self.rendered = render_ahead.first_revision(self.xml, self.data)
+            self.rendered = render_ahead.first_revision(self.xml, self.data, digest_will_do=True)
 
 
 def _examine_pdf(document: bytes, trust: TrustStore) -> Findings:
@@ -1127,7 +1128,7 @@ def _examine_opened_pdf(
     assert embedded.schema is not None
     checks.append(embedded.schema)
     if embedded.rendered is not None:
-        checks.append(_shows_xml_check(document, embedded.rendered.result))
+        checks.append(_shows_xml_check(document, embedded.rendered.begins))
     return Findings(_facts("pdf", document, xml, data), tuple(checks), tuple(signatures))
 
 
@@ -1202,19 +1203,20 @@ def _parsed(xml: bytes) -> dict[str, Any] | None:
         return None
 
 
-def _shows_xml_check(document: bytes, render: Callable[[], bytes]) -> Check:
+def _shows_xml_check(document: bytes, begins: Callable[[bytes], bool]) -> Check:
     """The PDF's first revision must be byte for byte the Typst rendering of the embedded XML
-    (``render()``: ``rendering.first_revision`` of the XML, see ``records.render_ahead``).
+    (``begins(document)``: whether ``document`` starts with ``rendering.first_revision`` of the XML,
+    see ``records.render_ahead``; by the kept SHA-256 of that very compile when there is one).
 
     Rendering is deterministic (the record template, the XML, its assembly date as the PDF
     timestamp), and signatures are incremental updates after it, so a genuine record starts with
     exactly those bytes; any other page content, or another XML, breaks the equality.
     """
     try:
-        rendered = render()
+        shown = begins(document)
     except Exception as exc:  # the renderer could not run here: the comparison cannot vouch for anything
         return Check("xml_matches_pdf", "not_checked", "xml_render_failed", {"detail": type(exc).__name__})
-    if document.startswith(rendered):
+    if shown:
         return Check("xml_matches_pdf", "passed", "xml_matches_pdf")
     return Check("xml_matches_pdf", "failed", "xml_not_what_pdf_shows")
 

@@ -3,11 +3,13 @@ happens to the helper, the caller still gets those bytes (or the in-process erro
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 
 from hocbaso.records import render_ahead, rendering, typst_worker
 from hocbaso.records.samples import sample_individual_plan_data, sample_record_data
@@ -53,6 +55,26 @@ def test_the_helper_renders_the_same_bytes(xml: bytes) -> None:
     with render_ahead.first_revision(xml) as pending:
         assert pending.result() == rendering.first_revision(xml)
         assert pending.where == "helper"
+
+
+def test_a_render_in_the_helper_is_kept_and_then_needs_no_render() -> None:
+    _ready()
+    xml = _xml(verify_url="https://hocbaso.example.vn/verify/HB-KEPT")
+    cache.clear()
+    with render_ahead.first_revision(xml, digest_will_do=True) as pending:
+        assert pending.known is None  # never compiled: rendered, in the helper
+        rendered = pending.result()
+        assert pending.where == "helper"
+    assert render_ahead.wait_until_ready()
+    jobs = render_ahead.HELPER.jobs
+    with render_ahead.first_revision(xml, digest_will_do=True) as again:
+        assert again.known == (len(rendered), hashlib.sha256(rendered).hexdigest())
+        assert again.begins(rendered + b"%% a signature")
+        middle = len(rendered) // 2
+        assert not again.begins(rendered[:middle] + bytes([rendered[middle] ^ 1]) + rendered[middle + 1 :])
+        assert again.where == "digest"
+    assert render_ahead.HELPER.jobs == jobs  # nothing asked of the helper
+    assert rendered == rendering.first_revision(xml)
 
 
 def test_a_one_off_verification_never_starts_the_helper() -> None:

@@ -1,14 +1,17 @@
 """What the PDF shows must be what its embedded XML says: the re-render comparison, whether the
-re-render runs in the verifying process or in its helper (records.render_ahead)."""
+re-render runs in the verifying process or in its helper (records.render_ahead), or is not run
+because this deployment compiled the same job before (records.render_digests, ADR 0024)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 
 import pytest
+from django.core.cache import cache
 
-from hocbaso.records import render_ahead, rendering, storage, typst_worker
+from hocbaso.records import render_ahead, render_digests, rendering, storage, typst_worker
 from hocbaso.records.models import RecordVersion
 from hocbaso.verification import core, registry
 from hocbaso.verification.tests.helpers import signed_pdf
@@ -22,6 +25,15 @@ def helper(request: pytest.FixtureRequest, settings) -> Iterator[bool]:
     render_ahead.stop()
     yield request.param
     render_ahead.stop()
+
+
+@pytest.fixture(params=[True, False], ids=["digest-known", "digest-forgotten"])
+def digest(request: pytest.FixtureRequest) -> bool:
+    """Whether the issued record's render digest is still known (as after its issuance here), or
+    forgotten (a cache that lost it, a record issued elsewhere)."""
+    if not request.param:
+        cache.clear()
+    return request.param
 
 
 def _shown(report: core.Findings) -> tuple[str, str]:
@@ -41,7 +53,18 @@ def _showing_another_name(xml: bytes) -> bytes:
     return pdf
 
 
-def test_a_genuine_record_shows_its_xml_on_every_examine(issued: RecordVersion, helper: bool) -> None:
+def test_a_genuine_record_shows_its_xml_on_every_examine(issued: RecordVersion, helper: bool, digest: bool) -> None:
+    trust = registry.trust_store()
+    for _ in range(4):  # the second starts the helper, the later ones use it once it is warm
+        assert _shown(core.examine(signed_pdf(issued), trust=trust)) == ("passed", "xml_matches_pdf")
+        render_ahead.wait_until_ready()
+    # a known digest renders nothing; else the first examine renders and keeps it for the others
+    assert render_ahead.HELPER.jobs == (0 if digest else 1)
+    assert render_ahead.HELPER.running is None
+
+
+def test_without_a_digest_every_examine_renders(issued: RecordVersion, helper: bool, settings) -> None:
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}  # keeps nothing
     trust = registry.trust_store()
     for _ in range(4):  # the second starts the helper, the later ones use it once it is warm
         assert _shown(core.examine(signed_pdf(issued), trust=trust)) == ("passed", "xml_matches_pdf")
@@ -49,10 +72,41 @@ def test_a_genuine_record_shows_its_xml_on_every_examine(issued: RecordVersion, 
     assert (render_ahead.HELPER.running is not None) is helper
 
 
-def test_a_pdf_that_shows_another_name_than_its_xml_fails(issued: RecordVersion, helper: bool) -> None:
+def test_a_pdf_that_shows_another_name_than_its_xml_fails(issued: RecordVersion, helper: bool, digest: bool) -> None:
     trust = registry.trust_store()
     forged = _showing_another_name(storage.get(issued.xml_name, issued.xml_sha256))
     for _ in range(4):
         assert _shown(core.examine(forged, trust=trust)) == ("failed", "xml_not_what_pdf_shows")
         render_ahead.wait_until_ready()
     assert rendering.extract_embedded_xml(forged) == storage.get(issued.xml_name, issued.xml_sha256)
+
+
+def test_verifying_a_forgery_keeps_the_digest_of_the_genuine_render(issued: RecordVersion) -> None:
+    """A forger who has the server verify a file cannot make it keep the digest of what the file
+    shows: what is kept is the render of the embedded XML, so the forgery still fails and the
+    genuine file still passes."""
+    cache.clear()
+    trust = registry.trust_store()
+    xml = storage.get(issued.xml_name, issued.xml_sha256)
+    forged = _showing_another_name(xml)
+    cache.clear()  # _showing_another_name rendered the genuine XML: forget it again
+    assert _shown(core.examine(forged, trust=trust)) == ("failed", "xml_not_what_pdf_shows")
+    with render_ahead.first_revision(xml, digest_will_do=True) as pending:
+        genuine = rendering.first_revision(xml)
+        assert pending.known == (len(genuine), hashlib.sha256(genuine).hexdigest())
+    assert _shown(core.examine(forged, trust=trust)) == ("failed", "xml_not_what_pdf_shows")
+    assert _shown(core.examine(signed_pdf(issued), trust=trust)) == ("passed", "xml_matches_pdf")
+
+
+def test_a_digest_for_another_output_fails_the_genuine_record(issued: RecordVersion) -> None:
+    """The kept digest decides the comparison (nothing is rendered once it is there): a wrong one
+    — only the deployment's own cache could hold it — fails, it never passes what it should not."""
+    xml = storage.get(issued.xml_name, issued.xml_sha256)
+    pending = render_ahead.Pending(xml, None)
+    assert pending.key is not None and pending.known is not None
+    cache.set(pending.key, (pending.known[0], "0" * 64))
+    assert _shown(core.examine(signed_pdf(issued), trust=registry.trust_store())) == (
+        "failed",
+        "xml_not_what_pdf_shows",
+    )
+    assert render_digests.recall(pending.key) == (pending.known[0], "0" * 64)
