@@ -929,20 +929,20 @@ def _validate_signatures(
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     from hocbaso.signing import pades
-    from hocbaso.verification import diff_ahead, diff_cache
+    from hocbaso.verification import diff_ahead, diff_cache, diff_worker
 
-    try:
-        reader = PdfFileReader(BytesIO(document))
-        diff_cache.share_object_reads(reader)  # every signature's difference analysis reads each object once
-        xrefs = reader.xrefs
-        objects = sum(len(list(xrefs.explicit_refs_in_revision(i))) for i in range(xrefs.total_revisions))
-        if objects > MAX_PDF_OBJECTS or xrefs.total_revisions > MAX_PDF_REVISIONS:
-            raise TooComplex(objects, xrefs.total_revisions)
-    except TooComplex:
-        raise
-    except Exception:  # pyHanko raises PdfReadError, ValueError, KeyError… on damaged input
-        return [pades._unreadable()], None, []
-    with diff_ahead.start(document) as reviews:  # the difference analyses, beside what follows
+    # The difference analyses start first, beside all that follows (the helper applies the same limits).
+    with diff_ahead.start(document, (MAX_PDF_OBJECTS, MAX_PDF_REVISIONS)) as reviews:
+        try:
+            reader = PdfFileReader(BytesIO(document))
+            diff_cache.share_object_reads(reader)  # every signature's difference analysis reads each object once
+            objects, revisions = diff_worker.size_of(reader)
+            if objects > MAX_PDF_OBJECTS or revisions > MAX_PDF_REVISIONS:
+                raise TooComplex(objects, revisions)
+        except TooComplex:
+            raise
+        except Exception:  # pyHanko raises PdfReadError, ValueError, KeyError… on damaged input
+            return [pades._unreadable()], None, []
         try:
             embedded = list(reader.embedded_signatures)
             order = [

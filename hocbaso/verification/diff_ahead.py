@@ -64,10 +64,11 @@ class Reviews(helper_process.Job):
         return DEFAULT_DIFF_POLICY.review_file(reader, base_revision, field_mdp_spec=field_mdp_spec, doc_mdp=doc_mdp)
 
 
-def start(document: bytes) -> Reviews:
-    """Start reviewing every signature of ``document`` and return at once."""
+def start(document: bytes, limits: tuple[int, int]) -> Reviews:
+    """Start reviewing every signature of ``document`` and return at once. ``limits``: the most
+    objects and revisions the caller examines (the helper analyses nothing beyond them)."""
     reviews = Reviews()
-    reviews.start(lambda: document)
+    reviews.start(lambda: (document, limits))
     return reviews
 
 

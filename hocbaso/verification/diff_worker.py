@@ -8,9 +8,11 @@ FieldMDP, doc_mdp=its DocMDP level)``. A review that raises gets no answer (the 
 signature itself, and meets the error there).
 
 Run as a script (``verification.diff_ahead`` starts it), it serves jobs on its standard input and
-output until its input closes, in ``core.helper_process``'s frames: a job is the PDF's bytes, the
-answer ``reviews(bytes)``, or ``[]`` when the file does not open. Imports pyHanko, the standard
-library, those two modules and ``core``'s helper modules only (the helper starts without Django).
+output until its input closes, in ``core.helper_process``'s frames: a job is the PDF's bytes and the
+verification's limits, the answer ``reviews(bytes, limits)``, or ``[]`` when the file does not open
+or is beyond the limits (the job is sent before the verifying process has read the file itself).
+Imports pyHanko, the standard library, those two modules and ``core``'s helper modules only (the
+helper starts without Django).
 """
 
 from __future__ import annotations
@@ -30,11 +32,24 @@ from hocbaso.verification import diff_cache
 Review = tuple[tuple[int, Any, Any], Any]
 
 
-def reviews(document: bytes) -> list[Review]:
+def size_of(reader: PdfFileReader) -> tuple[int, int]:
+    """The objects a PDF's cross-reference sections name (every revision's, counted in each) and its
+    revisions: what verification bounds before any analysis (``core.MAX_PDF_OBJECTS``, ...)."""
+    xrefs = reader.xrefs
+    objects = sum(len(list(xrefs.explicit_refs_in_revision(i))) for i in range(xrefs.total_revisions))
+    return objects, xrefs.total_revisions
+
+
+def reviews(document: bytes, limits: tuple[int, int] | None = None) -> list[Review]:
     """Per embedded signature: ``((signed revision, FieldMDP spec, DocMDP level), the review)``,
-    the review None when pyHanko raised. Raises what opening the file raises."""
+    the review None when pyHanko raised. Raises what opening the file raises, and ValueError for a
+    file beyond ``limits`` (objects, revisions; see :func:`size_of`), which is not analysed."""
     pdf_parsing.install()
     reader = PdfFileReader(BytesIO(document))
+    if limits is not None:
+        objects, revisions = size_of(reader)
+        if objects > limits[0] or revisions > limits[1]:
+            raise ValueError("beyond the limits")
     diff_cache.share_object_reads(reader)
     found: list[Review] = []
     for sig in reader.embedded_signatures:
@@ -61,12 +76,12 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
     """Answer jobs until ``requests`` ends."""
     while True:
         try:
-            document = read_frame(requests)
+            document, limits = read_frame(requests)
         except EOFError:
             return
         try:
-            answer = reviews(document)
-        except Exception:  # a file pyHanko cannot open: the caller's own reading fails the same way
+            answer = reviews(document, limits)
+        except Exception:  # a file pyHanko cannot open, or too large: the caller refuses it the same way
             answer = []
         write_frame(answers, answer)
 

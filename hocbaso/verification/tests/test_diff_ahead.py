@@ -39,8 +39,8 @@ def spied(monkeypatch: pytest.MonkeyPatch) -> list[diff_ahead.Reviews]:
     started: list[diff_ahead.Reviews] = []
     start = diff_ahead.start
 
-    def spy(document: bytes) -> diff_ahead.Reviews:
-        started.append(start(document))
+    def spy(document: bytes, limits: tuple[int, int]) -> diff_ahead.Reviews:
+        started.append(start(document, limits))
         return started[-1]
 
     monkeypatch.setattr(diff_ahead, "start", spy)
@@ -105,8 +105,8 @@ def test_a_helper_killed_mid_job_leaves_the_review_here(
     spied.clear()
     start = diff_ahead.start
 
-    def killing(document: bytes) -> diff_ahead.Reviews:
-        reviews = start(document)
+    def killing(document: bytes, limits: tuple[int, int]) -> diff_ahead.Reviews:
+        reviews = start(document, limits)
         assert diff_ahead.HELPER.running is not None
         diff_ahead.HELPER.running.process.kill()
         return reviews
@@ -154,8 +154,9 @@ def test_an_answer_is_given_only_to_the_question_it_answers(issued: RecordVersio
 def test_the_worker_answers_each_file_and_refuses_none(issued: RecordVersion) -> None:
     pdf = _page_rewritten(signed_pdf(issued))
     requests, answers = io.BytesIO(), io.BytesIO()
+    limits = (core.MAX_PDF_OBJECTS, core.MAX_PDF_REVISIONS)
     for document in (pdf, b"%PDF-1.7 not a PDF at all", pdf[: len(pdf) // 2]):
-        helper_process.write_frame(requests, document)
+        helper_process.write_frame(requests, (document, limits))
     requests.seek(0)
     diff_worker.serve(requests, answers)
     answers.seek(0)
@@ -180,3 +181,33 @@ def test_the_worker_answers_each_file_and_refuses_none(issued: RecordVersion) ->
     with pytest.raises(EOFError):
         helper_process.read_frame(answers)
     assert b"PdfFileReader" not in pickle.dumps(reviewed)  # plain values: nothing of the reader travels
+
+
+def test_the_worker_analyses_nothing_beyond_the_limits(issued: RecordVersion) -> None:
+    """The job is sent before the verifying process has read the file: a file over the limits it
+    refuses unexamined (``pdf_too_complex``) is not analysed by the helper either."""
+    pdf = signed_pdf(issued)
+    objects, revisions = diff_worker.size_of(PdfFileReader(io.BytesIO(pdf)))
+    assert diff_worker.reviews(pdf, (objects, revisions))  # at the limits: analysed
+    for limits in ((objects - 1, revisions), (objects, revisions - 1)):
+        with pytest.raises(ValueError):
+            diff_worker.reviews(pdf, limits)
+        requests, answers = io.BytesIO(), io.BytesIO()
+        helper_process.write_frame(requests, (pdf, limits))
+        requests.seek(0)
+        diff_worker.serve(requests, answers)
+        answers.seek(0)
+        assert helper_process.read_frame(answers) == []
+
+
+def test_a_file_too_complex_leaves_the_helper_ready_for_the_next(
+    issued: RecordVersion, fresh_helper: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pdf = signed_pdf(issued)
+    _warm(pdf)
+    monkeypatch.setattr(core, "MAX_PDF_OBJECTS", 10)
+    findings = core.examine(pdf, trust=registry.trust_store())
+    assert [check.code for check in findings.checks] == ["pdf_too_complex"]
+    monkeypatch.undo()
+    assert diff_ahead.wait_until_ready()  # the refused job's answer read and discarded
+    assert _reports(pdf) == _pyhankos(pdf)
