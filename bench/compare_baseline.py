@@ -1,7 +1,7 @@
 """The project beside the naive baseline (WeasyPrint + stock pyHanko, visible stamps), in one run:
 each figure of issue 19's "faster issuance and verification" beside its goal, with the ratio.
 
-    HOCBASO_DEMO=1 .venv/bin/python bench/compare_baseline.py [--baseline DIR] [-n 10] [--rounds 3] [--quick]
+    HOCBASO_DEMO=1 .venv/bin/python bench/compare_baseline.py [--baseline DIR] [-n 10] [--rounds 5] [--quick]
 
 ``--baseline DIR`` (or ``HOCBASO_BASELINE``): an already set-up copy of the baseline (its
 ``.venv`` made by its ``setup.sh``); nothing is installed then. Without it, the baseline folder
@@ -9,7 +9,7 @@ each figure of issue 19's "faster issuance and verification" beside its goal, wi
 ``/work/shared/baseline``) is copied once to ``<tmp>/hocbaso-baseline`` outside the repository and
 its ``setup.sh`` run there (a no-op when its packages are already installed).
 
-Figures, all medians per record unless said, measured in ``--rounds`` rounds (default 3), each the
+Figures, all medians per record unless said, measured in ``--rounds`` rounds (default 5), each the
 baseline then the project, each side in a fresh process: a shared machine runs fast and slow
 spells of tens of per cent, and alternating lets a spell hit both sides. Each side's figure is the
 median over the rounds; each ratio is the median of the rounds' own ratios (all printed after it).
@@ -186,7 +186,7 @@ def main() -> None:
     parser.add_argument("--baseline", default=os.environ.get("HOCBASO_BASELINE"), help="a set-up baseline folder")
     parser.add_argument("-n", "--records", type=int, default=10, help="records measured on each side")
     parser.add_argument("--quick", action="store_true", help="only the per-record figures (no subprocess benches)")
-    parser.add_argument("--rounds", type=int, default=3, help="baseline and project measured alternately, N times")
+    parser.add_argument("--rounds", type=int, default=5, help="baseline and project measured alternately, N times")
     parser.add_argument("--project-only", action="store_true", help=argparse.SUPPRESS)  # one round's project side
     args = parser.parse_args()
     if args.project_only:
