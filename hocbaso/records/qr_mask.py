@@ -61,15 +61,17 @@ class _Layout(NamedTuple):
     flips: tuple[int, ...]  # per data mask, 1 for each module it flips
 
 
-def make(content: str) -> segno.QRCode:
-    """``segno.make(content, error="m")``, the same symbol, with a faster choice of the mask."""
+def make(content: str, *, boost_error: bool = True) -> segno.QRCode:
+    """``segno.make(content, error="m", boost_error=boost_error)``, the same symbol, with a faster
+    choice of the mask (``boost_error=False``: the paper seal's QR code keeps level M)."""
     error = consts.ERROR_LEVEL_M
     segments = encoder.prepare_data(content, None, None)
     version = encoder.find_version(segments, error, eci=False, micro=None)
     if not 1 <= version <= 40:  # a Micro QR Code: segno's own choice
-        return segno.make(content, error="m")
+        return segno.make(content, error="m", boost_error=boost_error)
     # segno.encoder._encode up to the mask, for a QR Code without ECI or structured append
-    error = encoder.boost_error_level(version, error, segments, False)
+    if boost_error:
+        error = encoder.boost_error_level(version, error, segments, False)
     buff = encoder.Buffer()
     for segment in segments:
         encoder.write_segment(buff, segment, None, encoder.version_range(version), False)

@@ -41,7 +41,6 @@ from typing import Any
 
 import base45
 import cbor2
-import segno
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -50,6 +49,7 @@ from pyhanko.pdf_utils.writer import init_xobject_dictionary
 from pyhanko.sign.signers import Signer
 from pyhanko.stamp import QRStamp, QRStampStyle
 
+from hocbaso.records import qr_mask
 from hocbaso.signing import stamp
 
 PREFIX = "HB1:"
@@ -187,7 +187,7 @@ class _VectorQRStamp(QRStamp):
     """pyHanko's QR stamp, drawn from segno's module matrix as filled squares (no image library)."""
 
     def _qr_xobject(self) -> tuple[Any, int]:
-        matrix = segno.make(self.url, error="m", boost_error=False).matrix
+        matrix = qr_mask.make(self.url, boost_error=False).matrix  # segno's symbol, its mask chosen faster
         size = len(matrix) + 2 * QR_QUIET_ZONE
         commands = [b"0 g"]
         for row, line in enumerate(matrix):

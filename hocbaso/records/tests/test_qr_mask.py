@@ -220,3 +220,26 @@ def test_micro_qr_codes_are_segnos_own(content):
 def test_written_for_segno_1_6():
     """qr_mask mirrors segno 1.6.x's encoder and mask evaluation: re-check it before moving the pin."""
     assert segno.__version__.startswith("1.6.")
+
+
+def test_paper_seal_contents_without_boosting_the_error_level() -> None:
+    """The paper seal's QR code (``signing.paper_seal``: ``HB1:`` and base45, level M kept): the same
+    symbol as ``segno.make(..., boost_error=False)`` for the lengths a seal has, and around them."""
+    import random
+
+    import base45
+
+    chance = random.Random(2026)
+    for length in [*range(150, 420, 7), 1, 20, 600]:
+        content = "HB1:" + base45.b45encode(chance.randbytes(length)).decode()
+        ours = qr_mask.make(content, boost_error=False)
+        segnos = segno.make(content, error="m", boost_error=False)
+        assert (ours.mask, ours.version, ours.error, ours.mode) == (
+            segnos.mask,
+            segnos.version,
+            segnos.error,
+            segnos.mode,
+        ), length
+        assert ours.matrix == segnos.matrix, length
+    short = "HB1"  # a Micro QR Code: segno's own
+    assert qr_mask.make(short, boost_error=False).matrix == segno.make(short, error="m", boost_error=False).matrix
