@@ -22,10 +22,13 @@ def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
-    """Each test starts with an empty cache (rate limits, cached lookups do not leak between tests)."""
-    from django.core.cache import cache
+    """Each test starts with empty caches (rate limits, cached lookups, render digests do not leak
+    between tests)."""
+    from django.conf import settings
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
 
 
 @pytest.fixture

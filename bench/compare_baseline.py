@@ -146,9 +146,9 @@ def run_project(records: int) -> dict[str, float]:
             raise SystemExit(f"{version.issuance_code}: verification failed: {failed}")
     # The same verifications of records this process did not render (the render digests forgotten,
     # as for a record issued by another deployment): each re-renders its XML (ADR 0022, 0024).
-    from django.core.cache import cache
+    from hocbaso.records import render_digests
 
-    cache.clear()
+    render_digests.store().clear()
     unknown = []
     for version in versions:
         pdf = storage.get(version.signed_pdf_name, version.signed_pdf_sha256)

@@ -261,6 +261,7 @@ HOCBASO_DIFF_HELPER = env_bool("HOCBASO_DIFF_HELPER", True)
 # Redis in production (HOCBASO_CACHE_URL, or REDIS_URL), e.g. redis://127.0.0.1:6379/1; without it a
 # per-process memory cache, which is right for the embedded default (one process).
 _cache_url = env_str("HOCBASO_CACHE_URL", env_str("REDIS_URL", ""))
+CACHES: dict[str, dict[str, object]]
 if _cache_url:
     if not _cache_url.startswith(("redis://", "rediss://", "unix://")):
         from django.core.exceptions import ImproperlyConfigured
@@ -277,11 +278,21 @@ if _cache_url:
             "KEY_PREFIX": env_str("HOCBASO_CACHE_KEY_PREFIX", ""),
         }
     }
+    CACHES["render_digests"] = dict(CACHES["default"])  # the same Redis (records.render_digests, ADR 0024)
     # Sessions read from the shared cache, written through to the database (which stays the truth:
     # a session survives a Redis restart, and a sign-in on one machine is valid on every other).
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # The render digests of the records issued (ADR 0024) apart, so that many of them never push
+        # the rate limits and sign-in counts out of the default cache's 300 entries.
+        "render_digests": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "render-digests",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        },
+    }
 
 # --- HTTPS, cookies, proxy, headers (docs/security.md, "Production settings") ----------------------
 # HOCBASO_HTTPS=1 in production: every request redirected to HTTPS, HSTS, cookies only over HTTPS.

@@ -14,11 +14,12 @@ that SHA-256.
   standard). Anything that could change the bytes changes the key; nothing else is trusted.
 - :func:`remember` is called with output this process compiled, and only with that (``rendering``
   and ``render_ahead`` call it); :func:`recall` gives ``(length, SHA-256)`` or None.
-- They live in Django's default cache (in-process in the embedded set-up, the deployment's shared
-  Redis in production) for :data:`KEPT_SECONDS`. The cache is the deployment's own store, as for
-  the cached lookup answers (ADR 0018): whoever could write into it could as well write a lookup's
-  answer. A cache that fails, or holds something else under the key, is the same as one that does
-  not know the job: the render is done again.
+- They live in the cache ``render_digests`` (settings ``CACHES``: the deployment's shared Redis in
+  production; in the embedded set-up an in-process cache of its own, so that many digests never
+  push the rate limits and sign-in counts out of the default one) for :data:`KEPT_SECONDS`. The
+  cache is the deployment's own store, as for the cached lookup answers (ADR 0018): whoever could
+  write into it could as well write a lookup's answer. A cache that fails, or holds something else
+  under the key, is the same as one that does not know the job: the render is done again.
 """
 
 from __future__ import annotations
@@ -63,22 +64,25 @@ def key(
     return _PREFIX + hashlib.sha256(renderer(template_dir) + job.encode()).hexdigest()
 
 
+def store() -> Any:
+    """The cache the digests live in (``CACHES["render_digests"]``)."""
+    from django.core.cache import caches
+
+    return caches["render_digests"]
+
+
 def remember(job_key: str, output: bytes) -> None:
     """Keep the length and SHA-256 of ``output``, compiled here for ``job_key``."""
-    from django.core.cache import cache
-
     try:
-        cache.set(job_key, (len(output), hashlib.sha256(output).hexdigest()), KEPT_SECONDS)
+        store().set(job_key, (len(output), hashlib.sha256(output).hexdigest()), KEPT_SECONDS)
     except Exception as exc:  # a cache that fails only costs a render later
         logger.warning("render digest not kept (%s: %s)", type(exc).__name__, exc)
 
 
 def recall(job_key: str) -> tuple[int, str] | None:
     """``(length, SHA-256)`` of the output compiled for ``job_key``, or None when not known."""
-    from django.core.cache import cache
-
     try:
-        value: Any = cache.get(job_key)
+        value: Any = store().get(job_key)
     except Exception as exc:  # as if unknown: the render is done
         logger.warning("render digest not read (%s: %s)", type(exc).__name__, exc)
         return None

@@ -9,9 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 
-from hocbaso.records import render_ahead, rendering, typst_worker
+from hocbaso.records import render_ahead, render_digests, rendering, typst_worker
 from hocbaso.records.samples import sample_individual_plan_data, sample_record_data
 from hocbaso.records.xml import build_xml
 
@@ -60,7 +59,7 @@ def test_the_helper_renders_the_same_bytes(xml: bytes) -> None:
 def test_a_render_in_the_helper_is_kept_and_then_needs_no_render() -> None:
     _ready()
     xml = _xml(verify_url="https://hocbaso.example.vn/verify/HB-KEPT")
-    cache.clear()
+    render_digests.store().clear()
     with render_ahead.first_revision(xml, digest_will_do=True) as pending:
         assert pending.known is None  # never compiled: rendered, in the helper
         rendered = pending.result()

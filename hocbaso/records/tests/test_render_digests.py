@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 
 from hocbaso.records import render_ahead, render_digests, rendering
 from hocbaso.records.samples import sample_record_data
@@ -85,14 +84,13 @@ def test_a_compile_here_is_kept_and_recalled() -> None:
     ],
 )
 def test_something_else_under_the_key_is_not_known(kept: Any) -> None:
-    cache.set("render-digest:x", kept)
+    render_digests.store().set("render-digest:x", kept)
     assert render_digests.recall("render-digest:x") is None
 
 
 def test_a_failing_cache_is_a_cache_that_does_not_know(settings) -> None:
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
-    }
+    unreachable = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    settings.CACHES = {**settings.CACHES, "render_digests": unreachable}
     render_digests.remember("render-digest:x", b"%PDF-")  # logged, not raised
     assert render_digests.recall("render-digest:x") is None
     xml = build_xml(sample_record_data())

@@ -9,7 +9,6 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from django.core.cache import cache
 
 from hocbaso.records import render_ahead, render_digests, rendering, storage, typst_worker
 from hocbaso.records.models import RecordVersion
@@ -32,7 +31,7 @@ def digest(request: pytest.FixtureRequest) -> bool:
     """Whether the issued record's render digest is still known (as after its issuance here), or
     forgotten (a cache that lost it, a record issued elsewhere)."""
     if not request.param:
-        cache.clear()
+        render_digests.store().clear()
     return request.param
 
 
@@ -64,7 +63,8 @@ def test_a_genuine_record_shows_its_xml_on_every_examine(issued: RecordVersion, 
 
 
 def test_without_a_digest_every_examine_renders(issued: RecordVersion, helper: bool, settings) -> None:
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}  # keeps nothing
+    keeps_nothing = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    settings.CACHES = {**settings.CACHES, "render_digests": keeps_nothing}
     trust = registry.trust_store()
     for _ in range(4):  # the second starts the helper, the later ones use it once it is warm
         assert _shown(core.examine(signed_pdf(issued), trust=trust)) == ("passed", "xml_matches_pdf")
@@ -85,11 +85,11 @@ def test_verifying_a_forgery_keeps_the_digest_of_the_genuine_render(issued: Reco
     """A forger who has the server verify a file cannot make it keep the digest of what the file
     shows: what is kept is the render of the embedded XML, so the forgery still fails and the
     genuine file still passes."""
-    cache.clear()
+    render_digests.store().clear()
     trust = registry.trust_store()
     xml = storage.get(issued.xml_name, issued.xml_sha256)
     forged = _showing_another_name(xml)
-    cache.clear()  # _showing_another_name rendered the genuine XML: forget it again
+    render_digests.store().clear()  # _showing_another_name rendered the genuine XML: forget it again
     assert _shown(core.examine(forged, trust=trust)) == ("failed", "xml_not_what_pdf_shows")
     with render_ahead.first_revision(xml, digest_will_do=True) as pending:
         genuine = rendering.first_revision(xml)
@@ -104,7 +104,7 @@ def test_a_digest_for_another_output_fails_the_genuine_record(issued: RecordVers
     xml = storage.get(issued.xml_name, issued.xml_sha256)
     pending = render_ahead.Pending(xml, None)
     assert pending.key is not None and pending.known is not None
-    cache.set(pending.key, (pending.known[0], "0" * 64))
+    render_digests.store().set(pending.key, (pending.known[0], "0" * 64))
     assert _shown(core.examine(signed_pdf(issued), trust=registry.trust_store())) == (
         "failed",
         "xml_not_what_pdf_shows",
