@@ -22,10 +22,10 @@ Contracts (``core.helper_process``'s, for this helper):
   turns it off: every render in-process.
 - Use as a context manager (``with first_revision(xml, data) as pending: ...``): leaving it
   without ``result()`` leaves the answer to be discarded by the next job.
-- A comparison needs no render at all when this deployment compiled the very same Typst job
-  before (at issuance, or verifying a file with the same XML): ``first_revision(...,
-  digest_will_do=True)`` starts nothing then, and ``begins(document)`` compares the kept length
-  and SHA-256 (``render_digests``, ADR 0024). Every compile, here or in the helper, is kept so.
+- A comparison needs no render at all when this deployment issued the record (the very same
+  Typst job, compiled by ``rendering.render_pdf``): ``first_revision(..., digest_will_do=True)``
+  starts nothing then, and ``begins(document)`` compares the length and SHA-256 issuance kept
+  (``render_digests``, ADR 0024). A render here or in the helper keeps nothing.
 """
 
 from __future__ import annotations
@@ -49,18 +49,17 @@ class Pending(helper_process.Job):
     def __init__(self, xml_bytes: bytes, data: dict[str, Any] | None) -> None:
         super().__init__(HELPER)
         self.xml_bytes, self.data = xml_bytes, data
-        self.job: tuple[Any, ...] | None = None  # None: typst_job raised, result() raises it again
-        self.key: str | None = None
+        self.job: tuple[Path, dict[str, str], Any] | None = None  # None: typst_job raised, result() raises it again
+        self.known: tuple[int, str] | None = None
         with contextlib.suppress(Exception):
-            template, inputs, timestamp = rendering.typst_job(xml_bytes, data)
-            self.job = (str(template), str(rendering.TEMPLATE_DIR), inputs, timestamp, rendering.PDF_STANDARD)
-            self.key = render_digests.key(rendering.TEMPLATE_DIR, template, inputs, timestamp, rendering.PDF_STANDARD)
-        self.known = render_digests.recall(self.key) if self.key is not None else None
+            self.job = rendering.typst_job(xml_bytes, data)
+            self.known = render_digests.recall(rendering.digest_key(*self.job))
 
     def _request(self) -> tuple[Any, ...]:
         if self.job is None:
             raise ValueError("no Typst job")  # nothing is sent: result() renders here and raises
-        return self.job
+        template, inputs, timestamp = self.job
+        return (str(template), str(rendering.TEMPLATE_DIR), inputs, timestamp, rendering.PDF_STANDARD)
 
     def result(self) -> bytes:
         """``rendering.first_revision(xml, data)``: from the helper when it took the job and answers
@@ -70,17 +69,16 @@ class Pending(helper_process.Job):
             kind, value, warnings = answer
             if kind == "pdf":
                 rendering.log_warnings(warnings)
-                pdf = bytes(value)
-                if self.key is not None:
-                    render_digests.remember(self.key, pdf)
-                return pdf
+                return bytes(value)
         self.where = "here"
-        return rendering.first_revision(self.xml_bytes, self.data)
+        if self.job is None:
+            return rendering.first_revision(self.xml_bytes, self.data)  # raises what typst_job raised
+        return rendering.compile_job(*self.job)[0]
 
     def begins(self, document: bytes) -> bool:
-        """Whether ``document`` starts with ``result()``: by the kept length and SHA-256 when this
-        very Typst job was compiled before (``render_digests``; then nothing is rendered), else by
-        rendering. Raises what ``result()`` raises."""
+        """Whether ``document`` starts with ``result()``: by the length and SHA-256 issuance kept for
+        this very Typst job (``render_digests``; then nothing is rendered), else by rendering.
+        Raises what ``result()`` raises."""
         if self.known is not None:
             self.where = "digest"
             return render_digests.begins_with(document, self.known)

@@ -4,16 +4,16 @@ no second compile (ADR 0024).
 Verification compares a signed record's first revision, byte for byte, with the Typst render of
 its embedded XML. That render is deterministic: the same template files, the same Typst (with its
 embedded fonts, the only fonts it may use), the same ``sys.inputs``, document date and PDF standard
-give the same bytes. So once this deployment has compiled a job — when it issued the record, or
-when it verified a file carrying the same XML — the length and SHA-256 of the output are all the
-comparison needs: ``document`` starts with the render exactly when its first ``length`` bytes have
-that SHA-256.
+give the same bytes. So once this deployment has compiled a job when it issued the record, the
+length and SHA-256 of the output are all the comparison needs: ``document`` starts with the render
+exactly when its first ``length`` bytes have that SHA-256.
 
 - :func:`key` names a compile: the SHA-256 of the renderer (the Typst package's version and every
   file under the template folder, read once a process) and of the job (template, inputs, date,
   standard). Anything that could change the bytes changes the key; nothing else is trusted.
-- :func:`remember` is called with output this process compiled, and only with that (``rendering``
-  and ``render_ahead`` call it); :func:`recall` gives ``(length, SHA-256)`` or None.
+- :func:`remember` is called by issuance only (``rendering.render_pdf`` of a final record), with
+  the output it compiled: a verified upload keeps nothing, so nobody outside grows the store.
+  :func:`recall` gives ``(length, SHA-256)`` or None.
 - They live in the cache ``render_digests`` (settings ``CACHES``: the deployment's shared Redis in
   production; in the embedded set-up an in-process cache of its own, so that many digests never
   push the rate limits and sign-in counts out of the default one) for :data:`KEPT_SECONDS`. The

@@ -237,16 +237,22 @@ def typst_job(xml_bytes: bytes, data: dict[str, Any] | None = None) -> tuple[Pat
     return TEMPLATES[version], inputs, assembled
 
 
+def compile_job(template: Path, inputs: dict[str, str], assembled: dt.datetime) -> tuple[bytes, typst.Compiler]:
+    """The Typst output of a :func:`typst_job` and the compiler (for queries)."""
+    compiler = _compiler(template)
+    return _compile(compiler, inputs, assembled), compiler
+
+
+def digest_key(template: Path, inputs: dict[str, str], assembled: dt.datetime) -> str:
+    """The ``render_digests`` key of a :func:`typst_job` (ADR 0024)."""
+    return render_digests.key(TEMPLATE_DIR, template, inputs, assembled, PDF_STANDARD)
+
+
 def typst_revision(xml_bytes: bytes, data: dict[str, Any] | None = None) -> tuple[bytes, typst.Compiler]:
     """The Typst output (before signature fields) of ``xml_bytes`` with the template of its
     format, and the compiler (for queries). ``data``: its ``parse_xml`` result, when already
-    parsed. Deterministic: verification compares it with a signed file's first revision, so its
-    length and SHA-256 are kept (``render_digests``) for a later comparison without a compile."""
-    template, inputs, assembled = typst_job(xml_bytes, data)
-    compiler = _compiler(template)
-    pdf = _compile(compiler, inputs, assembled)
-    render_digests.remember(render_digests.key(TEMPLATE_DIR, template, inputs, assembled, PDF_STANDARD), pdf)
-    return pdf, compiler
+    parsed. Deterministic: verification compares it with a signed file's first revision."""
+    return compile_job(*typst_job(xml_bytes, data))
 
 
 def first_revision(xml_bytes: bytes, data: dict[str, Any] | None = None) -> bytes:
@@ -268,9 +274,13 @@ def render_pdf(xml_bytes: bytes, *, draft: bool, scan: bytes | None = None) -> b
             % {"status": data["status"], "kind": "draft" if draft else "final document"},
             code="render_status_mismatch",
         )
-    pdf, compiler = typst_revision(xml_bytes, data)
+    template, inputs, assembled = typst_job(xml_bytes, data)
+    pdf, compiler = compile_job(template, inputs, assembled)
     if draft:
         return pdf
+    # A final record: its verifications compare with this compile's SHA-256 instead of compiling
+    # again (ADR 0024). Issuance is the only writer: a verified upload keeps nothing.
+    render_digests.remember(digest_key(template, inputs, assembled), pdf)
     boxes = json.loads(compiler.query("<sigfield>", field="value", format="json"))
     digitisation = data.get("digitisation")
     if digitisation is None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from hocbaso.records import render_ahead, render_digests, rendering, typst_worker
+from hocbaso.records import render_ahead, rendering, typst_worker
 from hocbaso.records.samples import sample_individual_plan_data, sample_record_data
 from hocbaso.records.xml import build_xml
 
@@ -56,15 +56,16 @@ def test_the_helper_renders_the_same_bytes(xml: bytes) -> None:
         assert pending.where == "helper"
 
 
-def test_a_render_in_the_helper_is_kept_and_then_needs_no_render() -> None:
+def test_a_render_keeps_nothing_an_issued_record_needs_no_render() -> None:
     _ready()
     xml = _xml(verify_url="https://hocbaso.example.vn/verify/HB-KEPT")
-    render_digests.store().clear()
-    with render_ahead.first_revision(xml, digest_will_do=True) as pending:
-        assert pending.known is None  # never compiled: rendered, in the helper
-        rendered = pending.result()
-        assert pending.where == "helper"
-    assert render_ahead.wait_until_ready()
+    for _ in range(2):  # a verification's render, here or in the helper, keeps no digest
+        with render_ahead.first_revision(xml, digest_will_do=True) as pending:
+            assert pending.known is None
+            rendered = pending.result()
+            assert pending.where == "helper"
+        assert render_ahead.wait_until_ready()
+    rendering.render_pdf(xml, draft=False)  # its issuance keeps one
     jobs = render_ahead.HELPER.jobs
     with render_ahead.first_revision(xml, digest_will_do=True) as again:
         assert again.known == (len(rendered), hashlib.sha256(rendered).hexdigest())

@@ -64,9 +64,14 @@ def test_the_key_changes_with_any_template_file_and_with_typst(tmp_path: Path, m
     assert len({before, after_file, after_typst}) == 3
 
 
-def test_a_compile_here_is_kept_and_recalled() -> None:
+def test_only_the_issuance_of_a_final_record_keeps_a_digest() -> None:
     xml = build_xml(sample_record_data())
-    pdf = rendering.first_revision(xml)
+    pdf = rendering.first_revision(xml)  # a verification's render
+    draft = build_xml(sample_record_data(status="draft"))
+    rendering.render_pdf(draft, draft=True)
+    assert render_ahead.Pending(xml, None).known is None
+    assert render_ahead.Pending(draft, None).known is None
+    rendering.render_pdf(xml, draft=False)
     pending = render_ahead.Pending(xml, None)
     assert pending.known == (len(pdf), hashlib.sha256(pdf).hexdigest())
     assert pending.begins(pdf + b"%% an incremental update")

@@ -4,7 +4,6 @@ because this deployment compiled the same job before (records.render_digests, AD
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 
@@ -57,19 +56,9 @@ def test_a_genuine_record_shows_its_xml_on_every_examine(issued: RecordVersion, 
     for _ in range(4):  # the second starts the helper, the later ones use it once it is warm
         assert _shown(core.examine(signed_pdf(issued), trust=trust)) == ("passed", "xml_matches_pdf")
         render_ahead.wait_until_ready()
-    # a known digest renders nothing; else the first examine renders and keeps it for the others
-    assert render_ahead.HELPER.jobs == (0 if digest else 1)
-    assert render_ahead.HELPER.running is None
-
-
-def test_without_a_digest_every_examine_renders(issued: RecordVersion, helper: bool, settings) -> None:
-    keeps_nothing = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
-    settings.CACHES = {**settings.CACHES, "render_digests": keeps_nothing}
-    trust = registry.trust_store()
-    for _ in range(4):  # the second starts the helper, the later ones use it once it is warm
-        assert _shown(core.examine(signed_pdf(issued), trust=trust)) == ("passed", "xml_matches_pdf")
-        render_ahead.wait_until_ready()
-    assert (render_ahead.HELPER.running is not None) is helper
+    # the digest its issuance kept renders nothing; without it every examine renders
+    assert render_ahead.HELPER.jobs == (0 if digest else 4)
+    assert (render_ahead.HELPER.running is not None) is (helper and not digest)
 
 
 def test_a_pdf_that_shows_another_name_than_its_xml_fails(issued: RecordVersion, helper: bool, digest: bool) -> None:
@@ -81,21 +70,17 @@ def test_a_pdf_that_shows_another_name_than_its_xml_fails(issued: RecordVersion,
     assert rendering.extract_embedded_xml(forged) == storage.get(issued.xml_name, issued.xml_sha256)
 
 
-def test_verifying_a_forgery_keeps_the_digest_of_the_genuine_render(issued: RecordVersion) -> None:
-    """A forger who has the server verify a file cannot make it keep the digest of what the file
-    shows: what is kept is the render of the embedded XML, so the forgery still fails and the
-    genuine file still passes."""
-    render_digests.store().clear()
+def test_verifying_files_keeps_no_digest(issued: RecordVersion) -> None:
+    """Only issuance keeps digests: a file someone has verified — a forgery, a genuine record whose
+    digest was forgotten — leaves nothing behind (nobody outside grows the store)."""
     trust = registry.trust_store()
     xml = storage.get(issued.xml_name, issued.xml_sha256)
     forged = _showing_another_name(xml)
-    render_digests.store().clear()  # _showing_another_name rendered the genuine XML: forget it again
-    assert _shown(core.examine(forged, trust=trust)) == ("failed", "xml_not_what_pdf_shows")
-    with render_ahead.first_revision(xml, digest_will_do=True) as pending:
-        genuine = rendering.first_revision(xml)
-        assert pending.known == (len(genuine), hashlib.sha256(genuine).hexdigest())
+    render_digests.store().clear()
     assert _shown(core.examine(forged, trust=trust)) == ("failed", "xml_not_what_pdf_shows")
     assert _shown(core.examine(signed_pdf(issued), trust=trust)) == ("passed", "xml_matches_pdf")
+    assert render_ahead.Pending(xml, None).known is None
+    assert _shown(core.examine(forged, trust=trust)) == ("failed", "xml_not_what_pdf_shows")
 
 
 def test_a_digest_for_another_output_fails_the_genuine_record(issued: RecordVersion) -> None:
@@ -103,10 +88,11 @@ def test_a_digest_for_another_output_fails_the_genuine_record(issued: RecordVers
     — only the deployment's own cache could hold it — fails, it never passes what it should not."""
     xml = storage.get(issued.xml_name, issued.xml_sha256)
     pending = render_ahead.Pending(xml, None)
-    assert pending.key is not None and pending.known is not None
-    render_digests.store().set(pending.key, (pending.known[0], "0" * 64))
+    assert pending.job is not None and pending.known is not None
+    key = rendering.digest_key(*pending.job)
+    render_digests.store().set(key, (pending.known[0], "0" * 64))
     assert _shown(core.examine(signed_pdf(issued), trust=registry.trust_store())) == (
         "failed",
         "xml_not_what_pdf_shows",
     )
-    assert render_digests.recall(pending.key) == (pending.known[0], "0" * 64)
+    assert render_digests.recall(key) == (pending.known[0], "0" * 64)
